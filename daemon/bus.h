@@ -1,0 +1,39 @@
+/*
+ * bus.h — typed events, published by the core (process table, RPC) and
+ * delivered to subscribers (eventlistener plugin, web UI, metrics).
+ *
+ * Ownership: the bus owns subscriptions and the event passed to callbacks,
+ * which is borrowed for the duration of the callback.  Event types and
+ * supertypes are supervisor's (spec §6.1), declared in one table in bus.c.
+ */
+#ifndef STHENO_BUS_H
+#define STHENO_BUS_H
+
+#include <stddef.h>
+#include <stheno/host.h>
+
+struct sth_plugin;	/* owner; NULL means the core */
+
+/* 1 if name is an event type or supertype ("PROCESS_STATE", "EVENT"). */
+int bus_type_known(const char *name);
+/* 1 if the concrete type `type` is `super` or one of its subtypes. */
+int bus_type_is(const char *type, const char *super);
+
+struct sth_sub *bus_subscribe(struct sth_plugin *owner, const char *type,
+			      sth_bus_fn fn, void *arg);
+void bus_unsubscribe(struct sth_sub *sub);
+int bus_unsubscribe_owner(struct sth_plugin *owner);
+/* Number of subscriptions that would receive type (for TICK_* timers that
+ * exist only while someone listens). */
+int bus_subscribers(const char *type);
+/* Called whenever the subscription set changes (fn may be NULL). */
+void bus_on_change(void (*fn)(void *arg), void *arg);
+
+/* Publish: payload copied; returns the global serial or -1 (unknown type). */
+long bus_publish(const char *type, const char *payload, size_t len);
+
+const char *bus_event_name(const struct sth_event *);
+const char *bus_event_payload(const struct sth_event *, size_t *len);
+long bus_event_serial(const struct sth_event *);
+
+#endif

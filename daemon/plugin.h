@@ -1,0 +1,50 @@
+/*
+ * plugin.h — the loader: load, unload and reload .so plugins live
+ * (DESIGN.md decisions 3 and 4; medusa-and-plugins.md §C).
+ *
+ * Ownership: the loader owns every struct sth_plugin, its private copy of
+ * the .so, its ltdl handle and its scope (scope.h); callers get names and
+ * JSON snapshots, never pointers that outlive a call.
+ */
+#ifndef STHENO_PLUGIN_INTERNAL_H
+#define STHENO_PLUGIN_INTERNAL_H
+
+#include <jansson.h>
+#include <stheno/plugin.h>
+
+struct ini_doc;
+
+/* Once, at startup: the plugin search path (colon-separated folders; from
+ * --plugin-dir, else STHENO_PLUGIN_PATH, else PLUGINDIR). */
+int plugins_init(const char *path);
+
+/*
+ * Bring the loaded set in line with doc: every [plugin:NAME] section, plus
+ * the plugins supervisor's own sections imply ([unix_http_server] and
+ * [inet_http_server] bring http, xmlrpc and webui; [eventlistener:x]
+ * brings eventlistener), loaded in dependency order.  At startup
+ * (startup = 1) any failure returns -1 with *err set and the daemon exits
+ * 2; on SIGHUP (startup = 0) plugins whose section is gone are unloaded,
+ * new ones loaded, and a failure is logged while the rest keeps serving.
+ */
+int plugins_apply_config(const struct ini_doc *doc, int startup, char **err);
+
+/* Live operations (also the plugin.* RPC methods).  name_or_path is a
+ * plugin name looked up on the search path, or a path to a .so.  Each
+ * returns 0, or -1 with *err set to a malloc'd message that says which
+ * check refused and why. */
+int plugin_load(const char *name_or_path, char **err);
+int plugin_unload(const char *name, char **err);
+int plugin_reload(const char *name, char **err);
+/* [{name, version, description, state, path, requires:[...], used_by:[...],
+ *   resources:{timers, watches, listeners, conns, methods, subs, services}}]
+ */
+json_t *plugin_list(void);
+
+/* Unload everything in reverse dependency order (at exit). */
+void plugins_shutdown(void);
+
+/* Register plugin.load/unload/reload/list in the RPC registry. */
+void plugin_rpc_register(void);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * sthenod.h — the daemon-wide state every core component reads.
+ *
+ * Ownership: main.c owns the one `struct sthenod` (global `sth`) and
+ * everything it points to; components borrow from it and never free it.
+ */
+#ifndef STHENO_STHENOD_H
+#define STHENO_STHENOD_H
+
+#include <sys/types.h>
+#include <time.h>
+#include <jansson.h>
+
+#define STHENO_VERSION PACKAGE_VERSION
+
+/* Supervisor (daemon) states, spec §2.2. */
+#define STH_STATE_FATAL 2
+#define STH_STATE_RUNNING 1
+#define STH_STATE_RESTARTING 0
+#define STH_STATE_SHUTDOWN (-1)
+
+struct event_base;
+struct ini_doc;
+struct sth_options;
+
+struct sthenod {
+	struct event_base *base;	/* the one loop */
+	struct ini_doc *ini;		/* the config now in force */
+	struct sth_options *opts;	/* [supervisord] merged with the CLI */
+	json_t *env_vars;		/* ENV_* expansion names (spec §1.4) */
+	const char *plugin_path;	/* colon-separated plugin folders */
+	int state;			/* STH_STATE_* */
+	pid_t pid;
+	time_t started;
+};
+
+extern struct sthenod sth;
+
+#endif

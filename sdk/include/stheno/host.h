@@ -1,0 +1,319 @@
+/*
+ * stheno/host.h — the host API table handed to a plugin's init().
+ *
+ * Ownership: the table belongs to sthenod and stays valid until the plugin's
+ * fini() returns; every object a plugin creates through it (timers, watches,
+ * listeners, connections, RPC methods, subscriptions, services, vfs roots)
+ * belongs to that plugin's scope, and whatever the plugin has not freed when
+ * fini() returns is released by the host and logged as a leak.
+ *
+ * Rules that hold for every call below, unless the call says otherwise:
+ *  - `self` is the handle given to init(); passing another plugin's handle
+ *    is an impossible state and aborts.
+ *  - Strings passed in are borrowed (copied if kept); strings returned are
+ *    owned by the host and valid until the object they came from is freed.
+ *  - json_t arguments are borrowed (the caller keeps its reference) except
+ *    where the comment says "stolen"; json_t results are new references the
+ *    caller must json_decref().
+ *  - Callbacks run on the daemon's single loop thread and are never called
+ *    after the object they belong to is freed, nor after the plugin's unload
+ *    has reached fini().
+ *
+ * The table only ever grows: members are appended, each new one commented
+ * with the ABI minor that added it.  A plugin that uses a member added after
+ * the minor it was built for checks `host->size` first (STH_HOST_HAS).
+ */
+#ifndef STHENO_HOST_H
+#define STHENO_HOST_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <stdarg.h>
+#include <dirent.h>
+
+#include <jansson.h>
+
+#include <stheno/plugin.h>
+
+struct event_base;
+struct bufferevent;
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Log levels: supervisord's numbers and names (CRIT ... BLAT). */
+#define STH_LOG_CRIT 50
+#define STH_LOG_ERRO 40
+#define STH_LOG_WARN 30
+#define STH_LOG_INFO 20
+#define STH_LOG_DEBG 10
+#define STH_LOG_TRAC 5
+#define STH_LOG_BLAT 3
+
+/* Fault codes of supervisor's XML-RPC interface (spec §4.2). */
+#define STH_FAULT_UNKNOWN_METHOD 1
+#define STH_FAULT_INCORRECT_PARAMETERS 2
+#define STH_FAULT_BAD_ARGUMENTS 3
+#define STH_FAULT_SIGNATURE_UNSUPPORTED 4
+#define STH_FAULT_SHUTDOWN_STATE 6
+#define STH_FAULT_BAD_NAME 10
+#define STH_FAULT_BAD_SIGNAL 11
+#define STH_FAULT_NO_FILE 20
+#define STH_FAULT_NOT_EXECUTABLE 21
+#define STH_FAULT_FAILED 30
+#define STH_FAULT_ABNORMAL_TERMINATION 40
+#define STH_FAULT_SPAWN_ERROR 50
+#define STH_FAULT_ALREADY_STARTED 60
+#define STH_FAULT_NOT_RUNNING 70
+#define STH_FAULT_SUCCESS 80
+#define STH_FAULT_ALREADY_ADDED 90
+#define STH_FAULT_STILL_RUNNING 91
+#define STH_FAULT_CANT_REREAD 92
+
+/* Opaque handles; see the functions that make them. */
+struct sth_timer;
+struct sth_watch;
+struct sth_listener;
+struct sth_conn;
+struct sth_section;
+struct sth_rpc_call;
+struct sth_sub;
+struct sth_event;
+struct sth_vfs;
+
+/* Watch flags (the same values as libevent's EV_READ / EV_WRITE). */
+#define STH_READ 0x02
+#define STH_WRITE 0x04
+
+/* Connection events (the same values as libevent's BEV_EVENT_*). */
+#define STH_CONN_EOF 0x10
+#define STH_CONN_ERROR 0x20
+#define STH_CONN_TIMEOUT 0x40
+
+typedef void (*sth_timer_fn)(struct sth_timer *t, void *arg);
+typedef void (*sth_watch_fn)(struct sth_watch *w, int fd, short what,
+			     void *arg);
+/* fd is the accepted socket; the callee owns it (close it or hand it to
+ * conn_new).  sa/salen describe the peer (AF_UNIX peers have salen 0). */
+typedef void (*sth_accept_fn)(struct sth_listener *l, int fd,
+			      const struct sockaddr *sa, socklen_t salen,
+			      void *arg);
+typedef void (*sth_conn_fn)(struct sth_conn *c, void *arg);
+typedef void (*sth_conn_event_fn)(struct sth_conn *c, short what, void *arg);
+/* A method handler answers exactly once, through rpc_return or rpc_fault,
+ * before it returns or later (a "deferred" answer).  params is a JSON array,
+ * borrowed for the duration of the call (json_incref to keep it). */
+typedef void (*sth_rpc_fn)(struct sth_rpc_call *call, json_t *params,
+			   void *arg);
+/* The answer to rpc_call: on success result is borrowed and fault_code is 0;
+ * on a fault result is NULL and fault_string is borrowed. */
+typedef void (*sth_rpc_done_fn)(json_t *result, int fault_code,
+				const char *fault_string, void *arg);
+typedef void (*sth_rpc_cancel_fn)(struct sth_rpc_call *call, void *arg);
+/* ev is borrowed for the duration of the callback. */
+typedef void (*sth_bus_fn)(const struct sth_event *ev, void *arg);
+
+struct sth_host {
+	uint32_t size;		/* sizeof(struct sth_host) in the daemon */
+	uint32_t abi_major;
+	uint32_t abi_minor;
+
+	/* --- the plugin itself ------------------------------------------ */
+	const char *(*version)(void);		/* sthenod's version */
+	const char *(*name)(struct sth_plugin *self);
+	void (*set_data)(struct sth_plugin *self, void *data);
+	void *(*get_data)(struct sth_plugin *self);
+	/* Record why init (or a later operation) failed; the loader reports
+	 * it.  Always returns -1, so `return host->fail(self, ...)` reads
+	 * well. */
+	int (*fail)(struct sth_plugin *self, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+	/* --- logging: the main log, in supervisord's format ---------------- */
+	void (*log)(struct sth_plugin *self, int level, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+	int (*log_enabled)(int level);
+
+	/* --- the loop ------------------------------------------------------ */
+	/* The daemon's event_base, for libraries that need one.  Events made
+	 * on it directly are not in the plugin's scope: free them in fini, or
+	 * the unload audit keeps the plugin mapped as a zombie. */
+	struct event_base *(*base)(struct sth_plugin *self);
+	/* A timer, stopped until timer_start.  Freed by timer_free or unload. */
+	struct sth_timer *(*timer_new)(struct sth_plugin *self, sth_timer_fn fn,
+				       void *arg);
+	void (*timer_start)(struct sth_timer *t, double seconds, int repeat);
+	void (*timer_stop)(struct sth_timer *t);
+	void (*timer_free)(struct sth_timer *t);
+	/* Watch fd for STH_READ|STH_WRITE (persistent).  If own_fd, the host
+	 * closes fd when the watch is freed. */
+	struct sth_watch *(*watch_new)(struct sth_plugin *self, int fd,
+				       short what, sth_watch_fn fn, void *arg,
+				       int own_fd);
+	void (*watch_free)(struct sth_watch *w);
+	/* Run fn(arg) once on the next loop iteration (never from inside this
+	 * call).  Dropped silently if the plugin unloads first. */
+	void (*defer)(struct sth_plugin *self, void (*fn)(void *arg),
+		      void *arg);
+
+	/* --- listeners ---------------------------------------------------- */
+	/* hostport: "host:port", ":port", "*:port", "port", "[v6]:port".
+	 * On failure returns NULL and sets *err to a malloc'd message the
+	 * caller frees. */
+	struct sth_listener *(*listen_tcp)(struct sth_plugin *self,
+					   const char *hostport,
+					   sth_accept_fn fn, void *arg,
+					   char **err);
+	/* A unix socket at path with mode (e.g. 0700) and owner ("user" or
+	 * "user:group", NULL = unchanged).  A stale socket file is replaced,
+	 * a live one is refused (supervisord's rule).  The file is unlinked
+	 * when the listener is freed. */
+	struct sth_listener *(*listen_unix)(struct sth_plugin *self,
+					    const char *path, int mode,
+					    const char *owner, sth_accept_fn fn,
+					    void *arg, char **err);
+	void (*listener_free)(struct sth_listener *l);
+	/* Human-readable address the listener is bound to (e.g. "127.0.0.1:9001"
+	 * or "/tmp/x.sock"), and the actual TCP port (0 for unix). */
+	const char *(*listener_addr)(struct sth_listener *l);
+	int (*listener_port)(struct sth_listener *l);
+
+	/* --- connections: a bufferevent owned by the host ------------------ */
+	/* Takes ownership of fd.  Reading is enabled.  Callbacks may be NULL. */
+	struct sth_conn *(*conn_new)(struct sth_plugin *self, int fd,
+				     sth_conn_fn readfn, sth_conn_fn writefn,
+				     sth_conn_event_fn eventfn, void *arg);
+	/* The underlying bufferevent, for reading and writing data and setting
+	 * watermarks and timeouts.  Never call bufferevent_setcb or
+	 * bufferevent_free on it. */
+	struct bufferevent *(*conn_bev)(struct sth_conn *c);
+	/* Free now; pending output is dropped. */
+	void (*conn_free)(struct sth_conn *c);
+	/* Stop reading, flush pending output, then free (no more callbacks). */
+	void (*conn_close_after_write)(struct sth_conn *c);
+
+	/* --- configuration ------------------------------------------------ */
+	/* The plugin's own [plugin:NAME] section, or NULL if it has none. */
+	struct sth_section *(*config)(struct sth_plugin *self);
+	/* Any section by its full name ("unix_http_server", "program:x"). */
+	struct sth_section *(*section)(struct sth_plugin *self,
+				       const char *name);
+	/* Iterate sections whose name starts with prefix ("" for all) in file
+	 * order: pass prev=NULL first. */
+	struct sth_section *(*section_next)(struct sth_plugin *self,
+					    struct sth_section *prev,
+					    const char *prefix);
+	const char *(*section_name)(struct sth_section *s);
+	/* The value with %(here)s and %(ENV_X)s expanded, or def if the key is
+	 * absent (NULL if it cannot expand: the error is logged). */
+	const char *(*cfg_str)(struct sth_section *s, const char *key,
+			       const char *def);
+	/* Typed getters: 0 with *out set (to def if absent), or -1 with an
+	 * error naming file, line, section and key recorded through fail(). */
+	int (*cfg_int)(struct sth_plugin *self, struct sth_section *s,
+		       const char *key, long def, long *out);
+	int (*cfg_bool)(struct sth_plugin *self, struct sth_section *s,
+			const char *key, int def, int *out);
+	int (*cfg_bytes)(struct sth_plugin *self, struct sth_section *s,
+			 const char *key, long long def, long long *out);
+	int (*cfg_octal)(struct sth_plugin *self, struct sth_section *s,
+			 const char *key, long def, long *out);
+
+	/* --- RPC registry: name -> handler(json params) -> result | fault -- */
+	/* help and signature (a JSON array of arrays of type names, as
+	 * system.methodSignature returns) may be NULL.  Fails if the name
+	 * exists. */
+	int (*rpc_register)(struct sth_plugin *self, const char *name,
+			    sth_rpc_fn fn, void *arg, const char *help,
+			    const char *signature_json);
+	void (*rpc_unregister)(struct sth_plugin *self, const char *name);
+	/* Answer a call: result is stolen. */
+	void (*rpc_return)(struct sth_rpc_call *call, json_t *result);
+	void (*rpc_fault)(struct sth_rpc_call *call, int code,
+			  const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+	/* Tell a deferred handler when its caller has gone away: fn runs once
+	 * and the call must then not be answered. */
+	void (*rpc_on_cancel)(struct sth_rpc_call *call, sth_rpc_cancel_fn fn,
+			      void *arg);
+	/* Call a method.  If the answer is immediate, done runs before this
+	 * returns and NULL is returned; otherwise the pending call is returned,
+	 * and rpc_cancel drops it (done then never runs).  params is a JSON
+	 * array, borrowed. */
+	struct sth_rpc_call *(*rpc_call)(struct sth_plugin *self,
+					 const char *method, json_t *params,
+					 sth_rpc_done_fn done, void *arg);
+	void (*rpc_cancel)(struct sth_rpc_call *call);
+
+	/* --- event bus: typed events ------------------------------------- */
+	/* type is an event name or supertype ("PROCESS_STATE", "EVENT").
+	 * Returns NULL for an unknown name. */
+	struct sth_sub *(*bus_subscribe)(struct sth_plugin *self,
+					 const char *type, sth_bus_fn fn,
+					 void *arg);
+	void (*bus_unsubscribe)(struct sth_sub *sub);
+	/* 1 if name is a known event type or supertype. */
+	int (*bus_type_known)(const char *name);
+	/* Publish an event: payload is supervisor's text body (spec §6.1),
+	 * copied.  Returns the event's global serial, or -1 for an unknown
+	 * type. */
+	long (*bus_publish)(struct sth_plugin *self, const char *type,
+			    const char *payload, size_t len);
+	const char *(*event_name)(const struct sth_event *ev);
+	const char *(*event_payload)(const struct sth_event *ev, size_t *len);
+	long (*event_serial)(const struct sth_event *ev);
+
+	/* --- services: named, versioned interfaces between plugins ---------- */
+	/* iface is borrowed and must stay valid until the plugin unregisters
+	 * it or unloads.  Fails if the name is taken. */
+	int (*service_register)(struct sth_plugin *self, const char *name,
+				unsigned version, const void *iface);
+	void (*service_unregister)(struct sth_plugin *self, const char *name);
+	/* Look up a service of at least min_version and record that self uses
+	 * it (its provider cannot unload until self releases it or unloads).
+	 * NULL if absent or too old. */
+	const void *(*service_acquire)(struct sth_plugin *self,
+				       const char *name, unsigned min_version,
+				       unsigned *version);
+	void (*service_release)(struct sth_plugin *self, const char *name);
+
+	/* --- vfs: a directory root that no path can escape -------------------
+	 * Paths are virtual: "/" is the root; "." and ".." are resolved
+	 * lexically and never rise above the root; a symlink is followed only
+	 * if it stays beneath the root; NUL bytes are refused.  Functions
+	 * return -errno on failure (-EACCES for any escape attempt). */
+	struct sth_vfs *(*vfs_new)(struct sth_plugin *self, const char *root,
+				   char **err);
+	void (*vfs_free)(struct sth_vfs *v);
+	/* Normalise path (relative to the virtual cwd, or absolute) into out
+	 * as a clean virtual absolute path ("/a/b").  -ENAMETOOLONG if it does
+	 * not fit. */
+	int (*vfs_normalize)(const char *cwd, const char *path, char *out,
+			     size_t outlen);
+	/* Percent-decode a URL path into out, refusing %00 and encoded '/'
+	 * (-EINVAL).  The result is then a vfs path. */
+	int (*vfs_url_decode)(const char *in, char *out, size_t outlen);
+	int (*vfs_open)(struct sth_vfs *v, const char *path, int flags,
+			mode_t mode);
+	int (*vfs_stat)(struct sth_vfs *v, const char *path, struct stat *st);
+	int (*vfs_mkdir)(struct sth_vfs *v, const char *path, mode_t mode);
+	int (*vfs_rmdir)(struct sth_vfs *v, const char *path);
+	int (*vfs_unlink)(struct sth_vfs *v, const char *path);
+	int (*vfs_rename)(struct sth_vfs *v, const char *from, const char *to);
+	/* Open a directory for reading: the caller closedir()s it. */
+	DIR *(*vfs_opendir)(struct sth_vfs *v, const char *path);
+};
+
+/* True if the running host has member m (for members added after 1.0). */
+#define STH_HOST_HAS(host, m)                                                  \
+	((host)->size >= offsetof(struct sth_host, m) + sizeof((host)->m) &&   \
+	 (host)->m != NULL)
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* STHENO_HOST_H */

@@ -1,0 +1,94 @@
+/*
+ * stheno/plugin.h — the one descriptor a plugin exports.
+ *
+ * Ownership: the descriptor and every string it points to belong to the
+ * plugin's .so and must be static const data; the host reads them and never
+ * frees or modifies them.
+ *
+ * A plugin is a shared object that exports exactly one data symbol,
+ * `sth_plugin_descriptor` (use STHENO_PLUGIN below).  sthenod checks the ABI
+ * version and the struct size before it calls anything in the plugin, then
+ * calls init() with the host API table (stheno/host.h).  Nothing else in the
+ * .so is looked up: a plugin never resolves daemon symbols.
+ */
+#ifndef STHENO_PLUGIN_H
+#define STHENO_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * ABI rule (Varnish/GStreamer): a plugin loads when its abi_major equals the
+ * host's and its abi_minor is not above the host's.  Minor versions only ever
+ * append members to struct sth_host.
+ */
+#define STHENO_ABI_MAJOR 1
+#define STHENO_ABI_MINOR 0
+
+struct sth_plugin;		/* the host's record of one loaded plugin */
+struct sth_host;		/* the host API table, stheno/host.h */
+
+struct sth_plugin_descriptor {
+	uint32_t abi_major;	/* STHENO_ABI_MAJOR at build time */
+	uint32_t abi_minor;	/* STHENO_ABI_MINOR at build time */
+	uint32_t struct_size;	/* sizeof(struct sth_plugin_descriptor) */
+	uint32_t flags;		/* STH_PLUGIN_F_* */
+	const char *name;	/* [a-z0-9_-]+, unique in a daemon */
+	const char *version;	/* free-form, shown by plugin.list */
+	const char *description;
+	/* NULL-terminated list of plugin names that must be loaded first
+	 * (may be NULL).  Unloading one of them is refused while this plugin
+	 * is loaded. */
+	const char *const *requires;
+
+	/*
+	 * init: mandatory.  Called once, after the checks.  `self` is the
+	 * plugin's handle for every host call; `host` stays valid until fini
+	 * returns.  Return 0 on success.  On failure return -1 after calling
+	 * host->fail(self, "why") (or not: the host then says "init failed");
+	 * the host releases everything the plugin registered so far, so init
+	 * need not unwind by hand.
+	 */
+	int (*init)(struct sth_plugin *self, const struct sth_host *host);
+
+	/*
+	 * drain: optional.  Unload has begun: stop starting new work (the host
+	 * has already closed the plugin's listeners).  In-flight work may go on;
+	 * the host waits for the plugin's connections and pending calls to end,
+	 * within a bound, before forcing them closed.
+	 */
+	void (*drain)(struct sth_plugin *self);
+
+	/*
+	 * fini: mandatory.  Free the plugin's own state.  Resources made through
+	 * the host API that are still alive are released by the host after fini
+	 * returns, and reported as leaks in the log.
+	 */
+	void (*fini)(struct sth_plugin *self);
+};
+
+/* flags */
+#define STH_PLUGIN_F_RESIDENT 0x1	/* never dlclose: unload = disable only */
+
+#define STHENO_PLUGIN_DESCRIPTOR_SYMBOL "sth_plugin_descriptor"
+
+/*
+ * STHENO_PLUGIN(name, version, description, requires, init, drain, fini)
+ * defines the exported descriptor with the current ABI numbers.
+ */
+#define STHENO_PLUGIN(n, v, d, req, i, dr, f)                                  \
+	__attribute__((visibility("default")))                                 \
+	const struct sth_plugin_descriptor sth_plugin_descriptor = {           \
+		STHENO_ABI_MAJOR, STHENO_ABI_MINOR,                            \
+		(uint32_t)sizeof(struct sth_plugin_descriptor), 0,             \
+		(n), (v), (d), (req), (i), (dr), (f)                           \
+	}
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* STHENO_PLUGIN_H */

@@ -1,0 +1,64 @@
+#!/bin/sh
+# The whole test suite: install what it needs, then build twice and run
+# `make check` in each build (plain with -Werror; ASan+UBSan+LSan), then
+# `make distcheck` (which also builds the SDK example out of tree against
+# the installed SDK).  Prints one closing line: "tests: N passed, N failed".
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+sh tests/deps.sh --test || exit 1
+./autogen.sh >/dev/null 2>&1 || { echo "autogen failed"; exit 1; }
+jobs=$(nproc)
+status=0
+pass=0
+fail=0
+
+count() {	# add a build's test-suite.log totals
+	log=$1/test-suite.log
+	[ -f "$log" ] || return 0
+	p=$(sed -n 's/^# PASS: *\([0-9]*\).*/\1/p' "$log" | head -1)
+	f=$(sed -n 's/^# FAIL: *\([0-9]*\).*/\1/p' "$log" | head -1)
+	e=$(sed -n 's/^# ERROR: *\([0-9]*\).*/\1/p' "$log" | head -1)
+	x=$(sed -n 's/^# XPASS: *\([0-9]*\).*/\1/p' "$log" | head -1)
+	pass=$((pass + ${p:-0}))
+	fail=$((fail + ${f:-0} + ${e:-0} + ${x:-0}))
+}
+
+build_and_check() {	# name, configure flags...
+	name=$1; shift
+	dir="$top/_build/test-$name"
+	rm -rf "$dir"; mkdir -p "$dir"; cd "$dir"
+	echo "=== $name: configure $*"
+	if ! ../../configure -q "$@" >configure.out 2>&1; then
+		cat configure.out; status=1; cd "$top"; return
+	fi
+	echo "=== $name: make"
+	if ! make -j"$jobs" >make.out 2>&1; then
+		tail -50 make.out; status=1; cd "$top"; return
+	fi
+	echo "=== $name: make check"
+	if ! make -j"$jobs" check; then
+		status=1
+		for l in $(find . -name '*.log' -path '*tests*'); do
+			grep -qE '^(FAIL|ERROR)' "${l%.log}.trs" 2>/dev/null &&
+				{ echo "--- $l"; tail -40 "$l"; }
+		done
+	fi
+	count "$dir"
+	cd "$top"
+}
+
+build_and_check plain --enable-werror
+build_and_check asan --enable-asan --enable-debug
+
+echo "=== distcheck"
+cd "$top/_build/test-plain" && if make distcheck >distcheck.out 2>&1; then
+	echo "distcheck: ok"; pass=$((pass + 1))
+else
+	tail -60 distcheck.out; fail=$((fail + 1)); status=1
+fi
+cd "$top"
+
+echo "tests: $pass passed, $fail failed"
+[ "$fail" -eq 0 ] || status=1
+exit $status

@@ -7,6 +7,21 @@
  * call record is freed once it has been answered and its answer delivered,
  * or cancelled.  json_t rules are those of stheno/host.h: params borrowed,
  * results stolen by rpc_return.
+ *
+ * Faults: a handler passes a code (STH_FAULT_*) and only the detail, e.g.
+ * rpc_fault(call, STH_FAULT_BAD_NAME, "%s", name); the registry makes
+ * supervisor's string "BAD_NAME: nope" by prefixing the code's name.  A NULL
+ * (or empty) detail gives the bare name ("INCORRECT_PARAMETERS"), which is
+ * what supervisor sends for faults without detail.  A code outside the table
+ * keeps the detail as the whole string.
+ *
+ * Lifetimes of a call: the caller may rpc_cancel a pending call until its
+ * done has run; the handler must answer exactly once unless its
+ * rpc_on_cancel callback ran (then it must not answer).  A handler that set
+ * no cancel callback may still answer a cancelled call: the answer is
+ * dropped.  If the method's owner unloads first (rpc_unregister_owner or
+ * rpc_cancel_owner), its cancel callback runs and the caller gets fault 30
+ * "FAILED: method x.y was unloaded before it answered".
  */
 #ifndef STHENO_RPC_H
 #define STHENO_RPC_H
@@ -16,6 +31,10 @@
 
 struct sth_plugin;	/* owner; NULL means the core */
 
+/* Names are "namespace.method": two non-empty parts, neither starting with
+ * '_' (supervisor's rule; anything else is fault 1 when called).  Returns 0,
+ * or -1 if the name is malformed or taken, fn is NULL, or signature_json is
+ * not an array of type names (or of such arrays). */
 int rpc_register(struct sth_plugin *owner, const char *name, sth_rpc_fn fn,
 		 void *arg, const char *help, const char *signature_json);
 void rpc_unregister(struct sth_plugin *owner, const char *name);
@@ -38,6 +57,20 @@ void rpc_cancel_owner(struct sth_plugin *owner);
 
 /* Sorted method names (a new array). */
 json_t *rpc_list_methods(void);
+
+/* The fault name of code ("BAD_NAME"), or NULL if supervisor has none. */
+const char *rpc_fault_name(int code);
+
+/* help (never NULL) and signature (borrowed: a flat array such as
+ * ["struct","string"], or an array of arrays when a method has several; NULL
+ * if none was given) of a method; -1 if it is not registered. */
+int rpc_method_info(const char *name, const char **help, json_t **signature);
+
+/* Calls owner is still involved in: pending calls it made, and calls its
+ * methods have not answered yet (the loader's drain waits for 0). */
+int rpc_pending_owner(struct sth_plugin *owner);
+/* Call records alive (tests assert it returns to its baseline). */
+int rpc_live_calls(void);
 
 /* Register system.listMethods, methodHelp, methodSignature, multicall. */
 void rpc_system_register(void);

@@ -47,6 +47,7 @@ struct sth_rpc_call {
 	unsigned handler_live : 1;
 	unsigned running : 1;
 	unsigned answered : 1;		/* kept answer below is set */
+	unsigned replied : 1;		/* the handler has answered */
 	json_t *result;
 	int fault_code;
 	char *fault_string;
@@ -385,13 +386,14 @@ call_handler_done(struct sth_rpc_call *c)
 void
 rpc_return(struct sth_rpc_call *c, json_t *result)
 {
+	if (c->replied)
+		fatalx("call to %s answered twice", c->method);
 	if (!c->handler_live) {
 		/* Cancelled after its cancel callback ran: drop. */
 		json_decref(result);
 		return;
 	}
-	if (c->answered)
-		fatalx("call to %s answered twice", c->method);
+	c->replied = 1;
 	call_ref(c, __func__);
 	if (result == NULL)
 		call_answer(c, NULL, STH_FAULT_FAILED,
@@ -409,10 +411,11 @@ rpc_fault(struct sth_rpc_call *c, int code, const char *fmt, ...)
 	va_list ap;
 	char *detail = NULL;
 
+	if (c->replied)
+		fatalx("call to %s answered twice", c->method);
 	if (!c->handler_live)
 		return;
-	if (c->answered)
-		fatalx("call to %s answered twice", c->method);
+	c->replied = 1;
 	if (code == 0)
 		code = STH_FAULT_FAILED;
 	if (fmt != NULL) {

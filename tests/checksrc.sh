@@ -1,0 +1,109 @@
+#!/bin/sh
+# checksrc.sh — ban the unbounded and error-blind C library calls
+# (sprintf, strcpy, strcat, strtok, atoi, gets) from daemon/, plugins/ and
+# sdk/ (style-anchors.md #20, after curl's checksrc).  Use snprintf or
+# xasprintf, memcpy with a checked length, strtok_r or strsep, strtol with
+# an end pointer, fgets.
+#
+# Usage: tests/checksrc.sh [FILE...]   (default: every .c and .h in daemon/,
+# plugins/ and sdk/ of the source tree).  Prints "file:line: banned call
+# NAME(): the line" for each hit and exits 1 if there is any.  Comments and
+# string literals are ignored.  Run by make check, which first checks the
+# checker itself on two sample files (a banned call must be found, clean
+# code must pass).
+set -u
+
+top=${STHENO_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+
+# One awk pass per file list: strip comments (also across lines) and
+# string/char literals, then look for a banned name followed by "(".
+scan() {
+	awk '
+	FNR == 1 { incomment = 0 }
+	{
+		line = $0; out = ""; i = 1; n = length(line)
+		while (i <= n) {
+			two = substr(line, i, 2)
+			if (incomment) {
+				if (two == "*/") { incomment = 0; i += 2 }
+				else i++
+				continue
+			}
+			if (two == "/*") { incomment = 1; out = out " "; i += 2; continue }
+			if (two == "//") break
+			c = substr(line, i, 1)
+			if (c == "\"" || c == "\047") {
+				q = c; i++
+				while (i <= n && substr(line, i, 1) != q) {
+					if (substr(line, i, 1) == "\\") i++
+					i++
+				}
+				out = out q q; i++
+				continue
+			}
+			out = out c; i++
+		}
+		if (match(out, /(^|[^A-Za-z0-9_])(sprintf|strcpy|strcat|strtok|atoi|gets)[ \t]*\(/)) {
+			hit = substr(out, RSTART, RLENGTH)
+			sub(/^[^A-Za-z]/, "", hit)
+			sub(/[ \t]*\($/, "", hit)
+			text = $0
+			sub(/^[ \t]+/, "", text)
+			printf "%s:%d: banned call %s(): %s\n", FILENAME, FNR, hit, text
+			bad = 1
+		}
+	}
+	END { exit bad }
+	' "$@"
+}
+
+# The checker must catch a banned call and pass clean code, or a broken
+# awk would make every tree look clean.
+selftest() {
+	tmp=$(mktemp -d) || exit 99
+	cat >"$tmp/bad.c" <<'EOF'
+/* sprintf( in a comment is fine */
+static void f(char *b) { const char *s = "strcpy(x)"; int n;
+	n = atoi (s);
+	sprintf(b, "%d", n);
+}
+EOF
+	cat >"$tmp/good.c" <<'EOF'
+/* strcat(a, b) in a comment, and
+ * gets(x) in a multi-line one */
+static void g(char *b, size_t len) { char *save;
+	snprintf(b, len, "sprintf(%s)", "atoi(");
+	(void)strtok_r(b, " ", &save);
+	vfs_strcpy_like(b); my_atoi_safe(b); fgets(b, 1, stdin);
+}
+EOF
+	out=$(scan "$tmp/bad.c")
+	if [ $? -ne 1 ] || [ "$(printf '%s\n' "$out" | wc -l)" -ne 2 ] ||
+	    ! printf '%s\n' "$out" | grep -q 'bad.c:3: banned call atoi()' ||
+	    ! printf '%s\n' "$out" | grep -q 'bad.c:4: banned call sprintf()'; then
+		echo "checksrc: self-test failed on a file with banned calls:"
+		printf '%s\n' "$out"
+		rm -rf "$tmp"; exit 99
+	fi
+	if ! out=$(scan "$tmp/good.c"); then
+		echo "checksrc: self-test failed on clean code:"
+		printf '%s\n' "$out"
+		rm -rf "$tmp"; exit 99
+	fi
+	rm -rf "$tmp"
+}
+
+if [ $# -gt 0 ]; then
+	scan "$@"
+	exit $?
+fi
+selftest
+cd "$top" || exit 99
+files=$(find daemon plugins sdk -name '*.[ch]' 2>/dev/null | LC_ALL=C sort)
+[ -n "$files" ] || { echo "checksrc: no sources under $top"; exit 99; }
+# shellcheck disable=SC2086
+if scan $files; then
+	echo "checksrc: $(echo "$files" | wc -l) files clean"
+	exit 0
+fi
+exit 1

@@ -29,7 +29,9 @@ int bus_subscribers(const char *type);
 /* Called whenever the subscription set changes (fn may be NULL). */
 void bus_on_change(void (*fn)(void *arg), void *arg);
 
-/* Publish: payload copied; returns the global serial or -1 (unknown type). */
+/* Publish: payload copied; returns the global serial (every published event
+ * takes the next one, from 0) or -1 for an unknown or abstract type
+ * ("PROCESS_STATE" can be subscribed to, never published). */
 long bus_publish(const char *type, const char *payload, size_t len);
 
 const char *bus_event_name(const struct sth_event *);

@@ -52,7 +52,9 @@ struct sth_rpc_call *rpc_call(struct sth_plugin *caller, const char *method,
 			      json_t *params, sth_rpc_done_fn done, void *arg);
 void rpc_cancel(struct sth_rpc_call *call);
 /* Cancel every pending call made by caller, and every deferred call being
- * answered by a method of owner (unload). */
+ * answered by a method of owner (unload).  This runs owner's cancel
+ * callbacks, so call it before owner's fini; rpc_unregister_owner does the
+ * handler half of it too. */
 void rpc_cancel_owner(struct sth_plugin *owner);
 
 /* Sorted method names (a new array). */

@@ -766,3 +766,107 @@ Test(rpc_system, multicall_sub_call_owner_unloads)
 	    " {\"faultCode\": 1, \"faultString\": \"UNKNOWN_METHOD\"}, 5]");
 	answer_reset(&a);
 }
+
+/* --- every order of the four things that can end a deferred call ------ */
+
+enum step { S_CANCEL, S_ANSWER, S_UNLOAD_HANDLER, S_UNLOAD_CALLER, S_N };
+
+struct life {
+	struct sth_rpc_call *call;	/* the caller's handle */
+	struct sth_rpc_call *hcall;	/* the handler's */
+	int done, cancelled;
+	int caller_gone, handler_gone;	/* may no longer use its handle */
+};
+
+static void
+life_done(json_t *result, int code, const char *string, void *arg)
+{
+	struct life *l = arg;
+
+	l->done++;
+	l->caller_gone = 1;
+}
+
+static void
+life_cancel(struct sth_rpc_call *call, void *arg)
+{
+	struct life *l = arg;
+
+	l->cancelled++;
+	l->handler_gone = 1;
+}
+
+static void
+h_life(struct sth_rpc_call *call, json_t *params, void *arg)
+{
+	struct life *l = arg;
+	int with_cb = json_is_true(json_array_get(params, 0));
+
+	l->hcall = call;
+	if (with_cb)
+		rpc_on_cancel(call, life_cancel, l);
+}
+
+static void
+life_run(const int *order, int with_cb)
+{
+	struct life l = { 0 };
+	json_t *p = json_pack("[b]", with_cb);
+	int base = rpc_live_calls(), i, answered = 0, unloaded = 0;
+
+	rpc_register(PB, "life.call", h_life, &l, NULL, NULL);
+	l.call = rpc_call(PA, "life.call", p, life_done, &l);
+	json_decref(p);
+	cr_assert_not_null(l.call);
+	for (i = 0; i < S_N; i++) {
+		switch (order[i]) {
+		case S_CANCEL:
+			if (!l.caller_gone) {
+				rpc_cancel(l.call);
+				l.caller_gone = 1;
+			}
+			break;
+		case S_ANSWER:
+			if (!l.handler_gone) {
+				answered = !l.caller_gone;
+				rpc_return(l.hcall, json_true());
+				l.handler_gone = 1;
+			}
+			break;
+		case S_UNLOAD_HANDLER:
+			if (!l.handler_gone && !l.caller_gone)
+				unloaded = 1;
+			rpc_unregister_owner(PB);
+			l.handler_gone = 1;
+			break;
+		case S_UNLOAD_CALLER:
+			rpc_cancel_owner(PA);
+			l.caller_gone = 1;
+			break;
+		}
+	}
+	cr_assert_leq(l.done, 1);
+	cr_assert_leq(l.cancelled, 1);
+	cr_assert_eq(l.done, answered || unloaded ? 1 : 0,
+	    "order %d%d%d%d cb %d", order[0], order[1], order[2], order[3],
+	    with_cb);
+	cr_assert_eq(rpc_live_calls(), base, "order %d%d%d%d cb %d leaks",
+	    order[0], order[1], order[2], order[3], with_cb);
+	rpc_unregister_owner(PB);
+}
+
+Test(rpc, every_order_of_cancel_answer_and_unload)
+{
+	int order[S_N], a, b, c, d, cb;
+
+	for (a = 0; a < S_N; a++)
+	for (b = 0; b < S_N; b++)
+	for (c = 0; c < S_N; c++)
+	for (d = 0; d < S_N; d++) {
+		if (a == b || a == c || a == d || b == c || b == d || c == d)
+			continue;
+		order[0] = a, order[1] = b, order[2] = c, order[3] = d;
+		for (cb = 0; cb < 2; cb++)
+			life_run(order, cb);
+	}
+}

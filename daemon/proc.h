@@ -1,0 +1,294 @@
+/*
+ * proc.h — the process table: program and group configs, the state machine,
+ * spawning, reaping and child output (spec §1.6, §2, §3, §8).
+ *
+ * Ownership: the process-table engineer owns proc.h and daemon/proc_*.c.
+ * The table owns every group, process, config and child log; pointers it
+ * hands out are borrowed and stay valid until the group is removed or the
+ * table is freed.  Strings passed in are copied.
+ *
+ * Nothing here polls: a process has one timer, armed only while it waits
+ * for something (startsecs, a backoff delay, stopwaitsecs); children are
+ * reaped from main's SIGCHLD handler through proctable_on_sigchld().
+ */
+#ifndef STHENO_PROC_H
+#define STHENO_PROC_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+#include <jansson.h>
+
+#include "cfgval.h"
+
+struct ini_doc;
+struct ini_section;
+struct event;
+struct logfile;
+
+/* Process states and their codes (spec §2.1). */
+enum proc_state {
+	PROC_STOPPED = 0,
+	PROC_STARTING = 10,
+	PROC_RUNNING = 20,
+	PROC_BACKOFF = 30,
+	PROC_STOPPING = 40,
+	PROC_EXITED = 100,
+	PROC_FATAL = 200,
+	PROC_UNKNOWN = 1000,
+};
+
+/* autorestart values, as cfgval_autorestart() returns them. */
+#define PROC_AUTORESTART_NEVER 0
+#define PROC_AUTORESTART_ALWAYS 1
+#define PROC_AUTORESTART_UNEXPECTED 2
+
+#define PROC_STDOUT 0
+#define PROC_STDERR 1
+
+/* One output channel's settings (stdout_* or stderr_*). */
+struct proc_logcfg {
+	struct cfg_logpath logfile;	/* kind as configured */
+	char *path;		/* the file in force (AUTO: made at group
+				 * creation), NULL for none */
+	long long maxbytes;
+	long backups;
+	long long capture_maxbytes;
+	int events_enabled;
+	int syslog;
+};
+
+/* One process's configuration: every [program:x] option (spec §1.6). */
+struct proc_config {
+	char *name;		/* process_name, expanded */
+	char *program;		/* the section suffix */
+	char *section;		/* "program:x" */
+	char *command;
+	long process_num;
+	long priority;
+	int autostart;
+	long startsecs;
+	long startretries;
+	int autorestart;	/* PROC_AUTORESTART_* */
+	struct cfg_codes exitcodes;
+	int stopsignal;
+	long stopwaitsecs;
+	int stopasgroup;
+	int killasgroup;
+	char *user;		/* NULL: no setuid */
+	uid_t uid;
+	gid_t gid;
+	int redirect_stderr;
+	struct proc_logcfg log[2];	/* PROC_STDOUT, PROC_STDERR */
+	json_t *environment;	/* the program's own environment=, or NULL */
+	char *directory;
+	long umask;		/* -1: inherit */
+	char *serverurl;	/* NULL: the daemon's (AUTO) */
+};
+
+enum group_kind { GROUP_PROGRAM, GROUP_HETEROGENEOUS, GROUP_FCGI };
+
+struct group_config {
+	char *name;
+	long priority;
+	enum group_kind kind;
+	struct proc_config **procs;	/* sorted by priority, stable */
+	size_t nprocs;
+	/* fcgi-program only */
+	char *socket;		/* "unix:///path" or "tcp://host:port" */
+	long socket_backlog;
+	long socket_mode;
+	char *socket_owner;
+};
+
+/* Daemon-wide settings the table needs, from [supervisord]. */
+struct proc_globals {
+	char *childlogdir;
+	char *identifier;
+	int nocleanup;
+	int strip_ansi;
+	long minfds;
+	json_t *environment;	/* [supervisord] environment=, or NULL */
+	char *serverurl;	/* SUPERVISOR_SERVER_URL for AUTO, or NULL */
+};
+
+struct proc;
+struct proc_group;
+
+/* One output pipe of a running child (proc_io.c). */
+struct proc_chan;
+
+/* A supervised process: its config and its run-time state. */
+struct proc {
+	struct proc_config *cfg;
+	struct proc_group *group;
+	enum proc_state state;
+	pid_t pid;
+	time_t start;		/* wall clock of the last spawn, 0 = never */
+	time_t stop;		/* wall clock of the last exit, 0 = never */
+	double start_mono;	/* monotonic time of the last spawn */
+	int backoff;		/* the backoff counter (tries) */
+	int killing;		/* a stop was requested */
+	int admin_stop;
+	int exitstatus;		/* -1: killed by a signal */
+	char *spawnerr;		/* NULL when there is none */
+	struct event *timer;	/* armed only while waiting */
+	int timer_armed;
+	double deadline;	/* monotonic time the timer is for */
+	struct proc_chan *chan[2];	/* stdout, stderr readers */
+	int stdin_fd;		/* -1 when closed */
+	struct event *stdin_ev;
+	char *inbuf;		/* pending stdin bytes */
+	size_t inlen;
+	struct logfile *logs[2];	/* child logs, open while in the table */
+	void *rpc_waiters;	/* proc_rpc.c's deferred calls */
+};
+
+struct proc_group {
+	struct group_config *cfg;
+	struct proc **procs;	/* the same order as cfg->procs */
+	size_t nprocs;
+};
+
+/*
+ * The system calls the state machine makes, in one table so that unit
+ * tests drive it with a fake clock and fake children.  proc_sys points at
+ * the real one unless a test swaps it.
+ */
+struct proc_sys {
+	double (*mono)(void);	/* monotonic seconds */
+	time_t (*wall)(void);	/* wall-clock seconds */
+	/* Fork and exec p; 0 with p->pid set, or -1 with *spawnerr set
+	 * (malloc'd) and nothing left open. */
+	int (*spawn)(struct proc *p, char **spawnerr);
+	int (*kill)(pid_t pid, int sig);
+	/* Arm p's one timer for secs seconds (replacing any), or disarm. */
+	void (*arm)(struct proc *p, double secs);
+	void (*disarm)(struct proc *p);
+};
+extern const struct proc_sys *proc_sys;
+extern const struct proc_sys proc_sys_real;
+
+/* --- entry points main.c calls --------------------------------------- */
+/* Build every group from doc (config errors: -1 with *err set; the daemon
+ * exits 2), publish PROCESS_GROUP_ADDED, and autostart in priority order. */
+int proctable_start(const struct ini_doc *doc, char **err);
+/* Stop group by group in descending priority; done() runs once every
+ * process is in a stopped state. */
+void proctable_shutdown(void (*done)(void));
+/* Reap every exited child (waitpid(-1, WNOHANG) until none). */
+void proctable_on_sigchld(void);
+/* Reopen every child log (SIGUSR2). */
+void proctable_reopen_logs(void);
+/* Free every group (the processes must be stopped). */
+void proctable_free(void);
+
+/* --- proc_config.c ---------------------------------------------------- */
+/* Read [supervisord]'s keys the table needs.  0 or -1 with *err. */
+int proc_globals_read(const struct ini_doc *doc, struct proc_globals *g,
+		      char **err);
+void proc_globals_release(struct proc_globals *g);
+/* Every group configured in doc, sorted by (priority, name): a new array
+ * of *n configs, or NULL with *err set (NULL with *n = 0 when none). */
+struct group_config **proc_configs_read(const struct ini_doc *doc,
+					const struct proc_globals *g,
+					size_t *n, char **err);
+void group_config_free(struct group_config *gc);
+void proc_config_free(struct proc_config *pc);
+/* 1 if name can be a process or group name (no space, ':' or '/'). */
+int proc_name_valid(const char *name);
+/* Make the AUTO log files of gc (mkstemp in childlogdir). */
+int proc_make_autologs(struct group_config *gc, const struct proc_globals *g,
+		       char **err);
+/* Delete old AUTO logs of identifier in childlogdir (spec §3.2). */
+void proc_clean_autologs(const struct proc_globals *g);
+
+/* --- proc_table.c ----------------------------------------------------- */
+extern struct proc_globals proc_globals;
+/* Add a group (the table takes gc).  NULL if the name is taken. */
+struct proc_group *proctable_add(struct group_config *gc);
+/* Remove a group whose processes are all stopped: 0, or -1. */
+int proctable_remove(const char *name);
+struct proc_group *proctable_group(const char *name);
+/* Groups in (priority, name) order: i = 0, 1, ... until NULL. */
+struct proc_group *proctable_group_at(size_t i);
+size_t proctable_ngroups(void);
+struct proc *proctable_find_pid(pid_t pid);
+/* "name", "group:name": the process, or NULL. */
+struct proc *proctable_find(const char *group, const char *name);
+/* Autostart every never-started process of g (in its order). */
+void group_autostart(struct proc_group *g);
+/* Called by the state machine on every state change. */
+void proctable_state_changed(struct proc *p, enum proc_state from);
+/* 1 while the daemon is shutting down or restarting: nothing spawns. */
+int proctable_stopping(void);
+/* 1 if every process of g is in a stopped state. */
+int group_stopped(const struct proc_group *g);
+
+/* --- proc_state.c ----------------------------------------------------- */
+const char *proc_state_name(enum proc_state s);
+int proc_state_stopped(enum proc_state s);	/* STOPPED_STATES */
+int proc_state_running(enum proc_state s);	/* RUNNING_STATES */
+struct proc *proc_new(struct proc_config *cfg, struct proc_group *g);
+void proc_free(struct proc *p);
+/* spawn() of spec §2.3, from STOPPED, EXITED, FATAL or BACKOFF. */
+void proc_spawn(struct proc *p);
+/* Administrative stop: 0, or -1 if it was not running. */
+int proc_stop(struct proc *p);
+/* BACKOFF -> FATAL. */
+void proc_give_up(struct proc *p);
+/* Send sig without meaning to stop (signalProcess): 0, or -1. */
+int proc_signal(struct proc *p, int sig);
+/* The child was reaped with wait status st. */
+void proc_finish(struct proc *p, int st);
+/* p's timer fired (or a test says it did). */
+void proc_timer_fire(struct proc *p);
+/* "exit status N" / "terminated by SIGX[ (core dumped)]"; es is set to
+ * the exit code or -1. */
+void proc_decode_status(int st, int *es, char *buf, size_t len);
+/* "SIGTERM", or "signal N" (a static buffer for unknown numbers). */
+const char *proc_signame(int sig);
+/* Called on every state change after the table (RPC waiters hook here). */
+extern void (*proc_state_hook)(struct proc *p, enum proc_state from);
+
+/* --- proc_spawn.c ----------------------------------------------------- */
+/* Split a command as shlex.split does: a new NULL-terminated argv, or
+ * NULL with *err set. */
+char **proc_split_command(const char *cmd, char **err);
+void proc_argv_free(char **argv);
+/* Resolve argv[0] (spec §2.3): the file to exec, or NULL with *err set
+ * to supervisord's spawnerr text; *fault gets an STH_FAULT_* code. */
+char *proc_resolve_command(const struct proc_config *pc, char **argv,
+			   int *fault, char **err);
+int proc_spawn_real(struct proc *p, char **spawnerr);
+/* Python's repr() of a str: 'x' or "x'y". */
+char *proc_pyrepr(const char *s);
+
+/* --- proc_io.c -------------------------------------------------------- */
+/* Take the parent ends of a new child's pipes (out, err may be -1). */
+void proc_io_attach(struct proc *p, int in, int out, int err);
+/* Read what is left in the pipes, then close them (at reap). */
+void proc_io_drain_close(struct proc *p);
+/* Open the child logs if they are not open: 0 or -1 (logged). */
+int proc_io_open_logs(struct proc *p);
+void proc_io_close_logs(struct proc *p);
+void proc_io_reopen_logs(struct proc *p);
+/* Queue bytes for the child's stdin: 0, or -1 if stdin is closed. */
+int proc_io_write_stdin(struct proc *p, const char *buf, size_t len);
+/* Remove ESC[ ... sequences in place; returns the new length. */
+size_t proc_strip_ansi(char *buf, size_t len);
+/* Feed one chunk of output of channel ch through capture mode, the log
+ * file, the main log copy and events (also used on drain). */
+void proc_io_output(struct proc *p, int ch, const char *buf, size_t len);
+
+/* --- proc_events.c ---------------------------------------------------- */
+void proc_event_state(struct proc *p, enum proc_state from, int expected);
+void proc_event_log(struct proc *p, int ch, const char *data, size_t len);
+void proc_event_comm(struct proc *p, int ch, const char *data, size_t len);
+void proc_event_group(const char *group, int added);
+/* UTF-8 text as is, else "Undecodable: b'...'" (a new string). */
+char *proc_decode_data(const char *data, size_t len);
+/* Python's repr() of bytes: b'...' (a new string). */
+char *proc_pyrepr_bytes(const char *data, size_t len);
+
+#endif

@@ -1,0 +1,882 @@
+/*
+ * proc_config.c — [program:x], [group:x] and [fcgi-program:x] sections into
+ * group and process configs (spec §1.4, §1.6), and the AUTO child logs
+ * (spec §3.2).
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/utsname.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <regex.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cfgval.h"
+#include "expand.h"
+#include "ini.h"
+#include "log.h"
+#include "proc.h"
+#include "sthenod.h"
+#include "xmalloc.h"
+
+/* Section-wide keys that only shape the expansion (not kept). */
+struct prog_sect {
+	long numprocs;
+	long numprocs_start;
+	char *process_name;
+	char *user;
+};
+
+#define SO(m) offsetof(struct prog_sect, m)
+static const struct cfg_option sect_opts[] = {
+	{ "numprocs", CFG_INT, SO(numprocs), "1", 0, 0, 0 },
+	{ "numprocs_start", CFG_INT, SO(numprocs_start), "0", 0, 0, 0 },
+	{ "process_name", CFG_STR, SO(process_name), "%(program_name)s",
+	  CFG_NO_EXPAND, 0, 0 },
+	{ "user", CFG_STR, SO(user), NULL, 0, 0, 0 },
+	{ NULL, 0, 0, NULL, 0, 0, 0 }
+};
+#undef SO
+
+/* Keys evaluated once per section, before process_num exists. */
+#define PO(m) offsetof(struct proc_config, m)
+static const struct cfg_option common_opts[] = {
+	{ "priority", CFG_INT, PO(priority), "999", 0, 0, 0 },
+	{ "autostart", CFG_BOOL, PO(autostart), "true", 0, 0, 0 },
+	{ "autorestart", CFG_AUTORESTART, PO(autorestart), "unexpected", 0,
+	  0, 0 },
+	{ "startsecs", CFG_INT, PO(startsecs), "1", 0, 0, 0 },
+	{ "startretries", CFG_INT, PO(startretries), "3", 0, 0, 0 },
+	{ "stopsignal", CFG_SIGNAL, PO(stopsignal), "TERM", 0, 0, 0 },
+	{ "stopwaitsecs", CFG_INT, PO(stopwaitsecs), "10", 0, 0, 0 },
+	{ "stopasgroup", CFG_BOOL, PO(stopasgroup), "false", 0, 0, 0 },
+	{ "exitcodes", CFG_EXITCODES, PO(exitcodes), "0", 0, 0, 0 },
+	{ "redirect_stderr", CFG_BOOL, PO(redirect_stderr), "false", 0, 0,
+	  0 },
+	{ "stdout_capture_maxbytes", CFG_BYTES,
+	  PO(log[PROC_STDOUT].capture_maxbytes), "0", 0, 0, 0 },
+	{ "stdout_events_enabled", CFG_BOOL,
+	  PO(log[PROC_STDOUT].events_enabled), "false", 0, 0, 0 },
+	{ "stderr_capture_maxbytes", CFG_BYTES,
+	  PO(log[PROC_STDERR].capture_maxbytes), "0", 0, 0, 0 },
+	{ "stderr_events_enabled", CFG_BOOL,
+	  PO(log[PROC_STDERR].events_enabled), "false", 0, 0, 0 },
+	{ "serverurl", CFG_STR, PO(serverurl), NULL, 0, 0, 0 },
+	{ "umask", CFG_OCTAL, PO(umask), NULL, 0, 0, 0 },
+	{ NULL, 0, 0, NULL, 0, 0, 0 }
+};
+
+/* Keys evaluated per process, with process_num and numprocs. */
+static const struct cfg_option perproc_opts[] = {
+	{ "command", CFG_STR, PO(command), NULL, 0, 0, 0 },
+	{ "directory", CFG_STR, PO(directory), NULL, 0, 0, 0 },
+	{ "stdout_logfile", CFG_LOGFILE, PO(log[PROC_STDOUT].logfile), "AUTO",
+	  CFG_EXPAND_TWICE, 0, 0 },
+	{ "stdout_logfile_maxbytes", CFG_BYTES, PO(log[PROC_STDOUT].maxbytes),
+	  "50MB", 0, 0, 0 },
+	{ "stdout_logfile_backups", CFG_INT, PO(log[PROC_STDOUT].backups),
+	  "10", 0, 0, 0 },
+	{ "stdout_syslog", CFG_BOOL, PO(log[PROC_STDOUT].syslog), "false", 0,
+	  0, 0 },
+	{ "stderr_logfile", CFG_LOGFILE, PO(log[PROC_STDERR].logfile), "AUTO",
+	  CFG_EXPAND_TWICE, 0, 0 },
+	{ "stderr_logfile_maxbytes", CFG_BYTES, PO(log[PROC_STDERR].maxbytes),
+	  "50MB", 0, 0, 0 },
+	{ "stderr_logfile_backups", CFG_INT, PO(log[PROC_STDERR].backups),
+	  "10", 0, 0, 0 },
+	{ "stderr_syslog", CFG_BOOL, PO(log[PROC_STDERR].syslog), "false", 0,
+	  0, 0 },
+	{ NULL, 0, 0, NULL, 0, 0, 0 }
+};
+#undef PO
+
+static const char *const chan_names[2] = { "stdout", "stderr" };
+
+/* [supervisord] keys the table needs (the runtime reads the rest). */
+struct sup_sect {
+	char *childlogdir;
+	char *identifier;
+	int nocleanup;
+	int strip_ansi;
+	long minfds;
+};
+#define GO(m) offsetof(struct sup_sect, m)
+static const struct cfg_option sup_opts[] = {
+	{ "childlogdir", CFG_STR, GO(childlogdir), NULL, 0, 0, 0 },
+	{ "identifier", CFG_STR, GO(identifier), "supervisor", 0, 0, 0 },
+	{ "nocleanup", CFG_BOOL, GO(nocleanup), "false", 0, 0, 0 },
+	{ "strip_ansi", CFG_BOOL, GO(strip_ansi), "false", 0, 0, 0 },
+	{ "minfds", CFG_INT, GO(minfds), "1024", 0, 0, 0 },
+	{ NULL, 0, 0, NULL, 0, 0, 0 }
+};
+#undef GO
+
+static json_t *
+base_vars(void)
+{
+	if (sth.env_vars != NULL)
+		return json_deep_copy(sth.env_vars);
+	return expand_env_vars();
+}
+
+static void
+set_here(json_t *vars, const struct ini_section *sec, const struct ini_doc *doc)
+{
+	const char *file;
+	char *copy;
+
+	file = sec != NULL ? ini_section_file(sec) : ini_path(doc);
+	if (file == NULL)
+		return;
+	copy = xstrdup(file);
+	json_object_set_new(vars, "here", json_string(dirname(copy)));
+	free(copy);
+}
+
+/* Add ENV_K for every key of an environment object. */
+static void
+add_env(json_t *vars, const json_t *env)
+{
+	const char *k;
+	json_t *v;
+	char *name;
+
+	if (env == NULL)
+		return;
+	json_object_foreach((json_t *)env, k, v) {
+		xasprintf(&name, "ENV_%s", k);
+		json_object_set(vars, name, v);
+		free(name);
+	}
+}
+
+static char *
+section_env_raw(const struct ini_section *sec)
+{
+	struct ini_entry *e;
+
+	if (sec == NULL || (e = ini_entry_find(sec, "environment")) == NULL)
+		return NULL;
+	return xstrdup(ini_entry_value(e));
+}
+
+int
+proc_globals_read(const struct ini_doc *doc, struct proc_globals *g,
+		  char **err)
+{
+	const struct ini_section *sec;
+	struct sup_sect s;
+	json_t *vars;
+	const char *raw, *tmp;
+	char *exp, *file;
+	int rc = -1;
+
+	memset(g, 0, sizeof *g);
+	memset(&s, 0, sizeof s);
+	sec = ini_find(doc, "supervisord");
+	vars = base_vars();
+	set_here(vars, sec, doc);
+	if (cfg_read(sec, sup_opts, &s, vars, err) == -1)
+		goto done;
+	if (s.childlogdir != NULL)
+		g->childlogdir = xstrdup(s.childlogdir);
+	else {
+		tmp = getenv("TMPDIR");
+		g->childlogdir = xstrdup(tmp != NULL && *tmp != '\0' ?
+		    tmp : "/tmp");
+	}
+	g->identifier = xstrdup(s.identifier);
+	g->nocleanup = s.nocleanup;
+	g->strip_ansi = s.strip_ansi;
+	g->minfds = s.minfds;
+
+	if ((raw = ini_get(doc, "supervisord", "environment")) != NULL) {
+		if ((exp = expand(raw, "environment", vars, err)) == NULL)
+			goto done;
+		if (cfgval_envlist(exp, &g->environment, err) == -1) {
+			free(exp);
+			goto done;
+		}
+		free(exp);
+	}
+
+	/* serverurl AUTO: the first unix server, else the first inet one. */
+	if ((raw = ini_get(doc, "unix_http_server", "file")) != NULL) {
+		sec = ini_find(doc, "unix_http_server");
+		set_here(vars, sec, doc);
+		if ((file = expand(raw, "file", vars, err)) == NULL)
+			goto done;
+		xasprintf(&g->serverurl, "unix://%s", file);
+		free(file);
+	} else if ((raw = ini_get(doc, "inet_http_server", "port")) != NULL) {
+		char *host = NULL;
+		int port;
+
+		if (cfgval_hostport(raw, &host, &port, err) == 0) {
+			xasprintf(&g->serverurl, "http://%s:%d",
+			    host != NULL ? host : "localhost", port);
+			free(host);
+		} else {
+			free(*err);
+			*err = NULL;
+		}
+	}
+	rc = 0;
+done:
+	cfg_release(sup_opts, &s);
+	json_decref(vars);
+	return rc;
+}
+
+void
+proc_globals_release(struct proc_globals *g)
+{
+	free(g->childlogdir);
+	free(g->identifier);
+	free(g->serverurl);
+	json_decref(g->environment);
+	memset(g, 0, sizeof *g);
+}
+
+int
+proc_name_valid(const char *name)
+{
+	return name[0] != '\0' && strpbrk(name, " :/") == NULL;
+}
+
+static char *
+bad_name(const char *name, const struct ini_section *sec)
+{
+	char *w, *r, *msg;
+	const char *bad;
+	char c[2] = { 0, 0 };
+
+	bad = strpbrk(name, " :/");
+	c[0] = bad != NULL ? *bad : ' ';
+	r = proc_pyrepr(name);
+	w = cfg_where(sec, NULL);
+	xasprintf(&msg, "Invalid name: %s because of character: '%s' %s", r,
+	    c, w);
+	free(r);
+	free(w);
+	return msg;
+}
+
+void
+proc_config_free(struct proc_config *pc)
+{
+	if (pc == NULL)
+		return;
+	cfg_release(common_opts, pc);
+	cfg_release(perproc_opts, pc);
+	free(pc->log[0].path);
+	free(pc->log[1].path);
+	free(pc->name);
+	free(pc->program);
+	free(pc->section);
+	free(pc->user);
+	json_decref(pc->environment);
+	free(pc);
+}
+
+void
+group_config_free(struct group_config *gc)
+{
+	size_t i;
+
+	if (gc == NULL)
+		return;
+	for (i = 0; i < gc->nprocs; i++)
+		proc_config_free(gc->procs[i]);
+	free(gc->procs);
+	free(gc->name);
+	free(gc->socket);
+	free(gc->socket_owner);
+	free(gc);
+}
+
+static int
+cmp_proc_prio(const void *a, const void *b)
+{
+	const struct proc_config *x = *(struct proc_config *const *)a;
+	const struct proc_config *y = *(struct proc_config *const *)b;
+
+	if (x->priority != y->priority)
+		return x->priority < y->priority ? -1 : 1;
+	/* stable: config order, kept in process_num and position */
+	return 0;
+}
+
+/* Make the one-process configs of sec; appended to *out. */
+static int
+read_program(const struct ini_doc *doc, const struct ini_section *sec,
+	     const char *group_name, const struct proc_globals *g,
+	     struct proc_config ***out, size_t *nout, char **err)
+{
+	const char *secname = ini_section_name(sec);
+	const char *program = strchr(secname, ':') + 1;
+	struct prog_sect ps;
+	struct proc_config *pc = NULL;
+	struct utsname un;
+	json_t *vars, *pvars = NULL;
+	char *envraw = NULL, *exp, *w;
+	uid_t uid = 0;
+	gid_t gid = 0;
+	long num;
+	int ch, stopasgroup;
+	struct ini_entry *kag;
+	int rc = -1;
+
+	memset(&ps, 0, sizeof ps);
+	if (!proc_name_valid(program)) {
+		*err = bad_name(program, sec);
+		return -1;
+	}
+	vars = base_vars();
+	set_here(vars, sec, doc);
+	json_object_set_new(vars, "program_name", json_string(program));
+	json_object_set_new(vars, "group_name", json_string(group_name));
+	if (uname(&un) == 0)
+		json_object_set_new(vars, "host_node_name",
+		    json_string(un.nodename));
+
+	if (cfg_read(sec, sect_opts, &ps, vars, err) == -1)
+		goto done;
+	if (!proc_name_valid(ps.process_name)) {
+		*err = bad_name(ps.process_name, sec);
+		goto done;
+	}
+	if (ps.numprocs > 1 && strstr(ps.process_name, "%(process_num)") ==
+	    NULL) {
+		w = cfg_where(sec, "process_name");
+		xasprintf(err, "%%(process_num) must be present within "
+		    "process_name when numprocs > 1 %s", w);
+		free(w);
+		goto done;
+	}
+	if (ps.user != NULL && cfgval_user(ps.user, &uid, &gid, err) == -1) {
+		w = cfg_where(sec, "user");
+		exp = *err;
+		xasprintf(err, "%s %s", exp, w);
+		free(exp);
+		free(w);
+		goto done;
+	}
+	envraw = section_env_raw(sec);
+
+	for (num = ps.numprocs_start; num < ps.numprocs_start + ps.numprocs;
+	    num++) {
+		pc = xcalloc(1, sizeof *pc);
+		pc->umask = -1;
+		if (cfg_read(sec, common_opts, pc, vars, err) == -1)
+			goto done;
+		kag = ini_entry_find(sec, "killasgroup");
+		stopasgroup = pc->stopasgroup;
+		pc->killasgroup = stopasgroup;
+		if (kag != NULL && cfgval_bool(ini_entry_value(kag),
+		    &pc->killasgroup, err) == -1) {
+			w = cfg_where(sec, "killasgroup");
+			exp = *err;
+			xasprintf(err, "%s %s", exp, w);
+			free(exp);
+			free(w);
+			goto done;
+		}
+		if (stopasgroup && !pc->killasgroup) {
+			w = cfg_where(sec, "killasgroup");
+			xasprintf(err, "Cannot set stopasgroup=true and "
+			    "killasgroup=false %s", w);
+			free(w);
+			goto done;
+		}
+		if (pc->serverurl != NULL) {
+			if (strcasecmp(pc->serverurl, "AUTO") == 0) {
+				free(pc->serverurl);
+				pc->serverurl = NULL;
+			}
+		}
+
+		pvars = json_deep_copy(vars);
+		json_object_set_new(pvars, "process_num", json_integer(num));
+		json_object_set_new(pvars, "numprocs",
+		    json_integer(ps.numprocs));
+		add_env(pvars, g->environment);
+		if (envraw != NULL) {
+			if ((exp = expand(envraw, "environment", pvars,
+			    err)) == NULL)
+				goto done;
+			if (cfgval_envlist(exp, &pc->environment, err) == -1) {
+				free(exp);
+				goto done;
+			}
+			free(exp);
+			add_env(pvars, pc->environment);
+		}
+		if (cfg_read(sec, perproc_opts, pc, pvars, err) == -1)
+			goto done;
+		if (pc->command == NULL) {
+			w = cfg_where(sec, NULL);
+			xasprintf(err, "program section %s does not specify a "
+			    "command %s", secname, w);
+			free(w);
+			goto done;
+		}
+		pc->name = expand(ps.process_name, "process_name", pvars, err);
+		if (pc->name == NULL)
+			goto done;
+		if (!proc_name_valid(pc->name)) {
+			*err = bad_name(pc->name, sec);
+			goto done;
+		}
+		pc->program = xstrdup(program);
+		pc->section = xstrdup(secname);
+		pc->process_num = num;
+		if (ps.user != NULL) {
+			pc->user = xstrdup(ps.user);
+			pc->uid = uid;
+			pc->gid = gid;
+		}
+		for (ch = 0; ch < 2; ch++) {
+			struct proc_logcfg *lc = &pc->log[ch];
+
+			if (lc->logfile.kind == CFG_LOGFILE_SYSLOG) {
+				log_warn("For [%s], %s_logfile=syslog but this "
+				    "is deprecated and will be removed.  Use "
+				    "%s_syslog=true to enable syslog instead.",
+				    secname, chan_names[ch], chan_names[ch]);
+				lc->logfile.kind = CFG_LOGFILE_NONE;
+				lc->syslog = 1;
+			}
+			if (lc->logfile.kind == CFG_LOGFILE_AUTO &&
+			    lc->maxbytes == 0)
+				log_warn("For [%s], AUTO logging used for "
+				    "%s_logfile without rollover, set maxbytes "
+				    "> 0 to avoid filling up filesystem "
+				    "unintentionally", secname,
+				    chan_names[ch]);
+		}
+		if (pc->redirect_stderr) {
+			if (pc->log[PROC_STDERR].logfile.kind ==
+			    CFG_LOGFILE_PATH)
+				log_warn("For [%s], redirect_stderr=true but "
+				    "stderr_logfile has also been set to a "
+				    "filename, the filename has been ignored",
+				    secname);
+			pc->log[PROC_STDERR].logfile.kind = CFG_LOGFILE_NONE;
+		}
+		for (ch = 0; ch < 2; ch++)
+			if (pc->log[ch].logfile.kind == CFG_LOGFILE_PATH)
+				pc->log[ch].path =
+				    xstrdup(pc->log[ch].logfile.path);
+		json_decref(pvars);
+		pvars = NULL;
+		*out = xreallocarray(*out, *nout + 1, sizeof **out);
+		(*out)[(*nout)++] = pc;
+		pc = NULL;
+	}
+	rc = 0;
+done:
+	proc_config_free(pc);
+	json_decref(pvars);
+	json_decref(vars);
+	free(envraw);
+	cfg_release(sect_opts, &ps);
+	return rc;
+}
+
+static struct group_config *
+group_new(const char *name, long priority, enum group_kind kind)
+{
+	struct group_config *gc;
+
+	gc = xcalloc(1, sizeof *gc);
+	gc->name = xstrdup(name);
+	gc->priority = priority;
+	gc->kind = kind;
+	return gc;
+}
+
+static void
+group_sort(struct group_config *gc)
+{
+	/* qsort is not stable: order by (priority, position) by hand. */
+	size_t i, j;
+	struct proc_config *t;
+
+	for (i = 1; i < gc->nprocs; i++)
+		for (j = i; j > 0 && cmp_proc_prio(&gc->procs[j - 1],
+		    &gc->procs[j]) > 0; j--) {
+			t = gc->procs[j];
+			gc->procs[j] = gc->procs[j - 1];
+			gc->procs[j - 1] = t;
+		}
+}
+
+static int
+cmp_group(const void *a, const void *b)
+{
+	const struct group_config *x = *(struct group_config *const *)a;
+	const struct group_config *y = *(struct group_config *const *)b;
+
+	if (x->priority != y->priority)
+		return x->priority < y->priority ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static int
+read_priority(const struct ini_doc *doc, const struct ini_section *sec,
+	      long *prio, char **err)
+{
+	static const struct cfg_option o[] = {
+		{ "priority", CFG_INT, 0, "999", 0, 0, 0 },
+		{ NULL, 0, 0, NULL, 0, 0, 0 }
+	};
+	json_t *vars;
+	int rc;
+
+	vars = base_vars();
+	set_here(vars, sec, doc);
+	rc = cfg_read(sec, o, prio, vars, err);
+	json_decref(vars);
+	return rc;
+}
+
+/* fcgi-program keys beyond a program's. */
+static int
+read_fcgi(const struct ini_doc *doc, const struct ini_section *sec,
+	  struct group_config *gc, char **err)
+{
+	struct ini_entry *e;
+	json_t *vars;
+	char *w;
+	int rc = -1;
+
+	vars = base_vars();
+	set_here(vars, sec, doc);
+	json_object_set_new(vars, "program_name", json_string(gc->name));
+	gc->socket_backlog = -1;
+	gc->socket_mode = 0700;
+	if ((e = ini_entry_find(sec, "socket")) == NULL ||
+	    *ini_entry_value(e) == '\0') {
+		w = cfg_where(sec, NULL);
+		xasprintf(err, "[%s] section requires a \"socket\" line %s",
+		    ini_section_name(sec), w);
+		free(w);
+		goto done;
+	}
+	if ((gc->socket = expand(ini_entry_value(e), "socket", vars, err)) ==
+	    NULL)
+		goto done;
+	if (strncmp(gc->socket, "unix://", 7) != 0 &&
+	    strncmp(gc->socket, "tcp://", 6) != 0) {
+		w = cfg_where(sec, "socket");
+		xasprintf(err, "Unknown socket type '%s' %s", gc->socket, w);
+		free(w);
+		goto done;
+	}
+	if ((e = ini_entry_find(sec, "socket_backlog")) != NULL) {
+		if (cfgval_int(ini_entry_value(e), &gc->socket_backlog,
+		    err) == -1)
+			goto done;
+		if (gc->socket_backlog < 1 || gc->socket_backlog > 65535) {
+			xasprintf(err, "Invalid socket_backlog value %ld",
+			    gc->socket_backlog);
+			goto done;
+		}
+	}
+	if ((e = ini_entry_find(sec, "socket_mode")) != NULL &&
+	    cfgval_octal(ini_entry_value(e), &gc->socket_mode, err) == -1)
+		goto done;
+	if ((e = ini_entry_find(sec, "socket_owner")) != NULL)
+		gc->socket_owner = xstrdup(ini_entry_value(e));
+	if (strncmp(gc->socket, "tcp://", 6) == 0 &&
+	    (ini_entry_find(sec, "socket_owner") != NULL ||
+	    ini_entry_find(sec, "socket_mode") != NULL)) {
+		w = cfg_where(sec, NULL);
+		xasprintf(err, "socket_owner and socket_mode params should "
+		    "only be used with a Unix domain socket %s", w);
+		free(w);
+		goto done;
+	}
+	rc = 0;
+done:
+	json_decref(vars);
+	return rc;
+}
+
+static int
+has_prefix(const char *s, const char *p)
+{
+	return strncmp(s, p, strlen(p)) == 0;
+}
+
+struct group_config **
+proc_configs_read(const struct ini_doc *doc, const struct proc_globals *g,
+		  size_t *n, char **err)
+{
+	struct group_config **out = NULL, *gc = NULL;
+	struct ini_section *sec, *psec;
+	char **members = NULL, *list = NULL, *tok, *save, *name, *w;
+	size_t nmembers = 0, nout = 0, i;
+	int member;
+
+	*n = 0;
+	*err = NULL;
+	/* heterogeneous groups first, as supervisord does */
+	for (sec = ini_first(doc); sec != NULL; sec = ini_next(sec)) {
+		const char *sname = ini_section_name(sec);
+		const char *gname = sname + 6;
+		const char *programs;
+		long prio;
+
+		if (!has_prefix(sname, "group:"))
+			continue;
+		if (!proc_name_valid(gname)) {
+			*err = bad_name(gname, sec);
+			goto fail;
+		}
+		if (read_priority(doc, sec, &prio, err) == -1)
+			goto fail;
+		gc = group_new(gname, prio, GROUP_HETEROGENEOUS);
+		programs = ini_get(doc, sname, "programs");
+		if (programs == NULL) {
+			w = cfg_where(sec, "programs");
+			xasprintf(err, "[%s] section requires a \"programs\" "
+			    "line %s", sname, w);
+			free(w);
+			goto fail;
+		}
+		list = xstrdup(programs);
+		for (tok = list; tok != NULL; tok = save) {
+			char *p = tok, *e;
+
+			if ((save = strchr(tok, ',')) != NULL)
+				*save++ = '\0';
+			struct ini_section *fsec;
+
+			while (*p == ' ' || *p == '\t')
+				p++;
+			e = p + strlen(p);
+			while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+				*--e = '\0';
+			if (*p == '\0')
+				continue;
+			xasprintf(&name, "program:%s", p);
+			psec = ini_find(doc, name);
+			free(name);
+			xasprintf(&name, "fcgi-program:%s", p);
+			fsec = ini_find(doc, name);
+			free(name);
+			if (psec == NULL && fsec == NULL) {
+				xasprintf(err, "[%s] names unknown program or "
+				    "fcgi-program %s", sname, p);
+				goto fail;
+			}
+			if (psec != NULL && fsec != NULL) {
+				xasprintf(err, "[%s] name %s is ambiguous "
+				    "(exists as program and fcgi-program)",
+				    sname, p);
+				goto fail;
+			}
+			if (psec == NULL)
+				psec = fsec;
+			members = xreallocarray(members, nmembers + 1,
+			    sizeof *members);
+			members[nmembers++] = xstrdup(ini_section_name(psec));
+			if (read_program(doc, psec, gname, g, &gc->procs,
+			    &gc->nprocs, err) == -1)
+				goto fail;
+		}
+		free(list);
+		list = NULL;
+		group_sort(gc);
+		out = xreallocarray(out, nout + 1, sizeof *out);
+		out[nout++] = gc;
+		gc = NULL;
+	}
+
+	/* homogeneous groups: program and fcgi-program sections */
+	for (sec = ini_first(doc); sec != NULL; sec = ini_next(sec)) {
+		const char *sname = ini_section_name(sec);
+		const char *pname;
+		enum group_kind kind;
+		long prio;
+
+		if (has_prefix(sname, "program:"))
+			kind = GROUP_PROGRAM;
+		else if (has_prefix(sname, "fcgi-program:"))
+			kind = GROUP_FCGI;
+		else
+			continue;
+		pname = strchr(sname, ':') + 1;
+		member = 0;
+		for (i = 0; i < nmembers; i++)
+			if (strcmp(members[i], sname) == 0)
+				member = 1;
+		if (member)
+			continue;
+		if (!proc_name_valid(pname)) {
+			*err = bad_name(pname, sec);
+			goto fail;
+		}
+		if (read_priority(doc, sec, &prio, err) == -1)
+			goto fail;
+		gc = group_new(pname, prio, kind);
+		if (kind == GROUP_FCGI && read_fcgi(doc, sec, gc, err) == -1)
+			goto fail;
+		if (read_program(doc, sec, pname, g, &gc->procs, &gc->nprocs,
+		    err) == -1)
+			goto fail;
+		group_sort(gc);
+		for (i = 0; i < nout; i++)
+			if (strcmp(out[i]->name, gc->name) == 0) {
+				w = cfg_where(sec, NULL);
+				xasprintf(err, "Duplicate group name '%s' %s",
+				    gc->name, w);
+				free(w);
+				goto fail;
+			}
+		out = xreallocarray(out, nout + 1, sizeof *out);
+		out[nout++] = gc;
+		gc = NULL;
+	}
+	for (i = 0; i < nmembers; i++)
+		free(members[i]);
+	free(members);
+	if (nout > 1)
+		qsort(out, nout, sizeof *out, cmp_group);
+	*n = nout;
+	return out;
+fail:
+	free(list);
+	group_config_free(gc);
+	for (i = 0; i < nout; i++)
+		group_config_free(out[i]);
+	free(out);
+	for (i = 0; i < nmembers; i++)
+		free(members[i]);
+	free(members);
+	if (*err == NULL)
+		*err = xstrdup("invalid process configuration");
+	return NULL;
+}
+
+/* Python's mkstemp alphabet: 8 random characters. */
+static int
+make_auto(const char *dir, const char *name, const char *chan,
+	  const char *ident, char **path)
+{
+	static const char alpha[] = "abcdefghijklmnopqrstuvwxyz0123456789_";
+	char rnd[9];
+	int fd, i, tries;
+
+	for (tries = 0; tries < 100; tries++) {
+		for (i = 0; i < 8; i++)
+			rnd[i] = alpha[arc4random_uniform(sizeof alpha - 1)];
+		rnd[8] = '\0';
+		xasprintf(path, "%s/%s-%s---%s-%s.log", dir, name, chan, ident,
+		    rnd);
+		fd = open(*path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		    0600);
+		if (fd != -1) {
+			close(fd);
+			return 0;
+		}
+		free(*path);
+		*path = NULL;
+		if (errno != EEXIST)
+			return -1;
+	}
+	return -1;
+}
+
+int
+proc_make_autologs(struct group_config *gc, const struct proc_globals *g,
+		   char **err)
+{
+	struct proc_config *pc;
+	size_t i;
+	int ch;
+
+	for (i = 0; i < gc->nprocs; i++) {
+		pc = gc->procs[i];
+		for (ch = 0; ch < 2; ch++) {
+			if (pc->log[ch].logfile.kind != CFG_LOGFILE_AUTO)
+				continue;
+			free(pc->log[ch].path);
+			pc->log[ch].path = NULL;
+			if (make_auto(g->childlogdir, pc->name, chan_names[ch],
+			    g->identifier, &pc->log[ch].path) == -1) {
+				xasprintf(err, "could not create AUTO log in "
+				    "%s for '%s': %s", g->childlogdir,
+				    pc->name, strerror(errno));
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* The regex of clear_autochildlogdir, identifier escaped. */
+static int
+auto_regex(regex_t *re, const char *ident)
+{
+	char *pat, *p;
+	const char *s;
+	int rc;
+
+	static const char head[] = "^.+---", tail[] = "-[^[:space:]]+\\.log";
+
+	pat = xmalloc(strlen(ident) * 2 + sizeof head + sizeof tail);
+	memcpy(pat, head, sizeof head - 1);
+	p = pat + sizeof head - 1;
+	for (s = ident; *s != '\0'; s++) {
+		if (strchr("\\^$.|?*+()[]{}", *s) != NULL)
+			*p++ = '\\';
+		*p++ = *s;
+	}
+	memcpy(p, tail, sizeof tail);
+	rc = regcomp(re, pat, REG_EXTENDED | REG_NOSUB);
+	free(pat);
+	return rc;
+}
+
+void
+proc_clean_autologs(const struct proc_globals *g)
+{
+	DIR *d;
+	struct dirent *de;
+	regex_t re;
+	char *path;
+
+	if (auto_regex(&re, g->identifier) != 0)
+		return;
+	if ((d = opendir(g->childlogdir)) == NULL) {
+		log_warn("Could not clear childlog dir");
+		regfree(&re);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (regexec(&re, de->d_name, 0, NULL, 0) != 0)
+			continue;
+		xasprintf(&path, "%s/%s", g->childlogdir, de->d_name);
+		if (unlink(path) == -1) {
+			char *r = proc_pyrepr(path);
+
+			log_warn("Failed to clean up %s", r);
+			free(r);
+		}
+		free(path);
+	}
+	closedir(d);
+	regfree(&re);
+}

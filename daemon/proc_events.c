@@ -1,0 +1,214 @@
+/*
+ * proc_events.c — PROCESS_STATE_*, PROCESS_LOG_*, PROCESS_COMMUNICATION_*
+ * and PROCESS_GROUP_* events with supervisor's payload text (spec §6.1),
+ * published on the bus.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus.h"
+#include "proc.h"
+#include "xmalloc.h"
+
+static const char *const chan_names[2] = { "stdout", "stderr" };
+
+static const char *
+group_name(const struct proc *p)
+{
+	return p->group != NULL ? p->group->cfg->name : p->cfg->program;
+}
+
+/* Strict UTF-8 validation (no overlongs, no surrogates), as Python's. */
+static int
+utf8_valid(const unsigned char *s, size_t len)
+{
+	size_t i = 0, n, k;
+	unsigned int cp;
+
+	while (i < len) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if (s[i] >= 0xc2 && s[i] <= 0xdf) {
+			n = 1;
+			cp = s[i] & 0x1f;
+		} else if (s[i] >= 0xe0 && s[i] <= 0xef) {
+			n = 2;
+			cp = s[i] & 0x0f;
+		} else if (s[i] >= 0xf0 && s[i] <= 0xf4) {
+			n = 3;
+			cp = s[i] & 0x07;
+		} else
+			return 0;
+		for (k = 1; k <= n; k++) {
+			if (i + k >= len || (s[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		i += n + 1;
+	}
+	return 1;
+}
+
+char *
+proc_pyrepr_bytes(const char *data, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)data;
+	char q = '\'', *out, *o;
+	size_t i;
+	int has_sq = memchr(data, '\'', len) != NULL;
+	int has_dq = memchr(data, '"', len) != NULL;
+
+	if (has_sq && !has_dq)
+		q = '"';
+	out = xmalloc(len * 4 + 4);
+	o = out;
+	*o++ = 'b';
+	*o++ = q;
+	for (i = 0; i < len; i++) {
+		if (s[i] == '\\' || s[i] == (unsigned char)q) {
+			*o++ = '\\';
+			*o++ = (char)s[i];
+		} else if (s[i] == '\n') {
+			*o++ = '\\';
+			*o++ = 'n';
+		} else if (s[i] == '\r') {
+			*o++ = '\\';
+			*o++ = 'r';
+		} else if (s[i] == '\t') {
+			*o++ = '\\';
+			*o++ = 't';
+		} else if (s[i] < 0x20 || s[i] >= 0x7f) {
+			snprintf(o, 5, "\\x%02x", s[i]);
+			o += 4;
+		} else
+			*o++ = (char)s[i];
+	}
+	*o++ = q;
+	*o = '\0';
+	return out;
+}
+
+char *
+proc_decode_data(const char *data, size_t len)
+{
+	char *r, *b;
+
+	if (utf8_valid((const unsigned char *)data, len) &&
+	    memchr(data, '\0', len) == NULL)
+		return xstrndup(data, len);
+	if (utf8_valid((const unsigned char *)data, len)) {
+		/* NUL is valid text to Python; keep it out of C strings */
+		r = xmalloc(len + 1);
+		memcpy(r, data, len);
+		r[len] = '\0';
+		return r;
+	}
+	b = proc_pyrepr_bytes(data, len);
+	xasprintf(&r, "Undecodable: %s", b);
+	free(b);
+	return r;
+}
+
+static void
+publish(const char *type, const char *head, const char *data, size_t len)
+{
+	size_t hl = strlen(head);
+	char *buf;
+
+	if (data == NULL) {
+		bus_publish(type, head, hl);
+		return;
+	}
+	buf = xmalloc(hl + len + 1);
+	memcpy(buf, head, hl);
+	memcpy(buf + hl, data, len);
+	buf[hl + len] = '\0';
+	bus_publish(type, buf, hl + len);
+	free(buf);
+}
+
+void
+proc_event_state(struct proc *p, enum proc_state from, int expected)
+{
+	char type[64], *head;
+	const char *to = proc_state_name(p->state);
+
+	snprintf(type, sizeof type, "PROCESS_STATE_%s", to);
+	switch (p->state) {
+	case PROC_STARTING:
+	case PROC_BACKOFF:
+		xasprintf(&head, "processname:%s groupname:%s from_state:%s "
+		    "tries:%d", p->cfg->name, group_name(p),
+		    proc_state_name(from), p->backoff);
+		break;
+	case PROC_RUNNING:
+	case PROC_STOPPING:
+	case PROC_STOPPED:
+		xasprintf(&head, "processname:%s groupname:%s from_state:%s "
+		    "pid:%ld", p->cfg->name, group_name(p),
+		    proc_state_name(from), (long)p->pid);
+		break;
+	case PROC_EXITED:
+		xasprintf(&head, "processname:%s groupname:%s from_state:%s "
+		    "expected:%d pid:%ld", p->cfg->name, group_name(p),
+		    proc_state_name(from), expected ? 1 : 0, (long)p->pid);
+		break;
+	default:
+		xasprintf(&head, "processname:%s groupname:%s from_state:%s",
+		    p->cfg->name, group_name(p), proc_state_name(from));
+		break;
+	}
+	publish(type, head, NULL, 0);
+	free(head);
+}
+
+void
+proc_event_log(struct proc *p, int ch, const char *data, size_t len)
+{
+	char type[32], *head, *text;
+
+	snprintf(type, sizeof type, "PROCESS_LOG_%s",
+	    ch == PROC_STDOUT ? "STDOUT" : "STDERR");
+	xasprintf(&head, "processname:%s groupname:%s pid:%ld channel:%s\n",
+	    p->cfg->name, group_name(p), (long)p->pid, chan_names[ch]);
+	text = proc_decode_data(data, len);
+	publish(type, head, text, utf8_valid((const unsigned char *)data,
+	    len) ? len : strlen(text));
+	free(text);
+	free(head);
+}
+
+void
+proc_event_comm(struct proc *p, int ch, const char *data, size_t len)
+{
+	char type[40], *head, *text;
+
+	snprintf(type, sizeof type, "PROCESS_COMMUNICATION_%s",
+	    ch == PROC_STDOUT ? "STDOUT" : "STDERR");
+	xasprintf(&head, "processname:%s groupname:%s pid:%ld\n",
+	    p->cfg->name, group_name(p), (long)p->pid);
+	text = proc_decode_data(data, len);
+	publish(type, head, text, utf8_valid((const unsigned char *)data,
+	    len) ? len : strlen(text));
+	free(text);
+	free(head);
+}
+
+void
+proc_event_group(const char *group, int added)
+{
+	char *head;
+
+	xasprintf(&head, "groupname:%s\n", group);
+	publish(added ? "PROCESS_GROUP_ADDED" : "PROCESS_GROUP_REMOVED", head,
+	    NULL, 0);
+	free(head);
+}

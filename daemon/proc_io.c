@@ -1,0 +1,481 @@
+/*
+ * proc_io.c — a child's pipes: output read without blocking into its log
+ * files (raw bytes, rotation by logfile.c), strip_ansi, capture mode,
+ * PROCESS_LOG events, the debug copy in the main log, syslog; and the stdin
+ * buffer (spec §3.1, §3.2, §3.4, §3.5).
+ *
+ * Writes to a log file complete before the next read, so a slow disk slows
+ * the child (its pipe fills and its write blocks) and no byte is dropped.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "log.h"
+#include "logfile.h"
+#include "proc.h"
+#include "sthenod.h"
+#include "xmalloc.h"
+
+#define PROC_READ_MAX (128 * 1024)	/* one read, as supervisord's */
+
+static const char begin_token[] = "<!--XSUPERVISOR:BEGIN-->";
+static const char end_token[] = "<!--XSUPERVISOR:END-->";
+static const char *const chan_names[2] = { "stdout", "stderr" };
+
+struct proc_chan {
+	struct proc *p;
+	int ch;
+	int fd;
+	struct event *ev;
+	int capturemode;
+	char *hold;		/* output held back while looking for a token */
+	size_t holdlen;
+	char *cap;		/* captured bytes */
+	size_t caplen;
+	int write_failed;	/* the log file write error was reported */
+};
+
+static char readbuf[PROC_READ_MAX];
+
+size_t
+proc_strip_ansi(char *buf, size_t len)
+{
+	static const char enders[] = "HfABCDRsuJKhlpm";
+	size_t i = 0, o = 0, j;
+
+	while (i < len) {
+		if (buf[i] == '\033' && i + 1 < len && buf[i + 1] == '[') {
+			for (j = i + 2; j < len; j++)
+				if (strchr(enders, buf[j]) != NULL &&
+				    buf[j] != '\0')
+					break;
+			if (j < len) {
+				i = j + 1;
+				continue;
+			}
+		}
+		buf[o++] = buf[i++];
+	}
+	return o;
+}
+
+static void
+chan_log_write(struct proc_chan *c, const char *data, size_t len)
+{
+	struct logfile *lf = c->p->logs[c->ch];
+
+	if (lf == NULL)
+		return;
+	if (logfile_write(lf, data, len) == -1) {
+		if (!c->write_failed)
+			log_errno(STH_LOG_ERRO, "could not write %s log of "
+			    "'%s' (%s)", chan_names[c->ch], c->p->cfg->name,
+			    logfile_path(lf));
+		c->write_failed = 1;
+	} else if (c->write_failed) {
+		log_info("writing %s log of '%s' again", chan_names[c->ch],
+		    c->p->cfg->name);
+		c->write_failed = 0;
+	}
+}
+
+static void
+chan_syslog(struct proc_chan *c, const char *data, size_t len)
+{
+	const char *line = data, *nl, *end = data + len;
+
+	while (line < end) {
+		nl = memchr(line, '\n', end - line);
+		if (nl == NULL)
+			nl = end;
+		syslog(LOG_INFO, "%s %.*s", c->p->cfg->name,
+		    (int)(nl - line), line);
+		line = nl + 1;
+	}
+}
+
+static void
+capture_append(struct proc_chan *c, const char *data, size_t len)
+{
+	size_t max = (size_t)c->p->cfg->log[c->ch].capture_maxbytes, drop;
+
+	/* supervisord's quirk: drop as many leading bytes as are added */
+	if (c->caplen + len > max) {
+		drop = len < c->caplen ? len : c->caplen;
+		memmove(c->cap, c->cap + drop, c->caplen - drop);
+		c->caplen -= drop;
+	}
+	if (len > max) {
+		data += len - max;
+		len = max;
+	}
+	if (c->caplen + len > max) {
+		drop = c->caplen + len - max;
+		memmove(c->cap, c->cap + drop, c->caplen - drop);
+		c->caplen -= drop;
+	}
+	c->cap = xreallocarray(c->cap, c->caplen + len + 1, 1);
+	memcpy(c->cap + c->caplen, data, len);
+	c->caplen += len;
+}
+
+/* _log() of dispatchers.py: one piece of output. */
+static void
+chan_emit(struct proc_chan *c, const char *data, size_t len)
+{
+	struct proc *p = c->p;
+	char *copy = NULL, *text, *name;
+
+	if (len == 0)
+		return;
+	if (proc_globals.strip_ansi) {
+		copy = xmalloc(len);
+		memcpy(copy, data, len);
+		len = proc_strip_ansi(copy, len);
+		data = copy;
+		if (len == 0)
+			goto done;
+	}
+	if (c->capturemode)
+		capture_append(c, data, len);
+	else {
+		chan_log_write(c, data, len);
+		if (p->cfg->log[c->ch].syslog)
+			chan_syslog(c, data, len);
+	}
+	if (log_enabled(STH_LOG_DEBG)) {
+		text = proc_decode_data(data, len);
+		name = proc_pyrepr(p->cfg->name);
+		log_debug("%s %s output:\n%s", name, chan_names[c->ch], text);
+		free(name);
+		free(text);
+	}
+	if (p->cfg->log[c->ch].events_enabled)
+		proc_event_log(p, c->ch, data, len);
+done:
+	free(copy);
+}
+
+static void
+chan_toggle(struct proc_chan *c)
+{
+	char *text, *name;
+
+	c->capturemode = !c->capturemode;
+	if (c->capturemode)
+		return;
+	proc_event_comm(c->p, c->ch, c->cap != NULL ? c->cap : "",
+	    c->caplen);
+	if (log_enabled(STH_LOG_DEBG)) {
+		text = proc_decode_data(c->cap != NULL ? c->cap : "",
+		    c->caplen);
+		name = proc_pyrepr(c->p->cfg->name);
+		log_debug("%s %s output:\n%s", name, chan_names[c->ch], text);
+		free(name);
+		free(text);
+	}
+	free(c->cap);
+	c->cap = NULL;
+	c->caplen = 0;
+}
+
+/* The longest proper prefix of token that data ends with. */
+static size_t
+prefix_at_end(const char *data, size_t len, const char *token, size_t tlen)
+{
+	size_t l;
+
+	for (l = tlen - 1; l > 0; l--)
+		if (l <= len && memcmp(data + len - l, token, l) == 0)
+			return l;
+	return 0;
+}
+
+/* record_output() of dispatchers.py, for capture mode. */
+static void
+chan_record(struct proc_chan *c)
+{
+	const char *token, *at;
+	size_t tlen, k;
+	char *data;
+	size_t len;
+
+	for (;;) {
+		token = c->capturemode ? end_token : begin_token;
+		tlen = strlen(token);
+		if (c->holdlen <= tlen)
+			return;
+		data = c->hold;
+		len = c->holdlen;
+		c->hold = NULL;
+		c->holdlen = 0;
+		at = memmem(data, len, token, tlen);
+		if (at == NULL) {
+			k = prefix_at_end(data, len, token, tlen);
+			if (k > 0) {
+				c->hold = xmalloc(k);
+				memcpy(c->hold, data + len - k, k);
+				c->holdlen = k;
+			}
+			chan_emit(c, data, len - k);
+			free(data);
+			return;
+		}
+		chan_emit(c, data, at - data);
+		chan_toggle(c);
+		k = len - (at - data) - tlen;
+		if (k > 0) {
+			c->hold = xmalloc(k);
+			memcpy(c->hold, at + tlen, k);
+			c->holdlen = k;
+		}
+		free(data);
+		if (k == 0)
+			return;
+	}
+}
+
+void
+proc_io_output(struct proc *p, int ch, const char *buf, size_t len)
+{
+	struct proc_chan *c = p->chan[ch];
+
+	if (c == NULL)
+		return;
+	if (p->cfg->log[ch].capture_maxbytes <= 0) {
+		chan_emit(c, buf, len);
+		return;
+	}
+	c->hold = xreallocarray(c->hold, c->holdlen + len + 1, 1);
+	memcpy(c->hold + c->holdlen, buf, len);
+	c->holdlen += len;
+	chan_record(c);
+}
+
+static void
+chan_close(struct proc_chan *c)
+{
+	struct proc *p = c->p;
+
+	/* bytes held back while looking for a token are not lost */
+	if (c->holdlen > 0) {
+		char *h = c->hold;
+		size_t n = c->holdlen;
+
+		c->hold = NULL;
+		c->holdlen = 0;
+		chan_emit(c, h, n);
+		free(h);
+	}
+	if (c->ev != NULL)
+		event_free(c->ev);
+	if (c->fd != -1)
+		close(c->fd);
+	free(c->hold);
+	free(c->cap);
+	p->chan[c->ch] = NULL;
+	free(c);
+}
+
+/* One read: 1 if more may come, 0 at EOF or error (closed), -1 if the pipe
+ * is empty for now. */
+static int
+chan_read(struct proc_chan *c)
+{
+	ssize_t n;
+
+	n = read(c->fd, readbuf, sizeof readbuf);
+	if (n > 0) {
+		proc_io_output(c->p, c->ch, readbuf, (size_t)n);
+		return 1;
+	}
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return -1;
+	if (n == -1)
+		log_errno(STH_LOG_ERRO, "read from %s of '%s'",
+		    chan_names[c->ch], c->p->cfg->name);
+	chan_close(c);
+	return 0;
+}
+
+static void
+read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	chan_read(arg);
+}
+
+static void
+stdin_close(struct proc *p)
+{
+	if (p->stdin_ev != NULL) {
+		event_free(p->stdin_ev);
+		p->stdin_ev = NULL;
+	}
+	if (p->stdin_fd != -1) {
+		close(p->stdin_fd);
+		p->stdin_fd = -1;
+	}
+	free(p->inbuf);
+	p->inbuf = NULL;
+	p->inlen = 0;
+}
+
+/* Write what is buffered: 0, or -1 if stdin had to be closed. */
+static int
+stdin_flush(struct proc *p)
+{
+	ssize_t n;
+
+	while (p->inlen > 0) {
+		n = write(p->stdin_fd, p->inbuf, p->inlen);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				break;
+			stdin_close(p);
+			return -1;
+		}
+		memmove(p->inbuf, p->inbuf + n, p->inlen - n);
+		p->inlen -= n;
+	}
+	if (p->stdin_ev != NULL) {
+		if (p->inlen > 0)
+			event_add(p->stdin_ev, NULL);
+		else
+			event_del(p->stdin_ev);
+	}
+	return 0;
+}
+
+static void
+stdin_cb(evutil_socket_t fd, short what, void *arg)
+{
+	stdin_flush(arg);
+}
+
+int
+proc_io_write_stdin(struct proc *p, const char *buf, size_t len)
+{
+	if (p->stdin_fd == -1)
+		return -1;
+	p->inbuf = xreallocarray(p->inbuf, p->inlen + len + 1, 1);
+	memcpy(p->inbuf + p->inlen, buf, len);
+	p->inlen += len;
+	return stdin_flush(p);
+}
+
+static void
+set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl != -1)
+		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+void
+proc_io_attach(struct proc *p, int in, int out, int err)
+{
+	int fds[2] = { out, err }, ch;
+	struct proc_chan *c;
+
+	for (ch = 0; ch < 2; ch++) {
+		if (fds[ch] == -1)
+			continue;
+		set_nonblock(fds[ch]);
+		c = xcalloc(1, sizeof *c);
+		c->p = p;
+		c->ch = ch;
+		c->fd = fds[ch];
+		if (sth.base != NULL) {
+			c->ev = event_new(sth.base, fds[ch],
+			    EV_READ | EV_PERSIST, read_cb, c);
+			event_add(c->ev, NULL);
+		}
+		p->chan[ch] = c;
+	}
+	if (in != -1) {
+		set_nonblock(in);
+		p->stdin_fd = in;
+		if (sth.base != NULL)
+			p->stdin_ev = event_new(sth.base, in, EV_WRITE,
+			    stdin_cb, p);
+	}
+}
+
+void
+proc_io_drain_close(struct proc *p)
+{
+	int ch, i;
+
+	for (ch = 0; ch < 2; ch++) {
+		/* what the child wrote before it died is in the pipe; a
+		 * grandchild holding it open cannot keep us here for long */
+		for (i = 0; i < 64 && p->chan[ch] != NULL; i++)
+			if (chan_read(p->chan[ch]) != 1)
+				break;
+		if (p->chan[ch] != NULL)
+			chan_close(p->chan[ch]);
+	}
+	stdin_close(p);
+}
+
+int
+proc_io_open_logs(struct proc *p)
+{
+	struct proc_logcfg *lc;
+	char *err = NULL;
+	int ch, e;
+
+	for (ch = 0; ch < 2; ch++) {
+		lc = &p->cfg->log[ch];
+		if (lc->path == NULL || p->logs[ch] != NULL)
+			continue;
+		p->logs[ch] = logfile_open(lc->path, lc->maxbytes,
+		    (int)lc->backups, &err);
+		if (p->logs[ch] == NULL) {
+			e = errno;
+			log_error("could not open %s log of '%s': %s",
+			    chan_names[ch], p->cfg->name, err != NULL ? err :
+			    lc->path);
+			free(err);
+			errno = e;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+proc_io_close_logs(struct proc *p)
+{
+	int ch;
+
+	for (ch = 0; ch < 2; ch++)
+		if (p->logs[ch] != NULL) {
+			logfile_close(p->logs[ch]);
+			p->logs[ch] = NULL;
+		}
+}
+
+void
+proc_io_reopen_logs(struct proc *p)
+{
+	int ch;
+
+	for (ch = 0; ch < 2; ch++)
+		if (p->logs[ch] != NULL && logfile_reopen(p->logs[ch]) == -1)
+			log_errno(STH_LOG_ERRO, "could not reopen %s log of "
+			    "'%s'", chan_names[ch], p->cfg->name);
+}

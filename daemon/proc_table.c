@@ -1,0 +1,379 @@
+/*
+ * proc_table.c — the groups of processes, ordered by (priority, name), and
+ * the table's life: start, reap, reopen, shutdown (spec §2.4, §8).
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "ini.h"
+#include "log.h"
+#include "proc.h"
+#include "sthenod.h"
+#include "xmalloc.h"
+
+struct proc_globals proc_globals;
+
+static struct proc_group **groups;
+static size_t ngroups;
+
+/* Shutdown: groups still to stop, the report timer, the callback. */
+static struct {
+	int active;
+	struct proc_group **left;	/* ascending; the last is stopped first */
+	size_t nleft;
+	struct event *report;
+	void (*done)(void);
+} down;
+
+static int
+group_before(const struct group_config *a, const struct group_config *b)
+{
+	if (a->priority != b->priority)
+		return a->priority < b->priority;
+	return strcmp(a->name, b->name) < 0;
+}
+
+struct proc_group *
+proctable_add(struct group_config *gc)
+{
+	struct proc_group *g;
+	size_t i, at;
+
+	if (proctable_group(gc->name) != NULL)
+		return NULL;
+	g = xcalloc(1, sizeof *g);
+	g->cfg = gc;
+	g->nprocs = gc->nprocs;
+	g->procs = xcalloc(gc->nprocs ? gc->nprocs : 1, sizeof *g->procs);
+	for (i = 0; i < gc->nprocs; i++)
+		g->procs[i] = proc_new(gc->procs[i], g);
+	for (at = 0; at < ngroups && !group_before(gc, groups[at]->cfg); at++)
+		;
+	groups = xreallocarray(groups, ngroups + 1, sizeof *groups);
+	memmove(groups + at + 1, groups + at, (ngroups - at) * sizeof *groups);
+	groups[at] = g;
+	ngroups++;
+	proc_event_group(gc->name, 1);
+	return g;
+}
+
+static void
+group_free(struct proc_group *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->nprocs; i++)
+		proc_free(g->procs[i]);
+	free(g->procs);
+	group_config_free(g->cfg);
+	free(g);
+}
+
+int
+proctable_remove(const char *name)
+{
+	size_t i;
+	struct proc_group *g;
+
+	for (i = 0; i < ngroups; i++)
+		if (strcmp(groups[i]->cfg->name, name) == 0)
+			break;
+	if (i == ngroups)
+		return -1;
+	g = groups[i];
+	if (!group_stopped(g))
+		return -1;
+	memmove(groups + i, groups + i + 1, (ngroups - i - 1) *
+	    sizeof *groups);
+	ngroups--;
+	proc_event_group(name, 0);
+	group_free(g);
+	return 0;
+}
+
+struct proc_group *
+proctable_group(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ngroups; i++)
+		if (strcmp(groups[i]->cfg->name, name) == 0)
+			return groups[i];
+	return NULL;
+}
+
+struct proc_group *
+proctable_group_at(size_t i)
+{
+	return i < ngroups ? groups[i] : NULL;
+}
+
+size_t
+proctable_ngroups(void)
+{
+	return ngroups;
+}
+
+struct proc *
+proctable_find_pid(pid_t pid)
+{
+	size_t i, j;
+
+	if (pid <= 0)
+		return NULL;
+	for (i = 0; i < ngroups; i++)
+		for (j = 0; j < groups[i]->nprocs; j++)
+			if (groups[i]->procs[j]->pid == pid)
+				return groups[i]->procs[j];
+	return NULL;
+}
+
+struct proc *
+proctable_find(const char *group, const char *name)
+{
+	struct proc_group *g;
+	size_t j;
+
+	if ((g = proctable_group(group)) == NULL)
+		return NULL;
+	for (j = 0; j < g->nprocs; j++)
+		if (strcmp(g->procs[j]->cfg->name, name) == 0)
+			return g->procs[j];
+	return NULL;
+}
+
+void
+group_autostart(struct proc_group *g)
+{
+	size_t j;
+	struct proc *p;
+
+	for (j = 0; j < g->nprocs; j++) {
+		p = g->procs[j];
+		if (p->state == PROC_STOPPED && p->start == 0 &&
+		    p->cfg->autostart && !proctable_stopping())
+			proc_spawn(p);
+	}
+}
+
+int
+group_stopped(const struct proc_group *g)
+{
+	size_t j;
+
+	for (j = 0; j < g->nprocs; j++)
+		if (!proc_state_stopped(g->procs[j]->state))
+			return 0;
+	return 1;
+}
+
+int
+proctable_start(const struct ini_doc *doc, char **err)
+{
+	struct group_config **gcs;
+	size_t n, i;
+
+	*err = NULL;
+	proc_globals_release(&proc_globals);
+	if (proc_globals_read(doc, &proc_globals, err) == -1)
+		return -1;
+	if ((gcs = proc_configs_read(doc, &proc_globals, &n, err)) == NULL &&
+	    *err != NULL)
+		return -1;
+	if (!proc_globals.nocleanup)
+		proc_clean_autologs(&proc_globals);
+	for (i = 0; i < n; i++) {
+		if (proc_make_autologs(gcs[i], &proc_globals, err) == -1) {
+			for (; i < n; i++)
+				group_config_free(gcs[i]);
+			free(gcs);
+			return -1;
+		}
+		if (proctable_add(gcs[i]) == NULL) {
+			xasprintf(err, "duplicate group name '%s'",
+			    gcs[i]->name);
+			for (; i < n; i++)
+				group_config_free(gcs[i]);
+			free(gcs);
+			return -1;
+		}
+	}
+	free(gcs);
+	down.active = 0;
+	for (i = 0; i < ngroups; i++)
+		group_autostart(groups[i]);
+	return 0;
+}
+
+void
+proctable_on_sigchld(void)
+{
+	pid_t pid;
+	int st, es;
+	char msg[128];
+	struct proc *p;
+
+	for (;;) {
+		pid = waitpid(-1, &st, WNOHANG);
+		if (pid == -1 && errno == EINTR)
+			continue;
+		if (pid <= 0)
+			break;
+		if ((p = proctable_find_pid(pid)) == NULL) {
+			proc_decode_status(st, &es, msg, sizeof msg);
+			log_info("reaped unknown pid %ld (%s)", (long)pid, msg);
+			continue;
+		}
+		proc_finish(p, st);
+	}
+}
+
+void
+proctable_reopen_logs(void)
+{
+	size_t i, j;
+
+	for (i = 0; i < ngroups; i++)
+		for (j = 0; j < groups[i]->nprocs; j++)
+			proc_io_reopen_logs(groups[i]->procs[j]);
+}
+
+/* --- shutdown ---------------------------------------------------------- */
+
+static void shutdown_step(void);
+static int stepping;
+
+/* "waiting for a, b to die": every unstopped process, in table order. */
+static int
+shutdown_report(void)
+{
+	size_t i, j, len = 0;
+	char *names = NULL;
+	const char *n;
+
+	for (i = 0; i < ngroups; i++)
+		for (j = 0; j < groups[i]->nprocs; j++) {
+			if (proc_state_stopped(groups[i]->procs[j]->state))
+				continue;
+			n = groups[i]->procs[j]->cfg->name;
+			names = xreallocarray(names, len + strlen(n) + 3, 1);
+			if (len > 0) {
+				memcpy(names + len, ", ", 2);
+				len += 2;
+			}
+			memcpy(names + len, n, strlen(n) + 1);
+			len += strlen(n);
+		}
+	if (names == NULL)
+		return 0;
+	log_info("waiting for %s to die", names);
+	free(names);
+	return 1;
+}
+
+static void
+report_cb(evutil_socket_t fd, short what, void *arg)
+{
+	shutdown_report();
+}
+
+/* Stop the highest group; move on once it is all stopped. */
+static void
+shutdown_step(void)
+{
+	struct proc_group *g;
+	struct proc *p;
+	size_t j;
+
+	while (down.nleft > 0) {
+		g = down.left[down.nleft - 1];
+		stepping = 1;
+		for (j = g->nprocs; j-- > 0;) {
+			p = g->procs[j];
+			if (p->state == PROC_RUNNING ||
+			    p->state == PROC_STARTING)
+				proc_stop(p);
+			else if (p->state == PROC_BACKOFF)
+				proc_give_up(p);
+		}
+		stepping = 0;
+		if (!group_stopped(g))
+			return;
+		down.nleft--;
+	}
+	if (down.report != NULL) {
+		event_free(down.report);
+		down.report = NULL;
+	}
+	free(down.left);
+	down.left = NULL;
+	if (down.done != NULL) {
+		void (*done)(void) = down.done;
+
+		down.done = NULL;
+		done();
+	}
+}
+
+void
+proctable_state_changed(struct proc *p, enum proc_state from)
+{
+	if (down.active && down.left != NULL && !stepping &&
+	    proc_state_stopped(p->state))
+		shutdown_step();
+	if (proc_state_hook != NULL)
+		proc_state_hook(p, from);
+}
+
+int
+proctable_stopping(void)
+{
+	return down.active || sth.state != STH_STATE_RUNNING;
+}
+
+void
+proctable_shutdown(void (*done)(void))
+{
+	struct timeval tv = { 3, 0 };
+
+	if (down.active) {
+		down.done = done;
+		return;
+	}
+	down.active = 1;
+	down.done = done;
+	down.nleft = ngroups;
+	down.left = xcalloc(ngroups ? ngroups : 1, sizeof *down.left);
+	memcpy(down.left, groups, ngroups * sizeof *groups);
+	shutdown_step();
+	if (down.left == NULL)
+		return;		/* all stopped already; done() ran */
+	shutdown_report();
+	if (sth.base != NULL) {
+		down.report = event_new(sth.base, -1, EV_PERSIST, report_cb,
+		    NULL);
+		event_add(down.report, &tv);
+	}
+}
+
+void
+proctable_free(void)
+{
+	size_t i;
+
+	for (i = 0; i < ngroups; i++)
+		group_free(groups[i]);
+	free(groups);
+	groups = NULL;
+	ngroups = 0;
+	proc_globals_release(&proc_globals);
+	down.active = 0;
+}

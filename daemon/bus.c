@@ -98,14 +98,33 @@ bus_find(const char *name)
 	return (NULL);
 }
 
+/* The parent of t (NULL for EVENT), resolved from the table once. */
+static const struct bus_type *
+bus_parent(const struct bus_type *t)
+{
+	static const struct bus_type *parents[BUS_NTYPES];
+	static int ready;
+	size_t i;
+
+	if (!ready) {
+		for (i = 0; i < BUS_NTYPES; i++) {
+			parents[i] = bus_find(bus_types[i].parent);
+			if (bus_types[i].parent != NULL && parents[i] == NULL)
+				fatalx("event type %s: no parent %s",
+				    bus_types[i].name, bus_types[i].parent);
+		}
+		ready = 1;
+	}
+	return (parents[t - bus_types]);
+}
+
 /* 1 if t is super or one of its descendants. */
 static int
 bus_is(const struct bus_type *t, const struct bus_type *super)
 {
-	while (t != NULL) {
+	for (; t != NULL; t = bus_parent(t)) {
 		if (t == super)
 			return (1);
-		t = bus_find(t->parent);
 	}
 	return (0);
 }

@@ -1,0 +1,338 @@
+/*
+ * plugin.c — the xmlrpc plugin: XML-RPC at /RPC2 and JSON-RPC 2.0 at
+ * /jsonrpc on every control HTTP server, onto the core's RPC registry.
+ *
+ * HTTP behaviour is supervisord's for /RPC2 (spec §4.1): POST only (any
+ * other method is 400), Content-Length required (411), a body that is not
+ * a methodCall is 400 and logged as supervisord logs it.  /jsonrpc answers
+ * 405 to anything but POST, 204 to a body of notifications only.  A body
+ * over max_body is 413 on both.  Answers may be deferred (startProcess
+ * with wait); when the client goes away first, the pending calls are
+ * cancelled.
+ *
+ * [plugin:xmlrpc] options: max_body (bytes, default 2MB), max_depth (XML
+ * nesting, default 64), max_values (default 65536), max_batch (JSON-RPC
+ * calls per batch, default 1024).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <stheno/stheno.h>
+#include <stheno/http.h>
+
+#include "xmlrpc.h"
+
+enum xr_kind {
+	XR_KIND_XML,
+	XR_KIND_JSON,
+};
+
+struct xr_state {
+	struct sth_plugin *self;
+	const struct sth_host *host;
+	const struct sth_http_api *http;
+	struct xr_limits lim;
+	struct xr_dispatch d;
+	int draining;
+	int closing;	/* in fini: the host cancels our calls itself */
+};
+
+/* One request in flight, from handle until its answer or cancel. */
+struct xr_ctx {
+	struct xr_state *st;
+	struct sth_http_req *req;
+	enum xr_kind kind;
+	struct xr_req *xr;	/* pending XML-RPC call, or NULL */
+	struct jr_req *jr;	/* pending JSON-RPC calls, or NULL */
+};
+
+/* drain and fini get no host table: init keeps it here (each load maps
+ * its own copy of the .so, so this is one per loaded instance). */
+static const struct sth_host *xr_host;
+
+static struct sth_rpc_call *
+xr_host_call(void *ctx, const char *method, json_t *params,
+    sth_rpc_done_fn done, void *arg)
+{
+	struct xr_state *st = ctx;
+
+	return st->host->rpc_call(st->self, method, params, done, arg);
+}
+
+static void
+xr_host_cancel(void *ctx, struct sth_rpc_call *call)
+{
+	struct xr_state *st = ctx;
+
+	/* From fini on, the host drops our pending calls itself. */
+	if (!st->closing)
+		st->host->rpc_cancel(call);
+}
+
+static void
+xr_cancelled(struct sth_http_req *req, void *arg)
+{
+	struct xr_ctx *c = arg;
+
+	if (c->kind == XR_KIND_XML)
+		xr_abort(c->xr);
+	else
+		jr_abort(c->jr);
+	free(c);
+}
+
+static void
+xr_rpc2_reply(int status, const char *body, size_t len, const char *why,
+    void *arg)
+{
+	struct xr_ctx *c = arg;
+	struct xr_state *st = c->st;
+	const struct sth_http_api *http = st->http;
+	const char *data;
+	size_t dlen;
+	char *repr;
+
+	if (status == 200) {
+		http->set_header(c->req, "Content-Type", "text/xml");
+		http->respond(c->req, 200, NULL, body, len);
+	} else {
+		if (status == 400) {
+			/* supervisord's words, for people who grep them. */
+			data = http->req_body(c->req, &dlen);
+			repr = xr_repr(data, dlen, 1024);
+			st->host->log(st->self, STH_LOG_ERRO,
+			    "XML-RPC request data %s is invalid: %s", repr,
+			    strcmp(why, "no method name") == 0 ?
+			    "no method name" : "unmarshallable");
+			free(repr);
+		}
+		if (why != NULL)
+			st->host->log(st->self, STH_LOG_DEBG,
+			    "XML-RPC request from %s refused: %s",
+			    http->req_peer(c->req), why);
+		http->respond_error(c->req, status);
+	}
+	free(c);
+}
+
+static void
+xr_json_reply(const char *body, size_t len, void *arg)
+{
+	struct xr_ctx *c = arg;
+	const struct sth_http_api *http = c->st->http;
+
+	if (body == NULL)
+		http->respond(c->req, 204, NULL, NULL, 0);
+	else {
+		http->set_header(c->req, "Content-Type", "application/json");
+		http->respond(c->req, 200, NULL, body, len);
+	}
+	free(c);
+}
+
+/* The checks both endpoints make before reading the body; 0 to go on. */
+static int
+xr_precheck(struct xr_state *st, struct sth_http_req *req, int bad_method)
+{
+	const struct sth_http_api *http = st->http;
+	size_t len;
+
+	if (st->draining) {
+		http->respond_error(req, 503);
+		return -1;
+	}
+	if (strcmp(http->req_method(req), "POST") != 0) {
+		if (bad_method == 405)
+			http->set_header(req, "Allow", "POST");
+		http->respond_error(req, bad_method);
+		return -1;
+	}
+	if (http->req_header(req, "Content-Length") == NULL) {
+		http->respond_error(req, 411);
+		return -1;
+	}
+	http->req_body(req, &len);
+	if (len > st->lim.max_body) {
+		st->host->log(st->self, STH_LOG_WARN,
+		    "RPC request from %s refused: body of %zu bytes is over "
+		    "max_body (%zu)", http->req_peer(req), len,
+		    st->lim.max_body);
+		http->respond_error(req, 413);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+xr_rpc2_handle(struct sth_http_req *req, void *arg)
+{
+	struct xr_state *st = arg;
+	const struct sth_http_api *http = st->http;
+	struct xr_ctx *c;
+	struct xr_req *pending;
+	const char *body;
+	size_t len;
+
+	if (xr_precheck(st, req, 400) == -1)
+		return;
+	body = http->req_body(req, &len);
+	c = xr_calloc(1, sizeof *c);
+	c->st = st;
+	c->req = req;
+	c->kind = XR_KIND_XML;
+	/* An immediate answer runs xr_rpc2_reply (which frees c) before
+	 * xr_handle returns NULL: c is not touched after that. */
+	pending = xr_handle(body, len, &st->lim, &st->d, xr_rpc2_reply, c);
+	if (pending != NULL) {
+		c->xr = pending;
+		http->req_on_cancel(req, xr_cancelled, c);
+	}
+}
+
+static void
+xr_json_handle(struct sth_http_req *req, void *arg)
+{
+	struct xr_state *st = arg;
+	const struct sth_http_api *http = st->http;
+	struct xr_ctx *c;
+	struct jr_req *pending;
+	const char *body;
+	size_t len;
+
+	if (xr_precheck(st, req, 405) == -1)
+		return;
+	body = http->req_body(req, &len);
+	c = xr_calloc(1, sizeof *c);
+	c->st = st;
+	c->req = req;
+	c->kind = XR_KIND_JSON;
+	pending = jr_handle(body, len, &st->lim, &st->d, xr_json_reply, c);
+	if (pending != NULL) {
+		c->jr = pending;
+		http->req_on_cancel(req, xr_cancelled, c);
+	}
+}
+
+/* /jsonrpc and /jsonrpc/..., not /jsonrpcfoo. */
+static int
+xr_json_match(struct sth_http_req *req, void *arg)
+{
+	struct xr_state *st = arg;
+	const char *p = st->http->req_path(req);
+
+	return strcmp(p, "/jsonrpc") == 0 || strncmp(p, "/jsonrpc/", 9) == 0;
+}
+
+static int
+xr_config(struct xr_state *st)
+{
+	const struct sth_host *host = st->host;
+	struct sth_section *s;
+	long long body;
+	long depth, values, batch;
+
+	st->lim.max_body = XR_MAX_BODY_DEFAULT;
+	st->lim.max_depth = XR_MAX_DEPTH_DEFAULT;
+	st->lim.max_values = XR_MAX_VALUES_DEFAULT;
+	st->lim.max_batch = XR_MAX_BATCH_DEFAULT;
+	if ((s = host->config(st->self)) == NULL)
+		return 0;
+	if (host->cfg_bytes(st->self, s, "max_body", XR_MAX_BODY_DEFAULT,
+	    &body) == -1 ||
+	    host->cfg_int(st->self, s, "max_depth", XR_MAX_DEPTH_DEFAULT,
+	    &depth) == -1 ||
+	    host->cfg_int(st->self, s, "max_values", XR_MAX_VALUES_DEFAULT,
+	    &values) == -1 ||
+	    host->cfg_int(st->self, s, "max_batch", XR_MAX_BATCH_DEFAULT,
+	    &batch) == -1)
+		return -1;
+	if (body < 1 || body > 1024LL * 1024 * 1024)
+		return host->fail(st->self, "max_body must be between 1 and "
+		    "1GB, not %lld", body);
+	if (depth < 4 || depth > 1024)
+		return host->fail(st->self, "max_depth must be between 4 and "
+		    "1024, not %ld", depth);
+	if (values < 1 || batch < 1)
+		return host->fail(st->self, "max_values and max_batch must "
+		    "be positive");
+	st->lim.max_body = (size_t)body;
+	st->lim.max_depth = (unsigned)depth;
+	st->lim.max_values = (size_t)values;
+	st->lim.max_batch = (size_t)batch;
+	return 0;
+}
+
+static int
+xr_init(struct sth_plugin *self, const struct sth_host *host)
+{
+	struct xr_state *st;
+	char *err = NULL;
+
+	xr_host = host;
+	st = xr_calloc(1, sizeof *st);
+	st->self = self;
+	st->host = host;
+	st->d.call = xr_host_call;
+	st->d.cancel = xr_host_cancel;
+	st->d.ctx = st;
+	host->set_data(self, st);
+	if (xr_config(st) == -1)
+		goto fail;
+	st->http = host->service_acquire(self, STH_HTTP_SERVICE,
+	    STH_HTTP_API_VERSION, NULL);
+	if (st->http == NULL) {
+		host->fail(self, "the \"%s\" service (version %d) is not "
+		    "available", STH_HTTP_SERVICE, STH_HTTP_API_VERSION);
+		goto fail;
+	}
+	if (st->http->handler_add(self, NULL, "/RPC2", NULL, xr_rpc2_handle,
+	    st, STH_HTTP_CONTROL, &err) == NULL ||
+	    st->http->handler_add(self, NULL, "/jsonrpc", xr_json_match,
+	    xr_json_handle, st, STH_HTTP_CONTROL, &err) == NULL) {
+		host->fail(self, "cannot add an HTTP handler: %s",
+		    err != NULL ? err : "unknown error");
+		free(err);
+		st->http->handler_remove_all(self);
+		goto fail;
+	}
+	return 0;
+fail:
+	host->set_data(self, NULL);
+	free(st);
+	return -1;
+}
+
+static void
+xr_drain(struct sth_plugin *self)
+{
+	struct xr_state *st;
+
+	/* New requests get 503; those in flight finish. */
+	if ((st = xr_host->get_data(self)) != NULL)
+		st->draining = 1;
+}
+
+static void
+xr_fini(struct sth_plugin *self)
+{
+	struct xr_state *st;
+
+	if ((st = xr_host->get_data(self)) == NULL)
+		return;
+	/* Removing our handlers cancels the requests still pending on them
+	 * (xr_cancelled frees each); their RPC calls are the host's to drop
+	 * from here on, and may already have been. */
+	st->closing = 1;
+	st->http->handler_remove_all(self);
+	st->host->service_release(self, STH_HTTP_SERVICE);
+	st->host->set_data(self, NULL);
+	free(st);
+}
+
+static const char *const xr_requires[] = { "http", NULL };
+
+STHENO_PLUGIN("xmlrpc", PACKAGE_VERSION,
+    "XML-RPC at /RPC2 and JSON-RPC 2.0 at /jsonrpc",
+    xr_requires, xr_init, xr_drain, xr_fini);

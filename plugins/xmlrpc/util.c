@@ -1,0 +1,113 @@
+/*
+ * util.c — allocation that cannot fail, and Python's repr for log lines.
+ * A plugin never resolves daemon symbols, so it cannot use the core's
+ * xmalloc; these follow the same rule: every input has a cap, so running
+ * out of memory is an impossible state and aborts.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmlrpc.h"
+
+static void __attribute__((noreturn))
+xr_oom(size_t size)
+{
+	fprintf(stderr, "xmlrpc: out of memory allocating %zu bytes\n", size);
+	abort();
+}
+
+void *
+xr_malloc(size_t size)
+{
+	void *p;
+
+	if ((p = malloc(size ? size : 1)) == NULL)
+		xr_oom(size);
+	return p;
+}
+
+void *
+xr_calloc(size_t n, size_t size)
+{
+	void *p;
+
+	if ((p = calloc(n ? n : 1, size ? size : 1)) == NULL)
+		xr_oom(n * size);
+	return p;
+}
+
+void *
+xr_realloc(void *old, size_t size)
+{
+	void *p;
+
+	if ((p = realloc(old, size ? size : 1)) == NULL)
+		xr_oom(size);
+	return p;
+}
+
+char *
+xr_strndup(const char *s, size_t len)
+{
+	char *p;
+
+	p = xr_malloc(len + 1);
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+/*
+ * Like Python's repr() of a str: single quotes, \n \r \t \\ \' escaped,
+ * other control bytes as \xNN.  Bytes >= 0x80 are copied as they are (the
+ * log is UTF-8).  Past max bytes of input, "..." marks the cut.
+ */
+char *
+xr_repr(const char *buf, size_t len, size_t max)
+{
+	const unsigned char *s = (const unsigned char *)buf;
+	size_t i, n, cut;
+	char *out;
+
+	cut = len > max;
+	if (cut)
+		len = max;
+	out = xr_malloc(len * 4 + 8);
+	n = 0;
+	out[n++] = '\'';
+	for (i = 0; i < len; i++) {
+		switch (s[i]) {
+		case '\n':
+			out[n++] = '\\';
+			out[n++] = 'n';
+			break;
+		case '\r':
+			out[n++] = '\\';
+			out[n++] = 'r';
+			break;
+		case '\t':
+			out[n++] = '\\';
+			out[n++] = 't';
+			break;
+		case '\\':
+		case '\'':
+			out[n++] = '\\';
+			out[n++] = (char)s[i];
+			break;
+		default:
+			if (s[i] < 0x20 || s[i] == 0x7f) {
+				snprintf(out + n, 5, "\\x%02x", s[i]);
+				n += 4;
+			} else
+				out[n++] = (char)s[i];
+		}
+	}
+	out[n++] = '\'';
+	if (cut) {
+		memcpy(out + n, "...", 3);
+		n += 3;
+	}
+	out[n] = '\0';
+	return out;
+}

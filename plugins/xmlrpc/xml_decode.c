@@ -1,0 +1,610 @@
+/*
+ * xml_decode.c — an XML-RPC <methodCall> to a method name and a JSON array
+ * of params, with expat.
+ *
+ * Hostile input is refused, never expanded: any DOCTYPE stops the parser
+ * (so no entity can be declared: no billion laughs, no external entities),
+ * and the body size, the element nesting and the number of values are
+ * capped (struct xr_limits).  The grammar is checked by a table of which
+ * element may appear inside which; anything else is an error that names
+ * the element.  Text is UTF-8 throughout: expat validates its input and
+ * hands out UTF-8 whatever the document's declared encoding.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <expat.h>
+
+#include "xmlrpc.h"
+
+enum xr_tag {
+	T_ROOT,
+	T_METHODCALL,
+	T_METHODNAME,
+	T_PARAMS,
+	T_PARAM,
+	T_VALUE,
+	T_INT,
+	T_BOOLEAN,
+	T_STRING,
+	T_DOUBLE,
+	T_DATETIME,
+	T_BASE64,
+	T_NIL,
+	T_ARRAY,
+	T_DATA,
+	T_STRUCT,
+	T_MEMBER,
+	T_NAME,
+};
+#define B(t) (1u << (t))
+
+struct xr_parse;
+struct xr_frame;
+
+/* Makes a JSON value from an element's text, or fails with a reason. */
+typedef json_t *(*xr_scalar_fn)(struct xr_parse *, const char *, size_t);
+
+struct xr_tag_info {
+	const char *name;
+	enum xr_tag tag;
+	unsigned parents;	/* B() of the elements it may appear in */
+	int text;		/* collects character data */
+	xr_scalar_fn scalar;	/* a typed value's converter */
+};
+
+struct xr_frame {
+	const struct xr_tag_info *info;
+	json_t *val;	/* value, param, member: the value; array, struct,
+			 * data: the container */
+	char *key;	/* member: its name */
+	int typed;	/* value: a typed child was seen */
+};
+
+struct xr_parse {
+	XML_Parser p;
+	const struct xr_limits *lim;
+	struct xr_frame *stack;
+	unsigned depth;
+	char *text;
+	size_t tlen;
+	size_t tcap;
+	size_t nvalues;
+	char *method;
+	json_t *params;
+	int failed;
+	char *err;
+	size_t errlen;
+};
+
+static json_t *xr_int(struct xr_parse *, const char *, size_t);
+static json_t *xr_boolean(struct xr_parse *, const char *, size_t);
+static json_t *xr_string(struct xr_parse *, const char *, size_t);
+static json_t *xr_double(struct xr_parse *, const char *, size_t);
+static json_t *xr_datetime(struct xr_parse *, const char *, size_t);
+static json_t *xr_base64(struct xr_parse *, const char *, size_t);
+static json_t *xr_nil(struct xr_parse *, const char *, size_t);
+
+#define SCALAR_IN B(T_VALUE)
+static const struct xr_tag_info xr_tags[] = {
+	{ "methodCall", T_METHODCALL, B(T_ROOT), 0, NULL },
+	{ "methodName", T_METHODNAME, B(T_METHODCALL), 1, NULL },
+	{ "params", T_PARAMS, B(T_METHODCALL), 0, NULL },
+	{ "param", T_PARAM, B(T_PARAMS), 0, NULL },
+	{ "value", T_VALUE, B(T_PARAM) | B(T_DATA) | B(T_MEMBER), 1, NULL },
+	{ "int", T_INT, SCALAR_IN, 1, xr_int },
+	{ "i4", T_INT, SCALAR_IN, 1, xr_int },
+	{ "i8", T_INT, SCALAR_IN, 1, xr_int },
+	{ "boolean", T_BOOLEAN, SCALAR_IN, 1, xr_boolean },
+	{ "string", T_STRING, SCALAR_IN, 1, xr_string },
+	{ "double", T_DOUBLE, SCALAR_IN, 1, xr_double },
+	{ "dateTime.iso8601", T_DATETIME, SCALAR_IN, 1, xr_datetime },
+	{ "base64", T_BASE64, SCALAR_IN, 1, xr_base64 },
+	{ "nil", T_NIL, SCALAR_IN, 1, xr_nil },
+	{ "array", T_ARRAY, SCALAR_IN, 0, NULL },
+	{ "data", T_DATA, B(T_ARRAY), 0, NULL },
+	{ "struct", T_STRUCT, SCALAR_IN, 0, NULL },
+	{ "member", T_MEMBER, B(T_STRUCT), 0, NULL },
+	{ "name", T_NAME, B(T_MEMBER), 1, NULL },
+};
+static const struct xr_tag_info xr_root = { "(document)", T_ROOT, 0, 0, NULL };
+
+static void __attribute__((format(printf, 2, 3)))
+xr_fail(struct xr_parse *x, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (x->failed)
+		return;
+	x->failed = 1;
+	va_start(ap, fmt);
+	vsnprintf(x->err, x->errlen, fmt, ap);
+	va_end(ap);
+	if (x->p != NULL)
+		XML_StopParser(x->p, XML_FALSE);
+}
+
+static int
+xr_blank(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' &&
+		    s[i] != '\n')
+			return 0;
+	return 1;
+}
+
+/* Trim ASCII white space; returns the new length, *s moved forward. */
+static size_t
+xr_trim(const char **s, size_t len)
+{
+	while (len > 0 && xr_blank(*s, 1)) {
+		(*s)++;
+		len--;
+	}
+	while (len > 0 && xr_blank(*s + len - 1, 1))
+		len--;
+	return len;
+}
+
+static json_t *
+xr_int(struct xr_parse *x, const char *s, size_t len)
+{
+	char buf[32], *end;
+	long long v;
+	size_t i;
+
+	len = xr_trim(&s, len);
+	for (i = 0; i < len; i++)
+		if (!isdigit((unsigned char)s[i]) &&
+		    !(i == 0 && (s[i] == '-' || s[i] == '+')))
+			break;
+	if (len == 0 || i < len || len >= sizeof buf ||
+	    (len == 1 && !isdigit((unsigned char)s[0]))) {
+		xr_fail(x, "bad integer value");
+		return NULL;
+	}
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	errno = 0;
+	v = strtoll(buf, &end, 10);
+	if (errno != 0 || *end != '\0') {
+		xr_fail(x, "integer out of range: %s", buf);
+		return NULL;
+	}
+	return json_integer(v);
+}
+
+static json_t *
+xr_boolean(struct xr_parse *x, const char *s, size_t len)
+{
+	len = xr_trim(&s, len);
+	if (len == 1 && (s[0] == '0' || s[0] == '1'))
+		return json_boolean(s[0] == '1');
+	xr_fail(x, "bad boolean value");
+	return NULL;
+}
+
+static json_t *
+xr_string(struct xr_parse *x, const char *s, size_t len)
+{
+	json_t *v;
+
+	/* expat only hands out valid UTF-8; this cannot fail on its text. */
+	if ((v = json_stringn(s, len)) == NULL)
+		xr_fail(x, "string is not UTF-8");
+	return v;
+}
+
+static json_t *
+xr_double(struct xr_parse *x, const char *s, size_t len)
+{
+	char buf[64], *end;
+	size_t i, digits = 0;
+	double v;
+
+	len = xr_trim(&s, len);
+	for (i = 0; i < len; i++) {
+		if (isdigit((unsigned char)s[i]))
+			digits++;
+		else if (strchr("+-.eE", s[i]) == NULL || s[i] == '\0')
+			break;
+	}
+	if (len == 0 || i < len || digits == 0 || len >= sizeof buf) {
+		xr_fail(x, "bad double value");
+		return NULL;
+	}
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	v = strtod(buf, &end);
+	if (*end != '\0') {
+		xr_fail(x, "bad double value: %s", buf);
+		return NULL;
+	}
+	if (!isfinite(v)) {
+		xr_fail(x, "double out of range: %s", buf);
+		return NULL;
+	}
+	return json_real(v);
+}
+
+/* ISO 8601 as XML-RPC writes it ("20240131T08:15:00", with or without
+ * dashes, a fraction or a zone): kept as the text itself. */
+static json_t *
+xr_datetime(struct xr_parse *x, const char *s, size_t len)
+{
+	size_t i;
+
+	len = xr_trim(&s, len);
+	for (i = 0; i < len; i++)
+		if (!isdigit((unsigned char)s[i]) &&
+		    strchr("T:-+.Z", s[i]) == NULL)
+			break;
+	if (len < 8 || i < len || !isdigit((unsigned char)s[0])) {
+		xr_fail(x, "bad dateTime.iso8601 value");
+		return NULL;
+	}
+	return json_stringn(s, len);
+}
+
+static int
+xr_b64val(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/* base64 (white space ignored, padding optional) to a JSON string: the
+ * decoded bytes must be UTF-8 text, since JSON strings hold nothing else. */
+static json_t *
+xr_base64(struct xr_parse *x, const char *s, size_t len)
+{
+	unsigned char *out;
+	size_t i, n = 0, nsig = 0;
+	unsigned acc = 0;
+	int v, pad = 0;
+	json_t *j;
+
+	out = xr_malloc(len / 4 * 3 + 3);
+	for (i = 0; i < len; i++) {
+		if (xr_blank(s + i, 1))
+			continue;
+		if (s[i] == '=') {
+			pad++;
+			continue;
+		}
+		if (pad || (v = xr_b64val((unsigned char)s[i])) == -1)
+			goto bad;
+		acc = (acc << 6) | (unsigned)v;
+		if (++nsig % 4 == 0) {
+			out[n++] = (unsigned char)(acc >> 16);
+			out[n++] = (unsigned char)(acc >> 8);
+			out[n++] = (unsigned char)acc;
+			acc = 0;
+		}
+	}
+	switch (nsig % 4) {
+	case 1:
+		goto bad;
+	case 2:
+		out[n++] = (unsigned char)(acc >> 4);
+		break;
+	case 3:
+		out[n++] = (unsigned char)(acc >> 10);
+		out[n++] = (unsigned char)(acc >> 2);
+		break;
+	}
+	if (pad > 2 || (pad > 0 && (nsig + (size_t)pad) % 4 != 0))
+		goto bad;
+	if ((j = json_stringn((const char *)out, n)) == NULL)
+		xr_fail(x, "base64 value is not UTF-8 text");
+	free(out);
+	return j;
+bad:
+	free(out);
+	xr_fail(x, "bad base64 value");
+	return NULL;
+}
+
+static json_t *
+xr_nil(struct xr_parse *x, const char *s, size_t len)
+{
+	if (!xr_blank(s, len)) {
+		xr_fail(x, "text in <nil/>");
+		return NULL;
+	}
+	return json_null();
+}
+
+static const struct xr_tag_info *
+xr_lookup(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof xr_tags / sizeof xr_tags[0]; i++)
+		if (strcmp(xr_tags[i].name, name) == 0)
+			return &xr_tags[i];
+	return NULL;
+}
+
+static struct xr_frame *
+xr_top(struct xr_parse *x)
+{
+	return x->depth > 0 ? &x->stack[x->depth - 1] : NULL;
+}
+
+static void
+xr_start(void *arg, const XML_Char *name, const XML_Char **attrs)
+{
+	struct xr_parse *x = arg;
+	const struct xr_tag_info *info, *pinfo;
+	struct xr_frame *parent, *f;
+
+	if (x->failed)
+		return;
+	parent = xr_top(x);
+	pinfo = parent != NULL ? parent->info : &xr_root;
+	if ((info = xr_lookup(name)) == NULL) {
+		xr_fail(x, "unknown element <%.64s>", name);
+		return;
+	}
+	if ((info->parents & B(pinfo->tag)) == 0) {
+		xr_fail(x, "<%s> is not allowed in <%s>", info->name,
+		    pinfo->name);
+		return;
+	}
+	if (x->depth >= x->lim->max_depth) {
+		xr_fail(x, "elements nest deeper than %u", x->lim->max_depth);
+		return;
+	}
+	if (pinfo->tag == T_VALUE) {
+		if (parent->typed || !xr_blank(x->text, x->tlen)) {
+			xr_fail(x, "<value> holds more than one value");
+			return;
+		}
+		parent->typed = 1;
+	}
+	if (pinfo->tag == T_METHODCALL && info->tag == T_PARAMS) {
+		if (x->params != NULL) {
+			xr_fail(x, "more than one <params>");
+			return;
+		}
+		x->params = json_array();
+	}
+	if (info->tag == T_VALUE && ++x->nvalues > x->lim->max_values) {
+		xr_fail(x, "more than %zu values", x->lim->max_values);
+		return;
+	}
+	f = &x->stack[x->depth++];
+	memset(f, 0, sizeof *f);
+	f->info = info;
+	if (info->tag == T_ARRAY)
+		f->val = json_array();
+	else if (info->tag == T_STRUCT)
+		f->val = json_object();
+	else if (info->tag == T_DATA)
+		f->val = json_incref(parent->val);
+	x->tlen = 0;
+}
+
+/* Hand a finished value (stolen) to the frame it belongs to. */
+static void
+xr_deliver(struct xr_parse *x, struct xr_frame *parent, json_t *v)
+{
+	if (v == NULL)
+		return;		/* the converter failed and said why */
+	switch (parent->info->tag) {
+	case T_DATA:
+		json_array_append_new(parent->val, v);
+		return;
+	case T_PARAM:
+	case T_MEMBER:
+	case T_VALUE:
+		if (parent->val != NULL) {
+			json_decref(v);
+			xr_fail(x, "<%s> holds more than one value",
+			    parent->info->name);
+			return;
+		}
+		parent->val = v;
+		return;
+	default:
+		json_decref(v);
+		xr_fail(x, "value in <%s>", parent->info->name);
+	}
+}
+
+static void
+xr_end_frame(struct xr_parse *x, struct xr_frame *f, struct xr_frame *parent)
+{
+	json_t *v;
+
+	switch (f->info->tag) {
+	case T_METHODNAME:
+		if (x->method != NULL) {
+			xr_fail(x, "more than one <methodName>");
+			return;
+		}
+		x->method = xr_strndup(x->text, x->tlen);
+		return;
+	case T_VALUE:
+		if (f->typed) {
+			if (!xr_blank(x->text, x->tlen)) {
+				xr_fail(x, "text beside a typed value");
+				return;
+			}
+			v = f->val;
+			f->val = NULL;
+		} else
+			v = xr_string(x, x->text, x->tlen);
+		xr_deliver(x, parent, v);
+		return;
+	case T_ARRAY:
+	case T_STRUCT:
+		v = f->val;
+		f->val = NULL;
+		xr_deliver(x, parent, v);
+		return;
+	case T_NAME:
+		if (parent->key != NULL) {
+			xr_fail(x, "<member> has more than one <name>");
+			return;
+		}
+		parent->key = xr_strndup(x->text, x->tlen);
+		return;
+	case T_MEMBER:
+		if (f->key == NULL || f->val == NULL) {
+			xr_fail(x, "<member> without a <%s>",
+			    f->key == NULL ? "name" : "value");
+			return;
+		}
+		json_object_set_new(parent->val, f->key, f->val);
+		f->val = NULL;
+		return;
+	case T_PARAM:
+		if (f->val == NULL) {
+			xr_fail(x, "<param> without a <value>");
+			return;
+		}
+		json_array_append_new(x->params, f->val);
+		f->val = NULL;
+		return;
+	default:
+		if (f->info->scalar != NULL)
+			xr_deliver(x, parent, f->info->scalar(x, x->text,
+			    x->tlen));
+		return;
+	}
+}
+
+static void
+xr_frame_free(struct xr_frame *f)
+{
+	json_decref(f->val);
+	free(f->key);
+	memset(f, 0, sizeof *f);
+}
+
+static void
+xr_end(void *arg, const XML_Char *name)
+{
+	struct xr_parse *x = arg;
+	struct xr_frame *f;
+
+	if (x->failed || x->depth == 0)
+		return;
+	f = &x->stack[x->depth - 1];
+	xr_end_frame(x, f, x->depth > 1 ? &x->stack[x->depth - 2] : NULL);
+	xr_frame_free(f);
+	x->depth--;
+	x->tlen = 0;
+}
+
+static void
+xr_chars(void *arg, const XML_Char *s, int len)
+{
+	struct xr_parse *x = arg;
+	struct xr_frame *f;
+
+	if (x->failed || len <= 0)
+		return;
+	f = xr_top(x);
+	if (f == NULL || !f->info->text) {
+		if (!xr_blank(s, (size_t)len))
+			xr_fail(x, "text in <%s>",
+			    f != NULL ? f->info->name : "(document)");
+		return;
+	}
+	if (x->tlen + (size_t)len + 1 > x->tcap) {
+		x->tcap = (x->tlen + (size_t)len + 1) * 2;
+		x->text = xr_realloc(x->text, x->tcap);
+	}
+	memcpy(x->text + x->tlen, s, (size_t)len);
+	x->tlen += (size_t)len;
+}
+
+static void
+xr_doctype(void *arg, const XML_Char *name, const XML_Char *sysid,
+    const XML_Char *pubid, int has_internal_subset)
+{
+	xr_fail(arg, "DOCTYPE is not allowed");
+}
+
+static void
+xr_entity(void *arg, const XML_Char *name, int is_param,
+    const XML_Char *value, int value_len, const XML_Char *base,
+    const XML_Char *sysid, const XML_Char *pubid, const XML_Char *notation)
+{
+	xr_fail(arg, "entity declarations are not allowed");
+}
+
+int
+xr_decode_call(const char *body, size_t len, const struct xr_limits *lim,
+    char **method, json_t **params, char *err, size_t errlen)
+{
+	struct xr_parse x;
+	enum XML_Status st;
+
+	*method = NULL;
+	*params = NULL;
+	memset(&x, 0, sizeof x);
+	x.lim = lim;
+	x.err = err;
+	x.errlen = errlen;
+	if (len > lim->max_body || len > INT_MAX) {
+		xr_fail(&x, "body of %zu bytes is over the limit of %zu", len,
+		    lim->max_body);
+		return -1;
+	}
+	if ((x.p = XML_ParserCreate(NULL)) == NULL) {
+		xr_fail(&x, "out of memory");
+		return -1;
+	}
+	x.stack = xr_calloc(lim->max_depth + 1, sizeof *x.stack);
+	XML_SetUserData(x.p, &x);
+	XML_SetElementHandler(x.p, xr_start, xr_end);
+	XML_SetCharacterDataHandler(x.p, xr_chars);
+	XML_SetStartDoctypeDeclHandler(x.p, xr_doctype);
+	XML_SetEntityDeclHandler(x.p, xr_entity);
+	XML_SetParamEntityParsing(x.p, XML_PARAM_ENTITY_PARSING_NEVER);
+
+	st = XML_Parse(x.p, body, (int)len, 1);
+	if (st != XML_STATUS_OK && !x.failed)
+		xr_fail(&x, "%s at line %lu, column %lu",
+		    XML_ErrorString(XML_GetErrorCode(x.p)),
+		    (unsigned long)XML_GetCurrentLineNumber(x.p),
+		    (unsigned long)XML_GetCurrentColumnNumber(x.p));
+	if (!x.failed && (x.method == NULL || *x.method == '\0'))
+		xr_fail(&x, "no method name");
+
+	while (x.depth > 0)
+		xr_frame_free(&x.stack[--x.depth]);
+	free(x.stack);
+	free(x.text);
+	XML_ParserFree(x.p);
+	if (x.failed) {
+		free(x.method);
+		json_decref(x.params);
+		return -1;
+	}
+	*method = x.method;
+	*params = x.params != NULL ? x.params : json_array();
+	return 0;
+}

@@ -1,0 +1,144 @@
+/*
+ * xmlrpc.h — the xmlrpc plugin's internal header: the XML-RPC codec
+ * (xml_decode.c, xml_encode.c), the JSON-RPC 2.0 codec (jsonrpc.c) and the
+ * plugin that serves them over the "http" service (plugin.c).
+ *
+ * Ownership: the plugin owns everything declared here.  The codecs never
+ * touch the host table: they reach the RPC registry only through a struct
+ * xr_dispatch (host->rpc_call and rpc_cancel in the plugin, a fake in the
+ * unit tests), so they can be tested and fuzzed without a daemon.  json_t
+ * rules are those of stheno/host.h: arguments are borrowed, results are new
+ * references the caller must json_decref().
+ *
+ * Value model decisions (documented in plugins/xmlrpc/README.md):
+ *  - dateTime.iso8601 decodes to a plain JSON string of its text;
+ *  - base64 decodes to a JSON string of the decoded bytes, which must be
+ *    UTF-8 (JSON strings cannot hold anything else), else the request is
+ *    refused;
+ *  - JSON null encodes as <nil/>, byte for byte as Python's marshaller
+ *    does with allow_none=True, and <nil/> decodes to null;
+ *  - an integer outside the int32 range still encodes as <int>;
+ *  - JSON-RPC params given by name (an object) reach the method as a
+ *    single struct parameter.
+ */
+#ifndef STHENO_XMLRPC_H
+#define STHENO_XMLRPC_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include <stheno/stheno.h>
+
+struct evbuffer;
+
+/* Caps on one request body (DESIGN.md decision 7). */
+struct xr_limits {
+	size_t max_body;	/* bytes of the body */
+	unsigned max_depth;	/* XML element nesting */
+	size_t max_values;	/* <value> elements in one request */
+	size_t max_batch;	/* calls in one JSON-RPC batch */
+};
+#define XR_MAX_BODY_DEFAULT (2 * 1024 * 1024)
+#define XR_MAX_DEPTH_DEFAULT 64
+#define XR_MAX_VALUES_DEFAULT 65536
+#define XR_MAX_BATCH_DEFAULT 1024
+/* Nesting of a json_t the encoders accept (results are made by the core). */
+#define XR_ENCODE_MAX_DEPTH 256
+
+/* How the codecs reach the RPC registry; see host->rpc_call/rpc_cancel. */
+struct xr_dispatch {
+	struct sth_rpc_call *(*call)(void *ctx, const char *method,
+				     json_t *params, sth_rpc_done_fn done,
+				     void *arg);
+	void (*cancel)(void *ctx, struct sth_rpc_call *call);
+	void *ctx;
+};
+
+/* util.c */
+void *xr_malloc(size_t);
+void *xr_calloc(size_t, size_t);
+void *xr_realloc(void *, size_t);
+char *xr_strndup(const char *, size_t);
+/* Python's repr of the first max bytes of buf, quoted ('...'), for log
+ * lines that mirror supervisord's; a malloc'd string. */
+char *xr_repr(const char *buf, size_t len, size_t max);
+
+/* xml_decode.c */
+/*
+ * Decode an XML-RPC <methodCall>.  On success returns 0 with *method a
+ * malloc'd, non-empty method name and *params a new JSON array.  On any
+ * failure (too big, not XML, DOCTYPE, not a methodCall, a bad value, caps)
+ * returns -1 with a one-line reason in err, and *method and *params NULL.
+ */
+int xr_decode_call(const char *body, size_t len, const struct xr_limits *lim,
+		   char **method, json_t **params, char *err, size_t errlen);
+
+/* xml_encode.c */
+/* The text of v as Python's repr(float) writes it ("1.5", "1e+16"). */
+void xr_format_double(double v, char *buf, size_t len);
+/* Append one <value>...</value> for v exactly as xmlrpc.client.dumps
+ * does; -1 if v nests deeper than XR_ENCODE_MAX_DEPTH (out is then
+ * partly written). */
+int xr_encode_value(struct evbuffer *out, json_t *v);
+/* A whole methodResponse carrying result; -1 as above (out unchanged). */
+int xr_encode_response(struct evbuffer *out, json_t *result);
+/* A whole methodResponse carrying a fault (spec Appendix A.3). */
+int xr_encode_fault(struct evbuffer *out, int code, const char *string);
+/* A whole methodCall, for clients and tests. */
+int xr_encode_call(struct evbuffer *out, const char *method, json_t *params);
+
+/* rpc2.c: one XML-RPC request body onto the registry */
+struct xr_req;
+/*
+ * The answer to an XML-RPC body: status is 200 (body is a methodResponse,
+ * text/xml), 400 (not a methodCall: why says what was wrong; no body) or
+ * 413 (over max_body; no body).  body and why are borrowed for the
+ * duration of the call; the xr_req is freed when this returns.
+ */
+typedef void (*xr_reply_fn)(int status, const char *body, size_t len,
+			    const char *why, void *arg);
+/* Decode, call through d, encode.  NULL if reply already ran; otherwise
+ * the pending request, answered when the call answers. */
+struct xr_req *xr_handle(const char *body, size_t len,
+			 const struct xr_limits *lim,
+			 const struct xr_dispatch *d, xr_reply_fn reply,
+			 void *arg);
+/* The client went away: cancel the pending call and free req. */
+void xr_abort(struct xr_req *req);
+
+/* jsonrpc.c */
+/* Standard JSON-RPC 2.0 error codes. */
+#define JR_PARSE_ERROR -32700
+#define JR_INVALID_REQUEST -32600
+#define JR_METHOD_NOT_FOUND -32601
+#define JR_INVALID_PARAMS -32602
+#define JR_INTERNAL_ERROR -32603
+
+struct jr_req;
+/*
+ * The answer to a whole JSON-RPC body: body/len is the JSON text to send
+ * (application/json), or NULL/0 when nothing is to be sent (only
+ * notifications).  body is borrowed for the duration of the call.  The
+ * jr_req is freed when this returns.
+ */
+typedef void (*jr_reply_fn)(const char *body, size_t len, void *arg);
+/*
+ * Handle one JSON-RPC body: a single call, a notification or a batch.
+ * Calls go through d.  If every call answers at once, reply runs before
+ * this returns and NULL is returned; otherwise the pending request is
+ * returned and reply runs when the last call answers.
+ */
+struct jr_req *jr_handle(const char *body, size_t len,
+			 const struct xr_limits *lim,
+			 const struct xr_dispatch *d, jr_reply_fn reply,
+			 void *arg);
+/* The client went away: cancel every call still pending and free req
+ * (reply never runs). */
+void jr_abort(struct jr_req *req);
+/* The standard message of a JSON-RPC error code, or NULL. */
+const char *jr_error_message(int code);
+/* The JSON-RPC error object for a supervisor fault (a new reference). */
+json_t *jr_fault_error(int fault_code, const char *fault_string);
+
+#endif /* STHENO_XMLRPC_H */

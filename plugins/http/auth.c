@@ -1,0 +1,157 @@
+/*
+ * auth.c — HTTP Basic authentication as supervisord does it: a plain or a
+ * "{SHA}" + hex SHA-1 password, here compared in constant time.
+ *
+ * Ownership: nothing is kept; the user name returned is the server's.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+#include <nettle/sha1.h>
+
+#include "http.h"
+
+#define SHA_PREFIX "{SHA}"
+#define SHA_PREFIX_LEN 5
+#define AUTH_MAX 1024		/* longest credentials we decode */
+
+int
+http_ct_equal(const char *a, size_t alen, const char *b, size_t blen)
+{
+	unsigned char diff = alen != blen;
+	size_t i, n = alen < blen ? alen : blen;
+
+	for (i = 0; i < n; i++)
+		diff |= (unsigned char)(a[i] ^ b[i]);
+	return diff == 0;
+}
+
+static int
+b64val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+long
+http_base64_decode(const char *in, size_t len, unsigned char *out,
+    size_t outlen)
+{
+	unsigned long acc = 0;
+	size_t i, o = 0;
+	int bits = 0, v, pad = 0;
+
+	for (i = 0; i < len; i++) {
+		if (in[i] == '=') {
+			pad++;
+			continue;
+		}
+		if (pad > 0 || (v = b64val((unsigned char)in[i])) < 0)
+			return -1;
+		acc = (acc << 6) | (unsigned long)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (o >= outlen)
+				return -1;
+			out[o++] = (unsigned char)(acc >> bits);
+			acc &= (1UL << bits) - 1;
+		}
+	}
+	if (pad > 2 || bits >= 6)
+		return -1;
+	return (long)o;
+}
+
+static int
+is_sha_password(const char *pw)
+{
+	size_t i;
+
+	if (strncmp(pw, SHA_PREFIX, SHA_PREFIX_LEN) != 0)
+		return 0;
+	pw += SHA_PREFIX_LEN;
+	for (i = 0; i < SHA1_DIGEST_SIZE * 2; i++)
+		if (!isxdigit((unsigned char)pw[i]))
+			return 0;
+	return pw[i] == '\0';
+}
+
+int
+http_auth_valid_password(const char *pw)
+{
+	/* A "{SHA}" password that is not 40 hex digits would silently never
+	 * match: refuse it at load time instead. */
+	if (strncmp(pw, SHA_PREFIX, SHA_PREFIX_LEN) == 0)
+		return is_sha_password(pw) ? 0 : -1;
+	return 0;
+}
+
+static int
+password_ok(const char *stored, const char *given, size_t glen)
+{
+	struct sha1_ctx ctx;
+	uint8_t digest[SHA1_DIGEST_SIZE];
+	char hex[SHA1_DIGEST_SIZE * 2], want[SHA1_DIGEST_SIZE * 2];
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	if (!is_sha_password(stored))
+		return http_ct_equal(stored, strlen(stored), given, glen);
+	sha1_init(&ctx);
+	sha1_update(&ctx, glen, (const uint8_t *)given);
+	sha1_digest(&ctx, sizeof digest, digest);
+	for (i = 0; i < SHA1_DIGEST_SIZE; i++) {
+		hex[2 * i] = digits[digest[i] >> 4];
+		hex[2 * i + 1] = digits[digest[i] & 0xf];
+	}
+	for (i = 0; i < sizeof want; i++)
+		want[i] = (char)tolower((unsigned char)stored[SHA_PREFIX_LEN +
+		    i]);
+	return http_ct_equal(hex, sizeof hex, want, sizeof want);
+}
+
+const char *
+http_auth_check(const struct http_server *srv, const char *header)
+{
+	unsigned char cred[AUTH_MAX];
+	const char *user = srv->s_username, *sep;
+	size_t ulen, n;
+	long len;
+	int ok;
+
+	if (user == NULL)
+		return "";
+	if (header == NULL || strncasecmp(header, "Basic ", 6) != 0)
+		return NULL;
+	header += 6;
+	while (*header == ' ')
+		header++;
+	n = strcspn(header, " \t");
+	len = http_base64_decode(header, n, cred, sizeof cred - 1);
+	if (len < 0)
+		return NULL;
+	cred[len] = '\0';
+	sep = memchr(cred, ':', (size_t)len);
+	if (sep == NULL)
+		return NULL;
+	ulen = (size_t)(sep - (const char *)cred);
+	/* Both halves are always compared, so timing says nothing about
+	 * which one was wrong. */
+	ok = http_ct_equal((const char *)cred, ulen, user, strlen(user));
+	ok &= password_ok(srv->s_password, sep + 1,
+	    (size_t)len - ulen - 1);
+	return ok ? user : NULL;
+}

@@ -1,0 +1,614 @@
+/*
+ * conn.c — one HTTP connection: read, parse, authenticate, dispatch one
+ * request at a time (so pipelined responses leave in order), write.
+ *
+ * Ownership: a connection owns its parser and its current request; the host
+ * owns the bufferevent underneath (host->conn_*).  A connection is freed only
+ * when no frame of ours is on the stack for it (c_busy), so a handler may end
+ * a request, or the client may vanish, from inside any callback.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+
+#include "http.h"
+
+#define READ_HIGH_WATERMARK (256 * 1024)
+#define CHUNK_HEAD_MAX 24
+
+static void conn_process(struct http_conn *);
+static void req_end(struct sth_http_req *);
+
+static double
+now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static struct bufferevent *
+bev(struct http_conn *c)
+{
+	return H.host->conn_bev(c->c_conn);
+}
+
+static void
+tv_set(struct timeval *tv, double secs)
+{
+	if (secs < 0.001)
+		secs = 0.001;
+	tv->tv_sec = (time_t)secs;
+	tv->tv_usec = (suseconds_t)((secs - (double)tv->tv_sec) * 1e6);
+}
+
+/*
+ * Read timeout by phase: waiting for a request, the idle timeout; inside a
+ * head, what is left until the head deadline (a slowloris client that
+ * sends a byte now and then still hits it); while a handler works, none.
+ * The write timeout drops a client that stops reading.
+ */
+static void
+conn_timeouts(struct http_conn *c)
+{
+	struct http_server *s = c->c_srv;
+	struct timeval rtv, wtv;
+	struct timeval *rp = &rtv;
+
+	if (c->c_req != NULL)
+		rp = NULL;
+	else if (http_parser_started(&c->c_parser) &&
+	    !c->c_parser.head_reported)
+		tv_set(&rtv, c->c_deadline - now_mono());
+	else
+		tv_set(&rtv, s->s_idle_timeout);
+	tv_set(&wtv, s->s_idle_timeout);
+	bufferevent_set_timeouts(bev(c), rp, &wtv);
+}
+
+static void
+conn_unref(struct http_conn *c)
+{
+	if (--c->c_busy > 0 || !c->c_dead)
+		return;
+	http_parser_free(&c->c_parser);
+	free(c);
+}
+
+/* ------------------------------------------------------------- requests */
+
+static void
+req_free(struct sth_http_req *r)
+{
+	if (r->r_handler != NULL)
+		LIST_REMOVE(r, r_hentry);
+	http_buf_free(&r->r_hdrs);
+	free(r->r_ctype);
+	free(r->r_server_hdr);
+	free(r);
+}
+
+/* Tell the handler its request is gone, then free it. */
+static void
+req_cancel(struct sth_http_req *r)
+{
+	sth_http_cancel_fn fn = r->r_cancel;
+
+	r->r_state = RS_CANCELLED;
+	r->r_cancel = NULL;
+	if (fn != NULL)
+		fn(r, r->r_cancel_arg);
+}
+
+static int
+answerable(struct sth_http_req *r)
+{
+	return r->r_state == RS_DISPATCH || r->r_state == RS_PENDING;
+}
+
+void
+req_set_header(struct sth_http_req *r, const char *name, const char *value)
+{
+	if (!answerable(r) || name == NULL || value == NULL)
+		return;
+	/* No header splitting: a CR or LF from a handler is dropped. */
+	if (strpbrk(name, "\r\n: ") != NULL || strpbrk(value, "\r\n") != NULL)
+		return;
+	if (strcasecmp(name, "Content-Length") == 0 ||
+	    strcasecmp(name, "Transfer-Encoding") == 0)
+		return;
+	if (strcasecmp(name, "Connection") == 0) {
+		if (http_has_token(value, "close"))
+			r->r_close = 1;
+		return;
+	}
+	if (strcasecmp(name, "Content-Type") == 0) {
+		free(r->r_ctype);
+		r->r_ctype = http_xstrdup(value);
+		return;
+	}
+	if (strcasecmp(name, "Server") == 0) {
+		free(r->r_server_hdr);
+		r->r_server_hdr = http_xstrdup(value);
+		return;
+	}
+	http_buf_printf(&r->r_hdrs, "%s: %s\r\n", name, value);
+}
+
+/* Will the connection stay open after this response? */
+static int
+keep_alive(struct sth_http_req *r)
+{
+	struct http_conn *c = r->r_conn;
+
+	return r->r_msg->keepalive && !r->r_close && !c->c_draining &&
+	    !H.draining;
+}
+
+/*
+ * The status line and headers.  length >= 0: Content-Length; -1: chunked
+ * (HTTP/1.1) or close-delimited (1.0); -2: no body by definition (204, 304).
+ */
+static void
+build_head(struct sth_http_req *r, struct http_buf *b, int status,
+    const char *reason, long long length)
+{
+	struct http_server *s = r->r_conn->c_srv;
+	int keep;
+
+	if (length == -1 && r->r_msg->version == 10)
+		r->r_close = 1;
+	keep = keep_alive(r);
+	if (!keep)
+		r->r_close = 1;
+	http_buf_printf(b, "HTTP/1.1 %d %s\r\nServer: %s\r\nDate: %s\r\n",
+	    status, reason != NULL ? reason : http_reason(status),
+	    r->r_server_hdr != NULL ? r->r_server_hdr : s->s_server_hdr,
+	    http_date());
+	if (!keep)
+		http_buf_add(b, "Connection: close\r\n", 19);
+	else if (r->r_msg->version == 10)
+		http_buf_add(b, "Connection: Keep-Alive\r\n", 24);
+	if (r->r_hdrs.len > 0)
+		http_buf_add(b, r->r_hdrs.data, r->r_hdrs.len);
+	if (length >= 0)
+		http_buf_printf(b, "Content-Length: %lld\r\n", length);
+	else if (length == -1 && r->r_msg->version == 11)
+		http_buf_add(b, "Transfer-Encoding: chunked\r\n", 28);
+	if (r->r_ctype != NULL)
+		http_buf_printf(b, "Content-Type: %s\r\n", r->r_ctype);
+	http_buf_add(b, "\r\n", 2);
+	r->r_status = status;
+}
+
+static void
+send_buf(struct http_conn *c, struct http_buf *b)
+{
+	bufferevent_write(bev(c), b->data, b->len);
+	c->c_srv->s_bytes_out += b->len;
+}
+
+void
+req_respond(struct sth_http_req *r, int status, const char *reason,
+    const void *body, size_t len)
+{
+	struct http_buf b = { NULL, 0, 0 };
+	int nobody = status == 204 || status == 304 || status < 200;
+
+	if (!answerable(r))
+		return;
+	build_head(r, &b, status, reason, nobody ? -2 : (long long)len);
+	if (!r->r_msg->head_method && !nobody && len > 0) {
+		/* Head and body leave in one evbuffer add, one write. */
+		http_buf_add(&b, body, len);
+		r->r_sent = len;
+	}
+	send_buf(r->r_conn, &b);
+	http_buf_free(&b);
+	req_end(r);
+}
+
+void
+req_respond_error(struct sth_http_req *r, int status)
+{
+	const char *page;
+	size_t len;
+
+	if (!answerable(r))
+		return;
+	free(r->r_ctype);
+	r->r_ctype = http_xstrdup("text/html");
+	page = http_error_page(status, &len);
+	req_respond(r, status, NULL, page, len);
+}
+
+void
+req_respond_file(struct sth_http_req *r, int status, int fd, off_t offset,
+    off_t len)
+{
+	struct http_conn *c = r->r_conn;
+	struct http_buf b = { NULL, 0, 0 };
+	struct evbuffer *out;
+
+	if (!answerable(r)) {
+		close(fd);
+		return;
+	}
+	build_head(r, &b, status, NULL, (long long)len);
+	send_buf(c, &b);
+	http_buf_free(&b);
+	if (r->r_msg->head_method || len == 0)
+		close(fd);
+	else {
+		out = bufferevent_get_output(bev(c));
+		if (evbuffer_add_file(out, fd, offset, len) == -1) {
+			/* The head is out; the body cannot follow. */
+			H.host->log(H.self, STH_LOG_ERRO,
+			    "http: cannot queue file for %s", c->c_peer);
+			r->r_close = 1;
+		} else {
+			r->r_sent = (unsigned long long)len;
+			c->c_srv->s_bytes_out += (unsigned long long)len;
+		}
+	}
+	req_end(r);
+}
+
+void
+req_stream_start(struct sth_http_req *r, int status, const char *reason)
+{
+	struct http_buf b = { NULL, 0, 0 };
+
+	if (!answerable(r))
+		return;
+	build_head(r, &b, status, reason, -1);
+	send_buf(r->r_conn, &b);
+	http_buf_free(&b);
+	r->r_state = RS_STREAMING;
+}
+
+int
+req_stream_write(struct sth_http_req *r, const void *data, size_t len)
+{
+	struct http_conn *c = r->r_conn;
+	char line[CHUNK_HEAD_MAX];
+	struct http_buf b = { NULL, 0, 0 };
+	int n;
+
+	if (r->r_state != RS_STREAMING)
+		return -1;
+	if (len == 0 || r->r_msg->head_method)
+		return 0;
+	if (r->r_msg->version == 11) {
+		n = snprintf(line, sizeof line, "%zx\r\n", len);
+		http_buf_add(&b, line, (size_t)n);
+		http_buf_add(&b, data, len);
+		http_buf_add(&b, "\r\n", 2);
+	} else
+		http_buf_add(&b, data, len);
+	send_buf(c, &b);
+	http_buf_free(&b);
+	r->r_sent += len;
+	return 0;
+}
+
+void
+req_stream_end(struct sth_http_req *r)
+{
+	struct http_conn *c = r->r_conn;
+
+	if (r->r_state != RS_STREAMING)
+		return;
+	if (r->r_msg->version == 11 && !r->r_msg->head_method) {
+		bufferevent_write(bev(c), "0\r\n\r\n", 5);
+		c->c_srv->s_bytes_out += 5;
+	}
+	req_end(r);
+}
+
+size_t
+req_pending(struct sth_http_req *r)
+{
+	return evbuffer_get_length(bufferevent_get_output(bev(r->r_conn)));
+}
+
+void
+req_abort(struct sth_http_req *r)
+{
+	enum http_rstate was = r->r_state;
+
+	req_cancel(r);
+	if (was == RS_STREAMING) {
+		r->r_state = RS_STREAMING;
+		req_stream_end(r);
+	} else {
+		r->r_state = RS_PENDING;
+		r->r_close = 1;
+		req_respond_error(r, 503);
+	}
+}
+
+static void
+conn_resume_cb(void *arg)
+{
+	struct http_conn *c = arg;
+
+	c->c_resume = 0;
+	if (!c->c_dead)
+		conn_process(c);
+	conn_unref(c);
+}
+
+/* The response is complete: log it, free it, go on with the connection. */
+static void
+req_end(struct sth_http_req *r)
+{
+	struct http_conn *c = r->r_conn;
+	int close = r->r_close;
+
+	server_access_log(c->c_srv, r);
+	c->c_req = NULL;
+	req_free(r);
+	if (c->c_dead)
+		return;
+	if (close) {
+		conn_close(c, 0);
+		return;
+	}
+	http_parser_reset(&c->c_parser);
+	conn_timeouts(c);
+	bufferevent_enable(bev(c), EV_READ);
+	/* Pipelined bytes may already wait: parse them from the loop, not
+	 * from inside the handler that just answered. */
+	if (c->c_busy == 0 && !c->c_resume &&
+	    evbuffer_get_length(bufferevent_get_input(bev(c))) > 0) {
+		c->c_resume = 1;
+		c->c_busy++;
+		H.host->defer(H.self, conn_resume_cb, c);
+	}
+}
+
+/* An answer from the server itself (parse error, 401, 404): the request
+ * may not exist yet, so make a minimal one. */
+static void
+conn_error(struct http_conn *c, int status, int close)
+{
+	struct sth_http_req *r;
+	static struct http_msg bare;
+	struct http_msg *m = &c->c_parser.msg;
+
+	r = http_xcalloc(1, sizeof *r);
+	r->r_conn = c;
+	bare.version = 11;
+	bare.method = bare.target = "-";
+	/* Before the request line parsed, there is nothing to echo. */
+	r->r_msg = m->method != NULL && m->target != NULL && m->version != 0 ?
+	    m : &bare;
+	r->r_started = time(NULL);
+	r->r_close = close;
+	c->c_req = r;
+	if (status == 401) {
+		/* Appendix A.6 of the spec, header for header. */
+		req_set_header(r, "WWW-Authenticate",
+		    "Basic realm=\"default\"");
+	}
+	req_respond_error(r, status);
+}
+
+/* ----------------------------------------------------------- connections */
+
+void
+conn_close(struct http_conn *c, int drop)
+{
+	struct sth_http_req *r = c->c_req;
+
+	if (c->c_dead)
+		return;
+	c->c_dead = 1;
+	c->c_busy++;
+	if (r != NULL) {
+		/* The client is gone (or we gave up on it): the handler hears
+		 * of it once, then the request dies. */
+		if (r->r_state != RS_CANCELLED)
+			req_cancel(r);
+		c->c_req = NULL;
+		server_access_log(c->c_srv, r);
+		req_free(r);
+	}
+	LIST_REMOVE(c, c_entry);
+	c->c_srv->s_nconns--;
+	if (drop)
+		H.host->conn_free(c->c_conn);
+	else
+		H.host->conn_close_after_write(c->c_conn);
+	c->c_conn = NULL;
+	conn_unref(c);
+}
+
+void
+conn_drain(struct http_conn *c)
+{
+	c->c_draining = 1;
+	if (c->c_req == NULL)
+		conn_close(c, 0);
+}
+
+/* The head is in: check the caps the parser cannot know, then auth. */
+static int
+conn_head(struct http_conn *c)
+{
+	struct http_parser *p = &c->c_parser;
+	const char *user;
+
+	user = http_auth_check(c->c_srv,
+	    http_msg_header(&p->msg, "Authorization"));
+	if (user == NULL) {
+		/* Medusa answers 401 and swallows the rest: close. */
+		conn_error(c, 401, 1);
+		return -1;
+	}
+	if (p->msg.expect_continue && p->st != HP_COMPLETE) {
+		bufferevent_write(bev(c), "HTTP/1.1 100 Continue\r\n\r\n", 25);
+		c->c_srv->s_bytes_out += 25;
+	}
+	return 0;
+}
+
+static void
+conn_dispatch(struct http_conn *c)
+{
+	struct sth_http_req *r;
+	struct http_server *s = c->c_srv;
+
+	r = http_xcalloc(1, sizeof *r);
+	r->r_conn = c;
+	r->r_msg = &c->c_parser.msg;
+	r->r_state = RS_DISPATCH;
+	r->r_started = time(NULL);
+	r->r_user = s->s_username;
+	c->c_req = r;
+	s->s_requests++;
+	handler_dispatch(r);
+	if (c->c_req == r && r->r_state == RS_DISPATCH)
+		r->r_state = RS_PENDING;
+}
+
+/* Parse and answer whatever the input holds, one request at a time. */
+static void
+conn_process(struct http_conn *c)
+{
+	struct http_parser *p = &c->c_parser;
+	struct evbuffer *in;
+	struct evbuffer_iovec v;
+	size_t used;
+	int r, started;
+
+	c->c_busy++;
+	while (!c->c_dead && c->c_req == NULL) {
+		in = bufferevent_get_input(bev(c));
+		if (evbuffer_get_length(in) == 0 && p->st != HP_COMPLETE)
+			break;
+		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1) {
+			v.iov_base = NULL;
+			v.iov_len = 0;
+		}
+		started = http_parser_started(p);
+		r = http_parser_feed(p, v.iov_base, v.iov_len, &used);
+		evbuffer_drain(in, used);
+		c->c_srv->s_bytes_in += used;
+		if (!started && http_parser_started(p))
+			c->c_deadline = now_mono() + c->c_srv->s_header_timeout;
+		if (r == HTTP_P_ERROR)
+			conn_error(c, p->error, 1);
+		else if (r == HTTP_P_HEAD) {
+			if (conn_head(c) == -1)
+				break;
+		} else if (r == HTTP_P_DONE)
+			conn_dispatch(c);
+		else if (used == 0)
+			break;
+	}
+	if (!c->c_dead)
+		conn_timeouts(c);
+	conn_unref(c);
+}
+
+static void
+conn_read_cb(struct sth_conn *sc, void *arg)
+{
+	conn_process(arg);
+}
+
+static void
+conn_event_cb(struct sth_conn *sc, short what, void *arg)
+{
+	struct http_conn *c = arg;
+
+	if (what & STH_CONN_EOF) {
+		/* A client that half-closes after its last request still
+		 * gets the answers already owed, if its handler is not
+		 * waiting: with a deferred request outstanding, EOF means
+		 * it went away. */
+		if (c->c_req == NULL) {
+			conn_process(c);
+			if (!c->c_dead && c->c_req == NULL)
+				conn_close(c, 0);
+			else if (!c->c_dead)
+				c->c_draining = 1;
+			return;
+		}
+	}
+	conn_close(c, 1);
+}
+
+static void
+peer_name(const struct sockaddr *sa, socklen_t salen, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	if (salen > 0 && sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)sa;
+
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+		snprintf(buf, len, "%s:%u", host, ntohs(in->sin_port));
+	} else if (salen > 0 && sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)sa;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+		snprintf(buf, len, "[%s]:%u", host, ntohs(in6->sin6_port));
+	} else
+		snprintf(buf, len, "unix");
+}
+
+void
+conn_accept(struct sth_listener *l, int fd, const struct sockaddr *sa,
+    socklen_t salen, void *arg)
+{
+	struct http_server *s = arg;
+	struct http_conn *c;
+	int one = 1;
+
+	if (H.draining || s->s_nconns >= s->s_max_conns) {
+		/* Over the cap: closed at once, so a flood cannot exhaust
+		 * the daemon's descriptors. */
+		s->s_refused++;
+		close(fd);
+		return;
+	}
+	if (salen > 0 && (sa->sa_family == AF_INET ||
+	    sa->sa_family == AF_INET6) &&
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == -1)
+		H.host->log(H.self, STH_LOG_WARN, "http: TCP_NODELAY: %s",
+		    strerror(errno));
+	c = http_xcalloc(1, sizeof *c);
+	c->c_srv = s;
+	http_parser_init(&c->c_parser, &s->s_lim);
+	peer_name(sa, salen, c->c_peer, sizeof c->c_peer);
+	c->c_conn = H.host->conn_new(H.self, fd, conn_read_cb, NULL,
+	    conn_event_cb, c);
+	if (c->c_conn == NULL) {
+		http_parser_free(&c->c_parser);
+		free(c);
+		return;
+	}
+	LIST_INSERT_HEAD(&s->s_conns, c, c_entry);
+	s->s_nconns++;
+	s->s_total_conns++;
+	bufferevent_setwatermark(bev(c), EV_READ, 0, READ_HIGH_WATERMARK);
+	conn_timeouts(c);
+}

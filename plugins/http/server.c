@@ -1,0 +1,318 @@
+/*
+ * server.c — one HTTP server per config section: supervisord's
+ * [unix_http_server] / [inet_http_server] (and their ":suffix" variants),
+ * which are control servers, and our [http_server:NAME] public servers.
+ *
+ * Ownership: a server owns its name, settings, access log fd and listener;
+ * its connections are listed here but owned by conn.c.  Every key has a
+ * default in [plugin:http] (README.md, "Configuration").
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <unistd.h>
+
+#include "http.h"
+
+#define SERVER_HDR_CONTROL "Medusa/1.12"	/* what supervisorctl sees */
+
+/*
+ * Settings every server reads, from its own section first and then from
+ * [plugin:http]: the table keeps the list and the defaults in one place.
+ */
+enum opt_kind { OPT_BYTES, OPT_INT, OPT_SECS };
+static const struct server_opt {
+	const char *key;
+	enum opt_kind kind;
+	long long def;
+	size_t off;
+} server_opts[] = {
+	{ "max_body", OPT_BYTES, HTTP_MAX_BODY,
+	    offsetof(struct http_server, s_lim.max_body) },
+	{ "max_head", OPT_BYTES, HTTP_MAX_HEAD,
+	    offsetof(struct http_server, s_lim.max_head) },
+	{ "max_line", OPT_BYTES, HTTP_MAX_LINE,
+	    offsetof(struct http_server, s_lim.max_line) },
+	{ "max_headers", OPT_INT, HTTP_MAX_HEADERS,
+	    offsetof(struct http_server, s_lim.max_headers) },
+	{ "max_connections", OPT_INT, 1024,
+	    offsetof(struct http_server, s_max_conns) },
+	{ "idle_timeout", OPT_SECS, 300,
+	    offsetof(struct http_server, s_idle_timeout) },
+	{ "header_timeout", OPT_SECS, 10,
+	    offsetof(struct http_server, s_header_timeout) },
+};
+
+static int
+read_opt(struct sth_section *own, struct sth_section *global,
+    const struct server_opt *o, struct http_server *s)
+{
+	const struct sth_host *host = H.host;
+	struct sth_section *sec = own;
+	long long v;
+	long l;
+	char *p = (char *)s + o->off;
+
+	if (host->cfg_str(own, o->key, NULL) == NULL && global != NULL)
+		sec = global;
+	switch (o->kind) {
+	case OPT_BYTES:
+		if (host->cfg_bytes(H.self, sec, o->key, o->def, &v) == -1)
+			return -1;
+		if (v <= 0)
+			return host->fail(H.self, "[%s] %s must be positive",
+			    host->section_name(sec), o->key);
+		*(size_t *)p = (size_t)v;
+		break;
+	case OPT_INT:
+		if (host->cfg_int(H.self, sec, o->key, (long)o->def, &l) == -1)
+			return -1;
+		if (l <= 0)
+			return host->fail(H.self, "[%s] %s must be positive",
+			    host->section_name(sec), o->key);
+		if (o->off == offsetof(struct http_server, s_max_conns))
+			*(long *)p = l;
+		else
+			*(size_t *)p = (size_t)l;
+		break;
+	case OPT_SECS:
+		if (host->cfg_int(H.self, sec, o->key, (long)o->def, &l) == -1)
+			return -1;
+		if (l <= 0)
+			return host->fail(H.self, "[%s] %s must be positive",
+			    host->section_name(sec), o->key);
+		*(double *)p = (double)l;
+		break;
+	}
+	return 0;
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL && *s != '\0' ? http_xstrdup(s) : NULL;
+}
+
+/* A key from the server's section, else [plugin:http], else def. */
+static const char *
+str_opt(struct sth_section *own, struct sth_section *global, const char *key,
+    const char *def)
+{
+	const char *v = H.host->cfg_str(own, key, NULL);
+
+	if (v == NULL && global != NULL)
+		v = H.host->cfg_str(global, key, NULL);
+	return v != NULL ? v : def;
+}
+
+/*
+ * kind: 'u' [unix_http_server*], 'i' [inet_http_server*], 'n'
+ * [http_server:NAME] (name is NAME).
+ */
+struct http_server *
+server_new(struct sth_section *sec, const char *name, int kind)
+{
+	const struct sth_host *host = H.host;
+	struct sth_section *global = host->config(H.self);
+	struct http_server *s;
+	const char *v, *sect = host->section_name(sec), *user, *pass;
+	size_t i;
+	long mode;
+	int control = kind != 'n';
+
+	s = http_xcalloc(1, sizeof *s);
+	s->s_name = http_xstrdup(name);
+	s->s_access_fd = -1;
+	LIST_INIT(&s->s_conns);
+
+	switch (kind) {
+	case 'u':
+		v = host->cfg_str(sec, "file", NULL);
+		s->s_unix = 1;
+		break;
+	case 'i':
+		v = host->cfg_str(sec, "port", NULL);
+		break;
+	default:
+		v = host->cfg_str(sec, "listen", NULL);
+		if (v != NULL && v[0] == '/')
+			s->s_unix = 1;
+		if (host->cfg_bool(H.self, sec, "control", 0, &control) == -1)
+			goto err;
+		break;
+	}
+	if (v == NULL || *v == '\0') {
+		host->fail(H.self, "[%s] needs %s", sect,
+		    kind == 'u' ? "file" : kind == 'i' ? "port" : "listen");
+		goto err;
+	}
+	s->s_listen = http_xstrdup(v);
+	s->s_control = control;
+	if (s->s_unix) {
+		if (host->cfg_octal(H.self, sec, "chmod", 0700, &mode) == -1)
+			goto err;
+		s->s_chmod = mode;
+		s->s_chown = dup_or_null(host->cfg_str(sec, "chown", NULL));
+	}
+
+	/* supervisord: auth only when username is non-empty; one of the
+	 * two without the other is an error. */
+	user = host->cfg_str(sec, "username", NULL);
+	pass = host->cfg_str(sec, "password", NULL);
+	if ((user == NULL || *user == '\0') != (pass == NULL ||
+	    *pass == '\0')) {
+		host->fail(H.self, "Section [%s] contains incomplete "
+		    "authentication: If a username or a password is "
+		    "specified, both the username and password must be "
+		    "specified", sect);
+		goto err;
+	}
+	if (user != NULL && *user != '\0') {
+		if (http_auth_valid_password(pass) == -1) {
+			host->fail(H.self, "[%s] password: {SHA} must be "
+			    "followed by 40 hex digits", sect);
+			goto err;
+		}
+		s->s_username = http_xstrdup(user);
+		s->s_password = http_xstrdup(pass);
+	}
+
+	for (i = 0; i < sizeof server_opts / sizeof server_opts[0]; i++)
+		if (read_opt(sec, global, &server_opts[i], s) == -1)
+			goto err;
+	s->s_server_hdr = http_xstrdup(str_opt(sec, NULL, "server_header",
+	    control ? SERVER_HDR_CONTROL : "Stheno"));
+	s->s_access_log = dup_or_null(str_opt(sec, kind == 'n' ? global :
+	    NULL, "access_log", NULL));
+	if (s->s_access_log == NULL && control && global != NULL)
+		s->s_access_log = dup_or_null(host->cfg_str(global,
+		    "control_access_log", NULL));
+	return s;
+err:
+	server_free(s);
+	return NULL;
+}
+
+int
+server_start(struct http_server *s)
+{
+	const struct sth_host *host = H.host;
+	char *err = NULL;
+
+	if (s->s_access_log != NULL) {
+		s->s_access_fd = open(s->s_access_log,
+		    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		if (s->s_access_fd == -1)
+			return host->fail(H.self, "server '%s': access_log "
+			    "%s: %s", s->s_name, s->s_access_log,
+			    strerror(errno));
+	}
+	if (s->s_unix)
+		s->s_listener = host->listen_unix(H.self, s->s_listen,
+		    (int)s->s_chmod, s->s_chown, conn_accept, s, &err);
+	else
+		s->s_listener = host->listen_tcp(H.self, s->s_listen,
+		    conn_accept, s, &err);
+	if (s->s_listener == NULL) {
+		host->fail(H.self, "server '%s' cannot listen on %s: %s",
+		    s->s_name, s->s_listen, err != NULL ? err : "failed");
+		free(err);
+		return -1;
+	}
+	s->s_addr = http_xstrdup(host->listener_addr(s->s_listener));
+	s->s_started = time(NULL);
+	if (s->s_username == NULL)
+		host->log(H.self, STH_LOG_CRIT, "Server '%s' running without "
+		    "any HTTP authentication checking", s->s_name);
+	host->log(H.self, STH_LOG_INFO, "http: server '%s' listening on %s",
+	    s->s_name, s->s_addr);
+	return 0;
+}
+
+void
+server_free(struct http_server *s)
+{
+	struct http_conn *c;
+
+	while ((c = LIST_FIRST(&s->s_conns)) != NULL)
+		conn_close(c, 1);
+	if (s->s_listener != NULL)
+		H.host->listener_free(s->s_listener);
+	if (s->s_access_fd != -1)
+		close(s->s_access_fd);
+	free(s->s_name);
+	free(s->s_listen);
+	free(s->s_chown);
+	free(s->s_username);
+	free(s->s_password);
+	free(s->s_addr);
+	free(s->s_server_hdr);
+	free(s->s_access_log);
+	free(s);
+}
+
+json_t *
+server_list_json(void)
+{
+	struct http_server *s;
+	json_t *a = json_array(), *o;
+
+	TAILQ_FOREACH(s, &H.servers, s_entry) {
+		o = json_pack("{s:s, s:s, s:b, s:b, s:I, s:I, s:I, s:I, s:I, "
+		    "s:I, s:I}",
+		    "name", s->s_name,
+		    "address", s->s_addr != NULL ? s->s_addr : s->s_listen,
+		    "control", s->s_control,
+		    "auth", s->s_username != NULL,
+		    "connections", (json_int_t)s->s_nconns,
+		    "total_connections", (json_int_t)s->s_total_conns,
+		    "refused_connections", (json_int_t)s->s_refused,
+		    "requests", (json_int_t)s->s_requests,
+		    "bytes_in", (json_int_t)s->s_bytes_in,
+		    "bytes_out", (json_int_t)s->s_bytes_out,
+		    "started", (json_int_t)s->s_started);
+		if (o != NULL)
+			json_array_append_new(a, o);
+	}
+	return a;
+}
+
+/* Combined log format: host - user [date] "request" status bytes
+ * "referer" "user-agent". */
+void
+server_access_log(struct http_server *s, struct sth_http_req *r)
+{
+	struct http_buf b = { NULL, 0, 0 };
+	const struct http_msg *m = r->r_msg;
+	const char *ref, *ua;
+	char date[64], host[64];
+	struct tm tm;
+	size_t n;
+
+	if (s->s_access_fd == -1)
+		return;
+	localtime_r(&r->r_started, &tm);
+	strftime(date, sizeof date, "%d/%b/%Y:%H:%M:%S %z", &tm);
+	n = strcspn(r->r_conn->c_peer, "]");
+	if (r->r_conn->c_peer[0] == '[')
+		snprintf(host, sizeof host, "%.*s", (int)n - 1,
+		    r->r_conn->c_peer + 1);
+	else
+		snprintf(host, sizeof host, "%.*s",
+		    (int)strcspn(r->r_conn->c_peer, ":"), r->r_conn->c_peer);
+	ref = http_msg_header(m, "Referer");
+	ua = http_msg_header(m, "User-Agent");
+	http_buf_printf(&b, "%s - %s [%s] \"%s %s HTTP/1.%d\" %d %llu "
+	    "\"%s\" \"%s\"\n", host, r->r_user != NULL ? r->r_user : "-",
+	    date, m->method, m->target, m->version == 10 ? 0 : 1,
+	    r->r_status != 0 ? r->r_status : 499, r->r_sent,
+	    ref != NULL ? ref : "-", ua != NULL ? ua : "-");
+	if (write(s->s_access_fd, b.data, b.len) == -1)
+		H.host->log(H.self, STH_LOG_WARN, "http: access_log %s: %s",
+		    s->s_access_log, strerror(errno));
+	http_buf_free(&b);
+}

@@ -34,12 +34,18 @@ struct sth_vfs {
 	char	*v_root;
 };
 
-/* The directories the fallback walk stands in: w_fd[0] is the root
- * (borrowed), the top is the current directory. */
+/*
+ * Where the fallback walk stands: one directory fd, and the physical path
+ * that leads to it from the root through real directories only.  ".."
+ * walks that path again from the root instead of opening "..", so a
+ * directory moved out from under the walk cannot carry it outside, and a
+ * deep path never holds more than two fds.
+ */
 struct vfs_walk {
-	int	*w_fd;
-	size_t	 w_n;
-	size_t	 w_cap;
+	int	 w_root;		/* borrowed */
+	int	 w_cur;			/* w_root, or an O_PATH fd we own */
+	size_t	 w_len;
+	char	 w_phys[PATH_MAX];	/* "" or "a/b" */
 };
 
 static int vfs_fallback_forced;
@@ -106,29 +112,63 @@ vfs_probe(int rootfd)
 }
 
 static void
-walk_push(struct vfs_walk *w, int fd)
+walk_set(struct vfs_walk *w, int fd)
 {
-	if (w->w_n == w->w_cap) {
-		w->w_cap = w->w_cap == 0 ? 16 : w->w_cap * 2;
-		w->w_fd = xreallocarray(w->w_fd, w->w_cap, sizeof *w->w_fd);
+	if (w->w_cur != w->w_root)
+		close(w->w_cur);
+	w->w_cur = fd;
+}
+
+/* Step into the directory fd (opened from the current one as name). */
+static int
+walk_down(struct vfs_walk *w, int fd, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (w->w_len + 1 + n >= sizeof w->w_phys) {
+		close(fd);
+		return -ENAMETOOLONG;
 	}
-	w->w_fd[w->w_n++] = fd;
+	if (w->w_len > 0)
+		w->w_phys[w->w_len++] = '/';
+	memcpy(w->w_phys + w->w_len, name, n + 1);
+	w->w_len += n;
+	walk_set(w, fd);
+	return 0;
 }
 
-static void
-walk_pop(struct vfs_walk *w)
+/* "..": the root has no parent here (-EACCES); anywhere else, walk the
+ * physical path minus its last component again from the root. */
+static int
+walk_up(struct vfs_walk *w)
 {
-	if (w->w_n < 2)
-		fatalx("vfs: popping the root");
-	close(w->w_fd[--w->w_n]);
-}
+	char *slash, *p, *next;
+	int fd, nfd, saved;
 
-static void
-walk_free(struct vfs_walk *w)
-{
-	while (w->w_n > 1)
-		walk_pop(w);
-	free(w->w_fd);
+	if (w->w_len == 0)
+		return -EACCES;
+	if ((slash = strrchr(w->w_phys, '/')) == NULL)
+		slash = w->w_phys;
+	*slash = '\0';
+	w->w_len = slash - w->w_phys;
+	walk_set(w, w->w_root);
+	fd = w->w_root;
+	for (p = w->w_phys; w->w_len > 0 && p != NULL; p = next) {
+		if ((next = strchr(p, '/')) != NULL)
+			*next = '\0';
+		nfd = openat(fd, p, O_PATH | O_NOFOLLOW | O_DIRECTORY |
+		    O_CLOEXEC);
+		saved = errno;
+		if (next != NULL)
+			*next++ = '/';
+		if (fd != w->w_root)
+			close(fd);
+		if (nfd == -1)
+			return -saved;
+		fd = nfd;
+	}
+	w->w_cur = fd;
+	return 0;
 }
 
 /*
@@ -143,7 +183,7 @@ walk_free(struct vfs_walk *w)
 static int
 vfs_walk_open(struct sth_vfs *v, const char *rel, int flags, mode_t mode)
 {
-	struct vfs_walk w = { NULL, 0, 0 };
+	struct vfs_walk w;
 	char rest[VFS_RESTMAX], link[PATH_MAX], name[NAME_MAX + 1];
 	const char *p, *end;
 	struct stat st;
@@ -156,10 +196,12 @@ vfs_walk_open(struct sth_vfs *v, const char *rel, int flags, mode_t mode)
 	if ((len = strlen(rel)) >= sizeof rest)
 		return -ENAMETOOLONG;
 	memcpy(rest, rel, len + 1);
-	walk_push(&w, v->v_fd);
+	w.w_root = w.w_cur = v->v_fd;
+	w.w_len = 0;
+	w.w_phys[0] = '\0';
 	p = rest;
 	for (;;) {
-		top = w.w_fd[w.w_n - 1];
+		top = w.w_cur;
 		while (*p == '/')
 			p++;
 		if (*p == '\0') {	/* the current directory itself */
@@ -177,11 +219,8 @@ vfs_walk_open(struct sth_vfs *v, const char *rel, int flags, mode_t mode)
 		if (strcmp(name, ".") == 0)
 			continue;
 		if (strcmp(name, "..") == 0) {
-			if (w.w_n == 1) {
-				rc = -EACCES;
+			if ((rc = walk_up(&w)) != 0)
 				goto out;
-			}
-			walk_pop(&w);
 			continue;
 		}
 		last = p[strspn(p, "/")] == '\0';
@@ -206,7 +245,8 @@ vfs_walk_open(struct sth_vfs *v, const char *rel, int flags, mode_t mode)
 				goto out;
 			}
 			if (S_ISDIR(st.st_mode)) {
-				walk_push(&w, fd);
+				if ((rc = walk_down(&w, fd, name)) != 0)
+					goto out;
 				continue;
 			}
 			if (!S_ISLNK(st.st_mode)) {
@@ -245,11 +285,10 @@ vfs_walk_open(struct sth_vfs *v, const char *rel, int flags, mode_t mode)
 		rest[n] = '/';
 		p = rest;
 	}
-	fd = openat(w.w_fd[w.w_n - 1], name, flags | O_NOFOLLOW | O_CLOEXEC,
-	    mode);
+	fd = openat(w.w_cur, name, flags | O_NOFOLLOW | O_CLOEXEC, mode);
 	rc = fd == -1 ? -errno : fd;
 out:
-	walk_free(&w);
+	walk_set(&w, w.w_root);
 	return rc;
 }
 

@@ -12,6 +12,7 @@
  *     secret "INSIDE\n"   ... "DOTS\n"   %2e%2e/secret "LITERAL\n"
  *     dir/file "FILE\n"   in_link -> dir   in_file_link -> dir/file
  *     dir/up_link -> ../secret   dir/to_root -> ..   dir_back -> dir/../secret
+ *     dir/sub/deep_up -> ../../dir/file   dir/sub/too_far -> ../../../secret
  *     abs_out -> base/outside   abs_secret -> base/outside/secret
  *     rel_out -> ../outside     etc_link -> ../../etc   sneaky -> ../root/secret
  *     chain1 -> chain2 -> dir/chain3 -> ../rel_out   dir/via_out -> ../rel_out/..
@@ -146,6 +147,10 @@ static const struct escape_case cases[] = {
 	    "INSIDE\n", NULL, NULL },
 	{ "in_link_down_up", OP_READ, "dir_back", NULL, 0, 0, "INSIDE\n",
 	    NULL, NULL },
+	{ "in_link_deep_up", OP_READ, "in_link/sub/deep_up", NULL, 0, 0,
+	    "FILE\n", NULL, NULL },
+	{ "deep_up_too_far", OP_READ, "dir/sub/too_far", NULL, 0, -EACCES,
+	    NULL, NULL, NULL },
 	{ "in_link_list", OP_LIST, "in_link", NULL, 0, 0, "file", NULL, NULL },
 	{ "link_loop", OP_READ, "loop1", NULL, 0, -ELOOP, NULL, NULL, NULL },
 	{ "file_as_dir", OP_READ, "secret/x", NULL, 0, -ENOTDIR, NULL, NULL,
@@ -299,7 +304,10 @@ make_tree(void)
 	put("root/%2e%2e/secret", "LITERAL\n");
 	mk("root/dir");
 	put("root/dir/file", "FILE\n");
+	mk("root/dir/sub");
 	ln("dir", "root/in_link");
+	ln("../../dir/file", "root/dir/sub/deep_up");
+	ln("../../../secret", "root/dir/sub/too_far");
 	ln("dir/file", "root/in_file_link");
 	ln("../secret", "root/dir/up_link");
 	ln("..", "root/dir/to_root");
@@ -707,4 +715,50 @@ Test(vfs, strategy, .fini = remove_tree)
 		cr_log_info("built with linux/openat2.h");
 #endif
 	vfs_free(v);
+}
+
+static int
+count_fds(void)
+{
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	cr_assert_not_null(d = opendir("/proc/self/fd"));
+	while ((de = readdir(d)) != NULL)
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* Every path through both strategies, errors included, gives back every
+ * fd it opened. */
+Test(vfs, no_fd_leak, .fini = remove_tree)
+{
+	struct sth_vfs *v;
+	struct stat st;
+	size_t i;
+	int before, fallback, fd;
+
+	make_tree();
+	cr_assert_not_null(v = vfs_new(rootdir, NULL));
+	before = count_fds();
+	for (fallback = 0; fallback < 2; fallback++) {
+		vfs_force_fallback(fallback);
+		for (i = 0; i < NCASES; i++) {
+			if (cases[i].op == OP_READ || cases[i].op == OP_STAT) {
+				vfs_stat(v, cases[i].path, &st);
+				fd = vfs_open(v, cases[i].path, O_RDONLY, 0);
+				if (fd >= 0)
+					close(fd);
+			}
+		}
+		vfs_stat(v, "in_link/sub/deep_up", &st);
+		vfs_mkdir(v, "rel_out/x", 0700);
+		vfs_rename(v, "secret", "chain1/x");
+	}
+	cr_expect_eq(count_fds(), before, "fds leaked: %d -> %d", before,
+	    count_fds());
+	vfs_free(v);
+	cr_expect_eq(count_fds(), before - 1, "vfs_free kept the root fd");
 }

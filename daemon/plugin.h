@@ -9,6 +9,7 @@
 #ifndef STHENO_PLUGIN_INTERNAL_H
 #define STHENO_PLUGIN_INTERNAL_H
 
+#include <stddef.h>
 #include <jansson.h>
 #include <stheno/plugin.h>
 
@@ -40,6 +41,17 @@ int plugin_reload(const char *name, char **err);
  *   resources:{timers, watches, listeners, conns, methods, subs, services}}]
  */
 json_t *plugin_list(void);
+
+/* Load several plugins (names or paths) in dependency order: requirements
+ * must be among them or already loaded; a missing one or a cycle is
+ * refused with a message naming it.  Stops at the first failure (plugins
+ * already initialised stay loaded).  (Added by the loader engineer.) */
+int plugins_load_many(const char *const *names_or_paths, size_t n,
+		      char **err);
+
+/* How long an unload waits for connections and pending calls before
+ * closing them (default 5 seconds).  (Added by the loader engineer.) */
+void plugins_set_grace(double seconds);
 
 /* Unload everything in reverse dependency order (at exit). */
 void plugins_shutdown(void);

@@ -1,0 +1,604 @@
+/*
+ * net.c — listeners and connections for plugins (net.h).
+ *
+ * Listeners are plain persistent read events on a listening socket, one
+ * accept per wake-up (the loop calls again while more are queued), so that a
+ * listener freed from inside its own accept callback is never touched again.
+ * Connections are socket bufferevents whose callbacks are host trampolines.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+
+#include "cfgval.h"
+#include "log.h"
+#include "net.h"
+#include "scope.h"
+#include "sthenod.h"
+#include "xmalloc.h"
+
+struct sth_listener {
+	struct sth_plugin *owner;
+	struct scope_res *res;
+	struct event *ev;
+	int fd;
+	int is_unix;
+	char *spec;		/* as asked for: a reload matches on it */
+	char *addr;		/* as bound, for listener_addr */
+	int port;
+	char *path;		/* unix: the socket file, unlinked at free */
+	dev_t dev;
+	ino_t ino;
+	sth_accept_fn fn;
+	void *arg;
+	/* set while a reload's new plugin holds a listener it took over */
+	struct sth_plugin *prev_owner;
+	sth_accept_fn prev_fn;
+	void *prev_arg;
+};
+
+struct sth_conn {
+	struct sth_plugin *owner;
+	struct scope_res *res;
+	struct bufferevent *bev;
+	sth_conn_fn readfn;
+	sth_conn_fn writefn;
+	sth_conn_event_fn eventfn;
+	void *arg;
+	int closing;		/* close_after_write: no more callbacks */
+	int forced;		/* the unload's force step has told the plugin */
+};
+
+/* --- listeners ---------------------------------------------------------- */
+
+static void
+net_accept_cb(evutil_socket_t lfd, short what, void *arg)
+{
+	struct sth_listener *l = arg;
+	struct sockaddr_storage ss;
+	socklen_t salen = sizeof ss;
+	struct sth_plugin *p = l->owner;
+	int fd;
+
+	fd = accept4(lfd, (struct sockaddr *)&ss, &salen,
+	    SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd == -1) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != EINTR && errno != ECONNABORTED)
+			log_errno(STH_LOG_WARN, "accept on %s", l->addr);
+		return;
+	}
+	if (l->is_unix)
+		salen = 0;
+	if (!plugin_enter(p)) {
+		close(fd);
+		return;
+	}
+	/* l may be freed by the callback: nothing touches it afterwards. */
+	l->fn(l, fd, (struct sockaddr *)&ss, salen, l->arg);
+	plugin_leave(p);
+}
+
+static void
+net_listener_destroy(void *obj)
+{
+	struct sth_listener *l = obj;
+	struct stat st;
+
+	event_free(l->ev);
+	close(l->fd);
+	if (l->path != NULL && stat(l->path, &st) == 0 &&
+	    st.st_dev == l->dev && st.st_ino == l->ino)
+		unlink(l->path);
+	free(l->spec);
+	free(l->addr);
+	free(l->path);
+	free(l);
+}
+
+void
+net_listener_free(struct sth_listener *l)
+{
+	if (l == NULL)
+		return;
+	scope_del(l->res);
+	net_listener_destroy(l);
+}
+
+const char *
+net_listener_addr(struct sth_listener *l)
+{
+	return l->addr;
+}
+
+int
+net_listener_port(struct sth_listener *l)
+{
+	return l->port;
+}
+
+static int
+net_match_spec(void *obj, void *arg)
+{
+	struct sth_listener *l = obj;
+
+	return strcmp(l->spec, arg) == 0;
+}
+
+/* During a reload, take over the old plugin's listener on spec, if any. */
+static struct sth_listener *
+net_adopt(struct sth_plugin *p, const char *spec, sth_accept_fn fn,
+    void *arg)
+{
+	struct sth_plugin *old = plugin_replacing(p);
+	struct scope_res *r;
+	struct sth_listener *l;
+
+	if (old == NULL)
+		return NULL;
+	r = scope_find(plugin_scope(old), SCOPE_LISTENER, net_match_spec,
+	    (void *)spec);
+	if (r == NULL)
+		return NULL;
+	l = scope_res_obj(r);
+	scope_move(r, plugin_scope(p));
+	l->prev_owner = l->owner;
+	l->prev_fn = l->fn;
+	l->prev_arg = l->arg;
+	l->owner = p;
+	l->fn = fn;
+	l->arg = arg;
+	log_debug("plugin '%s' took over listener %s", plugin_name(p),
+	    l->addr);
+	return l;
+}
+
+static int
+net_match_adopted(void *obj, void *arg)
+{
+	struct sth_listener *l = obj;
+
+	return l->prev_owner != NULL;
+}
+
+void
+net_listeners_settle(struct sth_plugin *p, int commit)
+{
+	struct scope_res *r;
+	struct sth_listener *l;
+
+	while ((r = scope_find(plugin_scope(p), SCOPE_LISTENER,
+	    net_match_adopted, NULL)) != NULL) {
+		l = scope_res_obj(r);
+		if (!commit) {
+			scope_move(r, plugin_scope(l->prev_owner));
+			l->owner = l->prev_owner;
+			l->fn = l->prev_fn;
+			l->arg = l->prev_arg;
+		}
+		l->prev_owner = NULL;
+		l->prev_fn = NULL;
+		l->prev_arg = NULL;
+	}
+}
+
+static struct sth_listener *
+net_listener_make(struct sth_plugin *p, int fd, const char *spec,
+    sth_accept_fn fn, void *arg)
+{
+	struct sth_listener *l;
+
+	l = xcalloc(1, sizeof *l);
+	l->owner = p;
+	l->fd = fd;
+	l->spec = xstrdup(spec);
+	l->fn = fn;
+	l->arg = arg;
+	l->ev = event_new(sth.base, fd, EV_READ | EV_PERSIST, net_accept_cb, l);
+	if (l->ev == NULL)
+		fatalx("event_new failed");
+	return l;
+}
+
+static void
+net_listener_start(struct sth_plugin *p, struct sth_listener *l)
+{
+	event_add(l->ev, NULL);
+	l->res = scope_add(plugin_scope(p), SCOPE_LISTENER, l,
+	    net_listener_destroy);
+}
+
+int
+net_parse_hostport(const char *spec, char **host, char **port, char **err)
+{
+	const char *colon, *end, *h = NULL, *pt;
+	size_t hlen = 0;
+	char *ep;
+	long n;
+
+	*host = *port = NULL;
+	if (spec == NULL || *spec == '\0')
+		goto bad;
+	if (*spec == '[') {
+		if ((end = strchr(spec, ']')) == NULL || end[1] != ':')
+			goto bad;
+		h = spec + 1;
+		hlen = end - h;
+		pt = end + 2;
+	} else if ((colon = strrchr(spec, ':')) != NULL) {
+		h = spec;
+		hlen = colon - spec;
+		pt = colon + 1;
+		if (memchr(spec, ':', hlen) != NULL)
+			goto bad;	/* a bare v6 address needs brackets */
+	} else
+		pt = spec;
+	errno = 0;
+	n = strtol(pt, &ep, 10);
+	if (*pt == '\0' || *ep != '\0' || errno != 0 || n < 0 || n > 65535)
+		goto bad;
+	if (h != NULL && hlen != 0 && !(hlen == 1 && *h == '*'))
+		*host = xstrndup(h, hlen);
+	xasprintf(port, "%ld", n);
+	return 0;
+bad:
+	xasprintf(err, "invalid host:port value '%s'", spec ? spec : "");
+	return -1;
+}
+
+static void
+net_format_addr(const struct sockaddr *sa, char **addr, int *port)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)sa;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, buf, sizeof buf);
+		*port = ntohs(s6->sin6_port);
+		xasprintf(addr, "[%s]:%d", buf, *port);
+	} else {
+		const struct sockaddr_in *s4 = (const void *)sa;
+
+		inet_ntop(AF_INET, &s4->sin_addr, buf, sizeof buf);
+		*port = ntohs(s4->sin_port);
+		xasprintf(addr, "%s:%d", buf, *port);
+	}
+}
+
+struct sth_listener *
+net_listen_tcp(struct sth_plugin *p, const char *spec, sth_accept_fn fn,
+    void *arg, char **err)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof ss;
+	struct sth_listener *l;
+	char *host = NULL, *port = NULL;
+	int fd = -1, on = 1, rc, saved = 0;
+
+	*err = NULL;
+	if ((l = net_adopt(p, spec, fn, arg)) != NULL)
+		return l;
+	if (net_parse_hostport(spec, &host, &port, err) != 0)
+		return NULL;
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = host == NULL ? AF_INET : AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
+		xasprintf(err, "cannot resolve '%s': %s", spec,
+		    gai_strerror(rc));
+		goto out;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family,
+		    ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd == -1) {
+			saved = errno;
+			continue;
+		}
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
+		    listen(fd, NET_BACKLOG) == 0)
+			break;
+		saved = errno;
+		close(fd);
+		fd = -1;
+	}
+	if (fd == -1) {
+		if (saved == EADDRINUSE)
+			*err = xstrdup(NET_ADDR_IN_USE);
+		else
+			xasprintf(err, "cannot listen on %s: %s", spec,
+			    strerror(saved));
+		goto out;
+	}
+	l = net_listener_make(p, fd, spec, fn, arg);
+	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0)
+		net_format_addr((struct sockaddr *)&ss, &l->addr, &l->port);
+	else
+		l->addr = xstrdup(spec);
+	net_listener_start(p, l);
+out:
+	if (res != NULL)
+		freeaddrinfo(res);
+	free(host);
+	free(port);
+	return l;
+}
+
+/* supervisord's checkused(): does a live program answer on path? */
+static int
+net_unix_in_use(const char *path)
+{
+	struct sockaddr_un sun;
+	struct timeval tv = { 1, 0 };
+	const char req[] = "GET / HTTP/1.0\r\n\r\n";
+	char c;
+	int fd, used = 0;
+
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return 0;
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	strncpy(sun.sun_path, path, sizeof sun.sun_path - 1);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0 &&
+	    send(fd, req, sizeof req - 1, MSG_NOSIGNAL) >= 0 &&
+	    (recv(fd, &c, 1, 0) >= 0 || errno == EAGAIN))
+		used = 1;
+	close(fd);
+	return used;
+}
+
+struct sth_listener *
+net_listen_unix(struct sth_plugin *p, const char *path, int mode,
+    const char *owner, sth_accept_fn fn, void *arg, char **err)
+{
+	struct sockaddr_un sun;
+	struct sth_listener *l;
+	struct stat st;
+	char *tmp = NULL, *why = NULL;
+	uid_t uid;
+	gid_t gid;
+	int fd = -1, tries;
+
+	*err = NULL;
+	if ((l = net_adopt(p, path, fn, arg)) != NULL)
+		return l;
+	l = NULL;
+	xasprintf(&tmp, "%s.%ld", path, (long)getpid());
+	if (strlen(tmp) >= sizeof sun.sun_path) {
+		xasprintf(err, "unix socket path too long: %s", path);
+		goto fail;
+	}
+	if (owner != NULL && cfgval_owner(owner, &uid, &gid, &why) != 0) {
+		xasprintf(err, "bad socket owner for %s: %s", path, why);
+		goto fail;
+	}
+	unlink(tmp);
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	strncpy(sun.sun_path, tmp, sizeof sun.sun_path - 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1 || bind(fd, (struct sockaddr *)&sun, sizeof sun) != 0 ||
+	    listen(fd, NET_BACKLOG) != 0) {
+		xasprintf(err, "cannot listen on %s: %s", path,
+		    strerror(errno));
+		goto fail;
+	}
+	if (chmod(tmp, mode) != 0) {
+		xasprintf(err, "cannot chmod %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (owner != NULL && chown(tmp, uid, gid) != 0) {
+		xasprintf(err, "cannot chown %s to %s: %s", path, owner,
+		    strerror(errno));
+		goto fail;
+	}
+	for (tries = 0;; tries++) {
+		if (link(tmp, path) == 0)
+			break;
+		if (errno != EEXIST || tries == 5) {
+			xasprintf(err, "cannot create %s: %s", path,
+			    strerror(errno));
+			goto fail;
+		}
+		if (net_unix_in_use(path)) {
+			*err = xstrdup(NET_ADDR_IN_USE);
+			goto fail;
+		}
+		log_warn("Unlinking stale socket %s", path);
+		if (unlink(path) != 0 && errno != ENOENT) {
+			xasprintf(err, "cannot unlink stale socket %s: %s",
+			    path, strerror(errno));
+			goto fail;
+		}
+	}
+	unlink(tmp);
+	l = net_listener_make(p, fd, path, fn, arg);
+	l->is_unix = 1;
+	l->addr = xstrdup(path);
+	l->path = xstrdup(path);
+	if (stat(path, &st) == 0) {
+		l->dev = st.st_dev;
+		l->ino = st.st_ino;
+	}
+	net_listener_start(p, l);
+	free(tmp);
+	free(why);
+	return l;
+fail:
+	if (fd != -1)
+		close(fd);
+	unlink(tmp);
+	free(tmp);
+	free(why);
+	return NULL;
+}
+
+/* --- connections -------------------------------------------------------- */
+
+static void
+net_conn_destroy(void *obj)
+{
+	struct sth_conn *c = obj;
+
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+void
+net_conn_free(struct sth_conn *c)
+{
+	if (c == NULL)
+		return;
+	scope_del(c->res);
+	net_conn_destroy(c);
+}
+
+static void
+net_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct sth_conn *c = arg;
+	struct sth_plugin *p = c->owner;
+
+	if (c->closing) {
+		evbuffer_drain(bufferevent_get_input(bev),
+		    evbuffer_get_length(bufferevent_get_input(bev)));
+		return;
+	}
+	if (c->readfn == NULL || !plugin_enter(p))
+		return;
+	c->readfn(c, c->arg);
+	plugin_leave(p);
+}
+
+static void
+net_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct sth_conn *c = arg;
+	struct sth_plugin *p = c->owner;
+
+	if (c->closing) {
+		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+			net_conn_free(c);
+		return;
+	}
+	if (c->writefn == NULL || !plugin_enter(p))
+		return;
+	c->writefn(c, c->arg);
+	plugin_leave(p);
+}
+
+static void
+net_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct sth_conn *c = arg;
+	struct sth_plugin *p = c->owner;
+
+	if (c->closing) {
+		if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR |
+		    BEV_EVENT_TIMEOUT))
+			net_conn_free(c);
+		return;
+	}
+	if (c->eventfn == NULL || !plugin_enter(p))
+		return;
+	c->eventfn(c, what, c->arg);
+	plugin_leave(p);
+}
+
+struct sth_conn *
+net_conn_new(struct sth_plugin *p, int fd, sth_conn_fn readfn,
+    sth_conn_fn writefn, sth_conn_event_fn eventfn, void *arg)
+{
+	struct sth_conn *c;
+
+	if (evutil_make_socket_nonblocking(fd) != 0) {
+		close(fd);
+		return NULL;
+	}
+	c = xcalloc(1, sizeof *c);
+	c->owner = p;
+	c->readfn = readfn;
+	c->writefn = writefn;
+	c->eventfn = eventfn;
+	c->arg = arg;
+	c->bev = bufferevent_socket_new(sth.base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL)
+		fatalx("bufferevent_socket_new failed");
+	bufferevent_setcb(c->bev, net_read_cb, net_write_cb, net_event_cb, c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	c->res = scope_add(plugin_scope(p), SCOPE_CONN, c, net_conn_destroy);
+	return c;
+}
+
+struct bufferevent *
+net_conn_bev(struct sth_conn *c)
+{
+	return c->bev;
+}
+
+void
+net_conn_close_after_write(struct sth_conn *c)
+{
+	if (c->closing)
+		return;
+	c->closing = 1;
+	bufferevent_disable(c->bev, EV_READ);
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		net_conn_free(c);
+	else
+		bufferevent_enable(c->bev, EV_WRITE);
+}
+
+static int
+net_match_unforced(void *obj, void *arg)
+{
+	struct sth_conn *c = obj;
+
+	return !c->forced;
+}
+
+unsigned
+net_conn_force_close(struct sth_plugin *p)
+{
+	struct scope *s = plugin_scope(p);
+	struct scope_res *r;
+	struct sth_conn *c;
+	unsigned n = scope_count(s, SCOPE_CONN);
+
+	/* Each callback may free any number of connections: look again. */
+	while ((r = scope_find(s, SCOPE_CONN, net_match_unforced,
+	    NULL)) != NULL) {
+		c = scope_res_obj(r);
+		c->forced = 1;
+		if (c->closing || c->eventfn == NULL || !plugin_enter(p))
+			continue;
+		c->eventfn(c, STH_CONN_EOF | STH_CONN_ERROR, c->arg);
+		plugin_leave(p);
+	}
+	scope_release(s, SCOPE_CONN);
+	return n;
+}

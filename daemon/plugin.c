@@ -1,0 +1,1316 @@
+/*
+ * plugin.c — the loader: find, check, load, unload and reload .so plugins
+ * while the loop runs (plugin.h; DESIGN.md decisions 3 and 4;
+ * medusa-and-plugins.md §C).
+ *
+ * Life of a plugin record:
+ *
+ *   opened --init--> active --unload--> draining --quiet or grace--> stopping
+ *     (mapped, checked)          (listeners closed,        (force, fini,
+ *                                 drain() called)           leftovers freed)
+ *   stopping --audit clean--> unloaded --two loop turns--> lt_dlclose, freed
+ *   stopping --audit finds live events--> zombie (kept mapped, reported)
+ *
+ * Every step after "draining" runs from host-owned events on the loop, never
+ * from a stack that holds a frame of the plugin (frames are counted by the
+ * trampolines: plugin_enter / plugin_leave).
+ */
+#include "config.h"
+
+#include <sys/queue.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <ltdl.h>
+
+#include "bus.h"
+#include "expand.h"
+#include "ini.h"
+#include "log.h"
+#include "net.h"
+#include "plugin.h"
+#include "rpc.h"
+#include "scope.h"
+#include "service.h"
+#include "sthenod.h"
+#include "xmalloc.h"
+
+#ifndef TAILQ_FOREACH_SAFE		/* glibc's sys/queue.h lacks it */
+#define TAILQ_FOREACH_SAFE(var, head, field, tvar)                             \
+	for ((var) = TAILQ_FIRST(head);                                        \
+	    (var) != NULL && ((tvar) = TAILQ_NEXT(var, field), 1);             \
+	    (var) = (tvar))
+#endif
+
+#define PLUGIN_MAGIC 0x53544850u	/* "STHP" */
+
+enum plugin_state {
+	PS_OPENED,		/* mapped and checked; init not called yet */
+	PS_LOADING,		/* init is running */
+	PS_ACTIVE,
+	PS_DRAINING,		/* unload: waiting for connections and calls */
+	PS_STOPPING,		/* force, fini, leftovers */
+	PS_UNLOADED,		/* its code never runs again; close pending */
+	PS_ZOMBIE,		/* live events point into it: kept mapped */
+	PS_NSTATES
+};
+
+static const char *const plugin_state_names[PS_NSTATES] = {
+	[PS_OPENED] = "opened",
+	[PS_LOADING] = "loading",
+	[PS_ACTIVE] = "active",
+	[PS_DRAINING] = "draining",
+	[PS_STOPPING] = "stopping",
+	[PS_UNLOADED] = "unloaded",
+	[PS_ZOMBIE] = "zombie",
+};
+
+struct sth_plugin {
+	TAILQ_ENTRY(sth_plugin) link;
+	uint32_t magic;
+	enum plugin_state state;
+	const struct sth_plugin_descriptor *d;
+	char *name;
+	char *src;		/* the file asked for */
+	char *copy;		/* the private copy that is mapped */
+	char *section;		/* the config section that wants it, if any */
+	lt_dlhandle handle;
+	void *text;		/* the .so's load address (dladdr's dli_fbase) */
+	struct scope *scope;
+	void *data;		/* host->set_data */
+	char *error;		/* host->fail */
+	int depth;		/* frames of the plugin on the stack */
+	struct sth_plugin *replacing;	/* reload: the version being replaced */
+	struct event *step;	/* drives the unload forward */
+	struct event *grace;	/* bounds the wait */
+	int hops;		/* loop turns left before lt_dlclose */
+	unsigned long seq;
+};
+static TAILQ_HEAD(plugin_list, sth_plugin) plugins =
+    TAILQ_HEAD_INITIALIZER(plugins);
+
+static char *plugin_path;	/* colon-separated folders */
+static char *plugin_rundir;	/* private copies live here */
+static unsigned long plugin_seq;
+static double plugin_grace_secs = 5.0;
+static int plugin_ltdl_ready;
+
+static void plugin_step_cb(evutil_socket_t, short, void *);
+static void plugin_grace_cb(evutil_socket_t, short, void *);
+static void plugin_finish(struct sth_plugin *, int now);
+static void plugin_close(struct sth_plugin *);
+
+/* --- accessors for the other host files (scope.h) ----------------------- */
+
+void
+plugin_check(const struct sth_plugin *p)
+{
+	if (p == NULL || p->magic != PLUGIN_MAGIC)
+		fatalx("host call with a handle that is not a plugin (%p)",
+		    (const void *)p);
+}
+
+struct scope *
+plugin_scope(struct sth_plugin *p)
+{
+	return p->scope;
+}
+
+const char *
+plugin_name(const struct sth_plugin *p)
+{
+	return p->name;
+}
+
+struct sth_plugin *
+plugin_replacing(const struct sth_plugin *p)
+{
+	return p->replacing;
+}
+
+int
+plugin_enter(struct sth_plugin *p)
+{
+	switch (p->state) {
+	case PS_LOADING:
+	case PS_ACTIVE:
+	case PS_DRAINING:
+	case PS_STOPPING:
+		p->depth++;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+void
+plugin_leave(struct sth_plugin *p)
+{
+	if (p->depth <= 0)
+		fatalx("plugin '%s' left more frames than it entered",
+		    p->name);
+	p->depth--;
+}
+
+void
+plugin_set_error(struct sth_plugin *p, const char *msg)
+{
+	free(p->error);
+	p->error = xstrdup(msg);
+}
+
+void
+plugin_set_data(struct sth_plugin *p, void *data)
+{
+	plugin_check(p);
+	p->data = data;
+}
+
+void *
+plugin_get_data(struct sth_plugin *p)
+{
+	plugin_check(p);
+	return p->data;
+}
+
+/* --- lookups ------------------------------------------------------------- */
+
+static int
+plugin_is_live(const struct sth_plugin *p)
+{
+	return p->state == PS_OPENED || p->state == PS_LOADING ||
+	    p->state == PS_ACTIVE;
+}
+
+/* The live plugin called name, or NULL. */
+static struct sth_plugin *
+plugin_find(const char *name)
+{
+	struct sth_plugin *p;
+
+	TAILQ_FOREACH(p, &plugins, link) {
+		if (plugin_is_live(p) && strcmp(p->name, name) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+static int
+plugin_requires(const struct sth_plugin *p, const char *name)
+{
+	const char *const *r;
+
+	if (p->d->requires == NULL)
+		return 0;
+	for (r = p->d->requires; *r != NULL; r++) {
+		if (strcmp(*r, name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* An active plugin that requires p, other than the one replacing it. */
+static struct sth_plugin *
+plugin_dependent(const struct sth_plugin *p)
+{
+	struct sth_plugin *q;
+
+	TAILQ_FOREACH(q, &plugins, link) {
+		if (q != p && plugin_is_live(q) && q->replacing != p &&
+		    plugin_requires(q, p->name))
+			return q;
+	}
+	return NULL;
+}
+
+/* --- the search path and the private copy -------------------------------- */
+
+int
+plugins_init(const char *path)
+{
+	if (path == NULL || *path == '\0')
+		path = getenv("STHENO_PLUGIN_PATH");
+	if (path == NULL || *path == '\0')
+		path = PLUGINDIR;
+	free(plugin_path);
+	plugin_path = xstrdup(path);
+	sth.plugin_path = plugin_path;
+	if (!plugin_ltdl_ready) {
+		if (lt_dlinit() != 0) {
+			log_error("cannot initialise libltdl: %s",
+			    lt_dlerror());
+			return -1;
+		}
+		plugin_ltdl_ready = 1;
+	}
+	return 0;
+}
+
+void
+plugins_set_grace(double seconds)
+{
+	plugin_grace_secs = seconds < 0 ? 0 : seconds;
+}
+
+static int
+plugin_valid_name(const char *name)
+{
+	const char *c;
+
+	if (name == NULL || *name == '\0' || strlen(name) > 64)
+		return 0;
+	for (c = name; *c != '\0'; c++) {
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+		    *c == '_' || *c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+/* NAME.so in the first folder of the search path that has it. */
+static char *
+plugin_search(const char *name, char **err)
+{
+	char *dirs, *dir, *last = NULL, *file;
+
+	if (!plugin_valid_name(name)) {
+		xasprintf(err, "'%s' is not a plugin name ([a-z0-9_-]+) "
+		    "nor a path to a .so", name);
+		return NULL;
+	}
+	dirs = xstrdup(plugin_path != NULL ? plugin_path : PLUGINDIR);
+	for (dir = strtok_r(dirs, ":", &last); dir != NULL;
+	    dir = strtok_r(NULL, ":", &last)) {
+		xasprintf(&file, "%s/%s.so", dir, name);
+		if (access(file, F_OK) == 0) {
+			free(dirs);
+			return file;
+		}
+		free(file);
+	}
+	free(dirs);
+	xasprintf(err, "plugin '%s' is not installed (no %s.so in %s)", name,
+	    name, plugin_path != NULL ? plugin_path : PLUGINDIR);
+	return NULL;
+}
+
+static const char *
+plugin_rundir_get(char **err)
+{
+	const char *tmp;
+
+	if (plugin_rundir != NULL)
+		return plugin_rundir;
+	if ((tmp = getenv("TMPDIR")) == NULL || *tmp == '\0')
+		tmp = "/tmp";
+	xasprintf(&plugin_rundir, "%s/sthenod-%ld", tmp, (long)getpid());
+	if (mkdir(plugin_rundir, 0700) != 0 && errno != EEXIST) {
+		xasprintf(err, "cannot create the plugin copy folder %s: %s",
+		    plugin_rundir, strerror(errno));
+		free(plugin_rundir);
+		plugin_rundir = NULL;
+		return NULL;
+	}
+	return plugin_rundir;
+}
+
+/* Check the file (regular, owner, not group/world-writable, ELF) and copy
+ * it to the private folder.  fd is the opened source. */
+static char *
+plugin_copy(const char *src, const char *base, char **err)
+{
+	static const char elf[4] = { 0x7f, 'E', 'L', 'F' };
+	struct stat st;
+	const char *dir;
+	char buf[65536], *dst = NULL;
+	ssize_t n;
+	int in, out = -1;
+
+	if ((in = open(src, O_RDONLY | O_CLOEXEC)) == -1) {
+		xasprintf(err, "cannot open plugin file %s: %s", src,
+		    strerror(errno));
+		return NULL;
+	}
+	if (fstat(in, &st) != 0 || !S_ISREG(st.st_mode)) {
+		xasprintf(err, "plugin file %s is not a regular file", src);
+		goto fail;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		xasprintf(err, "refusing plugin file %s: it is group- or "
+		    "world-writable (mode %04o)", src,
+		    (unsigned)(st.st_mode & 07777));
+		goto fail;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		xasprintf(err, "refusing plugin file %s: it is owned by uid "
+		    "%ld, neither root nor the daemon's user", src,
+		    (long)st.st_uid);
+		goto fail;
+	}
+	if (read(in, buf, 4) != 4 || memcmp(buf, elf, 4) != 0) {
+		xasprintf(err, "%s is not a plugin: not an ELF shared object",
+		    src);
+		goto fail;
+	}
+	if ((dir = plugin_rundir_get(err)) == NULL)
+		goto fail;
+	xasprintf(&dst, "%s/%s.%lu.%lu.so", dir, base,
+	    (unsigned long)st.st_ino, ++plugin_seq);
+	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
+	if (out == -1 || lseek(in, 0, SEEK_SET) != 0) {
+		xasprintf(err, "cannot copy plugin file %s to %s: %s", src,
+		    dst, strerror(errno));
+		goto fail;
+	}
+	while ((n = read(in, buf, sizeof buf)) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 || write(out, buf, n) != n) {
+			xasprintf(err, "cannot copy plugin file %s to %s: %s",
+			    src, dst, strerror(errno));
+			goto fail;
+		}
+	}
+	if (close(out) != 0) {
+		out = -1;
+		xasprintf(err, "cannot copy plugin file %s to %s: %s", src,
+		    dst, strerror(errno));
+		goto fail;
+	}
+	close(in);
+	return dst;
+fail:
+	if (out != -1)
+		close(out);
+	if (dst != NULL)
+		unlink(dst);
+	free(dst);
+	close(in);
+	return NULL;
+}
+
+/* --- open: map the copy and check the descriptor ------------------------- */
+
+static const char *
+plugin_check_descriptor(const struct sth_plugin_descriptor *d, char *buf,
+    size_t len)
+{
+	if (d->abi_major != STHENO_ABI_MAJOR) {
+		snprintf(buf, len, "it was built for plugin ABI %u.%u and "
+		    "sthenod has %u.%u: the major versions must be equal",
+		    d->abi_major, d->abi_minor, STHENO_ABI_MAJOR,
+		    STHENO_ABI_MINOR);
+		return buf;
+	}
+	if (d->abi_minor > STHENO_ABI_MINOR) {
+		snprintf(buf, len, "it was built for plugin ABI %u.%u, newer "
+		    "than sthenod's %u.%u: upgrade sthenod or rebuild it",
+		    d->abi_major, d->abi_minor, STHENO_ABI_MAJOR,
+		    STHENO_ABI_MINOR);
+		return buf;
+	}
+	if (d->struct_size < sizeof(struct sth_plugin_descriptor)) {
+		snprintf(buf, len, "its descriptor is %u bytes and sthenod "
+		    "needs at least %zu: it was not built with STHENO_PLUGIN "
+		    "from a compatible SDK", d->struct_size,
+		    sizeof(struct sth_plugin_descriptor));
+		return buf;
+	}
+	if (!plugin_valid_name(d->name))
+		return "its descriptor has no valid name ([a-z0-9_-]+)";
+	if (d->init == NULL)
+		return "its descriptor has no init function";
+	if (d->fini == NULL)
+		return "its descriptor has no fini function";
+	return NULL;
+}
+
+static void
+plugin_free(struct sth_plugin *p)
+{
+	if (p->step != NULL)
+		event_free(p->step);
+	if (p->grace != NULL)
+		event_free(p->grace);
+	scope_free(p->scope);
+	p->magic = 0;
+	free(p->name);
+	free(p->src);
+	free(p->copy);
+	free(p->section);
+	free(p->error);
+	free(p);
+}
+
+static void
+plugin_scope_changed(void *arg)
+{
+	struct sth_plugin *p = arg;
+	struct timeval zero = { 0, 0 };
+
+	if (p->state == PS_DRAINING && p->step != NULL &&
+	    !evtimer_pending(p->step, NULL))
+		evtimer_add(p->step, &zero);
+}
+
+/*
+ * Resolve name_or_path, copy, map and check: a record in state "opened",
+ * not yet in the list.  replacing (a reload) is exempt from the name
+ * uniqueness check.
+ */
+static struct sth_plugin *
+plugin_open(const char *name_or_path, struct sth_plugin *replacing,
+    char **err)
+{
+	const struct sth_plugin_descriptor *d;
+	struct sth_plugin *p, *other;
+	lt_dladvise advise;
+	lt_dlhandle h = NULL;
+	Dl_info info;
+	char *src, *copy = NULL, *base, *dot, why[256];
+	const char *bad, *slash;
+
+	*err = NULL;
+	if (!plugin_ltdl_ready && plugins_init(NULL) != 0) {
+		*err = xstrdup("cannot initialise libltdl");
+		return NULL;
+	}
+	if (strchr(name_or_path, '/') != NULL)
+		src = xstrdup(name_or_path);
+	else if ((src = plugin_search(name_or_path, err)) == NULL)
+		return NULL;
+	slash = strrchr(src, '/');
+	base = xstrdup(slash != NULL ? slash + 1 : src);
+	if ((dot = strstr(base, ".so")) != NULL)
+		*dot = '\0';
+	copy = plugin_copy(src, base, err);
+	free(base);
+	if (copy == NULL)
+		goto fail;
+
+	if (lt_dladvise_init(&advise) != 0 || lt_dladvise_local(&advise) != 0)
+		fatalx("lt_dladvise: %s", lt_dlerror());
+	h = lt_dlopenadvise(copy, advise);
+	lt_dladvise_destroy(&advise);
+	if (h == NULL) {
+		xasprintf(err, "cannot load plugin file %s: %s", src,
+		    lt_dlerror());
+		goto fail;
+	}
+	d = lt_dlsym(h, STHENO_PLUGIN_DESCRIPTOR_SYMBOL);
+	if (d == NULL) {
+		xasprintf(err, "%s is not a stheno plugin: it does not export "
+		    "%s", src, STHENO_PLUGIN_DESCRIPTOR_SYMBOL);
+		goto fail;
+	}
+	if ((bad = plugin_check_descriptor(d, why, sizeof why)) != NULL) {
+		xasprintf(err, "refusing plugin file %s: %s", src, bad);
+		goto fail;
+	}
+	if (strchr(name_or_path, '/') == NULL &&
+	    strcmp(d->name, name_or_path) != 0) {
+		xasprintf(err, "refusing plugin file %s: it calls itself '%s', "
+		    "not '%s'", src, d->name, name_or_path);
+		goto fail;
+	}
+	if ((other = plugin_find(d->name)) != NULL && other != replacing) {
+		xasprintf(err, "plugin '%s' is already loaded (from %s)",
+		    d->name, other->src);
+		goto fail;
+	}
+	if (dladdr(d, &info) == 0 || info.dli_fbase == NULL)
+		fatalx("dladdr cannot place the descriptor of %s", src);
+
+	p = xcalloc(1, sizeof *p);
+	p->magic = PLUGIN_MAGIC;
+	p->state = PS_OPENED;
+	p->d = d;
+	p->name = xstrdup(d->name);
+	p->src = src;
+	p->copy = copy;
+	p->handle = h;
+	p->text = info.dli_fbase;
+	p->replacing = replacing;
+	p->seq = plugin_seq;
+	p->scope = scope_new(plugin_scope_changed, p);
+	return p;
+fail:
+	if (h != NULL)
+		lt_dlclose(h);
+	if (copy != NULL)
+		unlink(copy);
+	free(copy);
+	free(src);
+	return NULL;
+}
+
+/* A record that never ran: unmap it now. */
+static void
+plugin_discard(struct sth_plugin *p)
+{
+	lt_dlclose(p->handle);
+	unlink(p->copy);
+	plugin_free(p);
+}
+
+/* --- init, and unwinding a failed one ------------------------------------ */
+
+/* Release whatever is left in p's scope; warn (leak = 1) or not. */
+static void
+plugin_release(struct sth_plugin *p, int leak)
+{
+	static const enum scope_kind order[] = {
+		SCOPE_LISTENER, SCOPE_CONN, SCOPE_DEFER, SCOPE_CALL,
+		SCOPE_TIMER, SCOPE_WATCH, SCOPE_METHOD, SCOPE_SUB,
+		SCOPE_SERVICE, SCOPE_VFS,
+	};
+	size_t i;
+	unsigned n;
+	int m;
+
+	for (i = 0; i < sizeof order / sizeof order[0]; i++) {
+		n = scope_release(p->scope, order[i]);
+		if (n != 0 && leak)
+			log_warn("plugin '%s' left %u %s behind at unload; "
+			    "sthenod released them", p->name, n,
+			    scope_kind_name(order[i]));
+	}
+	/* Backstops: anything the registries hold that bypassed the table. */
+	if ((m = rpc_unregister_owner(p)) != 0)
+		log_warn("plugin '%s': %d more RPC methods released", p->name,
+		    m);
+	rpc_cancel_owner(p);
+	if ((m = bus_unsubscribe_owner(p)) != 0)
+		log_warn("plugin '%s': %d more subscriptions released",
+		    p->name, m);
+	service_drop_owner(p);
+}
+
+struct plugin_audit {
+	void *text;
+	int found;
+	void *first;
+};
+
+static int
+plugin_audit_cb(const struct event_base *base, const struct event *ev,
+    void *arg)
+{
+	struct plugin_audit *a = arg;
+	union {
+		event_callback_fn fn;
+		void *ptr;
+	} cb;
+	Dl_info info;
+
+	cb.ptr = NULL;
+	cb.fn = event_get_callback(ev);
+	if (cb.ptr != NULL && dladdr(cb.ptr, &info) != 0 &&
+	    info.dli_fbase == a->text) {
+		if (a->found++ == 0)
+			a->first = cb.ptr;
+	}
+	return 0;
+}
+
+/* After fini: any live event whose callback lies in the .so keeps it
+ * mapped.  Returns the number of such events. */
+static int
+plugin_audit(struct sth_plugin *p)
+{
+	struct plugin_audit a = { p->text, 0, NULL };
+	Dl_info info;
+	const char *sym = "?";
+
+	if (sth.base == NULL)
+		return 0;
+	event_base_foreach_event(sth.base, plugin_audit_cb, &a);
+	if (a.found != 0) {
+		if (dladdr(a.first, &info) != 0 && info.dli_sname != NULL)
+			sym = info.dli_sname;
+		log_error("plugin '%s': %d live event(s) still call into it "
+		    "after fini (first: %p, %s); keeping it mapped as a "
+		    "zombie", p->name, a.found, a.first, sym);
+	}
+	return a.found;
+}
+
+/* The end of a record that ran: release, audit, then close from the loop. */
+static void
+plugin_bury(struct sth_plugin *p, int leak, int now)
+{
+	struct timeval zero = { 0, 0 };
+
+	p->state = PS_UNLOADED;
+	plugin_release(p, leak);
+	if (plugin_audit(p) != 0) {
+		p->state = PS_ZOMBIE;
+		return;
+	}
+	if (now || sth.base == NULL) {
+		plugin_close(p);
+		return;
+	}
+	p->hops = 2;
+	if (p->step == NULL)
+		p->step = evtimer_new(sth.base, plugin_step_cb, p);
+	evtimer_add(p->step, &zero);
+}
+
+static int
+plugin_init(struct sth_plugin *p, char **err)
+{
+	const char *const *r;
+	struct sth_plugin *dep;
+	int rc;
+
+	for (r = p->d->requires; r != NULL && *r != NULL; r++) {
+		dep = plugin_find(*r);
+		if (dep == NULL || dep->state != PS_ACTIVE) {
+			xasprintf(err, "plugin '%s' requires '%s', which is "
+			    "not loaded", p->name, *r);
+			return -1;
+		}
+	}
+	if (p->step == NULL && sth.base != NULL)
+		p->step = evtimer_new(sth.base, plugin_step_cb, p);
+	p->state = PS_LOADING;
+	p->depth++;
+	rc = p->d->init(p, hostapi_table());
+	p->depth--;
+	if (rc == 0) {
+		p->state = PS_ACTIVE;
+		return 0;
+	}
+	xasprintf(err, "plugin '%s' failed to initialise: %s", p->name,
+	    p->error != NULL ? p->error : "init failed");
+	if (p->replacing != NULL)
+		hostapi_settle(p, 0);
+	p->state = PS_STOPPING;
+	plugin_bury(p, 0, 0);
+	return -1;
+}
+
+/* --- loading a set in dependency order ----------------------------------- */
+
+struct plugin_want {
+	char *what;		/* name or path */
+	char *section;		/* config section that wants it, or NULL */
+	int implied;		/* brought in by a supervisor section */
+	struct sth_plugin *p;	/* once opened */
+	int mark;		/* 0 new, 1 visiting, 2 done */
+	int failed;
+};
+
+static struct plugin_want *
+plugin_want_find(struct plugin_want *w, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (w[i].p != NULL && strcmp(w[i].p->name, name) == 0)
+			return &w[i];
+	}
+	return NULL;
+}
+
+/* Depth-first visit; appends to order[] and names a missing plugin or a
+ * cycle in *err. */
+static int
+plugin_visit(struct plugin_want *w, size_t n, struct plugin_want *x,
+    struct plugin_want **order, size_t *norder, char **chain, char **err)
+{
+	const char *const *r;
+	struct plugin_want *y;
+	char *c;
+	int rc = 0;
+
+	if (x->mark == 2)
+		return 0;
+	if (x->mark == 1) {
+		xasprintf(err, "plugin dependency cycle: %s -> %s", *chain,
+		    x->p->name);
+		return -1;
+	}
+	x->mark = 1;
+	if (*chain == NULL)
+		*chain = xstrdup(x->p->name);
+	else {
+		xasprintf(&c, "%s -> %s", *chain, x->p->name);
+		free(*chain);
+		*chain = c;
+	}
+	for (r = x->p->d->requires; r != NULL && *r != NULL; r++) {
+		if ((y = plugin_want_find(w, n, *r)) != NULL) {
+			if ((rc = plugin_visit(w, n, y, order, norder, chain,
+			    err)) != 0)
+				return rc;
+		} else if (plugin_find(*r) == NULL) {
+			xasprintf(err, "plugin '%s' requires '%s', which is "
+			    "not loaded", x->p->name, *r);
+			return -1;
+		}
+	}
+	if ((c = strrchr(*chain, '>')) != NULL && c - *chain >= 2)
+		c[-2] = '\0';
+	else {
+		free(*chain);
+		*chain = NULL;
+	}
+	x->mark = 2;
+	order[(*norder)++] = x;
+	return 0;
+}
+
+/*
+ * Open every wanted plugin, sort them, init them in order.  With
+ * fail_fast, the first failure stops everything and is returned;
+ * otherwise each failure is logged and the rest go on (SIGHUP).
+ */
+static int
+plugin_load_wants(struct plugin_want *w, size_t n, int fail_fast, char **err)
+{
+	struct plugin_want **order;
+	size_t i, k, norder = 0;
+	char *why = NULL, *chain = NULL;
+	int rc = 0;
+
+	*err = NULL;
+	for (i = 0; i < n; i++) {
+		if (plugin_want_find(w, i, w[i].what) != NULL) {
+			w[i].failed = 1;	/* asked twice: once is enough */
+			continue;
+		}
+		w[i].p = plugin_open(w[i].what, NULL, &why);
+		if (w[i].p != NULL && plugin_want_find(w, i,
+		    w[i].p->name) != NULL) {
+			plugin_discard(w[i].p);
+			w[i].p = NULL;
+			w[i].failed = 1;
+			continue;
+		}
+		if (w[i].p != NULL)
+			continue;
+		w[i].failed = 1;
+		if (w[i].implied && strstr(why, "is not installed") != NULL) {
+			log_crit("section [%s] wants plugin '%s', which is not "
+			    "installed (searched %s); going on without it",
+			    w[i].section, w[i].what, plugin_path);
+			free(why);
+			why = NULL;
+			continue;
+		}
+		if (w[i].section != NULL) {
+			char *m;
+
+			xasprintf(&m, "%s (wanted by section [%s])", why,
+			    w[i].section);
+			free(why);
+			why = m;
+		}
+		if (fail_fast) {
+			*err = why;
+			rc = -1;
+			goto out;
+		}
+		log_error("%s", why);
+		free(why);
+		why = NULL;
+	}
+
+	order = xcalloc(n + 1, sizeof *order);
+	for (i = 0; i < n; i++) {
+		if (w[i].p == NULL || w[i].mark == 2)
+			continue;
+		if (plugin_visit(w, n, &w[i], order, &norder, &chain,
+		    &why) == 0)
+			continue;
+		free(chain);
+		chain = NULL;
+		if (fail_fast) {
+			*err = why;
+			rc = -1;
+			free(order);
+			goto out;
+		}
+		log_error("%s", why);
+		free(why);
+		why = NULL;
+		/* Drop what the failed walk was in the middle of: its
+		 * dependents then fail as "requires ..., not loaded". */
+		for (k = 0; k < n; k++) {
+			if (w[k].mark == 1 && w[k].p != NULL) {
+				plugin_discard(w[k].p);
+				w[k].p = NULL;
+				w[k].failed = 1;
+				w[k].mark = 0;
+			}
+		}
+	}
+	for (i = 0; i < norder; i++) {
+		struct plugin_want *x = order[i];
+
+		TAILQ_INSERT_TAIL(&plugins, x->p, link);
+		if (x->section != NULL)
+			x->p->section = xstrdup(x->section);
+		if (plugin_init(x->p, &why) == 0) {
+			log_info("plugin '%s' %s loaded from %s", x->p->name,
+			    x->p->d->version != NULL ? x->p->d->version : "",
+			    x->p->src);
+			x->p = NULL;	/* the list owns it now */
+			continue;
+		}
+		x->p = NULL;		/* buried by plugin_init */
+		if (fail_fast) {
+			*err = why;
+			rc = -1;
+			free(order);
+			goto out;
+		}
+		log_error("%s", why);
+		free(why);
+		why = NULL;
+	}
+	free(order);
+out:
+	/* Opened but not initialised (a failure stopped us, or a cycle). */
+	for (i = 0; i < n; i++) {
+		if (w[i].p != NULL) {
+			plugin_discard(w[i].p);
+			w[i].p = NULL;
+		}
+	}
+	return rc;
+}
+
+int
+plugins_load_many(const char *const *names, size_t n, char **err)
+{
+	struct plugin_want *w;
+	size_t i;
+	int rc;
+
+	w = xcalloc(n + 1, sizeof *w);
+	for (i = 0; i < n; i++)
+		w[i].what = (char *)names[i];
+	rc = plugin_load_wants(w, n, 1, err);
+	free(w);
+	return rc;
+}
+
+int
+plugin_load(const char *name_or_path, char **err)
+{
+	return plugins_load_many(&name_or_path, 1, err);
+}
+
+/* --- unload -------------------------------------------------------------- */
+
+static int
+plugin_quiet(struct sth_plugin *p)
+{
+	return scope_count(p->scope, SCOPE_CONN) == 0 &&
+	    scope_count(p->scope, SCOPE_DEFER) == 0 &&
+	    scope_count(p->scope, SCOPE_CALL) == 0 &&
+	    rpc_pending_owner(p) == 0;
+}
+
+static void
+plugin_begin_unload(struct sth_plugin *p)
+{
+	struct timeval zero = { 0, 0 }, tv;
+
+	p->state = PS_DRAINING;
+	log_info("plugin '%s' unloading", p->name);
+	scope_release(p->scope, SCOPE_LISTENER);
+	if (p->d->drain != NULL) {
+		p->depth++;
+		p->d->drain(p);
+		p->depth--;
+	}
+	if (sth.base == NULL)
+		return;
+	if (p->step == NULL)
+		p->step = evtimer_new(sth.base, plugin_step_cb, p);
+	if (p->grace == NULL)
+		p->grace = evtimer_new(sth.base, plugin_grace_cb, p);
+	tv.tv_sec = (time_t)plugin_grace_secs;
+	tv.tv_usec = (suseconds_t)((plugin_grace_secs - tv.tv_sec) * 1e6);
+	evtimer_add(p->grace, &tv);
+	evtimer_add(p->step, &zero);
+}
+
+/* force → fini → release leftovers → audit → (deferred) close */
+static void
+plugin_finish(struct sth_plugin *p, int now)
+{
+	unsigned n;
+
+	if (p->grace != NULL)
+		evtimer_del(p->grace);
+	p->state = PS_STOPPING;
+	if ((n = net_conn_force_close(p)) != 0)
+		log_warn("plugin '%s': closed %u connection(s) still open "
+		    "after the unload grace period", p->name, n);
+	scope_release(p->scope, SCOPE_DEFER);
+	scope_release(p->scope, SCOPE_CALL);
+	rpc_cancel_owner(p);
+	p->depth++;
+	p->d->fini(p);
+	p->depth--;
+	plugin_bury(p, 1, now);
+}
+
+static void
+plugin_step_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sth_plugin *p = arg;
+	struct timeval zero = { 0, 0 }, poll = { 0, 50000 };
+
+	if (p->depth > 0) {		/* a frame of it is below us */
+		evtimer_add(p->step, &zero);
+		return;
+	}
+	switch (p->state) {
+	case PS_DRAINING:
+		if (plugin_quiet(p))
+			plugin_finish(p, 0);
+		else if (scope_count(p->scope, SCOPE_CONN) == 0 &&
+		    scope_count(p->scope, SCOPE_DEFER) == 0 &&
+		    scope_count(p->scope, SCOPE_CALL) == 0)
+			/* only answers owed to RPC callers: no event tells
+			 * us when they are done */
+			evtimer_add(p->step, &poll);
+		break;
+	case PS_UNLOADED:
+		if (--p->hops > 0)
+			evtimer_add(p->step, &zero);
+		else
+			plugin_close(p);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+plugin_grace_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sth_plugin *p = arg;
+	struct timeval zero = { 0, 0 };
+
+	if (p->state != PS_DRAINING)
+		return;
+	if (p->depth > 0) {
+		evtimer_add(p->grace, &zero);
+		return;
+	}
+	plugin_finish(p, 0);
+}
+
+static void
+plugin_close(struct sth_plugin *p)
+{
+	if (lt_dlclose(p->handle) != 0)
+		log_warn("plugin '%s': lt_dlclose: %s", p->name, lt_dlerror());
+	unlink(p->copy);
+	log_info("plugin '%s' unloaded", p->name);
+	TAILQ_REMOVE(&plugins, p, link);
+	plugin_free(p);
+}
+
+int
+plugin_unload(const char *name, char **err)
+{
+	struct sth_plugin *p, *q, *user = NULL;
+	const char *svc = NULL;
+
+	*err = NULL;
+	if ((p = plugin_find(name)) == NULL) {
+		xasprintf(err, "plugin '%s' is not loaded", name);
+		return -1;
+	}
+	if (p->state != PS_ACTIVE) {
+		xasprintf(err, "plugin '%s' is still initialising", name);
+		return -1;
+	}
+	if ((q = plugin_dependent(p)) != NULL) {
+		xasprintf(err, "plugin '%s' is required by '%s': unload '%s' "
+		    "first", name, q->name, q->name);
+		return -1;
+	}
+	if (service_users(p, &user, &svc) != 0 && user != NULL) {
+		xasprintf(err, "plugin '%s' is in use by '%s' (service '%s'): "
+		    "unload '%s' first", name, user->name, svc, user->name);
+		return -1;
+	}
+	plugin_begin_unload(p);
+	return 0;
+}
+
+int
+plugin_reload(const char *name, char **err)
+{
+	struct sth_plugin *old, *p;
+	char *why = NULL;
+
+	*err = NULL;
+	if ((old = plugin_find(name)) == NULL || old->state != PS_ACTIVE) {
+		xasprintf(err, "plugin '%s' is not loaded", name);
+		return -1;
+	}
+	if ((p = plugin_open(old->src, old, &why)) == NULL)
+		goto fail;
+	if (strcmp(p->name, old->name) != 0) {
+		xasprintf(&why, "the file now holds plugin '%s'", p->name);
+		plugin_discard(p);
+		goto fail;
+	}
+	if (old->section != NULL)
+		p->section = xstrdup(old->section);
+	TAILQ_INSERT_TAIL(&plugins, p, link);
+	if (plugin_init(p, &why) != 0)
+		goto fail;
+	hostapi_settle(p, 1);
+	p->replacing = NULL;
+	log_info("plugin '%s' reloaded from %s (%s replaces %s)", name,
+	    p->src, p->d->version != NULL ? p->d->version : "?",
+	    old->d->version != NULL ? old->d->version : "?");
+	plugin_begin_unload(old);
+	return 0;
+fail:
+	xasprintf(err, "reload of plugin '%s' failed, the loaded version "
+	    "keeps serving: %s", name, why);
+	free(why);
+	return -1;
+}
+
+/* --- config -------------------------------------------------------------- */
+
+static void
+plugin_want_add(struct plugin_want **w, size_t *n, size_t *cap,
+    const char *what, const char *section, int implied)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++) {
+		if (strcmp((*w)[i].what, what) == 0) {
+			if (!implied)
+				(*w)[i].implied = 0;
+			return;
+		}
+	}
+	if (*n + 1 >= *cap) {
+		*cap = *cap == 0 ? 8 : *cap * 2;
+		*w = xreallocarray(*w, *cap, sizeof **w);
+	}
+	memset(&(*w)[*n], 0, sizeof **w);
+	(*w)[*n].what = xstrdup(what);
+	(*w)[*n].section = xstrdup(section);
+	(*w)[*n].implied = implied;
+	(*n)++;
+}
+
+/* The plugins doc asks for, with the section that asks. */
+static struct plugin_want *
+plugin_wants(const struct ini_doc *doc, size_t *n, char **err)
+{
+	static const char *const http[] = { "http", "xmlrpc", "webui" };
+	struct plugin_want *w = NULL;
+	struct ini_section *s;
+	struct ini_entry *e;
+	const char *sname;
+	char *path;
+	json_t *vars;
+	size_t cap = 0, i;
+
+	*n = 0;
+	for (s = ini_first(doc); s != NULL; s = ini_next(s)) {
+		sname = ini_section_name(s);
+		if (strcmp(sname, "unix_http_server") == 0 ||
+		    strcmp(sname, "inet_http_server") == 0) {
+			for (i = 0; i < sizeof http / sizeof http[0]; i++)
+				plugin_want_add(&w, n, &cap, http[i], sname,
+				    1);
+		} else if (strncmp(sname, "eventlistener:", 14) == 0)
+			plugin_want_add(&w, n, &cap, "eventlistener", sname,
+			    1);
+		else if (strncmp(sname, "plugin:", 7) == 0) {
+			if (!plugin_valid_name(sname + 7)) {
+				xasprintf(err, "[%s]: '%s' is not a plugin "
+				    "name ([a-z0-9_-]+)", sname, sname + 7);
+				goto fail;
+			}
+			if ((e = ini_entry_find(s, "path")) == NULL) {
+				plugin_want_add(&w, n, &cap, sname + 7, sname,
+				    0);
+				continue;
+			}
+			vars = sth.env_vars != NULL ?
+			    json_deep_copy(sth.env_vars) : expand_env_vars();
+			json_object_set_new(vars, "here",
+			    json_string(ini_entry_here(e)));
+			path = expand(ini_entry_value(e), "path", vars, err);
+			json_decref(vars);
+			if (path == NULL)
+				goto fail;
+			plugin_want_add(&w, n, &cap, path, sname, 0);
+			free(path);
+		}
+	}
+	return w;
+fail:
+	for (i = 0; i < *n; i++) {
+		free(w[i].what);
+		free(w[i].section);
+	}
+	free(w);
+	return NULL;
+}
+
+int
+plugins_apply_config(const struct ini_doc *doc, int startup, char **err)
+{
+	struct plugin_want *w;
+	struct sth_plugin *p, *next;
+	size_t n, i, k;
+	int rc, found;
+
+	*err = NULL;
+	hostapi_config_reset();
+	if ((w = plugin_wants(doc, &n, err)) == NULL && *err != NULL)
+		return -1;
+	if (!startup) {
+		/* Unload config-loaded plugins whose section is gone. */
+		TAILQ_FOREACH_SAFE(p, &plugins, link, next) {
+			if (p->state != PS_ACTIVE || p->section == NULL)
+				continue;
+			found = 0;
+			for (i = 0; i < n && !found; i++)
+				found = strcmp(w[i].section, p->section) == 0 ||
+				    (strchr(w[i].what, '/') == NULL &&
+				    strcmp(w[i].what, p->name) == 0);
+			if (!found && plugin_unload(p->name, err) != 0) {
+				log_error("%s", *err);
+				free(*err);
+				*err = NULL;
+			}
+		}
+	}
+	/* Keep only what is not loaded yet. */
+	for (i = k = 0; i < n; i++) {
+		if (strchr(w[i].what, '/') == NULL &&
+		    (p = plugin_find(w[i].what)) != NULL) {
+			free(w[i].what);
+			free(w[i].section);
+			continue;
+		}
+		w[k++] = w[i];
+	}
+	rc = plugin_load_wants(w, k, startup, err);
+	for (i = 0; i < k; i++) {
+		free(w[i].what);
+		free(w[i].section);
+	}
+	free(w);
+	if (!startup)
+		return 0;
+	return rc;
+}
+
+/* --- listing and shutdown ------------------------------------------------ */
+
+json_t *
+plugin_list(void)
+{
+	struct sth_plugin *p, *q, *user;
+	const char *const *r;
+	const char *svc;
+	json_t *a, *o, *req, *used, *res;
+	int k;
+
+	a = json_array();
+	TAILQ_FOREACH(p, &plugins, link) {
+		req = json_array();
+		for (r = p->d->requires; r != NULL && *r != NULL; r++)
+			json_array_append_new(req, json_string(*r));
+		used = json_array();
+		TAILQ_FOREACH(q, &plugins, link) {
+			if (q != p && plugin_is_live(q) &&
+			    plugin_requires(q, p->name))
+				json_array_append_new(used,
+				    json_string(q->name));
+		}
+		user = NULL;
+		if (service_users(p, &user, &svc) != 0 && user != NULL &&
+		    !plugin_requires(user, p->name))
+			json_array_append_new(used, json_string(user->name));
+		res = json_object();
+		for (k = 0; k < SCOPE_NKINDS; k++)
+			json_object_set_new(res, scope_kind_name(k),
+			    json_integer(scope_count(p->scope, k)));
+		o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o}",
+		    "name", p->name,
+		    "version", p->d->version != NULL ? p->d->version : "",
+		    "description",
+		    p->d->description != NULL ? p->d->description : "",
+		    "state", plugin_state_names[p->state],
+		    "path", p->src,
+		    "copy", p->copy,
+		    "requires", req, "used_by", used, "resources", res);
+		if (o == NULL)
+			fatalx("json_pack failed for plugin '%s'", p->name);
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+void
+plugins_shutdown(void)
+{
+	struct sth_plugin *p, *next;
+	int progress = 1;
+
+	/* Unload, dependents first: an active plugin nobody requires. */
+	while (progress) {
+		progress = 0;
+		TAILQ_FOREACH_SAFE(p, &plugins, link, next) {
+			if (p->state != PS_ACTIVE || plugin_dependent(p))
+				continue;
+			plugin_begin_unload(p);
+			plugin_finish(p, 1);
+			progress = 1;
+			break;
+		}
+	}
+	TAILQ_FOREACH_SAFE(p, &plugins, link, next) {
+		switch (p->state) {
+		case PS_ACTIVE:		/* a dependency cycle: cannot be */
+		case PS_DRAINING:
+			plugin_finish(p, 1);
+			break;
+		case PS_UNLOADED:
+			plugin_close(p);
+			break;
+		default:		/* zombies stay mapped to the end */
+			unlink(p->copy);
+			break;
+		}
+	}
+	if (plugin_rundir != NULL) {
+		rmdir(plugin_rundir);
+		free(plugin_rundir);
+		plugin_rundir = NULL;
+	}
+}

@@ -125,6 +125,7 @@ arm(struct proc *p, double secs)
 {
 	p->deadline = proc_sys->mono() + secs;
 	proc_sys->arm(p, secs);
+	p->timer_armed = 1;
 }
 
 static void

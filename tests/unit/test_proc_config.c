@@ -1,0 +1,346 @@
+/*
+ * test_proc_config.c — [program:x], [group:x] and [fcgi-program:x] into
+ * group configs (daemon/proc_config.c), the command splitter and resolver
+ * of daemon/proc_spawn.c, and the output helpers of daemon/proc_io.c.
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <stheno/host.h>
+
+#include "ini.h"
+#include "proc.h"
+#include "sthenod.h"
+#include "xmalloc.h"
+
+static struct proc_globals g;
+static struct group_config **gcs;
+static size_t ngcs;
+static struct ini_doc *doc;
+
+static char *
+load(const char *text)
+{
+	char *err = NULL;
+
+	doc = ini_load_string("/tmp/test.conf", text, &err);
+	cr_assert(doc != NULL, "ini: %s", err);
+	cr_assert(proc_globals_read(doc, &g, &err) == 0, "globals: %s", err);
+	gcs = proc_configs_read(doc, &g, &ngcs, &err);
+	return err;
+}
+
+static void
+cleanup(void)
+{
+	size_t i;
+
+	for (i = 0; i < ngcs; i++)
+		group_config_free(gcs[i]);
+	free(gcs);
+	gcs = NULL;
+	ngcs = 0;
+	proc_globals_release(&g);
+	if (doc != NULL)
+		ini_free(doc);
+	doc = NULL;
+}
+
+TestSuite(proc_config, .fini = cleanup);
+
+Test(proc_config, defaults)
+{
+	struct proc_config *pc;
+
+	cr_assert_null(load("[supervisord]\n[program:web]\ncommand=/bin/cat\n"));
+	cr_assert_eq(ngcs, 1);
+	cr_assert_str_eq(gcs[0]->name, "web");
+	cr_assert_eq(gcs[0]->priority, 999);
+	cr_assert_eq(gcs[0]->nprocs, 1);
+	pc = gcs[0]->procs[0];
+	cr_assert_str_eq(pc->name, "web");
+	cr_assert_str_eq(pc->command, "/bin/cat");
+	cr_assert_eq(pc->autostart, 1);
+	cr_assert_eq(pc->startsecs, 1);
+	cr_assert_eq(pc->startretries, 3);
+	cr_assert_eq(pc->autorestart, PROC_AUTORESTART_UNEXPECTED);
+	cr_assert_eq(pc->exitcodes.n, 1);
+	cr_assert_eq(pc->exitcodes.codes[0], 0);
+	cr_assert_eq(pc->stopsignal, SIGTERM);
+	cr_assert_eq(pc->stopwaitsecs, 10);
+	cr_assert_eq(pc->stopasgroup, 0);
+	cr_assert_eq(pc->killasgroup, 0);
+	cr_assert_eq(pc->umask, -1);
+	cr_assert_null(pc->user);
+	cr_assert_null(pc->directory);
+	cr_assert_null(pc->serverurl);
+	cr_assert_eq(pc->log[PROC_STDOUT].logfile.kind, CFG_LOGFILE_AUTO);
+	cr_assert_eq(pc->log[PROC_STDOUT].maxbytes, 50LL * 1024 * 1024);
+	cr_assert_eq(pc->log[PROC_STDOUT].backups, 10);
+	cr_assert_eq(pc->log[PROC_STDERR].logfile.kind, CFG_LOGFILE_AUTO);
+	cr_assert_str_eq(g.identifier, "supervisor");
+}
+
+Test(proc_config, numprocs_and_process_num_template)
+{
+	cr_assert_null(load("[supervisord]\n[program:w]\n"
+	    "command=/bin/sleep %(process_num)d\n"
+	    "process_name=%(program_name)s_%(process_num)02d\n"
+	    "numprocs=3\nnumprocs_start=8\n"));
+	cr_assert_eq(gcs[0]->nprocs, 3);
+	cr_assert_str_eq(gcs[0]->procs[0]->name, "w_08");
+	cr_assert_str_eq(gcs[0]->procs[2]->name, "w_10");
+	cr_assert_str_eq(gcs[0]->procs[1]->command, "/bin/sleep 9");
+}
+
+Test(proc_config, numprocs_needs_process_num)
+{
+	char *err = load("[supervisord]\n[program:w]\ncommand=/bin/true\n"
+	    "numprocs=2\n");
+
+	cr_assert_not_null(err);
+	cr_assert(strstr(err, "%(process_num) must be present within "
+	    "process_name when numprocs > 1") != NULL, "%s", err);
+	free(err);
+}
+
+Test(proc_config, bad_names)
+{
+	char *err = load("[supervisord]\n[program:a b]\ncommand=/bin/true\n");
+
+	cr_assert_not_null(err);
+	cr_assert(strstr(err, "Invalid name: 'a b' because of character: "
+	    "' '") != NULL, "%s", err);
+	free(err);
+	cleanup();
+	err = load("[supervisord]\n[program:x]\ncommand=/bin/true\n"
+	    "process_name=a/b\n");
+	cr_assert_not_null(err);
+	cr_assert(strstr(err, "because of character: '/'") != NULL, "%s",
+	    err);
+	free(err);
+	cr_assert(!proc_name_valid("a:b"));
+	cr_assert(proc_name_valid("a_b-1.x"));
+}
+
+Test(proc_config, stopasgroup_implies_killasgroup)
+{
+	char *err;
+
+	cr_assert_null(load("[supervisord]\n[program:x]\ncommand=/bin/true\n"
+	    "stopasgroup=true\n"));
+	cr_assert_eq(gcs[0]->procs[0]->killasgroup, 1);
+	cleanup();
+	err = load("[supervisord]\n[program:x]\ncommand=/bin/true\n"
+	    "stopasgroup=true\nkillasgroup=false\n");
+	cr_assert_not_null(err);
+	cr_assert(strstr(err, "Cannot set stopasgroup=true and "
+	    "killasgroup=false") != NULL, "%s", err);
+	free(err);
+}
+
+Test(proc_config, missing_command)
+{
+	char *err = load("[supervisord]\n[program:x]\nautostart=false\n");
+
+	cr_assert_not_null(err);
+	cr_assert(strstr(err, "program section program:x does not specify a "
+	    "command") != NULL, "%s", err);
+	free(err);
+}
+
+Test(proc_config, redirect_stderr_forces_no_stderr_log)
+{
+	cr_assert_null(load("[supervisord]\n[program:x]\ncommand=/bin/true\n"
+	    "redirect_stderr=true\nstderr_logfile=/tmp/x.err\n"));
+	cr_assert_eq(gcs[0]->procs[0]->log[PROC_STDERR].logfile.kind,
+	    CFG_LOGFILE_NONE);
+	cr_assert_null(gcs[0]->procs[0]->log[PROC_STDERR].path);
+}
+
+Test(proc_config, groups_order_and_membership)
+{
+	cr_assert_null(load("[supervisord]\n"
+	    "[program:a]\ncommand=/bin/true\npriority=5\n"
+	    "[program:b]\ncommand=/bin/true\npriority=1\n"
+	    "[program:c]\ncommand=/bin/true\n"
+	    "[group:grp]\nprograms=a,b\npriority=500\n"
+	    "[program:d]\ncommand=/bin/true\npriority=100\n"));
+	cr_assert_eq(ngcs, 3);
+	cr_assert_str_eq(gcs[0]->name, "d");
+	cr_assert_str_eq(gcs[1]->name, "grp");
+	cr_assert_str_eq(gcs[2]->name, "c");
+	cr_assert_eq(gcs[1]->nprocs, 2);
+	/* inside a group, processes are ordered by their own priority */
+	cr_assert_str_eq(gcs[1]->procs[0]->name, "b");
+	cr_assert_str_eq(gcs[1]->procs[1]->name, "a");
+}
+
+Test(proc_config, group_with_unknown_program)
+{
+	char *err = load("[supervisord]\n[group:g]\nprograms=nope\n");
+
+	cr_assert_not_null(err);
+	cr_assert_str_eq(err, "[group:g] names unknown program or "
+	    "fcgi-program nope");
+	free(err);
+}
+
+Test(proc_config, expansions_and_environment)
+{
+	struct proc_config *pc;
+
+	cr_assert_null(load("[supervisord]\nenvironment=GLOBAL=1\n"
+	    "[program:e]\ncommand=/bin/echo %(ENV_FOO)s %(group_name)s\n"
+	    "environment=FOO=\"bar baz\",N=%(process_num)d\n"
+	    "directory=%(here)s\n"));
+	pc = gcs[0]->procs[0];
+	cr_assert_str_eq(pc->command, "/bin/echo bar baz e");
+	cr_assert_str_eq(json_string_value(json_object_get(pc->environment,
+	    "N")), "0");
+	cr_assert_str_eq(pc->directory, "/tmp");
+	cr_assert_str_eq(json_string_value(json_object_get(g.environment,
+	    "GLOBAL")), "1");
+}
+
+Test(proc_config, process_num_not_in_section_keys)
+{
+	char *err = load("[supervisord]\n[program:x]\ncommand=/bin/true\n"
+	    "priority=%(process_num)d\n");
+
+	cr_assert_not_null(err);
+	free(err);
+}
+
+Test(proc_config, serverurl_auto_from_unix_server)
+{
+	cr_assert_null(load("[supervisord]\n[unix_http_server]\n"
+	    "file=/tmp/s.sock\n[program:x]\ncommand=/bin/true\n"));
+	cr_assert_str_eq(g.serverurl, "unix:///tmp/s.sock");
+}
+
+Test(proc_config, fcgi_program_needs_socket)
+{
+	char *err = load("[supervisord]\n[fcgi-program:f]\n"
+	    "command=/bin/true\n");
+
+	cr_assert_not_null(err);
+	cr_assert(strstr(err, "[fcgi-program:f] section requires a \"socket\" "
+	    "line") != NULL, "%s", err);
+	free(err);
+	cleanup();
+	cr_assert_null(load("[supervisord]\n[fcgi-program:f]\n"
+	    "command=/bin/true\nsocket=unix:///tmp/f.sock\n"));
+	cr_assert_eq(gcs[0]->kind, GROUP_FCGI);
+	cr_assert_str_eq(gcs[0]->socket, "unix:///tmp/f.sock");
+}
+
+/* --- the command: shlex.split, PATH search, spawnerr texts ---------------- */
+
+Test(proc_spawn, split_like_shlex)
+{
+	char *err = NULL;
+	char **argv = proc_split_command(
+	    "/bin/sh -c 'echo \"a b\"' x\\ y \"q\\\"t\" ''", &err);
+
+	cr_assert_not_null(argv, "%s", err);
+	cr_assert_str_eq(argv[0], "/bin/sh");
+	cr_assert_str_eq(argv[1], "-c");
+	cr_assert_str_eq(argv[2], "echo \"a b\"");
+	cr_assert_str_eq(argv[3], "x y");
+	cr_assert_str_eq(argv[4], "q\"t");
+	cr_assert_str_eq(argv[5], "");
+	cr_assert_null(argv[6]);
+	proc_argv_free(argv);
+	cr_assert_null(proc_split_command("echo 'open", &err));
+	cr_assert_str_eq(err, "No closing quotation");
+	free(err);
+}
+
+Test(proc_spawn, resolve_errors)
+{
+	struct proc_config pc;
+	char *argv[2] = { NULL, NULL }, *err = NULL, *file;
+	int fault;
+
+	memset(&pc, 0, sizeof pc);
+	argv[0] = "sh";
+	file = proc_resolve_command(&pc, argv, &fault, &err);
+	cr_assert_not_null(file, "%s", err);
+	cr_assert(strcmp(file, "/bin/sh") == 0 ||
+	    strcmp(file, "/usr/bin/sh") == 0 ||
+	    strcmp(file, "/usr/local/bin/sh") == 0 ||
+	    strstr(file, "/sh") != NULL, "%s", file);
+	free(file);
+
+	argv[0] = "/no/such/thing";
+	cr_assert_null(proc_resolve_command(&pc, argv, &fault, &err));
+	cr_assert_str_eq(err, "can't find command '/no/such/thing'");
+	cr_assert_eq(fault, STH_FAULT_NO_FILE);
+	free(err);
+
+	argv[0] = "/tmp";
+	cr_assert_null(proc_resolve_command(&pc, argv, &fault, &err));
+	cr_assert_str_eq(err, "command at '/tmp' is a directory");
+	cr_assert_eq(fault, STH_FAULT_NOT_EXECUTABLE);
+	free(err);
+
+	argv[0] = "/etc/passwd";
+	if (access(argv[0], F_OK) == 0) {
+		cr_assert_null(proc_resolve_command(&pc, argv, &fault, &err));
+		cr_assert_str_eq(err, "command at '/etc/passwd' is not "
+		    "executable");
+		free(err);
+	}
+
+	argv[0] = "no-such-program-here";
+	cr_assert_null(proc_resolve_command(&pc, argv, &fault, &err));
+	cr_assert_str_eq(err, "can't find command 'no-such-program-here'");
+	free(err);
+}
+
+Test(proc_spawn, pyrepr)
+{
+	char *r;
+
+	r = proc_pyrepr("a'b");
+	cr_assert_str_eq(r, "\"a'b\"");
+	free(r);
+	r = proc_pyrepr("tab\there");
+	cr_assert_str_eq(r, "'tab\\there'");
+	free(r);
+	r = proc_pyrepr_bytes("\xff\n'", 3);
+	cr_assert_str_eq(r, "b\"\\xff\\n'\"");
+	free(r);
+}
+
+/* --- output helpers ---------------------------------------------------------- */
+
+Test(proc_io, strip_ansi)
+{
+	char buf[] = "\033[1;31mred\033[0m plain \033[2Jx";
+	size_t n = proc_strip_ansi(buf, strlen(buf));
+
+	buf[n] = '\0';
+	cr_assert_str_eq(buf, "red plain x");
+}
+
+Test(proc_io, decode_data)
+{
+	char *t;
+
+	t = proc_decode_data("h\xc3\xa9llo", 6);
+	cr_assert_str_eq(t, "h\xc3\xa9llo");
+	free(t);
+	t = proc_decode_data("a\xffz", 3);
+	cr_assert_str_eq(t, "Undecodable: b'a\\xffz'");
+	free(t);
+	t = proc_decode_data("\xc3", 1);	/* cut in the middle */
+	cr_assert_str_eq(t, "Undecodable: b'\\xc3'");
+	free(t);
+}

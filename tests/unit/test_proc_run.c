@@ -1,0 +1,380 @@
+/*
+ * test_proc_run.c — the process table with real children on a real event
+ * loop: proctable_start() on a config, SIGCHLD through libevent into
+ * proctable_on_sigchld(), child output byte-identical in its rotated logs,
+ * the environment of spec §3.7, and shutdown in priority order.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <event2/event.h>
+
+#include "ini.h"
+#include "log.h"
+#include "proc.h"
+#include "sthenod.h"
+#include "xmalloc.h"
+
+static char dir[] = "/tmp/test_proc_run.XXXXXX";
+static char logpath[256];
+static struct event *sigchld;
+static struct ini_doc *doc;
+static int done_called;
+
+static void
+on_sigchld(evutil_socket_t fd, short what, void *arg)
+{
+	proctable_on_sigchld();
+}
+
+static void
+setup(void)
+{
+	char *err = NULL;
+
+	memcpy(dir, "/tmp/test_proc_run.XXXXXX", sizeof dir);
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(logpath, sizeof logpath, "%s/main.log", dir);
+	cr_assert(log_open(logpath, 0, 0, STH_LOG_INFO, 0, &err) == 0);
+	sth.base = event_base_new();
+	sth.state = STH_STATE_RUNNING;
+	sigchld = evsignal_new(sth.base, SIGCHLD, on_sigchld, NULL);
+	event_add(sigchld, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	done_called = 0;
+}
+
+static void
+teardown(void)
+{
+	char cmd[300];
+
+	proctable_free();
+	if (doc != NULL)
+		ini_free(doc);
+	doc = NULL;
+	event_free(sigchld);
+	event_base_free(sth.base);
+	sth.base = NULL;
+	log_close();
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	(void)!system(cmd);
+}
+
+static void
+start(const char *fmt)
+{
+	char *text, *err = NULL, *conf;
+	int rc;
+
+	/* %1$s in the config text is the test's directory */
+	xasprintf(&text, fmt, dir);
+	xasprintf(&conf, "%s/s.conf", dir);
+	doc = ini_load_string(conf, text, &err);
+	cr_assert_not_null(doc, "%s", err);
+	rc = proctable_start(doc, &err);
+	cr_assert_eq(rc, 0, "proctable_start: %s", err);
+	free(text);
+	free(conf);
+}
+
+static void
+tick(evutil_socket_t fd, short what, void *arg)
+{
+	event_base_loopbreak(sth.base);
+}
+
+/* Run the loop until cond() holds or secs pass; returns cond(). */
+static int
+run_until(int (*cond)(void), double secs)
+{
+	struct event *t = evtimer_new(sth.base, tick, NULL);
+	struct timeval tv = { 0, 20000 };
+	int i;
+
+	for (i = 0; i < secs * 50 && !cond(); i++) {
+		evtimer_add(t, &tv);
+		event_base_loop(sth.base, EVLOOP_ONCE);
+	}
+	event_free(t);
+	return cond();
+}
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = xmalloc(n + 1);
+	cr_assert_eq(fread(buf, 1, n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	if (len != NULL)
+		*len = n;
+	return buf;
+}
+
+static int
+mainlog_has(const char *s)
+{
+	char *log = slurp(logpath, NULL);
+	int r = log != NULL && strstr(log, s) != NULL;
+
+	free(log);
+	return r;
+}
+
+static struct proc *
+P(const char *g, const char *n)
+{
+	struct proc *p = proctable_find(g, n);
+
+	cr_assert_not_null(p, "no process %s:%s", g, n);
+	return p;
+}
+
+static int
+all_running(void)
+{
+	return P("a", "a")->state == PROC_RUNNING &&
+	    P("b", "b")->state == PROC_RUNNING;
+}
+
+TestSuite(proc_run, .init = setup, .fini = teardown, .timeout = 60);
+
+static int
+a_exited(void)
+{
+	return mainlog_has("exited: a (");
+}
+
+static int
+never(void)
+{
+	return 0;
+}
+
+Test(proc_run, start_run_exit_logs)
+{
+	char line[128];
+	pid_t old;
+
+	start("[supervisord]\nchildlogdir=%1$s\n"
+	    "[program:a]\ncommand=/bin/sleep 30\nstartsecs=1\n"
+	    "[program:b]\ncommand=/bin/sh -c 'sleep 30'\nstartsecs=0\n");
+	cr_assert_eq(P("b", "b")->state, PROC_RUNNING);
+	cr_assert(run_until(all_running, 5));
+	snprintf(line, sizeof line, "spawned: 'a' with pid %ld",
+	    (long)P("a", "a")->pid);
+	cr_assert(mainlog_has(line));
+	cr_assert(mainlog_has("success: a entered RUNNING state, process has "
+	    "stayed up for > than 1 seconds (startsecs)"));
+	old = P("a", "a")->pid;
+	kill(old, SIGKILL);
+	cr_assert(run_until(a_exited, 5));
+	cr_assert(mainlog_has("WARN exited: a (terminated by SIGKILL; not "
+	    "expected)"));
+	cr_assert(run_until(all_running, 5), "a is restarted");
+	cr_assert_neq(P("a", "a")->pid, old);
+}
+
+static int
+is_fatal(void)
+{
+	return P("f", "f")->state == PROC_FATAL;
+}
+
+Test(proc_run, too_quick_gives_up)
+{
+	start("[supervisord]\nchildlogdir=%1$s\n"
+	    "[program:f]\ncommand=/bin/false\nstartretries=1\n");
+	cr_assert(run_until(is_fatal, 10));
+	cr_assert(mainlog_has("exited: f (exit status 1; not expected)"));
+	cr_assert(mainlog_has("gave up: f entered FATAL state, too many start "
+	    "retries too quickly"));
+	cr_assert_str_eq(P("f", "f")->spawnerr, "Exited too quickly (process "
+	    "log may have details)");
+}
+
+Test(proc_run, missing_command_is_spawnerr)
+{
+	start("[supervisord]\nchildlogdir=%1$s\n"
+	    "[program:f]\ncommand=/no/such/cmd\nstartretries=0\n");
+	cr_assert_eq(P("f", "f")->state, PROC_FATAL);
+	cr_assert(mainlog_has("INFO spawnerr: can't find command "
+	    "'/no/such/cmd'"));
+}
+
+static int
+exited_c(void)
+{
+	return P("c", "c")->state == PROC_EXITED;
+}
+
+Test(proc_run, output_is_byte_identical_across_rotations)
+{
+	char *cmd, *ref, *got = NULL, *part, path[300];
+	size_t reflen, gotlen = 0, n;
+	int i;
+
+	/* 6 MB of random bytes, rotated every 1 MB, written as fast as the
+	 * child can */
+	xasprintf(&cmd, "head -c 6000000 /dev/urandom > %s/ref", dir);
+	cr_assert_eq(system(cmd), 0);
+	free(cmd);
+	start("[supervisord]\nchildlogdir=%1$s\n"
+	    "[program:c]\ncommand=/bin/cat %1$s/ref\nstartsecs=0\n"
+	    "autorestart=false\nstdout_logfile=%1$s/c.log\n"
+	    "stdout_logfile_maxbytes=1MB\nstdout_logfile_backups=20\n");
+	cr_assert(run_until(exited_c, 30));
+	snprintf(path, sizeof path, "%s/ref", dir);
+	ref = slurp(path, &reflen);
+	for (i = 20; i >= 0; i--) {
+		if (i > 0)
+			snprintf(path, sizeof path, "%s/c.log.%d", dir, i);
+		else
+			snprintf(path, sizeof path, "%s/c.log", dir);
+		if ((part = slurp(path, &n)) == NULL)
+			continue;
+		got = xreallocarray(got, gotlen + n + 1, 1);
+		memcpy(got + gotlen, part, n);
+		gotlen += n;
+		free(part);
+	}
+	cr_assert_eq(gotlen, reflen);
+	cr_assert(memcmp(got, ref, reflen) == 0, "bytes differ");
+	free(got);
+	free(ref);
+	cr_assert(mainlog_has("exited: c (exit status 0; expected)"));
+}
+
+static int
+exited_e(void)
+{
+	return P("e", "e")->state == PROC_EXITED;
+}
+
+Test(proc_run, child_environment_and_fds)
+{
+	char *out, path[300];
+
+	setenv("STH_TEST_OUTER", "outer", 1);
+	start("[supervisord]\nchildlogdir=%1$s\nenvironment=G=global,O=g\n"
+	    "[program:e]\ncommand=/bin/sh -c 'env | sort; ls /proc/self/fd'\n"
+	    "startsecs=0\nautorestart=false\nenvironment=O=prog\n"
+	    "stdout_logfile=%1$s/e.log\ndirectory=/\numask=077\n");
+	cr_assert(run_until(exited_e, 10));
+	snprintf(path, sizeof path, "%s/e.log", dir);
+	out = slurp(path, NULL);
+	cr_assert_not_null(out);
+	cr_assert(strstr(out, "SUPERVISOR_ENABLED=1\n") != NULL, "%s", out);
+	cr_assert(strstr(out, "SUPERVISOR_PROCESS_NAME=e\n") != NULL);
+	cr_assert(strstr(out, "SUPERVISOR_GROUP_NAME=e\n") != NULL);
+	cr_assert(strstr(out, "STH_TEST_OUTER=outer\n") != NULL);
+	cr_assert(strstr(out, "G=global\n") != NULL);
+	cr_assert(strstr(out, "O=prog\n") != NULL, "program env wins");
+	cr_assert(strstr(out, "PWD=/\n") != NULL);
+	/* only 0, 1, 2 and the fd ls opens for itself */
+	cr_assert(strstr(out, "\n0\n1\n2\n3\n") != NULL, "%s", out);
+	cr_assert(strstr(out, "\n4\n") == NULL, "a daemon fd leaked: %s", out);
+	free(out);
+}
+
+static int
+stopped_all(void)
+{
+	return done_called;
+}
+
+static void
+on_done(void)
+{
+	done_called = 1;
+}
+
+Test(proc_run, shutdown_stops_in_descending_priority)
+{
+	char *log, *pa, *pb;
+
+	start("[supervisord]\nchildlogdir=%1$s\n"
+	    "[program:a]\ncommand=/bin/sleep 30\nstartsecs=0\npriority=1\n"
+	    "[program:b]\ncommand=/bin/sh -c 'trap \"\" TERM; "
+	    "while :; do sleep 0.1; done'\n"
+	    "startsecs=0\npriority=2\nstopwaitsecs=1\n");
+	cr_assert(all_running());
+	run_until(never, 0.3);	/* let sh set its trap */
+	sth.state = STH_STATE_SHUTDOWN;
+	proctable_shutdown(on_done);
+	/* b (priority 2) goes first and ignores TERM; a waits for it */
+	cr_assert_eq(P("b", "b")->state, PROC_STOPPING);
+	cr_assert_eq(P("a", "a")->state, PROC_RUNNING);
+	cr_assert(mainlog_has("INFO waiting for a, b to die"));
+	cr_assert(run_until(stopped_all, 10));
+	cr_assert_eq(P("a", "a")->state, PROC_STOPPED);
+	cr_assert_eq(P("b", "b")->state, PROC_STOPPED);
+	log = slurp(logpath, NULL);
+	pb = strstr(log, "stopped: b (terminated by SIGKILL)");
+	pa = strstr(log, "stopped: a (terminated by SIGTERM)");
+	cr_assert(pa != NULL && pb != NULL && pb < pa, "%s", log);
+	cr_assert(strstr(log, "WARN killing 'b' (") != NULL);
+	free(log);
+}
+
+static int
+got_capture(void)
+{
+	return P("k", "k")->state == PROC_EXITED;
+}
+
+Test(proc_run, capture_mode_keeps_tokens_out_of_the_log)
+{
+	char *out, path[300];
+
+	start("[supervisord]\nchildlogdir=%1$s\n"
+	    "[program:k]\ncommand=/bin/printf 'before<!--XSUPERVISOR:BEGIN-->"
+	    "captured<!--XSUPERVISOR:END-->after\\n'\nstartsecs=0\n"
+	    "autorestart=false\nstdout_capture_maxbytes=1KB\n"
+	    "stdout_logfile=%1$s/k.log\n");
+	cr_assert(run_until(got_capture, 10));
+	snprintf(path, sizeof path, "%s/k.log", dir);
+	out = slurp(path, NULL);
+	cr_assert_str_eq(out, "beforeafter\n");
+	free(out);
+}
+
+Test(proc_run, auto_logs_named_and_cleaned)
+{
+	char path[300];
+	struct stat st;
+	const char *p;
+
+	snprintf(path, sizeof path, "%s/old-stdout---supervisor-abcdefgh.log.3",
+	    dir);
+	fclose(fopen(path, "w"));
+	start("[supervisord]\nchildlogdir=%1$s\n"
+	    "[program:a]\ncommand=/bin/true\nautostart=false\n");
+	cr_assert(stat(path, &st) == -1, "old AUTO log cleaned up");
+	p = P("a", "a")->cfg->log[PROC_STDOUT].path;
+	cr_assert_not_null(p);
+	cr_assert(strstr(p, "/a-stdout---supervisor-") != NULL, "%s", p);
+	cr_assert(strlen(strrchr(p, '-')) == strlen("-12345678.log"), "%s", p);
+	cr_assert(stat(p, &st) == 0 && (st.st_mode & 0777) == 0600);
+}

@@ -1,0 +1,346 @@
+/*
+ * test_jsonrpc.c — plugins/xmlrpc/jsonrpc.c against a fake registry:
+ * single calls, params by position and by name, notifications, batches,
+ * every standard error, supervisor faults, deferred answers in and out of
+ * order, and a client that goes away with calls pending.
+ */
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "xmlrpc_fake.h"
+
+static struct xr_limits lim = { 4096, XR_MAX_DEPTH_DEFAULT,
+	XR_MAX_VALUES_DEFAULT, 8 };
+
+static int nreplies;
+static char *reply;		/* the last reply body, or NULL */
+
+static void
+on_reply(const char *body, size_t len, void *arg)
+{
+	nreplies++;
+	free(reply);
+	reply = body != NULL ? strndup(body, len) : NULL;
+	if (body != NULL)
+		cr_assert_eq(strlen(reply), len);
+}
+
+static void
+setup(void)
+{
+	fake_reset();
+	nreplies = 0;
+	free(reply);
+	reply = NULL;
+}
+
+static void
+teardown(void)
+{
+	fake_check_clean();
+	fake_reset();
+	free(reply);
+	reply = NULL;
+}
+
+TestSuite(jsonrpc, .init = setup, .fini = teardown);
+
+/* Run body; it must answer at once with JSON equal to want (NULL: no
+ * reply body). */
+static void
+expect(const char *body, const char *want)
+{
+	struct jr_req *req;
+	json_t *w, *g;
+
+	nreplies = 0;
+	req = jr_handle(body, strlen(body), &lim, &fake_dispatch, on_reply,
+	    NULL);
+	cr_assert_null(req, "%s: should answer at once", body);
+	cr_assert_eq(nreplies, 1, "%s: %d replies", body, nreplies);
+	if (want == NULL) {
+		cr_assert_null(reply, "%s: no reply expected, got %s", body,
+		    reply);
+		return;
+	}
+	cr_assert_not_null(reply, "%s: no reply", body);
+	w = json_loads(want, 0, NULL);
+	cr_assert_not_null(w, "bad expectation %s", want);
+	g = json_loads(reply, 0, NULL);
+	cr_assert_not_null(g, "reply is not JSON: %s", reply);
+	cr_assert(json_equal(w, g), "%s\n  got  %s\n  want %s", body, reply,
+	    want);
+	json_decref(w);
+	json_decref(g);
+}
+
+/* Run body; it must answer at once with a reply; returns it parsed. */
+static json_t *
+run(const char *body)
+{
+	struct jr_req *req;
+	json_t *g;
+
+	nreplies = 0;
+	req = jr_handle(body, strlen(body), &lim, &fake_dispatch, on_reply,
+	    NULL);
+	cr_assert_null(req, "%s: should answer at once", body);
+	cr_assert_eq(nreplies, 1, "%s: %d replies", body, nreplies);
+	cr_assert_not_null(reply, "%s: no reply", body);
+	g = json_loads(reply, 0, NULL);
+	cr_assert_not_null(g, "reply is not JSON: %s", reply);
+	return g;
+}
+
+/* Assert g is a single error response with code and id null. */
+static void
+is_error(json_t *g, int code, const char *body)
+{
+	json_t *e = json_object_get(g, "error");
+
+	cr_assert_str_eq(json_string_value(json_object_get(g, "jsonrpc")),
+	    "2.0");
+	cr_assert_eq(json_integer_value(json_object_get(e, "code")), code,
+	    "%s -> %s", body, reply);
+	cr_assert_str_eq(json_string_value(json_object_get(e, "message")),
+	    jr_error_message(code));
+	cr_assert_null(json_object_get(g, "result"));
+	cr_assert(json_is_null(json_object_get(g, "id")), "%s", reply);
+}
+
+Test(jsonrpc, single_call_by_position)
+{
+	expect("{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\",\"params\":[1,\"a\"],"
+	    "\"id\":1}",
+	    "{\"jsonrpc\":\"2.0\",\"result\":[1,\"a\"],\"id\":1}");
+	/* Exactly these keys, in this order. */
+	cr_assert_str_eq(reply, "{\"jsonrpc\":\"2.0\",\"result\":[1,\"a\"],"
+	    "\"id\":1}");
+}
+
+Test(jsonrpc, params_by_name_are_one_struct)
+{
+	expect("{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\","
+	    "\"params\":{\"name\":\"x\",\"wait\":true},\"id\":\"s\"}",
+	    "{\"jsonrpc\":\"2.0\",\"result\":[{\"name\":\"x\",\"wait\":true}],"
+	    "\"id\":\"s\"}");
+}
+
+Test(jsonrpc, no_params_is_empty)
+{
+	expect("{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\",\"id\":null}",
+	    "{\"jsonrpc\":\"2.0\",\"result\":[],\"id\":null}");
+	expect("{\"jsonrpc\":\"2.0\",\"method\":\"t.null\",\"id\":2.5}",
+	    "{\"jsonrpc\":\"2.0\",\"result\":null,\"id\":2.5}");
+}
+
+Test(jsonrpc, notification_runs_without_reply)
+{
+	expect("{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\",\"params\":[1]}",
+	    NULL);
+	cr_assert_eq(fake_ncalls, 1, "the notification must still run");
+	/* Even a failing notification gets no reply. */
+	expect("{\"jsonrpc\":\"2.0\",\"method\":\"nope.nope\"}", NULL);
+}
+
+Test(jsonrpc, parse_error)
+{
+	static const char *const bodies[] = { "{\"jsonrpc\":\"2.0\",\"method\"",
+		"", "[1,", "{'a':1}", "\xff", "{\"a\":\"\\u0000\"}" };
+	size_t i;
+	json_t *g;
+
+	for (i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+		g = run(bodies[i]);
+		is_error(g, JR_PARSE_ERROR, bodies[i]);
+		/* jansson's reason rides along in data. */
+		cr_assert(json_is_string(json_object_get(json_object_get(g,
+		    "error"), "data")));
+		json_decref(g);
+	}
+	cr_assert_eq(fake_ncalls, 0);
+}
+
+Test(jsonrpc, invalid_requests)
+{
+	static const char *const bodies[] = {
+		"1",
+		"\"x\"",
+		"{\"method\":\"t.echo\",\"id\":1}",
+		"{\"jsonrpc\":\"1.0\",\"method\":\"t.echo\",\"id\":1}",
+		"{\"jsonrpc\":2.0,\"method\":\"t.echo\",\"id\":1}",
+		"{\"jsonrpc\":\"2.0\",\"method\":5,\"id\":1}",
+		"{\"jsonrpc\":\"2.0\",\"id\":1}",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\",\"params\":\"x\","
+		"\"id\":1}",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\",\"params\":3,"
+		"\"id\":1}",
+	};
+	size_t i;
+	json_t *g;
+
+	for (i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+		g = run(bodies[i]);
+		cr_assert_eq(json_integer_value(json_object_get(json_object_get(
+		    g, "error"), "code")), JR_INVALID_REQUEST, "%s -> %s",
+		    bodies[i], reply);
+		cr_assert_str_eq(json_string_value(json_object_get(
+		    json_object_get(g, "error"), "message")), "Invalid Request");
+		json_decref(g);
+	}
+	/* An id of the wrong type cannot be echoed: it becomes null. */
+	expect("{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\",\"id\":{}}",
+	    "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32600,"
+	    "\"message\":\"Invalid Request\"},\"id\":null}");
+	/* A usable id is echoed. */
+	expect("{\"jsonrpc\":\"1.0\",\"method\":\"t.echo\",\"id\":7}",
+	    "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32600,"
+	    "\"message\":\"Invalid Request\"},\"id\":7}");
+	cr_assert_eq(fake_ncalls, 0, "no invalid request may reach a method");
+}
+
+Test(jsonrpc, unknown_method_and_bad_params)
+{
+	expect("{\"jsonrpc\":\"2.0\",\"method\":\"no.such\",\"id\":1}",
+	    "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32601,"
+	    "\"message\":\"Method not found\",\"data\":{\"faultCode\":1,"
+	    "\"faultString\":\"UNKNOWN_METHOD\"}},\"id\":1}");
+	expect("{\"jsonrpc\":\"2.0\",\"method\":\"t.args\",\"params\":[1,2],"
+	    "\"id\":1}",
+	    "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32602,"
+	    "\"message\":\"Invalid params\",\"data\":{\"faultCode\":2,"
+	    "\"faultString\":\"INCORRECT_PARAMETERS\"}},\"id\":1}");
+}
+
+Test(jsonrpc, supervisor_fault_keeps_code_and_string)
+{
+	expect("{\"jsonrpc\":\"2.0\",\"method\":\"t.fault\","
+	    "\"params\":[10,\"BAD_NAME: nope\"],\"id\":3}",
+	    "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":10,"
+	    "\"message\":\"BAD_NAME: nope\"},\"id\":3}");
+}
+
+Test(jsonrpc, batch_mixed)
+{
+	expect("[{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\",\"params\":[1],"
+	    "\"id\":\"a\"},"
+	    "{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\",\"params\":[2]},"
+	    "1,"
+	    "{\"jsonrpc\":\"2.0\",\"method\":\"x.y\",\"id\":\"b\"},"
+	    "{\"jsonrpc\":\"2.0\",\"method\":\"t.fault\","
+	    "\"params\":[70,\"NOT_RUNNING: quick\"],\"id\":\"c\"}]",
+	    "[{\"jsonrpc\":\"2.0\",\"result\":[1],\"id\":\"a\"},"
+	    "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32600,"
+	    "\"message\":\"Invalid Request\","
+	    "\"data\":\"a request must be an object\"},\"id\":null},"
+	    "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32601,"
+	    "\"message\":\"Method not found\",\"data\":{\"faultCode\":1,"
+	    "\"faultString\":\"UNKNOWN_METHOD\"}},\"id\":\"b\"},"
+	    "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":70,"
+	    "\"message\":\"NOT_RUNNING: quick\"},\"id\":\"c\"}]");
+	cr_assert_eq(fake_ncalls, 4);
+}
+
+Test(jsonrpc, batch_of_notifications_has_no_reply)
+{
+	expect("[{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\"},"
+	    "{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\"}]", NULL);
+	cr_assert_eq(fake_ncalls, 2);
+}
+
+Test(jsonrpc, empty_and_oversized_batches)
+{
+	expect("[]", "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32600,"
+	    "\"message\":\"Invalid Request\",\"data\":\"an empty batch\"},"
+	    "\"id\":null}");
+	expect("[1,2,3,4,5,6,7,8,9]", "{\"jsonrpc\":\"2.0\",\"error\":{"
+	    "\"code\":-32600,\"message\":\"Invalid Request\","
+	    "\"data\":\"too many calls in one batch\"},\"id\":null}");
+	expect("[1]", "[{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32600,"
+	    "\"message\":\"Invalid Request\","
+	    "\"data\":\"a request must be an object\"},\"id\":null}]");
+}
+
+Test(jsonrpc, body_over_the_cap)
+{
+	char *body = malloc(lim.max_body + 2);
+
+	memset(body, ' ', lim.max_body + 1);
+	body[lim.max_body + 1] = '\0';
+	body[0] = '{';
+	body[lim.max_body] = '}';
+	expect(body, "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32600,"
+	    "\"message\":\"Invalid Request\","
+	    "\"data\":\"the body is too large\"},\"id\":null}");
+	free(body);
+}
+
+Test(jsonrpc, deferred_single)
+{
+	static const char body[] = "{\"jsonrpc\":\"2.0\",\"method\":\"t.defer\","
+	    "\"params\":[\"x\",true],\"id\":9}";
+	struct jr_req *req;
+
+	req = jr_handle(body, sizeof body - 1, &lim, &fake_dispatch,
+	    on_reply, NULL);
+	cr_assert_not_null(req);
+	cr_assert_eq(nreplies, 0);
+	fake_answer(0);
+	cr_assert_eq(nreplies, 1);
+	cr_assert_str_eq(reply,
+	    "{\"jsonrpc\":\"2.0\",\"result\":[\"x\",true],\"id\":9}");
+}
+
+/* Answers arriving out of order still come back in request order, and
+ * only once the last one is in. */
+Test(jsonrpc, deferred_batch_keeps_order)
+{
+	static const char body[] =
+	    "[{\"jsonrpc\":\"2.0\",\"method\":\"t.defer\",\"params\":[1],\"id\":1},"
+	    "{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\",\"params\":[2],\"id\":2},"
+	    "{\"jsonrpc\":\"2.0\",\"method\":\"t.defer\",\"params\":[3],\"id\":3},"
+	    "{\"jsonrpc\":\"2.0\",\"method\":\"t.defer\",\"params\":[4]}]";
+	struct jr_req *req;
+
+	req = jr_handle(body, sizeof body - 1, &lim, &fake_dispatch,
+	    on_reply, NULL);
+	cr_assert_not_null(req);
+	fake_answer(2);
+	fake_answer(1);
+	cr_assert_eq(nreplies, 0);
+	fake_answer(0);
+	cr_assert_eq(nreplies, 1);
+	cr_assert_str_eq(reply,
+	    "[{\"jsonrpc\":\"2.0\",\"result\":[1],\"id\":1},"
+	    "{\"jsonrpc\":\"2.0\",\"result\":[2],\"id\":2},"
+	    "{\"jsonrpc\":\"2.0\",\"result\":[3],\"id\":3}]");
+}
+
+/* The client went away: every pending call is cancelled, nothing is sent. */
+Test(jsonrpc, abort_cancels_pending_calls)
+{
+	static const char body[] =
+	    "[{\"jsonrpc\":\"2.0\",\"method\":\"t.defer\",\"id\":1},"
+	    "{\"jsonrpc\":\"2.0\",\"method\":\"t.defer\",\"id\":2},"
+	    "{\"jsonrpc\":\"2.0\",\"method\":\"t.defer\",\"id\":3}]";
+	struct jr_req *req;
+
+	req = jr_handle(body, sizeof body - 1, &lim, &fake_dispatch,
+	    on_reply, NULL);
+	cr_assert_not_null(req);
+	fake_answer(1);
+	jr_abort(req);
+	cr_assert_eq(fake_ncancels, 2, "the two still pending are cancelled");
+	cr_assert_eq(nreplies, 0);
+}
+
+Test(jsonrpc, error_messages)
+{
+	cr_assert_str_eq(jr_error_message(-32700), "Parse error");
+	cr_assert_str_eq(jr_error_message(-32600), "Invalid Request");
+	cr_assert_str_eq(jr_error_message(-32601), "Method not found");
+	cr_assert_str_eq(jr_error_message(-32602), "Invalid params");
+	cr_assert_str_eq(jr_error_message(-32603), "Internal error");
+	cr_assert_null(jr_error_message(10));
+}

@@ -281,6 +281,10 @@ size_t proc_strip_ansi(char *buf, size_t len);
  * file, the main log copy and events (also used on drain). */
 void proc_io_output(struct proc *p, int ch, const char *buf, size_t len);
 
+/* --- proc_rpc.c ------------------------------------------------------- */
+/* Register the supervisor.* process methods (once; proctable_start does). */
+void proc_rpc_register(void);
+
 /* --- proc_events.c ---------------------------------------------------- */
 void proc_event_state(struct proc *p, enum proc_state from, int expected);
 void proc_event_log(struct proc *p, int ch, const char *data, size_t len);

@@ -182,6 +182,7 @@ proctable_start(const struct ini_doc *doc, char **err)
 	size_t n, i;
 
 	*err = NULL;
+	proc_rpc_register();
 	proc_globals_release(&proc_globals);
 	if (proc_globals_read(doc, &proc_globals, err) == -1)
 		return -1;

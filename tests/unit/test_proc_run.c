@@ -23,6 +23,7 @@
 #include "ini.h"
 #include "log.h"
 #include "proc.h"
+#include "rpc.h"
 #include "sthenod.h"
 #include "xmalloc.h"
 
@@ -377,4 +378,142 @@ Test(proc_run, auto_logs_named_and_cleaned)
 	cr_assert(strstr(p, "/a-stdout---supervisor-") != NULL, "%s", p);
 	cr_assert(strlen(strrchr(p, '-')) == strlen("-12345678.log"), "%s", p);
 	cr_assert(stat(p, &st) == 0 && (st.st_mode & 0777) == 0600);
+}
+
+/* --- supervisor.* methods through the RPC registry ------------------------- */
+
+struct answer {
+	int done;
+	int fault;
+	char fstr[256];
+	json_t *result;
+};
+
+static void
+on_answer(json_t *result, int code, const char *fs, void *arg)
+{
+	struct answer *a = arg;
+
+	a->done = 1;
+	a->fault = code;
+	if (fs != NULL)
+		snprintf(a->fstr, sizeof a->fstr, "%s", fs);
+	if (result != NULL)
+		a->result = json_incref(result);
+}
+
+static struct answer *pending;
+
+static int
+answered(void)
+{
+	return pending->done;
+}
+
+/* Call method with params (a JSON text) and wait for the answer. */
+static void
+call(const char *method, const char *ptext, struct answer *a)
+{
+	json_t *pa = json_loads(ptext, 0, NULL);
+
+	cr_assert_not_null(pa);
+	memset(a, 0, sizeof *a);
+	rpc_call(NULL, method, pa, on_answer, a);
+	json_decref(pa);
+	pending = a;
+	cr_assert(run_until(answered, 10), "%s answered", method);
+}
+
+Test(proc_run, rpc_process_info_and_control)
+{
+	struct answer a;
+	json_t *r;
+
+	start("[supervisord]\nchildlogdir=%1$s\n"
+	    "[program:s]\ncommand=/bin/sleep 30\nstartsecs=1\n"
+	    "autostart=false\n"
+	    "[program:m]\ncommand=/bin/sleep 30\nnumprocs=2\n"
+	    "process_name=m_%%(process_num)02d\nautostart=false\n");
+
+	call("supervisor.getProcessInfo", "[\"s\"]", &a);
+	cr_assert_eq(a.fault, 0, "%s", a.fstr);
+	r = a.result;
+	cr_assert_str_eq(json_string_value(json_object_get(r, "name")), "s");
+	cr_assert_str_eq(json_string_value(json_object_get(r, "group")), "s");
+	cr_assert_str_eq(json_string_value(json_object_get(r, "statename")),
+	    "STOPPED");
+	cr_assert_str_eq(json_string_value(json_object_get(r, "description")),
+	    "Not started");
+	cr_assert_eq(json_integer_value(json_object_get(r, "start")), 0);
+	cr_assert_eq(json_object_size(r), 14);
+	cr_assert(strstr(json_string_value(json_object_get(r, "logfile")),
+	    "/s-stdout---supervisor-") != NULL);
+	json_decref(r);
+
+	call("supervisor.getProcessInfo", "[\"nope\"]", &a);
+	cr_assert_eq(a.fault, 10);
+	cr_assert_str_eq(a.fstr, "BAD_NAME: nope");
+
+	call("supervisor.getAllProcessInfo", "[]", &a);
+	cr_assert_eq(json_array_size(a.result), 3);
+	cr_assert_str_eq(json_string_value(json_object_get(
+	    json_array_get(a.result, 0), "name")), "m_00");
+	cr_assert_str_eq(json_string_value(json_object_get(
+	    json_array_get(a.result, 2), "name")), "s");
+	json_decref(a.result);
+
+	/* start waits out startsecs without blocking the loop */
+	call("supervisor.startProcess", "[\"s\"]", &a);
+	cr_assert_eq(a.fault, 0, "%s", a.fstr);
+	cr_assert(json_is_true(a.result));
+	cr_assert_eq(P("s", "s")->state, PROC_RUNNING);
+	json_decref(a.result);
+
+	call("supervisor.startProcess", "[\"s\"]", &a);
+	cr_assert_eq(a.fault, 60);
+	cr_assert_str_eq(a.fstr, "ALREADY_STARTED: s");
+
+	call("supervisor.getProcessInfo", "[\"s:s\"]", &a);
+	cr_assert(strncmp(json_string_value(json_object_get(a.result,
+	    "description")), "pid ", 4) == 0);
+	cr_assert(strstr(json_string_value(json_object_get(a.result,
+	    "description")), ", uptime 0:00:0") != NULL);
+	json_decref(a.result);
+
+	call("supervisor.stopProcess", "[\"s\", true]", &a);
+	cr_assert_eq(a.fault, 0, "%s", a.fstr);
+	cr_assert_eq(P("s", "s")->state, PROC_STOPPED);
+	json_decref(a.result);
+
+	call("supervisor.stopProcess", "[\"s\"]", &a);
+	cr_assert_eq(a.fault, 70);
+	cr_assert_str_eq(a.fstr, "NOT_RUNNING: s");
+
+	call("supervisor.startProcess", "[\"m:m_01\", false]", &a);
+	cr_assert_eq(a.fault, 0, "%s", a.fstr);
+	cr_assert_eq(P("m", "m_01")->state, PROC_STARTING);
+	json_decref(a.result);
+
+	call("supervisor.signalProcess", "[\"m:m_01\", \"NOPE\"]", &a);
+	cr_assert_eq(a.fault, 11);
+	cr_assert_str_eq(a.fstr, "BAD_SIGNAL: NOPE");
+
+	call("supervisor.startProcess", "[]", &a);
+	cr_assert_eq(a.fault, 2);
+}
+
+Test(proc_run, rpc_start_too_quick_is_spawn_error)
+{
+	struct answer a;
+
+	start("[supervisord]\nchildlogdir=%1$s\n"
+	    "[program:q]\ncommand=/bin/sh -c 'exit 3'\nstartsecs=5\n"
+	    "autostart=false\nstartretries=0\n");
+	call("supervisor.startProcess", "[\"q\"]", &a);
+	cr_assert_eq(a.fault, 50, "%d %s", a.fault, a.fstr);
+	cr_assert_str_eq(a.fstr, "SPAWN_ERROR: q");
+
+	call("supervisor.startProcess", "[\"q\"]", &a);
+	/* FATAL now; starting again is allowed, and fails again */
+	cr_assert_eq(a.fault, 50);
 }

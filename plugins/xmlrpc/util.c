@@ -53,7 +53,8 @@ xr_strndup(const char *s, size_t len)
 	char *p;
 
 	p = xr_malloc(len + 1);
-	memcpy(p, s, len);
+	if (len > 0)
+		memcpy(p, s, len);
 	p[len] = '\0';
 	return p;
 }

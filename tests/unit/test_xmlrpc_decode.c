@@ -266,8 +266,9 @@ Test(xmlrpc_decode, depth_bomb_refused)
 /* Nesting just under the cap is fine. */
 Test(xmlrpc_decode, depth_under_the_cap)
 {
-	char body[4096], *p = body;
+	char body[4096], *p = body, err[256], *m;
 	int i, n = 19;	/* 4 + 3 per level + 1 < 64 */
+	json_t *params;
 
 	p += snprintf(p, 200, "<methodCall><methodName>a.b</methodName>"
 	    "<params><param><value>");
@@ -277,8 +278,6 @@ Test(xmlrpc_decode, depth_under_the_cap)
 	for (i = 0; i < n; i++)
 		p += snprintf(p, 40, "</value></data></array>");
 	snprintf(p, 100, "</value></param></params></methodCall>");
-	char err[256], *m;
-	json_t *params;
 
 	cr_assert_eq(xr_decode_call(body, strlen(body), &lim, &m, &params,
 	    err, sizeof err), 0, "%s", err);
@@ -290,13 +289,13 @@ Test(xmlrpc_decode, huge_body_refused)
 {
 	struct xr_limits small = lim;
 	static const char body[] = CALL(PARAM("0123456789"));
+	char err[256], *m;
+	json_t *params;
 
 	small.max_body = sizeof body - 2;
 	cr_assert_eq(xr_decode_call(body, sizeof body - 1, &small,
 	    &(char *){ NULL }, &(json_t *){ NULL }, NULL, 0), -1);
 	small.max_body = sizeof body - 1;
-	char err[256], *m;
-	json_t *params;
 
 	cr_assert_eq(xr_decode_call(body, sizeof body - 1, &small, &m,
 	    &params, err, sizeof err), 0, "%s", err);
@@ -333,6 +332,8 @@ Test(xmlrpc_decode, invalid_utf8_refused)
 	 * a UTF-16 surrogate, and a byte never valid in UTF-8. */
 	static const char *const seqs[] = { "\x80", "\xc3", "\xc0\xaf",
 		"\xed\xa0\x80", "\xff" };
+	static const char nul[] =
+	    "<methodCall><methodName>a\0b</methodName></methodCall>";
 	char body[256];
 	size_t i;
 
@@ -345,7 +346,6 @@ Test(xmlrpc_decode, invalid_utf8_refused)
 		bad(body, "line 1");
 	}
 	/* NUL bytes are not XML either. */
-	bad_n("<methodCall><methodName>a\0b</methodName></methodCall>", 55,
-	    "line 1");
+	bad_n(nul, sizeof nul - 1, "line 1");
 	bad(CALL(PARAM("&#0;")), "reference to invalid character");
 }

@@ -847,7 +847,7 @@ Test(xmlrpc_encode, round_trip_through_the_decoder)
 	size_t i;
 
 	for (i = 0; i < sizeof enc_cases / sizeof enc_cases[0]; i++) {
-		struct evbuffer *b = evbuffer_new();
+		struct evbuffer *b;
 		json_t *v, *params, *back;
 		char err[256], *method, *xml;
 
@@ -855,6 +855,7 @@ Test(xmlrpc_encode, round_trip_through_the_decoder)
 		 * client could not read that answer back either. */
 		if (strcmp(enc_cases[i].name, "control_chars") == 0)
 			continue;
+		b = evbuffer_new();
 		v = json_loads(enc_cases[i].json, JSON_DECODE_ANY, NULL);
 		params = json_pack("[O]", v);
 		cr_assert_eq(xr_encode_call(b, "a.b", params), 0);

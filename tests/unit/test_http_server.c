@@ -443,6 +443,7 @@ stream_client(void *arg)
 	stream_out = recv_until(fd, "first\n\r\n");
 	atomic_store(&stream_seen, 1);
 	/* the rest: the last chunk, then a second request still works */
+	free(stream_out);
 	stream_out = recv_until(fd, "0\r\n\r\n");
 	send_str(fd, "GET /stheno/ping HTTP/1.1\r\nConnection: close\r\n\r\n");
 	free(stream_out);

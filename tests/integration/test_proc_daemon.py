@@ -26,6 +26,8 @@ class ProcDaemon(unittest.TestCase):
         if self.daemon is not None and self.daemon.poll() is None:
             self.daemon.kill()
             self.daemon.wait()
+        if self.daemon is not None:
+            self.daemon.stderr.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def start(self, programs, loglevel="info"):

@@ -49,10 +49,8 @@ struct sth_listener {
 	ino_t ino;
 	sth_accept_fn fn;
 	void *arg;
-	/* set while a reload's new plugin holds a listener it took over */
-	struct sth_plugin *prev_owner;
-	sth_accept_fn prev_fn;
-	void *prev_arg;
+	/* reload: the old plugin's listener whose socket this one took */
+	struct sth_listener *prev;
 };
 
 struct sth_conn {
@@ -97,17 +95,29 @@ net_accept_cb(evutil_socket_t lfd, short what, void *arg)
 	plugin_leave(p);
 }
 
+/* Stop accepting: the socket and its file go, the record stays. */
+static void
+net_listener_close(struct sth_listener *l)
+{
+	struct stat st;
+
+	if (l->fd == -1)
+		return;
+	event_del(l->ev);
+	close(l->fd);
+	l->fd = -1;
+	if (l->path != NULL && stat(l->path, &st) == 0 &&
+	    st.st_dev == l->dev && st.st_ino == l->ino)
+		unlink(l->path);
+}
+
 static void
 net_listener_destroy(void *obj)
 {
 	struct sth_listener *l = obj;
-	struct stat st;
 
+	net_listener_close(l);
 	event_free(l->ev);
-	close(l->fd);
-	if (l->path != NULL && stat(l->path, &st) == 0 &&
-	    st.st_dev == l->dev && st.st_ino == l->ino)
-		unlink(l->path);
 	free(l->spec);
 	free(l->addr);
 	free(l->path);
@@ -136,21 +146,52 @@ net_listener_port(struct sth_listener *l)
 }
 
 static int
+net_match_open(void *obj, void *arg)
+{
+	struct sth_listener *l = obj;
+
+	return l->fd != -1;
+}
+
+unsigned
+net_listeners_close(struct sth_plugin *p)
+{
+	struct scope_res *r;
+	unsigned n = 0;
+
+	while ((r = scope_find(plugin_scope(p), SCOPE_LISTENER,
+	    net_match_open, NULL)) != NULL) {
+		net_listener_close(scope_res_obj(r));
+		n++;
+	}
+	return n;
+}
+
+static int
 net_match_spec(void *obj, void *arg)
 {
 	struct sth_listener *l = obj;
 
-	return strcmp(l->spec, arg) == 0;
+	return l->fd != -1 && strcmp(l->spec, arg) == 0;
 }
 
-/* During a reload, take over the old plugin's listener on spec, if any. */
+static struct sth_listener *net_listener_make(struct sth_plugin *, int,
+    const char *, sth_accept_fn, void *);
+static void net_listener_start(struct sth_plugin *, struct sth_listener *);
+
+/*
+ * During a reload, take over the socket of the old plugin's listener on
+ * spec, if any.  The new plugin gets a listener of its own on the same fd;
+ * the old one's record stays with the old plugin, closed but harmless to
+ * free, and gets the socket back if the new plugin's init fails.
+ */
 static struct sth_listener *
 net_adopt(struct sth_plugin *p, const char *spec, sth_accept_fn fn,
     void *arg)
 {
 	struct sth_plugin *old = plugin_replacing(p);
 	struct scope_res *r;
-	struct sth_listener *l;
+	struct sth_listener *o, *l;
 
 	if (old == NULL)
 		return NULL;
@@ -158,14 +199,18 @@ net_adopt(struct sth_plugin *p, const char *spec, sth_accept_fn fn,
 	    (void *)spec);
 	if (r == NULL)
 		return NULL;
-	l = scope_res_obj(r);
-	scope_move(r, plugin_scope(p));
-	l->prev_owner = l->owner;
-	l->prev_fn = l->fn;
-	l->prev_arg = l->arg;
-	l->owner = p;
-	l->fn = fn;
-	l->arg = arg;
+	o = scope_res_obj(r);
+	l = net_listener_make(p, o->fd, spec, fn, arg);
+	l->is_unix = o->is_unix;
+	l->addr = xstrdup(o->addr);
+	l->port = o->port;
+	l->path = o->path != NULL ? xstrdup(o->path) : NULL;
+	l->dev = o->dev;
+	l->ino = o->ino;
+	l->prev = o;
+	event_del(o->ev);
+	o->fd = -1;
+	net_listener_start(p, l);
 	log_debug("plugin '%s' took over listener %s", plugin_name(p),
 	    l->addr);
 	return l;
@@ -176,27 +221,32 @@ net_match_adopted(void *obj, void *arg)
 {
 	struct sth_listener *l = obj;
 
-	return l->prev_owner != NULL;
+	return l->prev != NULL;
 }
 
 void
 net_listeners_settle(struct sth_plugin *p, int commit)
 {
 	struct scope_res *r;
-	struct sth_listener *l;
+	struct sth_listener *l, *o;
 
 	while ((r = scope_find(plugin_scope(p), SCOPE_LISTENER,
 	    net_match_adopted, NULL)) != NULL) {
 		l = scope_res_obj(r);
-		if (!commit) {
-			scope_move(r, plugin_scope(l->prev_owner));
-			l->owner = l->prev_owner;
-			l->fn = l->prev_fn;
-			l->arg = l->prev_arg;
-		}
-		l->prev_owner = NULL;
-		l->prev_fn = NULL;
-		l->prev_arg = NULL;
+		o = l->prev;
+		l->prev = NULL;
+		if (commit || l->fd == -1)
+			continue;
+		/* Give the socket back to the old plugin's listener. */
+		event_del(l->ev);
+		o->fd = l->fd;
+		l->fd = -1;
+		event_free(o->ev);
+		o->ev = event_new(sth.base, o->fd, EV_READ | EV_PERSIST,
+		    net_accept_cb, o);
+		if (o->ev == NULL)
+			fatalx("event_new failed");
+		event_add(o->ev, NULL);
 	}
 }
 

@@ -47,6 +47,11 @@ void net_conn_close_after_write(struct sth_conn *);
  */
 unsigned net_conn_force_close(struct sth_plugin *);
 
+/* Unload, "drain" step: every listener of the plugin stops accepting (its
+ * socket is closed, a unix socket file unlinked); the records stay until
+ * the plugin frees them or unloads.  Returns how many were open. */
+unsigned net_listeners_close(struct sth_plugin *);
+
 /*
  * Reload: a listener the replaced plugin holds on the same address is handed
  * to the new one (the socket never closes).  Once the new plugin's init has

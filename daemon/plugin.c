@@ -206,6 +206,20 @@ plugin_find(const char *name)
 	return NULL;
 }
 
+static struct sth_plugin *
+plugin_by_section(const char *section)
+{
+	struct sth_plugin *p;
+
+	TAILQ_FOREACH(p, &plugins, link) {
+		if (plugin_is_live(p) && p->section != NULL &&
+		    strcmp(p->section, section) == 0 &&
+		    strncmp(section, "plugin:", 7) == 0)
+			return p;
+	}
+	return NULL;
+}
+
 static int
 plugin_requires(const struct sth_plugin *p, const char *name)
 {
@@ -933,7 +947,7 @@ plugin_begin_unload(struct sth_plugin *p)
 
 	p->state = PS_DRAINING;
 	log_info("plugin '%s' unloading", p->name);
-	scope_release(p->scope, SCOPE_LISTENER);
+	net_listeners_close(p);
 	if (p->d->drain != NULL) {
 		p->depth++;
 		p->d->drain(p);
@@ -1210,8 +1224,9 @@ plugins_apply_config(const struct ini_doc *doc, int startup, char **err)
 	}
 	/* Keep only what is not loaded yet. */
 	for (i = k = 0; i < n; i++) {
-		if (strchr(w[i].what, '/') == NULL &&
-		    (p = plugin_find(w[i].what)) != NULL) {
+		if (plugin_by_section(w[i].section) != NULL ||
+		    (strchr(w[i].what, '/') == NULL &&
+		    plugin_find(w[i].what) != NULL)) {
 			free(w[i].what);
 			free(w[i].section);
 			continue;

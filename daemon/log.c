@@ -1,0 +1,312 @@
+/*
+ * log.c — the main (activity) log (log.h; spec §3.3).  Owned by the runtime
+ * engineer.
+ *
+ * One line per message, `YYYY-MM-DD HH:MM:SS,mmm LEVL message\n` in local
+ * time, written through logfile.c (so rotation is the child logs' own), or
+ * to syslog(3) when the path is "syslog".  Until log_open() succeeds every
+ * message is kept in memory with the time it was logged; log_open() writes
+ * those at or above the level, and if the process exits before any log
+ * opens they go to stderr, so a startup failure is never silent.
+ */
+#include "config.h"
+
+#include <sys/time.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "logfile.h"
+#include "xmalloc.h"
+
+/* supervisord's level numbers and four-letter names (spec §3.3). */
+static const struct {
+	int level;
+	const char *name;
+	int syslog_prio;
+} log_levels[] = {
+	{ STH_LOG_CRIT, "CRIT", LOG_CRIT },
+	{ STH_LOG_ERRO, "ERRO", LOG_ERR },
+	{ STH_LOG_WARN, "WARN", LOG_WARNING },
+	{ STH_LOG_INFO, "INFO", LOG_INFO },
+	{ STH_LOG_DEBG, "DEBG", LOG_DEBUG },
+	{ STH_LOG_TRAC, "TRAC", LOG_DEBUG },
+	{ STH_LOG_BLAT, "BLAT", LOG_DEBUG },
+};
+#define LOG_NLEVELS (sizeof log_levels / sizeof log_levels[0])
+
+/* A line logged before the log opened. */
+struct log_pending {
+	int level;
+	char *line;		/* full line, timestamp and newline included */
+	struct log_pending *next;
+};
+
+static struct {
+	struct logfile *file;	/* NULL: not open, or syslog */
+	char *path;		/* the path in force */
+	int is_syslog;
+	int opened;		/* log_open succeeded at least once */
+	int level;
+	int to_stdout;
+	struct log_pending *pending, **pending_tail;
+	int atexit_set;
+} log_state = {
+	.level = STH_LOG_INFO,
+};
+
+const char *
+log_level_name(int level)
+{
+	size_t i;
+
+	for (i = 0; i < LOG_NLEVELS; i++)
+		if (log_levels[i].level == level)
+			return log_levels[i].name;
+	/* An odd number: the name of the nearest level at or below it. */
+	for (i = 0; i < LOG_NLEVELS; i++)
+		if (log_levels[i].level < level)
+			return log_levels[i].name;
+	return "BLAT";
+}
+
+static int
+log_syslog_prio(int level)
+{
+	size_t i;
+
+	for (i = 0; i < LOG_NLEVELS; i++)
+		if (log_levels[i].level <= level)
+			return log_levels[i].syslog_prio;
+	return LOG_DEBUG;
+}
+
+int
+log_enabled(int level)
+{
+	/* Before the log opens, everything is kept: the level is not known. */
+	return !log_state.opened || level >= log_state.level;
+}
+
+void
+log_set_level(int level)
+{
+	log_state.level = level;
+}
+
+void
+log_set_stdout(int on)
+{
+	log_state.to_stdout = on;
+}
+
+const char *
+log_path(void)
+{
+	return log_state.path;
+}
+
+static void
+log_write_fd(int fd, const char *p, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+/* Deliver one formatted line (already level-filtered). */
+static void
+log_emit(int level, const char *line, size_t len)
+{
+	int saved = errno;
+	const char *msg;
+
+	if (log_state.is_syslog) {
+		/* syslog stamps its own time: send "LEVL message". */
+		msg = strchr(line, ' ');
+		msg = msg != NULL ? strchr(msg + 1, ' ') : NULL;
+		msg = msg != NULL ? msg + 1 : line;
+		syslog(log_syslog_prio(level), "%.*s", (int)(len -
+		    (size_t)(msg - line) - 1), msg);
+	} else if (log_state.file != NULL &&
+	    logfile_write(log_state.file, line, len) == -1) {
+		/* Nowhere better to say it than stderr (/dev/null once
+		 * daemonized). */
+		fprintf(stderr, "sthenod: cannot write the log %s: %s\n",
+		    log_state.path, strerror(errno));
+	}
+	if (log_state.to_stdout)
+		log_write_fd(STDOUT_FILENO, line, len);
+	errno = saved;
+}
+
+static void
+log_flush_pending_stderr(void)
+{
+	struct log_pending *p;
+
+	if (log_state.opened)
+		return;
+	for (p = log_state.pending; p != NULL; p = p->next)
+		if (p->level >= log_state.level)
+			log_write_fd(STDERR_FILENO, p->line, strlen(p->line));
+}
+
+static void
+log_keep(int level, char *line)
+{
+	struct log_pending *p;
+
+	if (!log_state.atexit_set) {
+		atexit(log_flush_pending_stderr);
+		log_state.atexit_set = 1;
+	}
+	if (log_state.pending_tail == NULL)
+		log_state.pending_tail = &log_state.pending;
+	p = xcalloc(1, sizeof *p);
+	p->level = level;
+	p->line = line;
+	*log_state.pending_tail = p;
+	log_state.pending_tail = &p->next;
+}
+
+static void
+log_pending_free(void)
+{
+	struct log_pending *p, *next;
+
+	for (p = log_state.pending; p != NULL; p = next) {
+		next = p->next;
+		free(p->line);
+		free(p);
+	}
+	log_state.pending = NULL;
+	log_state.pending_tail = NULL;
+}
+
+void
+log_vmsg(int level, const char *fmt, va_list ap)
+{
+	struct timeval tv;
+	struct tm tm;
+	char stamp[32], *msg, *line;
+	int len;
+
+	if (!log_enabled(level))
+		return;
+	gettimeofday(&tv, NULL);
+	localtime_r(&tv.tv_sec, &tm);
+	strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
+	xvasprintf(&msg, fmt, ap);
+	len = xasprintf(&line, "%s,%03d %s %s\n", stamp,
+	    (int)(tv.tv_usec / 1000), log_level_name(level), msg);
+	free(msg);
+	if (!log_state.opened) {
+		log_keep(level, line);
+		return;
+	}
+	log_emit(level, line, (size_t)len);
+	free(line);
+}
+
+void
+log_msg(int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(level, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_errno(int level, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+	int saved = errno;
+
+	if (!log_enabled(level))
+		return;
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	log_msg(level, "%s: %s", msg, strerror(saved));
+	free(msg);
+	errno = saved;
+}
+
+int
+log_open(const char *path, long long maxbytes, int backups, int level,
+    int to_stdout, char **err)
+{
+	struct logfile *lf = NULL;
+	struct log_pending *p;
+	int is_syslog;
+
+	is_syslog = strcmp(path, "syslog") == 0;
+	if (!is_syslog && maxbytes != 0 && (strcmp(path, "/dev/stdout") == 0 ||
+	    strcmp(path, "/dev/stderr") == 0)) {
+		xasprintf(err, "logfile %s cannot be rotated: set "
+		    "logfile_maxbytes = 0 for it", path);
+		return -1;
+	}
+	if (!is_syslog && (lf = logfile_open(path, maxbytes, backups,
+	    err)) == NULL)
+		return -1;
+	log_close();
+	log_state.file = lf;
+	log_state.path = xstrdup(path);
+	log_state.is_syslog = is_syslog;
+	if (is_syslog)
+		openlog("sthenod", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	log_state.level = level;
+	/* A log that is stdout already needs no copy on stdout. */
+	log_state.to_stdout = to_stdout && strcmp(path, "/dev/stdout") != 0;
+	log_state.opened = 1;
+	for (p = log_state.pending; p != NULL; p = p->next)
+		if (p->level >= level)
+			log_emit(p->level, p->line, strlen(p->line));
+	log_pending_free();
+	return 0;
+}
+
+void
+log_reopen(void)
+{
+	if (log_state.file != NULL && logfile_reopen(log_state.file) == -1)
+		fprintf(stderr, "sthenod: cannot reopen the log %s: %s\n",
+		    log_state.path, strerror(errno));
+}
+
+/*
+ * Close the log.  Later messages are kept in memory again (and reach
+ * stderr at exit) until the next log_open(), as a SIGHUP reload does.
+ */
+void
+log_close(void)
+{
+	if (log_state.file != NULL)
+		logfile_close(log_state.file);
+	if (log_state.is_syslog)
+		closelog();
+	free(log_state.path);
+	log_state.file = NULL;
+	log_state.path = NULL;
+	log_state.is_syslog = 0;
+	log_state.opened = 0;
+}

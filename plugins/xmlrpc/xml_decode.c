@@ -272,7 +272,8 @@ xr_b64val(unsigned char c)
 }
 
 /* base64 (white space ignored, padding optional) to a JSON string: the
- * decoded bytes must be UTF-8 text, since JSON strings hold nothing else. */
+ * decoded bytes must be UTF-8 text without NUL, since JSON strings hold
+ * nothing else and the core's handlers read C strings. */
 static json_t *
 xr_base64(struct xr_parse *x, const char *s, size_t len)
 {
@@ -313,8 +314,13 @@ xr_base64(struct xr_parse *x, const char *s, size_t len)
 	}
 	if (pad > 2 || (pad > 0 && (nsig + (size_t)pad) % 4 != 0))
 		goto bad;
-	if ((j = json_stringn((const char *)out, n)) == NULL)
+	/* No NUL either: the core's handlers take C strings. */
+	if (memchr(out, '\0', n) != NULL ||
+	    (j = json_stringn((const char *)out, n)) == NULL) {
+		free(out);
 		xr_fail(x, "base64 value is not UTF-8 text");
+		return NULL;
+	}
 	free(out);
 	return j;
 bad:

@@ -151,6 +151,8 @@ Test(xmlrpc_decode, datetime_base64_nil)
 	bad(CALL(PARAM("<base64>aG=k</base64>")), "bad base64");
 	/* 0xff 0xfe is not UTF-8: a JSON string cannot carry it. */
 	bad(CALL(PARAM("<base64>//4=</base64>")), "not UTF-8");
+	/* "hello\0": a NUL would cut the string short in a C handler. */
+	bad(CALL(PARAM("<base64>aGVsbG8A</base64>")), "not UTF-8");
 	bad(CALL(PARAM("<nil>x</nil>")), "text in <nil/>");
 }
 

@@ -60,23 +60,26 @@ xr_strndup(const char *s, size_t len)
 }
 
 /*
- * Like Python's repr() of a str: single quotes, \n \r \t \\ \' escaped,
- * other control bytes as \xNN.  Bytes >= 0x80 are copied as they are (the
- * log is UTF-8).  Past max bytes of input, "..." marks the cut.
+ * Like Python's repr() of a str: single quotes, or double quotes when the
+ * text has a ' and no "; \n \r \t \\ and the quote escaped, other control
+ * bytes as \xNN.  Bytes >= 0x80 are copied as they are (the log is UTF-8).
+ * Past max bytes of input, "..." marks the cut.
  */
 char *
 xr_repr(const char *buf, size_t len, size_t max)
 {
 	const unsigned char *s = (const unsigned char *)buf;
 	size_t i, n, cut;
-	char *out;
+	char *out, q;
 
 	cut = len > max;
 	if (cut)
 		len = max;
 	out = xr_malloc(len * 4 + 8);
+	q = memchr(buf, '\'', len) != NULL && memchr(buf, '"', len) == NULL ?
+	    '"' : '\'';
 	n = 0;
-	out[n++] = '\'';
+	out[n++] = q;
 	for (i = 0; i < len; i++) {
 		switch (s[i]) {
 		case '\n':
@@ -92,19 +95,21 @@ xr_repr(const char *buf, size_t len, size_t max)
 			out[n++] = 't';
 			break;
 		case '\\':
-		case '\'':
 			out[n++] = '\\';
-			out[n++] = (char)s[i];
+			out[n++] = '\\';
 			break;
 		default:
-			if (s[i] < 0x20 || s[i] == 0x7f) {
+			if (s[i] == (unsigned char)q) {
+				out[n++] = '\\';
+				out[n++] = q;
+			} else if (s[i] < 0x20 || s[i] == 0x7f) {
 				snprintf(out + n, 5, "\\x%02x", s[i]);
 				n += 4;
 			} else
 				out[n++] = (char)s[i];
 		}
 	}
-	out[n++] = '\'';
+	out[n++] = q;
 	if (cut) {
 		memcpy(out + n, "...", 3);
 		n += 3;

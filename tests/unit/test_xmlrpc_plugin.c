@@ -518,3 +518,28 @@ Test(xmlrpc_plugin, init_fails_without_http)
 	cr_assert(strstr(failmsg, "\"http\" service") != NULL, "%s", failmsg);
 	cr_assert_null(plugin_data);
 }
+
+/* The log line quotes the body as Python's repr() would. */
+Test(xmlrpc_plugin, repr_like_python)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "<x", "'<x'" },
+		{ "a'b", "\"a'b\"" },
+		{ "a'b\"c", "'a\\'b\"c'" },
+		{ "x\n\t\x01\\\r", "'x\\n\\t\\x01\\\\\\r'" },
+		{ "caf\xc3\xa9", "'caf\xc3\xa9'" },
+	};
+	size_t i;
+	char *s;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		s = xr_repr(cases[i].in, strlen(cases[i].in), 100);
+		cr_assert_str_eq(s, cases[i].want);
+		free(s);
+	}
+	s = xr_repr("abcdef", 6, 3);
+	cr_assert_str_eq(s, "'abc'...");
+	free(s);
+}

@@ -29,6 +29,7 @@
 #include <event2/event.h>
 
 #include "ini.h"
+#include "log.h"
 #include "net.h"
 #include "plugin.h"
 #include "rpc.h"
@@ -43,10 +44,15 @@ static char scratch[] = "/tmp/test_plugin.XXXXXX";
 static void
 setup(void)
 {
+	char *err = NULL;
+
 	cr_assert_not_null(mkdtemp(scratch));
 	setenv("TMPDIR", scratch, 1);
 	unsetenv("TP_LISTEN");
 	unsetenv("TP_UNIX");
+	/* an open log: before log_open the log keeps lines in memory */
+	cr_assert_eq(log_open("/dev/null", 0, 0, STH_LOG_INFO, 0, &err), 0,
+	    "%s", err);
 	sth.base = event_base_new();
 	cr_assert_eq(plugins_init(TP_DIR), 0);
 	plugins_set_grace(0.2);
@@ -59,6 +65,7 @@ teardown(void)
 	char *cmd;
 
 	plugins_shutdown();
+	log_close();
 	event_base_free(sth.base);
 	sth.base = NULL;
 	if (asprintf(&cmd, "rm -rf '%s'", scratch) > 0) {

@@ -299,6 +299,35 @@ files_in(const char *dir)
 	return n;
 }
 
+/* Send the main log to a file in the scratch folder. */
+static void
+log_to_scratch(void)
+{
+	char path[600], *err = NULL;
+
+	log_close();
+	snprintf(path, sizeof path, "%s/main.log", scratch);
+	cr_assert_eq(log_open(path, 0, 0, STH_LOG_INFO, 0, &err), 0, "%s",
+	    err);
+}
+
+/* Does the scratch log hold a line containing needle? */
+static int
+log_has(const char *needle)
+{
+	char path[600], line[2048];
+	FILE *f;
+	int found = 0;
+
+	snprintf(path, sizeof path, "%s/main.log", scratch);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	while (!found && fgets(line, sizeof line, f) != NULL)
+		found = strstr(line, needle) != NULL;
+	fclose(f);
+	return found;
+}
+
 /* Where the loader keeps its private copies. */
 static const char *
 rundir(void)
@@ -537,6 +566,7 @@ Test(plugin, leaked_timers_and_listeners_die_with_the_plugin)
 	const char *state;
 	char *err = NULL;
 
+	log_to_scratch();
 	cr_assert_eq(plugin_load(tp("tp_leaky"), &err), 0, "%s", err);
 	port = call_int("tp_leaky.port");
 	spin(0.03);
@@ -547,6 +577,10 @@ Test(plugin, leaked_timers_and_listeners_die_with_the_plugin)
 	cr_assert(spin_until_gone("tp_leaky"), "still %d record(s)",
 	    records("tp_leaky", &state));
 	cr_assert_eq(event_count(), events, "a callback is still alive");
+	cr_assert(log_has("WARN plugin 'tp_leaky' left 1 timers behind at "
+	    "unload; sthenod released them"));
+	cr_assert(log_has("WARN plugin 'tp_leaky' left 1 listeners behind"));
+	cr_assert(log_has("WARN plugin 'tp_leaky' left 6 methods behind"));
 	cr_assert_eq(fd_count(), fds);
 	/* and the loop runs on without jumping into unmapped code */
 	spin(0.05);
@@ -729,6 +763,7 @@ Test(plugin, config_loads_sections_skips_uninstalled_implied_and_unloads_on_hup)
 	    "[unix_http_server]\nfile=%s/sock\n"
 	    "[plugin:tp]\npath=%s\n"
 	    "[plugin:tp_user]\n", scratch, tp("tp"));
+	log_to_scratch();
 	doc = ini_load_string("/tmp/x.conf", text, &err);
 	cr_assert_not_null(doc, "%s", err);
 	/* http, xmlrpc and webui are implied but not in TP_DIR: not fatal */
@@ -736,6 +771,8 @@ Test(plugin, config_loads_sections_skips_uninstalled_implied_and_unloads_on_hup)
 	cr_assert_eq(records("tp", &state), 1);
 	cr_assert_str_eq(state, "active");
 	cr_assert_eq(records("tp_user", NULL), 1);
+	cr_assert(log_has("CRIT section [unix_http_server] wants plugin "
+	    "'xmlrpc', which is not installed"));
 	ini_free(doc);
 
 	/* SIGHUP: tp_user's section is gone */

@@ -128,7 +128,8 @@ emit_padded(struct buf *b, const struct spec *sp, const char *s, size_t n)
 static void
 emit_int(struct buf *b, const struct spec *sp, json_int_t v)
 {
-	char	 digits[80], prefix[4];
+	char	 digits[80];
+	const char *prefix;
 	unsigned long long mag;
 	const char *sign;
 	size_t	 nd, np, ns, total, w;
@@ -136,18 +137,18 @@ emit_int(struct buf *b, const struct spec *sp, json_int_t v)
 
 	mag = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
 	sign = v < 0 ? "-" : sp->plus ? "+" : sp->space ? " " : "";
-	prefix[0] = '\0';
+	prefix = "";
 	switch (sp->conv) {
 	case 'o':
 		base = 8;
 		if (sp->alt)
-			strcpy(prefix, "0o");
+			prefix = "0o";
 		break;
 	case 'x':
 	case 'X':
 		base = 16;
 		if (sp->alt)
-			strcpy(prefix, sp->conv == 'x' ? "0x" : "0X");
+			prefix = sp->conv == 'x' ? "0x" : "0X";
 		break;
 	default:
 		base = 10;

@@ -1,10 +1,368 @@
-/* main.c — sthenod's entry point (being written: see issue 2). */
+/*
+ * main.c — sthenod's entry point: the startup order of spec §8, the loop,
+ * and what each signal does.  Owned by the runtime engineer; the process
+ * table (proc.h) and the plugin loader (plugin.h) are called from the
+ * places marked "process table" and "plugins" below.
+ *
+ * Startup: command line and config (error: exit 2) -> privileges -> rlimits
+ * -> main log (+ the config reader's queued messages) -> plugins -> signals
+ * -> daemonize unless nodaemon -> pidfile, "supervisord started with pid N"
+ * -> process table -> loop.  Nothing here wakes without a reason: the loop
+ * has signal events and whatever plugins and processes arm, no tick.
+ */
 #include "config.h"
+
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "cli.h"
+#include "daemonize.h"
+#include "ini.h"
+#include "log.h"
+#include "options.h"
+#include "plugin.h"
+#include "proc.h"
+#include "rpc.h"
+#include "signals.h"
 #include "sthenod.h"
-int
-main(void)
+#include "xmalloc.h"
+
+static struct {
+	const char *prog;	/* basename of argv[0], for "For help" */
+	struct sth_cli cli;
+	char *configfile;	/* as given or found; re-read on SIGHUP */
+	struct sth_options opts;
+	int to_stdout;		/* first run: nodaemon and not silent */
+	char *pidfile;		/* the one we wrote, to unlink at exit */
+	int exit_code;
+	int in_loop;		/* inside event_base_dispatch */
+} m;
+
+static void
+main_usage_error(const char *msg)
 {
-	printf("sthenod %s\n", STHENO_VERSION);
+	fprintf(stderr, "Error: %s\nFor help, use %s -h\n", msg, m.prog);
+	exit(2);
+}
+
+static void
+main_pidfile_remove(void)
+{
+	if (m.pidfile == NULL)
+		return;
+	if (unlink(m.pidfile) == -1 && errno != ENOENT)
+		log_errno(STH_LOG_WARN, "could not remove pidfile %s",
+		    m.pidfile);
+	free(m.pidfile);
+	m.pidfile = NULL;
+}
+
+static void
+main_pidfile_write(void)
+{
+	main_pidfile_remove();
+	if (pidfile_write(m.opts.pidfile, sth.pid) == 0)
+		m.pidfile = xstrdup(m.opts.pidfile);
+}
+
+/*
+ * The process table's groups are only checked here, before the daemon
+ * detaches, so that a bad [program:x] is still "Error: ..." and exit 2 on
+ * the terminal that started sthenod; proctable_start() builds them later.
+ */
+static int
+main_check_programs(const struct ini_doc *doc, char **err)
+{
+	struct proc_globals g;
+	struct group_config **gcs;
+	size_t n, i;
+
+	if (proc_globals_read(doc, &g, err) == -1)
+		return -1;
+	*err = NULL;
+	gcs = proc_configs_read(doc, &g, &n, err);
+	proc_globals_release(&g);
+	if (gcs == NULL && *err != NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		group_config_free(gcs[i]);
+	free(gcs);
 	return 0;
+}
+
+/* Read the config named by the command line (or found) into sth. */
+static int
+main_load_config(char **err)
+{
+	struct sth_options opts;
+	struct ini_doc *doc;
+	json_t *vars;
+
+	if (options_load(&opts, m.configfile, &m.cli, &doc, &vars, err) == -1)
+		return -1;
+	if (main_check_programs(doc, err) == -1) {
+		options_free(&opts);
+		ini_free(doc);
+		json_decref(vars);
+		return -1;
+	}
+	options_free(&m.opts);
+	m.opts = opts;
+	sth.opts = &m.opts;
+	if (sth.ini != NULL)
+		ini_free(sth.ini);
+	sth.ini = doc;
+	if (sth.env_vars != NULL)
+		json_decref(sth.env_vars);
+	sth.env_vars = vars;
+	return 0;
+}
+
+static int
+main_open_log(char **err)
+{
+	const char *msg;
+	size_t i;
+	int level;
+
+	if (log_open(m.opts.logfile, m.opts.logfile_maxbytes,
+	    (int)m.opts.logfile_backups, m.opts.loglevel, m.to_stdout,
+	    err) == -1)
+		return -1;
+	for (i = 0; (msg = ini_message(sth.ini, i, &level)) != NULL; i++)
+		log_msg(level, "%s", msg);
+	return 0;
+}
+
+/* Leave with everything we own released; used by every exit path. */
+static void __attribute__((noreturn))
+main_exit(int code)
+{
+	signals_fini();
+	/* process table */
+	proctable_free();
+	/* plugins */
+	plugins_shutdown();
+	main_pidfile_remove();
+	log_close();
+	if (sth.ini != NULL)
+		ini_free(sth.ini);
+	sth.ini = NULL;
+	if (sth.env_vars != NULL)
+		json_decref(sth.env_vars);
+	sth.env_vars = NULL;
+	options_free(&m.opts);
+	cli_free(&m.cli);
+	free(m.configfile);
+	/* Never free the base from one of its own callbacks. */
+	if (sth.base != NULL && !m.in_loop)
+		event_base_free(sth.base);
+	exit(code);
+}
+
+/* The table is down after SIGTERM/SIGINT/SIGQUIT: leave the loop. */
+static void
+main_stopped_for_exit(void)
+{
+	m.exit_code = 0;
+	event_base_loopbreak(sth.base);
+}
+
+/* The table is down after SIGHUP: read everything again, same pid. */
+static void
+main_stopped_for_restart(void)
+{
+	char *err = NULL;
+
+	proctable_free();
+	if (main_load_config(&err) == -1) {
+		log_crit("%s", err);
+		fprintf(stderr, "Error: %s\nFor help, use %s -h\n", err,
+		    m.prog);
+		free(err);
+		main_exit(2);
+	}
+	log_close();
+	if (main_open_log(&err) == -1) {
+		fprintf(stderr, "Error: %s\n", err);
+		free(err);
+		main_exit(2);
+	}
+	/* plugins: sections gone are unloaded, new ones loaded */
+	if (plugins_apply_config(sth.ini, 0, &err) == -1) {
+		log_error("%s", err);
+		free(err);
+		err = NULL;
+	}
+	main_pidfile_write();
+	sth.state = STH_STATE_RUNNING;
+	log_info("supervisord started with pid %ld", (long)sth.pid);
+	/* process table */
+	if (proctable_start(sth.ini, &err) == -1) {
+		log_crit("%s", err);
+		free(err);
+		main_exit(2);
+	}
+}
+
+static void
+main_on_exit(int sig)
+{
+	if (sth.state == STH_STATE_SHUTDOWN)
+		return;
+	sth.state = STH_STATE_SHUTDOWN;
+	/* process table: stop every group, then main_stopped_for_exit */
+	proctable_shutdown(main_stopped_for_exit);
+}
+
+static void
+main_on_restart(int sig)
+{
+	if (sth.state != STH_STATE_RUNNING)
+		return;		/* shutting down or restarting already */
+	sth.state = STH_STATE_RESTARTING;
+	/* process table: stop every group, then main_stopped_for_restart */
+	proctable_shutdown(main_stopped_for_restart);
+}
+
+static void
+main_on_reopen(int sig)
+{
+	log_info("supervisord logreopen");
+	log_reopen();
+	/* process table */
+	proctable_reopen_logs();
+}
+
+/* SIGCHLD: the process table reaps (waitpid loop) and moves states. */
+static void
+main_on_sigchld(int sig)
+{
+	proctable_on_sigchld();
+}
+
+static const struct signal_actions main_signal_actions = {
+	.exit = main_on_exit,
+	.restart = main_on_restart,
+	.reopen = main_on_reopen,
+	.child = main_on_sigchld,
+};
+
+/* Command line and config; -h, -v and every error end here. */
+static void
+main_parse(int argc, char **argv)
+{
+	const char *slash;
+	char *err = NULL, *exedir;
+
+	slash = argv[0] != NULL ? strrchr(argv[0], '/') : NULL;
+	m.prog = slash != NULL ? slash + 1 : argv[0] != NULL ? argv[0] :
+	    "sthenod";
+	if (cli_parse(&m.cli, argc, argv, &err) == -1)
+		main_usage_error(err);
+	if (CLI_GIVEN(&m.cli, CLI_HELP)) {
+		cli_usage(stdout, argv[0]);
+		exit(0);
+	}
+	if (CLI_GIVEN(&m.cli, CLI_VERSION)) {
+		printf("%s\n", STHENO_VERSION);
+		exit(0);
+	}
+	if (m.cli.configuration != NULL)
+		m.configfile = xstrdup(m.cli.configuration);
+	else {
+		if (getuid() == 0)
+			log_warn("sthenod is running as root and it is "
+			    "searching for its configuration file in default "
+			    "locations (including its current working "
+			    "directory); you probably want to specify a \"-c\" "
+			    "argument specifying an absolute path to a "
+			    "configuration file for improved security.");
+		exedir = cli_exe_dir(argv[0]);
+		m.configfile = cli_find_config(exedir, &err);
+		free(exedir);
+		if (m.configfile == NULL)
+			main_usage_error(err);
+	}
+	if (main_load_config(&err) == -1)
+		main_usage_error(err);
+}
+
+/* Privileges, then rlimits (first run only, spec §8). */
+static void
+main_process_setup(void)
+{
+	char *err = NULL;
+
+	if (m.opts.user == NULL) {
+		if (getuid() == 0)
+			log_crit("Supervisor is running as root.  Privileges "
+			    "were not dropped because no user is specified in "
+			    "the config file.  If you intend to run as root, "
+			    "you can set user=root in the config file to "
+			    "avoid this message.");
+	} else if (drop_privileges(m.opts.user, m.opts.uid, m.opts.gid,
+	    &err) == -1)
+		main_usage_error(err);
+	else
+		log_info("Set uid to user %ld succeeded", (long)m.opts.uid);
+	if (set_rlimits(m.opts.minfds, m.opts.minprocs, &err) == -1)
+		main_usage_error(err);
+}
+
+int
+main(int argc, char **argv)
+{
+	char *err = NULL;
+
+	main_parse(argc, argv);
+	main_process_setup();
+	m.to_stdout = m.opts.nodaemon && !m.opts.silent;
+	if (main_open_log(&err) == -1)
+		main_usage_error(err);
+
+	if ((sth.base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	/* plugins */
+	if (plugins_init(m.cli.plugin_dir) == -1)
+		main_exit(2);
+	rpc_system_register();
+	plugin_rpc_register();
+	if (plugins_apply_config(sth.ini, 1, &err) == -1) {
+		log_crit("%s", err);
+		fprintf(stderr, "Error: %s\n", err);
+		free(err);
+		main_exit(2);
+	}
+
+	if (signals_init(sth.base, &main_signal_actions) == -1)
+		main_exit(1);
+	if (!m.opts.nodaemon) {
+		daemonize(m.opts.directory, (mode_t)m.opts.umask);
+		if (event_reinit(sth.base) == -1)
+			fatalx("event_reinit failed after fork");
+	}
+	sth.pid = getpid();
+	sth.started = time(NULL);
+	main_pidfile_write();
+	sth.state = STH_STATE_RUNNING;
+	log_info("supervisord started with pid %ld", (long)sth.pid);
+
+	/* process table: groups are made and autostarted from the loop's
+	 * first moments, after the pid is known and logged. */
+	if (proctable_start(sth.ini, &err) == -1) {
+		log_crit("%s", err);
+		free(err);
+		main_exit(2);
+	}
+	m.in_loop = 1;
+	event_base_dispatch(sth.base);
+	m.in_loop = 0;
+	main_exit(m.exit_code);
 }

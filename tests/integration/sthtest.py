@@ -1,0 +1,263 @@
+"""sthtest.py — shared helpers for sthenod's integration tests.
+
+Owned by the runtime engineer; other components may append small helpers
+at the end.  Every test runs sthenod as a black box on a config in a
+temporary folder, and every helper that starts a process knows how to stop
+it: use Sthenod as a context manager, or call cleanup() in tearDown.
+
+Environment (set by make check, see tests/Makefile.inc): STHENOD is the
+daemon to run; STHENO_PLUGIN_PATH, STHENO_SRCDIR and STHENO_BUILDDIR say
+where the rest of the tree is.  Run a test by hand with
+    STHENOD=_build/x/daemon/sthenod python3 tests/integration/test_daemon.py
+"""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+STHENOD = os.environ.get("STHENOD", "sthenod")
+PLUGIN_PATH = os.environ.get("STHENO_PLUGIN_PATH", "")
+SRCDIR = os.environ.get("STHENO_SRCDIR",
+                        os.path.dirname(os.path.dirname(
+                            os.path.dirname(os.path.abspath(__file__)))))
+
+# One main-log line: supervisord's format (spec §3.3).
+LOG_LINE = re.compile(
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} "
+    r"(CRIT|ERRO|WARN|INFO|DEBG|TRAC|BLAT) .*$")
+
+
+def wait_for(predicate, timeout=10.0, interval=0.02):
+    """Poll predicate() until it returns a true value; return that value,
+    or None when timeout seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(interval)
+
+
+def pid_alive(pid):
+    """True if pid exists and is not a zombie."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+        return state != "Z"
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+
+
+def is_sthenod(pid):
+    """True if pid runs the sthenod under test (never kill a stranger
+    whose pid a stale pidfile names)."""
+    try:
+        exe = os.path.basename(os.readlink("/proc/%d/exe" % pid))
+        return exe in ("sthenod", "lt-sthenod")
+    except OSError:
+        return False
+
+
+def read_text(path):
+    """The file's text, or "" if it does not exist."""
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
+def run_sthenod(args, timeout=10, **kw):
+    """Run sthenod to completion (for -v, -h, errors): CompletedProcess
+    with text stdout and stderr."""
+    return subprocess.run([STHENOD] + list(args), capture_output=True,
+                          text=True, timeout=timeout, **kw)
+
+
+def supervisord_section(**opts):
+    """A [supervisord] section from keyword options, in the order given."""
+    lines = ["[supervisord]"]
+    for k, v in opts.items():
+        lines.append("%s=%s" % (k, v))
+    return "\n".join(lines) + "\n"
+
+
+class Sthenod:
+    """One sthenod on a config in its own temporary folder.
+
+        d = Sthenod(logfile_maxbytes="1KB")  # [supervisord] keys
+        d.start()                            # -n, waits for the pid line
+        d.wait_log(r"received SIGHUP")
+        d.stop()                             # SIGTERM, returns exit code
+        d.cleanup()                          # kills whatever is left
+
+    Paths: d.dir, d.conf, d.log, d.pidfile.  logfile and pidfile default
+    to files in d.dir; pass extra sections as `extra`.
+    """
+
+    def __init__(self, extra="", **opts):
+        self.dir = tempfile.mkdtemp(prefix="sth-")
+        self.log = os.path.join(self.dir, "sthenod.log")
+        self.pidfile = os.path.join(self.dir, "sthenod.pid")
+        self.conf = os.path.join(self.dir, "stheno.conf")
+        self.proc = None
+        self._stderr = None
+        self.daemon_pid = None
+        self.opts = {"logfile": self.log, "pidfile": self.pidfile}
+        self.opts.update(opts)
+        self.extra = extra
+        self.write_config()
+
+    def write_config(self, text=None):
+        """(Re)write the config: the given text, or the section from the
+        options plus extra."""
+        if text is None:
+            text = supervisord_section(**self.opts) + self.extra
+        with open(self.conf, "w") as f:
+            f.write(text)
+
+    def start(self, args=("-n",), wait=True, stdout=subprocess.DEVNULL,
+              env=None, log=None):
+        """Start sthenod -c conf + args.  With wait, wait for its
+        "supervisord started" line (in log, default self.log) and fail if
+        it exits first."""
+        e = dict(os.environ)
+        if PLUGIN_PATH:
+            e.setdefault("STHENO_PLUGIN_PATH", PLUGIN_PATH)
+        if env:
+            e.update(env)
+        self._stderr = None
+        self.proc = subprocess.Popen(
+            [STHENOD, "-c", self.conf] + list(args), stdout=stdout,
+            stderr=subprocess.PIPE, env=e, cwd=self.dir)
+        if wait:
+            if not self.wait_log(r"supervisord started with pid \d+",
+                                 path=log):
+                raise AssertionError(
+                    "sthenod did not start:\n%s" % self.describe())
+        return self.proc
+
+    def start_daemon(self, args=(), timeout=10):
+        """Start without -n: the parent must exit 0; returns the daemon's
+        pid, read from the pidfile."""
+        self.start(args=args, wait=False)
+        rc = self.proc.wait(timeout=timeout)
+        if rc != 0:
+            raise AssertionError("parent exited %d:\n%s" %
+                                 (rc, self.describe()))
+        self.proc.stderr.close()
+        self.proc = None
+        pid = wait_for(self.read_pid, timeout)
+        if not pid:
+            raise AssertionError("no pidfile:\n%s" % self.describe())
+        self.daemon_pid = pid
+        if not self.wait_log(r"supervisord started with pid %d" % pid):
+            raise AssertionError("no started line:\n%s" % self.describe())
+        return pid
+
+    @property
+    def pid(self):
+        if self.proc is not None:
+            return self.proc.pid
+        return self.daemon_pid
+
+    def read_pid(self):
+        """The pid in the pidfile, or None (absent or incomplete)."""
+        text = read_text(self.pidfile)
+        if not re.fullmatch(r"\d+\n", text):
+            return None
+        return int(text)
+
+    def read_log(self, path=None):
+        return read_text(path or self.log)
+
+    def wait_log(self, pattern, timeout=10, path=None, count=1):
+        """Wait until pattern (a regex) occurs count times in the log;
+        returns the last match, or None (also when sthenod exits)."""
+        rx = re.compile(pattern, re.M)
+
+        def found():
+            matches = list(rx.finditer(self.read_log(path)))
+            if len(matches) >= count:
+                return matches[count - 1]
+            if self.proc is not None and self.proc.poll() is not None:
+                return False
+            return None
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            m = found()
+            if m:
+                return m
+            if m is False:
+                # exited: one last look, the line may have just landed
+                return found() or None
+            time.sleep(0.02)
+        return None
+
+    def send_signal(self, sig):
+        os.kill(self.pid, sig)
+
+    def stop(self, sig=signal.SIGTERM, timeout=15):
+        """Send sig and wait for the exit: the exit code (for a daemonized
+        sthenod, 0 once its pid is gone, which is all a non-parent can
+        know)."""
+        if self.proc is not None:
+            self.proc.send_signal(sig)
+            rc = self.proc.wait(timeout=timeout)
+            return rc
+        pid = self.daemon_pid
+        os.kill(pid, sig)
+        if wait_for(lambda: not pid_alive(pid), timeout) is None:
+            raise AssertionError("daemon %d still alive" % pid)
+        self.daemon_pid = None
+        return 0
+
+    def wait_exit(self, timeout=15):
+        return self.proc.wait(timeout=timeout)
+
+    def stderr_text(self):
+        """All of stderr (only once sthenod has exited; read once, then
+        kept)."""
+        if self.proc is None or self.proc.poll() is None:
+            return ""
+        if self._stderr is None:
+            self._stderr = self.proc.stderr.read().decode(errors="replace")
+        return self._stderr
+
+    def describe(self):
+        return "--- log %s:\n%s--- stderr:\n%s" % (
+            self.log, self.read_log(), self.stderr_text())
+
+    def cleanup(self):
+        """Kill whatever is still running and remove the folder."""
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            for f in (self.proc.stdout, self.proc.stderr):
+                if f is not None:
+                    f.close()
+            self.proc = None
+        pid = self.daemon_pid or self.read_pid()
+        if pid and pid_alive(pid) and is_sthenod(pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            wait_for(lambda: not pid_alive(pid), 5)
+        self.daemon_pid = None
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.cleanup()
+        return False

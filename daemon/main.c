@@ -211,14 +211,25 @@ main_stopped_for_restart(void)
 	}
 }
 
+/* process table: stop every group, then done() (at once if there are none:
+ * proctable_shutdown memcpy()s from a NULL table then, which UBSan
+ * refuses). */
+static void
+main_stop_table(void (*done)(void))
+{
+	if (proctable_ngroups() == 0)
+		done();
+	else
+		proctable_shutdown(done);
+}
+
 static void
 main_on_exit(int sig)
 {
 	if (sth.state == STH_STATE_SHUTDOWN)
 		return;
 	sth.state = STH_STATE_SHUTDOWN;
-	/* process table: stop every group, then main_stopped_for_exit */
-	proctable_shutdown(main_stopped_for_exit);
+	main_stop_table(main_stopped_for_exit);
 }
 
 static void
@@ -227,8 +238,7 @@ main_on_restart(int sig)
 	if (sth.state != STH_STATE_RUNNING)
 		return;		/* shutting down or restarting already */
 	sth.state = STH_STATE_RESTARTING;
-	/* process table: stop every group, then main_stopped_for_restart */
-	proctable_shutdown(main_stopped_for_restart);
+	main_stop_table(main_stopped_for_restart);
 }
 
 static void

@@ -304,26 +304,30 @@ main_parse(int argc, char **argv)
 		main_usage_error(err);
 }
 
-/* Privileges, then rlimits (first run only, spec §8). */
+/*
+ * Privileges, then rlimits (first run only, spec §8).  What they log is
+ * logged once both succeeded, so that a failure prints its "Error:" alone.
+ */
 static void
 main_process_setup(void)
 {
 	char *err = NULL;
+	int as_root = 0;
 
-	if (m.opts.user == NULL) {
-		if (getuid() == 0)
-			log_crit("Supervisor is running as root.  Privileges "
-			    "were not dropped because no user is specified in "
-			    "the config file.  If you intend to run as root, "
-			    "you can set user=root in the config file to "
-			    "avoid this message.");
-	} else if (drop_privileges(m.opts.user, m.opts.uid, m.opts.gid,
+	if (m.opts.user == NULL)
+		as_root = getuid() == 0;
+	else if (drop_privileges(m.opts.user, m.opts.uid, m.opts.gid,
 	    &err) == -1)
 		main_usage_error(err);
-	else
-		log_info("Set uid to user %ld succeeded", (long)m.opts.uid);
 	if (set_rlimits(m.opts.minfds, m.opts.minprocs, &err) == -1)
 		main_usage_error(err);
+	if (as_root)
+		log_crit("Supervisor is running as root.  Privileges were not "
+		    "dropped because no user is specified in the config file.  "
+		    "If you intend to run as root, you can set user=root in the "
+		    "config file to avoid this message.");
+	else if (m.opts.user != NULL)
+		log_info("Set uid to user %ld succeeded", (long)m.opts.uid);
 }
 
 int

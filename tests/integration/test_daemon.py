@@ -373,6 +373,90 @@ class CommandLine(DaemonTest):
         self.assertFalse(os.path.exists(b))
 
 
+class ProcessSetup(DaemonTest):
+    def test_config_reader_messages_are_replayed(self):
+        d = self.sthenod(extra="[include]\nfiles=conf.d/*.conf nomatch/*.ini\n")
+        os.mkdir(os.path.join(d.dir, "conf.d"))
+        inc = os.path.join(d.dir, "conf.d", "a.conf")
+        with open(inc, "w") as f:
+            f.write("; nothing\n")
+        d.start()
+        self.assertLogHas(d, r"INFO Included extra file \"%s\" during "
+                          r"parsing$" % re.escape(inc))
+        self.assertLogHas(d, r"WARN No file matches via include "
+                          r"\"%s/nomatch/\*\.ini\"$" % re.escape(d.dir))
+        self.assertEqual(d.stop(), 0)
+
+    def with_nofile(self, soft):
+        """Run the rest of the test with our soft RLIMIT_NOFILE at soft
+        (sthenod inherits it)."""
+        import resource
+        old = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, old[1]))
+        self.addCleanup(resource.setrlimit, resource.RLIMIT_NOFILE, old)
+        return old[1]
+
+    def test_minfds_raises_the_soft_limit(self):
+        self.with_nofile(256)
+        d = self.sthenod(minfds="300")
+        d.start()
+        self.assertLogHas(d, r"INFO Increased RLIMIT_NOFILE limit to 300$")
+        with open("/proc/%d/limits" % d.pid) as f:
+            self.assertRegex(f.read(), r"Max open files\s+300\s")
+        self.assertEqual(d.stop(), 0)
+
+    def test_minfds_above_what_is_allowed_exits_2(self):
+        import resource
+        hard = self.with_nofile(256)
+        if hard == resource.RLIM_INFINITY:
+            self.skipTest("no hard limit")
+        try:    # can this process raise the hard limit? then so could sthenod
+            resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard + 10))
+            resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))
+            self.skipTest("allowed to raise the hard limit")
+        except (ValueError, OSError):
+            pass
+        d = self.sthenod(minfds=str(hard + 10))
+        r = run_sthenod(["-c", d.conf])
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(r.stderr.splitlines()[0],
+            "Error: The minimum number of file descriptors required to run "
+            "this process is %d as per the \"minfds\" command-line argument "
+            "or config file setting. The current environment will only "
+            "allow you to open %d file descriptors.  Either raise the number "
+            "of usable file descriptors in your environment (see README.rst) "
+            "or lower the minfds setting in the config file to allow the "
+            "process to start." % (hard + 10, hard))
+        self.assertEqual(r.stderr.splitlines()[1:],
+                         ["For help, use sthenod -h"])
+
+    @unittest.skipUnless(IS_ROOT, "needs root")
+    def test_user_drops_privileges(self):
+        import pwd
+        nobody = pwd.getpwnam("nobody")
+        d = self.sthenod(user="nobody")
+        os.chmod(d.dir, 0o777)
+        d.start()
+        self.assertLogHas(d, r"INFO Set uid to user %d succeeded$" %
+                          nobody.pw_uid)
+        self.assertNotIn("Supervisor is running as root", d.read_log())
+        with open("/proc/%d/status" % d.pid) as f:
+            status = f.read()
+        self.assertRegex(status, r"Uid:\s+%d\s+%d" % (nobody.pw_uid,
+                                                       nobody.pw_uid))
+        self.assertEqual(os.stat(d.log).st_uid, nobody.pw_uid)
+        self.assertEqual(d.stop(), 0)
+        self.assertFalse(os.path.exists(d.pidfile))
+
+    @unittest.skipIf(IS_ROOT, "root may switch users")
+    def test_user_as_non_root_is_an_error(self):
+        d = self.sthenod(user="root")
+        r = run_sthenod(["-c", d.conf])
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("Error: Can't drop privilege as nonroot user",
+                      r.stderr)
+
+
 @unittest.skipUnless(os.access(SUPERVISORD, os.X_OK), "no supervisord")
 class SameWordsAsSupervisord(unittest.TestCase):
     """Errors that supervisord and sthenod must word alike."""

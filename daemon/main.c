@@ -302,6 +302,9 @@ main_parse(int argc, char **argv)
 	}
 	if (main_load_config(&err) == -1)
 		main_usage_error(err);
+	/* SIGHUP re-reads it after a possible chdir(directory). */
+	free(m.configfile);
+	m.configfile = xstrdup(m.opts.configfile);
 }
 
 /*

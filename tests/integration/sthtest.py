@@ -106,6 +106,7 @@ class Sthenod:
         self.log = os.path.join(self.dir, "sthenod.log")
         self.pidfile = os.path.join(self.dir, "sthenod.pid")
         self.conf = os.path.join(self.dir, "stheno.conf")
+        self.conf_arg = None    # what -c says, if not self.conf
         self.proc = None
         self._stderr = None
         self.daemon_pid = None
@@ -134,7 +135,8 @@ class Sthenod:
             e.update(env)
         self._stderr = None
         self.proc = subprocess.Popen(
-            [STHENOD, "-c", self.conf] + list(args), stdout=stdout,
+            [STHENOD, "-c", self.conf_arg or self.conf] + list(args),
+            stdout=stdout,
             stderr=subprocess.PIPE, env=e, cwd=self.dir)
         if wait:
             if not self.wait_log(r"supervisord started with pid \d+",

@@ -138,6 +138,24 @@ class Daemonize(DaemonTest):
         self.assertLogHas(d, r"WARN received SIGTERM indicating exit "
                           r"request")
 
+    def test_sighup_after_chdir_rereads_a_relative_config(self):
+        workdir = tempfile.mkdtemp(prefix="sth-cwd-")
+        self.addCleanup(shutil.rmtree, workdir, True)
+        d = self.sthenod(directory=workdir)
+        # -c stheno.conf, relative to d.dir (the cwd sthtest starts in)
+        d.conf_arg = os.path.basename(d.conf)
+        d.start(wait=False, args=())
+        self.assertEqual(d.wait_exit(), 0)
+        pid = wait_for(d.read_pid, 10)
+        self.assertTrue(pid)
+        d.daemon_pid = pid
+        d.proc = None
+        d.send_signal(signal.SIGHUP)
+        self.assertLogHas(d, r"supervisord started with pid %d" % pid,
+                          count=2)
+        self.assertTrue(pid_alive(pid))
+        d.stop()
+
     def test_nodaemon_in_config_stays_in_front(self):
         d = self.sthenod(nodaemon="true")
         d.start(args=())

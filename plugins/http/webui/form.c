@@ -1,0 +1,198 @@
+/*
+ * form.c — the request's form as supervisor's web UI reads it (Python's
+ * parse_qs: '+' is a space, %XX decoded, blank values dropped; the query's
+ * first value wins, then a POST body's last value wins over it), URL
+ * quoting as urllib.quote does it, and the Location of the 301 that
+ * follows an action (spec §7.1, Appendix A.6).
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "webui.h"
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decode s[0..len) into b: '+' is a space, a bad %-escape stays as is. */
+static void
+unquote_plus(struct wu_buf *b, const char *s, size_t len)
+{
+	size_t i;
+	int hi, lo;
+	char c;
+
+	for (i = 0; i < len; i++) {
+		c = s[i];
+		if (c == '+')
+			c = ' ';
+		else if (c == '%' && i + 2 < len &&
+		    (hi = hexval((unsigned char)s[i + 1])) != -1 &&
+		    (lo = hexval((unsigned char)s[i + 2])) != -1) {
+			c = (char)(hi * 16 + lo);
+			i += 2;
+		}
+		wu_buf_add(b, &c, 1);
+	}
+}
+
+/*
+ * The value of key in s[0..len): the first (last if want_last) pair whose
+ * decoded name is key and whose value is not blank, decoded, or NULL.
+ */
+static char *
+form_find(const char *s, size_t len, const char *key, int want_last)
+{
+	struct wu_buf name = { NULL, 0, 0 }, val = { NULL, 0, 0 };
+	const char *p = s, *end = s + len, *amp, *eq;
+	char *found = NULL;
+
+	while (p < end) {
+		if ((amp = memchr(p, '&', (size_t)(end - p))) == NULL)
+			amp = end;
+		eq = memchr(p, '=', (size_t)(amp - p));
+		if (eq != NULL && eq + 1 < amp) {
+			name.len = 0;
+			unquote_plus(&name, p, (size_t)(eq - p));
+			if (name.data != NULL && strcmp(name.data, key) == 0) {
+				val.len = 0;
+				unquote_plus(&val, eq + 1,
+				    (size_t)(amp - eq - 1));
+				free(found);
+				found = wu_buf_take(&val);
+				if (!want_last)
+					break;
+			}
+		}
+		p = amp + 1;
+	}
+	wu_buf_free(&name);
+	wu_buf_free(&val);
+	return found;
+}
+
+/* The form value of key (a malloc'd string), or NULL if absent/blank. */
+char *
+wu_form_get(const char *query, const char *body, size_t bodylen,
+    const char *key)
+{
+	char *v = NULL;
+
+	if (body != NULL && bodylen > 0)
+		v = form_find(body, bodylen, key, 1);
+	if (v == NULL && query != NULL)
+		v = form_find(query, strlen(query), key, 0);
+	return v;
+}
+
+/* urllib.parse.quote(s) with safe='/': letters, digits, "_.-~/" stay. */
+void
+wu_quote(struct wu_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p;
+	char esc[3];
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (isalnum(*p) && *p < 0x80)
+			wu_buf_add(b, p, 1);
+		else if (strchr("_.-~/", *p) != NULL)
+			wu_buf_add(b, p, 1);
+		else {
+			esc[0] = '%';
+			esc[1] = hex[*p >> 4];
+			esc[2] = hex[*p & 15];
+			wu_buf_add(b, esc, 3);
+		}
+	}
+}
+
+/*
+ * supervisor's get_server_url: "http://" and the Host header with a port
+ * of 80 (or an empty one) dropped; "localhost" without a Host header.
+ */
+char *
+wu_server_url(const char *host)
+{
+	struct wu_buf b = { NULL, 0, 0 };
+	const char *colon, *q;
+	size_t n;
+
+	if (host == NULL)
+		host = "";
+	while (*host == ' ' || *host == '\t')
+		host++;
+	n = strlen(host);
+	while (n > 0 && (host[n - 1] == ' ' || host[n - 1] == '\t'))
+		n--;
+	if (n == 0) {
+		host = "localhost";
+		n = strlen(host);
+	}
+	/* Python's splitport: a trailing ":digits" is the port. */
+	colon = NULL;
+	for (q = host + n; q > host; q--) {
+		if (q[-1] == ':') {
+			colon = q - 1;
+			break;
+		}
+		if (!isdigit((unsigned char)q[-1]))
+			break;
+	}
+	if (colon != NULL && (host + n == colon + 1 ||
+	    (host + n - colon - 1 == 2 && strncmp(colon + 1, "80", 2) == 0)))
+		n = (size_t)(colon - host);
+	wu_buf_str(&b, "http://");
+	wu_buf_add(&b, host, n);
+	if (b.len > 7 && b.data[b.len - 1] == '/')
+		b.data[--b.len] = '\0';
+	return wu_buf_take(&b);
+}
+
+/* http://HOST/?message=QUOTED (spec Appendix A.6). */
+char *
+wu_location(const char *host, const char *message)
+{
+	struct wu_buf b = { NULL, 0, 0 };
+	char *url = wu_server_url(host);
+
+	wu_buf_str(&b, url);
+	free(url);
+	wu_buf_str(&b, "/?message=");
+	wu_quote(&b, message);
+	return wu_buf_take(&b);
+}
+
+/* time.ctime(): "Wed Nov  5 17:38:06 2026", local time. */
+char *
+wu_ctime(time_t t)
+{
+	char buf[64];
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(buf, sizeof buf, "%a %b %e %H:%M:%S %Y", &tm);
+	return wu_strdup(buf);
+}
+
+/* An RFC 1123 date for Last-Modified. */
+void
+wu_http_date(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include <stheno/stheno.h>
@@ -80,6 +81,49 @@ const char *files_mime_type(const char *name);
 /* 1 if the table is sorted as the binary search needs (for the tests). */
 int files_mime_table_sorted(void);
 
+/* ---------------------------------------------------------------- cache.c */
+
+/* What a response needs to know about a file besides its bytes. */
+struct files_meta {
+	off_t size;
+	time_t mtime;
+	char etag[64];
+	char last_modified[40];
+	const char *ctype;		/* static, from the mime table */
+};
+
+struct files_entry {
+	struct files_entry *e_next;	/* hash chain */
+	char *e_key;			/* normalised path, + "/" if asked */
+	uint32_t e_hash;
+	time_t e_read;			/* when the file was read */
+	time_t e_expires;		/* trusted until then */
+	struct files_meta e_meta;
+	char *e_data;
+	size_t e_len;
+};
+
+struct files_cache {
+	struct files_entry **c_slots;	/* NULL: the cache is off */
+	size_t c_bytes;			/* data and keys held */
+	size_t c_max;
+	size_t c_count;
+	unsigned c_valid;		/* seconds an entry is trusted */
+	unsigned long long c_hits;
+	unsigned long long c_misses;
+};
+
+/* max 0 turns the cache off. */
+void files_cache_init(struct files_cache *, size_t max, unsigned valid);
+void files_cache_clear(struct files_cache *);
+/* The live entry for key, or NULL (an expired one is dropped). */
+const struct files_entry *files_cache_get(struct files_cache *,
+    const char *key, time_t now);
+/* Keep a copy of data under key; the entry, or NULL if it was not kept. */
+const struct files_entry *files_cache_put(struct files_cache *,
+    const char *key, const struct files_meta *, const char *data,
+    size_t len, time_t now);
+
 /* --------------------------------------------------------------- plugin.c */
 
 struct files_root {
@@ -88,6 +132,7 @@ struct files_root {
 	char *r_root;			/* root= as configured */
 	struct sth_vfs *r_vfs;
 	struct sth_http_handler *r_handler;
+	struct files_cache r_cache;
 	unsigned long long r_hits;	/* requests seen */
 	unsigned long long r_files;	/* 200 and 206 answers */
 	unsigned long long r_not_modified;	/* 304s (Medusa's cache hits) */

@@ -2,9 +2,9 @@
  * plugin.c — the files extension's descriptor, init and fini: one vfs root
  * and one catch-all handler per [http_server:NAME] section with root=.
  *
- * Ownership: the one struct files_ctx F; every root, its vfs and its
- * handler are made in init and freed in fini (the host would free the vfs
- * too, but as a leak).
+ * Ownership: the one struct files_ctx F; every root, its vfs, its cache
+ * and its handler are made in init and freed in fini (the host would free
+ * the vfs too, but as a leak).
  */
 #include "config.h"
 
@@ -18,6 +18,31 @@ struct files_ctx F;
 #define SERVER_PREFIX "http_server:"
 
 static void files_fini(struct sth_plugin *);
+
+/* [plugin:files] settings, shared by every root. */
+static long long cache_max = 4 * 1024 * 1024;
+static long cache_valid = 1;
+
+static int
+read_settings(void)
+{
+	const struct sth_host *host = F.host;
+	struct sth_section *own = host->config(F.self);
+
+	cache_max = 4 * 1024 * 1024;
+	cache_valid = 1;
+	if (own == NULL)
+		return 0;
+	if (host->cfg_bytes(F.self, own, "cache", cache_max, &cache_max) ==
+	    -1 || host->cfg_int(F.self, own, "cache_valid", cache_valid,
+	    &cache_valid) == -1)
+		return -1;
+	if (cache_max < 0 || cache_valid < 1 || cache_valid > 3600)
+		return host->fail(F.self, "[%s] cache must be >= 0 and "
+		    "cache_valid between 1 and 3600 seconds",
+		    host->section_name(own));
+	return 0;
+}
 
 static int
 root_add(struct sth_section *sec, const char *root)
@@ -34,6 +59,8 @@ root_add(struct sth_section *sec, const char *root)
 	r->r_root = strdup(root);
 	if (r->r_server == NULL || r->r_root == NULL)
 		abort();
+	files_cache_init(&r->r_cache, (size_t)cache_max,
+	    (unsigned)cache_valid);
 	TAILQ_INSERT_TAIL(&F.roots, r, r_entry);
 	if ((r->r_vfs = host->vfs_new(F.self, root, &err)) == NULL) {
 		host->fail(F.self, "[%s] root=%s: %s", host->section_name(sec),
@@ -71,6 +98,8 @@ files_init(struct sth_plugin *self, const struct sth_host *host)
 	if (F.http == NULL)
 		return host->fail(self, "the \"%s\" service (version %d) is "
 		    "not available", STH_HTTP_SERVICE, STH_HTTP_API_VERSION);
+	if (read_settings() == -1)
+		goto err;
 	while ((sec = host->section_next(self, sec, SERVER_PREFIX)) != NULL) {
 		root = host->cfg_str(sec, "root", NULL);
 		if (root == NULL || *root == '\0')
@@ -100,6 +129,7 @@ files_fini(struct sth_plugin *self)
 		TAILQ_REMOVE(&F.roots, r, r_entry);
 		if (r->r_vfs != NULL)
 			F.host->vfs_free(r->r_vfs);
+		files_cache_clear(&r->r_cache);
 		free(r->r_server);
 		free(r->r_root);
 		free(r);

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -70,27 +71,28 @@ redirect_slash(struct sth_http_req *req, const char *path)
 	http->respond(req, 301, NULL, body, sizeof body - 1);
 }
 
-/* Send fd (a regular file, st its stat) as the answer to req. */
+/*
+ * Answer from a file: its bytes in memory (data, a small file, maybe from
+ * the cache) or an open fd (a large one, sent with sendfile; fd -1 with
+ * data).  Validators first, then conditionals, then Range.
+ */
 static void
-send_file(struct files_root *r, struct sth_http_req *req, const char *name,
-    int fd, const struct stat *st)
+answer(struct files_root *r, struct sth_http_req *req,
+    const struct files_meta *m, int fd, const char *data)
 {
 	const struct sth_http_api *http = F.http;
 	const char *range, *ifr;
-	char etag[64], lm[40], cr[96];
-	off_t off = 0, len = st->st_size;
-	ssize_t n;
-	size_t got;
+	char cr[96];
+	off_t off = 0, len = m->size;
 	int status = 200;
 
-	files_etag(st, etag, sizeof etag);
-	files_format_date(st->st_mtim.tv_sec, lm, sizeof lm);
-	http->set_header(req, "Last-Modified", lm);
-	http->set_header(req, "ETag", etag);
+	http->set_header(req, "Last-Modified", m->last_modified);
+	http->set_header(req, "ETag", m->etag);
 	if (files_not_modified(http->req_header(req, "If-None-Match"),
-	    http->req_header(req, "If-Modified-Since"), etag,
-	    st->st_mtim.tv_sec, st->st_size, time(NULL))) {
-		close(fd);
+	    http->req_header(req, "If-Modified-Since"), m->etag, m->mtime,
+	    m->size, time(NULL))) {
+		if (fd != -1)
+			close(fd);
 		r->r_not_modified++;
 		http->respond(req, 304, NULL, NULL, 0);
 		return;
@@ -99,58 +101,91 @@ send_file(struct files_root *r, struct sth_http_req *req, const char *name,
 	range = http->req_header(req, "Range");
 	ifr = http->req_header(req, "If-Range");
 	if (range != NULL && (ifr == NULL ||
-	    files_if_range_ok(ifr, etag, st->st_mtim.tv_sec))) {
-		switch (files_parse_range(range, st->st_size, &off, &len)) {
+	    files_if_range_ok(ifr, m->etag, m->mtime))) {
+		switch (files_parse_range(range, m->size, &off, &len)) {
 		case FILES_RANGE_NONE:
 			break;
 		case FILES_RANGE_OK:
 			status = 206;
 			snprintf(cr, sizeof cr, "bytes %jd-%jd/%jd",
 			    (intmax_t)off, (intmax_t)(off + len - 1),
-			    (intmax_t)st->st_size);
+			    (intmax_t)m->size);
 			http->set_header(req, "Content-Range", cr);
 			break;
 		case FILES_RANGE_UNSAT:
-			close(fd);
+			if (fd != -1)
+				close(fd);
 			snprintf(cr, sizeof cr, "bytes */%jd",
-			    (intmax_t)st->st_size);
+			    (intmax_t)m->size);
 			http->set_header(req, "Content-Range", cr);
 			http->respond_error(req, 416);
 			return;
 		}
 	}
-	http->set_header(req, "Content-Type", files_mime_type(name));
+	http->set_header(req, "Content-Type", m->ctype);
 	r->r_files++;
-	if (len > FILES_SMALL_MAX || strcmp(http->req_method(req), "HEAD") ==
-	    0) {
+	if (data != NULL)
+		http->respond(req, status, NULL, data + off, (size_t)len);
+	else
 		http->respond_file(req, status, fd, off, len);
+}
+
+/* Read all of a small file into small_buf: its length, or -1. */
+static ssize_t
+read_small(int fd, size_t size)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < size) {
+		n = pread(fd, small_buf + got, size - got, (off_t)got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		if (n == 0)
+			break;	/* it shrank since fstat */
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+/* The slow path for a regular file just opened: name is its virtual path,
+ * key the request's cache key. */
+static void
+serve_fd(struct files_root *r, struct sth_http_req *req, const char *key,
+    const char *name, int fd, const struct stat *st)
+{
+	struct files_meta m;
+	ssize_t n;
+	time_t now = time(NULL);
+
+	m.size = st->st_size;
+	m.mtime = st->st_mtim.tv_sec;
+	files_etag(st, m.etag, sizeof m.etag);
+	files_format_date(m.mtime, m.last_modified, sizeof m.last_modified);
+	m.ctype = files_mime_type(name);
+	if (st->st_size > FILES_SMALL_MAX) {
+		answer(r, req, &m, fd, NULL);
 		return;
 	}
-	/* Small: one write of head and body.  A file that shrank since
-	 * fstat is sent as it now is, with a matching length. */
-	for (got = 0; got < (size_t)len; got += (size_t)n) {
-		n = pread(fd, small_buf + got, (size_t)len - got,
-		    off + (off_t)got);
-		if (n == -1 && errno == EINTR) {
-			n = 0;
-			continue;
-		}
-		if (n <= 0)
-			break;
-	}
+	n = read_small(fd, (size_t)st->st_size);
 	close(fd);
-	if (got < (size_t)len && status == 200 && n == -1) {
+	if (n == -1) {
 		F.host->log(F.self, STH_LOG_ERRO, "files: read %s%s: %s",
 		    r->r_root, name, strerror(errno));
-		http->respond_error(req, 500);
+		F.http->respond_error(req, 500);
 		return;
 	}
-	http->respond(req, status, NULL, small_buf, got);
+	m.size = n;
+	files_cache_put(&r->r_cache, key, &m, small_buf, (size_t)n, now);
+	answer(r, req, &m, -1, small_buf);
 }
 
 /* A directory with its slash: the first index file that opens. */
 static void
-send_index(struct files_root *r, struct sth_http_req *req, const char *dir)
+send_index(struct files_root *r, struct sth_http_req *req, const char *key,
+    const char *dir)
 {
 	char path[FILES_PATH_MAX + 32];
 	struct stat st;
@@ -165,7 +200,7 @@ send_index(struct files_root *r, struct sth_http_req *req, const char *dir)
 		if (fd < 0)
 			continue;
 		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-			send_file(r, req, path, fd, &st);
+			serve_fd(r, req, key, path, fd, &st);
 			return;
 		}
 		close(fd);
@@ -179,8 +214,10 @@ files_handle(struct sth_http_req *req, void *arg)
 	struct files_root *r = arg;
 	const struct sth_http_api *http = F.http;
 	const char *m = http->req_method(req);
-	char dec[FILES_PATH_MAX], path[FILES_PATH_MAX];
+	char dec[FILES_PATH_MAX], path[FILES_PATH_MAX], key[FILES_PATH_MAX];
+	const struct files_entry *e;
 	struct stat st;
+	size_t n;
 	int fd, rc, slash;
 
 	r->r_hits++;
@@ -200,6 +237,17 @@ files_handle(struct sth_http_req *req, void *arg)
 		http->respond_error(req, rc);
 		return;
 	}
+	/* The cache key keeps the slash: "/d/" is d's index, "/d" a 301. */
+	n = strlen(path);
+	memcpy(key, path, n + 1);
+	if (slash && n > 1 && n + 1 < sizeof key) {
+		key[n] = '/';
+		key[n + 1] = '\0';
+	}
+	if ((e = files_cache_get(&r->r_cache, key, time(NULL))) != NULL) {
+		answer(r, req, &e->e_meta, -1, e->e_data);
+		return;
+	}
 	fd = F.host->vfs_open(r->r_vfs, path, O_RDONLY | O_NONBLOCK, 0);
 	if (fd < 0) {
 		http->respond_error(req, errno_status(fd));
@@ -217,7 +265,7 @@ files_handle(struct sth_http_req *req, void *arg)
 		if (!slash)
 			redirect_slash(req, path);
 		else
-			send_index(r, req, path);
+			send_index(r, req, key, path);
 		return;
 	}
 	if (!S_ISREG(st.st_mode)) {
@@ -232,5 +280,5 @@ files_handle(struct sth_http_req *req, void *arg)
 		http->respond_error(req, 404);
 		return;
 	}
-	send_file(r, req, path, fd, &st);
+	serve_fd(r, req, key, path, fd, &st);
 }

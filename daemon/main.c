@@ -174,9 +174,14 @@ main_stopped_for_exit(void)
 	event_base_loopbreak(sth.base);
 }
 
-/* The table is down after SIGHUP: read everything again, same pid. */
+/*
+ * The table is down after SIGHUP (or supervisor.restart): read everything
+ * again in the same pid.  Always from the loop itself, never from inside
+ * the caller of proctable_shutdown(), which may be an RPC handler of a
+ * plugin that the reload unloads.
+ */
 static void
-main_stopped_for_restart(void)
+main_restart(evutil_socket_t fd, short what, void *arg)
 {
 	char *err = NULL;
 
@@ -221,6 +226,16 @@ main_stop_table(void (*done)(void))
 		done();
 	else
 		proctable_shutdown(done);
+}
+
+static void
+main_stopped_for_restart(void)
+{
+	const struct timeval now = { 0, 0 };
+
+	if (event_base_once(sth.base, -1, EV_TIMEOUT, main_restart, NULL,
+	    &now) == -1)
+		fatalx("event_base_once failed");
 }
 
 static void

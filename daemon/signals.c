@@ -88,3 +88,22 @@ signals_fini(void)
 		signal_events[i] = NULL;
 	}
 }
+
+int
+signals_request(int sig)
+{
+	size_t i;
+	void (*fn)(int);
+
+	for (i = 0; i < SIGNAL_N; i++) {
+		if (signal_table[i].sig != sig)
+			continue;
+		fn = *(void (**)(int))((char *)&signal_actions +
+		    signal_table[i].action);
+		if (fn == NULL)
+			return -1;
+		fn(sig);
+		return 0;
+	}
+	return -1;
+}

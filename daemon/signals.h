@@ -26,5 +26,9 @@ struct signal_actions {
 int signals_init(struct event_base *base, const struct signal_actions *a);
 /* Remove them (SIGPIPE stays ignored). */
 void signals_fini(void);
+/* Run sig's action now, as if sig had arrived but without the "received"
+ * line: supervisor.shutdown and supervisor.restart take the same paths as
+ * SIGTERM and SIGHUP.  0, or -1 if sig has no action (none installed). */
+int signals_request(int sig);
 
 #endif

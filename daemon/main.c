@@ -166,12 +166,21 @@ main_exit(int code)
 	exit(code);
 }
 
-/* The table is down after SIGTERM/SIGINT/SIGQUIT: leave the loop. */
+/*
+ * The table is down after SIGTERM/SIGINT/SIGQUIT (or supervisor.shutdown):
+ * leave the loop after a short grace, one timer at exit only, so that an
+ * answer already queued (supervisor.shutdown's own) still reaches its
+ * client before the plugins are unloaded.
+ */
+#define MAIN_EXIT_GRACE_USEC 100000
 static void
 main_stopped_for_exit(void)
 {
+	const struct timeval grace = { 0, MAIN_EXIT_GRACE_USEC };
+
 	m.exit_code = 0;
-	event_base_loopbreak(sth.base);
+	if (event_base_loopexit(sth.base, &grace) == -1)
+		event_base_loopbreak(sth.base);
 }
 
 /*

@@ -27,6 +27,7 @@
 #include "ini.h"
 #include "log.h"
 #include "net.h"
+#include "proc.h"
 #include "rpc.h"
 #include "scope.h"
 #include "service.h"
@@ -1025,6 +1026,8 @@ static const struct sth_host hostapi = {
 	.vfs_unlink = vfs_unlink,
 	.vfs_rename = vfs_rename,
 	.vfs_opendir = vfs_opendir,
+
+	.evpools = proc_pool_api,	/* 1.1 */
 };
 
 const struct sth_host *

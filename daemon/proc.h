@@ -99,6 +99,8 @@ struct group_config {
 	long socket_backlog;
 	long socket_mode;
 	char *socket_owner;
+	/* [eventlistener:x] only: the pool (proc_listener.c), else NULL */
+	struct sth_evpool *pool;
 };
 
 /* Daemon-wide settings the table needs, from [supervisord]. */
@@ -294,5 +296,34 @@ void proc_event_group(const char *group, int added);
 char *proc_decode_data(const char *data, size_t len);
 /* Python's repr() of bytes: b'...' (a new string). */
 char *proc_pyrepr_bytes(const char *data, size_t len);
+
+/* --- proc_listener.c: [eventlistener:x] pools (owner: eventlistener) ---
+ * A pool is a homogeneous group whose config carries the pool keys; the
+ * eventlistener plugin speaks the protocol through stheno/evpool.h. */
+struct sth_evpool;
+struct sth_evpool_api;
+/* Read buffer_size, events, result_handler and the redirect_stderr ban of
+ * an [eventlistener:x] section into gc->pool (priority defaults to -1):
+ * 0, or -1 with *err set to supervisord's message. */
+int proc_pool_config_read(const struct ini_section *sec,
+			  struct group_config *gc, char **err);
+void proc_pool_config_free(struct sth_evpool *pool);
+/* 1 if two pools' keys are the same (reloadConfig's "changed"). */
+int proc_pool_config_equal(const struct sth_evpool *a,
+			   const struct sth_evpool *b);
+/* The table's hooks: g was added (before PROCESS_GROUP_ADDED) or is being
+ * freed; p changed state; p wrote to stdout (1 if p is a pool process and
+ * the bytes were taken: logged raw, handed to the plugin). */
+void proc_pool_added(struct proc_group *g);
+void proc_pool_removed(struct proc_group *g);
+void proc_pool_state_changed(struct proc *p, enum proc_state from);
+int proc_pool_output(struct proc *p, const char *buf, size_t len);
+/* host->evpools (ABI 1.1). */
+const struct sth_evpool_api *proc_pool_api(void);
+
+/* --- proc_tick.c: TICK_* while someone subscribes (owner: eventlistener) */
+void proc_tick_install(void);	/* proctable_start */
+void proc_tick_uninstall(void);	/* proctable_free */
+int proc_tick_armed(void);	/* bits 0, 1, 2: TICK_5, _60, _3600 */
 
 #endif

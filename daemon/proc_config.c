@@ -301,6 +301,7 @@ group_config_free(struct group_config *gc)
 	free(gc->name);
 	free(gc->socket);
 	free(gc->socket_owner);
+	proc_pool_config_free(gc->pool);
 	free(gc);
 }
 
@@ -715,6 +716,8 @@ proc_configs_read(const struct ini_doc *doc, const struct proc_globals *g,
 			kind = GROUP_PROGRAM;
 		else if (has_prefix(sname, "fcgi-program:"))
 			kind = GROUP_FCGI;
+		else if (has_prefix(sname, "eventlistener:"))
+			kind = GROUP_PROGRAM;	/* a pool: proc_listener.c */
 		else
 			continue;
 		pname = strchr(sname, ':') + 1;
@@ -732,6 +735,9 @@ proc_configs_read(const struct ini_doc *doc, const struct proc_globals *g,
 			goto fail;
 		gc = group_new(pname, prio, kind);
 		if (kind == GROUP_FCGI && read_fcgi(doc, sec, gc, err) == -1)
+			goto fail;
+		if (has_prefix(sname, "eventlistener:") &&
+		    proc_pool_config_read(sec, gc, err) == -1)
 			goto fail;
 		if (read_program(doc, sec, pname, g, &gc->procs, &gc->nprocs,
 		    err) == -1)

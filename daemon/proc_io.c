@@ -252,6 +252,8 @@ proc_io_output(struct proc *p, int ch, const char *buf, size_t len)
 
 	if (c == NULL)
 		return;
+	if (ch == PROC_STDOUT && proc_pool_output(p, buf, len))
+		return;		/* a listener's protocol channel */
 	if (p->cfg->log[ch].capture_maxbytes <= 0) {
 		chan_emit(c, buf, len);
 		return;

@@ -61,6 +61,7 @@ proctable_add(struct group_config *gc)
 	memmove(groups + at + 1, groups + at, (ngroups - at) * sizeof *groups);
 	groups[at] = g;
 	ngroups++;
+	proc_pool_added(g);
 	proc_event_group(gc->name, 1);
 	return g;
 }
@@ -70,6 +71,7 @@ group_free(struct proc_group *g)
 {
 	size_t i;
 
+	proc_pool_removed(g);
 	for (i = 0; i < g->nprocs; i++)
 		proc_free(g->procs[i]);
 	free(g->procs);
@@ -208,6 +210,7 @@ proctable_start(const struct ini_doc *doc, char **err)
 		}
 	}
 	free(gcs);
+	proc_tick_install();
 	down.active = 0;
 	for (i = 0; i < ngroups; i++)
 		group_autostart(groups[i]);
@@ -330,6 +333,7 @@ proctable_state_changed(struct proc *p, enum proc_state from)
 	if (down.active && down.left != NULL && !stepping &&
 	    proc_state_stopped(p->state))
 		shutdown_step();
+	proc_pool_state_changed(p, from);
 	if (proc_state_hook != NULL)
 		proc_state_hook(p, from);
 }
@@ -376,5 +380,6 @@ proctable_free(void)
 	groups = NULL;
 	ngroups = 0;
 	proc_globals_release(&proc_globals);
+	proc_tick_uninstall();
 	down.active = 0;
 }

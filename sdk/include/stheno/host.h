@@ -84,6 +84,7 @@ struct sth_rpc_call;
 struct sth_sub;
 struct sth_event;
 struct sth_vfs;
+struct sth_evpool_api;	/* stheno/evpool.h */
 
 /* Watch flags (the same values as libevent's EV_READ / EV_WRITE). */
 #define STH_READ 0x02
@@ -306,6 +307,12 @@ struct sth_host {
 	int (*vfs_rename)(struct sth_vfs *v, const char *from, const char *to);
 	/* Open a directory for reading: the caller closedir()s it. */
 	DIR *(*vfs_opendir)(struct sth_vfs *v, const char *path);
+
+	/* --- ABI 1.1: listener pools ----------------------------------------
+	 * The process table's [eventlistener:x] pools, for the plugin that
+	 * speaks supervisor's listener protocol (stheno/evpool.h).  Check with
+	 * STH_HOST_HAS(host, evpools). */
+	const struct sth_evpool_api *(*evpools)(void);
 };
 
 /* True if the running host has member m (for members added after 1.0). */

@@ -1,0 +1,331 @@
+/*
+ * pool.c — one listener pool's event buffer and dispatch, as supervisor's
+ * EventListenerPool does it (spec §6.2, §6.3): serials, the envelope, the
+ * overflow that discards the oldest event, rebuffering at the head, and
+ * dispatch to the first RUNNING+READY listener.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evl.h"
+
+static void *
+evl_alloc(size_t n)
+{
+	void *p;
+
+	if ((p = calloc(1, n != 0 ? n : 1)) == NULL)
+		abort();
+	return p;
+}
+
+static char *
+evl_strndup(const char *s, size_t len)
+{
+	char *p = evl_alloc(len + 1);
+
+	memcpy(p, s, len);
+	return p;
+}
+
+/* len() of the payload as a Python str: one per UTF-8 lead byte. */
+size_t
+evl_chars(const char *s, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+void
+evl_event_unref(struct evl_event *ev)
+{
+	if (ev == NULL || --ev->refs > 0)
+		return;
+	free(ev->name);
+	free(ev->payload);
+	free(ev);
+}
+
+/* The event of bus serial b, shared by every pool that buffers it; the
+ * first pool to buffer it gives it its global serial (new_serial). */
+static struct evl_event *
+evl_event_get(struct evl *evl, const char *name, long b, const char *payload,
+	      size_t len)
+{
+	struct evl_event *ev;
+	size_t i, slot;
+
+	for (i = 0; i < EVL_RECENT; i++)
+		if (evl->recent[i] != NULL && evl->recent[i]->bus_serial == b) {
+			evl->recent[i]->refs++;
+			return evl->recent[i];
+		}
+	ev = evl_alloc(sizeof *ev);
+	ev->refs = 2;		/* the caller's and recent[]'s */
+	ev->bus_serial = b;
+	ev->serial = evl->api->serial_next();
+	ev->name = evl_strndup(name, strlen(name));
+	ev->payload = evl_strndup(payload, len);
+	ev->len = len;
+	ev->chars = evl_chars(payload, len);
+	slot = evl->nrecent++ % EVL_RECENT;
+	evl_event_unref(evl->recent[slot]);
+	evl->recent[slot] = ev;
+	return ev;
+}
+
+static struct evl_item *
+q_at(struct evl_pool *p, size_t i)
+{
+	return &p->q[(p->qhead + i) % p->qcap];
+}
+
+static void
+q_grow(struct evl_pool *p)
+{
+	struct evl_item *nq;
+	size_t ncap, i;
+
+	if (p->qlen < p->qcap)
+		return;
+	ncap = p->qcap != 0 ? p->qcap * 2 : 16;
+	nq = evl_alloc(ncap * sizeof *nq);
+	for (i = 0; i < p->qlen; i++)
+		nq[i] = *q_at(p, i);
+	free(p->q);
+	p->q = nq;
+	p->qcap = ncap;
+	p->qhead = 0;
+}
+
+static struct evl_item
+q_pop_front(struct evl_pool *p)
+{
+	struct evl_item it = *q_at(p, 0);
+
+	p->qhead = (p->qhead + 1) % p->qcap;
+	p->qlen--;
+	return it;
+}
+
+void
+evl_pool_accept(struct evl_pool *p, struct evl_item *it, int head,
+		int rebuffer)
+{
+	const struct sth_host *h = p->evl->host;
+	struct evl_item old;
+
+	if (rebuffer && h->log_enabled(STH_LOG_DEBG))
+		h->log(p->evl->self, STH_LOG_DEBG, "rebuffering event %ld for "
+		    "pool %s (buf size=%zu, max=%ld)", it->ev->serial, p->name,
+		    p->qlen, p->buffer_size);
+	if ((long)p->qlen >= p->buffer_size && p->qlen > 0) {
+		old = q_pop_front(p);
+		h->log(p->evl->self, STH_LOG_ERRO, "pool %s event buffer "
+		    "overflowed, discarding event %ld", p->name,
+		    old.ev->serial);
+		evl_event_unref(old.ev);
+	}
+	q_grow(p);
+	if (head) {
+		p->qhead = (p->qhead + p->qcap - 1) % p->qcap;
+		*q_at(p, 0) = *it;
+	} else
+		*q_at(p, p->qlen) = *it;
+	p->qlen++;
+}
+
+void
+evl_pool_publish(struct evl_pool *p, const char *name, long bus_serial,
+		 const char *payload, size_t len)
+{
+	struct evl_item it;
+	int again;
+
+	it.ev = evl_event_get(p->evl, name, bus_serial, payload, len);
+	/* a pool subscribed twice to one event (PROCESS_STATE and
+	 * PROCESS_STATE_RUNNING) buffers it twice with one pool serial */
+	again = p->last_bus_serial == bus_serial;
+	if (again)
+		it.poolserial = p->last_poolserial;
+	else {
+		if (p->serial == LONG_MAX)
+			p->serial = -1;
+		it.poolserial = ++p->serial;
+		p->last_bus_serial = bus_serial;
+		p->last_poolserial = it.poolserial;
+	}
+	evl_pool_accept(p, &it, 0, again);
+	evl_pool_dispatch(p);
+}
+
+/* Write an envelope (spec §6.2) to listener idx: 0, or -1 (EPIPE). */
+static int
+evl_send(struct evl_pool *p, size_t idx, const struct evl_item *it)
+{
+	struct evl *evl = p->evl;
+	const struct evl_event *ev = it->ev;
+	size_t need;
+	int n;
+
+	for (;;) {
+		n = snprintf(evl->env, evl->envcap, "ver:3.0 server:%s "
+		    "serial:%ld pool:%s poolserial:%ld eventname:%s len:%zu\n",
+		    evl->api->identifier(), ev->serial, p->name, it->poolserial,
+		    ev->name, evl->len_bytes ? ev->len : ev->chars);
+		if (n < 0)
+			abort();
+		need = (size_t)n + ev->len + 1;
+		if (need <= evl->envcap)
+			break;
+		free(evl->env);
+		evl->envcap = need + 256;
+		evl->env = evl_alloc(evl->envcap);
+	}
+	memcpy(evl->env + n, ev->payload, ev->len);
+	return evl->api->proc_write(p->core, idx, evl->env, (size_t)n +
+	    ev->len);
+}
+
+/* _dispatchEvent: the first RUNNING+READY listener takes it. */
+static int
+evl_dispatch_one(struct evl_pool *p, struct evl_item *it)
+{
+	const struct sth_host *h = p->evl->host;
+	const struct sth_evpool_api *api = p->evl->api;
+	struct evl_lproc *lp;
+	size_t i;
+
+	for (i = 0; i < p->nprocs; i++) {
+		lp = &p->procs[i];
+		if (api->proc_state(p->core, i) != EVL_PROC_RUNNING ||
+		    lp->state != EVL_READY)
+			continue;
+		if (evl_send(p, i, it) == -1) {
+			if (h->log_enabled(STH_LOG_DEBG))
+				h->log(p->evl->self, STH_LOG_DEBG, "epipe "
+				    "occurred while sending event %ld to "
+				    "listener %s, listener state unchanged",
+				    it->ev->serial, api->proc_name(p->core, i));
+			continue;
+		}
+		lp->state = EVL_BUSY;	/* not logged, as in supervisord */
+		lp->busy = 1;
+		lp->held = *it;
+		if (h->log_enabled(STH_LOG_DEBG))
+			h->log(p->evl->self, STH_LOG_DEBG, "event %ld sent to "
+			    "listener %s", it->ev->serial,
+			    api->proc_name(p->core, i));
+		return 1;
+	}
+	return 0;
+}
+
+static int
+evl_capable(struct evl_pool *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nprocs; i++)
+		if (p->procs[i].state == EVL_READY &&
+		    p->evl->api->proc_state(p->core, i) == EVL_PROC_RUNNING)
+			return 1;
+	return 0;
+}
+
+void
+evl_pool_dispatch(struct evl_pool *p)
+{
+	struct evl_item it;
+
+	if (p->dispatching || p->qlen == 0 || !evl_capable(p))
+		return;
+	p->dispatching = 1;
+	while (p->qlen > 0) {
+		it = q_pop_front(p);
+		if (!evl_dispatch_one(p, &it)) {
+			evl_pool_accept(p, &it, 1, 1);
+			break;
+		}
+	}
+	p->dispatching = 0;
+}
+
+struct evl_pool *
+evl_pool_find(struct evl *evl, struct sth_evpool *core)
+{
+	struct evl_pool *p;
+
+	for (p = evl->pools; p != NULL; p = p->next)
+		if (p->core == core)
+			return p;
+	return NULL;
+}
+
+struct evl_pool *
+evl_pool_new(struct evl *evl, struct sth_evpool *core)
+{
+	const struct sth_evpool_api *api = evl->api;
+	struct evl_pool *p;
+	const char *name;
+	size_t i;
+
+	p = evl_alloc(sizeof *p);
+	p->evl = evl;
+	p->core = core;
+	name = api->pool_name(core);
+	p->name = evl_strndup(name, strlen(name));
+	p->buffer_size = api->pool_buffer_size(core);
+	p->serial = -1;
+	p->last_bus_serial = -1;
+	p->nprocs = api->pool_nprocs(core);
+	p->procs = evl_alloc(p->nprocs * sizeof *p->procs);
+	for (i = 0; i < p->nprocs; i++)
+		evl_lproc_reset(&p->procs[i], api->proc_pid(core, i));
+	p->next = evl->pools;
+	evl->pools = p;
+	api->pool_set_data(core, p);
+	return p;
+}
+
+void
+evl_pool_free(struct evl_pool *p, int unloading)
+{
+	struct evl **evlp = &p->evl;
+	struct evl_pool **pp;
+	size_t i, n;
+
+	n = p->qlen;
+	for (i = 0; i < p->nprocs; i++)
+		if (p->procs[i].busy)
+			n++;
+	if (unloading && n > 0)
+		(*evlp)->host->log((*evlp)->self, STH_LOG_INFO, "pool %s: "
+		    "dropping %zu buffered event%s (eventlistener unloaded)",
+		    p->name, n, n == 1 ? "" : "s");
+	for (i = 0; i < p->nsubs; i++)
+		if (p->subs[i] != NULL)
+			p->evl->host->bus_unsubscribe(p->subs[i]);
+	free(p->subs);
+	while (p->qlen > 0)
+		evl_event_unref(q_pop_front(p).ev);
+	free(p->q);
+	for (i = 0; i < p->nprocs; i++)
+		evl_lproc_release(&p->procs[i]);
+	free(p->procs);
+	for (pp = &p->evl->pools; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	free(p->name);
+	free(p);
+}

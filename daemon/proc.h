@@ -18,6 +18,7 @@
 #include <sys/types.h>
 #include <time.h>
 #include <jansson.h>
+#include <stheno/host.h>
 
 #include "cfgval.h"
 
@@ -25,6 +26,7 @@ struct ini_doc;
 struct ini_section;
 struct event;
 struct logfile;
+struct sth_rpc_call;
 
 /* Process states and their codes (spec §2.1). */
 enum proc_state {
@@ -144,12 +146,15 @@ struct proc {
 	size_t inlen;
 	struct logfile *logs[2];	/* child logs, open while in the table */
 	void *rpc_waiters;	/* proc_rpc.c's deferred calls */
+	int fcgi_held;		/* holds a reference on the group's socket */
 };
 
 struct proc_group {
 	struct group_config *cfg;
 	struct proc **procs;	/* the same order as cfg->procs */
 	size_t nprocs;
+	int fcgi_fd;		/* fcgi-program: the listening socket, -1 */
+	int fcgi_refs;		/* children holding it */
 };
 
 /*
@@ -186,7 +191,9 @@ void proctable_reopen_logs(void);
 void proctable_free(void);
 
 /* --- proc_config.c ---------------------------------------------------- */
-/* Read [supervisord]'s keys the table needs.  0 or -1 with *err. */
+/* Read [supervisord]'s keys the table needs.  0 or -1 with *err.  When
+ * doc is the config in force (sth.ini) and sth.opts is set, the values
+ * come from sth.opts, so the command line's -q -i -k -t win. */
 int proc_globals_read(const struct ini_doc *doc, struct proc_globals *g,
 		      char **err);
 void proc_globals_release(struct proc_globals *g);
@@ -197,6 +204,10 @@ struct group_config **proc_configs_read(const struct ini_doc *doc,
 					size_t *n, char **err);
 void group_config_free(struct group_config *gc);
 void proc_config_free(struct proc_config *pc);
+/* 1 if a and b configure the same thing (supervisor's __eq__: AUTO log
+ * paths are not compared). */
+int group_config_equal(const struct group_config *a,
+		       const struct group_config *b);
 /* 1 if name can be a process or group name (no space, ':' or '/'). */
 int proc_name_valid(const char *name);
 /* Make the AUTO log files of gc (mkstemp in childlogdir). */
@@ -283,9 +294,58 @@ size_t proc_strip_ansi(char *buf, size_t len);
  * file, the main log copy and events (also used on drain). */
 void proc_io_output(struct proc *p, int ch, const char *buf, size_t len);
 
-/* --- proc_rpc.c ------------------------------------------------------- */
-/* Register the supervisor.* process methods (once; proctable_start does). */
+/* --- proc_rpc*.c: the supervisor.* methods (spec §4) ------------------ */
+/* Register every supervisor.* method (once; proctable_start does). */
 void proc_rpc_register(void);
+/* One method of a table: handler and name; help and signature come from
+ * proc_rpc_help(). */
+struct proc_method {
+	const char *name;
+	sth_rpc_fn fn;
+};
+void proc_rpc_table(const struct proc_method *m, size_t n);
+/* supervisor 4.2.5's docstring of name and its signature (JSON). */
+const char *proc_rpc_help(const char *name, const char **sig);
+/* Fault SHUTDOWN_STATE unless the daemon is RUNNING: 0, or -1 (faulted). */
+int proc_rpc_check_state(struct sth_rpc_call *call);
+/* Arity n..n+nopt with the first n strings, else INCORRECT_PARAMETERS. */
+int proc_rpc_params(struct sth_rpc_call *call, json_t *pa, size_t n,
+		    size_t nopt);
+/* The group and process of a namespec ("name", "g:name", "g:*" gives
+ * *pp NULL), or BAD_NAME faulted and -1. */
+int proc_rpc_lookup(struct sth_rpc_call *call, const char *spec,
+		    struct proc_group **gp, struct proc **pp);
+/* "name" if group and process names are equal, else "group:name". */
+char *proc_namespec(const struct proc *p);
+/* {name, group, status, description}: description "OK" for 80, else
+ * "FAULT_NAME[: detail]". */
+json_t *proc_rpc_result(const struct proc *p, int code, const char *detail);
+/* Every process, groups in (priority, name) order, each group's in its
+ * priority order: a new array of *n. */
+struct proc **proc_rpc_all(size_t *n);
+void proc_rpc_ctl_register(void);	/* proc_rpc_ctl.c */
+void proc_rpc_logs_register(void);	/* proc_rpc_logs.c */
+void proc_rpc_daemon_register(void);	/* proc_rpc_daemon.c */
+void proc_rpc_config_register(void);	/* proc_rpc_config.c */
+/* p is being freed: answer whatever still waits on it. */
+void proc_rpc_forget(struct proc *p);
+/* Name the configs a (re)start read as supervisor's "pending" configs,
+ * which reloadConfig replaces and addProcessGroup takes groups from; the
+ * table holds them ("lent").  (NULL, 0) forgets them (proctable_free). */
+void proc_rpc_config_set(struct group_config *const *gcs, size_t n);
+/* proctable_remove is freeing gc: 1 if the pending list took it back
+ * (it had lent it to the table), else 0 and the caller frees it. */
+int proc_rpc_config_giveback(struct group_config *gc);
+
+/* --- proc_fcgi.c: [fcgi-program:x] sockets (spec §1.6) ----------------- */
+/* Create, bind and listen once to fail early, then close (supervisord
+ * does the same when it builds the group): 0 or -1 with *err set. */
+int proc_fcgi_check(const struct group_config *gc, char **err);
+/* Take a reference for p's spawn (created on the first): the fd, or -1
+ * with *err set. */
+int proc_fcgi_acquire(struct proc *p, char **err);
+/* Drop p's reference if it holds one; the last one closes the socket. */
+void proc_fcgi_release(struct proc *p);
 
 /* --- proc_events.c ---------------------------------------------------- */
 void proc_event_state(struct proc *p, enum proc_state from, int expected);

@@ -24,6 +24,7 @@
 #include "expand.h"
 #include "ini.h"
 #include "log.h"
+#include "options.h"
 #include "proc.h"
 #include "sthenod.h"
 #include "xmalloc.h"
@@ -198,8 +199,22 @@ proc_globals_read(const struct ini_doc *doc, struct proc_globals *g,
 	g->nocleanup = s.nocleanup;
 	g->strip_ansi = s.strip_ansi;
 	g->minfds = s.minfds;
+	if (sth.opts != NULL && doc == sth.ini) {
+		/* the runtime merged the command line over the same keys */
+		free(g->childlogdir);
+		g->childlogdir = xstrdup(sth.opts->childlogdir);
+		free(g->identifier);
+		g->identifier = xstrdup(sth.opts->identifier);
+		g->nocleanup = sth.opts->nocleanup;
+		g->strip_ansi = sth.opts->strip_ansi;
+		g->minfds = sth.opts->minfds;
+	}
 
-	if ((raw = ini_get(doc, "supervisord", "environment")) != NULL) {
+	if (sth.opts != NULL && doc == sth.ini) {
+		if (sth.opts->environment != NULL)
+			g->environment = json_deep_copy(sth.opts->environment);
+	} else if ((raw = ini_get(doc, "supervisord", "environment")) !=
+	    NULL) {
 		if ((exp = expand(raw, "environment", vars, err)) == NULL)
 			goto done;
 		if (cfgval_envlist(exp, &g->environment, err) == -1) {
@@ -303,6 +318,81 @@ group_config_free(struct group_config *gc)
 	free(gc->socket_owner);
 	proc_pool_config_free(gc->pool);
 	free(gc);
+}
+
+static int
+str_eq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static int
+logcfg_equal(const struct proc_logcfg *a, const struct proc_logcfg *b)
+{
+	if (a->logfile.kind != b->logfile.kind)
+		return 0;
+	/* an AUTO file gets a new random name: not a change */
+	if (a->logfile.kind != CFG_LOGFILE_AUTO && !str_eq(a->path, b->path))
+		return 0;
+	return a->maxbytes == b->maxbytes && a->backups == b->backups &&
+	    a->capture_maxbytes == b->capture_maxbytes &&
+	    a->events_enabled == b->events_enabled && a->syslog == b->syslog;
+}
+
+static int
+proc_config_equal(const struct proc_config *a, const struct proc_config *b)
+{
+	int ch;
+
+	if (!str_eq(a->name, b->name) || !str_eq(a->command, b->command) ||
+	    !str_eq(a->user, b->user) || !str_eq(a->directory,
+	    b->directory) || !str_eq(a->serverurl, b->serverurl))
+		return 0;
+	if (a->priority != b->priority || a->autostart != b->autostart ||
+	    a->startsecs != b->startsecs ||
+	    a->startretries != b->startretries ||
+	    a->autorestart != b->autorestart ||
+	    a->stopsignal != b->stopsignal ||
+	    a->stopwaitsecs != b->stopwaitsecs ||
+	    a->stopasgroup != b->stopasgroup ||
+	    a->killasgroup != b->killasgroup || a->uid != b->uid ||
+	    a->gid != b->gid || a->redirect_stderr != b->redirect_stderr ||
+	    a->umask != b->umask)
+		return 0;
+	if (a->exitcodes.n != b->exitcodes.n || (a->exitcodes.n > 0 &&
+	    memcmp(a->exitcodes.codes, b->exitcodes.codes,
+	    a->exitcodes.n * sizeof(int)) != 0))
+		return 0;
+	if ((a->environment == NULL) != (b->environment == NULL) ||
+	    (a->environment != NULL && !json_equal(a->environment,
+	    b->environment)))
+		return 0;
+	for (ch = 0; ch < 2; ch++)
+		if (!logcfg_equal(&a->log[ch], &b->log[ch]))
+			return 0;
+	return 1;
+}
+
+int
+group_config_equal(const struct group_config *a, const struct group_config *b)
+{
+	size_t i;
+
+	if (strcmp(a->name, b->name) != 0 || a->priority != b->priority ||
+	    a->kind != b->kind || a->nprocs != b->nprocs ||
+	    !str_eq(a->socket, b->socket) ||
+	    a->socket_backlog != b->socket_backlog ||
+	    a->socket_mode != b->socket_mode ||
+	    !str_eq(a->socket_owner, b->socket_owner))
+		return 0;
+	if (!proc_pool_config_equal(a->pool, b->pool))
+		return 0;
+	for (i = 0; i < a->nprocs; i++)
+		if (!proc_config_equal(a->procs[i], b->procs[i]))
+			return 0;
+	return 1;
 }
 
 static int

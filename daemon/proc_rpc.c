@@ -1,11 +1,11 @@
 /*
- * proc_rpc.c — supervisor.* methods over the process table (spec §4.3,
- * §4.4, Appendix A.1): process info, and start/stop whose answers wait,
- * without blocking the loop, until the process settles.
+ * proc_rpc.c — what the supervisor.* methods share (namespecs, parameter
+ * checks, SHUTDOWN_STATE, result structs, registration from tables) and
+ * the process info methods (spec §4.3, §4.4, Appendix A.1).  The other
+ * methods live in proc_rpc_ctl.c (start/stop/signal/stdin), proc_rpc_logs.c,
+ * proc_rpc_daemon.c and proc_rpc_config.c.
  */
 #include "config.h"
-
-#include <sys/queue.h>
 
 #include <signal.h>
 #include <stdio.h>
@@ -13,34 +13,11 @@
 #include <string.h>
 #include <time.h>
 
-#include <event2/event.h>
-
 #include "log.h"
 #include "proc.h"
 #include "rpc.h"
 #include "sthenod.h"
 #include "xmalloc.h"
-
-/* A deferred start or stop answer. */
-struct waiter {
-	TAILQ_ENTRY(waiter) entry;
-	struct sth_rpc_call *call;
-	struct proc *p;
-	int stop;		/* 1: stopProcess, 0: startProcess */
-	char *name;		/* as the caller spelled it */
-	struct event *report;	/* "waiting for x to stop" every 2 s */
-};
-static TAILQ_HEAD(, waiter) waiters = TAILQ_HEAD_INITIALIZER(waiters);
-
-static void
-waiter_free(struct waiter *w)
-{
-	TAILQ_REMOVE(&waiters, w, entry);
-	if (w->report != NULL)
-		event_free(w->report);
-	free(w->name);
-	free(w);
-}
 
 /* Split a namespec: "g:p", "g:" and "g:*" (process NULL), "name". */
 static void
@@ -58,10 +35,9 @@ split_namespec(const char *spec, char **group, char **name)
 	    xstrdup(c + 1);
 }
 
-/* The group and process of spec, or a BAD_NAME fault (returns -1). */
-static int
-lookup(struct sth_rpc_call *call, const char *spec, struct proc_group **gp,
-       struct proc **pp)
+int
+proc_rpc_lookup(struct sth_rpc_call *call, const char *spec,
+		struct proc_group **gp, struct proc **pp)
 {
 	char *gn, *pn;
 	size_t j;
@@ -85,8 +61,8 @@ lookup(struct sth_rpc_call *call, const char *spec, struct proc_group **gp,
 	return 0;
 }
 
-static int
-check_state(struct sth_rpc_call *call)
+int
+proc_rpc_check_state(struct sth_rpc_call *call)
 {
 	if (sth.state < STH_STATE_RUNNING) {
 		rpc_fault(call, STH_FAULT_SHUTDOWN_STATE, NULL);
@@ -95,9 +71,8 @@ check_state(struct sth_rpc_call *call)
 	return 0;
 }
 
-/* Parameters: n required strings, then up to nopt optional booleans. */
-static int
-params(struct sth_rpc_call *call, json_t *pa, size_t n, size_t nopt)
+int
+proc_rpc_params(struct sth_rpc_call *call, json_t *pa, size_t n, size_t nopt)
 {
 	size_t i, len = json_array_size(pa);
 
@@ -113,16 +88,73 @@ params(struct sth_rpc_call *call, json_t *pa, size_t n, size_t nopt)
 	return 0;
 }
 
-static int
-opt_bool(json_t *pa, size_t i, int def)
+char *
+proc_namespec(const struct proc *p)
 {
-	json_t *v = json_array_get(pa, i);
+	const char *g = p->group != NULL ? p->group->cfg->name :
+	    p->cfg->program;
+	char *s;
 
-	if (v == NULL)
-		return def;
-	if (json_is_integer(v))
-		return json_integer_value(v) != 0;
-	return json_is_true(v);
+	if (strcmp(g, p->cfg->name) == 0)
+		return xstrdup(g);
+	xasprintf(&s, "%s:%s", g, p->cfg->name);
+	return s;
+}
+
+json_t *
+proc_rpc_result(const struct proc *p, int code, const char *detail)
+{
+	const char *fname = rpc_fault_name(code);
+	json_t *o = json_object();
+	char *d;
+
+	json_object_set_new(o, "name", json_string(p->cfg->name));
+	json_object_set_new(o, "group", json_string(p->group != NULL ?
+	    p->group->cfg->name : p->cfg->program));
+	json_object_set_new(o, "status", json_integer(code));
+	if (code == STH_FAULT_SUCCESS)
+		d = xstrdup("OK");
+	else if (fname == NULL)
+		d = xstrdup(detail != NULL ? detail : "");
+	else if (detail == NULL || *detail == '\0')
+		d = xstrdup(fname);
+	else
+		xasprintf(&d, "%s: %s", fname, detail);
+	json_object_set_new(o, "description", json_string(d));
+	free(d);
+	return o;
+}
+
+struct proc **
+proc_rpc_all(size_t *n)
+{
+	struct proc **all = NULL;
+	struct proc_group *g;
+	size_t i, j;
+
+	*n = 0;
+	for (i = 0; (g = proctable_group_at(i)) != NULL; i++)
+		for (j = 0; j < g->nprocs; j++) {
+			all = xreallocarray(all, *n + 1, sizeof *all);
+			all[(*n)++] = g->procs[j];
+		}
+	return all;
+}
+
+void
+proc_rpc_table(const struct proc_method *m, size_t n)
+{
+	const char *help, *sig;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		help = proc_rpc_help(m[i].name, &sig);
+		if (help == NULL)
+			fatalx("no docstring for %s", m[i].name);
+		if (rpc_register(NULL, m[i].name, m[i].fn, NULL, help,
+		    sig) == -1)
+			log_warn("could not register %s", m[i].name);
+	}
 }
 
 /* Python's str(timedelta) of secs >= 0. */
@@ -211,10 +243,11 @@ m_get_process_info(struct sth_rpc_call *call, json_t *pa, void *arg)
 	struct proc *p;
 	const char *spec;
 
-	if (check_state(call) == -1 || params(call, pa, 1, 0) == -1)
+	if (proc_rpc_check_state(call) == -1 ||
+	    proc_rpc_params(call, pa, 1, 0) == -1)
 		return;
 	spec = json_string_value(json_array_get(pa, 0));
-	if (lookup(call, spec, &g, &p) == -1)
+	if (proc_rpc_lookup(call, spec, &g, &p) == -1)
 		return;
 	if (p == NULL) {
 		rpc_fault(call, STH_FAULT_BAD_NAME, "%s", spec);
@@ -241,7 +274,8 @@ m_get_all_process_info(struct sth_rpc_call *call, json_t *pa, void *arg)
 	size_t n = 0, i, j;
 	json_t *a;
 
-	if (check_state(call) == -1 || params(call, pa, 0, 0) == -1)
+	if (proc_rpc_check_state(call) == -1 ||
+	    proc_rpc_params(call, pa, 0, 0) == -1)
 		return;
 	for (i = 0; (g = proctable_group_at(i)) != NULL; i++)
 		for (j = 0; j < g->nprocs; j++) {
@@ -257,312 +291,23 @@ m_get_all_process_info(struct sth_rpc_call *call, json_t *pa, void *arg)
 	rpc_return(call, a);
 }
 
-/* --- deferred answers ------------------------------------------------------ */
-
-/* 1 if w was answered (and freed). */
-static int
-waiter_check(struct waiter *w)
-{
-	struct sth_rpc_call *call = w->call;
-	enum proc_state s = w->p->state;
-
-	if (w->stop) {
-		if (!proc_state_stopped(s))
-			return 0;
-		waiter_free(w);
-		rpc_return(call, json_true());
-		return 1;
-	}
-	if (w->p->spawnerr != NULL) {
-		rpc_fault(call, STH_FAULT_SPAWN_ERROR, "%s", w->name);
-		waiter_free(w);
-		return 1;
-	}
-	if (s != PROC_STARTING && s != PROC_RUNNING) {
-		rpc_fault(call, STH_FAULT_ABNORMAL_TERMINATION, "%s", w->name);
-		waiter_free(w);
-		return 1;
-	}
-	if (s == PROC_RUNNING) {
-		waiter_free(w);
-		rpc_return(call, json_true());
-		return 1;
-	}
-	return 0;
-}
-
-static void
-state_hook(struct proc *p, enum proc_state from)
-{
-	struct waiter *w, *next;
-
-	for (w = TAILQ_FIRST(&waiters); w != NULL; w = next) {
-		next = TAILQ_NEXT(w, entry);
-		if (w->p == p)
-			waiter_check(w);
-	}
-}
-
-static void
-waiter_cancel(struct sth_rpc_call *call, void *arg)
-{
-	waiter_free(arg);
-}
-
-static void
-stop_report(evutil_socket_t fd, short what, void *arg)
-{
-	struct waiter *w = arg;
-
-	if (w->p->state == PROC_STOPPING)
-		log_info("waiting for %s to stop", w->p->cfg->name);
-}
-
-static void
-defer(struct sth_rpc_call *call, struct proc *p, int stop, const char *name)
-{
-	struct waiter *w = xcalloc(1, sizeof *w);
-	struct timeval tv = { 2, 0 };
-
-	w->call = call;
-	w->p = p;
-	w->stop = stop;
-	w->name = xstrdup(name);
-	TAILQ_INSERT_TAIL(&waiters, w, entry);
-	rpc_on_cancel(call, waiter_cancel, w);
-	if (stop && sth.base != NULL) {
-		stop_report(-1, 0, w);
-		w->report = event_new(sth.base, -1, EV_PERSIST, stop_report, w);
-		event_add(w->report, &tv);
-	}
-}
-
-static void
-m_start_process(struct sth_rpc_call *call, json_t *pa, void *arg)
-{
-	struct proc_group *g;
-	struct proc *p;
-	const char *spec;
-	char **argv, *err = NULL, *file;
-	int fault;
-
-	if (check_state(call) == -1 || params(call, pa, 1, 1) == -1)
-		return;
-	spec = json_string_value(json_array_get(pa, 0));
-	if (lookup(call, spec, &g, &p) == -1)
-		return;
-	if (p == NULL) {
-		/* "group:*": startProcessGroup is not served yet */
-		rpc_fault(call, STH_FAULT_BAD_NAME, "%s", spec);
-		return;
-	}
-	if ((argv = proc_split_command(p->cfg->command, &err)) == NULL) {
-		file = proc_pyrepr(p->cfg->command);
-		rpc_fault(call, STH_FAULT_NOT_EXECUTABLE, "can't parse command "
-		    "%s: %s", file, err);
-		free(file);
-		free(err);
-		return;
-	}
-	file = proc_resolve_command(p->cfg, argv, &fault, &err);
-	proc_argv_free(argv);
-	if (file == NULL) {
-		rpc_fault(call, fault, "%s", err);
-		free(err);
-		return;
-	}
-	free(file);
-	if (proc_state_running(p->state)) {
-		rpc_fault(call, STH_FAULT_ALREADY_STARTED, "%s", spec);
-		return;
-	}
-	if (p->state == PROC_UNKNOWN) {
-		rpc_fault(call, STH_FAULT_FAILED, "%s is in an unknown process "
-		    "state", spec);
-		return;
-	}
-	proc_spawn(p);
-	proctable_on_sigchld();
-	if (p->spawnerr != NULL) {
-		rpc_fault(call, STH_FAULT_SPAWN_ERROR, "%s", spec);
-		return;
-	}
-	if (opt_bool(pa, 1, 1) && p->state != PROC_RUNNING) {
-		defer(call, p, 0, spec);
-		return;
-	}
-	rpc_return(call, json_true());
-}
-
-static void
-m_stop_process(struct sth_rpc_call *call, json_t *pa, void *arg)
-{
-	struct proc_group *g;
-	struct proc *p;
-	const char *spec;
-
-	if (check_state(call) == -1 || params(call, pa, 1, 1) == -1)
-		return;
-	spec = json_string_value(json_array_get(pa, 0));
-	if (lookup(call, spec, &g, &p) == -1)
-		return;
-	if (p == NULL) {
-		rpc_fault(call, STH_FAULT_BAD_NAME, "%s", spec);
-		return;
-	}
-	if (!proc_state_running(p->state)) {
-		rpc_fault(call, STH_FAULT_NOT_RUNNING, "%s", spec);
-		return;
-	}
-	if (proc_stop(p) == -1) {
-		rpc_fault(call, STH_FAULT_FAILED, "%s", spec);
-		return;
-	}
-	proctable_on_sigchld();
-	if (opt_bool(pa, 1, 1) && !proc_state_stopped(p->state)) {
-		defer(call, p, 1, spec);
-		return;
-	}
-	rpc_return(call, json_true());
-}
-
-static void
-m_signal_process(struct sth_rpc_call *call, json_t *pa, void *arg)
-{
-	struct proc_group *g;
-	struct proc *p;
-	const char *spec, *sigs;
-	char *err = NULL;
-	int sig;
-
-	if (check_state(call) == -1 || params(call, pa, 2, 0) == -1)
-		return;
-	spec = json_string_value(json_array_get(pa, 0));
-	sigs = json_string_value(json_array_get(pa, 1));
-	if (lookup(call, spec, &g, &p) == -1)
-		return;
-	if (p == NULL) {
-		rpc_fault(call, STH_FAULT_BAD_NAME, "%s", spec);
-		return;
-	}
-	if (cfgval_signal(sigs, &sig, &err) == -1) {
-		free(err);
-		rpc_fault(call, STH_FAULT_BAD_SIGNAL, "%s", sigs);
-		return;
-	}
-	if (p->state != PROC_RUNNING && p->state != PROC_STARTING &&
-	    p->state != PROC_STOPPING) {
-		rpc_fault(call, STH_FAULT_NOT_RUNNING, "%s", spec);
-		return;
-	}
-	if (proc_signal(p, sig) == -1) {
-		rpc_fault(call, STH_FAULT_FAILED, "%s", spec);
-		return;
-	}
-	rpc_return(call, json_true());
-}
-
-static void
-m_send_process_stdin(struct sth_rpc_call *call, json_t *pa, void *arg)
-{
-	struct proc_group *g;
-	struct proc *p;
-	const char *spec;
-	json_t *chars;
-
-	if (check_state(call) == -1)
-		return;
-	if (json_array_size(pa) != 2 || !json_is_string(json_array_get(pa,
-	    0)) || !json_is_string(chars = json_array_get(pa, 1))) {
-		rpc_fault(call, STH_FAULT_INCORRECT_PARAMETERS, NULL);
-		return;
-	}
-	spec = json_string_value(json_array_get(pa, 0));
-	if (lookup(call, spec, &g, &p) == -1)
-		return;
-	if (p == NULL) {
-		rpc_fault(call, STH_FAULT_BAD_NAME, "%s", spec);
-		return;
-	}
-	if (p->pid == 0 || p->killing) {
-		rpc_fault(call, STH_FAULT_NOT_RUNNING, "%s", spec);
-		return;
-	}
-	if (proc_io_write_stdin(p, json_string_value(chars),
-	    json_string_length(chars)) == -1) {
-		rpc_fault(call, STH_FAULT_NO_FILE, "%s", spec);
-		return;
-	}
-	rpc_return(call, json_true());
-}
-
-static const struct {
-	const char *name;
-	sth_rpc_fn fn;
-	const char *sig;
-	const char *help;
-} methods[] = {
-	{ "supervisor.getProcessInfo", m_get_process_info,
-	  "[[\"struct\",\"string\"]]",
-	  "Get info about a process named name\n\n"
-	  "@param string name The name of the process (or 'group:name')\n"
-	  "@return struct result     A structure containing data about the "
-	  "process" },
-	{ "supervisor.getAllProcessInfo", m_get_all_process_info,
-	  "[[\"array\"]]",
-	  "Get info about all processes\n\n"
-	  "@return array result  An array of process status results" },
-	{ "supervisor.startProcess", m_start_process,
-	  "[[\"boolean\",\"string\",\"boolean\"]]",
-	  "Start a process\n\n"
-	  "@param string name Process name (or ``group:name``, or "
-	  "``group:*``)\n"
-	  "@param boolean wait Wait for process to be fully started\n"
-	  "@return boolean result     Always true unless error" },
-	{ "supervisor.stopProcess", m_stop_process,
-	  "[[\"boolean\",\"string\",\"boolean\"]]",
-	  "Stop a process named by name\n\n"
-	  "@param string name  The name of the process to stop (or "
-	  "'group:name')\n"
-	  "@param boolean wait        Wait for the process to be fully "
-	  "stopped\n"
-	  "@return boolean result     Always return True unless error" },
-	{ "supervisor.signalProcess", m_signal_process,
-	  "[[\"boolean\",\"string\",\"string\"]]",
-	  "Send an arbitrary UNIX signal to the process named by name\n\n"
-	  "@param string name    Name of the process to signal (or "
-	  "'group:name')\n"
-	  "@param string signal  Signal to send, as name ('HUP') or number "
-	  "('1')\n"
-	  "@return boolean" },
-	{ "supervisor.sendProcessStdin", m_send_process_stdin,
-	  "[[\"boolean\",\"string\",\"string\"]]",
-	  "Send a string of chars to the stdin of the process name.\n"
-	  "If non-7-bit data is sent (unicode), it is encoded to utf-8\n"
-	  "before being sent to the process' stdin.  If chars is not a\n"
-	  "string or is not unicode, raise INCORRECT_PARAMETERS.  If the\n"
-	  "process is not running, raise NOT_RUNNING.  If the process'\n"
-	  "stdin cannot accept input (e.g. it was closed by the child\n"
-	  "process), raise NO_FILE.\n\n"
-	  "@param string name        The process name to send to (or "
-	  "'group:name')\n"
-	  "@param string chars       The character data to send to the "
-	  "process\n"
-	  "@return boolean result    Always return True unless error" },
+static const struct proc_method info_methods[] = {
+	{ "supervisor.getProcessInfo", m_get_process_info },
+	{ "supervisor.getAllProcessInfo", m_get_all_process_info },
 };
 
 void
 proc_rpc_register(void)
 {
 	static int done;
-	size_t i;
 
 	if (done)
 		return;
 	done = 1;
-	proc_state_hook = state_hook;
-	for (i = 0; i < sizeof methods / sizeof methods[0]; i++)
-		if (rpc_register(NULL, methods[i].name, methods[i].fn, NULL,
-		    methods[i].help, methods[i].sig) == -1)
-			log_warn("could not register %s", methods[i].name);
+	proc_rpc_table(info_methods, sizeof info_methods /
+	    sizeof info_methods[0]);
+	proc_rpc_ctl_register();
+	proc_rpc_logs_register();
+	proc_rpc_daemon_register();
+	proc_rpc_config_register();
 }

@@ -400,7 +400,7 @@ proc_spawn_real(struct proc *p, char **spawnerr)
 {
 	char **argv, **envp, *file, *err = NULL, *r;
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, er[2] = { -1, -1 };
-	int fault, e;
+	int fault, e, sock = -1;
 	const char *name = p->cfg->name;
 	char *username = NULL;
 	struct passwd *pw;
@@ -424,7 +424,11 @@ proc_spawn_real(struct proc *p, char **spawnerr)
 		    "'%s': %s", name, errname(errno));
 		goto fail;
 	}
-	if (make_pipe(in) == -1 || make_pipe(out) == -1 ||
+	/* fcgi-program: the group's socket is fd 0, there is no stdin pipe */
+	if (p->group != NULL && p->group->cfg->kind == GROUP_FCGI &&
+	    (sock = proc_fcgi_acquire(p, spawnerr)) == -1)
+		goto fail;
+	if ((sock == -1 && make_pipe(in) == -1) || make_pipe(out) == -1 ||
 	    (!p->cfg->redirect_stderr && make_pipe(er) == -1)) {
 		e = errno;
 		if (e == EMFILE)
@@ -440,7 +444,8 @@ proc_spawn_real(struct proc *p, char **spawnerr)
 	envp = child_env(p);
 	pid = fork();
 	if (pid == 0)
-		child(p, file, argv, envp, in[0], out[1], er[1],
+		child(p, file, argv, envp, sock != -1 ? sock : in[0], out[1],
+		    er[1],
 		    username != NULL ? username : p->cfg->user);
 	e = errno;
 	proc_argv_free(envp);
@@ -454,7 +459,8 @@ proc_spawn_real(struct proc *p, char **spawnerr)
 			    "'%s': %s", name, errname(e));
 		goto fail;
 	}
-	close(in[0]);
+	if (in[0] != -1)
+		close(in[0]);
 	close(out[1]);
 	if (er[1] != -1)
 		close(er[1]);
@@ -472,6 +478,7 @@ fail:
 		if (er[e] != -1)
 			close(er[e]);
 	}
+	proc_fcgi_release(p);
 	proc_argv_free(argv);
 	free(file);
 	return -1;

@@ -267,6 +267,8 @@ proc_free(struct proc *p)
 		return;
 	disarm(p);
 	forget(p);
+	proc_rpc_forget(p);
+	proc_fcgi_release(p);
 	if (p->timer != NULL)
 		event_free(p->timer);
 	proc_io_drain_close(p);
@@ -476,6 +478,7 @@ proc_finish(struct proc *p, int st)
 		}
 	}
 	p->pid = 0;
+	proc_fcgi_release(p);
 
 	if (p->state == PROC_BACKOFF)
 		backoff_settle(p);

@@ -13,6 +13,7 @@
 
 #include <event2/event.h>
 
+#include "bus.h"
 #include "ini.h"
 #include "log.h"
 #include "proc.h"
@@ -51,6 +52,7 @@ proctable_add(struct group_config *gc)
 		return NULL;
 	g = xcalloc(1, sizeof *g);
 	g->cfg = gc;
+	g->fcgi_fd = -1;
 	g->nprocs = gc->nprocs;
 	g->procs = xcalloc(gc->nprocs ? gc->nprocs : 1, sizeof *g->procs);
 	for (i = 0; i < gc->nprocs; i++)
@@ -67,7 +69,7 @@ proctable_add(struct group_config *gc)
 }
 
 static void
-group_free(struct proc_group *g)
+group_free(struct proc_group *g, int free_cfg)
 {
 	size_t i;
 
@@ -75,7 +77,8 @@ group_free(struct proc_group *g)
 	for (i = 0; i < g->nprocs; i++)
 		proc_free(g->procs[i]);
 	free(g->procs);
-	group_config_free(g->cfg);
+	if (free_cfg)
+		group_config_free(g->cfg);
 	free(g);
 }
 
@@ -97,7 +100,8 @@ proctable_remove(const char *name)
 	    sizeof *groups);
 	ngroups--;
 	proc_event_group(name, 0);
-	group_free(g);
+	/* the pending configs may take the config back (addProcessGroup) */
+	group_free(g, !proc_rpc_config_giveback(g->cfg));
 	return 0;
 }
 
@@ -193,8 +197,10 @@ proctable_start(const struct ini_doc *doc, char **err)
 		return -1;
 	if (!proc_globals.nocleanup)
 		proc_clean_autologs(&proc_globals);
+	proc_rpc_config_set(gcs, n);
 	for (i = 0; i < n; i++) {
-		if (proc_make_autologs(gcs[i], &proc_globals, err) == -1) {
+		if (proc_fcgi_check(gcs[i], err) == -1 ||
+		    proc_make_autologs(gcs[i], &proc_globals, err) == -1) {
 			for (; i < n; i++)
 				group_config_free(gcs[i]);
 			free(gcs);
@@ -212,6 +218,8 @@ proctable_start(const struct ini_doc *doc, char **err)
 	free(gcs);
 	proc_tick_install();
 	down.active = 0;
+	/* supervisord's loop starts: RUNNING, then the autostarts */
+	bus_publish("SUPERVISOR_STATE_CHANGE_RUNNING", "", 0);
 	for (i = 0; i < ngroups; i++)
 		group_autostart(groups[i]);
 	return 0;
@@ -355,6 +363,8 @@ proctable_shutdown(void (*done)(void))
 	}
 	down.active = 1;
 	down.done = done;
+	/* the first loop that sees the mood below RUNNING */
+	bus_publish("SUPERVISOR_STATE_CHANGE_STOPPING", "", 0);
 	down.nleft = ngroups;
 	down.left = xcalloc(ngroups ? ngroups : 1, sizeof *down.left);
 	memcpy(down.left, groups, ngroups * sizeof *groups);
@@ -375,11 +385,12 @@ proctable_free(void)
 	size_t i;
 
 	for (i = 0; i < ngroups; i++)
-		group_free(groups[i]);
+		group_free(groups[i], 1);
 	free(groups);
 	groups = NULL;
 	ngroups = 0;
 	proc_globals_release(&proc_globals);
+	proc_rpc_config_set(NULL, 0);
 	proc_tick_uninstall();
 	down.active = 0;
 }

@@ -1,0 +1,434 @@
+/*
+ * proc_rpc_logs.c — reading, tailing and clearing the child logs and the
+ * main log over RPC (spec §3.2, §3.6, §4.4), with supervisor's offset
+ * arithmetic: readFile() for read*Log, tailFile() for tail*Log.
+ *
+ * Log bytes become RPC strings, which must be UTF-8: supervisor answers
+ * an HTTP 500 when a chunk is not (or is cut inside a character); we send
+ * U+FFFD for each byte that does not decode instead (docs/compatibility.md).
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "logfile.h"
+#include "proc.h"
+#include "rpc.h"
+#include "sthenod.h"
+#include "xmalloc.h"
+
+/* Length of the valid UTF-8 sequence at s (Python's strict decoder), or 0. */
+static size_t
+utf8_seq(const unsigned char *s, size_t left)
+{
+	size_t n, k;
+	unsigned int cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 1;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 2;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 3;
+		cp = s[0] & 0x07;
+	} else
+		return 0;
+	if (n >= left)
+		return 0;
+	for (k = 1; k <= n; k++) {
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[k] & 0x3f);
+	}
+	if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n + 1;
+}
+
+/* The bytes as an RPC string: each undecodable byte becomes U+FFFD. */
+static json_t *
+log_string(const char *data, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)data;
+	char *out;
+	size_t i = 0, o = 0, n;
+	json_t *r;
+
+	out = xmalloc(len * 3 + 1);
+	while (i < len) {
+		if ((n = utf8_seq(s + i, len - i)) == 0) {
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+			continue;
+		}
+		memcpy(out + o, s + i, n);
+		o += n;
+		i += n;
+	}
+	r = json_stringn(out, o);
+	free(out);
+	return r;
+}
+
+static int
+read_at(int fd, long long off, size_t want, char **data, size_t *len)
+{
+	ssize_t n;
+
+	*data = xmalloc(want + 1);
+	*len = 0;
+	while (*len < want) {
+		n = pread(fd, *data + *len, want - *len, off + *len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			free(*data);
+			*data = NULL;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		*len += (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * supervisor's readFile(): offset < 0 is the last |offset| bytes (length
+ * must be 0); length 0 reads to the end.  0 with *data, or a fault code.
+ */
+static int
+read_file(const char *path, long long offset, long long length, char **data,
+	  size_t *len)
+{
+	struct stat st;
+	long long pos, want;
+	int fd, rc;
+
+	if ((offset < 0 && length != 0) || (offset >= 0 && length < 0))
+		return STH_FAULT_BAD_ARGUMENTS;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return STH_FAULT_FAILED;
+	if (fstat(fd, &st) == -1) {
+		close(fd);
+		return STH_FAULT_FAILED;
+	}
+	if (offset < 0) {
+		pos = st.st_size + offset;
+		if (pos < 0)
+			pos = 0;
+		want = st.st_size - pos;
+	} else {
+		pos = offset;
+		want = st.st_size > pos ? st.st_size - pos : 0;
+		if (length > 0 && want > length)
+			want = length;
+	}
+	rc = read_at(fd, pos, (size_t)want, data, len);
+	close(fd);
+	return rc == -1 ? STH_FAULT_FAILED : 0;
+}
+
+/* Integer parameters from index i on. */
+static int
+int_params(struct sth_rpc_call *call, json_t *pa, size_t i, size_t n,
+	   long long *v)
+{
+	size_t k;
+
+	if (json_array_size(pa) != i + n) {
+		rpc_fault(call, STH_FAULT_INCORRECT_PARAMETERS, NULL);
+		return -1;
+	}
+	for (k = 0; k < n; k++) {
+		if (!json_is_integer(json_array_get(pa, i + k))) {
+			rpc_fault(call, STH_FAULT_INCORRECT_PARAMETERS, NULL);
+			return -1;
+		}
+		v[k] = json_integer_value(json_array_get(pa, i + k));
+	}
+	return 0;
+}
+
+/* readLog and read*Log once the file is known (NULL: none configured). */
+static void
+answer_read(struct sth_rpc_call *call, const char *path, long long offset,
+	    long long length)
+{
+	struct stat st;
+	char *data;
+	size_t len;
+	int code;
+
+	if (path == NULL || stat(path, &st) == -1) {
+		rpc_fault(call, STH_FAULT_NO_FILE, "%s", path != NULL ? path :
+		    "None");
+		return;
+	}
+	if ((code = read_file(path, offset, length, &data, &len)) != 0) {
+		rpc_fault(call, code, NULL);
+		return;
+	}
+	rpc_return(call, log_string(data, len));
+	free(data);
+}
+
+/* The process of a read/tail/clear call (a group is BAD_NAME). */
+static struct proc *
+proc_param(struct sth_rpc_call *call, json_t *pa)
+{
+	struct proc_group *g;
+	struct proc *p;
+	const char *spec;
+
+	if (proc_rpc_check_state(call) == -1)
+		return NULL;
+	if (json_array_size(pa) < 1 || !json_is_string(json_array_get(pa,
+	    0))) {
+		rpc_fault(call, STH_FAULT_INCORRECT_PARAMETERS, NULL);
+		return NULL;
+	}
+	spec = json_string_value(json_array_get(pa, 0));
+	if (proc_rpc_lookup(call, spec, &g, &p) == -1)
+		return NULL;
+	if (p == NULL)
+		rpc_fault(call, STH_FAULT_BAD_NAME, "%s", spec);
+	return p;
+}
+
+static void
+read_proc_log(struct sth_rpc_call *call, json_t *pa, int ch)
+{
+	struct proc *p;
+	long long v[2];
+
+	if (proc_rpc_check_state(call) == -1 ||
+	    proc_rpc_params(call, pa, 1, 2) == -1 ||
+	    int_params(call, pa, 1, 2, v) == -1 ||
+	    (p = proc_param(call, pa)) == NULL)
+		return;
+	answer_read(call, p->cfg->log[ch].path, v[0], v[1]);
+}
+
+static void
+m_read_stdout(struct sth_rpc_call *call, json_t *pa, void *arg)
+{
+	read_proc_log(call, pa, PROC_STDOUT);
+}
+
+static void
+m_read_stderr(struct sth_rpc_call *call, json_t *pa, void *arg)
+{
+	read_proc_log(call, pa, PROC_STDERR);
+}
+
+/* supervisor's tailFile(). */
+static json_t *
+tail_file(const char *path, long long offset, long long length)
+{
+	struct stat st;
+	long long sz;
+	char *data = NULL;
+	size_t len = 0;
+	json_t *r;
+	int fd, overflow = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &st) == -1) {
+		if (fd != -1)
+			close(fd);
+		return json_pack("[s,I,b]", "", offset, 0);
+	}
+	sz = st.st_size;
+	if (sz > offset + length) {
+		overflow = 1;
+		offset = sz - 1;
+	}
+	if (offset + length > sz) {
+		if (offset > sz - 1)
+			length = 0;
+		offset = sz - length;
+	}
+	if (offset < 0)
+		offset = 0;
+	if (length < 0)
+		length = 0;
+	if (length > 0 && read_at(fd, offset, (size_t)length, &data,
+	    &len) == -1) {
+		close(fd);
+		return json_pack("[s,I,b]", "", offset, 0);
+	}
+	close(fd);
+	r = json_array();
+	json_array_append_new(r, log_string(data != NULL ? data : "", len));
+	json_array_append_new(r, json_integer(sz));
+	json_array_append_new(r, json_boolean(overflow));
+	free(data);
+	return r;
+}
+
+static void
+tail_proc_log(struct sth_rpc_call *call, json_t *pa, int ch)
+{
+	struct stat st;
+	struct proc *p;
+	const char *path;
+	long long v[2];
+
+	if (proc_rpc_check_state(call) == -1 ||
+	    proc_rpc_params(call, pa, 1, 2) == -1 ||
+	    int_params(call, pa, 1, 2, v) == -1 ||
+	    (p = proc_param(call, pa)) == NULL)
+		return;
+	path = p->cfg->log[ch].path;
+	if (path == NULL || stat(path, &st) == -1) {
+		rpc_return(call, json_pack("[s,i,b]", "", 0, 0));
+		return;
+	}
+	rpc_return(call, tail_file(path, v[0], v[1]));
+}
+
+static void
+m_tail_stdout(struct sth_rpc_call *call, json_t *pa, void *arg)
+{
+	tail_proc_log(call, pa, PROC_STDOUT);
+}
+
+static void
+m_tail_stderr(struct sth_rpc_call *call, json_t *pa, void *arg)
+{
+	tail_proc_log(call, pa, PROC_STDERR);
+}
+
+/* Empty p's current log files (backups stay): 0, or -1. */
+static int
+clear_one(struct proc *p)
+{
+	int ch, rc = 0;
+
+	for (ch = 0; ch < 2; ch++) {
+		if (p->logs[ch] != NULL) {
+			if (logfile_clear(p->logs[ch]) == -1) {
+				log_errno(STH_LOG_WARN, "could not clear %s",
+				    logfile_path(p->logs[ch]));
+				rc = -1;
+			}
+		} else if (p->cfg->log[ch].path != NULL &&
+		    truncate(p->cfg->log[ch].path, 0) == -1 &&
+		    errno != ENOENT) {
+			log_errno(STH_LOG_WARN, "could not clear %s",
+			    p->cfg->log[ch].path);
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
+static void
+m_clear_process_logs(struct sth_rpc_call *call, json_t *pa, void *arg)
+{
+	struct proc *p;
+
+	if (proc_rpc_check_state(call) == -1 ||
+	    proc_rpc_params(call, pa, 1, 0) == -1 ||
+	    (p = proc_param(call, pa)) == NULL)
+		return;
+	if (clear_one(p) == -1) {
+		rpc_fault(call, STH_FAULT_FAILED, "%s",
+		    json_string_value(json_array_get(pa, 0)));
+		return;
+	}
+	rpc_return(call, json_true());
+}
+
+static void
+m_clear_all_process_logs(struct sth_rpc_call *call, json_t *pa, void *arg)
+{
+	struct proc **all;
+	size_t n, i;
+	char *name;
+	json_t *r;
+
+	if (proc_rpc_check_state(call) == -1 ||
+	    proc_rpc_params(call, pa, 0, 0) == -1)
+		return;
+	all = proc_rpc_all(&n);
+	r = json_array();
+	for (i = 0; i < n; i++) {
+		name = proc_namespec(all[i]);
+		json_array_append_new(r, clear_one(all[i]) == 0 ?
+		    proc_rpc_result(all[i], STH_FAULT_SUCCESS, NULL) :
+		    proc_rpc_result(all[i], STH_FAULT_FAILED, name));
+		free(name);
+	}
+	free(all);
+	rpc_return(call, r);
+}
+
+static void
+m_read_log(struct sth_rpc_call *call, json_t *pa, void *arg)
+{
+	long long v[2];
+
+	if (proc_rpc_check_state(call) == -1 ||
+	    int_params(call, pa, 0, 2, v) == -1)
+		return;
+	answer_read(call, log_path(), v[0], v[1]);
+}
+
+static void
+m_clear_log(struct sth_rpc_call *call, json_t *pa, void *arg)
+{
+	struct stat st;
+	const char *path = log_path();
+
+	if (proc_rpc_check_state(call) == -1 ||
+	    proc_rpc_params(call, pa, 0, 0) == -1)
+		return;
+	if (path == NULL || stat(path, &st) == -1) {
+		rpc_fault(call, STH_FAULT_NO_FILE, NULL);
+		return;
+	}
+	if (unlink(path) == -1) {
+		rpc_fault(call, STH_FAULT_FAILED, NULL);
+		return;
+	}
+	log_reopen();
+	rpc_return(call, json_true());
+}
+
+static const struct proc_method log_methods[] = {
+	{ "supervisor.readProcessStdoutLog", m_read_stdout },
+	{ "supervisor.readProcessLog", m_read_stdout },
+	{ "supervisor.readProcessStderrLog", m_read_stderr },
+	{ "supervisor.tailProcessStdoutLog", m_tail_stdout },
+	{ "supervisor.tailProcessLog", m_tail_stdout },
+	{ "supervisor.tailProcessStderrLog", m_tail_stderr },
+	{ "supervisor.clearProcessLogs", m_clear_process_logs },
+	{ "supervisor.clearProcessLog", m_clear_process_logs },
+	{ "supervisor.clearAllProcessLogs", m_clear_all_process_logs },
+	{ "supervisor.readLog", m_read_log },
+	{ "supervisor.readMainLog", m_read_log },
+	{ "supervisor.clearLog", m_clear_log },
+};
+
+void
+proc_rpc_logs_register(void)
+{
+	proc_rpc_table(log_methods, sizeof log_methods /
+	    sizeof log_methods[0]);
+}

@@ -169,7 +169,14 @@ class WebUI(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.d.cleanup()
+        # a clean exit, which under ASan also means no leak and no error
+        try:
+            rc = cls.d.stop()
+            if rc != 0:
+                raise AssertionError("sthenod exited %d:\n%s" % (
+                    rc, cls.d.describe()))
+        finally:
+            cls.d.cleanup()
 
     def need(self, *methods):
         missing = [m for m in methods if m not in self.methods]
@@ -539,6 +546,96 @@ class WebUIAuth(WebUI):
         self.assertEqual(self.state_of("sleeper")[0], "running")
 
 
+@unittest.skipUnless(have_plugin("webui") and have_plugin("http"),
+                     "webui.so / http.so not built")
+class WebUILive(unittest.TestCase):
+    """webui unloads, loads and reloads while a tail streams: the stream
+    ends cleanly, the pages go and come back, nothing leaks."""
+
+    def setUp(self):
+        self.port = free_port()
+        self.d = sthtest.Sthenod()
+        self.addCleanup(self.d.cleanup)
+        self.d.extra = ("[inet_http_server]\nport=127.0.0.1:%d\n"
+                        % self.port) + PROGRAMS.replace("@DIR@", self.d.dir)
+        self.d.opts["childlogdir"] = self.d.dir
+        self.d.write_config()
+        self.d.start()
+        self.rpc = xmlrpc.client.ServerProxy("http://127.0.0.1:%d/RPC2"
+                                             % self.port)
+
+    def get(self, path):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        c.request("GET", path)
+        r = c.getresponse()
+        r.read()
+        c.close()
+        return r.status
+
+    def open_tail(self):
+        s = ChunkedStream(self.port, "/logtail/echoer")
+        self.addCleanup(s.close)
+        self.assertEqual(s.read_head(), 200)
+        self.rpc.supervisor.sendProcessStdin("echoer", "live\n")
+        s.read_until(b"live\n")
+        return s
+
+    def wait_end(self, s, timeout=10):
+        deadline = time.monotonic() + timeout
+        while not s.ended and time.monotonic() < deadline:
+            s._decode()
+            if not s.ended:
+                s._recv(0.2)
+        self.assertTrue(s.ended, "the stream did not end")
+
+    def test_unload_load_reload_while_streaming(self):
+        s = self.open_tail()
+        self.assertTrue(self.rpc.plugin.unload("webui"))
+        self.wait_end(s)
+        self.assertEqual(self.get("/"), 404)
+        self.assertEqual(self.get("/ok.html"), 404)
+        # the processes and the RPC do not notice
+        self.assertEqual(self.rpc.supervisor.getProcessInfo("echoer")
+                         ["statename"], "RUNNING")
+        self.assertTrue(self.rpc.plugin.load("webui"))
+        self.assertEqual(self.get("/ok.html"), 200)
+        s = self.open_tail()
+        self.assertTrue(self.rpc.plugin.reload("webui"))
+        self.wait_end(s)
+        self.assertEqual(self.get("/"), 200)
+        self.open_tail()
+        log = self.d.read_log()
+        self.assertNotRegex(log, r"(?i)webui.*(leak|zombie)")
+        self.assertEqual(self.d.stop(), 0)
+
+    def test_client_or_plugin_gone_during_a_deferred_action(self):
+        self.assertTrue(self.d.wait_log(r"success: sleeper entered RUNNING"))
+        self.rpc.supervisor.stopProcess("sleeper")
+        # the client leaves while start waits for RUNNING (startsecs=1)
+        c = socket.create_connection(("127.0.0.1", self.port))
+        c.sendall(b"GET /index.html?processname=sleeper&action=start "
+                  b"HTTP/1.1\r\nHost: h\r\n\r\n")
+        time.sleep(0.2)
+        c.close()
+        self.assertTrue(self.d.wait_log(
+            r"success: sleeper entered RUNNING", count=2),
+            self.d.read_log())
+        self.rpc.supervisor.stopProcess("sleeper")
+        # the plugin unloads while start waits: the client gets an
+        # answer (503) instead of hanging
+        c = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+        self.addCleanup(c.close)
+        c.sendall(b"GET /index.html?processname=sleeper&action=start "
+                  b"HTTP/1.1\r\nHost: h\r\n\r\n")
+        time.sleep(0.2)
+        self.assertTrue(self.rpc.plugin.unload("webui"))
+        head = c.recv(4096)
+        self.assertRegex(head, rb"^HTTP/1.1 (503|301) ")
+        self.assertTrue(self.rpc.plugin.load("webui"))
+        self.assertEqual(self.get("/ok.html"), 200)
+        self.assertEqual(self.d.stop(), 0)
+
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
@@ -568,7 +665,14 @@ class WebUIChromium(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.d.cleanup()
+        # a clean exit, which under ASan also means no leak and no error
+        try:
+            rc = cls.d.stop()
+            if rc != 0:
+                raise AssertionError("sthenod exited %d:\n%s" % (
+                    rc, cls.d.describe()))
+        finally:
+            cls.d.cleanup()
 
     def chromium(self, url, *extra):
         prof = tempfile.mkdtemp(prefix="sth-chromium-")

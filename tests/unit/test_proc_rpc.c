@@ -1,0 +1,695 @@
+/*
+ * test_proc_rpc.c — the supervisor.* methods of spec §4 through the RPC
+ * registry, with real children on a real loop: group and "all" results,
+ * log reads and tails with supervisor's arithmetic, the daemon methods,
+ * reread/add/remove, fcgi-program sockets, and the state-change events.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <event2/event.h>
+
+#include "bus.h"
+#include "ini.h"
+#include "log.h"
+#include "proc.h"
+#include "rpc.h"
+#include "sthenod.h"
+#include "xmalloc.h"
+
+static char dir[] = "/tmp/test_proc_rpc.XXXXXX";
+static char logpath[512], confpath[512];
+static struct event *sigchld;
+static struct ini_doc *doc;
+
+static void
+on_sigchld(evutil_socket_t fd, short what, void *arg)
+{
+	proctable_on_sigchld();
+}
+
+static void
+setup(void)
+{
+	char *err = NULL;
+
+	memcpy(dir, "/tmp/test_proc_rpc.XXXXXX", sizeof dir);
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(logpath, sizeof logpath, "%s/main.log", dir);
+	snprintf(confpath, sizeof confpath, "%s/s.conf", dir);
+	cr_assert(log_open(logpath, 0, 0, STH_LOG_INFO, 0, &err) == 0);
+	sth.base = event_base_new();
+	sth.state = STH_STATE_RUNNING;
+	sigchld = evsignal_new(sth.base, SIGCHLD, on_sigchld, NULL);
+	event_add(sigchld, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	rpc_system_register();
+}
+
+static void
+teardown(void)
+{
+	char cmd[300];
+
+	proctable_free();
+	if (doc != NULL)
+		ini_free(doc);
+	doc = NULL;
+	sth.ini = NULL;
+	event_free(sigchld);
+	event_base_free(sth.base);
+	sth.base = NULL;
+	log_close();
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	(void)!system(cmd);
+}
+
+TestSuite(proc_rpc, .init = setup, .fini = teardown, .timeout = 60);
+
+/* Write the config (%1$s is the test's folder) to s.conf. */
+static void
+write_conf(const char *fmt)
+{
+	FILE *f = fopen(confpath, "w");
+
+	cr_assert_not_null(f);
+	fprintf(f, fmt, dir);
+	fclose(f);
+}
+
+static void
+start(const char *fmt)
+{
+	char *err = NULL;
+
+	write_conf(fmt);
+	doc = ini_load(confpath, &err);
+	cr_assert_not_null(doc, "%s", err);
+	sth.ini = doc;
+	cr_assert_eq(proctable_start(doc, &err), 0, "%s", err);
+}
+
+static void
+tick(evutil_socket_t fd, short what, void *arg)
+{
+	event_base_loopbreak(sth.base);
+}
+
+static int
+run_until(int (*cond)(void), double secs)
+{
+	struct event *t = evtimer_new(sth.base, tick, NULL);
+	struct timeval tv = { 0, 20000 };
+	int i;
+
+	for (i = 0; i < secs * 50 && !cond(); i++) {
+		evtimer_add(t, &tv);
+		event_base_loop(sth.base, EVLOOP_ONCE);
+	}
+	event_free(t);
+	return cond();
+}
+
+static int
+never(void)
+{
+	return 0;
+}
+
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = xmalloc(n + 1);
+	cr_assert_eq(fread(buf, 1, n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static int
+mainlog_has(const char *s)
+{
+	char *log = slurp(logpath);
+	int r = log != NULL && strstr(log, s) != NULL;
+
+	free(log);
+	return r;
+}
+
+static struct proc *
+P(const char *g, const char *n)
+{
+	struct proc *p = proctable_find(g, n);
+
+	cr_assert_not_null(p, "no process %s:%s", g, n);
+	return p;
+}
+
+struct answer {
+	int done;
+	int fault;
+	char fstr[512];
+	json_t *result;
+};
+
+static void
+on_answer(json_t *result, int code, const char *fs, void *arg)
+{
+	struct answer *a = arg;
+
+	a->done = 1;
+	a->fault = code;
+	if (fs != NULL)
+		snprintf(a->fstr, sizeof a->fstr, "%s", fs);
+	if (result != NULL)
+		a->result = json_incref(result);
+}
+
+static struct answer *pending;
+
+static int
+answered(void)
+{
+	return pending->done;
+}
+
+/* Call method with params (JSON text); the result is the caller's. */
+static void
+call(const char *method, const char *ptext, struct answer *a)
+{
+	json_t *pa = json_loads(ptext, 0, NULL);
+
+	cr_assert_not_null(pa, "%s", ptext);
+	memset(a, 0, sizeof *a);
+	rpc_call(NULL, method, pa, on_answer, a);
+	json_decref(pa);
+	pending = a;
+	cr_assert(run_until(answered, 15), "%s answered", method);
+}
+
+/* The answer as compact JSON text, sorted keys (then freed). */
+static char *
+text(struct answer *a)
+{
+	char *s;
+
+	cr_assert_eq(a->fault, 0, "fault %d %s", a->fault, a->fstr);
+	s = json_dumps(a->result, JSON_COMPACT | JSON_SORT_KEYS |
+	    JSON_ENSURE_ASCII | JSON_ENCODE_ANY);
+	json_decref(a->result);
+	a->result = NULL;
+	return s;
+}
+
+static void
+expect(const char *method, const char *params, const char *want)
+{
+	struct answer a;
+	char *got;
+
+	call(method, params, &a);
+	got = text(&a);
+	cr_assert_str_eq(got, want, "%s%s: %s", method, params, got);
+	free(got);
+}
+
+static void
+expect_fault(const char *method, const char *params, int code,
+	     const char *fstr)
+{
+	struct answer a;
+
+	call(method, params, &a);
+	cr_assert_eq(a.fault, code, "%s%s: %d %s", method, params, a.fault,
+	    a.fstr);
+	if (fstr != NULL)
+		cr_assert_str_eq(a.fstr, fstr);
+	if (a.result != NULL)
+		json_decref(a.result);
+}
+
+/* --- the method list --------------------------------------------------- */
+
+Test(proc_rpc, listmethods_has_the_41_names_of_appendix_a5)
+{
+	static const char *const want[] = {
+		"supervisor.addProcessGroup", "supervisor.clearAllProcessLogs",
+		"supervisor.clearLog", "supervisor.clearProcessLog",
+		"supervisor.clearProcessLogs", "supervisor.getAPIVersion",
+		"supervisor.getAllConfigInfo", "supervisor.getAllProcessInfo",
+		"supervisor.getIdentification", "supervisor.getPID",
+		"supervisor.getProcessInfo", "supervisor.getState",
+		"supervisor.getSupervisorVersion", "supervisor.getVersion",
+		"supervisor.readLog", "supervisor.readMainLog",
+		"supervisor.readProcessLog", "supervisor.readProcessStderrLog",
+		"supervisor.readProcessStdoutLog", "supervisor.reloadConfig",
+		"supervisor.removeProcessGroup", "supervisor.restart",
+		"supervisor.sendProcessStdin", "supervisor.sendRemoteCommEvent",
+		"supervisor.shutdown", "supervisor.signalAllProcesses",
+		"supervisor.signalProcess", "supervisor.signalProcessGroup",
+		"supervisor.startAllProcesses", "supervisor.startProcess",
+		"supervisor.startProcessGroup", "supervisor.stopAllProcesses",
+		"supervisor.stopProcess", "supervisor.stopProcessGroup",
+		"supervisor.tailProcessLog", "supervisor.tailProcessStderrLog",
+		"supervisor.tailProcessStdoutLog", "system.listMethods",
+		"system.methodHelp", "system.methodSignature",
+		"system.multicall",
+	};
+	struct answer a;
+	size_t i, n = 0;
+
+	start("[supervisord]\nchildlogdir=%1$s\n");
+	call("system.listMethods", "[]", &a);
+	for (i = 0; i < json_array_size(a.result); i++) {
+		const char *m = json_string_value(json_array_get(a.result, i));
+
+		if (strncmp(m, "supervisor.", 11) == 0 ||
+		    strncmp(m, "system.", 7) == 0) {
+			cr_assert(n < 41, "extra method %s", m);
+			cr_assert_str_eq(m, want[n]);
+			n++;
+		}
+	}
+	cr_assert_eq(n, 41);
+	json_decref(a.result);
+	expect("system.methodSignature", "[\"supervisor.tailProcessLog\"]",
+	    "[\"array\",\"string\",\"int\",\"int\"]");
+	expect("system.methodSignature", "[\"supervisor.startProcessGroup\"]",
+	    "[\"array\",\"string\",\"boolean\"]");
+	call("system.methodHelp", "[\"supervisor.getVersion\"]", &a);
+	cr_assert_str_eq(json_string_value(a.result), " Return the version "
+	    "of the RPC API used by supervisord\n\n        @return string "
+	    "version id\n        ");
+	json_decref(a.result);
+}
+
+/* --- groups and all ---------------------------------------------------- */
+
+static const char group_conf[] =
+    "[supervisord]\nchildlogdir=%1$s\n"
+    "[program:a]\ncommand=/bin/sleep 30\nstartsecs=0\nautostart=false\n"
+    "priority=2\n"
+    "[program:w]\ncommand=/bin/sleep 30\nnumprocs=2\n"
+    "process_name=w_%%(process_num)d\nstartsecs=1\nautostart=false\n"
+    "[program:bad]\ncommand=/no/such/thing\nautostart=false\n"
+    "priority=1\n";
+
+Test(proc_rpc, group_start_waits_and_answers_an_array)
+{
+	/* w's two start together, each waits out startsecs; the array
+	 * lists both, in process order, once both are RUNNING */
+	start(group_conf);
+	expect("supervisor.startProcessGroup", "[\"w\"]",
+	    "[{\"description\":\"OK\",\"group\":\"w\",\"name\":\"w_0\","
+	    "\"status\":80},{\"description\":\"OK\",\"group\":\"w\","
+	    "\"name\":\"w_1\",\"status\":80}]");
+	cr_assert_eq(P("w", "w_0")->state, PROC_RUNNING);
+	cr_assert_eq(P("w", "w_1")->state, PROC_RUNNING);
+	/* running ones get no entry */
+	expect("supervisor.startProcess", "[\"w:*\"]", "[]");
+	expect_fault("supervisor.startProcessGroup", "[\"nope\"]", 10,
+	    "BAD_NAME: nope");
+	expect_fault("supervisor.startProcessGroup", "[\"w:w_0\"]", 10,
+	    "BAD_NAME: w:w_0");
+}
+
+Test(proc_rpc, start_all_reports_faults_first)
+{
+	start(group_conf);
+	/* bad (priority 1) fails at once; a (startsecs=0) is RUNNING at
+	 * once; w's two wait */
+	expect("supervisor.startAllProcesses", "[]",
+	    "[{\"description\":\"NO_FILE: can't find command "
+	    "'/no/such/thing'\",\"group\":\"bad\",\"name\":\"bad\","
+	    "\"status\":20},{\"description\":\"OK\",\"group\":\"a\","
+	    "\"name\":\"a\",\"status\":80},{\"description\":\"OK\","
+	    "\"group\":\"w\",\"name\":\"w_0\",\"status\":80},"
+	    "{\"description\":\"OK\",\"group\":\"w\",\"name\":\"w_1\","
+	    "\"status\":80}]");
+	expect("supervisor.signalProcessGroup", "[\"w\", \"NOPE\"]",
+	    "[{\"description\":\"BAD_SIGNAL: NOPE\",\"group\":\"w\","
+	    "\"name\":\"w_0\",\"status\":11},{\"description\":"
+	    "\"BAD_SIGNAL: NOPE\",\"group\":\"w\",\"name\":\"w_1\","
+	    "\"status\":11}]");
+	expect("supervisor.signalAllProcesses", "[\"CONT\"]",
+	    "[{\"description\":\"OK\",\"group\":\"a\",\"name\":\"a\","
+	    "\"status\":80},{\"description\":\"OK\",\"group\":\"w\","
+	    "\"name\":\"w_0\",\"status\":80},{\"description\":\"OK\","
+	    "\"group\":\"w\",\"name\":\"w_1\",\"status\":80}]");
+	expect("supervisor.stopAllProcesses", "[]",
+	    "[{\"description\":\"OK\",\"group\":\"a\",\"name\":\"a\","
+	    "\"status\":80},{\"description\":\"OK\",\"group\":\"w\","
+	    "\"name\":\"w_0\",\"status\":80},{\"description\":\"OK\","
+	    "\"group\":\"w\",\"name\":\"w_1\",\"status\":80}]");
+	cr_assert_eq(P("a", "a")->state, PROC_STOPPED);
+	cr_assert_eq(P("w", "w_0")->state, PROC_STOPPED);
+	cr_assert_eq(P("w", "w_1")->state, PROC_STOPPED);
+	/* nothing runs: nothing to stop */
+	expect("supervisor.stopProcess", "[\"w:\"]", "[]");
+	cr_assert(mainlog_has("waiting for w_0 to stop"));
+}
+
+Test(proc_rpc, stop_group_without_wait_answers_at_once)
+{
+	struct answer a;
+
+	start(group_conf);
+	expect("supervisor.startProcessGroup", "[\"w\", false]",
+	    "[{\"description\":\"OK\",\"group\":\"w\",\"name\":\"w_0\","
+	    "\"status\":80},{\"description\":\"OK\",\"group\":\"w\","
+	    "\"name\":\"w_1\",\"status\":80}]");
+	cr_assert_eq(P("w", "w_0")->state, PROC_STARTING);
+	call("supervisor.stopProcessGroup", "[\"w\", false]", &a);
+	cr_assert_eq(json_array_size(a.result), 2);
+	json_decref(a.result);
+	cr_assert(P("w", "w_0")->state == PROC_STOPPING ||
+	    P("w", "w_0")->state == PROC_STOPPED);
+}
+
+/* --- logs -------------------------------------------------------------- */
+
+static int
+l_exited(void)
+{
+	return P("l", "l")->state == PROC_EXITED;
+}
+
+Test(proc_rpc, read_and_tail_with_supervisor_arithmetic)
+{
+	struct answer a;
+	char *log;
+
+	start("[supervisord]\nchildlogdir=%1$s\n"
+	    "[program:l]\ncommand=/usr/bin/printf before\nstartsecs=0\n"
+	    "autorestart=false\nstdout_logfile=%1$s/l.log\n"
+	    "stderr_logfile=NONE\n");
+	cr_assert(run_until(l_exited, 10));
+	expect("supervisor.readProcessStdoutLog", "[\"l\", 0, 0]",
+	    "\"before\"");
+	expect("supervisor.readProcessLog", "[\"l\", -3, 0]", "\"ore\"");
+	expect("supervisor.readProcessStdoutLog", "[\"l\", -100, 0]",
+	    "\"before\"");
+	expect("supervisor.readProcessStdoutLog", "[\"l\", 2, 2]", "\"fo\"");
+	expect("supervisor.readProcessStdoutLog", "[\"l\", 100, 0]", "\"\"");
+	expect_fault("supervisor.readProcessStdoutLog", "[\"l\", -1, 5]", 3,
+	    "BAD_ARGUMENTS");
+	expect_fault("supervisor.readProcessStdoutLog", "[\"l\", 0, -1]", 3,
+	    "BAD_ARGUMENTS");
+	expect_fault("supervisor.readProcessStderrLog", "[\"l\", 0, 0]", 20,
+	    "NO_FILE: None");
+	expect_fault("supervisor.readProcessStdoutLog", "[\"l:*\", 0, 0]", 10,
+	    "BAD_NAME: l:*");
+	expect_fault("supervisor.readProcessStdoutLog", "[\"l\", 0]", 2,
+	    NULL);
+
+	/* Appendix/§4.4: (0,100) -> ['before',6,False], (0,3) ->
+	 * ['ore',6,True] */
+	expect("supervisor.tailProcessStdoutLog", "[\"l\", 0, 100]",
+	    "[\"before\",6,false]");
+	expect("supervisor.tailProcessLog", "[\"l\", 0, 3]",
+	    "[\"ore\",6,true]");
+	expect("supervisor.tailProcessStdoutLog", "[\"l\", 6, 100]",
+	    "[\"\",6,false]");
+	expect("supervisor.tailProcessStderrLog", "[\"l\", 0, 100]",
+	    "[\"\",0,false]");
+
+	expect("supervisor.clearProcessLogs", "[\"l\"]", "true");
+	log = slurp(P("l", "l")->cfg->log[PROC_STDOUT].path);
+	cr_assert_str_eq(log, "");
+	free(log);
+	call("supervisor.clearAllProcessLogs", "[]", &a);
+	cr_assert_eq(json_integer_value(json_object_get(json_array_get(
+	    a.result, 0), "status")), 80);
+	json_decref(a.result);
+
+	/* the main log */
+	call("supervisor.readLog", "[0, 0]", &a);
+	cr_assert(strstr(json_string_value(a.result), "spawned: 'l' with "
+	    "pid") != NULL);
+	json_decref(a.result);
+	expect_fault("supervisor.readMainLog", "[-10, 5]", 3,
+	    "BAD_ARGUMENTS");
+	expect("supervisor.clearLog", "[]", "true");
+	log = slurp(logpath);
+	cr_assert(strstr(log, "spawned") == NULL, "%s", log);
+	free(log);
+	log_info("after the clear");
+	expect("supervisor.readLog", "[-16, 0]", "\"after the clear\\n\"");
+}
+
+Test(proc_rpc, undecodable_log_bytes_become_replacement_characters)
+{
+	start("[supervisord]\nchildlogdir=%1$s\n"
+	    "[program:l]\ncommand=/usr/bin/printf 'a\\377b\\303'\n"
+	    "startsecs=0\nautorestart=false\nstdout_logfile=%1$s/l.log\n");
+	cr_assert(run_until(l_exited, 10));
+	expect("supervisor.readProcessStdoutLog", "[\"l\", 0, 0]",
+	    "\"a\\uFFFDb\\uFFFD\"");
+}
+
+/* --- the daemon -------------------------------------------------------- */
+
+static char seen[4][128];
+static int nseen;
+
+static void
+on_event(const struct sth_event *ev, void *arg)
+{
+	size_t len;
+	const char *pl = bus_event_payload(ev, &len);
+
+	if (nseen < 4)
+		snprintf(seen[nseen++], sizeof seen[0], "%s|%.*s",
+		    bus_event_name(ev), (int)len, pl);
+}
+
+static void
+on_done(void)
+{
+}
+
+Test(proc_rpc, daemon_methods_and_state_events)
+{
+	struct sth_sub *s1, *s2;
+	struct answer a;
+
+	nseen = 0;
+	s1 = bus_subscribe(NULL, "SUPERVISOR_STATE_CHANGE", on_event, NULL);
+	s2 = bus_subscribe(NULL, "REMOTE_COMMUNICATION", on_event, NULL);
+	start("[supervisord]\nchildlogdir=%1$s\nidentifier=myident\n");
+	cr_assert_eq(nseen, 1);
+	cr_assert_str_eq(seen[0], "SUPERVISOR_STATE_CHANGE_RUNNING|");
+
+	expect("supervisor.getAPIVersion", "[]", "\"3.0\"");
+	expect("supervisor.getVersion", "[]", "\"3.0\"");
+	expect("supervisor.getSupervisorVersion", "[]", "\"4.2.5\"");
+	expect("supervisor.getIdentification", "[]", "\"myident\"");
+	expect("supervisor.getState", "[]",
+	    "{\"statecode\":1,\"statename\":\"RUNNING\"}");
+	call("supervisor.getPID", "[]", &a);
+	cr_assert_eq(json_integer_value(a.result), getpid());
+	json_decref(a.result);
+	expect_fault("supervisor.getPID", "[1]", 2, "INCORRECT_PARAMETERS");
+
+	expect("supervisor.sendRemoteCommEvent", "[\"mytype\", \"failme "
+	    "please\"]", "true");
+	cr_assert_str_eq(seen[1], "REMOTE_COMMUNICATION|type:mytype\nfailme "
+	    "please");
+
+	/* shutdown answers true, then everything but sendRemoteCommEvent
+	 * is SHUTDOWN_STATE */
+	expect("supervisor.shutdown", "[]", "true");
+	cr_assert_eq(sth.state, STH_STATE_SHUTDOWN);
+	expect_fault("supervisor.getState", "[]", 6, "SHUTDOWN_STATE");
+	expect_fault("supervisor.shutdown", "[]", 6, "SHUTDOWN_STATE");
+	expect("supervisor.sendRemoteCommEvent", "[\"t\", \"\"]", "true");
+	run_until(never, 0.2);	/* no action installed: stays SHUTDOWN */
+	cr_assert_eq(sth.state, STH_STATE_SHUTDOWN);
+	proctable_shutdown(on_done);
+	cr_assert_str_eq(seen[3], "SUPERVISOR_STATE_CHANGE_STOPPING|");
+	bus_unsubscribe(s1);
+	bus_unsubscribe(s2);
+	sth.state = STH_STATE_RUNNING;
+}
+
+/* --- reread, add, remove ----------------------------------------------- */
+
+static const char reread_before[] =
+    "[supervisord]\nchildlogdir=%1$s\n"
+    "[program:keep]\ncommand=/bin/sleep 30\nautostart=false\n"
+    "[program:change]\ncommand=/bin/sleep 30\nstartsecs=0\n"
+    "[program:gone]\ncommand=/bin/sleep 30\nstartsecs=0\n";
+static const char reread_after[] =
+    "[supervisord]\nchildlogdir=%1$s\n"
+    "[program:keep]\ncommand=/bin/sleep 30\nautostart=false\n"
+    "[program:change]\ncommand=/bin/sleep 31\nstartsecs=0\n"
+    "[program:new]\ncommand=/bin/sleep 30\nstartsecs=0\npriority=5\n";
+
+Test(proc_rpc, reload_add_remove_as_supervisorctl_update_does)
+{
+	struct answer a;
+	json_t *info;
+	size_t i;
+
+	start(reread_before);
+	cr_assert_eq(P("gone", "gone")->state, PROC_RUNNING);
+	expect("supervisor.reloadConfig", "[]", "[[[],[],[]]]");
+	write_conf(reread_after);
+	expect("supervisor.reloadConfig", "[]",
+	    "[[[\"new\"],[\"change\"],[\"gone\"]]]");
+	/* nothing changed that runs */
+	cr_assert_eq(P("gone", "gone")->state, PROC_RUNNING);
+	cr_assert_null(proctable_group("new"));
+
+	call("supervisor.getAllConfigInfo", "[]", &a);
+	cr_assert_eq(json_array_size(a.result), 3, "pending configs only");
+	info = json_array_get(a.result, 1);	/* sorted: change keep new */
+	cr_assert_str_eq(json_string_value(json_object_get(info, "name")),
+	    "keep");
+	cr_assert_eq(json_object_size(info), 29);
+	cr_assert(json_is_true(json_object_get(info, "inuse")));
+	cr_assert(json_is_false(json_object_get(info, "autostart")));
+	cr_assert_str_eq(json_string_value(json_object_get(info,
+	    "stdout_logfile")), "auto");
+	cr_assert_str_eq(json_string_value(json_object_get(info, "uid")),
+	    "none");
+	cr_assert_eq(json_integer_value(json_object_get(info, "stopsignal")),
+	    SIGTERM);
+	cr_assert_eq(json_integer_value(json_array_get(json_object_get(info,
+	    "exitcodes"), 0)), 0);
+	info = json_array_get(a.result, 2);
+	cr_assert(json_is_false(json_object_get(info, "inuse")));
+	cr_assert_eq(json_integer_value(json_object_get(info, "group_prio")),
+	    5);
+	for (i = 0; i < json_array_size(a.result); i++)
+		cr_assert_str_neq(json_string_value(json_object_get(
+		    json_array_get(a.result, i), "name")), "gone");
+	json_decref(a.result);
+
+	/* update: removed -> stop + remove; changed -> stop, remove, add;
+	 * added -> add */
+	expect_fault("supervisor.removeProcessGroup", "[\"gone\"]", 91,
+	    "STILL_RUNNING: gone");
+	expect("supervisor.stopProcessGroup", "[\"gone\"]",
+	    "[{\"description\":\"OK\",\"group\":\"gone\",\"name\":\"gone\","
+	    "\"status\":80}]");
+	expect("supervisor.removeProcessGroup", "[\"gone\"]", "true");
+	cr_assert_null(proctable_group("gone"));
+	expect_fault("supervisor.addProcessGroup", "[\"gone\"]", 10,
+	    "BAD_NAME: gone");
+	expect("supervisor.stopProcessGroup", "[\"change\"]",
+	    "[{\"description\":\"OK\",\"group\":\"change\",\"name\":"
+	    "\"change\",\"status\":80}]");
+	expect("supervisor.removeProcessGroup", "[\"change\"]", "true");
+	expect("supervisor.addProcessGroup", "[\"change\"]", "true");
+	cr_assert_str_eq(P("change", "change")->cfg->command,
+	    "/bin/sleep 31");
+	cr_assert_eq(P("change", "change")->state, PROC_RUNNING,
+	    "autostarted");
+	expect("supervisor.addProcessGroup", "[\"new\"]", "true");
+	expect_fault("supervisor.addProcessGroup", "[\"new\"]", 90,
+	    "ALREADY_ADDED: new");
+	expect("supervisor.reloadConfig", "[]", "[[[],[],[]]]");
+
+	/* a removed group can come back from the pending configs */
+	expect("supervisor.stopProcess", "[\"new\"]", "true");
+	expect("supervisor.removeProcessGroup", "[\"new\"]", "true");
+	expect("supervisor.reloadConfig", "[]", "[[[\"new\"],[],[]]]");
+	expect("supervisor.addProcessGroup", "[\"new\"]", "true");
+
+	write_conf("[supervisord]\nchildlogdir=%1$s\n[program:x]\n");
+	call("supervisor.reloadConfig", "[]", &a);
+	cr_assert_eq(a.fault, 92, "%s", a.fstr);
+	cr_assert(strncmp(a.fstr, "CANT_REREAD: ", 13) == 0, "%s", a.fstr);
+}
+
+/* --- fcgi-program ------------------------------------------------------ */
+
+static int
+f_running(void)
+{
+	return P("f", "f_0")->state == PROC_RUNNING &&
+	    P("f", "f_1")->state == PROC_RUNNING;
+}
+
+Test(proc_rpc, fcgi_socket_is_fd0_and_counted)
+{
+	struct sockaddr_un sun;
+	char path[100], *out;
+	struct stat st;
+	int fd;
+
+	snprintf(path, sizeof path, "%s/f.sock", dir);
+	start("[supervisord]\nchildlogdir=%1$s\n"
+	    "[fcgi-program:f]\nsocket=unix://%1$s/f.sock\nsocket_mode=0600\n"
+	    "command=/bin/sh -c 'readlink /proc/self/fd/0; "
+	    "exec sleep 30'\nnumprocs=2\nprocess_name=f_%%(process_num)d\n"
+	    "startsecs=0\nstdout_logfile=%1$s/f_%%(process_num)d.log\n");
+	cr_assert(f_running());
+	cr_assert(mainlog_has("INFO Creating socket unix://"));
+	cr_assert(stat(path, &st) == 0 && S_ISSOCK(st.st_mode));
+	cr_assert_eq(st.st_mode & 0777, 0600);
+	cr_assert_eq(P("f", "f_0")->group->fcgi_refs, 2);
+	cr_assert_eq(P("f", "f_0")->stdin_fd, -1, "no stdin pipe");
+
+	/* the parent listens: a client connects */
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sun, sizeof sun), 0);
+	close(fd);
+
+	run_until(never, 0.3);
+	snprintf(path, sizeof path, "%s/f_0.log", dir);
+	out = slurp(path);
+	cr_assert(strncmp(out, "socket:[", 8) == 0, "fd 0 is %s", out);
+	free(out);
+
+	expect("supervisor.stopProcess", "[\"f:f_0\"]", "true");
+	cr_assert_eq(P("f", "f_0")->group->fcgi_refs, 1);
+	cr_assert_geq(P("f", "f_0")->group->fcgi_fd, 0, "still open");
+	expect("supervisor.stopProcess", "[\"f:f_1\"]", "true");
+	cr_assert_eq(P("f", "f_0")->group->fcgi_fd, -1, "closed by the last");
+	cr_assert(mainlog_has("INFO Closing socket unix://"));
+	expect("supervisor.startProcess", "[\"f:*\"]",
+	    "[{\"description\":\"OK\",\"group\":\"f\",\"name\":\"f_0\","
+	    "\"status\":80},{\"description\":\"OK\",\"group\":\"f\","
+	    "\"name\":\"f_1\",\"status\":80}]");
+	cr_assert(run_until(f_running, 5));
+	cr_assert_geq(P("f", "f_0")->group->fcgi_fd, 0, "made again");
+}
+
+Test(proc_rpc, fcgi_socket_error_fails_the_start)
+{
+	char *err = NULL;
+
+	write_conf("[supervisord]\nchildlogdir=%1$s\n"
+	    "[fcgi-program:f]\nsocket=unix://%1$s/no/such/dir/f.sock\n"
+	    "command=/bin/sleep 30\n");
+	doc = ini_load(confpath, &err);
+	cr_assert_not_null(doc);
+	cr_assert_eq(proctable_start(doc, &err), -1);
+	cr_assert(strstr(err, "Could not create FastCGI socket unix://") !=
+	    NULL, "%s", err);
+	free(err);
+}

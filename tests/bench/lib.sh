@@ -1,0 +1,180 @@
+# lib.sh — what every bench_*.sh shares: finding sthenod, its plugins and
+# Debian's supervisord; a scratch directory; free loopback ports; both
+# daemons started in the foreground from one config each; waiting for their
+# XML-RPC; and a cleanup that stops both daemons and then every child either
+# of them left behind.  Sourced, never run.  Owned by the benchmark engineer.
+#
+# Environment: STHENOD (sthenod, or a path), STHENO_PLUGIN_PATH (default:
+# plugins/.libs-all beside STHENOD's build dir), SUPERVISORD
+# (/usr/bin/supervisord), PYTHON (/usr/bin/python3, which has supervisor).
+
+BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+STHENOD=${STHENOD:-sthenod}
+SUPERVISORD=${SUPERVISORD:-/usr/bin/supervisord}
+PYTHON=${PYTHON:-/usr/bin/python3}
+
+bench_name=$(basename "$0" .sh)
+
+die() {
+	echo "$bench_name: $*" >&2
+	exit 1
+}
+
+# need TOOL... — exit 77 (skipped) naming the first missing tool.
+need() {
+	for tool in "$@"; do
+		if ! command -v "$tool" >/dev/null 2>&1; then
+			echo "$bench_name: $tool not found (apt-get install" \
+			    "wrk supervisor; set STHENOD)" >&2
+			exit 77
+		fi
+	done
+}
+
+need "$STHENOD" "$SUPERVISORD" "$PYTHON"
+STHENOD=$(command -v "$STHENOD")
+if [ -z "${STHENO_PLUGIN_PATH:-}" ]; then
+	d=$(dirname "$STHENOD")
+	[ "$(basename "$d")" = .libs ] && d=$(dirname "$d")
+	STHENO_PLUGIN_PATH=$(cd "$d/.." && pwd)/plugins/.libs-all
+fi
+export STHENO_PLUGIN_PATH
+
+tmp=$(mktemp -d /tmp/sth-bench.XXXXXX)
+sth_pid=
+sup_pid=
+
+# children_of PID — the pids whose parent is PID.
+children_of() {
+	for s in /proc/[0-9]*/stat; do
+		# field 4 is the ppid; the comm in field 2 may hold spaces
+		sed -n 's/^\([0-9]*\) (.*) . \([0-9]*\) .*/\1 \2/p' "$s" \
+		    2>/dev/null
+	done | awk -v p="$1" '$2 == p { print $1 }'
+}
+
+# stop_daemon PID — SIGTERM, wait up to 30 s for it to stop its children
+# and exit, then SIGKILL it and every child it still had.
+stop_daemon() {
+	[ -n "$1" ] || return 0
+	kill -0 "$1" 2>/dev/null || return 0
+	kids=$(children_of "$1")
+	kill -TERM "$1" 2>/dev/null || :
+	i=0
+	while kill -0 "$1" 2>/dev/null && [ $i -lt 300 ]; do
+		# a zombie (exited, not yet waited for) counts as gone
+		case $(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' \
+		    "/proc/$1/status" 2>/dev/null) in
+		Z | "") break ;;
+		esac
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -KILL "$1" 2>/dev/null || :
+	for k in $kids; do
+		kill -KILL "$k" 2>/dev/null || :
+	done
+}
+
+cleanup() {
+	stop_daemon "$sth_pid"
+	stop_daemon "$sup_pid"
+	wait 2>/dev/null || :
+	if [ -n "${BENCH_KEEP:-}" ]; then
+		echo "$bench_name: kept $tmp" >&2
+	else
+		rm -rf "$tmp"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# free_ports N — N distinct free loopback TCP ports, one a line.
+free_ports() {
+	"$PYTHON" - "$1" <<'PY'
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+	s = socket.socket()
+	s.bind(("127.0.0.1", 0))
+	socks.append(s)
+for s in socks:
+	print(s.getsockname()[1])
+PY
+}
+
+# write_conf FILE NAME PORT BODY — a config both daemons read unchanged:
+# [supervisord] with its logs in $tmp/NAME.*, [inet_http_server] on PORT
+# (no auth), then BODY (program sections).
+write_conf() {
+	cat > "$1" <<CONF
+[supervisord]
+logfile = $tmp/$2.log
+pidfile = $tmp/$2.pid
+childlogdir = $tmp/$2.children
+minfds = ${MINFDS:-1024}
+loglevel = ${LOGLEVEL:-info}
+
+[inet_http_server]
+port = 127.0.0.1:$3
+
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+
+$4
+CONF
+	mkdir -p "$tmp/$2.children"
+}
+
+# start_sthenod CONF / start_supervisord CONF — in the foreground (-n), so
+# that $sth_pid / $sup_pid is the daemon itself; output to $tmp/*.out.
+start_sthenod() {
+	"$STHENOD" -n -c "$1" >"$tmp/sthenod.out" 2>&1 &
+	sth_pid=$!
+}
+
+start_supervisord() {
+	"$SUPERVISORD" -n -c "$1" >"$tmp/supervisord.out" 2>&1 &
+	sup_pid=$!
+}
+
+# rpc PORT METHOD [ARG...] — one XML-RPC call, its result printed by repr().
+rpc() {
+	"$PYTHON" "$BENCH_DIR/benchrpc.py" call "$@"
+}
+
+# wait_running PORT N [SECONDS] — until getAllProcessInfo lists N processes,
+# all RUNNING (default 60 s); dies with the daemon's log otherwise.
+wait_running() {
+	"$PYTHON" "$BENCH_DIR/benchrpc.py" wait "$1" "$2" "${3:-60}" ||
+	    die "port $1: not all $2 processes RUNNING"
+}
+
+# status_kb PID FIELD — a field of /proc/PID/status in kB.
+status_kb() {
+	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
+}
+
+# pss_kb PID — the proportional set size from smaps_rollup, in kB.
+pss_kb() {
+	awk '$1 == "Pss:" { print $2 }' "/proc/$1/smaps_rollup"
+}
+
+# ctxt PID — voluntary + nonvoluntary context switches of every thread.
+ctxt() {
+	cat /proc/"$1"/task/*/status 2>/dev/null | awk '
+	    $1 == "voluntary_ctxt_switches:" || \
+	    $1 == "nonvoluntary_ctxt_switches:" { n += $2 }
+	    END { print n + 0 }'
+}
+
+# ratio A B [FMT] — A / B, printed with FMT (default %.1f).
+ratio() {
+	awk -v a="$1" -v b="$2" -v f="${3:-%.1f}" 'BEGIN {
+		if (b == 0) print "inf"; else printf f "\n", a / b }'
+}
+
+# now — seconds since the epoch with nanoseconds.
+now() {
+	date +%s.%N
+}

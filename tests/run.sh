@@ -39,9 +39,9 @@ build_and_check() {	# name, configure flags...
 	echo "=== $name: make check"
 	if ! make -j"$jobs" check; then
 		status=1
-		for l in $(find . -name '*.log' -path '*tests*'); do
-			grep -qE '^(FAIL|ERROR)' "${l%.log}.trs" 2>/dev/null &&
-				{ echo "--- $l"; tail -40 "$l"; }
+		for t in $(find . -name '*.trs'); do
+			grep -qE '^:test-result: (FAIL|ERROR)' "$t" &&
+				{ echo "--- ${t%.trs}.log"; tail -60 "${t%.trs}.log"; }
 		done
 	fi
 	count "$dir"

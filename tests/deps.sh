@@ -7,7 +7,8 @@ SUDO=
 export DEBIAN_FRONTEND=noninteractive
 BUILD_PKGS="build-essential autoconf automake libtool libltdl-dev pkg-config
 	libevent-dev libjansson-dev libexpat1-dev nettle-dev"
-TEST_PKGS="libcriterion-dev python3 supervisor curl clang libclang-rt-14-dev procps"
+TEST_PKGS="libcriterion-dev python3 supervisor curl clang libclang-rt-14-dev procps
+	chromium"
 want="$BUILD_PKGS"
 [ "${1:-}" = "--test" ] && want="$BUILD_PKGS $TEST_PKGS"
 missing=

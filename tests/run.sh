@@ -1,6 +1,7 @@
 #!/bin/sh
 # The whole test suite: install what it needs, then build twice and run
-# `make check` in each build (plain with -Werror; ASan+UBSan+LSan), then
+# `make check` in each build (plain with -Werror; ASan+UBSan+LSan), builds
+# once more with clang -Werror (tests included, not run), then
 # `make distcheck` (which also builds the SDK example out of tree against
 # the installed SDK).  Prints one closing line: "tests: N passed, N failed".
 set -u
@@ -49,6 +50,17 @@ build_and_check() {	# name, configure flags...
 }
 
 build_and_check plain --enable-werror
+
+echo "=== clang: build with -Werror (warnings are errors with clang too)"
+dir="$top/_build/test-clang"
+rm -rf "$dir"; mkdir -p "$dir"; cd "$dir"
+if ../../configure -q CC=clang --enable-werror >configure.out 2>&1 &&
+    make -j"$jobs" >make.out 2>&1 && make -j"$jobs" check TESTS= >>make.out 2>&1; then
+	echo "clang: ok"; pass=$((pass + 1))
+else
+	tail -40 make.out configure.out; fail=$((fail + 1)); status=1
+fi
+cd "$top"
 build_and_check asan --enable-asan --enable-debug
 
 echo "=== distcheck"

@@ -79,6 +79,10 @@ stop_daemon() {
 cleanup() {
 	stop_daemon "$sth_pid"
 	stop_daemon "$sup_pid"
+	# daemons a benchmark started out of sight (in a subshell or a helper)
+	for f in "$tmp"/*.pid; do
+		[ -f "$f" ] && stop_daemon "$(cat "$f")"
+	done
 	wait 2>/dev/null || :
 	if [ -n "${BENCH_KEEP:-}" ]; then
 		echo "$bench_name: kept $tmp" >&2

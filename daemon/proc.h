@@ -223,7 +223,8 @@ struct proc_group *proctable_add(struct group_config *gc);
 /* Remove a group whose processes are all stopped: 0, or -1. */
 int proctable_remove(const char *name);
 struct proc_group *proctable_group(const char *name);
-/* Groups in (priority, name) order: i = 0, 1, ... until NULL. */
+/* Groups by priority, then in the order they were added (supervisord's
+ * stable sort; the startup groups by name): i = 0, 1, ... until NULL. */
 struct proc_group *proctable_group_at(size_t i);
 size_t proctable_ngroups(void);
 struct proc *proctable_find_pid(pid_t pid);

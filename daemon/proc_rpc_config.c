@@ -283,7 +283,7 @@ config_info(const struct group_config *gc, const struct proc_config *pc)
 	json_object_set_new(o, "stopsignal", json_integer(pc->stopsignal));
 	json_object_set_new(o, "stopwaitsecs", json_integer(pc->stopwaitsecs));
 	json_object_set_new(o, "serverurl", json_string(pc->serverurl !=
-	    NULL ? pc->serverurl : "auto"));
+	    NULL ? pc->serverurl : "none"));
 	for (ch = 0; ch < 2; ch++) {
 		const struct proc_logcfg *lc = &pc->log[ch];
 

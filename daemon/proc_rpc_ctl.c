@@ -225,9 +225,16 @@ start_one(struct proc *p, const char *name, int *code, char **detail)
 	return p->state == PROC_RUNNING ? 0 : 1;
 }
 
-/* stopProcess: -1 fault, 0 stopped already, 1 stopping. */
+/*
+ * stopProcess: -1 fault, 0 stopped already, 1 stopping.  Only a single stop
+ * reaps at once: a group's children die while the others are signalled,
+ * and reaping between them would answer some at once and some later, out
+ * of process order (supervisord, slower between kill and waitpid, answers
+ * them in order).
+ */
 static int
-stop_one(struct proc *p, const char *name, int *code, char **detail)
+stop_one(struct proc *p, const char *name, int reap, int *code,
+	 char **detail)
 {
 	if (!proc_state_running(p->state)) {
 		*code = STH_FAULT_NOT_RUNNING;
@@ -239,7 +246,8 @@ stop_one(struct proc *p, const char *name, int *code, char **detail)
 		*detail = xstrdup(name);
 		return -1;
 	}
-	proctable_on_sigchld();
+	if (reap)
+		proctable_on_sigchld();
 	return proc_state_stopped(p->state) ? 0 : 1;
 }
 
@@ -357,7 +365,7 @@ batch_run(struct sth_rpc_call *call, struct proc **ps, size_t n,
 		if (op == CTL_START)
 			rc = start_one(ps[i], name, &code, &detail);
 		else if (op == CTL_STOP)
-			rc = stop_one(ps[i], name, &code, &detail);
+			rc = stop_one(ps[i], name, 0, &code, &detail);
 		else
 			rc = signal_one(ps[i], name, sigs, &code, &detail);
 		if (rc == -1)
@@ -465,7 +473,7 @@ m_stop_process(struct sth_rpc_call *call, json_t *pa, void *arg)
 		group_run(call, g, CTL_STOP, wait, NULL);
 		return;
 	}
-	rc = stop_one(p, spec, &code, &detail);
+	rc = stop_one(p, spec, 1, &code, &detail);
 	answer_one(call, p, 1, rc, code, detail, spec, wait);
 }
 

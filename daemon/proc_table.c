@@ -34,12 +34,17 @@ static struct {
 	void (*done)(void);
 } down;
 
+/*
+ * supervisord sorts its groups by priority alone, stably, in the order
+ * they were added: the startup groups come (priority, name)-sorted from
+ * the config, and a group added later (update, addProcessGroup) goes after
+ * every group of its priority.  "all" operations and shutdown see that
+ * order.
+ */
 static int
 group_before(const struct group_config *a, const struct group_config *b)
 {
-	if (a->priority != b->priority)
-		return a->priority < b->priority;
-	return strcmp(a->name, b->name) < 0;
+	return a->priority < b->priority;
 }
 
 struct proc_group *
@@ -367,7 +372,8 @@ proctable_shutdown(void (*done)(void))
 	bus_publish("SUPERVISOR_STATE_CHANGE_STOPPING", "", 0);
 	down.nleft = ngroups;
 	down.left = xcalloc(ngroups ? ngroups : 1, sizeof *down.left);
-	memcpy(down.left, groups, ngroups * sizeof *groups);
+	if (ngroups > 0)
+		memcpy(down.left, groups, ngroups * sizeof *groups);
 	shutdown_step();
 	if (down.left == NULL)
 		return;		/* all stopped already; done() ran */

@@ -170,9 +170,16 @@ class Daemon(sthtest.Sthenod):
         super().__init__(*a, **kw)
         self.as_user = None     # a pwd entry
         self.nproc = None       # RLIMIT_NPROC for the daemon
+        self.stderr_file = None  # stderr to this file, not a pipe
+
+    def stderr_text(self):
+        if self.stderr_file is None:
+            return super().stderr_text()
+        return sthtest.read_text(self.stderr_file)
 
     def start(self, args=("-n",), wait=True, env=None, log=None, **kw):
-        if self.as_user is None and self.nproc is None:
+        if self.as_user is None and self.nproc is None and \
+                self.stderr_file is None:
             return super().start(args=args, wait=wait, env=env, log=log)
         e = dict(os.environ)
         if sthtest.PLUGIN_PATH:
@@ -190,10 +197,17 @@ class Daemon(sthtest.Sthenod):
             extra = dict(user=self.as_user.pw_uid,
                          group=self.as_user.pw_gid, extra_groups=[])
         self._stderr = None
-        self.proc = subprocess.Popen(
-            [sthtest.STHENOD, "-c", self.conf] + list(args),
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=e,
-            cwd=self.dir, preexec_fn=limit, **extra)
+        err = subprocess.PIPE
+        if self.stderr_file is not None:
+            err = open(self.stderr_file, "ab")
+        try:
+            self.proc = subprocess.Popen(
+                [sthtest.STHENOD, "-c", self.conf] + list(args),
+                stdout=subprocess.DEVNULL, stderr=err, env=e,
+                cwd=self.dir, preexec_fn=limit, **extra)
+        finally:
+            if err is not subprocess.PIPE:
+                err.close()
         if wait and not self.wait_log(r"supervisord started with pid \d+",
                                       path=log):
             raise AssertionError("sthenod did not start:\n%s" %
@@ -309,8 +323,10 @@ class Robust(unittest.TestCase):
         self.pgids.update(kids)
         self.assertEqual(self.d.stop(timeout=30), 0, self.d.describe())
         self.assertEqual(children_of(pid), {})
-        self.assertEqual(live_in_groups(self.pgids), [],
-                         "orphans left behind")
+        # a shell's last `sleep 0.05` may outlive it by that long
+        self.assertTrue(sthtest.wait_for(
+            lambda: not live_in_groups(self.pgids), 1),
+            "orphans left behind: %s" % live_in_groups(self.pgids))
 
     def assert_log(self, pattern):
         """pattern (multi-line mode) is in the main log."""
@@ -563,6 +579,342 @@ class Robust(unittest.TestCase):
         self.assertEqual(self.rpc().supervisor.getProcessInfo("chatty")
                          ["pid"], pid)
         self.shutdown()
+
+    @unittest.skipUnless(is_root(), "needs root to mount a tmpfs")
+    def test_main_log_disk_full_daemon_keeps_running(self):
+        """The main log itself on the full disk: sthenod says so on stderr,
+        the daemon and the child run on, and the main log resumes once
+        space frees up."""
+        d = self.daemon(
+            "[program:chatty]\ncommand=/bin/sh -c 'while :; do "
+            "echo %s; sleep 0.01; done'\nstartsecs=0\n"
+            "stdout_logfile=@DIR@/full/chatty.log\n" % ("x" * 200),
+            logfile="@DIR@/full/main.log", childlogdir="@DIR@/full",
+            loglevel="debug")
+        full = os.path.join(d.dir, "full")
+        self.mount_tmpfs(full)
+        d.log = os.path.join(full, "main.log")
+        # a file, not a pipe: nobody reads stderr while the test runs
+        d.stderr_file = os.path.join(d.dir, "stderr")
+        d.start()
+        pid = self.spawned_pid("chatty")
+        self.pgids.add(pid)
+        filler = os.path.join(full, "filler")
+        with open(filler, "wb", buffering=0) as f:
+            try:
+                while True:
+                    f.write(b"\0" * 4096)
+            except OSError as e:
+                self.assertEqual(e.errno, errno.ENOSPC)
+        # the child log fills; the ERRO saying so cannot reach the log
+        size = sthtest.wait_for(
+            lambda: (lambda a, b: a == b and a)(
+                os.path.getsize(os.path.join(full, "chatty.log")),
+                time.sleep(0.3) or
+                os.path.getsize(os.path.join(full, "chatty.log"))), 10)
+        self.assertTrue(size)
+        self.assertIsNone(d.proc.poll())
+        self.assertEqual(self.rpc().supervisor.getProcessInfo("chatty")
+                         ["pid"], pid)
+        self.assertTrue(sthtest.wait_for(
+            lambda: "sthenod: cannot write the log %s: No space left on "
+            "device" % d.log in d.stderr_text(), 5))
+        os.unlink(filler)
+        # a line either made it whole or not at all: the next one starts
+        # a line of its own (tools grep for ^DATE LEVEL)
+        self.wait_log(TS + r"INFO writing stdout log of 'chatty' again$")
+        self.assertNotRegex(d.read_log(), r"[^\n]\d{4}-\d\d-\d\d "
+                            r"\d\d:\d\d:\d\d,\d{3} (CRIT|ERRO|WARN|INFO|DEBG) ")
+        self.assertEqual(self.state("chatty"), "RUNNING")
+        self.shutdown()
+        self.assert_log(TS + r"WARN stopped: chatty \(terminated by "
+                        r"SIGTERM\)$")
+
+    # --- every program option with a real child ---------------------------
+
+    def test_directory(self):
+        """directory= is the child's working directory; a missing one
+        makes the child say why on stderr and exit 127."""
+        d = self.daemon(
+            "[program:here]\ncommand=/bin/sh -c 'pwd; ls'\n"
+            "directory=@DIR@/work\nstartsecs=0\nautorestart=false\n"
+            "stdout_logfile=@DIR@/here.log\n"
+            "[program:nowhere]\ncommand=/bin/pwd\n"
+            "directory=@DIR@/missing\nstartsecs=0\nautorestart=false\n"
+            "stdout_logfile=@DIR@/nowhere.log\n"
+            "stderr_logfile=@DIR@/nowhere.err\n", rpc=False)
+        os.mkdir(os.path.join(d.dir, "work"))
+        open(os.path.join(d.dir, "work", "marker"), "w").close()
+        d.start()
+        self.wait_log(TS + r"INFO exited: here \(exit status 0; "
+                      r"expected\)$")
+        self.wait_log(TS + r"WARN exited: nowhere \(exit status 127; not "
+                      r"expected\)$")
+        self.assertEqual(self.read("@DIR@/here.log"),
+                         b"%s/work\nmarker\n" % d.dir.encode())
+        self.assertEqual(self.read("@DIR@/nowhere.err"),
+                         b"supervisor: couldn't chdir to %s/missing: "
+                         b"ENOENT\nsupervisor: child process was not "
+                         b"spawned\n" % d.dir.encode())
+        self.assertEqual(self.read("@DIR@/nowhere.log"), b"")
+        self.shutdown()
+
+    def test_umask(self):
+        """umask= applies to the child's new files; without it the child
+        inherits the daemon's."""
+        old = os.umask(0o022)
+        try:
+            d = self.daemon(
+                "[program:tight]\ncommand=/bin/sh -c 'umask; : > tight'\n"
+                "umask=027\ndirectory=@DIR@\nstartsecs=0\n"
+                "autorestart=false\nstdout_logfile=@DIR@/tight.log\n"
+                "[program:loose]\ncommand=/bin/sh -c 'umask; : > loose'\n"
+                "directory=@DIR@\nstartsecs=0\nautorestart=false\n"
+                "stdout_logfile=@DIR@/loose.log\n", rpc=False)
+            d.start()
+        finally:
+            os.umask(old)
+        for name in ("tight", "loose"):
+            self.wait_log(TS + r"INFO exited: %s \(exit status 0; "
+                          r"expected\)$" % name)
+        self.assertEqual(self.read("@DIR@/tight.log"), b"0027\n")
+        self.assertEqual(self.read("@DIR@/loose.log"), b"0022\n")
+        mode = os.stat(os.path.join(d.dir, "tight")).st_mode & 0o777
+        self.assertEqual(mode, 0o640)
+        mode = os.stat(os.path.join(d.dir, "loose")).st_mode & 0o777
+        self.assertEqual(mode, 0o644)
+        self.shutdown()
+
+    @unittest.skipUnless(is_root(), "user= needs a root daemon")
+    def test_user(self):
+        """user= runs the child as that user with that user's groups only
+        (none of root's), and leaves HOME and USER alone (spec §3.7)."""
+        nobody = pwd.getpwnam("nobody")
+        d = self.daemon(
+            "[program:who]\ncommand=/bin/sh -c 'id -u; id -g; id -G; "
+            "echo \"$HOME $USER\"; exec sleep 1000'\nuser=nobody\n"
+            "startsecs=0\nstdout_logfile=@DIR@/who.log\n", rpc=False)
+        d.start(env={"HOME": "/home-of-the-daemon", "USER": "daemonuser"})
+        pid = self.spawned_pid("who")
+        self.pgids.add(pid)
+        groups = subprocess.run(["id", "-G", "nobody"], capture_output=True,
+                                text=True, check=True).stdout
+        self.wait_file("@DIR@/who.log", r"daemonuser")
+        self.assertEqual(self.read("@DIR@/who.log").decode(),
+                         "%d\n%d\n%s/home-of-the-daemon daemonuser\n" % (
+                             nobody.pw_uid, nobody.pw_gid, groups))
+        self.assertEqual(owner(pid), nobody.pw_uid)
+        self.shutdown()
+
+    def test_environment_precedence(self):
+        """The daemon's environment, then SUPERVISOR_*, then [supervisord]
+        environment=, then the program's: each later one wins (spec
+        §3.7); the program's PATH finds a relative command."""
+        d = self.daemon(
+            "[program:e]\ncommand=printenv-here\n"
+            "environment=STH_B=\"prog\",SUPERVISOR_PROCESS_NAME=\"renamed\","
+            "PATH=\"@DIR@/bin:/usr/bin:/bin\"\n"
+            "startsecs=0\nautorestart=false\nstdout_logfile=@DIR@/e.log\n",
+            environment='STH_A="global",STH_B="global",'
+            'SUPERVISOR_ENABLED="from-global"')
+        os.mkdir(os.path.join(d.dir, "bin"))
+        script = os.path.join(d.dir, "bin", "printenv-here")
+        with open(script, "w") as f:
+            f.write("#!/bin/sh\nexec /usr/bin/env\n")
+        os.chmod(script, 0o755)
+        d.start(env={"STH_OUTER": "outer", "STH_A": "outer",
+                     "STH_B": "outer"})
+        self.wait_log(TS + r"INFO exited: e \(exit status 0; expected\)$")
+        env = dict(line.split("=", 1) for line in
+                   self.read("@DIR@/e.log").decode().splitlines())
+        want = {
+            "STH_OUTER": "outer",
+            "STH_A": "global",
+            "STH_B": "prog",
+            "SUPERVISOR_ENABLED": "from-global",
+            "SUPERVISOR_PROCESS_NAME": "renamed",
+            "SUPERVISOR_GROUP_NAME": "e",
+            "SUPERVISOR_SERVER_URL": "unix://%s/s.sock" % d.dir,
+            "PATH": "%s/bin:/usr/bin:/bin" % d.dir,
+        }
+        self.assertEqual({k: env.get(k) for k in want}, want)
+        self.shutdown()
+
+    def test_redirect_stderr(self):
+        """redirect_stderr: stderr lands in the stdout log, in order, and
+        there is no stderr log at all."""
+        d = self.daemon(
+            "[program:r]\ncommand=/bin/sh -c 'echo out1; echo err1 >&2; "
+            "echo out2; echo err2 >&2'\nredirect_stderr=true\n"
+            "startsecs=0\nautorestart=false\n"
+            "[program:split]\ncommand=/bin/sh -c 'echo out1; "
+            "echo err1 >&2'\nstartsecs=0\nautorestart=false\n")
+        d.start()
+        for name in ("r", "split"):
+            self.wait_log(TS + r"INFO exited: %s \(exit status 0; "
+                          r"expected\)$" % name)
+        rpc = self.rpc().supervisor
+        info = rpc.getProcessInfo("r")
+        self.assertEqual(info["stderr_logfile"], "")
+        self.assertEqual(self.read(info["stdout_logfile"]),
+                         b"out1\nerr1\nout2\nerr2\n")
+        self.assertEqual(rpc.readProcessStdoutLog("r", 0, 0),
+                         "out1\nerr1\nout2\nerr2\n")
+        autologs = [n for n in os.listdir(d.dir)
+                    if n.startswith("r-stderr---")]
+        self.assertEqual(autologs, [])
+        info = rpc.getProcessInfo("split")
+        self.assertEqual(self.read(info["stdout_logfile"]), b"out1\n")
+        self.assertEqual(self.read(info["stderr_logfile"]), b"err1\n")
+        self.shutdown()
+
+    def test_stopsignal(self):
+        """stopsignal= is the signal a stop sends."""
+        d = self.daemon(
+            "[program:sig]\ncommand=/bin/sh -c 'trap \"echo got HUP; "
+            "exit 0\" HUP; trap \"echo got TERM; exit 0\" TERM; "
+            "echo ready; while :; do sleep 0.05; done'\n"
+            "stopsignal=HUP\nstartsecs=0\nstdout_logfile=@DIR@/sig.log\n",
+            loglevel="debug")
+        d.start()
+        pid = self.spawned_pid("sig")
+        self.pgids.add(pid)
+        self.wait_file("@DIR@/sig.log", "ready")
+        self.assertTrue(self.rpc().supervisor.stopProcess("sig"))
+        self.assert_log(TS + r"DEBG killing sig \(pid %d\) with signal "
+                        r"SIGHUP$" % pid)
+        self.assert_log(TS + r"INFO stopped: sig \(exit status 0\)$")
+        self.assertEqual(self.read("@DIR@/sig.log"), b"ready\ngot HUP\n")
+        self.assertEqual(self.state("sig"), "STOPPED")
+        self.shutdown()
+
+    def test_stopwaitsecs_then_sigkill(self):
+        """A child that ignores its stop signal is SIGKILLed stopwaitsecs
+        later, and stopProcess answers once it is gone."""
+        d = self.daemon(
+            "[program:deaf]\ncommand=/bin/sh -c 'trap \"\" TERM; "
+            "echo ready; while :; do sleep 0.05; done'\n"
+            "stopwaitsecs=2\nstartsecs=0\nstdout_logfile=@DIR@/deaf.log\n")
+        d.start()
+        pid = self.spawned_pid("deaf")
+        self.pgids.add(pid)
+        self.wait_file("@DIR@/deaf.log", "ready")
+        t0 = time.time()
+        self.assertTrue(self.rpc().supervisor.stopProcess("deaf"))
+        took = time.time() - t0
+        m = self.wait_log(TS + r"WARN killing 'deaf' \(%d\) with SIGKILL$"
+                          % pid)
+        self.assertAlmostEqual(log_time(m.group(0)) - t0, 2.0, delta=0.4)
+        self.assertAlmostEqual(took, 2.0, delta=0.5)
+        self.assert_log(TS + r"WARN stopped: deaf \(terminated by "
+                        r"SIGKILL\)$")
+        self.assertFalse(sthtest.pid_alive(pid))
+        self.assertEqual(self.state("deaf"), "STOPPED")
+        self.shutdown()
+
+    def test_exitcodes_and_autorestart(self):
+        """autorestart=unexpected restarts only on an exit code outside
+        exitcodes; true always; false never."""
+        prog = ("[program:%s]\ncommand=/bin/sh -c 'sleep 0.3; exit %d'\n"
+                "exitcodes=0,3\nstartsecs=0\nautorestart=%s\n")
+        d = self.daemon(prog % ("ok3", 3, "unexpected") +
+                        prog % ("bad4", 4, "unexpected") +
+                        prog % ("always0", 0, "true") +
+                        prog % ("never4", 4, "false"))
+        d.start()
+        self.wait_log(TS + r"INFO exited: ok3 \(exit status 3; "
+                      r"expected\)$")
+        self.wait_log(TS + r"WARN exited: bad4 \(exit status 4; not "
+                      r"expected\)$", count=3)
+        self.wait_log(TS + r"INFO exited: always0 \(exit status 0; "
+                      r"expected\)$", count=3)
+        self.wait_log(TS + r"WARN exited: never4 \(exit status 4; not "
+                      r"expected\)$")
+        log = d.read_log()
+        self.assertEqual(log.count("spawned: 'ok3'"), 1, log)
+        self.assertEqual(log.count("spawned: 'never4'"), 1, log)
+        rpc = self.rpc().supervisor
+        info = rpc.getProcessInfo("ok3")
+        self.assertEqual((info["statename"], info["exitstatus"],
+                          info["spawnerr"]), ("EXITED", 3, ""))
+        info = rpc.getProcessInfo("never4")
+        self.assertEqual((info["statename"], info["exitstatus"],
+                          info["spawnerr"]),
+                         ("EXITED", 4, "Bad exit code 4"))
+        self.shutdown()
+
+    def test_startretries_and_backoff_timing(self):
+        """A child that dies before startsecs is retried startretries
+        times, 1 s, 2 s, 3 s apart, in BACKOFF meanwhile, then FATAL."""
+        d = self.daemon("[program:f]\ncommand=/bin/false\nstartsecs=1\n"
+                        "startretries=3\n")
+        d.start()
+        self.wait_log(TS + r"WARN exited: f \(exit status 1; not "
+                      r"expected\)$")
+        info = self.rpc().supervisor.getProcessInfo("f")
+        self.assertEqual((info["statename"], info["spawnerr"]),
+                         ("BACKOFF", "Exited too quickly (process log may "
+                          "have details)"))
+        self.wait_log(TS + r"INFO gave up: f entered FATAL state, too many "
+                      r"start retries too quickly$", timeout=15)
+        times = [log_time(m.group(0)) for m in re.finditer(
+            TS + r"INFO spawned: 'f' with pid \d+$", d.read_log(), re.M)]
+        self.assertEqual(len(times), 4, d.read_log())
+        gaps = [b - a for a, b in zip(times, times[1:])]
+        for want, got in zip((1, 2, 3), gaps):
+            self.assertAlmostEqual(got, want, delta=0.25, msg=gaps)
+        self.assertEqual(self.state("f"), "FATAL")
+        self.shutdown()
+
+    def test_numprocs_and_process_name(self):
+        """numprocs processes named by process_name from numprocs_start,
+        each with its own log and SUPERVISOR_PROCESS_NAME."""
+        d = self.daemon(
+            "[program:w]\ncommand=/bin/sh -c 'echo $SUPERVISOR_PROCESS_NAME "
+            "$SUPERVISOR_GROUP_NAME; exec sleep 1000'\n"
+            "numprocs=3\nnumprocs_start=5\n"
+            "process_name=%(program_name)s-%(process_num)02d\n"
+            "stdout_logfile=@DIR@/w-%(process_num)d.log\nstartsecs=0\n")
+        d.start()
+        for n in (5, 6, 7):
+            self.pgids.add(self.spawned_pid("w-%02d" % n))
+            self.wait_file("@DIR@/w-%d.log" % n, "w")
+            self.assertEqual(self.read("@DIR@/w-%d.log" % n),
+                             b"w-%02d w\n" % n)
+        rpc = self.rpc().supervisor
+        got = [(i["group"], i["name"], i["statename"])
+               for i in rpc.getAllProcessInfo()]
+        self.assertEqual(got, [("w", "w-05", "RUNNING"),
+                               ("w", "w-06", "RUNNING"),
+                               ("w", "w-07", "RUNNING")])
+        self.assertTrue(rpc.stopProcess("w:w-06"))
+        got = [i["statename"] for i in rpc.getAllProcessInfo()]
+        self.assertEqual(got, ["RUNNING", "STOPPED", "RUNNING"])
+        self.shutdown()
+
+    def test_priority_order(self):
+        """Lower priority starts first and stops last; shutdown stops one
+        group at a time, waiting for each."""
+        prog = ("[program:%s]\ncommand=/bin/sh -c 'trap \"sleep 0.3; "
+                "exit 0\" TERM; while :; do sleep 0.05; done'\n"
+                "priority=%d\nstartsecs=0\n")
+        d = self.daemon(prog % ("aa", 30) + prog % ("mm", 10) +
+                        prog % ("zz", 20), rpc=False)
+        d.start()
+        pids = [self.spawned_pid(n) for n in ("mm", "zz", "aa")]
+        self.pgids.update(pids)
+        log = d.read_log()
+        order = [m.group(1) for m in
+                 re.finditer(r"spawned: '(\w+)'", log)]
+        self.assertEqual(order, ["mm", "zz", "aa"])
+        time.sleep(0.2)
+        self.shutdown()
+        log = d.read_log()
+        stops = [(m.group(1), log_time(m.group(0))) for m in re.finditer(
+            TS + r"INFO stopped: (\w+) \(exit status 0\)$", log, re.M)]
+        self.assertEqual([n for n, _ in stops], ["aa", "zz", "mm"], log)
+        for (_, a), (_, b) in zip(stops, stops[1:]):
+            self.assertGreaterEqual(b - a, 0.25, stops)
 
 
 if __name__ == "__main__":

@@ -368,5 +368,27 @@ class SupervisorctlDiff(unittest.TestCase):
             self.assertEqual(w, g)
 
 
+class CommandLineOverrides(unittest.TestCase):
+    """-i and -q win over [supervisord]'s identifier and childlogdir for
+    the process table too (AUTO log names, getIdentification)."""
+
+    def test_identifier_and_childlogdir_from_the_command_line(self):
+        logs = tempfile.mkdtemp(prefix="sth-ctl-q-")
+        d = Daemon([STHENOD, "-n", "-i", "cliident", "-q", logs],
+                   dict(os.environ))
+        try:
+            d.wait_ready()
+            s = d.rpc()
+            self.assertEqual(s.supervisor.getIdentification(), "cliident")
+            info = s.supervisor.getProcessInfo("sleeper")
+            self.assertTrue(info["stdout_logfile"].startswith(
+                logs + "/sleeper-stdout---cliident-"), info)
+            self.assertEqual(s.supervisor.shutdown(), True)
+            self.assertEqual(d.proc.wait(timeout=30), 0)
+        finally:
+            d.cleanup()
+            shutil.rmtree(logs, ignore_errors=True)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -111,25 +111,35 @@ logfile_wait_writable(int fd)
 	}
 }
 
+/*
+ * Write all of p, or nothing: when a regular file takes part of it and then
+ * fails (ENOSPC), the part is cut off again, so that the next write starts
+ * where this one did (a main-log line is never glued to a partial one).
+ */
 static int
-logfile_write_all(int fd, const char *p, size_t len)
+logfile_write_all(struct logfile *lf, const char *p, size_t len)
 {
+	size_t done = 0;
 	ssize_t n;
+	off_t end;
+	int e;
 
-	while (len > 0) {
-		n = write(fd, p, len);
+	while (done < len) {
+		n = write(lf->fd, p + done, len - done);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				if (logfile_wait_writable(fd) == -1)
-					return -1;
+			if ((errno == EAGAIN || errno == EWOULDBLOCK) &&
+			    logfile_wait_writable(lf->fd) == 0)
 				continue;
-			}
+			e = errno;
+			if (lf->regular && done > 0 &&
+			    (end = lseek(lf->fd, 0, SEEK_CUR)) != (off_t)-1)
+				(void)!ftruncate(lf->fd, end - (off_t)done);
+			errno = e;
 			return -1;
 		}
-		p += n;
-		len -= (size_t)n;
+		done += (size_t)n;
 	}
 	return 0;
 }
@@ -169,7 +179,7 @@ logfile_write(struct logfile *lf, const void *buf, size_t len)
 	}
 	if (lf->fd == -1 && logfile_open_fd(lf, 0) == -1)
 		return -1;
-	if (logfile_write_all(lf->fd, buf, len) == -1)
+	if (logfile_write_all(lf, buf, len) == -1)
 		return -1;
 	if (lf->regular && lf->maxbytes > 0 &&
 	    (pos = lseek(lf->fd, 0, SEEK_CUR)) != (off_t)-1)

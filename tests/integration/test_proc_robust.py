@@ -422,6 +422,40 @@ class Robust(unittest.TestCase):
         for p in members:
             self.assertFalse(sthtest.pid_alive(p), "pid %d survived" % p)
 
+    def test_many_children_exit_at_once_all_reaped(self):
+        """50 children exiting in the same instant (their SIGCHLDs
+        coalesce): every exit is logged, none stays a zombie."""
+        d = self.daemon(
+            "[program:herd]\ncommand=/bin/sh -c 'sleep 1; exit 0'\n"
+            "numprocs=50\nprocess_name=%(program_name)s_%(process_num)d\n"
+            "startsecs=0\nautorestart=false\nstdout_logfile=NONE\n"
+            "stderr_logfile=NONE\n", rpc=False)
+        d.start()
+        self.wait_log(r"spawned: 'herd_\d+' with pid", count=50)
+        self.wait_log(TS + r"INFO exited: herd_\d+ \(exit status 0; "
+                      r"expected\)$", count=50)
+        self.assert_no_zombies()
+        self.assertEqual(children_of(d.pid), {})
+        self.shutdown()
+
+    def test_stopped_child_is_killed_at_shutdown(self):
+        """A child frozen by SIGSTOP cannot act on SIGTERM: shutdown
+        SIGKILLs it after stopwaitsecs and exits, leaving nothing."""
+        d = self.daemon(
+            "[program:frozen]\ncommand=/bin/sleep 1000\nstopwaitsecs=1\n"
+            "startsecs=0\n", rpc=False)
+        d.start()
+        pid = self.spawned_pid("frozen")
+        self.pgids.add(pid)
+        os.kill(pid, signal.SIGSTOP)
+        self.assertTrue(sthtest.wait_for(
+            lambda: (proc_stat(pid) or "Z")[0] == "T", 5))
+        self.shutdown()
+        self.assert_log(TS + r"WARN killing 'frozen' \(%d\) with SIGKILL$"
+                        % pid)
+        self.assert_log(TS + r"WARN stopped: frozen \(terminated by "
+                        r"SIGKILL\)$")
+
     def test_sigkill_loop_no_zombie_daemon_stays_up(self):
         """kill -9 the children 200 times in a tight loop (autorestart):
         sthenod stays up, logs every exit, reaps every child and keeps no
@@ -495,6 +529,7 @@ class Robust(unittest.TestCase):
                           r"process table to spawn 'x'$")
         t1 = log_time(m.group(0))
         info = self.rpc().supervisor.getProcessInfo("x")
+        fds = fd_count(d.pid)   # the RPC connection included
         self.assertIn(info["statename"], ("BACKOFF", "FATAL"), info)
         self.assertEqual(info["spawnerr"], "Too many processes in process "
                          "table to spawn 'x'")
@@ -507,6 +542,8 @@ class Robust(unittest.TestCase):
                       r"start retries too quickly$")
         self.assertEqual(self.state("x"), "FATAL")
         self.assertIsNone(d.proc.poll(), d.describe())
+        self.assertEqual(fd_count(d.pid), fds, "a failed spawn leaked fds: "
+                         "%s" % os.listdir("/proc/%d/fd" % d.pid))
         self.assertNotRegex(d.read_log(), r"spawned: 'x'")
         # a slot frees up: x starts on request
         os.kill(first, signal.SIGKILL)
@@ -535,12 +572,21 @@ class Robust(unittest.TestCase):
         sthenod says so in the main log (ERRO naming the file and ENOSPC),
         the child is not killed, and once space frees up logging
         resumes."""
+        self.child_log_disk_full(0)
+
+    @unittest.skipUnless(is_root(), "needs root to mount a tmpfs")
+    def test_log_disk_full_while_rotating(self):
+        """The same with rotation every 16 KB: renames and reopens on a
+        full disk do not stop the daemon, and logging resumes."""
+        self.child_log_disk_full(16 * 1024)
+
+    def child_log_disk_full(self, maxbytes):
         d = self.daemon(
             "[program:chatty]\ncommand=/bin/sh -c 'i=0; while :; do "
             "i=$((i+1)); echo \"line $i %s\"; sleep 0.01; done'\n"
             "startsecs=0\nstdout_logfile=@DIR@/full/chatty.log\n"
-            "stdout_logfile_maxbytes=0\n"
-            "stderr_logfile=AUTO\n" % ("." * 200),
+            "stdout_logfile_maxbytes=%d\nstdout_logfile_backups=3\n"
+            "stderr_logfile=AUTO\n" % ("." * 200, maxbytes),
             childlogdir="@DIR@/full")
         full = os.path.join(d.dir, "full")
         self.mount_tmpfs(full)
@@ -559,7 +605,6 @@ class Robust(unittest.TestCase):
                 self.assertEqual(e.errno, errno.ENOSPC)
         self.wait_log(TS + r"(ERRO|WARN) .*%s.*(No space left on device|"
                       r"ENOSPC)" % re.escape(log), timeout=20)
-        size = os.path.getsize(log)
         time.sleep(1)
         # the daemon and the child run on, same pid
         self.assertIsNone(d.proc.poll(), d.describe())
@@ -569,13 +614,21 @@ class Robust(unittest.TestCase):
         self.assertEqual(len(re.findall(r"No space left", d.read_log())), 1,
                          "one report per failure, not one per write")
         # space frees up: the log grows again with new lines
-        last = int(re.findall(rb"line (\d+)", self.read(log)[:size])[-1])
+
+        def newest():
+            nums = [0]
+            for p in [log + ".%d" % i for i in (3, 2, 1)] + [log]:
+                if os.path.exists(p):
+                    nums += [int(n) for n in re.findall(
+                        rb"^line (\d+) ", self.read(p), re.M)]
+            return max(nums)
+
+        last = newest()
+        self.assertGreater(last, 0)
         os.unlink(filler)
-        m = sthtest.wait_for(
-            lambda: [int(n) for n in
-                     re.findall(rb"^line (\d+) ", self.read(log)[size:],
-                                re.M) if int(n) > last + 50], 10)
+        m = sthtest.wait_for(lambda: newest() > last + 50, 10)
         self.assertTrue(m, "logging did not resume:\n%s" % d.describe())
+        self.wait_log(TS + r"INFO writing stdout log of 'chatty' again$")
         self.assertEqual(self.rpc().supervisor.getProcessInfo("chatty")
                          ["pid"], pid)
         self.shutdown()

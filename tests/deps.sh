@@ -8,7 +8,7 @@ export DEBIAN_FRONTEND=noninteractive
 BUILD_PKGS="build-essential autoconf automake libtool libltdl-dev pkg-config
 	libevent-dev libjansson-dev libexpat1-dev nettle-dev"
 TEST_PKGS="libcriterion-dev python3 supervisor curl clang libclang-rt-14-dev procps
-	chromium"
+	chromium wrk strace"
 want="$BUILD_PKGS"
 [ "${1:-}" = "--test" ] && want="$BUILD_PKGS $TEST_PKGS"
 missing=

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,16 +22,24 @@ group_name(const struct proc *p)
 	return p->group != NULL ? p->group->cfg->name : p->cfg->program;
 }
 
-/* Strict UTF-8 validation (no overlongs, no surrogates), as Python's. */
+/* Strict UTF-8 validation (no overlongs, no surrogates), as Python's.
+ * Every PROCESS_LOG event passes here, so ASCII goes eight bytes a step. */
 static int
 utf8_valid(const unsigned char *s, size_t len)
 {
 	size_t i = 0, n, k;
 	unsigned int cp;
+	uint64_t w;
 
 	while (i < len) {
 		if (s[i] < 0x80) {
 			i++;
+			while (len - i >= 8) {
+				memcpy(&w, s + i, 8);
+				if (w & 0x8080808080808080ULL)
+					break;
+				i += 8;
+			}
 			continue;
 		}
 		if (s[i] >= 0xc2 && s[i] <= 0xdf) {
@@ -170,35 +179,46 @@ proc_event_state(struct proc *p, enum proc_state from, int expected)
 	free(head);
 }
 
+/* A PROCESS_LOG or PROCESS_COMMUNICATION payload: head, then the data as
+ * supervisord decodes it (valid UTF-8 as it is, else its repr). */
+static void
+publish_data(const char *type, const char *head, const char *data,
+	     size_t len)
+{
+	char *text;
+
+	if (utf8_valid((const unsigned char *)data, len)) {
+		publish(type, head, data, len);
+		return;
+	}
+	text = proc_decode_data(data, len);
+	publish(type, head, text, strlen(text));
+	free(text);
+}
+
 void
 proc_event_log(struct proc *p, int ch, const char *data, size_t len)
 {
-	char type[32], *head, *text;
+	char type[32], *head;
 
 	snprintf(type, sizeof type, "PROCESS_LOG_%s",
 	    ch == PROC_STDOUT ? "STDOUT" : "STDERR");
 	xasprintf(&head, "processname:%s groupname:%s pid:%ld channel:%s\n",
 	    p->cfg->name, group_name(p), (long)p->pid, chan_names[ch]);
-	text = proc_decode_data(data, len);
-	publish(type, head, text, utf8_valid((const unsigned char *)data,
-	    len) ? len : strlen(text));
-	free(text);
+	publish_data(type, head, data, len);
 	free(head);
 }
 
 void
 proc_event_comm(struct proc *p, int ch, const char *data, size_t len)
 {
-	char type[40], *head, *text;
+	char type[40], *head;
 
 	snprintf(type, sizeof type, "PROCESS_COMMUNICATION_%s",
 	    ch == PROC_STDOUT ? "STDOUT" : "STDERR");
 	xasprintf(&head, "processname:%s groupname:%s pid:%ld\n",
 	    p->cfg->name, group_name(p), (long)p->pid);
-	text = proc_decode_data(data, len);
-	publish(type, head, text, utf8_valid((const unsigned char *)data,
-	    len) ? len : strlen(text));
-	free(text);
+	publish_data(type, head, data, len);
 	free(head);
 }
 

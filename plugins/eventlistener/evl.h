@@ -108,6 +108,9 @@ void evl_pool_accept(struct evl_pool *, struct evl_item *, int head,
 		     int rebuffer);
 /* Send buffered events to RUNNING+READY listeners while there are some. */
 void evl_pool_dispatch(struct evl_pool *);
+
+/* chars.c */
+/* len() of the payload as a Python str: one per UTF-8 lead byte. */
 size_t evl_chars(const char *s, size_t len);
 
 /* proto.c */

@@ -32,18 +32,6 @@ evl_strndup(const char *s, size_t len)
 	return p;
 }
 
-/* len() of the payload as a Python str: one per UTF-8 lead byte. */
-size_t
-evl_chars(const char *s, size_t len)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < len; i++)
-		if (((unsigned char)s[i] & 0xc0) != 0x80)
-			n++;
-	return n;
-}
-
 void
 evl_event_unref(struct evl_event *ev)
 {

@@ -169,7 +169,7 @@ class Daemon(sthtest.Sthenod):
     def __init__(self, *a, **kw):
         super().__init__(*a, **kw)
         self.as_user = None     # a pwd entry
-        self.nproc = None       # RLIMIT_NPROC for the daemon
+        self.rlimits = {}       # resource.RLIMIT_*: limit, for the daemon
         self.stderr_file = None  # stderr to this file, not a pipe
 
     def stderr_text(self):
@@ -178,7 +178,7 @@ class Daemon(sthtest.Sthenod):
         return sthtest.read_text(self.stderr_file)
 
     def start(self, args=("-n",), wait=True, env=None, log=None, **kw):
-        if self.as_user is None and self.nproc is None and \
+        if self.as_user is None and not self.rlimits and \
                 self.stderr_file is None:
             return super().start(args=args, wait=wait, env=env, log=log)
         e = dict(os.environ)
@@ -186,11 +186,11 @@ class Daemon(sthtest.Sthenod):
             e.setdefault("STHENO_PLUGIN_PATH", sthtest.PLUGIN_PATH)
         if env:
             e.update(env)
-        nproc = self.nproc
+        rlimits = dict(self.rlimits)
 
         def limit():
-            if nproc is not None:
-                resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+            for res, n in rlimits.items():
+                resource.setrlimit(res, (n, n))
 
         extra = {}
         if self.as_user is not None:
@@ -522,7 +522,7 @@ class Robust(unittest.TestCase):
             "startsecs=0\nstartretries=2\n")
         os.chown(d.dir, user.pw_uid, user.pw_gid)
         d.as_user = user
-        d.nproc = 2             # sthenod and one child
+        d.rlimits[resource.RLIMIT_NPROC] = 2   # sthenod and one child
         d.start(args=("-n", "--minprocs", "2"))
         first = self.spawned_pid("first")
         self.pgids.add(first)
@@ -555,6 +555,36 @@ class Robust(unittest.TestCase):
         x = self.spawned_pid("x")
         self.pgids.add(x)
         self.assertEqual(self.state("x"), "RUNNING")
+        self.assert_no_zombies()
+        self.shutdown()
+
+    def test_fd_exhaustion_spawnerr(self):
+        """Out of file descriptors (RLIMIT_NOFILE): the processes that do
+        not fit fail with supervisord's spawnerr, whether the pipes or the
+        log files ran out (make_dispatchers does both), and go FATAL; the
+        others run and the daemon stays up."""
+        d = self.daemon(
+            "[program:w]\ncommand=/bin/sleep 1000\nnumprocs=20\n"
+            "process_name=w_%(process_num)d\nstartsecs=0\n"
+            "startretries=0\n", rpc=False)
+        d.rlimits[resource.RLIMIT_NOFILE] = 40
+        d.start(args=("-n", "--minfds", "40"))
+        self.wait_log(TS + r"INFO (spawned|gave up): '?w_19'? ")
+        log = d.read_log()
+        spawned = re.findall(r"spawned: 'w_\d+' with pid (\d+)$", log, re.M)
+        self.pgids.update(int(p) for p in spawned)
+        errs = re.findall(TS + r"INFO spawnerr: (.*)$", log, re.M)
+        gave_up = re.findall(r"gave up: (w_\d+) entered FATAL", log)
+        self.assertTrue(spawned and errs, log)
+        # a child that was spawned runs: none dies of the daemon's limit
+        time.sleep(0.3)
+        log = d.read_log()
+        self.assertNotIn("exited:", log)
+        self.assertEqual(len(spawned) + len(gave_up), 20, log)
+        self.assertEqual(
+            [e for e in errs if not re.fullmatch(
+                r"too many open files to spawn 'w_\d+'", e)], [], log)
+        self.assertIsNone(d.proc.poll())
         self.assert_no_zombies()
         self.shutdown()
 

@@ -8,7 +8,8 @@
 # each copy is checked byte-identical by sha256.  Prints MB/s of the three
 # and the ratios (targets, issue 4: sthenod ≥ 90% of cat, ≥ 3× supervisord),
 # and, for reference, `WRITER | cat > out`: the same bytes through a pipe
-# and a user-space relay, which is what a daemon does.
+# and a user-space relay, which is what a daemon does, and `WRITER > out`,
+# the child writing the file itself.
 #
 # Not part of make check.  Needs about 4 × SIZE_MB free in /tmp.
 #   STHENOD=_build/bench/daemon/sthenod tests/bench/bench_capture.sh
@@ -61,6 +62,16 @@ time_cat() {
 	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }'
 }
 
+# time_direct — seconds of `WRITER > out`: the child writing the file itself,
+# no pipe and no daemon (the same as time_cat when WRITER is cat).
+time_direct() {
+	t0=$(now)
+	$writer > "$tmp/direct.out"
+	t1=$(now)
+	check "$tmp/direct.out" direct
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }'
+}
+
 # time_relay — seconds of `WRITER | cat > out`: what any read/write relay
 # through a pipe costs, the ceiling for a daemon that copies in user space.
 time_relay() {
@@ -106,6 +117,7 @@ stderr_logfile = NONE"
 }
 
 t_cat=
+t_direct=
 t_relay=
 t_sth=
 t_sup=
@@ -113,6 +125,7 @@ r=0
 while [ $r -lt "$ROUNDS" ]; do
 	t_cat=$(best "$(time_cat)" "$t_cat")
 	t_relay=$(best "$(time_relay)" "$t_relay")
+	[ "$WRITER" = cat ] || t_direct=$(best "$(time_direct)" "$t_direct")
 	time_daemon sthenod "$port_sth"
 	t_sth=$(best "$(cat "$tmp/sthenod.t")" "$t_sth")
 	time_daemon supervisord "$port_sup"
@@ -124,6 +137,9 @@ done
 printf "child stdout captured to a file: %s MB by %s (best of %s), sha256 identical\n" \
     "$SIZE_MB" "$WRITER" "$ROUNDS"
 printf "  cat > file   %7.3f s %8s MB/s\n" "$t_cat" "$(mbs "$t_cat")"
+[ -z "$t_direct" ] ||
+    printf "  %-12s %7.3f s %8s MB/s\n" "$WRITER > file" "$t_direct" \
+    "$(mbs "$t_direct")"
 printf "  %-12s %7.3f s %8s MB/s\n" "$WRITER | cat" "$t_relay" "$(mbs "$t_relay")"
 printf "  supervisord  %7.3f s %8s MB/s\n" "$t_sup" "$(mbs "$t_sup")"
 pct=$(ratio "$t_cat" "$t_sth" %.4f | awk '{ printf "%.0f", $1 * 100 }')

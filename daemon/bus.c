@@ -253,6 +253,13 @@ bus_subscribers(const char *type)
 long
 bus_publish(const char *type, const char *payload, size_t len)
 {
+	return (bus_publish2(type, payload, len, NULL, 0));
+}
+
+long
+bus_publish2(const char *type, const char *head, size_t hlen,
+    const char *data, size_t len)
+{
 	const struct bus_type *t;
 	struct sth_event ev;
 	struct sth_sub *sub;
@@ -260,16 +267,20 @@ bus_publish(const char *type, const char *payload, size_t len)
 
 	if ((t = bus_find(type)) == NULL || t->abstract)
 		return (-1);
-	if (payload == NULL)
+	if (head == NULL)
+		hlen = 0;
+	if (data == NULL)
 		len = 0;
-	copy = xmalloc(len + 1);
+	copy = xmalloc(hlen + len + 1);
+	if (hlen > 0)
+		memcpy(copy, head, hlen);
 	if (len > 0)
-		memcpy(copy, payload, len);
-	copy[len] = '\0';
+		memcpy(copy + hlen, data, len);
+	copy[hlen + len] = '\0';
 
 	ev.name = t->name;
 	ev.payload = copy;
-	ev.len = len;
+	ev.len = hlen + len;
 	ev.serial = bus_next_serial++;
 
 	bus_depth++;

@@ -33,6 +33,10 @@ void bus_on_change(void (*fn)(void *arg), void *arg);
  * takes the next one, from 0) or -1 for an unknown or abstract type
  * ("PROCESS_STATE" can be subscribed to, never published). */
 long bus_publish(const char *type, const char *payload, size_t len);
+/* The same with the payload in two pieces, head then data, joined in the
+ * bus's one copy (PROCESS_LOG_*: a header line and up to 128 KiB read). */
+long bus_publish2(const char *type, const char *head, size_t hlen,
+		  const char *data, size_t len);
 
 const char *bus_event_name(const struct sth_event *);
 const char *bus_event_payload(const struct sth_event *, size_t *len);

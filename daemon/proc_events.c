@@ -23,22 +23,23 @@ group_name(const struct proc *p)
 }
 
 /* Strict UTF-8 validation (no overlongs, no surrogates), as Python's.
- * Every PROCESS_LOG event passes here, so ASCII goes eight bytes a step. */
+ * Every PROCESS_LOG event passes here, so ASCII goes 32 bytes a step. */
 static int
 utf8_valid(const unsigned char *s, size_t len)
 {
 	size_t i = 0, n, k;
 	unsigned int cp;
-	uint64_t w;
+	uint64_t w[4];
 
 	while (i < len) {
 		if (s[i] < 0x80) {
 			i++;
-			while (len - i >= 8) {
-				memcpy(&w, s + i, 8);
-				if (w & 0x8080808080808080ULL)
+			while (len - i >= 32) {
+				memcpy(w, s + i, 32);
+				if ((w[0] | w[1] | w[2] | w[3]) &
+				    0x8080808080808080ULL)
 					break;
-				i += 8;
+				i += 32;
 			}
 			continue;
 		}
@@ -129,19 +130,7 @@ proc_decode_data(const char *data, size_t len)
 static void
 publish(const char *type, const char *head, const char *data, size_t len)
 {
-	size_t hl = strlen(head);
-	char *buf;
-
-	if (data == NULL) {
-		bus_publish(type, head, hl);
-		return;
-	}
-	buf = xmalloc(hl + len + 1);
-	memcpy(buf, head, hl);
-	memcpy(buf + hl, data, len);
-	buf[hl + len] = '\0';
-	bus_publish(type, buf, hl + len);
-	free(buf);
+	bus_publish2(type, head, strlen(head), data, len);
 }
 
 void

@@ -369,8 +369,26 @@ stdin_cb(evutil_socket_t fd, short what, void *arg)
 int
 proc_io_write_stdin(struct proc *p, const char *buf, size_t len)
 {
+	ssize_t n;
+
 	if (p->stdin_fd == -1)
 		return -1;
+	/* nothing waiting: write from the caller's buffer, keep the rest */
+	while (p->inlen == 0 && len > 0) {
+		n = write(p->stdin_fd, buf, len);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				break;
+			stdin_close(p);
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	if (len == 0)
+		return 0;
 	p->inbuf = xreallocarray(p->inbuf, p->inlen + len + 1, 1);
 	memcpy(p->inbuf + p->inlen, buf, len);
 	p->inlen += len;

@@ -31,15 +31,21 @@
 #define EVL_RESULT_MAX 65536	/* RESULT body bytes */
 #define EVL_LINE_MAX 4096	/* bytes before the RESULT line's newline */
 
+/* Room kept in front of each payload, where the envelope's header line is
+ * written so that header and payload go out in one write without copying
+ * the payload (a longer header takes the slow path through evl->env). */
+#define EVL_HEADROOM 256
+
 /* One published event, as buffered by one or more pools. */
 struct evl_event {
 	int refs;
 	long bus_serial;	/* the bus's serial, to find it again */
 	long serial;		/* supervisor's global serial */
 	char *name;
-	char *payload;
+	char *payload;		/* EVL_HEADROOM bytes into its allocation */
 	size_t len;		/* bytes */
-	size_t chars;		/* Python characters (UTF-8 code points) */
+	size_t chars;		/* Python characters (UTF-8 code points), */
+	int counted;		/* counted when first sent, not before */
 };
 
 /* An event in one pool's buffer, with that pool's serial. */

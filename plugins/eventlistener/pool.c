@@ -38,7 +38,7 @@ evl_event_unref(struct evl_event *ev)
 	if (ev == NULL || --ev->refs > 0)
 		return;
 	free(ev->name);
-	free(ev->payload);
+	free(ev->payload - EVL_HEADROOM);
 	free(ev);
 }
 
@@ -61,9 +61,14 @@ evl_event_get(struct evl *evl, const char *name, long b, const char *payload,
 	ev->bus_serial = b;
 	ev->serial = evl->api->serial_next();
 	ev->name = evl_strndup(name, strlen(name));
-	ev->payload = evl_strndup(payload, len);
+	/* not zeroed: a PROCESS_LOG payload is up to 128 KiB, and most of
+	 * them are dropped unsent when a writer outruns its listener */
+	if ((ev->payload = malloc(EVL_HEADROOM + len + 1)) == NULL)
+		abort();
+	ev->payload += EVL_HEADROOM;
+	memcpy(ev->payload, payload, len);
+	ev->payload[len] = '\0';
 	ev->len = len;
-	ev->chars = evl_chars(payload, len);
 	slot = evl->nrecent++ % EVL_RECENT;
 	evl_event_unref(evl->recent[slot]);
 	evl->recent[slot] = ev;
@@ -155,15 +160,26 @@ evl_pool_publish(struct evl_pool *p, const char *name, long bus_serial,
 	evl_pool_dispatch(p);
 }
 
-/* Write an envelope (spec §6.2) to listener idx: 0, or -1 (EPIPE). */
+/* Write an envelope (spec §6.2) to listener idx: 0, or -1 (EPIPE).  The
+ * header goes in the event's headroom when it fits, so the payload is not
+ * copied again. */
 static int
 evl_send(struct evl_pool *p, size_t idx, const struct evl_item *it)
 {
 	struct evl *evl = p->evl;
-	const struct evl_event *ev = it->ev;
+	struct evl_event *ev = it->ev;
 	size_t need;
 	int n;
 
+	if (!evl->len_bytes && !ev->counted) {
+		ev->chars = evl_chars(ev->payload, ev->len);
+		ev->counted = 1;
+	}
+	if (evl->envcap <= EVL_HEADROOM) {
+		free(evl->env);
+		evl->envcap = EVL_HEADROOM + 1;
+		evl->env = evl_alloc(evl->envcap);
+	}
 	for (;;) {
 		n = snprintf(evl->env, evl->envcap, "ver:3.0 server:%s "
 		    "serial:%ld pool:%s poolserial:%ld eventname:%s len:%zu\n",
@@ -171,6 +187,11 @@ evl_send(struct evl_pool *p, size_t idx, const struct evl_item *it)
 		    ev->name, evl->len_bytes ? ev->len : ev->chars);
 		if (n < 0)
 			abort();
+		if ((size_t)n <= EVL_HEADROOM) {
+			memcpy(ev->payload - n, evl->env, (size_t)n);
+			return evl->api->proc_write(p->core, idx,
+			    ev->payload - n, (size_t)n + ev->len);
+		}
 		need = (size_t)n + ev->len + 1;
 		if (need <= evl->envcap)
 			break;

@@ -339,12 +339,20 @@ child(const struct proc *p, const char *file, char **argv, char **envp,
 	signal(SIGPIPE, SIG_DFL);
 	signal(SIGCHLD, SIG_DFL);
 
-	/* move the pipe ends above 2 first, then onto 0, 1, 2 */
-	fds[0] = fcntl(in, F_DUPFD, 3);
-	fds[1] = fcntl(out, F_DUPFD, 3);
-	fds[2] = fcntl(err != -1 ? err : out, F_DUPFD, 3);
+	/*
+	 * dup2 the pipe ends onto 0, 1, 2 (which needs no free fd, so a
+	 * daemon at its RLIMIT_NOFILE still spawns); only an end that sits
+	 * on 0..2 itself is first moved above 2, so that none is clobbered
+	 * and each loses O_CLOEXEC in the dup2.
+	 */
+	fds[0] = in;
+	fds[1] = out;
+	fds[2] = err != -1 ? err : out;
 	for (i = 0; i < 3; i++)
-		if (fds[i] == -1 || dup2(fds[i], i) == -1)
+		if (fds[i] < 3 && (fds[i] = fcntl(fds[i], F_DUPFD, 3)) == -1)
+			_exit(127);
+	for (i = 0; i < 3; i++)
+		if (dup2(fds[i], i) == -1)
 			_exit(127);
 #ifdef HAVE_CLOSE_RANGE
 	if (close_range(3, ~0U, 0) == -1)
@@ -389,6 +397,17 @@ fail:
 	_exit(127);
 }
 
+/* make_dispatchers' failure (pipes or log files): supervisord's text. */
+static void
+dispatch_err(char **spawnerr, const char *name, int e)
+{
+	if (e == EMFILE)
+		xasprintf(spawnerr, "too many open files to spawn '%s'", name);
+	else
+		xasprintf(spawnerr, "unknown error making dispatchers for "
+		    "'%s': %s", name, errname(e));
+}
+
 static int
 make_pipe(int fds[2])
 {
@@ -419,9 +438,8 @@ proc_spawn_real(struct proc *p, char **spawnerr)
 		return -1;
 	}
 	if (proc_io_open_logs(p) == -1) {
-		/* supervisord opens the logs with the pipes */
-		xasprintf(spawnerr, "unknown error making dispatchers for "
-		    "'%s': %s", name, errname(errno));
+		/* supervisord opens the logs with the pipes, one message */
+		dispatch_err(spawnerr, name, errno);
 		goto fail;
 	}
 	/* fcgi-program: the group's socket is fd 0, there is no stdin pipe */
@@ -430,13 +448,7 @@ proc_spawn_real(struct proc *p, char **spawnerr)
 		goto fail;
 	if ((sock == -1 && make_pipe(in) == -1) || make_pipe(out) == -1 ||
 	    (!p->cfg->redirect_stderr && make_pipe(er) == -1)) {
-		e = errno;
-		if (e == EMFILE)
-			xasprintf(spawnerr, "too many open files to spawn "
-			    "'%s'", name);
-		else
-			xasprintf(spawnerr, "unknown error making dispatchers "
-			    "for '%s': %s", name, errname(e));
+		dispatch_err(spawnerr, name, errno);
 		goto fail;
 	}
 	if (p->cfg->user != NULL && (pw = getpwuid(p->cfg->uid)) != NULL)

@@ -502,6 +502,44 @@ class Robust(unittest.TestCase):
         self.assertIsNone(d.proc.poll())
         self.shutdown()
 
+    def test_restarts_leave_no_orphan_and_no_fd(self):
+        """SIGHUP five times: every restart stops the old children (their
+        groups empty), starts new ones in the same daemon, and the daemon
+        holds no more fds after the fifth than after the first."""
+        d = self.daemon(
+            "[program:tree]\n"
+            "command=/bin/sh -c 'sleep 1000 & sleep 1000 & wait'\n"
+            "stopasgroup=true\nstartsecs=0\n"
+            "[program:plain]\ncommand=/bin/sleep 1000\nstartsecs=0\n")
+        d.start()
+        pid = d.pid
+        fds = None
+        for i in range(1, 7):
+            kids = {self.spawned_pid("tree", count=i),
+                    self.spawned_pid("plain", count=i)}
+            self.pgids.update(kids)
+            self.assertEqual(set(p for p, s in children_of(pid).items()
+                                 if s != "Z"), kids)
+            if i == 2:
+                fds = os.listdir("/proc/%d/fd" % pid)
+            elif i > 2:
+                self.assertEqual(len(os.listdir("/proc/%d/fd" % pid)),
+                                 len(fds), "fds leaked across restarts")
+            if i == 6:
+                break
+            old = live_in_groups(kids)
+            d.send_signal(signal.SIGHUP)
+            self.wait_log(r"received SIGHUP indicating restart request",
+                          count=i)
+            self.wait_log(r"supervisord started with pid %d" % pid,
+                          count=i + 1)
+            self.assertTrue(sthtest.wait_for(
+                lambda: not any(sthtest.pid_alive(p) for p in old), 2),
+                "restart left %s" % old)
+        self.assertEqual(d.pid, pid)
+        self.assert_no_zombies()
+        self.shutdown()
+
     # --- fork failure -------------------------------------------------------
 
     @unittest.skipUnless(is_root(), "needs root to run sthenod as another "

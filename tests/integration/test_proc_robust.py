@@ -935,6 +935,53 @@ class Robust(unittest.TestCase):
         self.assertEqual(self.state("deaf"), "STOPPED")
         self.shutdown()
 
+    def test_waiting_to_die_every_3_seconds(self):
+        """While a process outlives the stop signal at shutdown, "waiting
+        for x to die" repeats every 3 s until the SIGKILL."""
+        d = self.daemon(
+            "[program:deaf]\ncommand=/bin/sh -c 'trap \"\" TERM; "
+            "while :; do sleep 0.05; done'\nstopwaitsecs=7\n"
+            "startsecs=0\n", rpc=False)
+        d.start()
+        pid = self.spawned_pid("deaf")
+        self.pgids.add(pid)
+        self.shutdown()
+        log = d.read_log()
+        waits = [log_time(m.group(0)) for m in re.finditer(
+            TS + r"INFO waiting for deaf to die$", log, re.M)]
+        self.assertEqual(len(waits), 3, log)
+        for a, b in zip(waits, waits[1:]):
+            self.assertAlmostEqual(b - a, 3.0, delta=0.3)
+        m = re.search(TS + r"WARN killing 'deaf' \(%d\) with SIGKILL$" %
+                      pid, log, re.M)
+        self.assertAlmostEqual(log_time(m.group(0)) - waits[0], 7.0,
+                               delta=0.3)
+
+    def test_spawn_errors(self):
+        """A command that is missing, a directory or not executable never
+        forks: supervisord's spawnerr, BACKOFF, then FATAL."""
+        d = self.daemon(
+            "[program:missing]\ncommand=no-such-command-here\n"
+            "startretries=0\n"
+            "[program:dir]\ncommand=@DIR@\nstartretries=0\n"
+            "[program:noexec]\ncommand=@DIR@/stheno.conf\n"
+            "startretries=0\n")
+        d.start()
+        for name, err in (
+                ("missing", "can't find command 'no-such-command-here'"),
+                ("dir", "command at '%s' is a directory" % d.dir),
+                ("noexec", "command at '%s/stheno.conf' is not executable"
+                 % d.dir)):
+            self.wait_log(TS + r"INFO spawnerr: %s$" % re.escape(err))
+            self.wait_log(TS + r"INFO gave up: %s entered FATAL state, "
+                          r"too many start retries too quickly$" % name)
+            info = self.rpc().supervisor.getProcessInfo(name)
+            self.assertEqual((info["statename"], info["spawnerr"],
+                              info["pid"]), ("FATAL", err, 0))
+        self.assertNotIn("spawned:", d.read_log())
+        self.assertEqual(children_of(d.pid), {})
+        self.shutdown()
+
     def test_exitcodes_and_autorestart(self):
         """autorestart=unexpected restarts only on an exit code outside
         exitcodes; true always; false never."""

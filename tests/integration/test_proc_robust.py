@@ -378,6 +378,45 @@ class Robust(unittest.TestCase):
         self.shutdown()
         sys.stderr.write("[1 GiB captured in %.1f s] " % took)
 
+    def test_slow_log_target_slows_the_child_no_byte_lost(self):
+        """A log target slower than the child (a FIFO read at ~16 MiB/s):
+        the child is slowed down, and every byte arrives, in order."""
+        total = 24 * MIB
+        d = self.daemon(
+            "[program:gen]\ncommand=%s %s --gen 9 %d\nstartsecs=0\n"
+            "autorestart=false\nstdout_logfile=@DIR@/fifo\n"
+            "stdout_logfile_maxbytes=0\n" % (PYTHON, THIS, total),
+            rpc=False)
+        fifo = os.path.join(d.dir, "fifo")
+        os.mkfifo(fifo)
+        got = hashlib.sha256()
+        count = [0]
+
+        def reader():
+            with open(fifo, "rb", buffering=0) as f:
+                while True:
+                    b = f.read(64 * 1024)
+                    if not b:
+                        return
+                    got.update(b)
+                    count[0] += len(b)
+                    time.sleep(0.004)
+
+        import threading
+        t = threading.Thread(target=reader, daemon=True)
+        t.start()
+        t0 = time.monotonic()
+        d.start()
+        self.wait_log(TS + r"INFO exited: gen \(exit status 0; expected\)$",
+                      timeout=60)
+        took = time.monotonic() - t0
+        self.assertGreater(took, 1.0, "the child was not slowed down")
+        self.shutdown()         # closes the FIFO: the reader sees EOF
+        t.join(10)
+        self.assertFalse(t.is_alive())
+        self.assertEqual(count[0], total)
+        self.assertEqual(got.hexdigest(), gen_sha256(9, total))
+
     # --- no zombie, no orphan ---------------------------------------------
 
     def test_shutdown_leaves_no_zombie_and_no_orphan(self):
@@ -861,6 +900,24 @@ class Robust(unittest.TestCase):
             "PATH": "%s/bin:/usr/bin:/bin" % d.dir,
         }
         self.assertEqual({k: env.get(k) for k in want}, want)
+        self.shutdown()
+
+    def test_child_has_only_fds_0_1_2(self):
+        """With the HTTP and RPC plugins loaded, an RPC client connected
+        and other children running, a child started over RPC inherits no
+        fd beyond 0, 1 and 2."""
+        d = self.daemon(
+            "[program:other]\ncommand=/bin/sleep 1000\nstartsecs=0\n"
+            "[program:fds]\ncommand=/bin/sh -c 'sleep 0.2; "
+            "exec ls /proc/self/fd'\nstartsecs=0\nautorestart=false\n"
+            "autostart=false\nstdout_logfile=@DIR@/fds.log\n")
+        d.start()
+        self.pgids.add(self.spawned_pid("other"))
+        self.assertTrue(self.rpc().supervisor.startProcess("fds"))
+        self.wait_log(TS + r"INFO exited: fds \(exit status 0; "
+                      r"expected\)$")
+        # ls's own directory fd is the 3
+        self.assertEqual(self.read("@DIR@/fds.log"), b"0\n1\n2\n3\n")
         self.shutdown()
 
     def test_redirect_stderr(self):

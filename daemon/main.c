@@ -22,6 +22,7 @@
 #include <event2/event.h>
 
 #include "cli.h"
+#include "core_rpc.h"
 #include "daemonize.h"
 #include "ini.h"
 #include "log.h"
@@ -375,6 +376,7 @@ main(int argc, char **argv)
 		main_exit(2);
 	rpc_system_register();
 	plugin_rpc_register();
+	core_rpc_register();
 	if (plugins_apply_config(sth.ini, 1, &err) == -1) {
 		log_crit("%s", err);
 		fprintf(stderr, "Error: %s\n", err);

@@ -9,7 +9,7 @@
  * wakes when nobody tails.  A client that reads slower than the log grows
  * is not read for until its backlog falls under WU_FOLLOW_BACKLOG.
  * Log paths come from supervisor.getProcessInfo (stdout_logfile,
- * stderr_logfile); the main log's from the [supervisord] section.
+ * stderr_logfile); the main log's from stheno.getMainLogPath.
  */
 #include "config.h"
 
@@ -224,15 +224,42 @@ wu_logtail(struct wu_state *st, struct sth_http_req *req)
 		t->call = call;
 }
 
-/* /mainlogtail */
+/* The main log in force: a file by its absolute path, or "syslog" (no
+ * file to tail: 404, as supervisord answers when its logfile does not
+ * exist). */
+static void
+mainlog_info(json_t *path, int code, const char *fstr, void *arg)
+{
+	struct wu_tail *t = arg;
+	const char *p = json_string_value(path);
+
+	t->call = NULL;
+	if (code != 0 || p == NULL || p[0] != '/') {
+		t->st->http->respond_error(t->req, 404);
+		tail_free(t);
+		return;
+	}
+	tail_begin(t, p, 0);
+}
+
+/* /mainlogtail: the path comes from the core (stheno.getMainLogPath), so
+ * that -l and a changed logfile after SIGHUP are followed. */
 void
 wu_mainlogtail(struct wu_state *st, struct sth_http_req *req)
 {
+	struct sth_rpc_call *call;
 	struct wu_tail *t;
+	json_t *params;
 
 	if ((t = tail_new(st, req)) == NULL)
 		return;
-	tail_begin(t, st->mainlog, 0);
+	params = json_array();
+	/* mainlog_info may run (and free t) before rpc_call returns. */
+	call = st->host->rpc_call(st->self, "stheno.getMainLogPath", params,
+	    mainlog_info, t);
+	json_decref(params);
+	if (call != NULL)
+		t->call = call;
 }
 
 /* Unload has begun: end every stream (none ends on its own) and

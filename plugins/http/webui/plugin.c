@@ -11,10 +11,8 @@
  */
 #include "config.h"
 
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <stheno/stheno.h>
 #include <stheno/http.h>
@@ -122,36 +120,6 @@ mainlogtail_handle(struct sth_http_req *req, void *arg)
 		wu_mainlogtail(st, req);
 }
 
-/*
- * The main log's absolute path: [supervisord] logfile (default
- * "supervisord.log"), relative to the directory sthenod started in,
- * which is still the current one while plugins first load.  NULL for
- * syslog.
- */
-static char *
-mainlog_path(struct wu_state *st)
-{
-	struct sth_section *s;
-	struct wu_buf b = { NULL, 0, 0 };
-	const char *v = NULL;
-	char cwd[PATH_MAX];
-
-	if ((s = st->host->section(st->self, "supervisord")) != NULL)
-		v = st->host->cfg_str(s, "logfile", "supervisord.log");
-	if (v == NULL)
-		v = "supervisord.log";
-	if (strcmp(v, "syslog") == 0)
-		return NULL;
-	if (v[0] != '/') {
-		if (getcwd(cwd, sizeof cwd) == NULL)
-			return NULL;
-		wu_buf_str(&b, cwd);
-		wu_buf_str(&b, "/");
-	}
-	wu_buf_str(&b, v);
-	return wu_buf_take(&b);
-}
-
 static const struct {
 	const char *prefix;
 	sth_http_match_fn match;
@@ -182,7 +150,6 @@ wu_init(struct sth_plugin *self, const struct sth_host *host)
 		    "available", STH_HTTP_SERVICE, STH_HTTP_API_VERSION);
 		goto fail;
 	}
-	st->mainlog = mainlog_path(st);
 	for (i = 0; i < sizeof handlers / sizeof handlers[0]; i++) {
 		if (st->http->handler_add(self, NULL, handlers[i].prefix,
 		    handlers[i].match, handlers[i].handle, st,
@@ -197,7 +164,6 @@ wu_init(struct sth_plugin *self, const struct sth_host *host)
 	return 0;
 fail:
 	host->set_data(self, NULL);
-	free(st->mainlog);
 	free(st);
 	return -1;
 }
@@ -229,7 +195,6 @@ wu_fini(struct sth_plugin *self)
 	wu_tails_free(st);
 	st->host->service_release(self, STH_HTTP_SERVICE);
 	st->host->set_data(self, NULL);
-	free(st->mainlog);
 	free(st);
 }
 

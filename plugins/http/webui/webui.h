@@ -106,7 +106,6 @@ struct wu_state {
 	struct sth_plugin *self;
 	const struct sth_host *host;
 	const struct sth_http_api *http;
-	char *mainlog;		/* the main log's absolute path, or NULL */
 	int draining;
 	int closing;		/* in fini: the host drops our calls */
 	struct wu_tail *tails;	/* logtail.c: live streams */

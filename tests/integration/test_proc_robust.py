@@ -579,6 +579,99 @@ class Robust(unittest.TestCase):
         self.assert_no_zombies()
         self.shutdown()
 
+    def test_signal_between_fork_and_exec_is_the_childs(self):
+        """startProcess and signalProcess in one multicall: the signal
+        reaches the child before it has exec'd.  It must act as the
+        default action in the child (the child dies of it), never run the
+        daemon's handler there (which would tell the daemon it got
+        SIGHUP, SIGTERM...)."""
+        d = self.daemon("[program:x]\ncommand=/bin/sleep 1000\n"
+                        "startsecs=0\nautorestart=false\n"
+                        "autostart=false\n")
+        d.start()
+        rpc = self.rpc()
+        for i in range(1, 21):
+            for sig in ("HUP", "TERM"):
+                r = rpc.system.multicall([
+                    {"methodName": "supervisor.startProcess",
+                     "params": ["x", False]},
+                    {"methodName": "supervisor.signalProcess",
+                     "params": ["x", sig]}])
+                self.assertEqual(r, [True, True])
+                m = self.wait_log(TS + r"WARN exited: x \(terminated by "
+                                  r"SIG%s; not expected\)$" % sig, count=i,
+                                  timeout=5)
+                self.assertTrue(m)
+        self.assertNotRegex(d.read_log(), r"received SIG(HUP|TERM)")
+        self.shutdown()
+
+    def test_chaos_rpc_and_kills(self):
+        """Start, stop and signal requests (wait=false) interleaved with
+        kill -9 of the children, 400 times at random (fixed seed), on
+        processes that crash, exit or run: sthenod never aborts, every
+        request gets an answer or a fault, and at the end everything
+        stops, reaped."""
+        d = self.daemon(
+            "[program:crash]\ncommand=/bin/sh -c 'sleep 0.$$; exit 1'\n"
+            "startsecs=1\nstartretries=100\n"
+            "[program:flap]\ncommand=/bin/sh -c 'sleep 0.1; exit 0'\n"
+            "startsecs=0\nautorestart=true\n"
+            "[program:run]\ncommand=/bin/sleep 1000\nstartsecs=0\n"
+            "numprocs=2\nprocess_name=run_%(process_num)d\n"
+            "[program:deaf]\ncommand=/bin/sh -c 'trap \"\" TERM; "
+            "while :; do sleep 0.05; done'\nstopwaitsecs=1\n"
+            "startsecs=0\nstopasgroup=true\n")
+        d.start()
+        rng = random.Random(20261125)
+        names = ["crash", "flap", "run:run_0", "run:run_1", "deaf"]
+        rpc = self.rpc().supervisor
+        faults = 0
+        history = []
+        for i in range(400):
+            op = rng.choice(("start", "stop", "signal", "kill", "all"))
+            name = rng.choice(names)
+            history.append("%s %s" % (op, name))
+            try:
+                if op == "start":
+                    rpc.startProcess(name, False)
+                elif op == "stop":
+                    rpc.stopProcess(name, False)
+                elif op == "signal":
+                    rpc.signalProcess(name, "HUP")
+                elif op == "all":
+                    rpc.getAllProcessInfo()
+                else:
+                    for p, st in children_of(d.pid).items():
+                        if st != "Z" and rng.random() < 0.5:
+                            self.pgids.add(p)
+                            os.kill(p, signal.SIGKILL)
+            except xmlrpc.client.Fault as e:
+                history[-1] += " -> %s" % e.faultString
+                faults += 1
+            except ProcessLookupError:
+                pass
+            except OSError as e:
+                self.fail("round %d: %r after %s\n%s" % (
+                    i, e, history[-6:], d.describe()))
+            self.assertIsNone(d.proc.poll(), "round %d (%s %s):\n%s" % (
+                i, op, name, d.describe()))
+            if rng.random() < 0.3:
+                time.sleep(rng.random() * 0.05)
+        self.assertGreater(faults, 0)
+        self.pgids.update(children_of(d.pid))
+        rpc.stopAllProcesses(True)
+        states = {i["name"]: i["statename"]
+                  for i in rpc.getAllProcessInfo()}
+        self.assertTrue(all(s in ("STOPPED", "EXITED", "FATAL")
+                            for s in states.values()), states)
+        self.assertTrue(sthtest.wait_for(
+            lambda: not live_in_groups(self.pgids), 2),
+            live_in_groups(self.pgids))
+        self.assert_no_zombies()
+        self.assertNotRegex(d.read_log(), r"CRIT (?!Supervisor is running"
+                            r"|Server 'unix_http_server')")
+        self.shutdown()
+
     # --- fork failure -------------------------------------------------------
 
     @unittest.skipUnless(is_root(), "needs root to run sthenod as another "

@@ -8,16 +8,21 @@
 #   tests/bench/bench_events.sh [SECONDS] [WRITER]
 #
 # Environment: STHENOD (default _build/*/daemon/sthenod), STHENO_PLUGIN_PATH,
-# SUPERVISORD (default /usr/bin/supervisord).  WRITER defaults to a C loop
-# writing one 61-byte line per write(2); /usr/bin/yes fills the pipe instead,
-# so each event carries a whole read (up to 128 KiB).  Either way an event
-# is one pipe read, as supervisord makes them.
+# SUPERVISORD (default /usr/bin/supervisord), ROUNDS (default 3: each round
+# runs both daemons, the order alternating; medians are printed, with the
+# range).  WRITER defaults to a C loop writing one 61-byte line per
+# write(2); /usr/bin/yes fills the pipe instead, so each event carries a
+# whole read (64 KiB, the pipe's size).  Either way an event is one pipe
+# read, as supervisord makes them, so how many bytes an event carries
+# depends on how often the daemon reads: the faster one reads smaller
+# pieces.  Payload MB/s and bytes per event are printed beside events/s.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 secs=${1:-5}
 writer=${2:-}
+rounds=${ROUNDS:-3}
 STHENOD=${STHENOD:-$(ls "$top"/_build/*/daemon/sthenod 2>/dev/null | head -n 1)}
 SUPERVISORD=${SUPERVISORD:-/usr/bin/supervisord}
 if [ -z "${STHENO_PLUGIN_PATH:-}" ]; then
@@ -55,11 +60,13 @@ WEOF
 	writer=$work/writer
 fi
 
-# run NAME DAEMON: one daemon, one listener, one writer; prints events/s
+# run NAME DAEMON: one daemon, one listener, one writer; $work/result gets
+# events/s, payload bytes/s and bytes per event (run in this shell, not in
+# a $(...), so that the trap knows the daemon's pid)
 run() {
 	name=$1
 	daemon=$2
-	dir=$work/$name
+	dir=$work/$name.$round
 	mkdir -p "$dir"
 	cat > "$dir/conf" <<EOF
 [supervisord]
@@ -98,13 +105,54 @@ EOF
 	kill -TERM "$dpid"
 	wait "$dpid" 2>/dev/null || true
 	dpid=
-	awk '{ printf "%.0f\n", $1 / $2 }' "$dir/count"
+	awk '{ printf "%.0f %.0f %.0f\n", $1 / $2, $3 / $2, $3 / $1 }' \
+	    "$dir/count" > "$work/result"
+	rm -rf "$dir"		# main.log grows by an overflow line a drop
 }
 
-s=$(run sthenod "$STHENOD")
-p=$(run supervisord "$SUPERVISORD")
-echo "PROCESS_LOG_STDOUT events acknowledged per second over ${secs}s" \
-    "(writer: $writer)"
+# med N...: the median, then the range, of N numbers
+med() {
+	printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END {
+		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%.0f %.0f %.0f\n", m, v[1], v[NR] }'
+}
+
+se= sb= sp= pe= pb= pp=
+round=1
+while [ $round -le "$rounds" ]; do
+	if [ $((round % 2)) -eq 1 ]; then
+		run sthenod "$STHENOD"
+		r=$(cat "$work/result")
+		run supervisord "$SUPERVISORD"
+		q=$(cat "$work/result")
+	else
+		run supervisord "$SUPERVISORD"
+		q=$(cat "$work/result")
+		run sthenod "$STHENOD"
+		r=$(cat "$work/result")
+	fi
+	set -- $r
+	se="$se $1" sb="$sb $2" sp="$sp $3"
+	set -- $q
+	pe="$pe $1" pb="$pb $2" pp="$pp $3"
+	round=$((round + 1))
+done
+set -- $(med $se)
+s=$1 srange="$2-$3"
+set -- $(med $pe)
+p=$1 prange="$2-$3"
+set -- $(med $sb)
+sbytes=$1
+set -- $(med $pb)
+pbytes=$1
+echo "PROCESS_LOG_STDOUT events acknowledged per second over ${secs}s," \
+    "median of $rounds rounds (writer: $writer)"
 echo "sthenod:     $s"
 echo "supervisord: $p"
 awk -v s="$s" -v p="$p" 'BEGIN { printf "ratio:       %.1fx\n", s / p }'
+echo "events/s range: sthenod $srange, supervisord $prange"
+awk -v s="$sbytes" -v p="$pbytes" -v sp="$(med $sp)" -v pp="$(med $pp)" \
+    'BEGIN { split(sp, a, " "); split(pp, b, " ")
+	printf "payload MB/s: sthenod %.1f, supervisord %.1f, ratio %.1fx\n",
+	    s / 1e6, p / 1e6, s / p
+	printf "bytes/event:  sthenod %d, supervisord %d\n", a[1], b[1] }'

@@ -7,7 +7,8 @@
  *
  * RECORD ("-" for none) gets every header line and payload appended as they
  * came.  With SECONDS, the number of events acknowledged in the SECONDS
- * after the first one is written to COUNTFILE (the listener goes on).
+ * after the first one is written to COUNTFILE with the time they took and
+ * their payload bytes: "EVENTS SECONDS BYTES" (the listener goes on).
  */
 #include <sys/time.h>
 
@@ -74,6 +75,7 @@ main(int argc, char **argv)
 	char *nl, *l;
 	double secs = 0, first = 0;
 	long count = 0, reported = 0;
+	unsigned long long bytes = 0;
 
 	if (argc > 1 && strcmp(argv[1], "-") != 0)
 		rec = fopen(argv[1], "ab");
@@ -116,14 +118,17 @@ main(int argc, char **argv)
 		}
 		put(answer, sizeof answer - 1);
 		count++;
+		bytes += len;
 		if (secs > 0) {
-			if (first == 0)
+			if (first == 0) {
 				first = now();
-			else if (!reported && now() - first >= secs) {
+				count = 0;
+				bytes = 0;
+			} else if (!reported && now() - first >= secs) {
 				reported = 1;
 				if ((cf = fopen(argv[3], "w")) != NULL) {
-					fprintf(cf, "%ld %.3f\n", count,
-					    now() - first);
+					fprintf(cf, "%ld %.3f %llu\n", count,
+					    now() - first, bytes);
 					fclose(cf);
 				}
 			}

@@ -327,17 +327,29 @@ static void __attribute__((noreturn))
 child(const struct proc *p, const char *file, char **argv, char **envp,
       int in, int out, int err, const char *username)
 {
+	struct sigaction sa;
 	int fds[3], i;
 	long maxfd;
 	sigset_t set;
 
 	/* a new process group: a Ctrl-C at the terminal stays ours */
 	setpgid(0, 0);
-	/* default signal dispositions and mask for the program */
-	sigemptyset(&set);
-	sigprocmask(SIG_SETMASK, &set, NULL);
+	/*
+	 * Default signal dispositions, then the mask for the program.  Every
+	 * signal is blocked since before the fork: the daemon's handlers
+	 * write into libevent's signal socketpair, which this copy shares
+	 * with the daemon, so a SIGTERM meant for this child must not run
+	 * one here (the daemon would shut down); it stays pending until the
+	 * default action is back, then acts on the child as after exec.
+	 */
+	for (i = 1; i < NSIG; i++)
+		if (sigaction(i, NULL, &sa) == 0 &&
+		    sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN)
+			signal(i, SIG_DFL);
 	signal(SIGPIPE, SIG_DFL);
 	signal(SIGCHLD, SIG_DFL);
+	sigemptyset(&set);
+	sigprocmask(SIG_SETMASK, &set, NULL);
 
 	/*
 	 * dup2 the pipe ends onto 0, 1, 2 (which needs no free fd, so a
@@ -423,6 +435,7 @@ proc_spawn_real(struct proc *p, char **spawnerr)
 	const char *name = p->cfg->name;
 	char *username = NULL;
 	struct passwd *pw;
+	sigset_t all, old;
 	pid_t pid;
 
 	if ((argv = proc_split_command(p->cfg->command, &err)) == NULL) {
@@ -454,12 +467,16 @@ proc_spawn_real(struct proc *p, char **spawnerr)
 	if (p->cfg->user != NULL && (pw = getpwuid(p->cfg->uid)) != NULL)
 		username = xstrdup(pw->pw_name);
 	envp = child_env(p);
+	/* no handler of ours may run in the child before exec (child()) */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
 	pid = fork();
 	if (pid == 0)
 		child(p, file, argv, envp, sock != -1 ? sock : in[0], out[1],
 		    er[1],
 		    username != NULL ? username : p->cfg->user);
 	e = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	proc_argv_free(envp);
 	free(username);
 	if (pid == -1) {

@@ -29,8 +29,13 @@
 
 #define READ_HIGH_WATERMARK (256 * 1024)
 #define CHUNK_HEAD_MAX 24
+/* Lingering close: how long to wait for the client's next bytes, and how
+ * many to discard in all, before dropping it (nginx's lingering_timeout). */
+#define LINGER_SECS 2.0
+#define LINGER_MAX (1024 * 1024)
 
 static void conn_process(struct http_conn *);
+static void conn_close_answered(struct http_conn *);
 static void req_end(struct sth_http_req *);
 
 static double
@@ -70,7 +75,10 @@ conn_timeouts(struct http_conn *c)
 	struct timeval rtv, wtv;
 	struct timeval *rp = &rtv;
 
-	if (c->c_req != NULL)
+	if (c->c_linger)
+		tv_set(&rtv, s->s_idle_timeout < LINGER_SECS ?
+		    s->s_idle_timeout : LINGER_SECS);
+	else if (c->c_req != NULL)
 		rp = NULL;
 	else if (http_parser_started(&c->c_parser) &&
 	    !c->c_parser.head_reported)
@@ -367,7 +375,7 @@ req_end(struct sth_http_req *r)
 	if (c->c_dead)
 		return;
 	if (close) {
-		conn_close(c, 0);
+		conn_close_answered(c);
 		return;
 	}
 	http_parser_reset(&c->c_parser);
@@ -381,6 +389,59 @@ req_end(struct sth_http_req *r)
 		c->c_busy++;
 		H.host->defer(H.self, conn_resume_cb, c);
 	}
+}
+
+/* Half-close once every byte of the answer has left. */
+static void
+conn_linger_shut(struct http_conn *c)
+{
+	struct bufferevent *b = bev(c);
+
+	if (c->c_shut || evbuffer_get_length(bufferevent_get_output(b)) > 0)
+		return;
+	c->c_shut = 1;
+	if (shutdown(bufferevent_getfd(b), SHUT_WR) == -1 && errno != ENOTCONN)
+		H.host->log(H.self, STH_LOG_WARN, "http: shutdown %s: %s",
+		    c->c_peer, strerror(errno));
+}
+
+/*
+ * Close after the answer just queued.  If the client may still be sending
+ * (a body we refused or did not read, pipelined bytes, garbage), closing
+ * now would make the kernel reset the connection, and the client could see
+ * EPIPE or ECONNRESET instead of our answer.  So linger, as nginx does:
+ * send the answer, half-close, discard what still comes for a short while
+ * (LINGER_SECS between reads, LINGER_MAX in all), then close.
+ */
+static void
+conn_close_answered(struct http_conn *c)
+{
+	struct http_parser *p = &c->c_parser;
+	struct evbuffer *in = bufferevent_get_input(bev(c));
+
+	if ((p->st == HP_DONE || p->st == HP_COMPLETE) &&
+	    evbuffer_get_length(in) == 0) {
+		conn_close(c, 0);
+		return;
+	}
+	c->c_linger = 1;
+	evbuffer_drain(in, evbuffer_get_length(in));
+	bufferevent_setwatermark(bev(c), EV_READ, 0, 0);
+	bufferevent_enable(bev(c), EV_READ);
+	conn_timeouts(c);
+	conn_linger_shut(c);
+}
+
+/* Input while lingering: count it, drop it. */
+static void
+conn_linger_read(struct http_conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(bev(c));
+
+	c->c_discarded += evbuffer_get_length(in);
+	evbuffer_drain(in, evbuffer_get_length(in));
+	if (c->c_discarded > LINGER_MAX)
+		conn_close(c, 1);
 }
 
 /* An answer from the server itself (parse error, 401, 404): the request
@@ -458,9 +519,17 @@ conn_head(struct http_conn *c)
 	user = http_auth_check(c->c_srv,
 	    http_msg_header(&p->msg, "Authorization"));
 	if (user == NULL) {
-		/* Medusa answers 401 and swallows the rest: close. */
-		conn_error(c, 401, 1);
-		return -1;
+		/* Medusa answers 401 once the request is in, then closes.
+		 * Answering before the body would close on unread bytes:
+		 * the client's send of the body fails (EPIPE on a unix
+		 * socket, RST on TCP) and it never sees the 401.  A client
+		 * that waits for 100-continue is answered at once. */
+		if (p->msg.expect_continue && p->st != HP_COMPLETE) {
+			conn_error(c, 401, 1);
+			return -1;
+		}
+		c->c_unauth = 1;
+		return 0;
 	}
 	if (p->msg.expect_continue && p->st != HP_COMPLETE) {
 		bufferevent_write(bev(c), "HTTP/1.1 100 Continue\r\n\r\n", 25);
@@ -518,7 +587,9 @@ conn_process(struct http_conn *c)
 		else if (r == HTTP_P_HEAD) {
 			if (conn_head(c) == -1)
 				break;
-		} else if (r == HTTP_P_DONE)
+		} else if (r == HTTP_P_DONE && c->c_unauth)
+			conn_error(c, 401, 1);
+		else if (r == HTTP_P_DONE)
 			conn_dispatch(c);
 		else if (used == 0)
 			break;
@@ -531,7 +602,22 @@ conn_process(struct http_conn *c)
 static void
 conn_read_cb(struct sth_conn *sc, void *arg)
 {
-	conn_process(arg);
+	struct http_conn *c = arg;
+
+	if (c->c_linger)
+		conn_linger_read(c);
+	else
+		conn_process(c);
+}
+
+/* The output buffer drained. */
+static void
+conn_write_cb(struct sth_conn *sc, void *arg)
+{
+	struct http_conn *c = arg;
+
+	if (c->c_linger)
+		conn_linger_shut(c);
 }
 
 static void
@@ -539,6 +625,11 @@ conn_event_cb(struct sth_conn *sc, short what, void *arg)
 {
 	struct http_conn *c = arg;
 
+	if (c->c_linger) {
+		/* EOF, error or the linger timeout: done. */
+		conn_close(c, 1);
+		return;
+	}
 	if (what & STH_CONN_EOF) {
 		/* A client that half-closes after its last request still
 		 * gets the answers already owed, if its handler is not
@@ -599,7 +690,7 @@ conn_accept(struct sth_listener *l, int fd, const struct sockaddr *sa,
 	c->c_srv = s;
 	http_parser_init(&c->c_parser, &s->s_lim);
 	peer_name(sa, salen, c->c_peer, sizeof c->c_peer);
-	c->c_conn = H.host->conn_new(H.self, fd, conn_read_cb, NULL,
+	c->c_conn = H.host->conn_new(H.self, fd, conn_read_cb, conn_write_cb,
 	    conn_event_cb, c);
 	if (c->c_conn == NULL) {
 		http_parser_free(&c->c_parser);

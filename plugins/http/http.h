@@ -264,6 +264,10 @@ struct http_conn {
 	int c_dead;			/* closed: free when c_busy drops */
 	int c_draining;			/* close after the current response */
 	int c_resume;			/* a deferred resume is scheduled */
+	int c_unauth;			/* 401 once the body is read */
+	int c_linger;			/* answered, closing: discard input */
+	int c_shut;			/* shutdown(SHUT_WR) done */
+	size_t c_discarded;		/* bytes dropped while lingering */
 };
 
 /* The plugin (plugin.c). */

@@ -481,5 +481,55 @@ command=/bin/sleep 100
                                    count=2), d.describe())
 
 
+class BigEnvelopes(Base):
+    """Envelopes are written from the event's own buffer with the header in
+    front of the payload when the header fits in the room kept there (256
+    bytes), and assembled in a separate buffer when it does not: both ways
+    must carry the same bytes, also for payloads larger than a pipe."""
+
+    LONG = "p" * 280
+
+    def test_long_and_short_headers_carry_the_same_payloads(self):
+        self.daemon("""
+[eventlistener:short]
+command=@CL@ @DIR@/short.raw
+events=PROCESS_LOG_STDOUT
+buffer_size=10000
+[eventlistener:%s]
+command=@CL@ @DIR@/long.raw
+events=PROCESS_LOG_STDOUT
+buffer_size=10000
+stdout_logfile=NONE
+stderr_logfile=NONE
+[program:w]
+command=%s -c "import sys; sys.stdout.write(''.join('%%%%06d\\n' %%%% i for i in range(30000))); sys.stdout.flush(); import time; time.sleep(100)"
+stdout_events_enabled=true
+""" % (self.LONG, PY), loglevel="info")
+        self.d.start()
+        want = b"".join(b"%06d\n" % i for i in range(30000))
+
+        def data(name):
+            return [(h, line, p[p.index(b"\n") + 1:]) for h, line, p in
+                    read_raw(self.path(name))]
+
+        for name in ("short.raw", "long.raw"):
+            ok = sthtest.wait_for(lambda: sum(len(p) for _, _, p in
+                                              data(name)) >= len(want), 20)
+            self.assertTrue(ok, "%s: %d of %d bytes\n%s" % (
+                name, sum(len(p) for _, _, p in data(name)), len(want),
+                self.d.describe()))
+        short, long_ = data("short.raw"), data("long.raw")
+        self.assertEqual(b"".join(p for _, _, p in short), want)
+        self.assertEqual([p for _, _, p in long_], [p for _, _, p in short])
+        self.assertGreater(len(long_[0][1]), 256)
+        self.assertLess(len(short[0][1]), 256)
+        for (hs, ls, _), (hl, ll, _) in zip(short, long_):
+            self.assertEqual(hl["serial"], hs["serial"])
+            self.assertEqual(hl["poolserial"], hs["poolserial"])
+            self.assertEqual(ll, ls.replace(b"pool:short ",
+                                            b"pool:%s " % self.LONG.encode()))
+        self.assertNotIn("UNKNOWN", self.d.read_log())
+        self.assertNotIn("overflowed", self.d.read_log())
+
 if __name__ == "__main__":
     unittest.main()

@@ -419,6 +419,27 @@ body_add(struct http_parser *p, const char *data, size_t n)
 	m->body[m->bodylen] = '\0';
 }
 
+/*
+ * True if the n bytes just copied to head + off hold a byte that cannot be
+ * in a method, before the request line's first space.  Checked as bytes
+ * arrive, so a client speaking another protocol gets its 400 at once.
+ */
+static int
+bad_method_byte(const char *head, size_t off, size_t n)
+{
+	size_t k;
+
+	if (memchr(head, ' ', off) != NULL)
+		return 0;
+	for (k = off; k < off + n; k++) {
+		if (head[k] == ' ' || head[k] == '\r' || head[k] == '\n')
+			return 0;
+		if (!is_tchar((unsigned char)head[k]))
+			return 1;
+	}
+	return 0;
+}
+
 /* Read the head: copy bytes until the empty line, enforcing the caps. */
 static int
 feed_head(struct http_parser *p, const char *data, size_t len, size_t *used)
@@ -457,6 +478,11 @@ feed_head(struct http_parser *p, const char *data, size_t len, size_t *used)
 			p->head = http_xrealloc(p->head, p->headcap);
 		}
 		memcpy(p->head + p->headlen, data + i, n);
+		if (first && bad_method_byte(p->head, p->headlen, n)) {
+			/* TLS, binary junk: no need to wait for a line end. */
+			*used = i + n;
+			return fail(p, 400);
+		}
 		p->headlen += n;
 		p->head[p->headlen] = '\0';
 		i += n;

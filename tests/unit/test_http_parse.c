@@ -260,6 +260,25 @@ Test(http_parse, bad_requests_get_their_status)
 		expect_error(cases[i].req, cases[i].status);
 }
 
+/* Another protocol's bytes are refused before any line end arrives. */
+Test(http_parse, junk_method_fails_without_a_line_end)
+{
+	static const char tls[] = "\x16\x03\x01\x02\x00\x01\x00\x01";
+	size_t used;
+
+	cr_assert_eq(http_parser_feed(&P, tls, sizeof tls - 1, &used),
+	    HTTP_P_ERROR);
+	cr_assert_eq(P.error, 400);
+	http_parser_reset(&P);
+	/* a method arriving byte by byte is still fine */
+	cr_assert_eq(http_parser_feed(&P, "GE", 2, &used), HTTP_P_MORE);
+	cr_assert_eq(http_parser_feed(&P, "T /a", 4, &used), HTTP_P_MORE);
+	cr_assert_eq(http_parser_feed(&P, "(b HTTP/1.1\r\n\r\n", 15,
+	    &used), HTTP_P_HEAD);
+	http_parser_reset(&P);
+	cr_assert_eq(http_parser_feed(&P, "GE\x01", 3, &used), HTTP_P_ERROR);
+}
+
 Test(http_parse, same_content_length_twice_is_fine)
 {
 	cr_assert_eq(feed_str("POST / HTTP/1.1\r\nContent-Length: 2\r\n"

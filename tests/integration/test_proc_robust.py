@@ -417,6 +417,26 @@ class Robust(unittest.TestCase):
         self.assertEqual(count[0], total)
         self.assertEqual(got.hexdigest(), gen_sha256(9, total))
 
+    def test_rpc_answers_during_an_output_flood(self):
+        """Two children writing as fast as they can do not starve the RPC
+        clients: each answer comes within 0.25 s."""
+        d = self.daemon(
+            "[program:flood]\ncommand=/bin/cat /dev/zero\nnumprocs=2\n"
+            "process_name=flood_%(process_num)d\nstartsecs=0\n"
+            "stdout_logfile=/dev/null\n")
+        d.start()
+        self.wait_state("flood:flood_1", "RUNNING")
+        rpc = self.rpc().supervisor
+        worst = 0
+        for i in range(50):
+            t0 = time.monotonic()
+            self.assertEqual(rpc.getState()["statename"], "RUNNING")
+            worst = max(worst, time.monotonic() - t0)
+            time.sleep(0.01)
+        self.assertLess(worst, 0.25)
+        self.pgids.update(children_of(d.pid))
+        self.shutdown()
+
     # --- no zombie, no orphan ---------------------------------------------
 
     def test_shutdown_leaves_no_zombie_and_no_orphan(self):

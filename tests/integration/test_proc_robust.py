@@ -378,6 +378,48 @@ class Robust(unittest.TestCase):
         self.shutdown()
         sys.stderr.write("[1 GiB captured in %.1f s] " % took)
 
+    def test_logrotate_and_sigusr2_during_a_flood_lose_nothing(self):
+        """An external logrotate (rename, then SIGUSR2) every 50 ms while
+        a child writes 512 MiB: the renamed files and the last one
+        together are the child's output, byte for byte."""
+        total = 512 * MIB
+        d = self.daemon(
+            "[program:gen]\ncommand=%s %s --gen 7 %d\nstartsecs=0\n"
+            "autorestart=false\nstdout_logfile=@DIR@/gen.log\n"
+            "stdout_logfile_maxbytes=0\n" % (PYTHON, THIS, total),
+            rpc=False)
+        log = os.path.join(d.dir, "gen.log")
+        d.start()
+        done = re.compile(TS + r"INFO exited: gen \(exit status 0; "
+                          r"expected\)$", re.M)
+        rotated = []
+        deadline = time.monotonic() + 60
+        while not done.search(d.read_log()):
+            self.assertLess(time.monotonic(), deadline, d.describe())
+            if os.path.exists(log):
+                to = "%s.r%d" % (log, len(rotated) + 1)
+                os.rename(log, to)
+                rotated.append(to)
+                d.send_signal(signal.SIGUSR2)
+            time.sleep(0.05)
+        self.assertGreater(len(rotated), 3, "the child was too quick")
+        self.assertIn("received SIGUSR2 indicating log reopen request",
+                      d.read_log())
+        h = hashlib.sha256()
+        n = 0
+        for p in rotated + [log]:
+            if os.path.exists(p):
+                with open(p, "rb") as f:
+                    while True:
+                        b = f.read(8 * MIB)
+                        if not b:
+                            break
+                        h.update(b)
+                        n += len(b)
+        self.assertEqual(n, total)
+        self.assertEqual(h.hexdigest(), gen_sha256(7, total))
+        self.shutdown()
+
     def test_slow_log_target_slows_the_child_no_byte_lost(self):
         """A log target slower than the child (a FIFO read at ~16 MiB/s):
         the child is slowed down, and every byte arrives, in order."""

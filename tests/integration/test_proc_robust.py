@@ -464,7 +464,8 @@ class Robust(unittest.TestCase):
 
     def test_rpc_answers_during_an_output_flood(self):
         """Two children writing as fast as they can do not starve the RPC
-        clients: each answer comes within 0.25 s."""
+        clients: each answer comes within a second (a starved loop would
+        take many; the margin is for a loaded CI machine)."""
         d = self.daemon(
             "[program:flood]\ncommand=/bin/cat /dev/zero\nnumprocs=2\n"
             "process_name=flood_%(process_num)d\nstartsecs=0\n"
@@ -478,7 +479,7 @@ class Robust(unittest.TestCase):
             self.assertEqual(rpc.getState()["statename"], "RUNNING")
             worst = max(worst, time.monotonic() - t0)
             time.sleep(0.01)
-        self.assertLess(worst, 0.25)
+        self.assertLess(worst, 1.0)
         self.pgids.update(children_of(d.pid))
         self.shutdown()
 

@@ -82,6 +82,7 @@ startsecs=0
 [program:quick]
 command=/bin/sh -c 'exit 3'
 autostart=false
+autorestart=false
 startsecs=0
 """
 
@@ -170,7 +171,7 @@ def normalise(text, d):
     text = re.sub(r"pid \d+, uptime \d+:\d\d:\d\d", "pid PID, uptime U",
                   text)
     text = re.sub(r"[A-Z][a-z]{2} \d\d \d\d:\d\d [AP]M", "DATE", text)
-    text = re.sub(r"(?m)^\d+$", "N", text)
+    text = re.sub(r"(?m)^(supervisor> )?\d+$", r"\1N", text)
     text = re.sub(r"---authtest-[a-z0-9_]{8}\.log", "---authtest-R.log",
                   text)
     return text

@@ -824,6 +824,65 @@ class Robust(unittest.TestCase):
         self.assert_no_zombies()
         self.shutdown()
 
+    def test_rpc_survives_fd_exhaustion(self):
+        """Out of fds with an RPC client waiting: sthenod neither spins
+        nor floods its log on accept's EMFILE, and answers the client once
+        fds free up (here: its children exit)."""
+        d = self.daemon(
+            "[program:w]\ncommand=/bin/sleep 1000\nnumprocs=20\n"
+            "process_name=w_%(process_num)d\nstartsecs=0\n"
+            "startretries=0\nautorestart=false\n")
+        d.rlimits[resource.RLIMIT_NOFILE] = 48
+        d.start(args=("-n", "--minfds", "48"))
+        self.wait_log(TS + r"INFO (spawned|gave up): '?w_19'? ")
+        pids = [int(p) for p in re.findall(
+            r"spawned: 'w_\d+' with pid (\d+)$", d.read_log(), re.M)]
+        self.pgids.update(pids)
+        self.assertIn("too many open files to spawn", d.read_log())
+        # fill the last free fds with idle clients, then ask
+        import socket
+        idle = []
+        body = (b"<?xml version='1.0'?><methodCall><methodName>"
+                b"supervisor.getState</methodName><params></params>"
+                b"</methodCall>")
+        try:
+            for i in range(6):
+                c = socket.socket(socket.AF_UNIX)
+                c.connect(os.path.join(d.dir, "s.sock"))
+                idle.append(c)
+            c = socket.socket(socket.AF_UNIX)
+            c.settimeout(10)
+            c.connect(os.path.join(d.dir, "s.sock"))
+            c.sendall(b"POST /RPC2 HTTP/1.0\r\nContent-Type: text/xml\r\n"
+                      b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+            idle.append(c)
+            cpu0 = sum(int(x) for x in open("/proc/%d/stat" % d.pid).read()
+                       .rsplit(")", 1)[1].split()[11:13])
+            lines0 = d.read_log().count("\n")
+            time.sleep(2)
+            cpu = sum(int(x) for x in open("/proc/%d/stat" % d.pid).read()
+                      .rsplit(")", 1)[1].split()[11:13]) - cpu0
+            lines = d.read_log().count("\n") - lines0
+            hz = os.sysconf("SC_CLK_TCK")
+            self.assertLess(cpu / hz, 0.5, "sthenod spins on EMFILE")
+            self.assertLess(lines, 20, "sthenod floods its log on EMFILE")
+            # free fds: the children exit, their pipes close
+            for p in pids:
+                os.kill(p, signal.SIGKILL)
+            reply = b""
+            while True:
+                b = c.recv(65536)
+                if not b:
+                    break
+                reply += b
+            self.assertRegex(reply, rb"^HTTP/1\.[01] 200 ")
+            self.assertIn(b"RUNNING", reply)
+        finally:
+            for c in idle:
+                c.close()
+        self.assertIsNone(d.proc.poll())
+        self.shutdown()
+
     # --- a full log disk ---------------------------------------------------
 
     def mount_tmpfs(self, path, size="1m"):

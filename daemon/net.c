@@ -51,7 +51,12 @@ struct sth_listener {
 	void *arg;
 	/* reload: the old plugin's listener whose socket this one took */
 	struct sth_listener *prev;
+	struct event *pause;	/* out of fds: accepting again later */
+	int starved;		/* said so; until the next accept works */
 };
+
+/* How long a listener rests when accept(2) runs out of fds or memory. */
+#define NET_ACCEPT_PAUSE_MS 250
 
 struct sth_conn {
 	struct sth_plugin *owner;
@@ -68,6 +73,37 @@ struct sth_conn {
 /* --- listeners ---------------------------------------------------------- */
 
 static void
+net_accept_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct sth_listener *l = arg;
+
+	if (l->fd != -1)
+		event_add(l->ev, NULL);
+}
+
+/*
+ * Out of fds (or memory): the connection stays queued, so the listener
+ * would wake again at once, forever.  Rest it a while, saying so once
+ * until an accept works again.
+ */
+static void
+net_accept_pause(struct sth_listener *l)
+{
+	struct timeval tv = { 0, NET_ACCEPT_PAUSE_MS * 1000 };
+
+	if (l->pause == NULL)
+		l->pause = evtimer_new(sth.base, net_accept_resume, l);
+	if (evtimer_pending(l->pause, NULL))
+		return;
+	if (!l->starved)
+		log_errno(STH_LOG_WARN, "accept on %s (retrying every %d ms)",
+		    l->addr, NET_ACCEPT_PAUSE_MS);
+	l->starved = 1;
+	event_del(l->ev);
+	evtimer_add(l->pause, &tv);
+}
+
+static void
 net_accept_cb(evutil_socket_t lfd, short what, void *arg)
 {
 	struct sth_listener *l = arg;
@@ -79,10 +115,17 @@ net_accept_cb(evutil_socket_t lfd, short what, void *arg)
 	fd = accept4(lfd, (struct sockaddr *)&ss, &salen,
 	    SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd == -1) {
-		if (errno != EAGAIN && errno != EWOULDBLOCK &&
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		    errno == ENOMEM)
+			net_accept_pause(l);
+		else if (errno != EAGAIN && errno != EWOULDBLOCK &&
 		    errno != EINTR && errno != ECONNABORTED)
 			log_errno(STH_LOG_WARN, "accept on %s", l->addr);
 		return;
+	}
+	if (l->starved) {
+		log_info("accepting on %s again", l->addr);
+		l->starved = 0;
 	}
 	if (l->is_unix)
 		salen = 0;
@@ -104,6 +147,8 @@ net_listener_close(struct sth_listener *l)
 	if (l->fd == -1)
 		return;
 	event_del(l->ev);
+	if (l->pause != NULL)
+		evtimer_del(l->pause);
 	close(l->fd);
 	l->fd = -1;
 	if (l->path != NULL && stat(l->path, &st) == 0 &&
@@ -118,6 +163,8 @@ net_listener_destroy(void *obj)
 
 	net_listener_close(l);
 	event_free(l->ev);
+	if (l->pause != NULL)
+		event_free(l->pause);
 	free(l->spec);
 	free(l->addr);
 	free(l->path);

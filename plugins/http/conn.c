@@ -204,11 +204,34 @@ build_head(struct sth_http_req *r, struct http_buf *b, int status,
 	r->r_status = status;
 }
 
+/*
+ * Send bytes now if nothing is queued before them: an answer then leaves in
+ * one send(2) and libevent's write event is neither armed nor disarmed for
+ * it (that was two epoll_ctl per request).  What the socket does not take
+ * (a full buffer) goes to the bufferevent, which writes it when the socket
+ * is writable under the write timeout; so does everything after a failed
+ * send, and the bufferevent then reports the error to conn_event_cb.
+ */
+static void
+send_bytes(struct http_conn *c, const void *data, size_t len)
+{
+	struct bufferevent *b = bev(c);
+	ssize_t n = 0;
+
+	if (evbuffer_get_length(bufferevent_get_output(b)) == 0) {
+		n = send(bufferevent_getfd(b), data, len, MSG_NOSIGNAL);
+		if (n == -1)
+			n = 0;
+	}
+	if ((size_t)n < len)
+		bufferevent_write(b, (const char *)data + n, len - (size_t)n);
+	c->c_srv->s_bytes_out += len;
+}
+
 static void
 send_buf(struct http_conn *c, struct http_buf *b)
 {
-	bufferevent_write(bev(c), b->data, b->len);
-	c->c_srv->s_bytes_out += b->len;
+	send_bytes(c, b->data, b->len);
 }
 
 void
@@ -322,10 +345,8 @@ req_stream_end(struct sth_http_req *r)
 
 	if (r->r_state != RS_STREAMING)
 		return;
-	if (r->r_msg->version == 11 && !r->r_msg->head_method) {
-		bufferevent_write(bev(c), "0\r\n\r\n", 5);
-		c->c_srv->s_bytes_out += 5;
-	}
+	if (r->r_msg->version == 11 && !r->r_msg->head_method)
+		send_bytes(c, "0\r\n\r\n", 5);
 	req_end(r);
 }
 
@@ -532,8 +553,7 @@ conn_head(struct http_conn *c)
 		return 0;
 	}
 	if (p->msg.expect_continue && p->st != HP_COMPLETE) {
-		bufferevent_write(bev(c), "HTTP/1.1 100 Continue\r\n\r\n", 25);
-		c->c_srv->s_bytes_out += 25;
+		send_bytes(c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
 	}
 	return 0;
 }

@@ -155,6 +155,8 @@ class Base(unittest.TestCase):
 
 class EveryEvent(Base):
     SECTIONS = """
+[unix_http_server]
+file=@DIR@/s.sock
 [eventlistener:lst]
 command=@PYL@ @DIR@/lst.jsonl
 events=EVENT
@@ -189,6 +191,13 @@ command=/bin/sleep 100
         self.wait_records("lst.jsonl",
                           lambda rs: want <= {r["name"] for r in rs},
                           timeout=20)
+        # Stop sleeper by RPC, not through the shutdown: at shutdown the
+        # listener pools (priority -1) are signalled as soon as the last
+        # program is down, which may be before its STOPPED event is sent.
+        self.rpc().supervisor.stopProcess("sleeper")
+        self.wait_records("lst.jsonl",
+                          lambda rs: "PROCESS_STATE_STOPPED" in
+                          {r["name"] for r in rs}, timeout=20)
         self.assertEqual(d.stop(), 0)
         recs = read_records(self.path("lst.jsonl"))
         pid = {}

@@ -328,8 +328,12 @@ plugin_rundir_get(char **err)
 		return plugin_rundir;
 	if ((tmp = getenv("TMPDIR")) == NULL || *tmp == '\0')
 		tmp = "/tmp";
-	xasprintf(&plugin_rundir, "%s/sthenod-%ld", tmp, (long)getpid());
-	if (mkdir(plugin_rundir, 0700) != 0 && errno != EEXIST) {
+	/* mkdtemp, never a predictable name: an existing folder may be
+	 * another user's (a swapped .so would run as us) or a stale one left
+	 * by a killed daemon whose pid we reuse. */
+	xasprintf(&plugin_rundir, "%s/sthenod-%ld.XXXXXX", tmp,
+	    (long)getpid());
+	if (mkdtemp(plugin_rundir) == NULL) {
 		xasprintf(err, "cannot create the plugin copy folder %s: %s",
 		    plugin_rundir, strerror(errno));
 		free(plugin_rundir);

@@ -18,6 +18,7 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <glob.h>
 #include <fcntl.h>
 #include <malloc.h>
 #include <stdio.h>
@@ -333,8 +334,15 @@ static const char *
 rundir(void)
 {
 	static char buf[600];
+	glob_t g;
 
-	snprintf(buf, sizeof buf, "%s/sthenod-%ld", scratch, (long)getpid());
+	/* the loader makes it with mkdtemp: sthenod-<pid>.XXXXXX */
+	snprintf(buf, sizeof buf, "%s/sthenod-%ld.*", scratch,
+	    (long)getpid());
+	if (glob(buf, 0, NULL, &g) == 0) {
+		snprintf(buf, sizeof buf, "%s", g.gl_pathv[0]);
+		globfree(&g);
+	}
 	return buf;
 }
 

@@ -67,8 +67,10 @@ stdout_logfile=@DIR@/web.out
 command=/bin/sleep 100
 autostart=false
 
+; a child exiting at once races startProcess(wait=False)'s answer under
+; both daemons (SPAWN_ERROR now and then): give it time
 [program:quick]
-command=/bin/sh -c 'exit 3'
+command=/bin/sh -c 'sleep 0.3; exit 3'
 autostart=false
 autorestart=false
 startsecs=0
@@ -83,7 +85,7 @@ command=@DIR@/not-there
 startretries=0
 
 [program:flappy]
-command=/bin/sh -c 'exit 1'
+command=/bin/sh -c 'sleep 0.2; exit 1'
 autostart=false
 startsecs=5
 startretries=50

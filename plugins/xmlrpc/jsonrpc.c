@@ -130,24 +130,61 @@ jr_std_response(json_t *id, int code, const char *data)
 	    data != NULL ? json_string(data) : NULL));
 }
 
+/* Answers are written here, kept between requests; see rpc2.c's
+ * xr_scratch for why a busy flag. */
+static struct xr_buf jr_scratch;
+static int jr_scratch_busy;
+#define JR_SCRATCH_KEEP (256 * 1024)
+
+/* out as json_dumps(out, JSON_COMPACT) into b; its own fallback when
+ * json_dumps cannot either (the internal error any client can read). */
+static void
+jr_write(struct xr_buf *b, json_t *out)
+{
+	char *text;
+
+	if (jr_encode(b, out) == 0)
+		return;
+	if ((text = json_dumps(out, JSON_COMPACT)) == NULL) {
+		out = jr_std_response(NULL, JR_INTERNAL_ERROR,
+		    "the answer cannot be written as JSON");
+		text = json_dumps(out, JSON_COMPACT);
+		json_decref(out);
+	}
+	if (text != NULL)
+		xr_buf_add(b, text, strlen(text));
+	free(text);
+}
+
 /* Send one JSON value (stolen; NULL = no reply) and free req. */
 static void
 jr_send(struct jr_req *req, json_t *out)
 {
-	char *text = NULL;
+	struct xr_buf own = { NULL, 0, 0 }, *b;
 
-	if (out != NULL) {
-		text = json_dumps(out, JSON_COMPACT);
-		json_decref(out);
-		if (text == NULL) {
-			out = jr_std_response(NULL, JR_INTERNAL_ERROR,
-			    "the answer cannot be written as JSON");
-			text = json_dumps(out, JSON_COMPACT);
-			json_decref(out);
-		}
+	if (out == NULL) {
+		req->fn(NULL, 0, req->arg);
+		return;
 	}
-	req->fn(text, text != NULL ? strlen(text) : 0, req->arg);
-	free(text);
+	b = jr_scratch_busy ? &own : &jr_scratch;
+	jr_scratch_busy = 1;
+	b->len = 0;
+	jr_write(b, out);
+	json_decref(out);
+	req->fn(b->len > 0 ? b->data : NULL, b->len, req->arg);
+	if (b == &own)
+		xr_buf_free(&own);
+	else {
+		if (jr_scratch.cap > JR_SCRATCH_KEEP)
+			xr_buf_free(&jr_scratch);
+		jr_scratch_busy = 0;
+	}
+}
+
+void
+jr_cleanup(void)
+{
+	xr_buf_free(&jr_scratch);
 }
 
 static void

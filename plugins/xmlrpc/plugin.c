@@ -329,6 +329,8 @@ xr_fini(struct sth_plugin *self)
 	st->host->service_release(self, STH_HTTP_SERVICE);
 	st->host->set_data(self, NULL);
 	free(st);
+	xr_rpc2_cleanup();
+	jr_cleanup();
 }
 
 static const char *const xr_requires[] = { "http", NULL };

@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/buffer.h>
-
 #include "xmlrpc.h"
 
 struct xr_req {
@@ -19,32 +17,51 @@ struct xr_req {
 	void *arg;
 };
 
+/*
+ * Answers are encoded into this one buffer, kept between requests so that
+ * a steady load allocates nothing for them.  reply copies the body before
+ * it returns; should a reply ever run another request's xr_finish inside
+ * it, that one sees the buffer busy and uses a buffer of its own.
+ */
+static struct xr_buf xr_scratch;
+static int xr_scratch_busy;
+/* A buffer grown past this by a huge answer is given back afterwards. */
+#define XR_SCRATCH_KEEP (256 * 1024)
+
 /* Encode and send the answer, then free req. */
 static void
 xr_finish(struct xr_req *req, json_t *result, int code, const char *string)
 {
-	struct evbuffer *out;
-	size_t len;
+	struct xr_buf own = { NULL, 0, 0 }, *b;
 	int rv;
 
-	if ((out = evbuffer_new()) == NULL) {
-		req->reply(500, NULL, 0, "out of memory", req->arg);
-		free(req);
-		return;
-	}
+	b = xr_scratch_busy ? &own : &xr_scratch;
+	xr_scratch_busy = 1;
+	b->len = 0;
 	if (code != 0)
-		rv = xr_encode_fault(out, code, string);
-	else if ((rv = xr_encode_response(out, result)) == -1)
-		rv = xr_encode_fault(out, STH_FAULT_FAILED,
+		rv = xr_encode_fault_buf(b, code, string);
+	else if ((rv = xr_encode_response_buf(b, result)) == -1)
+		rv = xr_encode_fault_buf(b, STH_FAULT_FAILED,
 		    "FAILED: result nests too deep for XML-RPC");
-	len = evbuffer_get_length(out);
 	if (rv == 0)
-		req->reply(200, (const char *)evbuffer_pullup(out, -1), len,
-		    NULL, req->arg);
+		req->reply(200, b->data, b->len, NULL, req->arg);
 	else
 		req->reply(500, NULL, 0, "cannot encode the answer", req->arg);
-	evbuffer_free(out);
+	if (b == &own)
+		xr_buf_free(&own);
+	else {
+		if (xr_scratch.cap > XR_SCRATCH_KEEP)
+			xr_buf_free(&xr_scratch);
+		xr_scratch_busy = 0;
+	}
 	free(req);
+}
+
+void
+xr_rpc2_cleanup(void)
+{
+	xr_buf_free(&xr_scratch);
+	xr_decode_cleanup();
 }
 
 static void

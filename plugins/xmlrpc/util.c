@@ -4,6 +4,7 @@
  * xmalloc; these follow the same rule: every input has a cap, so running
  * out of memory is an impossible state and aborts.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,4 +117,40 @@ xr_repr(const char *buf, size_t len, size_t max)
 	}
 	out[n] = '\0';
 	return out;
+}
+
+void
+xr_buf_grow(struct xr_buf *b, size_t n)
+{
+	size_t cap = b->cap != 0 ? b->cap : 4096;
+
+	if (n > SIZE_MAX / 2 - b->len)
+		xr_oom(n);
+	while (cap - b->len < n)
+		cap *= 2;
+	b->data = xr_realloc(b->data, cap);
+	b->cap = cap;
+}
+
+void
+xr_buf_free(struct xr_buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+char *
+xr_itoa(json_int_t v, char *end)
+{
+	unsigned long long u;
+
+	u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	do {
+		*--end = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--end = '-';
+	return end;
 }

@@ -10,6 +10,9 @@
  * the element.  Text is UTF-8 throughout: expat validates its input and
  * hands out UTF-8 whatever the document's declared encoding.
  */
+#include <sys/random.h>
+#include <sys/types.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -561,6 +564,53 @@ xr_entity(void *arg, const XML_Char *name, int is_param,
 	xr_fail(arg, "entity declarations are not allowed");
 }
 
+/*
+ * One parser serves every request, reset between documents: creating one
+ * per request cost its allocations and, for its hash salt, a getrandom(2)
+ * each time.  The salt is drawn once here instead (expat would draw a new
+ * one at every reset).  The frame stack and the text buffer are kept too.
+ * Decoding never calls out, so it cannot be reentered.
+ */
+static XML_Parser xr_parser;
+static unsigned long xr_salt;
+static struct xr_frame *xr_stack;
+static size_t xr_stack_cap;
+static char *xr_text;
+static size_t xr_text_cap;
+/* A text buffer grown past this by a big request is given back. */
+#define XR_TEXT_KEEP (64 * 1024)
+
+static XML_Parser
+xr_parser_get(void)
+{
+	if (xr_parser != NULL && !XML_ParserReset(xr_parser, NULL)) {
+		XML_ParserFree(xr_parser);
+		xr_parser = NULL;
+	}
+	if (xr_parser == NULL && (xr_parser = XML_ParserCreate(NULL)) == NULL)
+		return NULL;
+	if (xr_salt == 0 && getrandom(&xr_salt, sizeof xr_salt,
+	    GRND_NONBLOCK) != (ssize_t)sizeof xr_salt)
+		xr_salt = 0;	/* expat draws its own, as before */
+	if (xr_salt != 0)
+		XML_SetHashSalt(xr_parser, xr_salt);
+	return xr_parser;
+}
+
+void
+xr_decode_cleanup(void)
+{
+	if (xr_parser != NULL)
+		XML_ParserFree(xr_parser);
+	xr_parser = NULL;
+	free(xr_stack);
+	xr_stack = NULL;
+	xr_stack_cap = 0;
+	free(xr_text);
+	xr_text = NULL;
+	xr_text_cap = 0;
+}
+
 int
 xr_decode_call(const char *body, size_t len, const struct xr_limits *lim,
     char **method, json_t **params, char *err, size_t errlen)
@@ -579,11 +629,18 @@ xr_decode_call(const char *body, size_t len, const struct xr_limits *lim,
 		    lim->max_body);
 		return -1;
 	}
-	if ((x.p = XML_ParserCreate(NULL)) == NULL) {
+	if ((x.p = xr_parser_get()) == NULL) {
 		xr_fail(&x, "out of memory");
 		return -1;
 	}
-	x.stack = xr_calloc(lim->max_depth + 1, sizeof *x.stack);
+	if (xr_stack_cap < (size_t)lim->max_depth + 1) {
+		xr_stack_cap = (size_t)lim->max_depth + 1;
+		free(xr_stack);
+		xr_stack = xr_calloc(xr_stack_cap, sizeof *xr_stack);
+	}
+	x.stack = xr_stack;
+	x.text = xr_text;
+	x.tcap = xr_text_cap;
 	XML_SetUserData(x.p, &x);
 	XML_SetElementHandler(x.p, xr_start, xr_end);
 	XML_SetCharacterDataHandler(x.p, xr_chars);
@@ -602,9 +659,13 @@ xr_decode_call(const char *body, size_t len, const struct xr_limits *lim,
 
 	while (x.depth > 0)
 		xr_frame_free(&x.stack[--x.depth]);
-	free(x.stack);
-	free(x.text);
-	XML_ParserFree(x.p);
+	if (x.tcap > XR_TEXT_KEEP) {
+		free(x.text);
+		x.text = NULL;
+		x.tcap = 0;
+	}
+	xr_text = x.text;
+	xr_text_cap = x.tcap;
 	if (x.failed) {
 		free(x.method);
 		json_decref(x.params);

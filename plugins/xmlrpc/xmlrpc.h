@@ -25,6 +25,7 @@
 #define STHENO_XMLRPC_H
 
 #include <stddef.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -55,6 +56,17 @@ struct xr_dispatch {
 	void *ctx;
 };
 
+/*
+ * A flat output buffer: the encoders write a whole answer into one of these
+ * with plain memcpy, and it reaches the HTTP layer as one (pointer, length)
+ * without an evbuffer in between.  data is NULL until the first add.
+ */
+struct xr_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+
 /* util.c */
 void *xr_malloc(size_t);
 void *xr_calloc(size_t, size_t);
@@ -63,6 +75,25 @@ char *xr_strndup(const char *, size_t);
 /* Python's repr of the first max bytes of buf, quoted ('...'), for log
  * lines that mirror supervisord's; a malloc'd string. */
 char *xr_repr(const char *buf, size_t len, size_t max);
+/* Make room for n more bytes after b->len. */
+void xr_buf_grow(struct xr_buf *b, size_t n);
+void xr_buf_free(struct xr_buf *b);
+/* The decimal text of v written backwards ending just before end (room
+ * for XR_INT_DIGITS bytes); returns where it starts. */
+#define XR_INT_DIGITS 24
+char *xr_itoa(json_int_t v, char *end);
+
+static inline void
+xr_buf_add(struct xr_buf *b, const void *p, size_t n)
+{
+	if (b->cap - b->len < n)
+		xr_buf_grow(b, n);
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+}
+
+/* A string literal, its length known at compile time. */
+#define XR_BUF_LIT(b, lit) xr_buf_add((b), (lit), sizeof(lit) - 1)
 
 /* xml_decode.c */
 /*
@@ -73,6 +104,8 @@ char *xr_repr(const char *buf, size_t len, size_t max);
  */
 int xr_decode_call(const char *body, size_t len, const struct xr_limits *lim,
 		   char **method, json_t **params, char *err, size_t errlen);
+/* Free the parser and buffers xr_decode_call keeps between calls. */
+void xr_decode_cleanup(void);
 
 /* xml_encode.c */
 /* The text of v as Python's repr(float) writes it ("1.5", "1e+16"). */
@@ -85,8 +118,17 @@ int xr_encode_value(struct evbuffer *out, json_t *v);
 int xr_encode_response(struct evbuffer *out, json_t *result);
 /* A whole methodResponse carrying a fault (spec Appendix A.3). */
 int xr_encode_fault(struct evbuffer *out, int code, const char *string);
+/* The same two appended to a flat buffer (b->len unchanged on failure). */
+int xr_encode_response_buf(struct xr_buf *b, json_t *result);
+int xr_encode_fault_buf(struct xr_buf *b, int code, const char *string);
 /* A whole methodCall, for clients and tests. */
 int xr_encode_call(struct evbuffer *out, const char *method, json_t *params);
+
+/* json_encode.c */
+/* Append v as json_dumps(v, JSON_COMPACT) would write it (any type at the
+ * top).  -1 with b->len unchanged where this writer gives up (a string
+ * that is not UTF-8, absurd nesting): json_dumps is then the judge. */
+int jr_encode(struct xr_buf *b, json_t *v);
 
 /* rpc2.c: one XML-RPC request body onto the registry */
 struct xr_req;
@@ -106,6 +148,8 @@ struct xr_req *xr_handle(const char *body, size_t len,
 			 void *arg);
 /* The client went away: cancel the pending call and free req. */
 void xr_abort(struct xr_req *req);
+/* Free what rpc2.c and xml_decode.c keep between requests (plugin fini). */
+void xr_rpc2_cleanup(void);
 
 /* jsonrpc.c */
 /* Standard JSON-RPC 2.0 error codes. */
@@ -140,5 +184,7 @@ void jr_abort(struct jr_req *req);
 const char *jr_error_message(int code);
 /* The JSON-RPC error object for a supervisor fault (a new reference). */
 json_t *jr_fault_error(int fault_code, const char *fault_string);
+/* Free the answer buffer kept between requests (plugin fini). */
+void jr_cleanup(void);
 
 #endif /* STHENO_XMLRPC_H */

@@ -12,8 +12,8 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -305,42 +305,85 @@ child_env(const struct proc *p)
 	return envp;
 }
 
-static void
-child_write(const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-	int n;
+/*
+ * Everything the child needs, made before the clone.  The child runs in
+ * our memory (CLONE_VM) until its execve while we wait (CLONE_VFORK), so
+ * it touches nothing but this and its own stack, and only makes system
+ * calls: no malloc, no stdio, no lock, no global written (errno aside,
+ * which we do not read after a successful clone).
+ */
+struct spawn_child {
+	const char *file;
+	char **argv;
+	char **envp;
+	int fds[3];		/* the child's 0, 1, 2 */
+	long maxfd;		/* close() up to this without close_range */
+	int setuser;		/* 0: keep ours; 1: switch; -1: not root */
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups;		/* getgrouplist() of the user, or NULL */
+	int ngroups;
+	const char *directory;
+	long umask;
+};
 
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof buf)
-		n = sizeof buf - 1;
-	(void)!write(2, buf, n);
+/*
+ * The child's stack: it runs on its own, so that nothing it does can
+ * clobber a frame of ours.  Only the pages it touches become resident.
+ */
+#define SPAWN_STACK_SIZE (64 * 1024)
+static char spawn_stack[SPAWN_STACK_SIZE] __attribute__((aligned(64)));
+
+/* Append s to the message in b (at most len bytes); the child's printf. */
+static size_t
+child_cat(char *b, size_t at, size_t len, const char *s)
+{
+	while (*s != '\0' && at < len)
+		b[at++] = *s++;
+	return at;
 }
 
-/* The child: never returns. */
+/* "supervisor: " a b c d "\n" on fd 2, then the exit supervisord makes. */
 static void __attribute__((noreturn))
-child(const struct proc *p, const char *file, char **argv, char **envp,
-      int in, int out, int err, const char *username)
+child_fail(const char *a, const char *b, const char *c, const char *d)
 {
+	static const char tail[] = "supervisor: child process was not "
+	    "spawned\n";
+	char buf[1024];
+	size_t n = 0;
+
+	n = child_cat(buf, n, sizeof buf - 1, "supervisor: ");
+	n = child_cat(buf, n, sizeof buf - 1, a);
+	n = child_cat(buf, n, sizeof buf - 1, b);
+	n = child_cat(buf, n, sizeof buf - 1, c);
+	n = child_cat(buf, n, sizeof buf - 1, d);
+	buf[n++] = '\n';
+	(void)!write(2, buf, n);
+	(void)!write(2, tail, sizeof tail - 1);
+	_exit(127);
+}
+
+/* The child, on spawn_stack: never returns. */
+static int
+child(void *arg)
+{
+	const struct spawn_child *c = arg;
 	struct sigaction sa;
+	char num[24], *np;
 	int fds[3], i;
-	long maxfd;
+	unsigned long u;
 	sigset_t set;
 
 	/* a new process group: a Ctrl-C at the terminal stays ours */
 	setpgid(0, 0);
 	/*
 	 * Default signal dispositions, then the mask for the program.  Every
-	 * signal is blocked since before the fork: the daemon's handlers
-	 * write into libevent's signal socketpair, which this copy shares
+	 * signal is blocked since before the clone: the daemon's handlers
+	 * write into libevent's signal socketpair, which the child shares
 	 * with the daemon, so a SIGTERM meant for this child must not run
 	 * one here (the daemon would shut down); it stays pending until the
-	 * default action is back, then acts on the child as after exec.
+	 * default action is back, then acts on the child as after exec.  The
+	 * dispositions are the child's own (no CLONE_SIGHAND).
 	 */
 	for (i = 1; i < NSIG; i++)
 		if (sigaction(i, NULL, &sa) == 0 &&
@@ -357,11 +400,9 @@ child(const struct proc *p, const char *file, char **argv, char **envp,
 	 * on 0..2 itself is first moved above 2, so that none is clobbered
 	 * and each loses O_CLOEXEC in the dup2.
 	 */
-	fds[0] = in;
-	fds[1] = out;
-	fds[2] = err != -1 ? err : out;
 	for (i = 0; i < 3; i++)
-		if (fds[i] < 3 && (fds[i] = fcntl(fds[i], F_DUPFD, 3)) == -1)
+		if ((fds[i] = c->fds[i]) < 3 &&
+		    (fds[i] = fcntl(fds[i], F_DUPFD, 3)) == -1)
 			_exit(127);
 	for (i = 0; i < 3; i++)
 		if (dup2(fds[i], i) == -1)
@@ -369,44 +410,88 @@ child(const struct proc *p, const char *file, char **argv, char **envp,
 #ifdef HAVE_CLOSE_RANGE
 	if (close_range(3, ~0U, 0) == -1)
 #endif
-	{
-		maxfd = proc_globals.minfds > 0 ? proc_globals.minfds : 1024;
-		if (sysconf(_SC_OPEN_MAX) > maxfd)
-			maxfd = sysconf(_SC_OPEN_MAX);
-		for (i = 3; i < maxfd; i++)
+		for (i = 3; i < c->maxfd; i++)
 			close(i);
-	}
 
-	if (p->cfg->user != NULL && getuid() != p->cfg->uid) {
+	if (c->setuser != 0) {
 		const char *why = NULL;
 
-		if (getuid() != 0)
+		if (c->setuser == -1)
 			why = "Can't drop privilege as nonroot user";
-		else if (initgroups(username, p->cfg->gid) == -1)
+		else if (c->groups == NULL ||
+		    setgroups((size_t)c->ngroups, c->groups) == -1)
 			why = "Could not set groups of effective user";
-		else if (setgid(p->cfg->gid) == -1)
+		else if (setgid(c->gid) == -1)
 			why = "Could not set group id of effective user";
-		else if (setuid(p->cfg->uid) == -1)
+		else if (setuid(c->uid) == -1)
 			why = "Could not set user id of effective user";
 		if (why != NULL) {
-			child_write("supervisor: couldn't setuid to %ld: %s\n",
-			    (long)p->cfg->uid, why);
-			goto fail;
+			np = num + sizeof num;
+			*--np = '\0';
+			u = (unsigned long)c->uid;
+			do
+				*--np = (char)('0' + u % 10);
+			while ((u /= 10) != 0);
+			child_fail("couldn't setuid to ", np, ": ", why);
 		}
 	}
-	if (p->cfg->directory != NULL && chdir(p->cfg->directory) == -1) {
-		child_write("supervisor: couldn't chdir to %s: %s\n",
-		    p->cfg->directory, errname(errno));
-		goto fail;
+	if (c->directory != NULL && chdir(c->directory) == -1)
+		child_fail("couldn't chdir to ", c->directory, ": ",
+		    errname(errno));
+	if (c->umask >= 0)
+		umask((mode_t)c->umask);
+	execve(c->file, c->argv, c->envp);
+	child_fail("couldn't exec ", c->argv[0], ": ", errname(errno));
+}
+
+/* The groups initgroups() would set for user: a new array, or NULL. */
+static gid_t *
+user_groups(const char *user, gid_t gid, int *n)
+{
+	gid_t *groups = NULL;
+	int cap = 32;
+
+	while (cap <= 65536) {
+		groups = xreallocarray(groups, cap, sizeof *groups);
+		*n = cap;
+		if (getgrouplist(user, gid, groups, n) != -1)
+			return groups;
+		cap = *n > cap ? *n : cap * 2;
 	}
-	if (p->cfg->umask >= 0)
-		umask((mode_t)p->cfg->umask);
-	execve(file, argv, envp);
-	child_write("supervisor: couldn't exec %s: %s\n", argv[0],
-	    errname(errno));
-fail:
-	child_write("supervisor: child process was not spawned\n");
-	_exit(127);
+	free(groups);
+	*n = 0;
+	return NULL;
+}
+
+/* Fill c with what p's child needs but its pipes. */
+static void
+child_prepare(struct spawn_child *c, const struct proc *p, const char *file,
+	      char **argv)
+{
+	struct passwd *pw;
+	const char *user;
+
+	memset(c, 0, sizeof *c);
+	c->file = file;
+	c->argv = argv;
+	c->envp = child_env(p);
+	c->maxfd = proc_globals.minfds > 0 ? proc_globals.minfds : 1024;
+	if (sysconf(_SC_OPEN_MAX) > c->maxfd)
+		c->maxfd = sysconf(_SC_OPEN_MAX);
+	c->directory = p->cfg->directory;
+	c->umask = p->cfg->umask;
+	if (p->cfg->user == NULL || getuid() == p->cfg->uid)
+		return;
+	c->uid = p->cfg->uid;
+	c->gid = p->cfg->gid;
+	if (getuid() != 0) {
+		c->setuser = -1;
+		return;
+	}
+	c->setuser = 1;
+	user = (pw = getpwuid(p->cfg->uid)) != NULL ? pw->pw_name :
+	    p->cfg->user;
+	c->groups = user_groups(user, p->cfg->gid, &c->ngroups);
 }
 
 /* make_dispatchers' failure (pipes or log files): supervisord's text. */
@@ -429,12 +514,11 @@ make_pipe(int fds[2])
 int
 proc_spawn_real(struct proc *p, char **spawnerr)
 {
-	char **argv, **envp, *file, *err = NULL, *r;
+	char **argv, *file, *err = NULL, *r;
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, er[2] = { -1, -1 };
 	int fault, e, sock = -1;
 	const char *name = p->cfg->name;
-	char *username = NULL;
-	struct passwd *pw;
+	struct spawn_child c;
 	sigset_t all, old;
 	pid_t pid;
 
@@ -464,21 +548,23 @@ proc_spawn_real(struct proc *p, char **spawnerr)
 		dispatch_err(spawnerr, name, errno);
 		goto fail;
 	}
-	if (p->cfg->user != NULL && (pw = getpwuid(p->cfg->uid)) != NULL)
-		username = xstrdup(pw->pw_name);
-	envp = child_env(p);
-	/* no handler of ours may run in the child before exec (child()) */
+	child_prepare(&c, p, file, argv);
+	c.fds[0] = sock != -1 ? sock : in[0];
+	c.fds[1] = out[1];
+	c.fds[2] = er[1] != -1 ? er[1] : out[1];
+	/*
+	 * vfork's way, which copies no page table and takes no copy-on-write
+	 * fault afterwards: we sleep until the child has exec'd or died.  No
+	 * handler of ours may run in the child before exec (child()).
+	 */
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
-	pid = fork();
-	if (pid == 0)
-		child(p, file, argv, envp, sock != -1 ? sock : in[0], out[1],
-		    er[1],
-		    username != NULL ? username : p->cfg->user);
+	pid = clone(child, spawn_stack + sizeof spawn_stack,
+	    CLONE_VM | CLONE_VFORK | SIGCHLD, &c);
 	e = errno;
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	proc_argv_free(envp);
-	free(username);
+	proc_argv_free(c.envp);
+	free(c.groups);
 	if (pid == -1) {
 		if (e == EAGAIN)
 			xasprintf(spawnerr, "Too many processes in process "

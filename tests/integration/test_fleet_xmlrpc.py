@@ -403,6 +403,30 @@ class FleetTools(unittest.TestCase):
                     s.methodHelp("supervisor.getProcessInfo")]
         self.same(meta)
 
+    def test_wrong_param_types(self):
+        """A deliberate difference (docs/compatibility.md): a parameter
+        of the wrong type (the struct-style params some PHP clients send,
+        supervisor issue #1628) is a Python exception in supervisord, so
+        HTTP 500; sthenod answers fault 2, which a client can handle."""
+        def types(d):
+            out = []
+            s = d.rpc().supervisor
+            for args in (({"name": "never", "wait": False},), (5,),
+                         ("never", False, 3)):
+                try:
+                    out.append(("ok", s.startProcess(*args)))
+                except xmlrpc.client.Fault as e:
+                    out.append(("fault", e.faultCode, e.faultString))
+                except xmlrpc.client.ProtocolError as e:
+                    out.append(("http", e.errcode))
+            return out
+        want, got = self.each(types)
+        self.assertEqual(want, [("http", 500), ("http", 500),
+                                ("fault", 2, "INCORRECT_PARAMETERS")])
+        self.assertEqual(got, [("fault", 2, "INCORRECT_PARAMETERS")] * 3)
+        self.assertEqual(self.same(lambda d: d.info("never")["statename"]),
+                         "STOPPED")
+
     # -- transports and credentials
 
     def test_url_credentials(self):

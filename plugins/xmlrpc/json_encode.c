@@ -12,6 +12,7 @@
  * string) fails with b unchanged; the caller then falls back to
  * json_dumps, so the bytes on the wire never depend on which one ran.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,6 +77,18 @@ jr_utf8_len(const unsigned char *p, size_t left)
 	return n;
 }
 
+#define JR_ONES 0x0101010101010101ULL
+#define JR_HIGHS 0x8080808080808080ULL
+
+/* Nonzero if any of the eight bytes of w is c (the classic SWAR test). */
+static inline uint64_t
+jr_has_byte(uint64_t w, unsigned char c)
+{
+	uint64_t x = w ^ (JR_ONES * c);
+
+	return (x - JR_ONES) & ~x & JR_HIGHS;
+}
+
 static int
 jr_string(struct xr_buf *b, const char *s, size_t len)
 {
@@ -83,10 +96,21 @@ jr_string(struct xr_buf *b, const char *s, size_t len)
 	const unsigned char *p = (const unsigned char *)s;
 	const unsigned char *end = p + len, *run;
 	char esc[6] = { '\\', 'u', '0', '0' };
+	uint64_t w;
 	size_t n;
 
 	XR_BUF_LIT(b, "\"");
 	for (run = p; p < end;) {
+		/* Eight plain ASCII bytes at a time. */
+		while (end - p >= 8) {
+			memcpy(&w, p, 8);
+			if (((w | (w - JR_ONES * 0x20)) & JR_HIGHS) != 0 ||
+			    jr_has_byte(w, '"') || jr_has_byte(w, '\\'))
+				break;
+			p += 8;
+		}
+		if (p == end)
+			break;
 		switch (jr_class[*p]) {
 		case 0:
 			p++;

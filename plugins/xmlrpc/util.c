@@ -1,5 +1,6 @@
 /*
- * util.c — allocation that cannot fail, and Python's repr for log lines.
+ * util.c — allocation that cannot fail, Python's repr for log lines, the
+ * encoders' flat output buffer and integer text.
  * A plugin never resolves daemon symbols, so it cannot use the core's
  * xmalloc; these follow the same rule: every input has a cap, so running
  * out of memory is an impossible state and aborts.

@@ -10,7 +10,6 @@
  * thin fronts over the same code.
  */
 #include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,41 +42,24 @@ static const struct {
 	{ "&gt;", 4 },
 };
 
-#define XR_ONES 0x0101010101010101ULL
-#define XR_HIGHS 0x8080808080808080ULL
-
-/* Nonzero if any of the eight bytes of w is c (the classic SWAR test). */
-static inline uint64_t
-xr_has_byte(uint64_t w, unsigned char c)
-{
-	uint64_t x = w ^ (XR_ONES * c);
-
-	return (x - XR_ONES) & ~x & XR_HIGHS;
-}
-
 /*
  * Copy s, runs of plain bytes at a time, replacing the three specials.
- * Eight bytes are tested at once, so text without them (nearly all of it)
- * costs a few instructions per word and one copy.
+ * Text without any of them (nearly all of it: names, paths) is found so
+ * by three memchr (vectorised in libc) and copied in one add.
  */
 static void
 xr_escape(struct xr_buf *b, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	const unsigned char *end = p + len, *run;
-	uint64_t w;
 	unsigned k;
 
+	if (memchr(s, '&', len) == NULL && memchr(s, '<', len) == NULL &&
+	    memchr(s, '>', len) == NULL) {
+		xr_buf_add(b, s, len);
+		return;
+	}
 	for (run = p; p < end; p++) {
-		while (end - p >= 8) {
-			memcpy(&w, p, 8);
-			if (xr_has_byte(w, '&') | xr_has_byte(w, '<') |
-			    xr_has_byte(w, '>'))
-				break;
-			p += 8;
-		}
-		if (p == end)
-			break;
 		if ((k = xr_special[*p]) == 0)
 			continue;
 		xr_buf_add(b, run, (size_t)(p - run));

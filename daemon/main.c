@@ -75,26 +75,38 @@ main_pidfile_write(void)
 /*
  * The process table's groups are only checked here, before the daemon
  * detaches, so that a bad [program:x] is still "Error: ..." and exit 2 on
- * the terminal that started sthenod; proctable_start() builds them later.
+ * the terminal that started sthenod.  They are read as proctable_start()
+ * would read them (doc, opts and vars in force for the time of the read)
+ * and handed over, so that a start parses them once.
  */
 static int
-main_check_programs(const struct ini_doc *doc, char **err)
+main_check_programs(struct ini_doc *doc, struct sth_options *opts,
+		    json_t *vars, char **err)
 {
+	struct ini_doc *old_ini = sth.ini;
+	struct sth_options *old_opts = sth.opts;
+	json_t *old_vars = sth.env_vars;
 	struct proc_globals g;
-	struct group_config **gcs;
-	size_t n, i;
+	struct group_config **gcs = NULL;
+	size_t n = 0;
+	int rc;
 
-	if (proc_globals_read(doc, &g, err) == -1)
-		return -1;
+	sth.ini = doc;
+	sth.opts = opts;
+	sth.env_vars = vars;
 	*err = NULL;
-	gcs = proc_configs_read(doc, &g, &n, err);
-	proc_globals_release(&g);
-	if (gcs == NULL && *err != NULL)
-		return -1;
-	for (i = 0; i < n; i++)
-		group_config_free(gcs[i]);
-	free(gcs);
-	return 0;
+	if ((rc = proc_globals_read(doc, &g, err)) == 0) {
+		gcs = proc_configs_read(doc, &g, &n, err);
+		proc_globals_release(&g);
+		if (gcs == NULL && *err != NULL)
+			rc = -1;
+	}
+	sth.ini = old_ini;
+	sth.opts = old_opts;
+	sth.env_vars = old_vars;
+	if (rc == 0)
+		proctable_preset(doc, gcs, n);
+	return rc;
 }
 
 /* Read the config named by the command line (or found) into sth. */
@@ -107,7 +119,7 @@ main_load_config(char **err)
 
 	if (options_load(&opts, m.configfile, &m.cli, &doc, &vars, err) == -1)
 		return -1;
-	if (main_check_programs(doc, err) == -1) {
+	if (main_check_programs(doc, &opts, vars, err) == -1) {
 		options_free(&opts);
 		ini_free(doc);
 		json_decref(vars);

@@ -180,6 +180,12 @@ extern const struct proc_sys proc_sys_real;
 /* Build every group from doc (config errors: -1 with *err set; the daemon
  * exits 2), publish PROCESS_GROUP_ADDED, and autostart in priority order. */
 int proctable_start(const struct ini_doc *doc, char **err);
+/* Hand the next proctable_start(doc) the groups already read from doc
+ * (proc_configs_read with the globals it would use), so that it does not
+ * read them again; the table takes gcs.  A start with another doc, or
+ * proctable_free(), frees them.  (Added by the start-up work.) */
+void proctable_preset(const struct ini_doc *doc, struct group_config **gcs,
+		      size_t n);
 /* Stop group by group in descending priority; done() runs once every
  * process is in a stopped state. */
 void proctable_shutdown(void (*done)(void));

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
@@ -124,8 +125,9 @@ static const struct cfg_option sup_opts[] = {
 static json_t *
 base_vars(void)
 {
+	/* a shallow copy: the values are never changed, only keys added */
 	if (sth.env_vars != NULL)
-		return json_deep_copy(sth.env_vars);
+		return json_copy(sth.env_vars);
 	return expand_env_vars();
 }
 
@@ -407,6 +409,11 @@ cmp_proc_prio(const void *a, const void *b)
 	return 0;
 }
 
+/* host_node_name for one proc_configs_read(): one uname(), not one a
+ * section. */
+static struct utsname cfg_uname;
+static int cfg_uname_ok;
+
 /* Make the one-process configs of sec; appended to *out. */
 static int
 read_program(const struct ini_doc *doc, const struct ini_section *sec,
@@ -417,7 +424,6 @@ read_program(const struct ini_doc *doc, const struct ini_section *sec,
 	const char *program = strchr(secname, ':') + 1;
 	struct prog_sect ps;
 	struct proc_config *pc = NULL;
-	struct utsname un;
 	json_t *vars, *pvars = NULL;
 	char *envraw = NULL, *exp, *w;
 	uid_t uid = 0;
@@ -436,9 +442,9 @@ read_program(const struct ini_doc *doc, const struct ini_section *sec,
 	set_here(vars, sec, doc);
 	json_object_set_new(vars, "program_name", json_string(program));
 	json_object_set_new(vars, "group_name", json_string(group_name));
-	if (uname(&un) == 0)
+	if (cfg_uname_ok)
 		json_object_set_new(vars, "host_node_name",
-		    json_string(un.nodename));
+		    json_string(cfg_uname.nodename));
 
 	if (cfg_read(sec, sect_opts, &ps, vars, err) == -1)
 		goto done;
@@ -496,7 +502,7 @@ read_program(const struct ini_doc *doc, const struct ini_section *sec,
 			}
 		}
 
-		pvars = json_deep_copy(vars);
+		pvars = json_copy(vars);
 		json_object_set_new(pvars, "process_num", json_integer(num));
 		json_object_set_new(pvars, "numprocs",
 		    json_integer(ps.numprocs));
@@ -722,6 +728,7 @@ proc_configs_read(const struct ini_doc *doc, const struct proc_globals *g,
 
 	*n = 0;
 	*err = NULL;
+	cfg_uname_ok = uname(&cfg_uname) == 0;
 	/* heterogeneous groups first, as supervisord does */
 	for (sec = ini_first(doc); sec != NULL; sec = ini_next(sec)) {
 		const char *sname = ini_section_name(sec);
@@ -866,6 +873,36 @@ fail:
 	return NULL;
 }
 
+/*
+ * Random bytes for AUTO log names, drawn from the kernel a block at a time
+ * (arc4random_uniform() makes one getrandom() call per character, 16 a
+ * process); a byte is taken only below the largest multiple of the
+ * alphabet's size, so that every character stays equally likely.
+ */
+static struct {
+	unsigned char b[512];
+	size_t left;
+} rndpool;
+
+static int
+rnd_char(const char *alpha, size_t n)
+{
+	unsigned int limit = 256 - 256 % n, c;
+	ssize_t got;
+
+	for (;;) {
+		if (rndpool.left == 0) {
+			got = getrandom(rndpool.b, sizeof rndpool.b, 0);
+			if (got <= 0)
+				return alpha[arc4random_uniform(n)];
+			rndpool.left = (size_t)got;
+		}
+		c = rndpool.b[--rndpool.left];
+		if (c < limit)
+			return alpha[c % n];
+	}
+}
+
 /* Python's mkstemp alphabet: 8 random characters. */
 static int
 make_auto(const char *dir, const char *name, const char *chan,
@@ -877,7 +914,7 @@ make_auto(const char *dir, const char *name, const char *chan,
 
 	for (tries = 0; tries < 100; tries++) {
 		for (i = 0; i < 8; i++)
-			rnd[i] = alpha[arc4random_uniform(sizeof alpha - 1)];
+			rnd[i] = (char)rnd_char(alpha, sizeof alpha - 1);
 		rnd[8] = '\0';
 		xasprintf(path, "%s/%s-%s---%s-%s.log", dir, name, chan, ident,
 		    rnd);

@@ -25,6 +25,34 @@ struct proc_globals proc_globals;
 static struct proc_group **groups;
 static size_t ngroups;
 
+/* The configs main read from doc and checked, for proctable_start(doc). */
+static struct {
+	const struct ini_doc *doc;
+	struct group_config **gcs;
+	size_t n;
+} preset;
+
+static void
+preset_drop(void)
+{
+	size_t i;
+
+	for (i = 0; i < preset.n; i++)
+		group_config_free(preset.gcs[i]);
+	free(preset.gcs);
+	memset(&preset, 0, sizeof preset);
+}
+
+void
+proctable_preset(const struct ini_doc *doc, struct group_config **gcs,
+		 size_t n)
+{
+	preset_drop();
+	preset.doc = doc;
+	preset.gcs = gcs;
+	preset.n = n;
+}
+
 /* Shutdown: groups still to stop, the report timer, the callback. */
 static struct {
 	int active;
@@ -197,9 +225,17 @@ proctable_start(const struct ini_doc *doc, char **err)
 	proc_globals_release(&proc_globals);
 	if (proc_globals_read(doc, &proc_globals, err) == -1)
 		return -1;
-	if ((gcs = proc_configs_read(doc, &proc_globals, &n, err)) == NULL &&
-	    *err != NULL)
-		return -1;
+	if (preset.doc == doc && doc != NULL) {
+		/* main read these from doc already: parse once */
+		gcs = preset.gcs;
+		n = preset.n;
+		memset(&preset, 0, sizeof preset);
+	} else {
+		preset_drop();
+		if ((gcs = proc_configs_read(doc, &proc_globals, &n,
+		    err)) == NULL && *err != NULL)
+			return -1;
+	}
 	if (!proc_globals.nocleanup)
 		proc_clean_autologs(&proc_globals);
 	proc_rpc_config_set(gcs, n);
@@ -396,6 +432,7 @@ proctable_free(void)
 	groups = NULL;
 	ngroups = 0;
 	proc_globals_release(&proc_globals);
+	preset_drop();
 	proc_rpc_config_set(NULL, 0);
 	proc_tick_uninstall();
 	down.active = 0;

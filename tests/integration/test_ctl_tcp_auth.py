@@ -204,9 +204,10 @@ class Daemon:
                 .replace("@UNIXPW@", unix_pw))
         with open(self.conf, "w") as f:
             f.write(text)
+        self.argv0 = argv[0]
         self.proc = subprocess.Popen(
             argv + ["-c", self.conf], stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, start_new_session=True)
+            stderr=self.errfile(), start_new_session=True)
 
     def edit(self):
         with open(self.conf) as f:
@@ -283,7 +284,17 @@ class Daemon:
                     pass
             self.proc.kill()
             self.proc.wait()
+        self.err.close()
+        with open(self.err.name, errors="replace") as f:
+            err = f.read()
         shutil.rmtree(self.dir, ignore_errors=True)
+        # a sanitizer build reports at exit: that is a failure
+        if "Sanitizer" in err:
+            raise AssertionError("%s stderr:\n%s" % (self.argv0, err))
+
+    def errfile(self):
+        self.err = open(os.path.join(self.dir, "stderr"), "wb")
+        return self.err
 
 
 def session(d):

@@ -140,9 +140,10 @@ class Daemon:
         with open(self.conf, "w") as f:
             f.write(CONFIG.replace("@DIR@", self.dir)
                     .replace("@PORT@", str(self.port)))
+        self.argv0 = argv[0]
         self.proc = subprocess.Popen(
             argv + ["-c", self.conf], stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, start_new_session=True)
+            stderr=self.errfile(), start_new_session=True)
         self.proxies = []
 
     def rpc(self, user=USER, pw=PASS):
@@ -199,7 +200,17 @@ class Daemon:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        self.err.close()
+        with open(self.err.name, errors="replace") as f:
+            err = f.read()
         shutil.rmtree(self.dir, ignore_errors=True)
+        # a sanitizer build reports at exit: that is a failure
+        if "Sanitizer" in err:
+            raise AssertionError("%s stderr:\n%s" % (self.argv0, err))
+
+    def errfile(self):
+        self.err = open(os.path.join(self.dir, "stderr"), "wb")
+        return self.err
 
 
 @unittest.skipUnless(os.access(SUPERVISORD, os.X_OK) and

@@ -133,8 +133,12 @@ class JsonRpc(unittest.TestCase):
     def tearDownClass(cls):
         try:
             cls.d.stop()
+            err = cls.d.stderr_text()
         finally:
             cls.d.cleanup()
+        # a sanitizer build reports at exit: that is a failure
+        if "Sanitizer" in err:
+            raise AssertionError("sthenod stderr:\n" + err)
 
     # -- clients
 

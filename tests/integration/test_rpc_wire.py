@@ -161,8 +161,13 @@ class OneWriteNoDelay(unittest.TestCase):
                 self.strace.kill()
                 self.strace.wait()
         self.strace.stderr.close()
-        self.d.stop()
-        self.d.cleanup()
+        try:
+            self.d.stop()
+            err = self.d.stderr_text()
+        finally:
+            self.d.cleanup()
+        if "Sanitizer" in err:
+            raise AssertionError("sthenod stderr:\n" + err)
 
     def detach(self):
         time.sleep(0.2)
@@ -256,8 +261,9 @@ class Latency(unittest.TestCase):
         d = start_sthenod()
         try:
             med, worst = sequential_latency(d.port)
-        finally:
             d.stop()
+            self.assertNotIn("Sanitizer", d.stderr_text())
+        finally:
             d.cleanup()
         msg = "sthenod: getAllProcessInfo median %.2f ms, max %.2f ms" % (
             med, worst)

@@ -432,7 +432,8 @@ class CtlOverTcpWithAuth(unittest.TestCase):
             out, rc = d.ctl("maintail -f -x")
             rec.append(("maintail -f -x", out, rc))
             feed = ("status\nstop second\nstatus second\nstart second\n"
-                    "tail -4 sleeper stderr\nnope\nhelp stop\nexit\n")
+                    "tail -4 sleeper stderr\nnope\nhelp stop\n"
+                    "reload\nn\nshutdown\nno\nstatus sleeper\nexit\n")
             out, rc = d.ctl("", stdin=feed)
             rec.append(("interactive", unorder(normalise(out, d)), rc))
             out, rc = d.ctl("", opts=d.unix_opts(), stdin="status\nEOF\n")
@@ -447,6 +448,8 @@ class CtlOverTcpWithAuth(unittest.TestCase):
         self.assertIn("out-line", byname["tail -f"][1])
         self.assertIn("err-two", byname["tail -f stderr unix"][1])
         self.assertIn("second: stopped", byname["interactive"][1])
+        self.assertIn("Really shut the remote supervisord process down y/N? ",
+                      byname["interactive"][1])
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -450,6 +451,53 @@ class CtlOverTcpWithAuth(unittest.TestCase):
         self.assertIn("second: stopped", byname["interactive"][1])
         self.assertIn("Really shut the remote supervisord process down y/N? ",
                       byname["interactive"][1])
+
+
+class UnauthorisedBody(unittest.TestCase):
+    """The 401 comes once the body is in, as Medusa's does: a server that
+    answers and closes at the end of the head makes the client's send of
+    the body fail, and supervisorctl then shows BrokenPipeError instead
+    of 'Server requires authentication'."""
+
+    def test_401_waits_for_the_body(self):
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import sthtest
+        d = sthtest.Sthenod(extra="[unix_http_server]\nfile=%s\n"
+                            "username=u\npassword=%s\n" % (
+                                "@SOCK@", sha("pw")))
+        sock = os.path.join(d.dir, "d.sock")
+        d.extra = d.extra.replace("@SOCK@", sock)
+        d.write_config()
+        try:
+            d.start()
+            body = b"<?xml version='1.0'?><methodCall><methodName>" \
+                b"supervisor.getState</methodName></methodCall>"
+            for auth in (b"", b"Authorization: Basic dTp4\r\n"):
+                c = socket.socket(socket.AF_UNIX)
+                c.connect(sock)
+                c.settimeout(0.5)
+                c.sendall(b"POST /RPC2 HTTP/1.1\r\nHost: localhost\r\n" +
+                          auth + b"Content-Length: %d\r\n\r\n" %
+                          len(body))
+                with self.assertRaises(socket.timeout):
+                    c.recv(100)
+                c.settimeout(10)
+                c.sendall(body)
+                got = b""
+                while True:
+                    chunk = c.recv(4096)
+                    if not chunk:
+                        break
+                    got += chunk
+                c.close()
+                self.assertTrue(got.startswith(
+                    b"HTTP/1.1 401 Unauthorized\r\n"), got)
+                self.assertIn(b'WWW-Authenticate: Basic realm="default"',
+                              got)
+            self.assertEqual(d.stop(), 0)
+            self.assertNotIn("Sanitizer", d.stderr_text())
+        finally:
+            d.cleanup()
 
 
 if __name__ == "__main__":

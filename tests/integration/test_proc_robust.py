@@ -756,9 +756,15 @@ class Robust(unittest.TestCase):
         goes to BACKOFF then FATAL, the daemon stays up, and once a slot
         frees up the program starts."""
         user = test_user()
-        busy = [p for p in all_pids() if owner(p) == user.pw_uid]
-        if busy:
-            self.skipTest("user %s already runs %s" % (TEST_USER, busy))
+        # what ran as the user before (a previous test) must be gone: it
+        # counts against the limit
+        busy = sthtest.wait_for(
+            lambda: not [p for p in all_pids() if owner(p) == user.pw_uid],
+            5)
+        if not busy:
+            left = [(p, proc_stat(p)) for p in all_pids()
+                    if owner(p) == user.pw_uid]
+            self.skipTest("user %s already runs %s" % (TEST_USER, left))
         d = self.daemon(
             "[program:first]\ncommand=/bin/sleep 1000\npriority=1\n"
             "startsecs=0\nautorestart=false\n"

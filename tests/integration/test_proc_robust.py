@@ -156,6 +156,14 @@ def log_time(line):
     return t.timestamp()
 
 
+def no_asan_note(data):
+    """data without the note an --enable-asan build prints in a child
+    that runs on its own stack (clone) before exec; unchanged otherwise."""
+    return re.sub(rb"==\d+==WARNING: ASan is ignoring requested "
+                  rb"__asan_handle_no_return.*?issues/189\n", b"", data,
+                  flags=re.S)
+
+
 def is_root():
     return os.geteuid() == 0
 
@@ -1043,7 +1051,7 @@ class Robust(unittest.TestCase):
                       r"expected\)$")
         self.assertEqual(self.read("@DIR@/here.log"),
                          b"%s/work\nmarker\n" % d.dir.encode())
-        self.assertEqual(self.read("@DIR@/nowhere.err"),
+        self.assertEqual(no_asan_note(self.read("@DIR@/nowhere.err")),
                          b"supervisor: couldn't chdir to %s/missing: "
                          b"ENOENT\nsupervisor: child process was not "
                          b"spawned\n" % d.dir.encode())

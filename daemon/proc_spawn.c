@@ -259,50 +259,95 @@ errname(int e)
 	return n != NULL ? n : "EUNKNOWN";
 }
 
-/* The child's environment (spec §3.7), as "K=V" strings. */
-static char **
-child_env(const struct proc *p)
-{
-	json_t *env, *v;
-	const char *k, *url;
-	char **envp, *eq, *key;
-	size_t i, n;
+/*
+ * The child's environment (spec §3.7) under construction: "K=V" strings,
+ * ours or environ's own, in the order supervisord's dict has them (a key
+ * set again keeps its place).  Building it is per spawn, so no JSON and
+ * no copy of the variables that come through unchanged.
+ */
+struct envbuf {
+	char **v;
+	unsigned char *own;	/* 1: v[i] is ours to free */
+	size_t n, cap;
+};
 
-	env = json_object();
-	for (i = 0; environ[i] != NULL; i++) {
-		if ((eq = strchr(environ[i], '=')) == NULL)
-			continue;
-		key = xstrndup(environ[i], eq - environ[i]);
-		json_object_set_new(env, key, json_string(eq + 1));
-		free(key);
-	}
-	json_object_set_new(env, "SUPERVISOR_ENABLED", json_string("1"));
+static void
+env_put(struct envbuf *e, const char *kv, size_t klen, int own)
+{
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		if (strncmp(e->v[i], kv, klen + 1) == 0)
+			break;
+	if (i == e->n) {
+		if (e->n + 2 > e->cap) {
+			e->cap = (e->n + 2) * 2;
+			e->v = xreallocarray(e->v, e->cap, sizeof *e->v);
+			e->own = xreallocarray(e->own, e->cap,
+			    sizeof *e->own);
+		}
+		e->n++;
+	} else if (e->own[i])
+		free(e->v[i]);
+	e->v[i] = (char *)kv;
+	e->own[i] = own;
+}
+
+static void
+env_set(struct envbuf *e, const char *k, const char *v)
+{
+	char *kv;
+
+	xasprintf(&kv, "%s=%s", k, v);
+	env_put(e, kv, strlen(k), 1);
+}
+
+static void
+env_update(struct envbuf *e, const json_t *env)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach((json_t *)env, k, v)
+		if (json_is_string(v))
+			env_set(e, k, json_string_value(v));
+}
+
+static void
+child_env(struct envbuf *e, const struct proc *p)
+{
+	const char *eq, *url;
+	size_t i;
+
+	memset(e, 0, sizeof *e);
+	for (i = 0; environ[i] != NULL; i++)
+		if ((eq = strchr(environ[i], '=')) != NULL)
+			env_put(e, environ[i], eq - environ[i], 0);
+	env_set(e, "SUPERVISOR_ENABLED", "1");
 	url = p->cfg->serverurl != NULL ? p->cfg->serverurl :
 	    proc_globals.serverurl;
 	if (url != NULL)
-		json_object_set_new(env, "SUPERVISOR_SERVER_URL",
-		    json_string(url));
-	json_object_set_new(env, "SUPERVISOR_PROCESS_NAME",
-	    json_string(p->cfg->name));
-	json_object_set_new(env, "SUPERVISOR_GROUP_NAME",
-	    json_string(p->group != NULL ? p->group->cfg->name :
-	    p->cfg->program));
+		env_set(e, "SUPERVISOR_SERVER_URL", url);
+	env_set(e, "SUPERVISOR_PROCESS_NAME", p->cfg->name);
+	env_set(e, "SUPERVISOR_GROUP_NAME", p->group != NULL ?
+	    p->group->cfg->name : p->cfg->program);
 	if (proc_globals.environment != NULL)
-		json_object_update(env, proc_globals.environment);
+		env_update(e, proc_globals.environment);
 	if (p->cfg->environment != NULL)
-		json_object_update(env, p->cfg->environment);
+		env_update(e, p->cfg->environment);
+	e->v[e->n] = NULL;
+}
 
-	n = json_object_size(env);
-	envp = xcalloc(n + 1, sizeof *envp);
-	i = 0;
-	json_object_foreach(env, k, v) {
-		if (json_is_string(v))
-			xasprintf(&envp[i++], "%s=%s", k,
-			    json_string_value(v));
-	}
-	envp[i] = NULL;
-	json_decref(env);
-	return envp;
+static void
+env_free(struct envbuf *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		if (e->own[i])
+			free(e->v[i]);
+	free(e->v);
+	free(e->own);
 }
 
 /*
@@ -315,7 +360,8 @@ child_env(const struct proc *p)
 struct spawn_child {
 	const char *file;
 	char **argv;
-	char **envp;
+	char **envp;		/* env.v */
+	struct envbuf env;
 	int fds[3];		/* the child's 0, 1, 2 */
 	int on_stdio;		/* they are our 0, 1, 2 now (stdio_swap) */
 	long maxfd;		/* close() up to this without close_range */
@@ -558,7 +604,8 @@ child_prepare(struct spawn_child *c, const struct proc *p, const char *file,
 	memset(c, 0, sizeof *c);
 	c->file = file;
 	c->argv = argv;
-	c->envp = child_env(p);
+	child_env(&c->env, p);
+	c->envp = c->env.v;
 	c->maxfd = proc_globals.minfds > 0 ? proc_globals.minfds : 1024;
 	if (sysconf(_SC_OPEN_MAX) > c->maxfd)
 		c->maxfd = sysconf(_SC_OPEN_MAX);
@@ -651,7 +698,7 @@ proc_spawn_real(struct proc *p, char **spawnerr)
 	if (c.on_stdio)
 		stdio_restore(&sv);
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	proc_argv_free(c.envp);
+	env_free(&c.env);
 	free(c.groups);
 	if (pid == -1) {
 		if (e == EAGAIN)

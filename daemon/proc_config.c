@@ -412,9 +412,10 @@ cmp_proc_prio(const void *a, const void *b)
 /*
  * 1 if a value of sec holds a '%'.  A section without one reads the same
  * whatever the names (expand() copies such a value as it is, and no
- * default that cfg_read() expands holds one), so cfg_read() gets an empty
- * set of names: it copies the names it is given once per value, 30 values
- * a section, which was most of the time spent reading 500 sections.
+ * default that cfg_read() expands holds one; process_name's default needs
+ * program_name alone), so it is read without the ENV_ names: cfg_read()
+ * copies the names it is given once per value, 30 values a section, which
+ * was most of the time spent reading 500 sections.
  */
 static int
 section_expands(const struct ini_section *sec)
@@ -442,12 +443,12 @@ read_program(const struct ini_doc *doc, const struct ini_section *sec,
 	const char *program = strchr(secname, ':') + 1;
 	struct prog_sect ps;
 	struct proc_config *pc = NULL;
-	json_t *vars, *pvars = NULL, *none = NULL;
+	json_t *vars, *pvars = NULL;
 	char *envraw = NULL, *exp, *w;
 	uid_t uid = 0;
 	gid_t gid = 0;
 	long num;
-	int ch, stopasgroup;
+	int ch, stopasgroup, expands;
 	struct ini_entry *kag;
 	int rc = -1;
 
@@ -456,7 +457,8 @@ read_program(const struct ini_doc *doc, const struct ini_section *sec,
 		*err = bad_name(program, sec);
 		return -1;
 	}
-	vars = base_vars();
+	expands = section_expands(sec);
+	vars = expands ? base_vars() : json_object();
 	set_here(vars, sec, doc);
 	json_object_set_new(vars, "program_name", json_string(program));
 	json_object_set_new(vars, "group_name", json_string(group_name));
@@ -464,10 +466,7 @@ read_program(const struct ini_doc *doc, const struct ini_section *sec,
 		json_object_set_new(vars, "host_node_name",
 		    json_string(cfg_uname.nodename));
 
-	if (!section_expands(sec))
-		none = json_object();
-	if (cfg_read(sec, sect_opts, &ps, none != NULL ? none : vars,
-	    err) == -1)
+	if (cfg_read(sec, sect_opts, &ps, vars, err) == -1)
 		goto done;
 	if (!proc_name_valid(ps.process_name)) {
 		*err = bad_name(ps.process_name, sec);
@@ -495,8 +494,7 @@ read_program(const struct ini_doc *doc, const struct ini_section *sec,
 	    num++) {
 		pc = xcalloc(1, sizeof *pc);
 		pc->umask = -1;
-		if (cfg_read(sec, common_opts, pc, none != NULL ? none : vars,
-		    err) == -1)
+		if (cfg_read(sec, common_opts, pc, vars, err) == -1)
 			goto done;
 		kag = ini_entry_find(sec, "killasgroup");
 		stopasgroup = pc->stopasgroup;
@@ -528,7 +526,8 @@ read_program(const struct ini_doc *doc, const struct ini_section *sec,
 		json_object_set_new(pvars, "process_num", json_integer(num));
 		json_object_set_new(pvars, "numprocs",
 		    json_integer(ps.numprocs));
-		add_env(pvars, g->environment);
+		if (expands)
+			add_env(pvars, g->environment);
 		if (envraw != NULL) {
 			if ((exp = expand(envraw, "environment", pvars,
 			    err)) == NULL)
@@ -538,10 +537,10 @@ read_program(const struct ini_doc *doc, const struct ini_section *sec,
 				goto done;
 			}
 			free(exp);
-			add_env(pvars, pc->environment);
+			if (expands)
+				add_env(pvars, pc->environment);
 		}
-		if (cfg_read(sec, perproc_opts, pc, none != NULL ? none :
-		    pvars, err) == -1)
+		if (cfg_read(sec, perproc_opts, pc, pvars, err) == -1)
 			goto done;
 		if (pc->command == NULL) {
 			w = cfg_where(sec, NULL);
@@ -607,7 +606,6 @@ read_program(const struct ini_doc *doc, const struct ini_section *sec,
 done:
 	proc_config_free(pc);
 	json_decref(pvars);
-	json_decref(none);
 	json_decref(vars);
 	free(envraw);
 	cfg_release(sect_opts, &ps);
@@ -664,7 +662,7 @@ read_priority(const struct ini_doc *doc, const struct ini_section *sec,
 	json_t *vars;
 	int rc;
 
-	vars = base_vars();
+	vars = section_expands(sec) ? base_vars() : json_object();
 	set_here(vars, sec, doc);
 	rc = cfg_read(sec, o, prio, vars, err);
 	json_decref(vars);

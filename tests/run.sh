@@ -58,7 +58,7 @@ if ../../configure -q CC=clang --enable-werror >configure.out 2>&1 &&
     make -j"$jobs" >make.out 2>&1 && make -j"$jobs" check TESTS= >>make.out 2>&1; then
 	echo "clang: ok"; pass=$((pass + 1))
 else
-	tail -40 make.out configure.out; fail=$((fail + 1)); status=1
+	tail -n 40 make.out configure.out; fail=$((fail + 1)); status=1
 fi
 cd "$top"
 build_and_check asan --enable-asan --enable-debug

@@ -45,8 +45,8 @@ same_as_jansson(json_t *v, const char *what)
 }
 
 static const char *const json_cases[] = {
-	"{\"jsonrpc\":\"2.0\",\"result\":[{\"name\":\"sleeper_00\","
-	    "\"start\":1795630538,\"stop\":0,\"spawnerr\":\"\"}],\"id\":1}",
+	("{\"jsonrpc\":\"2.0\",\"result\":[{\"name\":\"sleeper_00\","
+	    "\"start\":1795630538,\"stop\":0,\"spawnerr\":\"\"}],\"id\":1}"),
 	"{}", "[]", "[{}]", "[[],{},[[]]]", "\"\"", "0", "-1", "true",
 	"false", "null",
 	"[9223372036854775807,-9223372036854775808,2147483648,-0]",

@@ -600,6 +600,7 @@ child_prepare(struct spawn_child *c, const struct proc *p, const char *file,
 {
 	struct passwd *pw;
 	const char *user;
+	long open_max;
 
 	memset(c, 0, sizeof *c);
 	c->file = file;
@@ -607,8 +608,8 @@ child_prepare(struct spawn_child *c, const struct proc *p, const char *file,
 	child_env(&c->env, p);
 	c->envp = c->env.v;
 	c->maxfd = proc_globals.minfds > 0 ? proc_globals.minfds : 1024;
-	if (sysconf(_SC_OPEN_MAX) > c->maxfd)
-		c->maxfd = sysconf(_SC_OPEN_MAX);
+	if ((open_max = sysconf(_SC_OPEN_MAX)) > c->maxfd)
+		c->maxfd = open_max;
 	c->directory = p->cfg->directory;
 	c->umask = p->cfg->umask;
 	if (p->cfg->user == NULL || getuid() == p->cfg->uid)

@@ -364,7 +364,8 @@ struct spawn_child {
 	struct envbuf env;
 	int fds[3];		/* the child's 0, 1, 2 */
 	int on_stdio;		/* they are our 0, 1, 2 now (stdio_swap) */
-	long maxfd;		/* close() up to this without close_range */
+	long maxfd;		/* minfds: close() up to this or the rlimit
+				 * without close_range */
 	int setuser;		/* 0: keep ours; 1: switch; -1: not root */
 	uid_t uid;
 	gid_t gid;
@@ -417,6 +418,18 @@ child_fail(const char *a, const char *b, const char *c, const char *d)
 	_exit(127);
 }
 
+/* close() 3 .. max(minfds, RLIMIT_NOFILE), where close_range is not. */
+static void CHILD_CODE
+child_close_from3(const struct spawn_child *c)
+{
+	long i, maxfd = c->maxfd, open_max;
+
+	if ((open_max = sysconf(_SC_OPEN_MAX)) > maxfd)
+		maxfd = open_max;
+	for (i = 3; i < maxfd; i++)
+		close((int)i);
+}
+
 /* The child, on spawn_stack: never returns. */
 static int CHILD_CODE
 child(void *arg)
@@ -461,8 +474,7 @@ child(void *arg)
 		{
 			if (unshare(CLONE_FILES) == -1)
 				_exit(127);
-			for (i = 3; i < c->maxfd; i++)
-				close(i);
+			child_close_from3(c);
 		}
 	} else {
 		/*
@@ -481,8 +493,7 @@ child(void *arg)
 #ifdef HAVE_CLOSE_RANGE
 		if (close_range(3, ~0U, 0) == -1)
 #endif
-			for (i = 3; i < c->maxfd; i++)
-				close(i);
+			child_close_from3(c);
 	}
 
 	if (c->setuser != 0) {
@@ -600,7 +611,6 @@ child_prepare(struct spawn_child *c, const struct proc *p, const char *file,
 {
 	struct passwd *pw;
 	const char *user;
-	long open_max;
 
 	memset(c, 0, sizeof *c);
 	c->file = file;
@@ -608,8 +618,6 @@ child_prepare(struct spawn_child *c, const struct proc *p, const char *file,
 	child_env(&c->env, p);
 	c->envp = c->env.v;
 	c->maxfd = proc_globals.minfds > 0 ? proc_globals.minfds : 1024;
-	if ((open_max = sysconf(_SC_OPEN_MAX)) > c->maxfd)
-		c->maxfd = open_max;
 	c->directory = p->cfg->directory;
 	c->umask = p->cfg->umask;
 	if (p->cfg->user == NULL || getuid() == p->cfg->uid)

@@ -81,7 +81,7 @@ command=/bin/sleep 100
 startsecs=0
 
 [program:quick]
-command=/bin/sh -c 'exit 3'
+command=/bin/sh -c 'sleep 0.3; exit 3'
 autostart=false
 autorestart=false
 startsecs=0
@@ -91,7 +91,7 @@ startsecs=0
 EDIT = [
     ("command=/bin/sleep 100\nstartsecs=0\n\n[group:grp]",
      "command=/bin/sleep 101\nstartsecs=0\n\n[group:grp]"),
-    ("[program:quick]\ncommand=/bin/sh -c 'exit 3'\n",
+    ("[program:quick]\ncommand=/bin/sh -c 'sleep 0.3; exit 3'\n",
      "[program:newp]\ncommand=/bin/sleep 100\n"),
 ]
 

@@ -1114,11 +1114,11 @@ cfg_read(const struct ini_section *sec, const struct cfg_option *opts,
 			}
 			goto fail;
 		}
-		where = cfg_where(sec, o->key);
 		if (o->flags & CFG_NO_EXPAND)
 			val = xstrdup(raw);
 		else if ((val = expand_value(sec, e, o, raw, vars,
 		    &why)) == NULL) {
+			where = cfg_where(sec, o->key);
 			xasprintf(err, "%s %s", why, where);
 			free(why);
 			free(where);
@@ -1126,6 +1126,7 @@ cfg_read(const struct ini_section *sec, const struct cfg_option *opts,
 		}
 		if (k->parse(val, dst, &why) == -1) {
 			rk = expand_repr(o->key);
+			where = cfg_where(sec, o->key);
 			xasprintf(err, "%s for %s %s", why, rk, where);
 			free(rk);
 			free(why);
@@ -1137,6 +1138,7 @@ cfg_read(const struct ini_section *sec, const struct cfg_option *opts,
 		if (o->type == CFG_INT && o->min < o->max) {
 			n = *(long *)dst;
 			if (n < o->min || n > o->max) {
+				where = cfg_where(sec, o->key);
 				xasprintf(err, "%ld is %s bound (%ld) for '%s' "
 				    "%s", n, n < o->min ? "below lower" :
 				    "above upper", n < o->min ? o->min : o->max,
@@ -1145,7 +1147,6 @@ cfg_read(const struct ini_section *sec, const struct cfg_option *opts,
 				goto fail;
 			}
 		}
-		free(where);
 	}
 	return 0;
 

@@ -22,6 +22,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "htmlbuf.h"
+
 /* Allocation that cannot fail (the plugin's copy of daemon/xmalloc.h). */
 static inline void *
 http_xmalloc(size_t n)
@@ -160,16 +162,12 @@ const char *http_date(void);
 /* RFC 1123 date of t into buf (at least 32 bytes). */
 void http_format_date(time_t, char *, size_t);
 
-/* A growable byte buffer with a cap; used for response heads. */
-struct http_buf {
-	char *data;
-	size_t len;
-	size_t cap;
-};
-void http_buf_add(struct http_buf *, const void *, size_t);
-void http_buf_printf(struct http_buf *, const char *, ...)
-    __attribute__((format(printf, 2, 3)));
-void http_buf_free(struct http_buf *);
+/* The growable byte buffer response heads are built in: htmlbuf.c, shared
+ * with the extensions, under this plugin's names. */
+#define http_buf	htmlbuf
+#define http_buf_add	htmlbuf_add
+#define http_buf_printf	htmlbuf_printf
+#define http_buf_free	htmlbuf_free
 
 /* ----------------------------------------------------- the plugin's state */
 

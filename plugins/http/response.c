@@ -1,13 +1,12 @@
 /*
- * response.c — status phrases, Medusa's error page, the Date header and the
- * byte buffer responses are built in.
+ * response.c — status phrases, Medusa's error page and the Date header.
+ * The byte buffer responses are built in (http_buf) is htmlbuf.c.
  *
  * Ownership: the phrase table and the cached pages and date are static and
- * owned here; an http_buf's data belongs to whoever holds the buffer.
+ * owned here.
  */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -99,50 +98,4 @@ http_date(void)
 		last = now;
 	}
 	return buf;
-}
-
-void
-http_buf_add(struct http_buf *b, const void *data, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = b->cap ? b->cap : 1024;
-		while (b->cap < b->len + n + 1)
-			b->cap *= 2;
-		b->data = http_xrealloc(b->data, b->cap);
-	}
-	memcpy(b->data + b->len, data, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-void
-http_buf_printf(struct http_buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	char small[512], *big;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof small, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		abort();
-	if ((size_t)n < sizeof small) {
-		http_buf_add(b, small, (size_t)n);
-		return;
-	}
-	big = http_xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(big, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	http_buf_add(b, big, (size_t)n);
-	free(big);
-}
-
-void
-http_buf_free(struct http_buf *b)
-{
-	free(b->data);
-	b->data = NULL;
-	b->len = b->cap = 0;
 }

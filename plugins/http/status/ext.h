@@ -13,24 +13,28 @@
 #define STHENO_PLUGIN_EXT_H
 
 #include <stddef.h>
+#include <string.h>
 #include <time.h>
 
 #include <stheno/stheno.h>
 #include <stheno/http.h>
 
-struct ext_buf {
-	char *data;
-	size_t len;
-	size_t cap;
-};
+#include "../htmlbuf.h"
 
-void ext_buf_add(struct ext_buf *, const char *, size_t);
-void ext_buf_puts(struct ext_buf *, const char *);
-void ext_buf_printf(struct ext_buf *, const char *, ...)
-    __attribute__((format(printf, 2, 3)));
+/* The text buffer is the http family's htmlbuf (../htmlbuf.c, compiled
+ * into both .so files) under this header's names. */
+#define ext_buf		htmlbuf
+#define ext_buf_add	htmlbuf_add
+#define ext_buf_puts	htmlbuf_puts
+#define ext_buf_printf	htmlbuf_printf
+#define ext_buf_free	htmlbuf_free
+
 /* s with &, <, >, " and ' as HTML entities. */
-void ext_buf_html(struct ext_buf *, const char *);
-void ext_buf_free(struct ext_buf *);
+static inline void
+ext_buf_html(struct ext_buf *b, const char *s)
+{
+	htmlbuf_html(b, s, strlen(s));
+}
 
 /* When this process started (from /proc/self/stat; now if unknown). */
 time_t ext_daemon_started(void);

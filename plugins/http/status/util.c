@@ -1,98 +1,18 @@
 /*
- * util.c — the pieces the status and metrics extensions share: a text
- * buffer, uptime and byte formatting, the daemon's start time, and the
- * RPC gather that waits for deferred answers (ext.h).
+ * util.c — the pieces the status and metrics extensions share: uptime and
+ * byte formatting, the daemon's start time, and the RPC gather that waits
+ * for deferred answers (ext.h).  Their text buffer is ../htmlbuf.c.
  *
  * Ownership: see ext.h.
  */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "ext.h"
-
-void
-ext_buf_add(struct ext_buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = b->cap ? b->cap : 4096;
-		while (b->cap < b->len + n + 1)
-			b->cap *= 2;
-		if ((b->data = realloc(b->data, b->cap)) == NULL)
-			abort();
-	}
-	memcpy(b->data + b->len, s, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-void
-ext_buf_puts(struct ext_buf *b, const char *s)
-{
-	ext_buf_add(b, s, strlen(s));
-}
-
-void
-ext_buf_printf(struct ext_buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	char small[256], *big;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof small, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		abort();
-	if ((size_t)n < sizeof small) {
-		ext_buf_add(b, small, (size_t)n);
-		return;
-	}
-	if ((big = malloc((size_t)n + 1)) == NULL)
-		abort();
-	va_start(ap, fmt);
-	vsnprintf(big, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	ext_buf_add(b, big, (size_t)n);
-	free(big);
-}
-
-void
-ext_buf_html(struct ext_buf *b, const char *s)
-{
-	static const struct {
-		char c;
-		const char *ent;
-	} ents[] = {
-		{ '&', "&amp;" }, { '<', "&lt;" }, { '>', "&gt;" },
-		{ '"', "&quot;" }, { '\'', "&#39;" },
-	};
-	size_t i, n;
-
-	while (*s != '\0') {
-		n = strcspn(s, "&<>\"'");
-		ext_buf_add(b, s, n);
-		s += n;
-		if (*s == '\0')
-			break;
-		for (i = 0; i < sizeof ents / sizeof ents[0]; i++)
-			if (ents[i].c == *s)
-				ext_buf_puts(b, ents[i].ent);
-		s++;
-	}
-}
-
-void
-ext_buf_free(struct ext_buf *b)
-{
-	free(b->data);
-	b->data = NULL;
-	b->len = b->cap = 0;
-}
 
 /* starttime (field 22 of /proc/self/stat, clock ticks after boot) plus
  * btime (/proc/stat). */

@@ -18,6 +18,8 @@
 
 #include <jansson.h>
 
+#include "../htmlbuf.h"
+
 struct sth_plugin;
 struct sth_host;
 struct sth_http_api;
@@ -33,21 +35,19 @@ struct sth_timer;
 
 #define WU_TRUNCATED "==> File truncated <==\n"
 
-/* buf.c: a growable byte string that dies on out-of-memory. */
-struct wu_buf {
-	char *data;
-	size_t len;
-	size_t cap;
-};
+/* A growable byte string that dies on out-of-memory: the http family's
+ * htmlbuf (../htmlbuf.c) under webui's names. */
+#define wu_buf		htmlbuf
+#define wu_buf_add	htmlbuf_add
+#define wu_buf_str	htmlbuf_puts
+#define wu_buf_printf	htmlbuf_printf
+#define wu_buf_html	htmlbuf_html	/* (b, s, len) */
+#define wu_buf_free	htmlbuf_free
+#define wu_buf_take	htmlbuf_take
+
+/* buf.c: allocation that cannot fail. */
 void *wu_malloc(size_t);
 char *wu_strdup(const char *);
-void wu_buf_add(struct wu_buf *, const void *, size_t);
-void wu_buf_str(struct wu_buf *, const char *);
-void wu_buf_printf(struct wu_buf *, const char *, ...)
-    __attribute__((format(printf, 2, 3)));
-void wu_buf_html(struct wu_buf *, const char *, size_t);
-void wu_buf_free(struct wu_buf *);
-char *wu_buf_take(struct wu_buf *);
 
 /* form.c: query strings, URL quoting, the Location of a 301. */
 char *wu_form_get(const char *query, const char *body, size_t bodylen,

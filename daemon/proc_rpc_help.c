@@ -4,7 +4,9 @@
  * (spec §4.5).  The text is supervisor 4.2.5's own docstrings, byte for
  * byte (indentation included, as Python's str(func.__doc__) gives them),
  * and each signature is what supervisor derives from the @param/@return
- * tags.  Regenerate from rpcinterface.py rather than editing by hand.
+ * tags.  Regenerate from rpcinterface.py rather than editing by hand: one
+ * entry per Python function, its aliases in proc_help_alias, and the
+ * stdout/stderr twins from one macro each.
  */
 #include "config.h"
 
@@ -12,6 +14,39 @@
 #include <string.h>
 
 #include "proc.h"
+
+/* readProcessStdoutLog and readProcessStderrLog: one docstring but for the
+ * channel's name. */
+#define HELP_READ_PROCESS(ch)						\
+	" Read length bytes from name's " ch " log starting at offset\n"	\
+	"\n"								\
+	"        @param string name        the name of the process (or 'group:name')\n" \
+	"        @param int offset         offset to start reading from.\n"	\
+	"        @param int length         number of bytes to read from the log.\n" \
+	"        @return string result     Bytes of log\n"			\
+	"        "
+
+/* tailProcessStdoutLog and tailProcessStderrLog, likewise (ch and Ch: the
+ * channel's name in lower case and capitalised). */
+#define HELP_TAIL_PROCESS(ch, Ch)					\
+	"\n"								\
+	"        Provides a more efficient way to tail the (" ch ") log than\n" \
+	"        readProcess" Ch "Log().  Use readProcess" Ch "Log() to read\n" \
+	"        chunks and tailProcess" Ch "Log() to tail.\n"		\
+	"\n"								\
+	"        Requests (length) bytes from the (name)'s log, starting at\n" \
+	"        (offset).  If the total log size is greater than (offset +\n" \
+	"        length), the overflow flag is set and the (offset) is\n"	\
+	"        automatically increased to position the buffer at the end of\n" \
+	"        the log.  If less than (length) bytes are available, the\n"	\
+	"        maximum number of available bytes will be returned.  (offset)\n" \
+	"        returned is always the last offset in the log +1.\n"	\
+	"\n"								\
+	"        @param string name         the name of the process (or 'group:name')\n" \
+	"        @param int offset          offset to start reading from\n"	\
+	"        @param int length          maximum number of bytes to return\n" \
+	"        @return array result       [string bytes, int offset, bool overflow]\n" \
+	"        "
 
 static const struct {
 	const char *name;
@@ -33,13 +68,6 @@ static const struct {
 	  " Clear the main log.\n"
 	  "\n"
 	  "        @return boolean result always returns True unless error\n"
-	  "        " },
-	{ "supervisor.clearProcessLog", "[\"boolean\",\"string\"]",
-	  " Clear the stdout and stderr logs for the named process and\n"
-	  "        reopen them.\n"
-	  "\n"
-	  "        @param string name   The name of the process (or 'group:name')\n"
-	  "        @return boolean result      Always True unless error\n"
 	  "        " },
 	{ "supervisor.clearProcessLogs", "[\"boolean\",\"string\"]",
 	  " Clear the stdout and stderr logs for the named process and\n"
@@ -90,11 +118,6 @@ static const struct {
 	  "\n"
 	  "        @return string version id\n"
 	  "        " },
-	{ "supervisor.getVersion", "[\"string\"]",
-	  " Return the version of the RPC API used by supervisord\n"
-	  "\n"
-	  "        @return string version id\n"
-	  "        " },
 	{ "supervisor.readLog", "[\"string\",\"int\",\"int\"]",
 	  " Read length bytes from the main log starting at offset\n"
 	  "\n"
@@ -102,37 +125,10 @@ static const struct {
 	  "        @param int length         number of bytes to read from the log.\n"
 	  "        @return string result     Bytes of log\n"
 	  "        " },
-	{ "supervisor.readMainLog", "[\"string\",\"int\",\"int\"]",
-	  " Read length bytes from the main log starting at offset\n"
-	  "\n"
-	  "        @param int offset         offset to start reading from.\n"
-	  "        @param int length         number of bytes to read from the log.\n"
-	  "        @return string result     Bytes of log\n"
-	  "        " },
-	{ "supervisor.readProcessLog", "[\"string\",\"string\",\"int\",\"int\"]",
-	  " Read length bytes from name's stdout log starting at offset\n"
-	  "\n"
-	  "        @param string name        the name of the process (or 'group:name')\n"
-	  "        @param int offset         offset to start reading from.\n"
-	  "        @param int length         number of bytes to read from the log.\n"
-	  "        @return string result     Bytes of log\n"
-	  "        " },
 	{ "supervisor.readProcessStderrLog", "[\"string\",\"string\",\"int\",\"int\"]",
-	  " Read length bytes from name's stderr log starting at offset\n"
-	  "\n"
-	  "        @param string name        the name of the process (or 'group:name')\n"
-	  "        @param int offset         offset to start reading from.\n"
-	  "        @param int length         number of bytes to read from the log.\n"
-	  "        @return string result     Bytes of log\n"
-	  "        " },
+	  HELP_READ_PROCESS("stderr") },
 	{ "supervisor.readProcessStdoutLog", "[\"string\",\"string\",\"int\",\"int\"]",
-	  " Read length bytes from name's stdout log starting at offset\n"
-	  "\n"
-	  "        @param string name        the name of the process (or 'group:name')\n"
-	  "        @param int offset         offset to start reading from.\n"
-	  "        @param int length         number of bytes to read from the log.\n"
-	  "        @return string result     Bytes of log\n"
-	  "        " },
+	  HELP_READ_PROCESS("stdout") },
 	{ "supervisor.reloadConfig", "[\"array\"]",
 	  "\n"
 	  "        Reload the configuration.\n"
@@ -247,70 +243,43 @@ static const struct {
 	  "        @param boolean wait    Wait for each process to be fully stopped\n"
 	  "        @return array result   An array of process status info structs\n"
 	  "        " },
-	{ "supervisor.tailProcessLog", "[\"array\",\"string\",\"int\",\"int\"]",
-	  "\n"
-	  "        Provides a more efficient way to tail the (stdout) log than\n"
-	  "        readProcessStdoutLog().  Use readProcessStdoutLog() to read\n"
-	  "        chunks and tailProcessStdoutLog() to tail.\n"
-	  "\n"
-	  "        Requests (length) bytes from the (name)'s log, starting at\n"
-	  "        (offset).  If the total log size is greater than (offset +\n"
-	  "        length), the overflow flag is set and the (offset) is\n"
-	  "        automatically increased to position the buffer at the end of\n"
-	  "        the log.  If less than (length) bytes are available, the\n"
-	  "        maximum number of available bytes will be returned.  (offset)\n"
-	  "        returned is always the last offset in the log +1.\n"
-	  "\n"
-	  "        @param string name         the name of the process (or 'group:name')\n"
-	  "        @param int offset          offset to start reading from\n"
-	  "        @param int length          maximum number of bytes to return\n"
-	  "        @return array result       [string bytes, int offset, bool overflow]\n"
-	  "        " },
 	{ "supervisor.tailProcessStderrLog", "[\"array\",\"string\",\"int\",\"int\"]",
-	  "\n"
-	  "        Provides a more efficient way to tail the (stderr) log than\n"
-	  "        readProcessStderrLog().  Use readProcessStderrLog() to read\n"
-	  "        chunks and tailProcessStderrLog() to tail.\n"
-	  "\n"
-	  "        Requests (length) bytes from the (name)'s log, starting at\n"
-	  "        (offset).  If the total log size is greater than (offset +\n"
-	  "        length), the overflow flag is set and the (offset) is\n"
-	  "        automatically increased to position the buffer at the end of\n"
-	  "        the log.  If less than (length) bytes are available, the\n"
-	  "        maximum number of available bytes will be returned.  (offset)\n"
-	  "        returned is always the last offset in the log +1.\n"
-	  "\n"
-	  "        @param string name         the name of the process (or 'group:name')\n"
-	  "        @param int offset          offset to start reading from\n"
-	  "        @param int length          maximum number of bytes to return\n"
-	  "        @return array result       [string bytes, int offset, bool overflow]\n"
-	  "        " },
+	  HELP_TAIL_PROCESS("stderr", "Stderr") },
 	{ "supervisor.tailProcessStdoutLog", "[\"array\",\"string\",\"int\",\"int\"]",
-	  "\n"
-	  "        Provides a more efficient way to tail the (stdout) log than\n"
-	  "        readProcessStdoutLog().  Use readProcessStdoutLog() to read\n"
-	  "        chunks and tailProcessStdoutLog() to tail.\n"
-	  "\n"
-	  "        Requests (length) bytes from the (name)'s log, starting at\n"
-	  "        (offset).  If the total log size is greater than (offset +\n"
-	  "        length), the overflow flag is set and the (offset) is\n"
-	  "        automatically increased to position the buffer at the end of\n"
-	  "        the log.  If less than (length) bytes are available, the\n"
-	  "        maximum number of available bytes will be returned.  (offset)\n"
-	  "        returned is always the last offset in the log +1.\n"
-	  "\n"
-	  "        @param string name         the name of the process (or 'group:name')\n"
-	  "        @param int offset          offset to start reading from\n"
-	  "        @param int length          maximum number of bytes to return\n"
-	  "        @return array result       [string bytes, int offset, bool overflow]\n"
-	  "        " },
+	  HELP_TAIL_PROCESS("stdout", "Stdout") },
 };
+
+/* supervisor's backward-compatibility aliases are the same Python function
+ * (rpcinterface.py: "readProcessLog = readProcessStdoutLog # b/c alias"),
+ * so they have its docstring and signature. */
+static const struct {
+	const char *alias;
+	const char *name;
+} proc_help_alias[] = {
+	{ "supervisor.clearProcessLog", "supervisor.clearProcessLogs" },
+	{ "supervisor.getVersion", "supervisor.getAPIVersion" },
+	{ "supervisor.readMainLog", "supervisor.readLog" },
+	{ "supervisor.readProcessLog", "supervisor.readProcessStdoutLog" },
+	{ "supervisor.tailProcessLog", "supervisor.tailProcessStdoutLog" },
+};
+
+static const char *
+proc_help_canonical(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof proc_help_alias / sizeof proc_help_alias[0]; i++)
+		if (strcmp(proc_help_alias[i].alias, name) == 0)
+			return proc_help_alias[i].name;
+	return name;
+}
 
 const char *
 proc_rpc_help(const char *name, const char **sig)
 {
 	size_t i;
 
+	name = proc_help_canonical(name);
 	for (i = 0; i < sizeof proc_help / sizeof proc_help[0]; i++)
 		if (strcmp(proc_help[i].name, name) == 0) {
 			*sig = proc_help[i].sig;

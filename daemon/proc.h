@@ -242,6 +242,9 @@ void group_autostart(struct proc_group *g);
 void proctable_state_changed(struct proc *p, enum proc_state from);
 /* 1 while the daemon is shutting down or restarting: nothing spawns. */
 int proctable_stopping(void);
+/* A listener pool has delivered every event it held: a shutdown waiting
+ * for it goes on (from the loop, not from inside the caller). */
+void proctable_pool_delivered(void);
 /* 1 if every process of g is in a stopped state. */
 int group_stopped(const struct proc_group *g);
 
@@ -385,6 +388,9 @@ void proc_pool_added(struct proc_group *g);
 void proc_pool_removed(struct proc_group *g);
 void proc_pool_state_changed(struct proc *p, enum proc_state from);
 int proc_pool_output(struct proc *p, const char *buf, size_t len);
+/* How many events pool g holds undelivered, as its client last said; 0
+ * when g is no pool or none of its listeners is RUNNING to take them. */
+size_t proc_pool_undelivered(const struct proc_group *g);
 /* host->evpools (ABI 1.1). */
 const struct sth_evpool_api *proc_pool_api(void);
 

@@ -42,6 +42,7 @@ struct sth_evpool {
 	struct proc_group *group;	/* set while the pool is in the table */
 	void *data;		/* the client's */
 	int write_failed;	/* a stdout log write error was reported */
+	size_t undelivered;	/* as the client last said (pool_pending) */
 };
 
 /* The one attached client. */
@@ -336,13 +337,41 @@ proc_pool_output(struct proc *p, const char *buf, size_t len)
 	return 1;
 }
 
+size_t
+proc_pool_undelivered(const struct proc_group *g)
+{
+	struct sth_evpool *pool = g->cfg->pool;
+	size_t j;
+
+	if (pool == NULL || pool->undelivered == 0)
+		return 0;
+	for (j = 0; j < g->nprocs; j++)
+		if (g->procs[j]->state == PROC_RUNNING)
+			return pool->undelivered;
+	return 0;
+}
+
 /* --- the API table ------------------------------------------------------ */
+
+/* A client that goes away delivers nothing more. */
+static void
+pools_forget_pending(void)
+{
+	struct proc_group *g;
+	size_t k;
+
+	for (k = 0; (g = proctable_group_at(k)) != NULL; k++)
+		if (g->cfg->pool != NULL)
+			g->cfg->pool->undelivered = 0;
+	proctable_pool_delivered();
+}
 
 static void
 api_detach_res(void *obj)
 {
 	client.res = NULL;
 	memset(&client, 0, sizeof client);
+	pools_forget_pending();
 }
 
 static int
@@ -368,6 +397,7 @@ api_detach(struct sth_plugin *self)
 	if (client.res != NULL)
 		scope_del(client.res);
 	memset(&client, 0, sizeof client);
+	pools_forget_pending();
 }
 
 static struct sth_evpool *
@@ -504,6 +534,14 @@ api_pools_stop(void)
 	}
 }
 
+static void
+api_pool_pending(struct sth_evpool *pool, size_t nevents)
+{
+	pool->undelivered = nevents;
+	if (nevents == 0)
+		proctable_pool_delivered();
+}
+
 static const char *
 api_identifier(void)
 {
@@ -539,6 +577,7 @@ static const struct sth_evpool_api pool_api = {
 	.pools_stop = api_pools_stop,
 	.identifier = api_identifier,
 	.serial_next = api_serial_next,
+	.pool_pending = api_pool_pending,
 };
 
 const struct sth_evpool_api *

@@ -53,13 +53,30 @@ proctable_preset(const struct ini_doc *doc, struct group_config **gcs,
 	preset.n = n;
 }
 
-/* Shutdown: groups still to stop, the report timer, the callback. */
+/*
+ * How long a shutdown lets the listener pools deliver the events they hold
+ * (SUPERVISOR_STATE_CHANGE_STOPPING, the STOPPING and STOPPED of the last
+ * programs) before it stops them.  A listener answers an event in a few
+ * milliseconds, so a full default buffer (10) goes out well within it even
+ * on a loaded machine; one that never answers delays the shutdown by this
+ * much at most, which is short beside the default stopwaitsecs (10).  One
+ * bound for the whole shutdown, however many pools wait.
+ */
+#define POOL_DRAIN_SECS 2
+
+/* Shutdown: groups still to stop, the report timer, the callback; the
+ * pools' drain bound (armed at the first wait), the one-shot recheck a
+ * pool's "nothing left" activates, and whether a pool is waited for. */
 static struct {
 	int active;
 	struct proc_group **left;	/* ascending; the last is stopped first */
 	size_t nleft;
 	struct event *report;
 	void (*done)(void);
+	struct event *drain;
+	struct event *recheck;
+	int drain_over;
+	int waiting;
 } down;
 
 /*
@@ -338,6 +355,75 @@ report_cb(evutil_socket_t fd, short what, void *arg)
 	shutdown_report();
 }
 
+static void
+drain_cb(evutil_socket_t fd, short what, void *arg)
+{
+	down.drain_over = 1;
+	if (down.left != NULL)
+		shutdown_step();
+}
+
+static void
+recheck_cb(evutil_socket_t fd, short what, void *arg)
+{
+	if (down.left != NULL && down.waiting)
+		shutdown_step();
+}
+
+static void
+drain_free(void)
+{
+	if (down.drain != NULL)
+		event_free(down.drain);
+	if (down.recheck != NULL)
+		event_free(down.recheck);
+	down.drain = down.recheck = NULL;
+	down.waiting = 0;
+}
+
+/*
+ * 1 while listener pool g (the next group to stop) still holds events to
+ * deliver to a RUNNING listener, within the bound: the pool's client says
+ * when it has none left (proctable_pool_delivered), a listener that dies
+ * is a state change, and drain_cb ends the wait.
+ */
+static int
+pool_wait(struct proc_group *g)
+{
+	struct timeval tv = { POOL_DRAIN_SECS, 0 };
+	size_t n;
+	int was = down.waiting;
+
+	down.waiting = 0;
+	if ((n = proc_pool_undelivered(g)) == 0 || sth.base == NULL)
+		return 0;
+	if (down.drain_over) {
+		log_warn("listener pool %s: stopping with %zu event%s "
+		    "undelivered after %d s", g->cfg->name, n, n == 1 ? "" :
+		    "s", POOL_DRAIN_SECS);
+		return 0;
+	}
+	if (down.drain == NULL) {
+		down.drain = evtimer_new(sth.base, drain_cb, NULL);
+		down.recheck = event_new(sth.base, -1, 0, recheck_cb, NULL);
+		if (down.drain == NULL || down.recheck == NULL)
+			fatalx("event_new failed");
+		evtimer_add(down.drain, &tv);
+	}
+	if (!was)
+		log_debug("listener pool %s: waiting for %zu event%s to be "
+		    "delivered", g->cfg->name, n, n == 1 ? "" : "s");
+	down.waiting = 1;
+	return 1;
+}
+
+void
+proctable_pool_delivered(void)
+{
+	if (down.waiting && down.recheck != NULL)
+		event_active(down.recheck, EV_TIMEOUT, 1);
+}
+
 /* Stop the highest group; move on once it is all stopped. */
 static void
 shutdown_step(void)
@@ -348,6 +434,8 @@ shutdown_step(void)
 
 	while (down.nleft > 0) {
 		g = down.left[down.nleft - 1];
+		if (pool_wait(g))
+			return;
 		stepping = 1;
 		for (j = g->nprocs; j-- > 0;) {
 			p = g->procs[j];
@@ -366,6 +454,7 @@ shutdown_step(void)
 		event_free(down.report);
 		down.report = NULL;
 	}
+	drain_free();
 	free(down.left);
 	down.left = NULL;
 	if (down.done != NULL) {
@@ -404,6 +493,7 @@ proctable_shutdown(void (*done)(void))
 	}
 	down.active = 1;
 	down.done = done;
+	down.drain_over = 0;
 	/* the first loop that sees the mood below RUNNING */
 	bus_publish("SUPERVISOR_STATE_CHANGE_STOPPING", "", 0);
 	down.nleft = ngroups;
@@ -435,5 +525,6 @@ proctable_free(void)
 	preset_drop();
 	proc_rpc_config_set(NULL, 0);
 	proc_tick_uninstall();
+	drain_free();
 	down.active = 0;
 }

@@ -84,6 +84,7 @@ struct evl_pool {
 	struct evl_lproc *procs;
 	size_t nprocs;
 	int dispatching;
+	size_t told;		/* undelivered events the core was told of */
 	struct evl_pool *next;
 };
 
@@ -112,8 +113,13 @@ void evl_pool_publish(struct evl_pool *, const char *name, long bus_serial,
 /* _acceptEvent: buffer it (rebuffer: it has its pool serial already). */
 void evl_pool_accept(struct evl_pool *, struct evl_item *, int head,
 		     int rebuffer);
-/* Send buffered events to RUNNING+READY listeners while there are some. */
+/* Send buffered events to RUNNING+READY listeners while there are some,
+ * then tell the core how many are left undelivered (evl_pool_report). */
 void evl_pool_dispatch(struct evl_pool *);
+/* Tell the core, if it changed, how many events the pool holds that a
+ * listener may still take: buffered (while a listener is not UNKNOWN) or
+ * held by a BUSY one.  A shutdown waits for none before stopping it. */
+void evl_pool_report(struct evl_pool *);
 
 /* chars.c */
 /* len() of the payload as a Python str: one per UTF-8 lead byte. */

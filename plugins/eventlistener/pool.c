@@ -250,8 +250,36 @@ evl_capable(struct evl_pool *p)
 	return 0;
 }
 
+static size_t
+evl_undelivered(const struct evl_pool *p)
+{
+	size_t i, n = 0;
+	int live = 0;
+
+	for (i = 0; i < p->nprocs; i++) {
+		if (p->procs[i].busy)
+			n++;
+		if (p->procs[i].state != EVL_UNKNOWN)
+			live = 1;
+	}
+	return live ? n + p->qlen : n;
+}
+
 void
-evl_pool_dispatch(struct evl_pool *p)
+evl_pool_report(struct evl_pool *p)
+{
+	const struct sth_evpool_api *api = p->evl->api;
+	size_t n;
+
+	if (!STH_EVPOOL_HAS(api, pool_pending) ||
+	    (n = evl_undelivered(p)) == p->told)
+		return;
+	p->told = n;
+	api->pool_pending(p->core, n);
+}
+
+static void
+evl_send_buffered(struct evl_pool *p)
 {
 	struct evl_item it;
 
@@ -266,6 +294,13 @@ evl_pool_dispatch(struct evl_pool *p)
 		}
 	}
 	p->dispatching = 0;
+}
+
+void
+evl_pool_dispatch(struct evl_pool *p)
+{
+	evl_send_buffered(p);
+	evl_pool_report(p);
 }
 
 struct evl_pool *

@@ -543,5 +543,78 @@ stdout_events_enabled=true
         self.assertNotIn("UNKNOWN", self.d.read_log())
         self.assertNotIn("overflowed", self.d.read_log())
 
+
+class Shutdown(Base):
+    """At shutdown the pools (priority -1) are stopped last, and only once
+    they have delivered what they hold (up to POOL_DRAIN_SECS, 2 s, in
+    daemon/proc_table.c): the STOPPING and STOPPED events of the last
+    programs reach a listener that dies on SIGTERM."""
+
+    SECTIONS = """
+[unix_http_server]
+file=@DIR@/s.sock
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+[eventlistener:lst]
+command=@PYL@ @DIR@/lst.jsonl %s
+events=PROCESS_STATE,SUPERVISOR_STATE_CHANGE
+[program:a]
+command=/bin/sleep 100
+[program:b]
+command=/bin/sleep 100
+"""
+    DRAIN_SECS = 2
+
+    def started(self, mode="ok"):
+        d = self.daemon(self.SECTIONS % mode)
+        d.start()
+        self.assertTrue(d.wait_log(r"success: a entered RUNNING"))
+        self.assertTrue(d.wait_log(r"success: b entered RUNNING"))
+        return d
+
+    def check_last_events(self, d):
+        recs = read_records(self.path("lst.jsonl"))
+        got = [(r["name"], dict(t.split(":", 1) for t in
+                                r["payload"].split()).get("processname"))
+               for r in recs]
+        for want in [("SUPERVISOR_STATE_CHANGE_STOPPING", None)] + [
+                (e, n) for n in ("a", "b") for e in
+                ("PROCESS_STATE_STOPPING", "PROCESS_STATE_STOPPED")]:
+            self.assertIn(want, got, "%r\n%s" % (got, d.describe()))
+        self.assertEqual([r["serial"] for r in recs],
+                         list(range(len(recs))))
+
+    def wait_delivered(self, d):
+        # the RUNNING events of a and b have reached the listener
+        self.wait_records("lst.jsonl", lambda rs: sum(
+            r["name"] == "PROCESS_STATE_RUNNING" for r in rs) == 3)
+
+    def test_sigterm_delivers_the_last_events(self):
+        d = self.started()
+        self.wait_delivered(d)
+        self.assertEqual(d.stop(timeout=20), 0, d.describe())
+        self.check_last_events(d)
+
+    def test_rpc_shutdown_delivers_the_last_events(self):
+        d = self.started()
+        self.wait_delivered(d)
+        self.assertTrue(self.rpc().supervisor.shutdown())
+        self.assertEqual(d.wait_exit(timeout=20), 0, d.describe())
+        self.check_last_events(d)
+
+    def test_a_listener_that_never_answers_delays_by_the_bound_only(self):
+        d = self.started("hang")
+        # it took an event and will never answer it
+        self.wait_records("lst.jsonl", lambda rs: len(rs) >= 1)
+        t0 = time.monotonic()
+        self.assertEqual(d.stop(timeout=20), 0, d.describe())
+        took = time.monotonic() - t0
+        self.assertLess(took, self.DRAIN_SECS + 1.5, d.describe())
+        log = d.read_log()
+        self.assertRegex(log, r"WARN listener pool lst: stopping with "
+                         r"\d+ events? undelivered after 2 s")
+        self.assertGreater(took, self.DRAIN_SECS - 0.2, d.describe())
+
+
 if __name__ == "__main__":
     unittest.main()

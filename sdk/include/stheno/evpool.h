@@ -93,7 +93,20 @@ struct sth_evpool_api {
 	/* The next global event serial (spec §6.2): kept by the core so that
 	 * it survives a reload of the client. */
 	long (*serial_next)(void);
+
+	/* Members below were appended after version 1: check with
+	 * STH_EVPOOL_HAS(api, member) before calling one. */
+
+	/* The client says how many events pool holds undelivered (buffered,
+	 * or sent to a BUSY listener and not answered yet), each time that
+	 * changes.  At shutdown the core stops a pool once it holds none, no
+	 * listener of it is RUNNING, or a bound of 2 s has passed. */
+	void (*pool_pending)(struct sth_evpool *pool, size_t nevents);
 };
+
+#define STH_EVPOOL_HAS(api, m)                                                 \
+	((api)->size >= offsetof(struct sth_evpool_api, m) + sizeof((api)->m) && \
+	 (api)->m != NULL)
 
 #ifdef __cplusplus
 }

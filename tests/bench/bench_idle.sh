@@ -17,21 +17,7 @@ set -eu
 SECONDS_IDLE=${SECONDS_IDLE:-10}
 SETTLE=${SETTLE:-2}
 
-set -- $(free_ports 2)
-port_sth=$1
-port_sup=$2
-
-programs="[program:sleeper]
-command = sleep 1000
-numprocs = 10
-process_name = %(program_name)s_%(process_num)02d
-startsecs = 1"
-write_conf "$tmp/sthenod.conf" sthenod "$port_sth" "$programs"
-write_conf "$tmp/supervisord.conf" supervisord "$port_sup" "$programs"
-start_sthenod "$tmp/sthenod.conf"
-start_supervisord "$tmp/supervisord.conf"
-wait_running "$port_sth" 10
-wait_running "$port_sup" 10
+start_both "$(sleepers 1)" 10
 # the RPC connections of wait_running are closed, startsecs timers fired
 sleep "$SETTLE"
 

@@ -14,20 +14,12 @@
 #   STHENO_PLUGIN_PATH=_build/x/plugins/.libs-all tests/bench/bench_idle_conns.sh
 # Knobs (environment): CONNS (10000).
 set -eu
+bench_peer=nginx	# for lib.sh: nginx is the peer, not supervisord
+. "$(dirname "$0")/lib.sh"
 
-STHENOD=${STHENOD:-sthenod}
 CONNS=${CONNS:-10000}
-NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
-PYTHON=${PYTHON:-/usr/bin/python3}
 FDS=$((CONNS * 2 + 200))
 
-for tool in curl "$NGINX" "$STHENOD" "$PYTHON"; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "bench_idle_conns: $tool not found (apt-get install" \
-		    "nginx curl; set STHENOD)" >&2
-		exit 77
-	fi
-done
 if [ "$(ulimit -Hn)" != unlimited ] && [ "$(ulimit -Hn)" -lt "$FDS" ]; then
 	FDS=$(ulimit -Hn)
 	if [ "$FDS" -lt $((CONNS + 100)) ]; then
@@ -38,28 +30,11 @@ if [ "$(ulimit -Hn)" != unlimited ] && [ "$(ulimit -Hn)" -lt "$FDS" ]; then
 fi
 ulimit -n "$FDS"
 
-tmp=$(mktemp -d /tmp/sth-bench.XXXXXX)
-sth_pid=
-ngx_pid=
-cleanup() {
-	if [ -n "$sth_pid" ]; then kill "$sth_pid" 2>/dev/null || :; fi
-	if [ -n "$ngx_pid" ]; then kill "$ngx_pid" 2>/dev/null || :; fi
-	wait 2>/dev/null || :
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-set -- $("$PYTHON" -c '
-import socket
-s = [socket.socket() for _ in range(2)]
-for x in s:
-	x.bind(("127.0.0.1", 0))
-print(*[x.getsockname()[1] for x in s])')
+set -- $(free_ports 2)
 PORT_STHENO=$1
 PORT_NGINX=$2
 
-mkdir -p "$tmp/www" "$tmp/nginx"
+mkdir -p "$tmp/www"
 echo "<h1>idle</h1>" > "$tmp/www/index.html"
 
 # The client: open CONNS connections, one request each, hold them; print
@@ -112,61 +87,10 @@ for s in held:
 	s.close()
 PY
 
-cat > "$tmp/stheno.conf" <<CONF
-[supervisord]
-logfile = $tmp/sthenod.log
-pidfile = $tmp/sthenod.pid
-loglevel = warn
-minfds = $FDS
-
-[http_server:bench]
-listen = 127.0.0.1:$PORT_STHENO
-root = $tmp/www
-max_connections = $((CONNS + 100))
-
-[plugin:http]
-[plugin:files]
-CONF
-
-cat > "$tmp/nginx/nginx.conf" <<CONF
-daemon off;
-master_process off;
-worker_processes 1;
-worker_rlimit_nofile $FDS;
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/error.log warn;
-events { worker_connections $((CONNS + 100)); }
-http {
-	access_log off;
-	sendfile on;
-	keepalive_timeout 300s;
-	keepalive_requests 1000000;
-	client_body_temp_path $tmp/nginx;
-	proxy_temp_path $tmp/nginx;
-	fastcgi_temp_path $tmp/nginx;
-	uwsgi_temp_path $tmp/nginx;
-	scgi_temp_path $tmp/nginx;
-	default_type application/octet-stream;
-	server {
-		listen 127.0.0.1:$PORT_NGINX;
-		root $tmp/www;
-	}
-}
-CONF
-
-ready() {
-	i=0
-	while [ $i -lt 100 ]; do
-		if curl -sf -o /dev/null "http://127.0.0.1:$1/index.html"; then
-			return 0
-		fi
-		sleep 0.05
-		i=$((i + 1))
-	done
-	echo "bench_idle_conns: nothing answers on port $1" >&2
-	cat "$tmp/sthenod.log" "$tmp/nginx/error.log" >&2 2>/dev/null || :
-	exit 1
-}
+write_files_conf "$PORT_STHENO" "max_connections = $((CONNS + 100))" \
+    "minfds = $FDS"
+write_nginx_conf "$PORT_NGINX" $((CONNS + 100)) "keepalive_timeout 300s;" \
+    "worker_rlimit_nofile $FDS;"
 
 report() {
 	echo "$2" | awk -v name="$1" -v n="$CONNS" '{
@@ -175,17 +99,14 @@ report() {
 	        ($2 - $1) * 1024 / n, $3, $4, ($4 - $3) * 1024 / n }'
 }
 
-"$STHENOD" -n -c "$tmp/stheno.conf" >/dev/null 2>&1 &
-sth_pid=$!
-ready "$PORT_STHENO"
+start_sthenod "$tmp/sthenod.conf"
+wait_http "$PORT_STHENO" /index.html
 sth=$("$PYTHON" "$tmp/hold.py" "$PORT_STHENO" "$sth_pid" "$CONNS")
-kill "$sth_pid"
-wait "$sth_pid" 2>/dev/null || :
+stop_daemon "$sth_pid"
 sth_pid=
 
-"$NGINX" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" 2>>"$tmp/nginx/error.log" &
-ngx_pid=$!
-ready "$PORT_NGINX"
+start_nginx
+wait_http "$PORT_NGINX" /index.html
 ngx=$("$PYTHON" "$tmp/hold.py" "$PORT_NGINX" "$ngx_pid" "$CONNS")
 
 echo "$CONNS idle keep-alive connections (one GET each), RSS growth"

@@ -20,21 +20,7 @@ need curl
 
 CALLS=${CALLS:-200}
 
-set -- $(free_ports 2)
-port_sth=$1
-port_sup=$2
-
-programs="[program:sleeper]
-command = sleep 1000
-numprocs = 10
-process_name = %(program_name)s_%(process_num)02d
-startsecs = 0"
-write_conf "$tmp/sthenod.conf" sthenod "$port_sth" "$programs"
-write_conf "$tmp/supervisord.conf" supervisord "$port_sup" "$programs"
-start_sthenod "$tmp/sthenod.conf"
-start_supervisord "$tmp/supervisord.conf"
-wait_running "$port_sth" 10
-wait_running "$port_sup" 10
+start_both "$(sleepers 0)" 10
 sleep 1
 
 plugins=$(sed -n "s/.* INFO plugin '\([^']*\)' .* loaded from .*/\1/p" \

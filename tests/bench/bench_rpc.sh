@@ -21,21 +21,7 @@ THREADS=${THREADS:-2}
 ROUNDS=${ROUNDS:-1}
 CALLS=${CALLS:-1000}
 
-set -- $(free_ports 2)
-port_sth=$1
-port_sup=$2
-
-programs="[program:sleeper]
-command = sleep 1000
-numprocs = 10
-process_name = %(program_name)s_%(process_num)02d
-startsecs = 0"
-write_conf "$tmp/sthenod.conf" sthenod "$port_sth" "$programs"
-write_conf "$tmp/supervisord.conf" supervisord "$port_sup" "$programs"
-start_sthenod "$tmp/sthenod.conf"
-start_supervisord "$tmp/supervisord.conf"
-wait_running "$port_sth" 10
-wait_running "$port_sup" 10
+start_both "$(sleepers 0)" 10
 
 cat > "$tmp/xmlrpc.lua" <<'LUA'
 wrk.method = "POST"
@@ -60,29 +46,17 @@ n=$(curl -s -H 'Content-Type: application/json' --data-binary \
     "http://127.0.0.1:$port_sth/jsonrpc" | grep -o '"statename"' | wc -l)
 [ "$n" -eq 10 ] || die "sthenod /jsonrpc answered $n processes, not 10"
 
-# run_wrk PORT PATH SCRIPT — requests/s; any non-2xx or socket error fails.
-run_wrk() {
-	out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" -s "$3" \
-	    "http://127.0.0.1:$1$2")
-	if echo "$out" | grep -qE "Non-2xx|Socket errors"; then
-		echo "$out" >&2
-		die "errors against port $1 $2"
-	fi
-	echo "$out" | awk '/^Requests\/sec:/ { print $2 }'
-}
-
-max() {
-	awk -v a="$1" -v b="$2" 'BEGIN { print (a > b) ? a : b }'
-}
-
 best_sup=0
 best_sth=0
 best_json=0
 r=0
 while [ $r -lt "$ROUNDS" ]; do
-	best_sup=$(max "$(run_wrk "$port_sup" /RPC2 "$tmp/xmlrpc.lua")" "$best_sup")
-	best_sth=$(max "$(run_wrk "$port_sth" /RPC2 "$tmp/xmlrpc.lua")" "$best_sth")
-	best_json=$(max "$(run_wrk "$port_sth" /jsonrpc "$tmp/jsonrpc.lua")" "$best_json")
+	sup=$(wrk_rps "http://127.0.0.1:$port_sup/RPC2" -s "$tmp/xmlrpc.lua")
+	sth=$(wrk_rps "http://127.0.0.1:$port_sth/RPC2" -s "$tmp/xmlrpc.lua")
+	json=$(wrk_rps "http://127.0.0.1:$port_sth/jsonrpc" -s "$tmp/jsonrpc.lua")
+	best_sup=$(max "$sup" "$best_sup")
+	best_sth=$(max "$sth" "$best_sth")
+	best_json=$(max "$json" "$best_json")
 	r=$((r + 1))
 done
 

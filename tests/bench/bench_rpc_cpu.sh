@@ -18,11 +18,7 @@ CALLGRIND=${CALLGRIND:-1}
 
 set -- $(free_ports 1)
 port=$1
-write_conf "$tmp/sthenod.conf" sthenod "$port" "[program:sleeper]
-command = sleep 1000
-numprocs = 10
-process_name = %(program_name)s_%(process_num)02d
-startsecs = 0"
+write_conf "$tmp/sthenod.conf" sthenod "$port" "$(sleepers 0)"
 xml_body="<?xml version='1.0'?>\n<methodCall>\n<methodName>supervisor.getAllProcessInfo</methodName>\n<params>\n</params>\n</methodCall>\n"
 json_body='{"jsonrpc":"2.0","id":1,"method":"supervisor.getAllProcessInfo","params":[]}'
 printf 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "text/xml"\nwrk.body = "%s"\n' \

@@ -1,17 +1,21 @@
 # lib.sh — what every bench_*.sh shares: finding sthenod, its plugins and
-# Debian's supervisord; a scratch directory; free loopback ports; both
-# daemons started in the foreground from one config each; waiting for their
-# XML-RPC; and a cleanup that stops both daemons and then every child either
-# of them left behind.  Sourced, never run.  Owned by the benchmark engineer.
+# Debian's supervisord (or nginx); a scratch directory; free loopback ports;
+# the daemons started in the foreground from one config each; waiting for
+# their XML-RPC or HTTP; wrk; and a cleanup that stops every daemon and then
+# every child any of them left behind.  Sourced, never run.  Owned by the
+# benchmark engineer.
 #
 # Environment: STHENOD (sthenod, or a path), STHENO_PLUGIN_PATH (default:
 # plugins/.libs-all beside STHENOD's build dir), SUPERVISORD
-# (/usr/bin/supervisord), PYTHON (/usr/bin/python3, which has supervisor).
+# (/usr/bin/supervisord), PYTHON (/usr/bin/python3, which has supervisor),
+# NGINX (nginx on PATH, else /usr/sbin/nginx).  A script that compares with
+# nginx, not supervisord, sets bench_peer=nginx before sourcing this.
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 STHENOD=${STHENOD:-sthenod}
 SUPERVISORD=${SUPERVISORD:-/usr/bin/supervisord}
 PYTHON=${PYTHON:-/usr/bin/python3}
+NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 
 bench_name=$(basename "$0" .sh)
 
@@ -25,13 +29,16 @@ need() {
 	for tool in "$@"; do
 		if ! command -v "$tool" >/dev/null 2>&1; then
 			echo "$bench_name: $tool not found (apt-get install" \
-			    "wrk supervisor; set STHENOD)" >&2
+			    "wrk curl nginx supervisor; set STHENOD)" >&2
 			exit 77
 		fi
 	done
 }
 
-need "$STHENOD" "$SUPERVISORD" "$PYTHON"
+case ${bench_peer:-supervisord} in
+nginx)	need "$STHENOD" "$PYTHON" "$NGINX" curl ;;
+*)	need "$STHENOD" "$SUPERVISORD" "$PYTHON" ;;
+esac
 STHENOD=$(command -v "$STHENOD")
 if [ -z "${STHENO_PLUGIN_PATH:-}" ]; then
 	d=$(dirname "$STHENOD")
@@ -43,6 +50,7 @@ export STHENO_PLUGIN_PATH
 tmp=$(mktemp -d /tmp/sth-bench.XXXXXX)
 sth_pid=
 sup_pid=
+ngx_pid=
 
 # children_of PID — the pids whose parent is PID.
 children_of() {
@@ -79,6 +87,7 @@ stop_daemon() {
 cleanup() {
 	stop_daemon "$sth_pid"
 	stop_daemon "$sup_pid"
+	stop_daemon "$ngx_pid"
 	# daemons a benchmark started out of sight (in a subshell or a helper)
 	for f in "$tmp"/*.pid; do
 		[ -f "$f" ] && stop_daemon "$(cat "$f")"
@@ -140,6 +149,131 @@ start_sthenod() {
 start_supervisord() {
 	"$SUPERVISORD" -n -c "$1" >"$tmp/supervisord.out" 2>&1 &
 	sup_pid=$!
+}
+
+# sleepers STARTSECS — the programs of the RPC, idle and memory benchmarks:
+# ten processes of sleep 1000.
+sleepers() {
+	cat <<CONF
+[program:sleeper]
+command = sleep 1000
+numprocs = 10
+process_name = %(program_name)s_%(process_num)02d
+startsecs = $1
+CONF
+}
+
+# start_both BODY N — both daemons on the same config (write_conf with
+# BODY), each on a free port ($port_sth, $port_sup); returns once each lists
+# N processes, all RUNNING.
+start_both() {
+	set -- "$1" "$2" $(free_ports 2)
+	port_sth=$3
+	port_sup=$4
+	write_conf "$tmp/sthenod.conf" sthenod "$port_sth" "$1"
+	write_conf "$tmp/supervisord.conf" supervisord "$port_sup" "$1"
+	start_sthenod "$tmp/sthenod.conf"
+	start_supervisord "$tmp/supervisord.conf"
+	wait_running "$port_sth" "$2"
+	wait_running "$port_sup" "$2"
+}
+
+# write_files_conf PORT [SERVER_LINES [SUPERVISORD_LINES]] — the sthenod
+# config of the HTTP benchmarks, $tmp/sthenod.conf: [http_server:bench] on
+# 127.0.0.1:PORT serving $tmp/www through files.so; the lines are added to
+# those two sections.
+write_files_conf() {
+	mkdir -p "$tmp/www"
+	cat > "$tmp/sthenod.conf" <<CONF
+[supervisord]
+logfile = $tmp/sthenod.log
+pidfile = $tmp/sthenod.pid
+loglevel = warn
+${3:-}
+
+[http_server:bench]
+listen = 127.0.0.1:$1
+root = $tmp/www
+${2:-}
+
+[plugin:http]
+[plugin:files]
+CONF
+}
+
+# write_nginx_conf PORT WORKER_CONNECTIONS [HTTP_LINES [MAIN_LINES]] —
+# $tmp/nginx/nginx.conf: one worker process in the foreground serving
+# $tmp/www on 127.0.0.1:PORT, sendfile on, access log off, keep-alive
+# without a request limit; HTTP_LINES go into http {}, MAIN_LINES at the
+# top.
+write_nginx_conf() {
+	mkdir -p "$tmp/www" "$tmp/nginx"
+	cat > "$tmp/nginx/nginx.conf" <<CONF
+daemon off;
+master_process off;
+worker_processes 1;
+${4:-}
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/error.log warn;
+events { worker_connections $2; }
+http {
+	access_log off;
+	sendfile on;
+	keepalive_requests 1000000;
+	${3:-}
+	client_body_temp_path $tmp/nginx;
+	proxy_temp_path $tmp/nginx;
+	fastcgi_temp_path $tmp/nginx;
+	uwsgi_temp_path $tmp/nginx;
+	scgi_temp_path $tmp/nginx;
+	default_type application/octet-stream;
+	server {
+		listen 127.0.0.1:$1;
+		root $tmp/www;
+	}
+}
+CONF
+}
+
+# start_nginx — nginx on $tmp/nginx/nginx.conf, $ngx_pid.
+start_nginx() {
+	"$NGINX" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" \
+	    2>>"$tmp/nginx/error.log" &
+	ngx_pid=$!
+}
+
+# wait_http PORT PATH — until a GET of PATH answers 2xx (5 s at most);
+# dies with the servers' logs otherwise.
+wait_http() {
+	i=0
+	while [ $i -lt 100 ]; do
+		if curl -sf -o /dev/null "http://127.0.0.1:$1$2"; then
+			return 0
+		fi
+		sleep 0.05
+		i=$((i + 1))
+	done
+	cat "$tmp/sthenod.log" "$tmp/sthenod.out" "$tmp/nginx/error.log" \
+	    >&2 2>/dev/null || :
+	die "nothing answers on port $1"
+}
+
+# wrk_rps URL [WRK_ARG...] — requests/s of one wrk run with $THREADS,
+# $CONNS and $DURATION; any non-2xx answer or socket error fails the run.
+wrk_rps() {
+	url=$1
+	shift
+	out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" "$@" "$url")
+	if echo "$out" | grep -qE "Non-2xx|Socket errors"; then
+		echo "$out" >&2
+		die "errors against $url"
+	fi
+	echo "$out" | awk '/^Requests\/sec:/ { print $2 }'
+}
+
+# max A B — the larger of two numbers.
+max() {
+	awk -v a="$1" -v b="$2" 'BEGIN { print (a > b) ? a : b }'
 }
 
 # rpc PORT METHOD [ARG...] — one XML-RPC call, its result printed by repr().

@@ -42,12 +42,16 @@ SUPERVISORD = "/usr/bin/supervisord"
 STRACE = shutil.which("strace")
 
 # Reads the protocol as bytes, counting len: in characters (supervisord's
-# unit, sthenod's default), and records each envelope as received.  It
-# ignores SIGTERM, so that what was sent to it before it was told to stop
-# is recorded too (stopwaitsecs then kills it).
+# unit, sthenod's default), and records each envelope as received.  Under
+# supervisord it ignores SIGTERM (stopwaitsecs then kills it): supervisord
+# stops its pool at the loop pass after it sent it the shutdown's event,
+# which a listener that dies on SIGTERM may not have recorded yet.  sthenod
+# stops a pool only once its listener has answered, so under sthenod it
+# keeps the default SIGTERM.
 RECORDER = r'''
 import codecs, json, os, signal, sys
-signal.signal(signal.SIGTERM, signal.SIG_IGN)
+if sys.argv[2:] == ["ignore-sigterm"]:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 rec = sys.argv[1]
 inp, out = sys.stdin.buffer, sys.stdout.buffer
 while True:
@@ -89,7 +93,7 @@ file=@DIR@/d.sock
 supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 
 [eventlistener:lst]
-command=@PY@ @DIR@/recorder.py @DIR@/lst.jsonl
+command=@PY@ @DIR@/recorder.py @DIR@/lst.jsonl @TERM@
 events=PROCESS_STATE,PROCESS_LOG,PROCESS_COMMUNICATION,REMOTE_COMMUNICATION,SUPERVISOR_STATE_CHANGE,PROCESS_GROUP
 buffer_size=1000
 stopwaitsecs=1
@@ -169,6 +173,7 @@ class Daemon:
         self.conf = os.path.join(self.dir, "d.conf")
         self.log = os.path.join(self.dir, "main.log")
         self.rec = os.path.join(self.dir, "lst.jsonl")
+        self.is_supervisord = argv[0] == SUPERVISORD
         with open(os.path.join(self.dir, "recorder.py"), "w") as f:
             f.write(RECORDER)
         self.write(config)
@@ -181,8 +186,10 @@ class Daemon:
             start_new_session=True)
 
     def write(self, text):
+        term = "ignore-sigterm" if self.is_supervisord else ""
         with open(self.conf, "w") as f:
-            f.write(text.replace("@DIR@", self.dir).replace("@PY@", PY))
+            f.write(text.replace("@DIR@", self.dir).replace(
+                "@PY@", PY).replace("@TERM@", term))
 
     def rpc(self):
         from supervisor.xmlrpc import SupervisorTransport
@@ -272,7 +279,10 @@ def scenario(d):
     assert r.supervisor.removeProcessGroup("victim")
     d.wait_records(has("PROCESS_GROUP_REMOVED"), "PROCESS_GROUP_REMOVED")
     # stop everything but the listener, so that a shutdown sends it one
-    # event only (the order groups stop in is then not in question)
+    # event only: supervisord stops its pool without sending it the last
+    # programs' STOPPING and STOPPED (sthenod lets the pool deliver them
+    # first: test_eventlistener.py, Shutdown), and the order groups stop in
+    # is then not in question
     for g in ("chatty", "cap", "grp", "late"):
         r.supervisor.stopProcessGroup(g)
     d.wait_records(lambda rs: all(
@@ -442,7 +452,7 @@ identifier=myident
 loglevel=debug
 
 [eventlistener:tick]
-command=@PY@ @DIR@/recorder.py @DIR@/lst.jsonl
+command=@PY@ @DIR@/recorder.py @DIR@/lst.jsonl @TERM@
 events=TICK_5
 stopwaitsecs=1
 """

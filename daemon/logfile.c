@@ -214,6 +214,18 @@ logfile_clear(struct logfile *lf)
 	return 0;
 }
 
+int
+logfile_clear_path(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISREG(st.st_mode))
+		return 0;
+	return truncate(path, 0);
+}
+
 const char *
 logfile_path(const struct logfile *lf)
 {

@@ -28,6 +28,9 @@ ssize_t logfile_write(struct logfile *, const void *buf, size_t len);
 int logfile_reopen(struct logfile *);
 /* Truncate the current file (clearLog); backups are left alone. */
 int logfile_clear(struct logfile *);
+/* The same for a log that is not open: truncate path if it is a regular
+ * file; 0 if it is something else (a device, a pipe) or does not exist. */
+int logfile_clear_path(const char *path);
 const char *logfile_path(const struct logfile *);
 /* Current size of the current file (bytes written since open/rotation
  * for non-seekable targets). */

@@ -144,7 +144,8 @@ struct proc {
 	struct event *stdin_ev;
 	char *inbuf;		/* pending stdin bytes */
 	size_t inlen;
-	struct logfile *logs[2];	/* child logs, open while in the table */
+	struct logfile *logs[2];	/* child logs, open from spawn until
+					 * the exit is handled (else NULL) */
 	void *rpc_waiters;	/* proc_rpc.c's deferred calls */
 	int fcgi_held;		/* holds a reference on the group's socket */
 };
@@ -292,12 +293,26 @@ char *proc_pyrepr(const char *s);
 void proc_io_attach(struct proc *p, int in, int out, int err);
 /* Read what is left in the pipes, then close them (at reap). */
 void proc_io_drain_close(struct proc *p);
-/* Open the child logs if they are not open: 0 or -1 (logged). */
+/* Open the child logs if they are not open (at spawn): 0 or -1 (logged,
+ * errno kept, none left open). */
 int proc_io_open_logs(struct proc *p);
+/* Close them once the pipes are drained: a process that is not running
+ * holds no fd of its logs, as under supervisord. */
 void proc_io_close_logs(struct proc *p);
+/* SIGUSR2: reopen the logs that are open (a closed one opens at spawn). */
 void proc_io_reopen_logs(struct proc *p);
 /* Queue bytes for the child's stdin: 0, or -1 if stdin is closed. */
 int proc_io_write_stdin(struct proc *p, const char *buf, size_t len);
+/*
+ * The most bytes sendProcessStdin may leave waiting for one child to read.
+ * supervisord buffers without limit, so a client writing to a child that
+ * never reads its stdin could make the daemon grow until the OOM killer
+ * takes it (and every supervised process with it).  1 MiB is far more than
+ * an interactive client (supervisorctl fg) ever has in flight.
+ */
+#define PROC_STDIN_MAX (1024 * 1024)
+/* 1 if len more bytes fit in p's stdin buffer (PROC_STDIN_MAX). */
+int proc_io_stdin_fits(const struct proc *p, size_t len);
 /* Remove ESC[ ... sequences in place; returns the new length. */
 size_t proc_strip_ansi(char *buf, size_t len);
 /* Feed one chunk of output of channel ch through capture mode, the log

@@ -6,6 +6,8 @@
  *
  * Writes to a log file complete before the next read, so a slow disk slows
  * the child (its pipe fills and its write blocks) and no byte is dropped.
+ * The log files are open only from spawn until the exit has been handled
+ * and the pipes drained (proc_state.c closes them), as under supervisord.
  */
 #include "config.h"
 
@@ -395,6 +397,12 @@ proc_io_write_stdin(struct proc *p, const char *buf, size_t len)
 	return stdin_flush(p);
 }
 
+int
+proc_io_stdin_fits(const struct proc *p, size_t len)
+{
+	return len <= PROC_STDIN_MAX && p->inlen <= PROC_STDIN_MAX - len;
+}
+
 static void
 set_nonblock(int fd)
 {
@@ -470,6 +478,7 @@ proc_io_open_logs(struct proc *p)
 			    chan_names[ch], p->cfg->name, err != NULL ? err :
 			    lc->path);
 			free(err);
+			proc_io_close_logs(p);
 			errno = e;
 			return -1;
 		}

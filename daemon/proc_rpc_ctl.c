@@ -7,6 +7,8 @@
  * group and "all" forms answer supervisor's array of {name, group, status,
  * description}: first the results known at once (in process order), then
  * those that had to wait, in process order too, once the last one is known.
+ * sendProcessStdin faults FAILED rather than keep more than PROC_STDIN_MAX
+ * bytes waiting for a child that does not read them.
  */
 #include "config.h"
 
@@ -429,8 +431,9 @@ answer_one(struct sth_rpc_call *call, struct proc *p, int stop, int rc,
 	free(detail);
 }
 
+/* startProcess and stopProcess: one process, or every one of "g:*". */
 static void
-m_start_process(struct sth_rpc_call *call, json_t *pa, void *arg)
+start_or_stop(struct sth_rpc_call *call, json_t *pa, enum ctl_op op)
 {
 	struct proc_group *g;
 	struct proc *p;
@@ -446,35 +449,26 @@ m_start_process(struct sth_rpc_call *call, json_t *pa, void *arg)
 	if (proc_rpc_lookup(call, spec, &g, &p) == -1)
 		return;
 	if (p == NULL) {
-		group_run(call, g, CTL_START, wait, NULL);
+		group_run(call, g, op, wait, NULL);
 		return;
 	}
-	rc = start_one(p, spec, &code, &detail);
-	answer_one(call, p, 0, rc, code, detail, spec, wait);
+	if (op == CTL_START)
+		rc = start_one(p, spec, &code, &detail);
+	else
+		rc = stop_one(p, spec, 1, &code, &detail);
+	answer_one(call, p, op == CTL_STOP, rc, code, detail, spec, wait);
+}
+
+static void
+m_start_process(struct sth_rpc_call *call, json_t *pa, void *arg)
+{
+	start_or_stop(call, pa, CTL_START);
 }
 
 static void
 m_stop_process(struct sth_rpc_call *call, json_t *pa, void *arg)
 {
-	struct proc_group *g;
-	struct proc *p;
-	const char *spec;
-	char *detail = NULL;
-	int rc, code = 0, wait;
-
-	if (proc_rpc_check_state(call) == -1 ||
-	    proc_rpc_params(call, pa, 1, 1) == -1)
-		return;
-	spec = json_string_value(json_array_get(pa, 0));
-	wait = opt_bool(pa, 1, 1);
-	if (proc_rpc_lookup(call, spec, &g, &p) == -1)
-		return;
-	if (p == NULL) {
-		group_run(call, g, CTL_STOP, wait, NULL);
-		return;
-	}
-	rc = stop_one(p, spec, 1, &code, &detail);
-	answer_one(call, p, 1, rc, code, detail, spec, wait);
+	start_or_stop(call, pa, CTL_STOP);
 }
 
 static void
@@ -585,6 +579,7 @@ m_send_process_stdin(struct sth_rpc_call *call, json_t *pa, void *arg)
 	struct proc *p;
 	const char *spec;
 	json_t *chars;
+	size_t len;
 
 	if (proc_rpc_check_state(call) == -1)
 		return;
@@ -604,8 +599,14 @@ m_send_process_stdin(struct sth_rpc_call *call, json_t *pa, void *arg)
 		rpc_fault(call, STH_FAULT_NOT_RUNNING, "%s", spec);
 		return;
 	}
-	if (proc_io_write_stdin(p, json_string_value(chars),
-	    json_string_length(chars)) == -1) {
+	len = json_string_length(chars);
+	if (!proc_io_stdin_fits(p, len)) {
+		rpc_fault(call, STH_FAULT_FAILED, "%s: stdin buffer full (%zu "
+		    "bytes not yet read by the process, %zu more would pass "
+		    "%d)", spec, p->inlen, len, PROC_STDIN_MAX);
+		return;
+	}
+	if (proc_io_write_stdin(p, json_string_value(chars), len) == -1) {
 		rpc_fault(call, STH_FAULT_NO_FILE, "%s", spec);
 		return;
 	}

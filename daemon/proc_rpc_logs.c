@@ -328,8 +328,7 @@ clear_one(struct proc *p)
 				rc = -1;
 			}
 		} else if (p->cfg->log[ch].path != NULL &&
-		    truncate(p->cfg->log[ch].path, 0) == -1 &&
-		    errno != ENOENT) {
+		    logfile_clear_path(p->cfg->log[ch].path) == -1) {
 			log_errno(STH_LOG_WARN, "could not clear %s",
 			    p->cfg->log[ch].path);
 			rc = -1;

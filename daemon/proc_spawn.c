@@ -738,6 +738,7 @@ fail:
 			close(er[e]);
 	}
 	proc_fcgi_release(p);
+	proc_io_close_logs(p);	/* BACKOFF holds no fd until the next try */
 	proc_argv_free(argv);
 	free(file);
 	return -1;

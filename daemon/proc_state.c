@@ -440,7 +440,9 @@ proc_finish(struct proc *p, int st)
 	int es, expected, quick;
 
 	op_begin();
+	/* every byte the child wrote reaches its logs, then they close */
 	proc_io_drain_close(p);
+	proc_io_close_logs(p);
 	disarm(p);
 	proc_decode_status(st, &es, msg, sizeof msg);
 	p->stop = proc_sys->wall();

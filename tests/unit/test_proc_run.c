@@ -10,7 +10,9 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -516,4 +518,221 @@ Test(proc_run, rpc_start_too_quick_is_spawn_error)
 	call("supervisor.startProcess", "[\"q\"]", &a);
 	/* FATAL now; starting again is allowed, and fails again */
 	cr_assert_eq(a.fault, 50);
+}
+
+/* --- child logs are open only while the child runs -------------------------- */
+
+/* How many of our fds are open on path (its realpath). */
+static int
+fds_on(const char *path)
+{
+	char link[300], target[PATH_MAX], *real;
+	struct dirent *de;
+	ssize_t n;
+	DIR *d;
+	int count = 0;
+
+	if ((real = realpath(path, NULL)) == NULL)
+		return 0;
+	cr_assert_not_null(d = opendir("/proc/self/fd"));
+	while ((de = readdir(d)) != NULL) {
+		snprintf(link, sizeof link, "/proc/self/fd/%s", de->d_name);
+		n = readlink(link, target, sizeof target - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		if (strcmp(target, real) == 0)
+			count++;
+	}
+	closedir(d);
+	free(real);
+	return count;
+}
+
+static int
+w_running(void)
+{
+	return P("w", "w")->state == PROC_RUNNING;
+}
+
+static int
+w_exited(void)
+{
+	return P("w", "w")->state == PROC_EXITED;
+}
+
+static char *
+slurp_in(const char *name)
+{
+	char path[300];
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	return slurp(path, NULL);
+}
+
+Test(proc_run, logs_closed_while_not_running)
+{
+	char out[300], err[300], moved[300], *s;
+	struct answer a;
+
+	snprintf(out, sizeof out, "%s/w.out", dir);
+	snprintf(err, sizeof err, "%s/w.err", dir);
+	/* w waits for a line on stdin, then writes and exits */
+	start("[supervisord]\nchildlogdir=%1$s\n"
+	    "[program:w]\ncommand=/bin/sh -c 'read x; echo \"out $x\"; "
+	    "echo err >&2'\nstartsecs=0\nautorestart=false\n"
+	    "stdout_logfile=%1$s/w.out\nstderr_logfile=%1$s/w.err\n");
+	cr_assert(run_until(w_running, 5));
+	cr_assert_eq(fds_on(out), 1, "stdout log open while running");
+	cr_assert_eq(fds_on(err), 1, "stderr log open while running");
+	call("supervisor.sendProcessStdin", "[\"w\", \"one\\n\"]", &a);
+	cr_assert_eq(a.fault, 0, "%s", a.fstr);
+	json_decref(a.result);
+	cr_assert(run_until(w_exited, 5));
+	cr_assert_eq(fds_on(out), 0, "stdout log still open after the exit");
+	cr_assert_eq(fds_on(err), 0, "stderr log still open after the exit");
+	cr_assert_null(P("w", "w")->logs[PROC_STDOUT]);
+	cr_assert_null(P("w", "w")->logs[PROC_STDERR]);
+	/* the drain came first: every byte is in the logs */
+	cr_assert_str_eq(s = slurp_in("w.out"), "out one\n");
+	free(s);
+	cr_assert_str_eq(s = slurp_in("w.err"), "err\n");
+	free(s);
+
+	/* the log methods work on the closed logs */
+	call("supervisor.tailProcessStdoutLog", "[\"w\", 0, 100]", &a);
+	cr_assert_eq(a.fault, 0, "%s", a.fstr);
+	cr_assert_str_eq(json_string_value(json_array_get(a.result, 0)),
+	    "out one\n");
+	json_decref(a.result);
+	call("supervisor.readProcessStderrLog", "[\"w\", 0, 0]", &a);
+	cr_assert_eq(a.fault, 0, "%s", a.fstr);
+	cr_assert_str_eq(json_string_value(a.result), "err\n");
+	json_decref(a.result);
+
+	/* SIGUSR2 leaves a closed log closed, and makes no new file */
+	snprintf(moved, sizeof moved, "%s/w.out.moved", dir);
+	cr_assert(rename(out, moved) == 0);
+	proctable_reopen_logs();
+	cr_assert(access(out, F_OK) == -1 && errno == ENOENT);
+	cr_assert(rename(moved, out) == 0);
+	cr_assert_eq(fds_on(out), 0);
+
+	/* a new spawn appends to the same files, and closes them again */
+	call("supervisor.startProcess", "[\"w\"]", &a);
+	cr_assert_eq(a.fault, 0, "%s", a.fstr);
+	json_decref(a.result);
+	cr_assert_eq(fds_on(out), 1, "reopened at spawn");
+	call("supervisor.sendProcessStdin", "[\"w\", \"two\\n\"]", &a);
+	cr_assert_eq(a.fault, 0, "%s", a.fstr);
+	json_decref(a.result);
+	cr_assert(run_until(w_exited, 5));
+	cr_assert_str_eq(s = slurp_in("w.out"), "out one\nout two\n");
+	free(s);
+	cr_assert_eq(fds_on(out) + fds_on(err), 0);
+
+	/* clearProcessLogs empties them while the process is down */
+	call("supervisor.clearProcessLogs", "[\"w\"]", &a);
+	cr_assert_eq(a.fault, 0, "%s", a.fstr);
+	json_decref(a.result);
+	cr_assert_str_eq(s = slurp_in("w.out"), "");
+	free(s);
+	cr_assert_str_eq(s = slurp_in("w.err"), "");
+	free(s);
+	cr_assert_eq(fds_on(out) + fds_on(err), 0);
+}
+
+static int
+q_backoff(void)
+{
+	return P("q", "q")->state == PROC_BACKOFF;
+}
+
+Test(proc_run, backoff_holds_no_log_fd)
+{
+	char out[300], *s;
+
+	snprintf(out, sizeof out, "%s/q.out", dir);
+	start("[supervisord]\nchildlogdir=%1$s\n"
+	    "[program:q]\ncommand=/bin/sh -c 'echo try; exit 1'\n"
+	    "startsecs=5\nstartretries=5\nstdout_logfile=%1$s/q.out\n");
+	cr_assert(run_until(q_backoff, 5));
+	cr_assert_eq(fds_on(out), 0, "a log fd is held between retries");
+	cr_assert_str_eq(s = slurp_in("q.out"), "try\n");
+	free(s);
+}
+
+static int
+d_exited(void)
+{
+	return P("d", "d")->state == PROC_EXITED;
+}
+
+/* clearProcessLogs of a stopped program that logs to a device is no
+ * error (there is nothing to truncate), as when its log was open. */
+Test(proc_run, clear_stopped_log_on_a_device)
+{
+	struct answer a;
+
+	start("[supervisord]\nchildlogdir=%1$s\n"
+	    "[program:d]\ncommand=/bin/echo hi\nstartsecs=0\n"
+	    "autorestart=false\nstdout_logfile=/dev/null\n"
+	    "stdout_logfile_maxbytes=0\n");
+	cr_assert(run_until(d_exited, 5));
+	call("supervisor.clearProcessLogs", "[\"d\"]", &a);
+	cr_assert_eq(a.fault, 0, "%s", a.fstr);
+	json_decref(a.result);
+}
+
+/* --- sendProcessStdin keeps at most PROC_STDIN_MAX bytes waiting ------------ */
+
+static void
+send_stdin(const char *name, size_t len, struct answer *a)
+{
+	char *chars = xmalloc(len + 1);
+	json_t *pa;
+
+	memset(chars, 'x', len);
+	chars[len] = '\0';
+	pa = json_pack("[s,s]", name, chars);
+	memset(a, 0, sizeof *a);
+	rpc_call(NULL, "supervisor.sendProcessStdin", pa, on_answer, a);
+	json_decref(pa);
+	free(chars);
+	pending = a;
+	cr_assert(run_until(answered, 10));
+	if (a->result != NULL)
+		json_decref(a->result);
+}
+
+Test(proc_run, send_stdin_is_capped)
+{
+	struct answer a;
+	size_t sent = 0, len;
+	int i;
+
+	start("[supervisord]\nchildlogdir=%1$s\n"
+	    "[program:s]\ncommand=/bin/sleep 30\nstartsecs=0\n");
+	/* one call over the cap is refused whole */
+	send_stdin("s", PROC_STDIN_MAX + 1, &a);
+	cr_assert_eq(a.fault, 30, "%d %s", a.fault, a.fstr);
+	cr_assert_eq(P("s", "s")->inlen, 0);
+	/* sleep never reads: the pipe fills, then the buffer, then no more */
+	for (i = 0; i < 64; i++) {
+		send_stdin("s", 64 * 1024, &a);
+		if (a.fault != 0)
+			break;
+		sent += 64 * 1024;
+	}
+	cr_assert_eq(a.fault, 30, "%d %s", a.fault, a.fstr);
+	cr_assert(strstr(a.fstr, "FAILED: s: stdin buffer full (") == a.fstr,
+	    "%s", a.fstr);
+	cr_assert_geq(sent, PROC_STDIN_MAX);
+	cr_assert_leq(P("s", "s")->inlen, PROC_STDIN_MAX);
+	cr_assert_eq(P("s", "s")->state, PROC_RUNNING);
+	/* a refused call leaves the buffer as it was */
+	len = P("s", "s")->inlen;
+	send_stdin("s", 64 * 1024, &a);
+	cr_assert_eq(a.fault, 30, "%d %s", a.fault, a.fstr);
+	cr_assert_eq(P("s", "s")->inlen, len);
 }

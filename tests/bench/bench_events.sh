@@ -16,6 +16,15 @@
 # read, as supervisord makes them, so how many bytes an event carries
 # depends on how often the daemon reads: the faster one reads smaller
 # pieces.  Payload MB/s and bytes per event are printed beside events/s.
+#
+# Each round also runs the floor (tests/bench/evl_floor.c): the same
+# writer and listener joined by a C loop that does nothing but relay, no
+# log, no bus.  It is what any daemon could reach here, so it says how far
+# sthenod is from the machine's limit and whether "10x supervisord" is
+# within reach at all: every event is a round trip through two pipes
+# between processes, which on a VM costs a cross-CPU wake-up each way.
+# PIN=1 runs everything on one CPU (taskset -c 0), where no wake-up crosses
+# CPUs and the daemons' own cost per event decides.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -42,6 +51,12 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 cc -O2 -o "$work/evl_listener" "$here/evl_listener.c"
+cc -O2 -o "$work/evl_floor" "$here/evl_floor.c"
+pin=
+if [ "${PIN:-0}" = 1 ]; then
+	command -v taskset >/dev/null || { echo "PIN=1 needs taskset" >&2; exit 2; }
+	pin="taskset -c 0"
+fi
 if [ -z "$writer" ]; then
 	cat > "$work/writer.c" <<'WEOF'
 #include <unistd.h>
@@ -90,7 +105,12 @@ stdout_logfile=NONE
 stderr_logfile=NONE
 startsecs=0
 EOF
-	"$daemon" -n -c "$dir/conf" >/dev/null 2>&1 &
+	if [ "$name" = floor ]; then
+		$pin "$work/evl_floor" "$work/evl_listener" "$secs" \
+		    "$dir/count" "$writer" &
+	else
+		$pin "$daemon" -n -c "$dir/conf" >/dev/null 2>&1 &
+	fi
 	dpid=$!
 	i=0
 	while [ ! -s "$dir/count" ]; do
@@ -102,7 +122,7 @@ EOF
 			exit 1
 		fi
 	done
-	kill -TERM "$dpid"
+	kill -TERM "$dpid" 2>/dev/null || true
 	wait "$dpid" 2>/dev/null || true
 	dpid=
 	awk '{ printf "%.0f %.0f %.0f\n", $1 / $2, $3 / $2, $3 / $1 }' \
@@ -117,7 +137,7 @@ med() {
 		printf "%.0f %.0f %.0f\n", m, v[1], v[NR] }'
 }
 
-se= sb= sp= pe= pb= pp=
+se= sb= sp= pe= pb= pp= fe=
 round=1
 while [ $round -le "$rounds" ]; do
 	if [ $((round % 2)) -eq 1 ]; then
@@ -131,6 +151,9 @@ while [ $round -le "$rounds" ]; do
 		run sthenod "$STHENOD"
 		r=$(cat "$work/result")
 	fi
+	run floor floor
+	set -- $(cat "$work/result")
+	fe="$fe $1"
 	set -- $r
 	se="$se $1" sb="$sb $2" sp="$sp $3"
 	set -- $q
@@ -141,16 +164,23 @@ set -- $(med $se)
 s=$1 srange="$2-$3"
 set -- $(med $pe)
 p=$1 prange="$2-$3"
+set -- $(med $fe)
+f=$1 frange="$2-$3"
 set -- $(med $sb)
 sbytes=$1
 set -- $(med $pb)
 pbytes=$1
 echo "PROCESS_LOG_STDOUT events acknowledged per second over ${secs}s," \
-    "median of $rounds rounds (writer: $writer)"
+    "median of $rounds rounds (writer: $writer${pin:+; all on CPU 0})"
 echo "sthenod:     $s"
 echo "supervisord: $p"
 awk -v s="$s" -v p="$p" 'BEGIN { printf "ratio:       %.1fx\n", s / p }'
 echo "events/s range: sthenod $srange, supervisord $prange"
+awk -v s="$s" -v p="$p" -v f="$f" -v r="$frange" 'BEGIN {
+	printf "floor (a C loop that only relays): %d (range %s); " \
+	    "sthenod %.0f%% of it;\n", f, r, 100 * s / f
+	printf "10x supervisord would be %d events/s, %.1fx the floor\n",
+	    10 * p, 10 * p / f }'
 awk -v s="$sbytes" -v p="$pbytes" -v sp="$(med $sp)" -v pp="$(med $pp)" \
     'BEGIN { split(sp, a, " "); split(pp, b, " ")
 	printf "payload MB/s: sthenod %.1f, supervisord %.1f, ratio %.1fx\n",

@@ -67,6 +67,13 @@ def fds_on(pid, path):
     return n
 
 
+def under_asan(pid):
+    """True if pid runs with AddressSanitizer, whose quarantine keeps
+    freed memory resident (RSS then says nothing about buffering)."""
+    with open("/proc/%d/maps" % pid) as f:
+        return "libasan" in f.read()
+
+
 def rss_kib(pid):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
@@ -218,13 +225,14 @@ class ProcLogs(unittest.TestCase):
         with self.assertRaises(xmlrpc.client.Fault) as cm:
             s.sendProcessStdin("sleeper", "y" * (MIB + 1))
         self.assertEqual(cm.exception.faultCode, 30)
-        # more calls do not make the daemon grow
+        # more calls (8 MiB) do not make the daemon grow
         rss = rss_kib(self.d.pid)
         for _ in range(32):
             with self.assertRaises(xmlrpc.client.Fault):
                 s.sendProcessStdin("sleeper", chunk)
-        self.assertLess(rss_kib(self.d.pid) - rss, 4096,
-                        "sthenod grew by buffering refused stdin")
+        if not under_asan(self.d.pid):
+            self.assertLess(rss_kib(self.d.pid) - rss, 4096,
+                            "sthenod grew by buffering refused stdin")
         self.assertEqual(s.getProcessInfo("sleeper")["statename"],
                          "RUNNING")
         self.assertEqual(self.d.stop(), 0, self.d.describe())

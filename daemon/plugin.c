@@ -18,6 +18,7 @@
 #include "config.h"
 
 #include <sys/queue.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -351,7 +352,8 @@ plugin_copy(const char *src, const char *base, char **err)
 	static const char elf[4] = { 0x7f, 'E', 'L', 'F' };
 	struct stat st;
 	const char *dir;
-	char buf[65536], *dst = NULL;
+	char magic[4], *dst = NULL;
+	off_t off = 0;
 	ssize_t n;
 	int in, out = -1;
 
@@ -376,7 +378,7 @@ plugin_copy(const char *src, const char *base, char **err)
 		    (long)st.st_uid);
 		goto fail;
 	}
-	if (read(in, buf, 4) != 4 || memcmp(buf, elf, 4) != 0) {
+	if (read(in, magic, 4) != 4 || memcmp(magic, elf, 4) != 0) {
 		xasprintf(err, "%s is not a plugin: not an ELF shared object",
 		    src);
 		goto fail;
@@ -386,17 +388,20 @@ plugin_copy(const char *src, const char *base, char **err)
 	xasprintf(&dst, "%s/%s.%lu.%lu.so", dir, base,
 	    (unsigned long)st.st_ino, ++plugin_seq);
 	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
-	if (out == -1 || lseek(in, 0, SEEK_SET) != 0) {
+	if (out == -1) {
 		xasprintf(err, "cannot copy plugin file %s to %s: %s", src,
 		    dst, strerror(errno));
 		goto fail;
 	}
-	while ((n = read(in, buf, sizeof buf)) != 0) {
+	/* in the kernel: a 64 KiB buffer on the stack stayed resident */
+	while (off < st.st_size) {
+		n = sendfile(out, in, &off, (size_t)(st.st_size - off));
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n == -1 || write(out, buf, n) != n) {
+		if (n <= 0) {
 			xasprintf(err, "cannot copy plugin file %s to %s: %s",
-			    src, dst, strerror(errno));
+			    src, dst, n == 0 ? "file shrank while copied" :
+			    strerror(errno));
 			goto fail;
 		}
 	}

@@ -6,7 +6,7 @@ SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
 BUILD_PKGS="build-essential autoconf automake libtool libltdl-dev pkg-config
-	libevent-dev libjansson-dev libexpat1-dev nettle-dev"
+	libevent-dev libjansson-dev libexpat1-dev"
 TEST_PKGS="libcriterion-dev python3 supervisor curl clang libclang-rt-14-dev procps
 	chromium wrk strace"
 want="$BUILD_PKGS"

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include <nettle/sha1.h>
 
 #include "http.h"
+#include "sha1.h"
 
 #define SHA_PREFIX "{SHA}"
 #define SHA_PREFIX_LEN 5
@@ -83,7 +83,7 @@ is_sha_password(const char *pw)
 	if (strncmp(pw, SHA_PREFIX, SHA_PREFIX_LEN) != 0)
 		return 0;
 	pw += SHA_PREFIX_LEN;
-	for (i = 0; i < SHA1_DIGEST_SIZE * 2; i++)
+	for (i = 0; i < HTTP_SHA1_DIGEST_SIZE * 2; i++)
 		if (!isxdigit((unsigned char)pw[i]))
 			return 0;
 	return pw[i] == '\0';
@@ -102,18 +102,18 @@ http_auth_valid_password(const char *pw)
 static int
 password_ok(const char *stored, const char *given, size_t glen)
 {
-	struct sha1_ctx ctx;
-	uint8_t digest[SHA1_DIGEST_SIZE];
-	char hex[SHA1_DIGEST_SIZE * 2], want[SHA1_DIGEST_SIZE * 2];
+	struct http_sha1 ctx;
+	uint8_t digest[HTTP_SHA1_DIGEST_SIZE];
+	char hex[HTTP_SHA1_DIGEST_SIZE * 2], want[HTTP_SHA1_DIGEST_SIZE * 2];
 	static const char digits[] = "0123456789abcdef";
 	size_t i;
 
 	if (!is_sha_password(stored))
 		return http_ct_equal(stored, strlen(stored), given, glen);
-	sha1_init(&ctx);
-	sha1_update(&ctx, glen, (const uint8_t *)given);
-	sha1_digest(&ctx, sizeof digest, digest);
-	for (i = 0; i < SHA1_DIGEST_SIZE; i++) {
+	http_sha1_init(&ctx);
+	http_sha1_update(&ctx, given, glen);
+	http_sha1_final(&ctx, digest);
+	for (i = 0; i < HTTP_SHA1_DIGEST_SIZE; i++) {
 		hex[2 * i] = digits[digest[i] >> 4];
 		hex[2 * i + 1] = digits[digest[i] & 0xf];
 	}

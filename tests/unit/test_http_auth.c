@@ -1,15 +1,20 @@
 /*
  * test_http_auth.c — plugins/http/auth.c: Basic credentials against plain
- * and {SHA} passwords, as supervisord checks them.
+ * and {SHA} passwords, as supervisord checks them; sha1.c against the
+ * FIPS 180 vectors and against Python's hashlib at every length around the
+ * padding boundaries.
  *
  * Ownership: each test owns the server record it builds on the stack.
  */
 #include "config.h"
 
 #include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "http.h"
+#include "sha1.h"
 
 /* base64("user:123") and base64("user:wrong") */
 #define GOOD "Basic dXNlcjoxMjM="
@@ -87,4 +92,72 @@ Test(http_auth, helpers)
 	cr_assert_eq(http_base64_decode("aG=k", 4, out, sizeof out), -1);
 	cr_assert_eq(http_base64_decode("aGVsbG8gd29ybGQgaGVsbG8gd29ybGQ=",
 	    32, out, sizeof out), -1);
+}
+
+static void
+sha1_hex(const void *data, size_t len, size_t chunk, char hex[41])
+{
+	struct http_sha1 s;
+	uint8_t d[HTTP_SHA1_DIGEST_SIZE];
+	const char *p = data;
+	size_t n;
+	int i;
+
+	http_sha1_init(&s);
+	while (len > 0) {
+		n = len < chunk ? len : chunk;
+		http_sha1_update(&s, p, n);
+		p += n;
+		len -= n;
+	}
+	http_sha1_final(&s, d);
+	for (i = 0; i < HTTP_SHA1_DIGEST_SIZE; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+}
+
+/* FIPS 180-2 appendix A, and the empty message */
+Test(http_sha1, fips_vectors)
+{
+	char hex[41], *m;
+
+	sha1_hex("", 0, 1, hex);
+	cr_assert_str_eq(hex, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+	sha1_hex("abc", 3, 1, hex);
+	cr_assert_str_eq(hex, "a9993e364706816aba3e25717850c26c9cd0d89d");
+	m = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+	sha1_hex(m, strlen(m), 7, hex);
+	cr_assert_str_eq(hex, "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
+	m = malloc(1000000);
+	cr_assert_not_null(m);
+	memset(m, 'a', 1000000);
+	sha1_hex(m, 1000000, 4093, hex);
+	cr_assert_str_eq(hex, "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
+	free(m);
+}
+
+/* Every length from 0 to 130 bytes (both padding cases, one and two
+ * final blocks), hashed whole and byte by byte, against hashlib. */
+Test(http_sha1, agrees_with_python_hashlib)
+{
+	char cmd[256], want[41], hex[41], hex1[41];
+	unsigned char msg[130];
+	FILE *py;
+	size_t len, i;
+
+	for (i = 0; i < sizeof msg; i++)
+		msg[i] = (unsigned char)(i * 37 + 11);
+	snprintf(cmd, sizeof cmd, "/usr/bin/python3 -c 'import hashlib\n"
+	    "m = bytes((i * 37 + 11) %% 256 for i in range(130))\n"
+	    "for n in range(131): print(hashlib.sha1(m[:n]).hexdigest())'");
+	py = popen(cmd, "r");
+	cr_assert_not_null(py);
+	for (len = 0; len <= sizeof msg; len++) {
+		cr_assert_eq(fscanf(py, "%40s", want), 1, "python gave %zu "
+		    "digests", len);
+		sha1_hex(msg, len, sizeof msg, hex);
+		sha1_hex(msg, len, 1, hex1);
+		cr_assert_str_eq(hex, want, "length %zu", len);
+		cr_assert_str_eq(hex1, want, "length %zu, byte by byte", len);
+	}
+	cr_assert_eq(pclose(py), 0);
 }

@@ -334,14 +334,16 @@ stdin_close(struct proc *p)
 	p->inlen = 0;
 }
 
-/* Write what is buffered: 0, or -1 if stdin had to be closed. */
-static int
-stdin_flush(struct proc *p)
+/* Write what the pipe takes of buf without blocking: the count written, or
+ * -1 if stdin had to be closed (then p->inbuf is gone too). */
+static ssize_t
+stdin_put(struct proc *p, const char *buf, size_t len)
 {
+	size_t done = 0;
 	ssize_t n;
 
-	while (p->inlen > 0) {
-		n = write(p->stdin_fd, p->inbuf, p->inlen);
+	while (done < len) {
+		n = write(p->stdin_fd, buf + done, len - done);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -350,8 +352,22 @@ stdin_flush(struct proc *p)
 			stdin_close(p);
 			return -1;
 		}
-		memmove(p->inbuf, p->inbuf + n, p->inlen - n);
-		p->inlen -= n;
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
+/* Write what is buffered: 0, or -1 if stdin had to be closed. */
+static int
+stdin_flush(struct proc *p)
+{
+	ssize_t n;
+
+	if ((n = stdin_put(p, p->inbuf, p->inlen)) == -1)
+		return -1;
+	if (n > 0) {
+		memmove(p->inbuf, p->inbuf + n, p->inlen - (size_t)n);
+		p->inlen -= (size_t)n;
 	}
 	if (p->stdin_ev != NULL) {
 		if (p->inlen > 0)
@@ -376,16 +392,9 @@ proc_io_write_stdin(struct proc *p, const char *buf, size_t len)
 	if (p->stdin_fd == -1)
 		return -1;
 	/* nothing waiting: write from the caller's buffer, keep the rest */
-	while (p->inlen == 0 && len > 0) {
-		n = write(p->stdin_fd, buf, len);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN)
-				break;
-			stdin_close(p);
+	if (p->inlen == 0) {
+		if ((n = stdin_put(p, buf, len)) == -1)
 			return -1;
-		}
 		buf += n;
 		len -= (size_t)n;
 	}

@@ -105,7 +105,7 @@ req_free(struct sth_http_req *r)
 {
 	if (r->r_handler != NULL)
 		LIST_REMOVE(r, r_hentry);
-	http_buf_free(&r->r_hdrs);
+	htmlbuf_free(&r->r_hdrs);
 	free(r->r_ctype);
 	free(r->r_server_hdr);
 	free(r);
@@ -155,7 +155,7 @@ req_set_header(struct sth_http_req *r, const char *name, const char *value)
 		r->r_server_hdr = http_xstrdup(value);
 		return;
 	}
-	http_buf_printf(&r->r_hdrs, "%s: %s\r\n", name, value);
+	htmlbuf_printf(&r->r_hdrs, "%s: %s\r\n", name, value);
 }
 
 /* Will the connection stay open after this response? */
@@ -173,7 +173,7 @@ keep_alive(struct sth_http_req *r)
  * (HTTP/1.1) or close-delimited (1.0); -2: no body by definition (204, 304).
  */
 static void
-build_head(struct sth_http_req *r, struct http_buf *b, int status,
+build_head(struct sth_http_req *r, struct htmlbuf *b, int status,
     const char *reason, long long length)
 {
 	struct http_server *s = r->r_conn->c_srv;
@@ -184,23 +184,23 @@ build_head(struct sth_http_req *r, struct http_buf *b, int status,
 	keep = keep_alive(r);
 	if (!keep)
 		r->r_close = 1;
-	http_buf_printf(b, "HTTP/1.1 %d %s\r\nServer: %s\r\nDate: %s\r\n",
+	htmlbuf_printf(b, "HTTP/1.1 %d %s\r\nServer: %s\r\nDate: %s\r\n",
 	    status, reason != NULL ? reason : http_reason(status),
 	    r->r_server_hdr != NULL ? r->r_server_hdr : s->s_server_hdr,
 	    http_date());
 	if (!keep)
-		http_buf_add(b, "Connection: close\r\n", 19);
+		htmlbuf_add(b, "Connection: close\r\n", 19);
 	else if (r->r_msg->version == 10)
-		http_buf_add(b, "Connection: Keep-Alive\r\n", 24);
+		htmlbuf_add(b, "Connection: Keep-Alive\r\n", 24);
 	if (r->r_hdrs.len > 0)
-		http_buf_add(b, r->r_hdrs.data, r->r_hdrs.len);
+		htmlbuf_add(b, r->r_hdrs.data, r->r_hdrs.len);
 	if (length >= 0)
-		http_buf_printf(b, "Content-Length: %lld\r\n", length);
+		htmlbuf_printf(b, "Content-Length: %lld\r\n", length);
 	else if (length == -1 && r->r_msg->version == 11)
-		http_buf_add(b, "Transfer-Encoding: chunked\r\n", 28);
+		htmlbuf_add(b, "Transfer-Encoding: chunked\r\n", 28);
 	if (r->r_ctype != NULL)
-		http_buf_printf(b, "Content-Type: %s\r\n", r->r_ctype);
-	http_buf_add(b, "\r\n", 2);
+		htmlbuf_printf(b, "Content-Type: %s\r\n", r->r_ctype);
+	htmlbuf_add(b, "\r\n", 2);
 	r->r_status = status;
 }
 
@@ -229,7 +229,7 @@ send_bytes(struct http_conn *c, const void *data, size_t len)
 }
 
 static void
-send_buf(struct http_conn *c, struct http_buf *b)
+send_buf(struct http_conn *c, struct htmlbuf *b)
 {
 	send_bytes(c, b->data, b->len);
 }
@@ -238,7 +238,7 @@ void
 req_respond(struct sth_http_req *r, int status, const char *reason,
     const void *body, size_t len)
 {
-	struct http_buf b = { NULL, 0, 0 };
+	struct htmlbuf b = { NULL, 0, 0 };
 	int nobody = status == 204 || status == 304 || status < 200;
 
 	if (!answerable(r))
@@ -246,11 +246,11 @@ req_respond(struct sth_http_req *r, int status, const char *reason,
 	build_head(r, &b, status, reason, nobody ? -2 : (long long)len);
 	if (!r->r_msg->head_method && !nobody && len > 0) {
 		/* Head and body leave in one evbuffer add, one write. */
-		http_buf_add(&b, body, len);
+		htmlbuf_add(&b, body, len);
 		r->r_sent = len;
 	}
 	send_buf(r->r_conn, &b);
-	http_buf_free(&b);
+	htmlbuf_free(&b);
 	req_end(r);
 }
 
@@ -273,7 +273,7 @@ req_respond_file(struct sth_http_req *r, int status, int fd, off_t offset,
     off_t len)
 {
 	struct http_conn *c = r->r_conn;
-	struct http_buf b = { NULL, 0, 0 };
+	struct htmlbuf b = { NULL, 0, 0 };
 	struct evbuffer *out;
 
 	if (!answerable(r)) {
@@ -282,7 +282,7 @@ req_respond_file(struct sth_http_req *r, int status, int fd, off_t offset,
 	}
 	build_head(r, &b, status, NULL, (long long)len);
 	send_buf(c, &b);
-	http_buf_free(&b);
+	htmlbuf_free(&b);
 	if (r->r_msg->head_method || len == 0)
 		close(fd);
 	else {
@@ -303,13 +303,13 @@ req_respond_file(struct sth_http_req *r, int status, int fd, off_t offset,
 void
 req_stream_start(struct sth_http_req *r, int status, const char *reason)
 {
-	struct http_buf b = { NULL, 0, 0 };
+	struct htmlbuf b = { NULL, 0, 0 };
 
 	if (!answerable(r))
 		return;
 	build_head(r, &b, status, reason, -1);
 	send_buf(r->r_conn, &b);
-	http_buf_free(&b);
+	htmlbuf_free(&b);
 	r->r_state = RS_STREAMING;
 }
 
@@ -318,7 +318,7 @@ req_stream_write(struct sth_http_req *r, const void *data, size_t len)
 {
 	struct http_conn *c = r->r_conn;
 	char line[CHUNK_HEAD_MAX];
-	struct http_buf b = { NULL, 0, 0 };
+	struct htmlbuf b = { NULL, 0, 0 };
 	int n;
 
 	if (r->r_state != RS_STREAMING)
@@ -327,13 +327,13 @@ req_stream_write(struct sth_http_req *r, const void *data, size_t len)
 		return 0;
 	if (r->r_msg->version == 11) {
 		n = snprintf(line, sizeof line, "%zx\r\n", len);
-		http_buf_add(&b, line, (size_t)n);
-		http_buf_add(&b, data, len);
-		http_buf_add(&b, "\r\n", 2);
+		htmlbuf_add(&b, line, (size_t)n);
+		htmlbuf_add(&b, data, len);
+		htmlbuf_add(&b, "\r\n", 2);
 	} else
-		http_buf_add(&b, data, len);
+		htmlbuf_add(&b, data, len);
 	send_buf(c, &b);
-	http_buf_free(&b);
+	htmlbuf_free(&b);
 	r->r_sent += len;
 	return 0;
 }

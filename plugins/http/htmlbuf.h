@@ -4,8 +4,7 @@
  * metrics.so) and the web interface (webui.so).  These are separate
  * plugins, so htmlbuf.c is compiled into each of them rather than exported
  * by one: it is no part of the host or SDK ABI, and a plugin still exports
- * only its descriptor.  Each plugin's own header names it after itself
- * (http_buf, ext_buf, wu_buf).
+ * only its descriptor.
  *
  * Ownership: a struct htmlbuf owns its bytes until htmlbuf_free or
  * htmlbuf_take; { NULL, 0, 0 } is an empty one.  Once anything has been

@@ -162,12 +162,8 @@ const char *http_date(void);
 /* RFC 1123 date of t into buf (at least 32 bytes). */
 void http_format_date(time_t, char *, size_t);
 
-/* The growable byte buffer response heads are built in: htmlbuf.c, shared
- * with the extensions, under this plugin's names. */
-#define http_buf	htmlbuf
-#define http_buf_add	htmlbuf_add
-#define http_buf_printf	htmlbuf_printf
-#define http_buf_free	htmlbuf_free
+/* Response heads are built in a struct htmlbuf (htmlbuf.h, shared with
+ * the extensions). */
 
 /* ----------------------------------------------------- the plugin's state */
 
@@ -209,7 +205,7 @@ struct sth_http_req {
 	const char *r_user;
 	sth_http_cancel_fn r_cancel;
 	void *r_cancel_arg;
-	struct http_buf r_hdrs;		/* "Name: value\r\n" lines */
+	struct htmlbuf r_hdrs;		/* "Name: value\r\n" lines */
 	char *r_ctype;			/* Content-Type, written last */
 	char *r_server_hdr;		/* Server override */
 	int r_close;			/* close after this response */

@@ -1,6 +1,6 @@
 /*
  * response.c — status phrases, Medusa's error page and the Date header.
- * The byte buffer responses are built in (http_buf) is htmlbuf.c.
+ * The byte buffer responses are built in (htmlbuf) is htmlbuf.c.
  *
  * Ownership: the phrase table and the cached pages and date are static and
  * owned here.

@@ -286,7 +286,7 @@ server_list_json(void)
 void
 server_access_log(struct http_server *s, struct sth_http_req *r)
 {
-	struct http_buf b = { NULL, 0, 0 };
+	struct htmlbuf b = { NULL, 0, 0 };
 	const struct http_msg *m = r->r_msg;
 	const char *ref, *ua;
 	char date[64], host[64];
@@ -306,7 +306,7 @@ server_access_log(struct http_server *s, struct sth_http_req *r)
 		    (int)strcspn(r->r_conn->c_peer, ":"), r->r_conn->c_peer);
 	ref = http_msg_header(m, "Referer");
 	ua = http_msg_header(m, "User-Agent");
-	http_buf_printf(&b, "%s - %s [%s] \"%s %s HTTP/1.%d\" %d %llu "
+	htmlbuf_printf(&b, "%s - %s [%s] \"%s %s HTTP/1.%d\" %d %llu "
 	    "\"%s\" \"%s\"\n", host, r->r_user != NULL ? r->r_user : "-",
 	    date, m->method, m->target, m->version == 10 ? 0 : 1,
 	    r->r_status != 0 ? r->r_status : 499, r->r_sent,
@@ -314,5 +314,5 @@ server_access_log(struct http_server *s, struct sth_http_req *r)
 	if (write(s->s_access_fd, b.data, b.len) == -1)
 		H.host->log(H.self, STH_LOG_WARN, "http: access_log %s: %s",
 		    s->s_access_log, strerror(errno));
-	http_buf_free(&b);
+	htmlbuf_free(&b);
 }

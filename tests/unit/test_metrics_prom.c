@@ -14,7 +14,7 @@
 
 Test(prom, family_and_sample)
 {
-	struct ext_buf b = { NULL, 0, 0 };
+	struct htmlbuf b = { NULL, 0, 0 };
 	const char *l[] = { "group", "g", "name", "n", NULL };
 
 	prom_family(&b, "x_total", "counter", "Things.");
@@ -24,56 +24,56 @@ Test(prom, family_and_sample)
 	    "# TYPE x_total counter\n"
 	    "x_total{group=\"g\",name=\"n\"} 3\n"
 	    "x_total 0.5\n");
-	ext_buf_free(&b);
+	htmlbuf_free(&b);
 }
 
 Test(prom, label_escaping)
 {
-	struct ext_buf b = { NULL, 0, 0 };
+	struct htmlbuf b = { NULL, 0, 0 };
 	const char *l[] = { "name", "a\"b\\c\nd", NULL };
 
 	prom_sample(&b, "m", l, 1);
 	cr_assert_str_eq(b.data, "m{name=\"a\\\"b\\\\c\\nd\"} 1\n");
-	ext_buf_free(&b);
+	htmlbuf_free(&b);
 }
 
 Test(prom, help_escaping_keeps_quotes)
 {
-	struct ext_buf b = { NULL, 0, 0 };
+	struct htmlbuf b = { NULL, 0, 0 };
 
 	prom_family(&b, "m", "gauge", "a \"q\" \\ and\nnewline");
 	cr_assert_str_eq(b.data, "# HELP m a \"q\" \\\\ and\\nnewline\n"
 	    "# TYPE m gauge\n");
-	ext_buf_free(&b);
+	htmlbuf_free(&b);
 }
 
 Test(prom, values)
 {
-	struct ext_buf b = { NULL, 0, 0 };
+	struct htmlbuf b = { NULL, 0, 0 };
 
 	prom_value(&b, 1795628835);
-	ext_buf_puts(&b, " ");
+	htmlbuf_puts(&b, " ");
 	prom_value(&b, -2);
-	ext_buf_puts(&b, " ");
+	htmlbuf_puts(&b, " ");
 	prom_value(&b, NAN);
-	ext_buf_puts(&b, " ");
+	htmlbuf_puts(&b, " ");
 	prom_value(&b, INFINITY);
-	ext_buf_puts(&b, " ");
+	htmlbuf_puts(&b, " ");
 	prom_value(&b, -INFINITY);
-	ext_buf_puts(&b, " ");
+	htmlbuf_puts(&b, " ");
 	prom_value(&b, 0.25);
 	cr_assert_str_eq(b.data, "1795628835 -2 NaN +Inf -Inf 0.25");
-	ext_buf_free(&b);
+	htmlbuf_free(&b);
 }
 
 Test(ext, html_escaping)
 {
-	struct ext_buf b = { NULL, 0, 0 };
+	struct htmlbuf b = { NULL, 0, 0 };
 
 	ext_buf_html(&b, "<script>\"x\" & 'y'</script>");
 	cr_assert_str_eq(b.data, "&lt;script&gt;&quot;x&quot; &amp; "
 	    "&#39;y&#39;&lt;/script&gt;");
-	ext_buf_free(&b);
+	htmlbuf_free(&b);
 }
 
 Test(ext, uptime_and_bytes)

@@ -203,7 +203,7 @@ static const struct proc_family {
 };
 
 static void
-render_processes(struct ext_buf *b, json_t *procs, double now)
+render_processes(struct htmlbuf *b, json_t *procs, double now)
 {
 	const char *labels[7] = { "group", NULL, "name", NULL, "state", NULL,
 	    NULL };
@@ -259,7 +259,7 @@ static const struct server_family {
 };
 
 static void
-render_servers(struct ext_buf *b, json_t *servers)
+render_servers(struct htmlbuf *b, json_t *servers)
 {
 	const char *labels[3] = { "server", NULL, NULL };
 	const struct server_family *f;
@@ -280,7 +280,7 @@ render_servers(struct ext_buf *b, json_t *servers)
 }
 
 static void
-render_plugins(struct ext_buf *b, json_t *plugins)
+render_plugins(struct htmlbuf *b, json_t *plugins)
 {
 	const char *labels[7] = { "name", NULL, "version", NULL, "state",
 	    NULL, NULL };
@@ -300,7 +300,7 @@ render_plugins(struct ext_buf *b, json_t *plugins)
 static void
 metrics_render(struct sth_http_req *req, json_t *results, void *arg)
 {
-	struct ext_buf b = { NULL, 0, 0 };
+	struct htmlbuf b = { NULL, 0, 0 };
 	const char *ver[3] = { "version", NULL, NULL };
 	json_t *procs = json_array_get(results, 0);
 	json_t *servers = M.http->servers();
@@ -331,7 +331,7 @@ metrics_render(struct sth_http_req *req, json_t *results, void *arg)
 	M.http->set_header(req, "Content-Type", PROM_CONTENT_TYPE);
 	M.http->set_header(req, "Cache-Control", "no-store");
 	M.http->respond(req, 200, NULL, b.data, b.len);
-	ext_buf_free(&b);
+	htmlbuf_free(&b);
 }
 
 static void

@@ -14,71 +14,71 @@
 
 /* Escape the characters in special; each becomes '\\' + its code. */
 static void
-escape(struct ext_buf *b, const char *s, const char *special)
+escape(struct htmlbuf *b, const char *s, const char *special)
 {
 	size_t n;
 
 	while (*s != '\0') {
 		n = strcspn(s, special);
-		ext_buf_add(b, s, n);
+		htmlbuf_add(b, s, n);
 		s += n;
 		if (*s == '\0')
 			break;
-		ext_buf_add(b, "\\", 1);
-		ext_buf_add(b, *s == '\n' ? "n" : s, 1);
+		htmlbuf_add(b, "\\", 1);
+		htmlbuf_add(b, *s == '\n' ? "n" : s, 1);
 		s++;
 	}
 }
 
 void
-prom_escape_label(struct ext_buf *b, const char *v)
+prom_escape_label(struct htmlbuf *b, const char *v)
 {
 	escape(b, v, "\\\"\n");
 }
 
 void
-prom_family(struct ext_buf *b, const char *name, const char *type,
+prom_family(struct htmlbuf *b, const char *name, const char *type,
     const char *help)
 {
-	ext_buf_printf(b, "# HELP %s ", name);
+	htmlbuf_printf(b, "# HELP %s ", name);
 	escape(b, help, "\\\n");
-	ext_buf_printf(b, "\n# TYPE %s %s\n", name, type);
+	htmlbuf_printf(b, "\n# TYPE %s %s\n", name, type);
 }
 
 void
-prom_value(struct ext_buf *b, double v)
+prom_value(struct htmlbuf *b, double v)
 {
 	if (isnan(v))
-		ext_buf_puts(b, "NaN");
+		htmlbuf_puts(b, "NaN");
 	else if (isinf(v))
-		ext_buf_puts(b, v > 0 ? "+Inf" : "-Inf");
+		htmlbuf_puts(b, v > 0 ? "+Inf" : "-Inf");
 	else if (v == floor(v) && fabs(v) < 9007199254740992.0)
-		ext_buf_printf(b, "%.0f", v);
+		htmlbuf_printf(b, "%.0f", v);
 	else
-		ext_buf_printf(b, "%.17g", v);
+		htmlbuf_printf(b, "%.17g", v);
 }
 
 void
-prom_sample(struct ext_buf *b, const char *name, const char *const *labels,
+prom_sample(struct htmlbuf *b, const char *name, const char *const *labels,
     double value)
 {
 	size_t i;
 
-	ext_buf_puts(b, name);
+	htmlbuf_puts(b, name);
 	if (labels != NULL && labels[0] != NULL) {
-		ext_buf_add(b, "{", 1);
+		htmlbuf_add(b, "{", 1);
 		for (i = 0; labels[i] != NULL && labels[i + 1] != NULL;
 		    i += 2) {
 			if (i > 0)
-				ext_buf_add(b, ",", 1);
-			ext_buf_puts(b, labels[i]);
-			ext_buf_add(b, "=\"", 2);
+				htmlbuf_add(b, ",", 1);
+			htmlbuf_puts(b, labels[i]);
+			htmlbuf_add(b, "=\"", 2);
 			prom_escape_label(b, labels[i + 1]);
-			ext_buf_add(b, "\"", 1);
+			htmlbuf_add(b, "\"", 1);
 		}
-		ext_buf_add(b, "}", 1);
+		htmlbuf_add(b, "}", 1);
 	}
-	ext_buf_add(b, " ", 1);
+	htmlbuf_add(b, " ", 1);
 	prom_value(b, value);
-	ext_buf_add(b, "\n", 1);
+	htmlbuf_add(b, "\n", 1);
 }

@@ -4,7 +4,7 @@
  * and "gather", which runs a list of RPC methods through host->rpc_call on
  * behalf of one HTTP request, waiting for deferred answers.
  *
- * Ownership: a struct ext_buf owns its bytes until ext_buf_free.  A gather
+ * Ownership: a struct htmlbuf owns its bytes until htmlbuf_free.  A gather
  * owns itself and the results it collects; it frees both after calling its
  * done function, or when its request is cancelled (it then drops the
  * pending call and never calls done).
@@ -21,17 +21,9 @@
 
 #include "../htmlbuf.h"
 
-/* The text buffer is the http family's htmlbuf (../htmlbuf.c, compiled
- * into both .so files) under this header's names. */
-#define ext_buf		htmlbuf
-#define ext_buf_add	htmlbuf_add
-#define ext_buf_puts	htmlbuf_puts
-#define ext_buf_printf	htmlbuf_printf
-#define ext_buf_free	htmlbuf_free
-
 /* s with &, <, >, " and ' as HTML entities. */
 static inline void
-ext_buf_html(struct ext_buf *b, const char *s)
+ext_buf_html(struct htmlbuf *b, const char *s)
 {
 	htmlbuf_html(b, s, strlen(s));
 }

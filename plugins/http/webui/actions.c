@@ -68,40 +68,40 @@ char *
 wu_act_message(int act, const char *ns, int code, const char *fstr,
     time_t now)
 {
-	struct wu_buf b = { NULL, 0, 0 };
+	struct htmlbuf b = { NULL, 0, 0 };
 	char *when;
 	size_t i;
 
 	if (fstr == NULL)
 		fstr = "";
 	if (acts[act].needs_process && code == STH_FAULT_BAD_NAME) {
-		wu_buf_printf(&b, "No such process named %s", ns);
-		return wu_buf_take(&b);
+		htmlbuf_printf(&b, "No such process named %s", ns);
+		return htmlbuf_take(&b);
 	}
 	if (code != 0 && act == WU_ACT_START) {
 		for (i = 0; i < sizeof start_faults / sizeof start_faults[0];
 		    i++)
 			if (start_faults[i].code == code)
 				break;
-		wu_buf_printf(&b, "ERROR: Process %s: ", ns);
+		htmlbuf_printf(&b, "ERROR: Process %s: ", ns);
 		if (i < sizeof start_faults / sizeof start_faults[0])
-			wu_buf_str(&b, start_faults[i].text);
+			htmlbuf_puts(&b, start_faults[i].text);
 		else
-			wu_buf_printf(&b, "unexpected rpc fault [%d] %s", code,
+			htmlbuf_printf(&b, "unexpected rpc fault [%d] %s", code,
 			    fstr);
-		return wu_buf_take(&b);
+		return htmlbuf_take(&b);
 	}
 	if (code != 0 && act != WU_ACT_RESTART && act != WU_ACT_RESTARTALL &&
 	    act != WU_ACT_REFRESH) {
-		wu_buf_printf(&b, "unexpected rpc fault [%d] %s", code, fstr);
-		return wu_buf_take(&b);
+		htmlbuf_printf(&b, "unexpected rpc fault [%d] %s", code, fstr);
+		return htmlbuf_take(&b);
 	}
 	if (act < 0 || act >= WU_ACT_MAX)
 		abort();	/* an impossible action */
 	when = wu_ctime(now);
-	wu_buf_printf(&b, acts[act].ok, acts[act].needs_process ? ns : when);
+	htmlbuf_printf(&b, acts[act].ok, acts[act].needs_process ? ns : when);
 	free(when);
-	return wu_buf_take(&b);
+	return htmlbuf_take(&b);
 }
 
 /* --- the Action column ------------------------------------------------ */

@@ -28,7 +28,7 @@ hexval(int c)
 
 /* Decode s[0..len) into b: '+' is a space, a bad %-escape stays as is. */
 static void
-unquote_plus(struct wu_buf *b, const char *s, size_t len)
+unquote_plus(struct htmlbuf *b, const char *s, size_t len)
 {
 	size_t i;
 	int hi, lo;
@@ -44,7 +44,7 @@ unquote_plus(struct wu_buf *b, const char *s, size_t len)
 			c = (char)(hi * 16 + lo);
 			i += 2;
 		}
-		wu_buf_add(b, &c, 1);
+		htmlbuf_add(b, &c, 1);
 	}
 }
 
@@ -55,7 +55,7 @@ unquote_plus(struct wu_buf *b, const char *s, size_t len)
 static char *
 form_find(const char *s, size_t len, const char *key, int want_last)
 {
-	struct wu_buf name = { NULL, 0, 0 }, val = { NULL, 0, 0 };
+	struct htmlbuf name = { NULL, 0, 0 }, val = { NULL, 0, 0 };
 	const char *p = s, *end = s + len, *amp, *eq;
 	char *found = NULL;
 
@@ -71,15 +71,15 @@ form_find(const char *s, size_t len, const char *key, int want_last)
 				unquote_plus(&val, eq + 1,
 				    (size_t)(amp - eq - 1));
 				free(found);
-				found = wu_buf_take(&val);
+				found = htmlbuf_take(&val);
 				if (!want_last)
 					break;
 			}
 		}
 		p = amp + 1;
 	}
-	wu_buf_free(&name);
-	wu_buf_free(&val);
+	htmlbuf_free(&name);
+	htmlbuf_free(&val);
 	return found;
 }
 
@@ -99,7 +99,7 @@ wu_form_get(const char *query, const char *body, size_t bodylen,
 
 /* urllib.parse.quote(s) with safe='/': letters, digits, "_.-~/" stay. */
 void
-wu_quote(struct wu_buf *b, const char *s)
+wu_quote(struct htmlbuf *b, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *p;
@@ -107,14 +107,14 @@ wu_quote(struct wu_buf *b, const char *s)
 
 	for (p = (const unsigned char *)s; *p != '\0'; p++) {
 		if (isalnum(*p) && *p < 0x80)
-			wu_buf_add(b, p, 1);
+			htmlbuf_add(b, p, 1);
 		else if (strchr("_.-~/", *p) != NULL)
-			wu_buf_add(b, p, 1);
+			htmlbuf_add(b, p, 1);
 		else {
 			esc[0] = '%';
 			esc[1] = hex[*p >> 4];
 			esc[2] = hex[*p & 15];
-			wu_buf_add(b, esc, 3);
+			htmlbuf_add(b, esc, 3);
 		}
 	}
 }
@@ -126,7 +126,7 @@ wu_quote(struct wu_buf *b, const char *s)
 char *
 wu_server_url(const char *host)
 {
-	struct wu_buf b = { NULL, 0, 0 };
+	struct htmlbuf b = { NULL, 0, 0 };
 	const char *colon, *q;
 	size_t n;
 
@@ -154,25 +154,25 @@ wu_server_url(const char *host)
 	if (colon != NULL && (host + n == colon + 1 ||
 	    (host + n - colon - 1 == 2 && strncmp(colon + 1, "80", 2) == 0)))
 		n = (size_t)(colon - host);
-	wu_buf_str(&b, "http://");
-	wu_buf_add(&b, host, n);
+	htmlbuf_puts(&b, "http://");
+	htmlbuf_add(&b, host, n);
 	if (b.len > 7 && b.data[b.len - 1] == '/')
 		b.data[--b.len] = '\0';
-	return wu_buf_take(&b);
+	return htmlbuf_take(&b);
 }
 
 /* http://HOST/?message=QUOTED (spec Appendix A.6). */
 char *
 wu_location(const char *host, const char *message)
 {
-	struct wu_buf b = { NULL, 0, 0 };
+	struct htmlbuf b = { NULL, 0, 0 };
 	char *url = wu_server_url(host);
 
-	wu_buf_str(&b, url);
+	htmlbuf_puts(&b, url);
 	free(url);
-	wu_buf_str(&b, "/?message=");
+	htmlbuf_puts(&b, "/?message=");
 	wu_quote(&b, message);
-	return wu_buf_take(&b);
+	return htmlbuf_take(&b);
 }
 
 /* time.ctime(): "Wed Nov  5 17:38:06 2026", local time. */

@@ -96,31 +96,31 @@ cmp_info(const void *a, const void *b)
 }
 
 static void
-html(struct wu_buf *b, const char *s)
+html(struct htmlbuf *b, const char *s)
 {
 	if (s != NULL)
-		wu_buf_html(b, s, strlen(s));
+		htmlbuf_html(b, s, strlen(s));
 }
 
 /* "name" when the group is called the same, else "group:name". */
 static char *
 namespec(json_t *info)
 {
-	struct wu_buf b = { NULL, 0, 0 };
+	struct htmlbuf b = { NULL, 0, 0 };
 
 	if (strcmp(str(info, "group"), str(info, "name")) != 0) {
-		wu_buf_str(&b, str(info, "group"));
-		wu_buf_str(&b, ":");
+		htmlbuf_puts(&b, str(info, "group"));
+		htmlbuf_puts(&b, ":");
 	}
-	wu_buf_str(&b, str(info, "name"));
-	return wu_buf_take(&b);
+	htmlbuf_puts(&b, str(info, "name"));
+	return htmlbuf_take(&b);
 }
 
 static void
-render_row(struct wu_buf *b, json_t *info, int shade)
+render_row(struct htmlbuf *b, json_t *info, int shade)
 {
 	const struct wu_link *links[WU_ROW_LINKS];
-	struct wu_buf q = { NULL, 0, 0 }, lower = { NULL, 0, 0 };
+	struct htmlbuf q = { NULL, 0, 0 }, lower = { NULL, 0, 0 };
 	char *ns = namespec(info);
 	int state = (int)json_integer_value(json_object_get(info, "state"));
 	const char *sn = str(info, "statename");
@@ -130,44 +130,45 @@ render_row(struct wu_buf *b, json_t *info, int shade)
 	for (i = 0; sn[i] != '\0'; i++) {
 		char c = sn[i] >= 'A' && sn[i] <= 'Z' ? sn[i] + 32 : sn[i];
 
-		wu_buf_add(&lower, &c, 1);
+		htmlbuf_add(&lower, &c, 1);
 	}
-	wu_buf_str(b, shade ? "<tr class=\"shade\">" : "<tr class=\"\">");
-	wu_buf_printf(b, "<td class=\"status\"><span class=\"%s\">",
+	htmlbuf_puts(b, shade ? "<tr class=\"shade\">" : "<tr class=\"\">");
+	htmlbuf_printf(b, "<td class=\"status\"><span class=\"%s\">",
 	    wu_state_class(state));
 	html(b, lower.data != NULL ? lower.data : "");
-	wu_buf_str(b, "</span></td><td class=\"desc\"><span>");
+	htmlbuf_puts(b, "</span></td><td class=\"desc\"><span>");
 	html(b, str(info, "description"));
-	wu_buf_str(b, "</span></td><td class=\"name\"><a href=\""
+	htmlbuf_puts(b, "</span></td><td class=\"name\"><a href=\""
 	    "tail.html?processname=");
 	html(b, q.data);
-	wu_buf_str(b, "\" target=\"_blank\">");
+	htmlbuf_puts(b, "\" target=\"_blank\">");
 	html(b, ns);
-	wu_buf_str(b, "</a></td><td class=\"action\"><ul>");
+	htmlbuf_puts(b, "</a></td><td class=\"action\"><ul>");
 	wu_state_links(state, links);
 	for (i = 0; i < WU_ROW_LINKS; i++) {
 		if (links[i] == NULL) {
-			wu_buf_str(b, "<li class=\"hidden\"><a class=\"hidden\" "
-			    "href=\"#\" name=\"#\">Action</a></li>");
+			htmlbuf_puts(b, "<li class=\"hidden\"><a "
+			    "class=\"hidden\" href=\"#\" name=\"#\">Action"
+			    "</a></li>");
 			continue;
 		}
-		wu_buf_str(b, "<li><a href=\"");
+		htmlbuf_puts(b, "<li><a href=\"");
 		if (links[i]->action != NULL) {
-			wu_buf_str(b, "index.html?processname=");
+			htmlbuf_puts(b, "index.html?processname=");
 			html(b, q.data);
-			wu_buf_printf(b, "&amp;action=%s\"", links[i]->action);
+			htmlbuf_printf(b, "&amp;action=%s\"", links[i]->action);
 		} else {
-			wu_buf_str(b, "logtail/");
+			htmlbuf_puts(b, "logtail/");
 			html(b, q.data);
-			wu_buf_printf(b, "%s\" target=\"_blank\"",
+			htmlbuf_printf(b, "%s\" target=\"_blank\"",
 			    links[i]->tail);
 		}
-		wu_buf_printf(b, " name=\"%s\">%s</a></li>", links[i]->label,
+		htmlbuf_printf(b, " name=\"%s\">%s</a></li>", links[i]->label,
 		    links[i]->label);
 	}
-	wu_buf_str(b, "</ul></td></tr>\n");
-	wu_buf_free(&q);
-	wu_buf_free(&lower);
+	htmlbuf_puts(b, "</ul></td></tr>\n");
+	htmlbuf_free(&q);
+	htmlbuf_free(&lower);
 	free(ns);
 }
 
@@ -176,26 +177,26 @@ render_row(struct wu_buf *b, json_t *info, int shade)
  * (borrowed), message the ?message= text or NULL, version sthenod's.
  */
 void
-wu_render_status(struct wu_buf *b, json_t *infos, const char *message,
+wu_render_status(struct htmlbuf *b, json_t *infos, const char *message,
     const char *version)
 {
 	json_t **rows;
 	size_t i, n = json_is_array(infos) ? json_array_size(infos) : 0;
 
-	wu_buf_str(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+	htmlbuf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
 	    "<meta charset=\"utf-8\">\n"
 	    "<meta name=\"viewport\" content=\"width=device-width, "
 	    "initial-scale=1\">\n<title>Supervisor Status</title>\n<style>");
-	wu_buf_str(b, css);
-	wu_buf_str(b, "</style>\n</head>\n<body>\n<div id=\"wrapper\">\n"
+	htmlbuf_puts(b, css);
+	htmlbuf_puts(b, "</style>\n</head>\n<body>\n<div id=\"wrapper\">\n"
 	    "<div id=\"header\"><h1><span>&#9679;</span> Stheno</h1>"
 	    "<p>Supervisor status</p></div>\n<div id=\"content\">\n");
 	if (message != NULL) {
-		wu_buf_str(b, "<div class=\"status_msg\">");
+		htmlbuf_puts(b, "<div class=\"status_msg\">");
 		html(b, message);
-		wu_buf_str(b, "</div>\n");
+		htmlbuf_puts(b, "</div>\n");
 	}
-	wu_buf_str(b, "<form action=\"index.html\" method=\"post\">\n"
+	htmlbuf_puts(b, "<form action=\"index.html\" method=\"post\">\n"
 	    "<ul class=\"clr\" id=\"buttons\">"
 	    "<li class=\"action-button\"><a href=\"index.html?action=refresh\">"
 	    "Refresh</a></li>"
@@ -204,29 +205,29 @@ wu_render_status(struct wu_buf *b, json_t *infos, const char *message,
 	    "<li class=\"action-button\"><a href=\"index.html?action=stopall\">"
 	    "Stop All</a></li></ul>\n<div id=\"processes\">\n");
 	if (n == 0)
-		wu_buf_str(b, "<div class=\"noprograms\">No programs to manage"
-		    "</div>\n");
+		htmlbuf_puts(b, "<div class=\"noprograms\">No programs to "
+		    "manage</div>\n");
 	else {
 		rows = wu_malloc(n * sizeof *rows);
 		for (i = 0; i < n; i++)
 			rows[i] = json_array_get(infos, i);
 		qsort(rows, n, sizeof *rows, cmp_info);
-		wu_buf_str(b, "<table cellspacing=\"0\" id=\"statustable\">\n"
+		htmlbuf_puts(b, "<table cellspacing=\"0\" id=\"statustable\">\n"
 		    "<thead><tr><th class=\"state\">State</th>"
 		    "<th class=\"desc\">Description</th>"
 		    "<th class=\"name\">Name</th>"
 		    "<th class=\"action\">Action</th></tr></thead>\n<tbody>\n");
 		for (i = 0; i < n; i++)
 			render_row(b, rows[i], (int)(i & 1));
-		wu_buf_str(b, "</tbody>\n</table>\n");
+		htmlbuf_puts(b, "</tbody>\n</table>\n");
 		free(rows);
 	}
-	wu_buf_str(b, "</div>\n</form>\n</div>\n<div id=\"footer\">Stheno ");
+	htmlbuf_puts(b, "</div>\n</form>\n</div>\n<div id=\"footer\">Stheno ");
 	html(b, version);
-	wu_buf_str(b, " &middot; speaks supervisor's XML-RPC at /RPC2</div>\n"
+	htmlbuf_puts(b, " &middot; speaks supervisor's XML-RPC at /RPC2</div>\n"
 	    "</div>\n<script>");
-	wu_buf_str(b, live_js);
-	wu_buf_str(b, "</script>\n</body>\n</html>\n");
+	htmlbuf_puts(b, live_js);
+	htmlbuf_puts(b, "</script>\n</body>\n</html>\n");
 }
 
 /*
@@ -234,28 +235,29 @@ wu_render_status(struct wu_buf *b, json_t *infos, const char *message,
  * unless processname is NULL.
  */
 void
-wu_render_tail(struct wu_buf *b, const char *processname, const char *text,
+wu_render_tail(struct htmlbuf *b, const char *processname, const char *text,
     size_t len, long limit)
 {
-	struct wu_buf q = { NULL, 0, 0 };
+	struct htmlbuf q = { NULL, 0, 0 };
 
-	wu_buf_str(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+	htmlbuf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
 	    "<meta charset=\"utf-8\">\n<title>Supervisor tail of process ");
 	html(b, processname != NULL ? processname : "None");
-	wu_buf_str(b, "</title>\n<style>");
-	wu_buf_str(b, css);
-	wu_buf_str(b, "</style>\n</head>\n<body>\n<div id=\"wrapper\">\n"
+	htmlbuf_puts(b, "</title>\n<style>");
+	htmlbuf_puts(b, css);
+	htmlbuf_puts(b, "</style>\n</head>\n<body>\n<div id=\"wrapper\">\n"
 	    "<div id=\"content\">\n<pre id=\"tailbody\">");
-	wu_buf_html(b, text, len);
-	wu_buf_str(b, "</pre>\n<form action=\"index.html\" method=\"POST\">\n");
+	htmlbuf_html(b, text, len);
+	htmlbuf_puts(b, "</pre>\n<form action=\"index.html\" "
+	    "method=\"POST\">\n");
 	if (processname != NULL) {
 		wu_quote(&q, processname);
-		wu_buf_str(b, "<div class=\"refresh\"><a id=\"refresh_anchor\" "
-		    "href=\"tail.html?processname=");
+		htmlbuf_puts(b, "<div class=\"refresh\"><a "
+		    "id=\"refresh_anchor\" href=\"tail.html?processname=");
 		html(b, q.data);
-		wu_buf_printf(b, "&amp;limit=%ld\"><input type=\"button\" "
+		htmlbuf_printf(b, "&amp;limit=%ld\"><input type=\"button\" "
 		    "value=\" Refresh \" name=\"refresh\"></a></div>\n", limit);
-		wu_buf_free(&q);
+		htmlbuf_free(&q);
 	}
-	wu_buf_str(b, "</form>\n</div>\n</div>\n</body>\n</html>\n");
+	htmlbuf_puts(b, "</form>\n</div>\n</div>\n</body>\n</html>\n");
 }

@@ -79,14 +79,14 @@ no_cache(struct wu_state *st, struct sth_http_req *req)
 }
 
 static void
-respond_html(struct wu_ctx *c, struct wu_buf *b)
+respond_html(struct wu_ctx *c, struct htmlbuf *b)
 {
 	const struct sth_http_api *http = c->st->http;
 
 	http->set_header(c->req, "Content-Type", "text/html;charset=utf-8");
 	no_cache(c->st, c->req);
 	http->respond(c->req, 200, NULL, b->data, b->len);
-	wu_buf_free(b);
+	htmlbuf_free(b);
 	ctx_free(c);
 }
 
@@ -96,7 +96,7 @@ static void
 status_rendered(json_t *result, int code, const char *fstr, void *arg)
 {
 	struct wu_ctx *c = arg;
-	struct wu_buf b = { NULL, 0, 0 };
+	struct htmlbuf b = { NULL, 0, 0 };
 
 	c->call = NULL;
 	if (code != 0) {
@@ -293,7 +293,7 @@ wu_index(struct wu_state *st, struct sth_http_req *req)
 
 /* The last limit bytes of path into b; -1 if it cannot be opened. */
 static int
-read_last(const char *path, long limit, struct wu_buf *b)
+read_last(const char *path, long limit, struct htmlbuf *b)
 {
 	struct wu_follow f;
 	ssize_t n;
@@ -309,23 +309,23 @@ static void
 tail_info(json_t *info, int code, const char *fstr, void *arg)
 {
 	struct wu_ctx *c = arg;
-	struct wu_buf text = { NULL, 0, 0 }, page = { NULL, 0, 0 };
+	struct htmlbuf text = { NULL, 0, 0 }, page = { NULL, 0, 0 };
 	const char *path;
 
 	c->call = NULL;
 	path = code == 0 ?
 	    json_string_value(json_object_get(info, "stdout_logfile")) : NULL;
 	if (code != 0)
-		wu_buf_printf(&text, "ERROR: unexpected rpc fault [%d] %s",
+		htmlbuf_printf(&text, "ERROR: unexpected rpc fault [%d] %s",
 		    code, fstr);
 	else if (path == NULL || *path == '\0' ||
 	    read_last(path, c->limit, &text) == -1) {
-		wu_buf_free(&text);
-		wu_buf_printf(&text, "No file for %s", c->ns);
+		htmlbuf_free(&text);
+		htmlbuf_printf(&text, "No file for %s", c->ns);
 	}
 	wu_render_tail(&page, c->ns, text.data != NULL ? text.data : "",
 	    text.len, c->limit);
-	wu_buf_free(&text);
+	htmlbuf_free(&text);
 	respond_html(c, &page);
 }
 
@@ -334,7 +334,7 @@ void
 wu_tailpage(struct wu_state *st, struct sth_http_req *req)
 {
 	struct wu_ctx *c;
-	struct wu_buf page = { NULL, 0, 0 };
+	struct htmlbuf page = { NULL, 0, 0 };
 	const char *msg = "No process name found";
 	char *limit, *end;
 	long n;

@@ -35,15 +35,8 @@ struct sth_timer;
 
 #define WU_TRUNCATED "==> File truncated <==\n"
 
-/* A growable byte string that dies on out-of-memory: the http family's
- * htmlbuf (../htmlbuf.c) under webui's names. */
-#define wu_buf		htmlbuf
-#define wu_buf_add	htmlbuf_add
-#define wu_buf_str	htmlbuf_puts
-#define wu_buf_printf	htmlbuf_printf
-#define wu_buf_html	htmlbuf_html	/* (b, s, len) */
-#define wu_buf_free	htmlbuf_free
-#define wu_buf_take	htmlbuf_take
+/* Pages are built in a struct htmlbuf (../htmlbuf.h), the http family's
+ * growable byte string that dies on out-of-memory. */
 
 /* buf.c: allocation that cannot fail. */
 void *wu_malloc(size_t);
@@ -52,16 +45,16 @@ char *wu_strdup(const char *);
 /* form.c: query strings, URL quoting, the Location of a 301. */
 char *wu_form_get(const char *query, const char *body, size_t bodylen,
     const char *key);
-void wu_quote(struct wu_buf *, const char *);
+void wu_quote(struct htmlbuf *, const char *);
 char *wu_server_url(const char *host_header);
 char *wu_location(const char *host_header, const char *message);
 char *wu_ctime(time_t);
 void wu_http_date(time_t, char *, size_t);
 
 /* render.c: the pages, from RPC results. */
-void wu_render_status(struct wu_buf *, json_t *infos, const char *message,
+void wu_render_status(struct htmlbuf *, json_t *infos, const char *message,
     const char *version);
-void wu_render_tail(struct wu_buf *, const char *processname,
+void wu_render_tail(struct htmlbuf *, const char *processname,
     const char *text, size_t len, long limit);
 
 /* actions.c: what a state offers and how an action's answer reads. */
@@ -98,7 +91,7 @@ struct wu_follow {
 	off_t pos;
 };
 int wu_follow_open(struct wu_follow *, const char *path, off_t head);
-ssize_t wu_follow_read(struct wu_follow *, struct wu_buf *, size_t max);
+ssize_t wu_follow_read(struct wu_follow *, struct htmlbuf *, size_t max);
 void wu_follow_close(struct wu_follow *);
 
 /* plugin.c: the state the glue files share. */

@@ -11,10 +11,12 @@ where the rest of the tree is.  Run a test by hand with
     STHENOD=_build/x/daemon/sthenod python3 tests/integration/test_daemon.py
 """
 
+import json
 import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -44,14 +46,36 @@ def wait_for(predicate, timeout=10.0, interval=0.02):
         time.sleep(interval)
 
 
-def pid_alive(pid):
-    """True if pid exists and is not a zombie."""
+def proc_stat(pid):
+    """The fields of /proc/PID/stat after the command name, as strings
+    (0 state, 1 ppid, 2 process group, 3 session, 11-12 utime and stime
+    in ticks), or None if pid is gone."""
     try:
         with open("/proc/%d/stat" % pid) as f:
-            state = f.read().rsplit(")", 1)[1].split()[0]
-        return state != "Z"
-    except (FileNotFoundError, ProcessLookupError, IndexError):
-        return False
+            return f.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def pids():
+    """Every pid in /proc."""
+    return [int(n) for n in os.listdir("/proc") if n.isdigit()]
+
+
+def child_pids(ppid):
+    """The pids whose parent is ppid, zombies included."""
+    kids = []
+    for p in pids():
+        f = proc_stat(p)
+        if f is not None and int(f[1]) == ppid:
+            kids.append(p)
+    return kids
+
+
+def pid_alive(pid):
+    """True if pid exists and is not a zombie."""
+    f = proc_stat(pid)
+    return f is not None and f[0] != "Z"
 
 
 def is_sthenod(pid):
@@ -71,6 +95,15 @@ def read_text(path):
             return f.read()
     except FileNotFoundError:
         return ""
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 def run_sthenod(args, timeout=10, **kw):
@@ -263,3 +296,30 @@ class Sthenod:
     def __exit__(self, *exc):
         self.cleanup()
         return False
+
+
+# --- event listener records ------------------------------------------------
+
+# The header line of an event under identifier=myident (spec §6.2).
+EVENT_HEADER = re.compile(
+    r"^ver:3\.0 server:myident serial:(\d+) pool:(\S+) poolserial:(\d+) "
+    r"eventname:([A-Z_0-9]+) len:(\d+)\n$")
+
+
+def read_event_records(path):
+    """The JSON lines a recording listener wrote to path ({"line": header,
+    "payload": ...}), each with serial, pool, poolserial, name and len
+    parsed from its header; a line still being written is left out."""
+    recs = []
+    text = read_text(path)
+    if not text.endswith("\n"):    # the listener is still writing a line
+        text = text[:text.rfind("\n") + 1]
+    for l in text.splitlines():
+        r = json.loads(l)
+        m = EVENT_HEADER.match(r["line"])
+        assert m, "bad header %r" % r["line"]
+        r.update(serial=int(m.group(1)), pool=m.group(2),
+                 poolserial=int(m.group(3)), name=m.group(4),
+                 len=int(m.group(5)))
+        recs.append(r)
+    return recs

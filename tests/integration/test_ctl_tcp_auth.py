@@ -22,6 +22,10 @@ import tempfile
 import time
 import unittest
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sthtest  # noqa: E402
+from sthtest import free_port  # noqa: E402
+
 STHENOD = os.environ.get("STHENOD", "sthenod")
 SUPERVISORD = "/usr/bin/supervisord"
 SUPERVISORCTL = "/usr/bin/supervisorctl"
@@ -159,13 +163,6 @@ COMMANDS = [
 ]
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
 
 def normalise(text, d):
     text = text.replace(d.dir, "@DIR@").replace(str(d.port), "@PORT@")
@@ -247,18 +244,7 @@ class Daemon:
         raise AssertionError("not ready: %s" % out)
 
     def children(self):
-        pids = []
-        for e in os.listdir("/proc"):
-            if not e.isdigit():
-                continue
-            try:
-                with open("/proc/%s/stat" % e) as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            if ppid == self.proc.pid:
-                pids.append(int(e))
-        return pids
+        return sthtest.child_pids(self.proc.pid)
 
     def interrupted(self, cmd, seconds=1.0, opts=()):
         """Run a following command (tail -f, maintail -f) for a while,
@@ -460,8 +446,6 @@ class UnauthorisedBody(unittest.TestCase):
     of 'Server requires authentication'."""
 
     def test_401_waits_for_the_body(self):
-        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-        import sthtest
         d = sthtest.Sthenod(extra="[unix_http_server]\nfile=%s\n"
                             "username=u\npassword=%s\n" % (
                                 "@SOCK@", sha("pw")))

@@ -6,11 +6,8 @@ while BUSY, slow ones that make the buffer overflow, ones that write garbage,
 and unloading/loading the plugin live.
 """
 
-import json
 import os
 import re
-import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -57,9 +54,6 @@ while True:
         childutils.listener.ok(sys.stdout)
 '''
 
-HEADER = re.compile(
-    r"^ver:3\.0 server:myident serial:(\d+) pool:(\S+) poolserial:(\d+) "
-    r"eventname:([A-Z_0-9]+) len:(\d+)\n$")
 
 C_LISTENER = None
 
@@ -77,22 +71,6 @@ def c_listener():
     return C_LISTENER
 
 
-def read_records(path):
-    recs = []
-    text = sthtest.read_text(path)
-    if not text.endswith("\n"):    # the listener is still writing a line
-        text = text[:text.rfind("\n") + 1]
-    for l in text.splitlines():
-        r = json.loads(l)
-        m = HEADER.match(r["line"])
-        assert m, "bad header %r" % r["line"]
-        r.update(serial=int(m.group(1)), pool=m.group(2),
-                 poolserial=int(m.group(3)), name=m.group(4),
-                 len=int(m.group(5)))
-        recs.append(r)
-    return recs
-
-
 def read_raw(path):
     """Envelopes recorded byte for byte by the C listener: (header dict,
     raw header line, payload bytes), split on the len: it was given."""
@@ -104,7 +82,7 @@ def read_raw(path):
     while data:
         nl = data.index(b"\n") + 1
         line = data[:nl]
-        m = HEADER.match(line.decode())
+        m = sthtest.EVENT_HEADER.match(line.decode())
         assert m, "bad header %r" % line
         n = int(m.group(5))
         out.append(({"serial": int(m.group(1)), "pool": m.group(2),
@@ -143,11 +121,11 @@ class Base(unittest.TestCase):
         return os.path.join(self.d.dir, name)
 
     def wait_records(self, name, pred, timeout=15):
-        r = sthtest.wait_for(lambda: pred(read_records(self.path(name))),
+        r = sthtest.wait_for(lambda: pred(sthtest.read_event_records(self.path(name))),
                              timeout)
         self.assertTrue(r, "records of %s:\n%s\n%s" % (
             name, sthtest.read_text(self.path(name)), self.d.describe()))
-        return read_records(self.path(name))
+        return sthtest.read_event_records(self.path(name))
 
     def rpc(self):
         from supervisor.xmlrpc import SupervisorTransport
@@ -202,7 +180,7 @@ command=/bin/sleep 100
                           lambda rs: "PROCESS_STATE_STOPPED" in
                           {r["name"] for r in rs}, timeout=20)
         self.assertEqual(d.stop(), 0)
-        recs = read_records(self.path("lst.jsonl"))
+        recs = sthtest.read_event_records(self.path("lst.jsonl"))
         pid = {}
         for name in ("chatty", "cap", "sleeper", "quick"):
             m = re.search(r"spawned: '%s' with pid (\d+)" % name,
@@ -573,7 +551,7 @@ command=/bin/sleep 100
         return d
 
     def check_last_events(self, d):
-        recs = read_records(self.path("lst.jsonl"))
+        recs = sthtest.read_event_records(self.path("lst.jsonl"))
         got = [(r["name"], dict(t.split(":", 1) for t in
                                 r["payload"].split()).get("processname"))
                for r in recs]

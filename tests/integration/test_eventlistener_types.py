@@ -22,7 +22,6 @@ fails with something other than ESRCH, which a root-run test cannot cause.
 """
 
 import collections
-import json
 import os
 import re
 import shutil
@@ -74,9 +73,6 @@ while True:
     out.write(b"RESULT 2\nOK"); out.flush()
 '''
 
-HEADER = re.compile(
-    r"^ver:3\.0 server:myident serial:(\d+) pool:(\S+) poolserial:(\d+) "
-    r"eventname:([A-Z_0-9]+) len:(\d+)\n$")
 
 CONFIG = """\
 [supervisord]
@@ -137,22 +133,6 @@ startsecs=0
 """
 
 
-def read_records(path):
-    out = []
-    text = sthtest.read_text(path)
-    if not text.endswith("\n"):    # the listener is still writing a line
-        text = text[:text.rfind("\n") + 1]
-    for l in text.splitlines():
-        r = json.loads(l)
-        m = HEADER.match(r["line"])
-        assert m, "bad header %r" % r["line"]
-        r.update(serial=int(m.group(1)), pool=m.group(2),
-                 poolserial=int(m.group(3)), name=m.group(4),
-                 len=int(m.group(5)))
-        out.append(r)
-    return out
-
-
 def tokens(payload):
     """The first line's key:value tokens."""
     return dict(t.split(":", 1) for t in payload.split("\n", 1)[0].split())
@@ -198,7 +178,7 @@ class Daemon:
         return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=t)
 
     def records(self):
-        return read_records(self.rec)
+        return sthtest.read_event_records(self.rec)
 
     def wait_records(self, pred, what, timeout=20):
         if not sthtest.wait_for(lambda: pred(self.records()), timeout):
@@ -229,16 +209,13 @@ class Daemon:
 def kill_session(sid):
     """SIGKILL what is left in session sid (the daemon's children, each
     in a process group of its own, stay in the session it began)."""
-    for e in os.listdir("/proc"):
-        if not e.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % e) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            if int(fields[3]) == sid:
-                os.kill(int(e), signal.SIGKILL)
-        except (OSError, IndexError, ValueError):
-            pass
+    for p in sthtest.pids():
+        f = sthtest.proc_stat(p)
+        if f is not None and int(f[3]) == sid:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except OSError:
+                pass
 
 
 def has(name, **tok):

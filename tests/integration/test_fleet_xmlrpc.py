@@ -21,12 +21,15 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
 import xmlrpc.client
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sthtest import free_port  # noqa: E402
 
 try:
     from supervisor.xmlrpc import SupervisorTransport
@@ -122,13 +125,6 @@ RUNNING_DESC = re.compile(r"pid [1-9]\d*, uptime \d+:\d\d:\d\d")
 # time.strftime('%b %d %I:%M %p', ...) as supervisord writes stop times
 DATE_DESC = re.compile(r"[A-Z][a-z]{2} \d\d \d\d:\d\d [AP]M")
 
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class Daemon:

@@ -21,25 +21,18 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 import unittest
 import xmlrpc.client
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sthtest  # noqa: E402
+from sthtest import free_port  # noqa: E402
 
 USER = "alice"
 SHA_PASS = "s3cret-sha"
 PLAIN_PASS = "pl@in pass"
 
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def curl(args, timeout=20):

@@ -21,16 +21,10 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sthtest  # noqa: E402
+from sthtest import free_port  # noqa: E402
 
 SECRET = "SECRET-OUTSIDE-THE-ROOT-7f3a"
 
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def curl(url, *args):

@@ -95,16 +95,11 @@ def gen_sha256(seed, total):
 
 def proc_stat(pid):
     """(state, ppid, pgid) of pid, or None if it is gone."""
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return fields[0], int(fields[1]), int(fields[2])
-    except (OSError, IndexError, ValueError):
-        return None
+    f = sthtest.proc_stat(pid)
+    return None if f is None else (f[0], int(f[1]), int(f[2]))
 
 
-def all_pids():
-    return [int(n) for n in os.listdir("/proc") if n.isdigit()]
+all_pids = sthtest.pids
 
 
 def children_of(pid):
@@ -141,8 +136,7 @@ def owner(pid):
 
 def cpu_seconds(pid):
     """User + system CPU time pid has used."""
-    fields = sthtest.read_text("/proc/%d/stat" % pid).rsplit(")", 1)[1]
-    ticks = sum(int(x) for x in fields.split()[11:13])
+    ticks = sum(int(x) for x in sthtest.proc_stat(pid)[11:13])
     return ticks / os.sysconf("SC_CLK_TCK")
 
 

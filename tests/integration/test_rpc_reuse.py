@@ -10,7 +10,6 @@ getProcessInfo of the same process, which always builds a new struct."""
 
 import json
 import os
-import socket
 import sys
 import time
 import unittest
@@ -19,6 +18,7 @@ import xmlrpc.client
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sthtest  # noqa: E402
+from sthtest import free_port  # noqa: E402
 
 PROGRAMS = """
 [inet_http_server]
@@ -44,13 +44,6 @@ command=/bin/sleep 100
 autostart=false
 """
 
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class Reuse(unittest.TestCase):

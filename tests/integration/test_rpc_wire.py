@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,6 +23,7 @@ import xmlrpc.client
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sthtest  # noqa: E402
+from sthtest import free_port  # noqa: E402
 
 try:
     from supervisor.xmlrpc import SupervisorTransport
@@ -63,13 +63,6 @@ SYSCALL = re.compile(
 NODELAY = re.compile(
     r"setsockopt\((\d+), SOL_TCP, TCP_NODELAY, \[1\], 4\) += 0")
 
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def strace_works():

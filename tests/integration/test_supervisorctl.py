@@ -12,12 +12,16 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
 import xmlrpc.client
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sthtest  # noqa: E402
+from sthtest import free_port  # noqa: E402
 
 STHENOD = os.environ.get("STHENOD", "sthenod")
 SUPERVISORD = "/usr/bin/supervisord"
@@ -133,13 +137,6 @@ COMMANDS = [
 ]
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
 
 def normalise(text, d):
     text = text.replace(d, "@DIR@")
@@ -231,18 +228,7 @@ class Daemon:
 
     def children(self):
         """Pids whose parent is the daemon (each in its own group)."""
-        pids = []
-        for e in os.listdir("/proc"):
-            if not e.isdigit():
-                continue
-            try:
-                with open("/proc/%s/stat" % e) as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            if ppid == self.proc.pid:
-                pids.append(int(e))
-        return pids
+        return sthtest.child_pids(self.proc.pid)
 
     def cleanup(self):
         if self.proc.poll() is None:

@@ -10,6 +10,7 @@ cd "$top"
 sh tests/deps.sh --test || exit 1
 ./autogen.sh >/dev/null 2>&1 || { echo "autogen failed"; exit 1; }
 jobs=$(nproc)
+t0=$(date +%s)
 status=0
 pass=0
 fail=0
@@ -25,19 +26,24 @@ count() {	# add a build's test-suite.log totals
 	fail=$((fail + ${f:-0} + ${e:-0} + ${x:-0}))
 }
 
+stamp() {	# a phase's name, with the minutes:seconds since the start
+	t=$(($(date +%s) - t0))
+	printf '=== [%d:%02d] %s\n' $((t / 60)) $((t % 60)) "$*"
+}
+
 build_and_check() {	# name, configure flags...
 	name=$1; shift
 	dir="$top/_build/test-$name"
 	rm -rf "$dir"; mkdir -p "$dir"; cd "$dir"
-	echo "=== $name: configure $*"
+	stamp "$name: configure $*"
 	if ! ../../configure -q "$@" >configure.out 2>&1; then
 		cat configure.out; status=1; cd "$top"; return
 	fi
-	echo "=== $name: make"
+	stamp "$name: make"
 	if ! make -j"$jobs" >make.out 2>&1; then
 		tail -50 make.out; status=1; cd "$top"; return
 	fi
-	echo "=== $name: make check"
+	stamp "$name: make check"
 	if ! make -j"$jobs" check; then
 		status=1
 		for t in $(find . -name '*.trs'); do
@@ -51,7 +57,7 @@ build_and_check() {	# name, configure flags...
 
 build_and_check plain --enable-werror
 
-echo "=== clang: build with -Werror (warnings are errors with clang too)"
+stamp "clang: build with -Werror (warnings are errors with clang too)"
 dir="$top/_build/test-clang"
 rm -rf "$dir"; mkdir -p "$dir"; cd "$dir"
 if ../../configure -q CC=clang --enable-werror >configure.out 2>&1 &&
@@ -63,14 +69,22 @@ fi
 cd "$top"
 build_and_check asan --enable-asan --enable-debug
 
-echo "=== distcheck"
-cd "$top/_build/test-plain" && if make distcheck >distcheck.out 2>&1; then
+# distcheck builds and checks the tarball once more, in parallel like the
+# builds above; every test in it runs under the same per-test timeout.
+stamp "distcheck"
+cd "$top/_build/test-plain" && if make -j"$jobs" distcheck >distcheck.out 2>&1; then
 	echo "distcheck: ok"; pass=$((pass + 1))
 else
-	tail -60 distcheck.out; fail=$((fail + 1)); status=1
+	tail -60 distcheck.out
+	for t in $(find . -path '*/_build/sub/*' -name '*.trs'); do
+		grep -qE '^:test-result: (FAIL|ERROR)' "$t" &&
+			{ echo "--- ${t%.trs}.log"; tail -60 "${t%.trs}.log"; }
+	done
+	fail=$((fail + 1)); status=1
 fi
 cd "$top"
 
+stamp "done"
 echo "tests: $pass passed, $fail failed"
 [ "$fail" -eq 0 ] || status=1
 exit $status

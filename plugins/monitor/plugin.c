@@ -1,0 +1,561 @@
+/*
+ * plugin.c — the monitor plugin: a command console (never code execution)
+ * on a unix socket and, with a secret, on TCP.  Accepts sessions, frames
+ * answers, runs the HMAC-SHA256 challenge-response and calls the RPC
+ * registry for the commands of cmd.c.  The protocol is README.md's.
+ *
+ * Ownership: struct mon M (monitor.h).
+ */
+#include "config.h"
+
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "monitor.h"
+#include "sha256.h"
+
+#define MON_DEFAULT_SOCKET "/tmp/stheno-monitor.sock"
+#define MON_MAX_OUTPUT (2 * MON_MAX_BODY)	/* unread answers: stop reading */
+
+struct mon M;
+
+static void mon_process(struct mon_sess *);
+
+static struct bufferevent *
+bev(struct mon_sess *s)
+{
+	return M.host->conn_bev(s->conn);
+}
+
+/* --- answers -------------------------------------------------------------- */
+
+void
+mon_reply(struct mon_sess *s, int status, const char *body, size_t len)
+{
+	char hdr[MON_HEADER_LEN + 1];
+	struct evbuffer *out = bufferevent_get_output(bev(s));
+
+	if (len > MON_MAX_BODY) {
+		len = MON_MAX_BODY;
+		if (status == MON_OK)
+			status = MON_TRUNCATED;
+	}
+	mon_frame_header(hdr, status, len);
+	evbuffer_add(out, hdr, MON_HEADER_LEN);
+	evbuffer_add(out, body, len);
+	evbuffer_add(out, "\n", 1);
+}
+
+void
+mon_replyf(struct mon_sess *s, int status, const char *fmt, ...)
+{
+	struct mon_str b = { NULL, 0, 0 };
+	va_list ap;
+	char *p;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&p, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		abort();
+	mon_str_add(&b, p, (size_t)n);
+	free(p);
+	mon_reply(s, status, b.s, b.len);
+	mon_str_free(&b);
+}
+
+void
+mon_reply_data(struct mon_sess *s, int status, json_t *data, const char *text)
+{
+	struct timespec ts;
+	json_t *env;
+	char *body;
+
+	if (!s->json) {
+		json_decref(data);
+		mon_reply(s, status, text, strlen(text));
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	env = json_pack("[i, O, f, o]", MON_JSON_VERSION, s->argv,
+	    (double)ts.tv_sec + (double)(ts.tv_nsec / 1000000) / 1000.0, data);
+	body = env != NULL ? json_dumps(env, JSON_COMPACT | JSON_ENCODE_ANY) :
+	    NULL;
+	json_decref(env);
+	if (body == NULL) {
+		mon_replyf(s, MON_CLOSE, "the answer cannot be written as JSON");
+		return;
+	}
+	mon_reply(s, status, body, strlen(body));
+	free(body);
+}
+
+void
+mon_banner(struct mon_sess *s)
+{
+	mon_replyf(s, MON_OK, "-----------------------------\n"
+	    "Stheno %s monitor\n\n"
+	    "Type 'help' for command list.\n"
+	    "Type 'quit' to close CLI session.", M.host->version());
+}
+
+/* --- authentication ------------------------------------------------------- */
+
+static void
+new_challenge(struct mon_sess *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char rnd[MON_CHALLENGE_LEN];
+	size_t i;
+
+	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+		abort();	/* getrandom cannot fail for 32 bytes */
+	for (i = 0; i < sizeof rnd; i++)
+		s->challenge[i] = hex[rnd[i] & 0xf];
+	s->challenge[MON_CHALLENGE_LEN] = '\0';
+}
+
+void
+mon_challenge(struct mon_sess *s)
+{
+	mon_replyf(s, MON_AUTH, "%s\n\nAuthentication required.",
+	    s->challenge);
+}
+
+/* The secret file's bytes, or NULL (logged). */
+static char *
+read_secret(size_t *len)
+{
+	char *buf;
+	ssize_t n;
+	int fd;
+
+	if (M.secret == NULL)
+		return NULL;
+	if ((fd = open(M.secret, O_RDONLY | O_CLOEXEC)) == -1) {
+		M.host->log(M.self, STH_LOG_ERRO, "monitor: cannot read the "
+		    "secret file %s: %s", M.secret, strerror(errno));
+		return NULL;
+	}
+	buf = mon_xmalloc(MON_MAX_SECRET + 1);
+	*len = 0;
+	while ((n = read(fd, buf + *len, MON_MAX_SECRET + 1 - *len)) > 0)
+		*len += (size_t)n;
+	close(fd);
+	if (n == -1 || *len > MON_MAX_SECRET) {
+		M.host->log(M.self, STH_LOG_ERRO, "monitor: cannot read the "
+		    "secret file %s: %s", M.secret, n == -1 ? strerror(errno) :
+		    "larger than 64 KiB");
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static int
+auth_ok(struct mon_sess *s, const char *answer)
+{
+	char want[2 * MON_SHA256_DIGEST_SIZE + 1];
+	char *key;
+	size_t len;
+	int ok;
+
+	if ((key = read_secret(&len)) == NULL)
+		return 0;
+	mon_hmac_sha256_hex(key, len, s->challenge, MON_CHALLENGE_LEN, want);
+	explicit_bzero(key, len);
+	free(key);
+	ok = strlen(answer) == sizeof want - 1 &&
+	    mon_ct_equal(answer, want, sizeof want - 1);
+	explicit_bzero(want, sizeof want);
+	return ok;
+}
+
+static void
+auth_delay_done(struct sth_timer *t, void *arg)
+{
+	struct mon_sess *s = arg;
+
+	M.host->timer_free(t);
+	s->delay = NULL;
+	new_challenge(s);
+	mon_challenge(s);
+	s->closing = 1;
+	mon_process(s);
+}
+
+void
+mon_auth(struct mon_sess *s, int argc, char **argv)
+{
+	struct timeval idle = { MON_IDLE_SECS, 0 };
+
+	if (s->authed) {
+		mon_banner(s);
+		return;
+	}
+	if (auth_ok(s, argv[1])) {
+		s->authed = 1;
+		bufferevent_set_timeouts(bev(s), &idle, NULL);
+		mon_banner(s);
+		return;
+	}
+	M.failed_auths++;
+	M.host->log(M.self, STH_LOG_WARN, "monitor: failed authentication "
+	    "from %s", s->peer);
+	s->delay = M.host->timer_new(M.self, auth_delay_done, s);
+	M.host->timer_start(s->delay, MON_AUTH_DELAY, 0);
+}
+
+/* --- calls ---------------------------------------------------------------- */
+
+static void
+call_done(json_t *result, int code, const char *fault, void *arg)
+{
+	struct mon_sess *s = arg;
+	struct mon_str b = { NULL, 0, 0 };
+
+	s->call = NULL;
+	if (code != 0) {
+		mon_str_addf(&b, "%d %s", code, fault != NULL ? fault : "");
+		mon_reply_data(s, MON_FAULT, json_pack("{s:i, s:s}",
+		    "faultCode", code, "faultString", fault != NULL ? fault :
+		    ""), b.s);
+	} else {
+		if (!s->json)
+			s->cmd->text(&b, result, s->argv);
+		mon_reply_data(s, MON_OK, json_incref(result),
+		    b.s != NULL ? b.s : "");
+	}
+	mon_str_free(&b);
+	if (!s->busy)
+		mon_process(s);
+}
+
+void
+mon_call(struct mon_sess *s, const char *method, json_t *params)
+{
+	struct sth_rpc_call *call;
+
+	call = M.host->rpc_call(M.self, method, params, call_done, s);
+	if (call != NULL)
+		s->call = call;
+}
+
+/* --- sessions ------------------------------------------------------------- */
+
+static void
+sess_free(struct mon_sess *s, int drop)
+{
+	LIST_REMOVE(s, link);
+	M.nconns--;
+	if (s->call != NULL)
+		M.host->rpc_cancel(s->call);
+	if (s->delay != NULL)
+		M.host->timer_free(s->delay);
+	if (drop)
+		M.host->conn_free(s->conn);
+	else
+		M.host->conn_close_after_write(s->conn);
+	json_decref(s->argv);
+	free(s);
+}
+
+/* Answer the complete lines that have arrived, one at a time: reading
+ * stops while a call is pending, a failed auth waits, or the client leaves
+ * answers unread. */
+static void
+mon_process(struct mon_sess *s)
+{
+	struct evbuffer *in = bufferevent_get_input(bev(s));
+	struct evbuffer *out = bufferevent_get_output(bev(s));
+	char *line;
+	size_t n;
+
+	if (s->busy)
+		return;
+	s->busy = 1;
+	while (!s->closing && s->call == NULL && s->delay == NULL &&
+	    evbuffer_get_length(out) < MON_MAX_OUTPUT) {
+		line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF);
+		if (line == NULL && evbuffer_get_length(in) <= MON_MAX_LINE)
+			break;
+		if (line == NULL || n > MON_MAX_LINE) {
+			mon_replyf(s, MON_COMMS, "line too long (the limit is "
+			    "%d bytes)", MON_MAX_LINE);
+			s->closing = 1;
+		} else
+			mon_dispatch(s, line, n);
+		free(line);
+	}
+	s->busy = 0;
+	if (s->closing && s->call == NULL && s->delay == NULL)
+		sess_free(s, 0);
+	else if (s->call != NULL || s->delay != NULL || s->closing)
+		bufferevent_disable(bev(s), EV_READ);
+	else
+		bufferevent_enable(bev(s), EV_READ);
+}
+
+static void
+sess_read(struct sth_conn *c, void *arg)
+{
+	mon_process(arg);
+}
+
+static void
+sess_write(struct sth_conn *c, void *arg)
+{
+	mon_process(arg);
+}
+
+static void
+sess_event(struct sth_conn *c, short what, void *arg)
+{
+	struct mon_sess *s = arg;
+
+	if (s->busy) {
+		s->closing = 1;
+		return;
+	}
+	sess_free(s, 1);
+}
+
+static void
+peer_name(struct mon_sess *s, int fd, const struct sockaddr *sa,
+    socklen_t salen, const struct ucred *cred)
+{
+	char host[INET6_ADDRSTRLEN];
+	const struct sockaddr_in *in = (const void *)sa;
+	const struct sockaddr_in6 *in6 = (const void *)sa;
+
+	if (salen > 0 && sa->sa_family == AF_INET) {
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+		snprintf(s->peer, sizeof s->peer, "%s:%u", host,
+		    ntohs(in->sin_port));
+	} else if (salen > 0 && sa->sa_family == AF_INET6) {
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+		snprintf(s->peer, sizeof s->peer, "[%s]:%u", host,
+		    ntohs(in6->sin6_port));
+	} else if (cred != NULL)
+		snprintf(s->peer, sizeof s->peer, "unix (pid %ld, uid %ld)",
+		    (long)cred->pid, (long)cred->uid);
+	else
+		snprintf(s->peer, sizeof s->peer, "unix (fd %d)", fd);
+}
+
+/* A unix peer whose uid is root's or ours needs no secret. */
+static int
+peer_trusted(int fd, struct ucred *cred)
+{
+	socklen_t len = sizeof *cred;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, &len) == -1) {
+		M.host->log(M.self, STH_LOG_WARN, "monitor: SO_PEERCRED: %s",
+		    strerror(errno));
+		return -1;
+	}
+	return cred->uid == 0 || cred->uid == geteuid();
+}
+
+static void
+mon_accept(struct sth_listener *l, int fd, const struct sockaddr *sa,
+    socklen_t salen, void *arg)
+{
+	struct timeval preauth = { MON_PREAUTH_SECS, 0 };
+	struct timeval idle = { MON_IDLE_SECS, 0 };
+	struct mon_sess *s;
+	struct ucred cred;
+	int is_unix = l == M.unix_l, trusted = 0;
+
+	if (M.draining || M.nconns >= MON_MAX_CONNS) {
+		M.refused++;
+		close(fd);
+		return;
+	}
+	if (is_unix)
+		trusted = peer_trusted(fd, &cred);
+	s = calloc(1, sizeof *s);
+	if (s == NULL)
+		abort();
+	peer_name(s, fd, sa, salen, is_unix && trusted != -1 ? &cred : NULL);
+	new_challenge(s);
+	s->authed = trusted == 1;
+	s->conn = M.host->conn_new(M.self, fd, sess_read, sess_write,
+	    sess_event, s);
+	if (s->conn == NULL) {
+		free(s);
+		return;
+	}
+	LIST_INSERT_HEAD(&M.sessions, s, link);
+	M.nconns++;
+	M.total_conns++;
+	bufferevent_setwatermark(bev(s), EV_READ, 0, MON_MAX_LINE + 2);
+	bufferevent_set_timeouts(bev(s), s->authed ? &idle : &preauth, NULL);
+	if (s->authed)
+		mon_banner(s);
+	else
+		mon_challenge(s);
+}
+
+/* --- configuration -------------------------------------------------------- */
+
+/* "port" or ":port" → "127.0.0.1:port": loopback unless the host is
+ * written out ("*:port" or "0.0.0.0:port" for every interface). */
+static char *
+tcp_address(const char *v)
+{
+	char *out;
+
+	if (strchr(v, ':') == NULL) {
+		if (asprintf(&out, "127.0.0.1:%s", v) == -1)
+			abort();
+	} else if (v[0] == ':') {
+		if (asprintf(&out, "127.0.0.1%s", v) == -1)
+			abort();
+	} else if ((out = strdup(v)) == NULL)
+		abort();
+	return out;
+}
+
+static int
+check_secret(void)
+{
+	char *key;
+	size_t len;
+
+	if ((key = read_secret(&len)) == NULL)
+		return M.host->fail(M.self, "[plugin:monitor] secret=%s cannot "
+		    "be read (see the log)", M.secret);
+	explicit_bzero(key, len);
+	free(key);
+	if (len == 0)
+		return M.host->fail(M.self, "[plugin:monitor] secret=%s is "
+		    "empty", M.secret);
+	return 0;
+}
+
+static int
+open_tcp(const char *port)
+{
+	char *addr, *err = NULL;
+
+	if (M.secret == NULL)
+		return M.host->fail(M.self, "[plugin:monitor] port=%s needs "
+		    "secret=: a console on TCP without a secret would obey "
+		    "anyone who can connect", port);
+	addr = tcp_address(port);
+	M.tcp_l = M.host->listen_tcp(M.self, addr, mon_accept, NULL, &err);
+	free(addr);
+	if (M.tcp_l == NULL) {
+		M.host->fail(M.self, "[plugin:monitor] port=%s: %s", port, err);
+		free(err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+open_unix(struct sth_section *sec, const char *path)
+{
+	const char *owner;
+	char *err = NULL;
+	long mode;
+
+	if (M.host->cfg_octal(M.self, sec, "socket_mode", 0600, &mode) == -1)
+		return -1;
+	owner = M.host->cfg_str(sec, "socket_owner", NULL);
+	if (owner != NULL && *owner == '\0')
+		owner = NULL;
+	M.unix_l = M.host->listen_unix(M.self, path, (int)mode, owner,
+	    mon_accept, NULL, &err);
+	if (M.unix_l == NULL) {
+		M.host->fail(M.self, "[plugin:monitor] socket=%s: %s", path,
+		    err);
+		free(err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+mon_config(void)
+{
+	struct sth_section *sec = M.host->config(M.self);
+	const char *sock, *port, *secret;
+
+	sock = M.host->cfg_str(sec, "socket", NULL);
+	port = M.host->cfg_str(sec, "port", NULL);
+	secret = M.host->cfg_str(sec, "secret", NULL);
+	if (secret != NULL && *secret != '\0') {
+		if ((M.secret = strdup(secret)) == NULL)
+			abort();
+		if (check_secret() == -1)
+			return -1;
+	}
+	if (port != NULL && *port != '\0' && open_tcp(port) == -1)
+		return -1;
+	if (sock != NULL && *sock != '\0')
+		return open_unix(sec, sock);
+	if (M.tcp_l == NULL)
+		return open_unix(sec, MON_DEFAULT_SOCKET);
+	return 0;
+}
+
+static int
+mon_init(struct sth_plugin *self, const struct sth_host *host)
+{
+	memset(&M, 0, sizeof M);
+	M.host = host;
+	M.self = self;
+	M.started = time(NULL);
+	LIST_INIT(&M.sessions);
+	return mon_config();
+}
+
+/* Unload has begun (perhaps asked by one of our own sessions, which is
+ * then inside mon_process): idle sessions close now, busy ones once their
+ * answer is written. */
+static void
+mon_drain(struct sth_plugin *self)
+{
+	struct mon_sess *s, *next;
+
+	M.draining = 1;
+	for (s = LIST_FIRST(&M.sessions); s != NULL; s = next) {
+		next = LIST_NEXT(s, link);
+		s->closing = 1;
+		if (!s->busy && s->call == NULL)
+			sess_free(s, 0);
+	}
+}
+
+static void
+mon_fini(struct sth_plugin *self)
+{
+	while (!LIST_EMPTY(&M.sessions))
+		sess_free(LIST_FIRST(&M.sessions), 1);
+	free(M.secret);
+	memset(&M, 0, sizeof M);
+}
+
+STHENO_PLUGIN("monitor", "1.0",
+    "the command console (sthenoctl): plugins and any RPC method, "
+    "authenticated by peer credentials or HMAC-SHA256",
+    NULL, mon_init, mon_drain, mon_fini);

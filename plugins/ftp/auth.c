@@ -1,0 +1,101 @@
+/*
+ * auth.c — real users: check a password against the shadow file with
+ * crypt(3), and switch the filesystem identity around one operation
+ * (setfsuid/setfsgid: only this thread's file access checks change, and
+ * only until they are switched back).
+ *
+ * Supplementary groups are process-wide (setgroups), so they are not
+ * switched: a user's file access is checked with the daemon's own
+ * supplementary groups (root's: usually just 0).  See stheno.conf.5.
+ *
+ * Ownership: *home is malloc'd for the caller.
+ */
+#include "config.h"
+
+#include <sys/fsuid.h>
+
+#include <crypt.h>
+#include <pwd.h>
+#include <shadow.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "ftp.h"
+
+/* A hash of a password nobody has, so that an unknown user costs one
+ * crypt() as a known one does (no timing oracle). */
+static const char dummy_hash[] =
+    "$6$SthenoFTPdummy1$DFyxqRjF31PkdWDu.QQXUFK78eljlpSHHB.acdEHrD.np"
+    "hKXCiUN8K9ocgAY4lMzU8hZKfOngrPHdl0GSoFul.";
+
+static int
+hash_matches(const char *pass, const char *hash)
+{
+	struct crypt_data *cd;
+	const char *h;
+	int ok;
+
+	cd = ftp_xcalloc(1, sizeof *cd);
+	h = crypt_r(pass, hash, cd);
+	ok = h != NULL && h[0] != '*' && strcmp(h, hash) == 0;
+	explicit_bzero(cd, sizeof *cd);
+	free(cd);
+	return ok;
+}
+
+int
+ftp_auth_local(const char *user, const char *pass, uid_t *uid, gid_t *gid,
+    char **home)
+{
+	struct passwd *pw = getpwnam(user);
+	struct spwd *sp = pw != NULL ? getspnam(user) : NULL;
+	const char *hash = dummy_hash;
+	int usable;
+
+	if (sp != NULL && sp->sp_pwdp != NULL)
+		hash = sp->sp_pwdp;
+	else if (pw != NULL && pw->pw_passwd != NULL &&
+	    strcmp(pw->pw_passwd, "x") != 0)
+		hash = pw->pw_passwd;
+	/* "!..." (locked) and "*" never match: crypt them anyway. */
+	usable = pw != NULL && hash != dummy_hash && hash[0] != '!' &&
+	    hash[0] != '*' && hash[0] != '\0';
+	if (!hash_matches(pass, usable ? hash : dummy_hash) || !usable)
+		return -1;
+	if (sp != NULL && sp->sp_expire > 0 &&
+	    sp->sp_expire <= (long)(time(NULL) / 86400))
+		return -1;
+	pw = getpwnam(user);	/* getspnam may have reused the buffer */
+	if (pw == NULL)
+		return -1;
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	*home = ftp_xstrdup(pw->pw_dir != NULL && *pw->pw_dir != '\0' ?
+	    pw->pw_dir : "/");
+	return 0;
+}
+
+int
+ftp_id_enter(const struct ftp_ident *id)
+{
+	if (!id->set)
+		return 0;
+	setfsgid(id->gid);
+	setfsuid(id->uid);
+	/* setfsuid cannot report failure: ask for the current value. */
+	if ((uid_t)setfsuid((uid_t)-1) != id->uid ||
+	    (gid_t)setfsgid((gid_t)-1) != id->gid) {
+		ftp_id_leave(id);
+		return -1;
+	}
+	return 0;
+}
+
+void
+ftp_id_leave(const struct ftp_ident *id)
+{
+	if (!id->set)
+		return;
+	setfsuid(geteuid());
+	setfsgid(getegid());
+}

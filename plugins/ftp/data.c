@@ -1,0 +1,395 @@
+/*
+ * data.c — the data channel: the passive listener (on the control
+ * connection's local address, one per session, closed after the first
+ * accept from the control peer's address: pasv_promiscuous=NO), the active
+ * connect (to the control peer only, checked by xfer.c), and the transfer
+ * itself on a host connection: a file sent with evbuffer_add_file
+ * (sendfile: nothing of it is copied into memory, whatever its size), a
+ * listing sent from memory, an upload written to its file as it arrives.
+ *
+ * Ownership: struct ftp_data in the session; the listener watch owns its
+ * socket, a connecting socket is closed here, the data connection and the
+ * file descriptor or listing of the transfer are freed by data_reset.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "ftp.h"
+
+#define PASV_BACKLOG 1
+
+static void start_transfer(struct ftp_sess *s);
+
+void
+data_init(struct ftp_data *d)
+{
+	memset(d, 0, sizeof *d);
+	d->fd = -1;
+	d->cfd = -1;
+}
+
+static void
+xfer_clear(struct ftp_data *d)
+{
+	if (d->fd != -1)
+		close(d->fd);
+	d->fd = -1;
+	if (d->listing != NULL)
+		evbuffer_free(d->listing);
+	d->listing = NULL;
+	d->kind = XF_NONE;
+	d->waiting = 0;
+	d->off = 0;
+	d->len = 0;
+}
+
+void
+data_reset(struct ftp_sess *s)
+{
+	struct ftp_data *d = &s->data;
+
+	if (d->lwatch != NULL)
+		F.host->watch_free(d->lwatch);
+	d->lwatch = NULL;
+	if (d->cwatch != NULL)
+		F.host->watch_free(d->cwatch);
+	d->cwatch = NULL;
+	if (d->cfd != -1)
+		close(d->cfd);
+	d->cfd = -1;
+	if (d->conn != NULL)
+		F.host->conn_free(d->conn);
+	d->conn = NULL;
+	d->mode = 0;
+	xfer_clear(d);
+}
+
+/* The transfer ended: reply, close the channel, read commands again. */
+static void
+finish(struct ftp_sess *s, int code, const char *text)
+{
+	ftp_reply(s, code, "%s", text);
+	data_reset(s);
+	ftp_sess_xfer_done(s);
+}
+
+/* ------------------------------------------------------------ transfer */
+
+static void
+data_read(struct sth_conn *c, void *arg)
+{
+	struct ftp_sess *s = arg;
+	struct evbuffer *in = bufferevent_get_input(F.host->conn_bev(c));
+	int n;
+
+	if (s->data.kind != XF_STOR) {
+		evbuffer_drain(in, evbuffer_get_length(in));
+		return;
+	}
+	while (evbuffer_get_length(in) > 0) {
+		if ((n = evbuffer_write(in, s->data.fd)) <= 0) {
+			F.host->log(F.self, STH_LOG_WARN, "ftp: %s: upload: %s",
+			    s->peerstr, n < 0 ? strerror(errno) : "short write");
+			finish(s, errno == ENOSPC ? 452 : 451,
+			    "Failure writing to local file.");
+			return;
+		}
+		s->data.bytes += (unsigned long long)n;
+	}
+}
+
+static void
+data_write(struct sth_conn *c, void *arg)
+{
+	struct ftp_sess *s = arg;
+	struct evbuffer *out = bufferevent_get_output(F.host->conn_bev(c));
+
+	if ((s->data.kind == XF_RETR || s->data.kind == XF_LIST) &&
+	    !s->data.waiting && evbuffer_get_length(out) == 0)
+		finish(s, 226, "Transfer complete.");
+}
+
+static void
+data_event(struct sth_conn *c, short what, void *arg)
+{
+	struct ftp_sess *s = arg;
+	int fd;
+
+	if (!(what & (STH_CONN_EOF | STH_CONN_ERROR | STH_CONN_TIMEOUT)))
+		return;
+	if (s->data.kind == XF_STOR && !(what & STH_CONN_ERROR)) {
+		data_read(c, s);
+		if (s->data.kind != XF_STOR)
+			return;	/* the write failed: answered */
+		fd = s->data.fd;
+		s->data.fd = -1;
+		if (close(fd) == -1)
+			finish(s, 451, "Failure writing to local file.");
+		else
+			finish(s, 226, "Transfer complete.");
+		return;
+	}
+	if (s->data.kind != XF_NONE && !s->data.waiting) {
+		finish(s, 426, "Connection closed; transfer aborted.");
+		return;
+	}
+	/* no transfer yet: the peer went away; a command will say 425 */
+	F.host->conn_free(s->data.conn);
+	s->data.conn = NULL;
+}
+
+static void
+send_file(struct ftp_sess *s, struct evbuffer *out)
+{
+	struct ftp_data *d = &s->data;
+	int fd = d->fd;
+
+	d->fd = -1;
+	if (d->len <= 0) {
+		close(fd);
+		finish(s, 226, "Transfer complete.");
+		return;
+	}
+	/* The evbuffer owns fd from here, even on failure. */
+	if (evbuffer_add_file(out, fd, d->off, d->len) != 0) {
+		finish(s, 451, "Failure reading local file.");
+		return;
+	}
+	bufferevent_enable(F.host->conn_bev(d->conn), EV_WRITE);
+}
+
+static void
+start_transfer(struct ftp_sess *s)
+{
+	struct ftp_data *d = &s->data;
+	struct bufferevent *bev = F.host->conn_bev(d->conn);
+	struct evbuffer *out = bufferevent_get_output(bev);
+
+	d->waiting = 0;
+	switch (d->kind) {
+	case XF_RETR:
+		send_file(s, out);
+		break;
+	case XF_LIST:
+		if (evbuffer_get_length(d->listing) == 0) {
+			finish(s, 226, "Directory send OK.");
+			return;
+		}
+		evbuffer_add_buffer(out, d->listing);
+		break;
+	case XF_STOR:
+		bufferevent_enable(bev, EV_READ);
+		data_read(d->conn, s);
+		break;
+	case XF_NONE:
+		break;
+	}
+}
+
+static void
+data_connected(struct ftp_sess *s, int fd)
+{
+	struct ftp_data *d = &s->data;
+
+	d->conn = F.host->conn_new(F.self, fd, data_read, data_write,
+	    data_event, s);
+	if (d->conn == NULL) {
+		if (d->kind != XF_NONE)
+			finish(s, 425, "Failed to establish connection.");
+		return;
+	}
+	/* Nothing is read before STOR asks for it. */
+	bufferevent_disable(F.host->conn_bev(d->conn), EV_READ);
+	if (d->kind != XF_NONE && d->waiting)
+		start_transfer(s);
+}
+
+/* ------------------------------------------------------------- passive */
+
+static void
+pasv_accept(struct sth_watch *w, int lfd, short what, void *arg)
+{
+	struct ftp_sess *s = arg;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	char host[64];
+	int fd;
+
+	fd = accept4(lfd, (struct sockaddr *)&ss, &len,
+	    SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd == -1)
+		return;
+	if (!ftp_same_host((struct sockaddr *)&ss,
+	    (struct sockaddr *)&s->peer)) {
+		ftp_sa_host((struct sockaddr *)&ss, host, sizeof host);
+		F.host->log(F.self, STH_LOG_WARN, "ftp: %s: passive data "
+		    "connection from %s refused (not the control peer)",
+		    s->peerstr, host);
+		close(fd);
+		return;
+	}
+	F.host->watch_free(s->data.lwatch);	/* closes the listener */
+	s->data.lwatch = NULL;
+	data_connected(s, fd);
+}
+
+/* Bind fd to the local address on a port of the configured range (from a
+ * random start: RFC 2577), or an ephemeral one. */
+static int
+bind_pasv(int fd, struct sockaddr_storage *ss)
+{
+	long lo = F.conf.pasv_min_port, hi = F.conf.pasv_max_port, n, i, p;
+	socklen_t len = ftp_sa_len((struct sockaddr *)ss);
+
+	if (lo == 0 || hi == 0) {
+		ftp_sa_set_port((struct sockaddr *)ss, 0);
+		return bind(fd, (struct sockaddr *)ss, len);
+	}
+	n = hi - lo + 1;
+	p = (long)arc4random_uniform((uint32_t)n);
+	for (i = 0; i < n; i++) {
+		ftp_sa_set_port((struct sockaddr *)ss, (int)(lo + (p + i) % n));
+		if (bind(fd, (struct sockaddr *)ss, len) == 0)
+			return 0;
+		if (errno != EADDRINUSE)
+			return -1;
+	}
+	return -1;
+}
+
+int
+data_passive(struct ftp_sess *s)
+{
+	struct sockaddr_storage ss = s->local;
+	socklen_t len = sizeof ss;
+	int fd;
+
+	data_reset(s);
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (fd == -1 || bind_pasv(fd, &ss) == -1 ||
+	    listen(fd, PASV_BACKLOG) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &len) == -1) {
+		F.host->log(F.self, STH_LOG_WARN, "ftp: %s: passive listener: "
+		    "%s", s->peerstr, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		ftp_reply(s, 425, "Can't open passive connection.");
+		return -1;
+	}
+	s->data.lwatch = F.host->watch_new(F.self, fd, STH_READ, pasv_accept,
+	    s, 1);
+	if (s->data.lwatch == NULL) {
+		ftp_reply(s, 425, "Can't open passive connection.");
+		return -1;
+	}
+	s->data.mode = 'P';
+	return ftp_sa_port((struct sockaddr *)&ss);
+}
+
+/* -------------------------------------------------------------- active */
+
+static void
+act_connected(struct sth_watch *w, int fd, short what, void *arg)
+{
+	struct ftp_sess *s = arg;
+	socklen_t len = sizeof(int);
+	int err = 0;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+		err = errno;
+	F.host->watch_free(s->data.cwatch);
+	s->data.cwatch = NULL;
+	s->data.cfd = -1;
+	if (err != 0) {
+		close(fd);
+		finish(s, 425, "Failed to establish connection.");
+		return;
+	}
+	data_connected(s, fd);
+}
+
+static void
+act_connect(struct ftp_sess *s)
+{
+	struct ftp_data *d = &s->data;
+	struct sockaddr *sa = (struct sockaddr *)&d->act;
+	int fd;
+
+	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (fd == -1) {
+		finish(s, 425, "Failed to establish connection.");
+		return;
+	}
+	if (connect(fd, sa, ftp_sa_len(sa)) == 0) {
+		data_connected(s, fd);
+		return;
+	}
+	if (errno != EINPROGRESS) {
+		close(fd);
+		finish(s, 425, "Failed to establish connection.");
+		return;
+	}
+	d->cfd = fd;
+	d->cwatch = F.host->watch_new(F.self, fd, STH_WRITE, act_connected, s,
+	    0);
+	if (d->cwatch == NULL)
+		finish(s, 425, "Failed to establish connection.");
+}
+
+/* -------------------------------------------------------------- start */
+
+static const char *
+opening_text(const struct ftp_sess *s)
+{
+	switch (s->data.kind) {
+	case XF_LIST:
+		return "Here comes the directory listing.";
+	case XF_STOR:
+		return "Ok to send data.";
+	default:
+		return s->type == 'I' ? "Opening BINARY mode data connection." :
+		    "Opening ASCII mode data connection.";
+	}
+}
+
+void
+data_start(struct ftp_sess *s)
+{
+	struct ftp_data *d = &s->data;
+
+	if (d->conn == NULL && d->mode == 0) {
+		xfer_clear(d);
+		ftp_reply(s, 425, "Use PORT or PASV first.");
+		return;
+	}
+	ftp_reply(s, 150, "%s", opening_text(s));
+	d->bytes = 0;
+	if (d->conn != NULL) {
+		start_transfer(s);
+		return;
+	}
+	d->waiting = 1;
+	if (d->mode == 'A')
+		act_connect(s);
+}
+
+int
+data_abort(struct ftp_sess *s)
+{
+	int busy = ftp_busy(s);
+
+	data_reset(s);
+	return busy;
+}

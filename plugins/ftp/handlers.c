@@ -1,0 +1,572 @@
+/*
+ * handlers.c — the commands that answer on the control channel alone:
+ * login, settings, navigation, file information and file operations
+ * (RFC 959, 2389, 3659).  The data-channel commands are in xfer.c.
+ *
+ * Ownership: a handler owns nothing past its return but what it stores in
+ * the session (USER, RNFR, the vfs of a real user).
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+
+#include "ftp.h"
+
+/* The reply to a failed filesystem call: 550 with what went wrong, never
+ * a host path. */
+static void
+reply_errno(struct ftp_sess *s, int rc)
+{
+	static const struct {
+		int err;
+		const char *text;
+	} texts[] = {
+		{ ENOENT, "No such file or directory." },
+		{ EACCES, "Permission denied." },
+		{ EPERM, "Permission denied." },
+		{ EEXIST, "File exists." },
+		{ ENOTDIR, "Not a directory." },
+		{ EISDIR, "Is a directory." },
+		{ ENOTEMPTY, "Directory not empty." },
+		{ EBUSY, "Permission denied." },
+		{ ENAMETOOLONG, "File name too long." },
+		{ ENOSPC, "No space left on device." },
+		{ EINVAL, "Invalid file name." },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof texts / sizeof texts[0]; i++)
+		if (-rc == texts[i].err) {
+			ftp_reply(s, 550, "%s", texts[i].text);
+			return;
+		}
+	ftp_reply(s, 550, "Requested action not taken.");
+}
+
+/* arg as a virtual path into buf, or a 550 sent and -1. */
+static int
+path_arg(struct ftp_sess *s, const char *arg, char *buf, size_t len)
+{
+	int rc = ftp_path(s, arg, buf, len);
+
+	if (rc != 0) {
+		reply_errno(s, rc);
+		return -1;
+	}
+	return 0;
+}
+
+/* Quote a path for a 257 reply: '"' doubled (RFC 959 appendix II). */
+static void
+reply_257(struct ftp_sess *s, const char *path, const char *what)
+{
+	struct evbuffer *b = evbuffer_new();
+	const char *p;
+	size_t len;
+
+	evbuffer_add(b, "257 \"", 5);
+	for (p = path; *p != '\0'; p++) {
+		if (*p == '"')
+			evbuffer_add(b, "\"\"", 2);
+		else
+			evbuffer_add(b, p, 1);
+	}
+	evbuffer_add_printf(b, "\" %s\r\n", what);
+	len = evbuffer_get_length(b);
+	ftp_send(s, (const char *)evbuffer_pullup(b, -1), len);
+	evbuffer_free(b);
+}
+
+static int
+is_anon_name(const char *user)
+{
+	return strcasecmp(user, "anonymous") == 0 ||
+	    strcasecmp(user, "ftp") == 0;
+}
+
+void
+cmd_user(struct ftp_sess *s, const char *arg)
+{
+	if (s->logged_in) {
+		ftp_reply(s, 530, "Can't change to another user.");
+		return;
+	}
+	free(s->user);
+	s->user = ftp_xstrdup(arg);
+	ftp_reply(s, 331, "Please specify the password.");
+}
+
+static void
+login_delay_fire(struct sth_timer *t, void *arg)
+{
+	struct ftp_sess *s = arg;
+
+	s->delaying = 0;
+	if (s->fails >= F.conf.max_login_fails) {
+		F.host->log(F.self, STH_LOG_WARN, "ftp: %s: %d failed logins, "
+		    "closing", s->peerstr, s->fails);
+		ftp_sess_close(s, 530, "Login incorrect.");
+		return;
+	}
+	ftp_reply(s, 530, "Login incorrect.");
+	ftp_sess_resume(s);
+}
+
+/* The same answer, after the same delay, whatever was wrong. */
+static void
+login_failed(struct ftp_sess *s)
+{
+	s->fails++;
+	s->delaying = 1;
+	if (s->delay == NULL)
+		s->delay = F.host->timer_new(F.self, login_delay_fire, s);
+	F.host->timer_start(s->delay, (double)F.conf.login_delay,
+	    0);
+}
+
+static int
+login_anon(struct ftp_sess *s)
+{
+	if (!F.conf.anonymous || F.anon_vfs == NULL)
+		return -1;
+	s->vfs = F.anon_vfs;
+	s->own_vfs = 0;
+	s->id = F.anon_id;
+	s->writable = F.conf.anon_write;
+	return 0;
+}
+
+static int
+login_local(struct ftp_sess *s, const char *pass)
+{
+	struct sth_vfs *v;
+	const char *root;
+	char *home = NULL, *err = NULL;
+	uid_t uid;
+	gid_t gid;
+
+	if (!F.conf.local_users)
+		return -1;
+	if (ftp_auth_local(s->user, pass, &uid, &gid, &home) == -1)
+		return -1;
+	if (uid == 0 && !F.conf.allow_root) {
+		free(home);
+		return -1;
+	}
+	s->id.set = 1;
+	s->id.uid = uid;
+	s->id.gid = gid;
+	root = F.conf.local_root != NULL ? F.conf.local_root : home;
+	v = NULL;
+	if (ftp_id_enter(&s->id) == 0) {
+		v = F.host->vfs_new(F.self, root, &err);
+		ftp_id_leave(&s->id);
+	}
+	if (v == NULL) {
+		F.host->log(F.self, STH_LOG_WARN, "ftp: %s: user %s: root %s: "
+		    "%s", s->peerstr, s->user, root, err != NULL ? err :
+		    "identity switch failed");
+		free(err);
+		free(home);
+		memset(&s->id, 0, sizeof s->id);
+		return -2;
+	}
+	free(home);
+	s->vfs = v;
+	s->own_vfs = 1;
+	s->writable = 1;
+	return 0;
+}
+
+void
+cmd_pass(struct ftp_sess *s, const char *arg)
+{
+	int rc;
+
+	if (s->logged_in) {
+		ftp_reply(s, 230, "Already logged in.");
+		return;
+	}
+	if (s->user == NULL) {
+		ftp_reply(s, 503, "Login with USER first.");
+		return;
+	}
+	if (is_anon_name(s->user))
+		rc = login_anon(s);
+	else
+		rc = login_local(s, arg != NULL ? arg : "");
+	if (rc == -2) {
+		ftp_sess_close(s, 421, "Cannot open your root directory.");
+		return;
+	}
+	if (rc == -1) {
+		F.host->log(F.self, STH_LOG_INFO, "ftp: %s: failed login",
+		    s->peerstr);
+		free(s->user);
+		s->user = NULL;
+		login_failed(s);
+		return;
+	}
+	s->logged_in = 1;
+	F.host->log(F.self, STH_LOG_INFO, "ftp: %s: user %s logged in",
+	    s->peerstr, s->user);
+	ftp_reply(s, 230, "Login successful.");
+}
+
+void
+cmd_quit(struct ftp_sess *s, const char *arg)
+{
+	ftp_sess_close(s, 221, "Goodbye.");
+}
+
+void
+cmd_noop(struct ftp_sess *s, const char *arg)
+{
+	ftp_reply(s, 200, "NOOP ok.");
+}
+
+void
+cmd_syst(struct ftp_sess *s, const char *arg)
+{
+	ftp_reply(s, 215, "UNIX Type: L8");
+}
+
+void
+cmd_auth(struct ftp_sess *s, const char *arg)
+{
+	ftp_reply(s, 502, "TLS is not supported.");
+}
+
+void
+cmd_type(struct ftp_sess *s, const char *arg)
+{
+	if (strcasecmp(arg, "I") == 0 || strcasecmp(arg, "L 8") == 0) {
+		s->type = 'I';
+		ftp_reply(s, 200, "Switching to Binary mode.");
+	} else if (strcasecmp(arg, "A") == 0 || strcasecmp(arg, "A N") == 0) {
+		s->type = 'A';
+		ftp_reply(s, 200, "Switching to ASCII mode.");
+	} else if (toupper((unsigned char)arg[0]) == 'L')
+		ftp_reply(s, 504, "Byte size must be 8.");
+	else
+		ftp_reply(s, 504, "Unrecognised TYPE command.");
+}
+
+void
+cmd_mode(struct ftp_sess *s, const char *arg)
+{
+	if (strcasecmp(arg, "S") == 0)
+		ftp_reply(s, 200, "Mode set to S.");
+	else
+		ftp_reply(s, 504, "Bad MODE command.");
+}
+
+void
+cmd_stru(struct ftp_sess *s, const char *arg)
+{
+	if (strcasecmp(arg, "F") == 0)
+		ftp_reply(s, 200, "Structure set to F.");
+	else
+		ftp_reply(s, 504, "Bad STRU command.");
+}
+
+void
+cmd_feat(struct ftp_sess *s, const char *arg)
+{
+	char facts[128], buf[512];
+	int n;
+
+	ftp_fmt_factlist(s->facts, 1, facts, sizeof facts);
+	n = snprintf(buf, sizeof buf, "211-Features:\r\n EPRT\r\n EPSV\r\n"
+	    " MDTM\r\n MLST %s\r\n PASV\r\n REST STREAM\r\n SIZE\r\n TVFS\r\n"
+	    " UTF8\r\n211 End\r\n", facts);
+	ftp_send(s, buf, (size_t)n);
+}
+
+void
+cmd_opts(struct ftp_sess *s, const char *arg)
+{
+	char facts[128];
+	const char *rest;
+
+	if (strcasecmp(arg, "UTF8 ON") == 0 || strcasecmp(arg, "UTF8") == 0) {
+		ftp_reply(s, 200, "Always in UTF8 mode.");
+		return;
+	}
+	if (strncasecmp(arg, "MLST", 4) == 0 && (arg[4] == ' ' ||
+	    arg[4] == '\0')) {
+		rest = arg[4] == ' ' ? arg + 5 : "";
+		s->facts = ftp_parse_facts(rest);
+		ftp_fmt_factlist(s->facts, 0, facts, sizeof facts);
+		ftp_reply(s, 200, "MLST OPTS %s", facts);
+		return;
+	}
+	ftp_reply(s, 501, "Option not understood.");
+}
+
+void
+cmd_pwd(struct ftp_sess *s, const char *arg)
+{
+	reply_257(s, s->cwd, "is the current directory");
+}
+
+static void
+change_dir(struct ftp_sess *s, const char *arg)
+{
+	char path[FTP_PATH_MAX];
+	struct stat st;
+	int rc;
+
+	if (path_arg(s, arg, path, sizeof path) == -1)
+		return;
+	if ((rc = fs_stat(s, path, &st)) != 0 || !S_ISDIR(st.st_mode)) {
+		ftp_reply(s, 550, "Failed to change directory.");
+		return;
+	}
+	if (fs_can_enter(s, path) != 0) {
+		ftp_reply(s, 550, "Failed to change directory.");
+		return;
+	}
+	snprintf(s->cwd, sizeof s->cwd, "%s", path);
+	ftp_reply(s, 250, "Directory successfully changed.");
+}
+
+void
+cmd_cwd(struct ftp_sess *s, const char *arg)
+{
+	change_dir(s, arg);
+}
+
+void
+cmd_cdup(struct ftp_sess *s, const char *arg)
+{
+	change_dir(s, "..");
+}
+
+void
+cmd_help(struct ftp_sess *s, const char *arg)
+{
+	const struct ftp_cmd *t;
+	struct evbuffer *b = evbuffer_new();
+	size_t i, n;
+
+	t = ftp_cmd_table(&n);
+	evbuffer_add_printf(b, "214-The following commands are recognized.");
+	for (i = 0; i < n; i++)
+		evbuffer_add_printf(b, "%s %-4s", i % 8 == 0 ? "\r\n" : "",
+		    t[i].name);
+	evbuffer_add_printf(b, "\r\n214 Help OK.\r\n");
+	n = evbuffer_get_length(b);
+	ftp_send(s, (const char *)evbuffer_pullup(b, -1), n);
+	evbuffer_free(b);
+}
+
+void
+cmd_stat(struct ftp_sess *s, const char *arg)
+{
+	char path[FTP_PATH_MAX];
+	struct evbuffer *b;
+	size_t n;
+
+	if (arg != NULL && s->logged_in && !ftp_busy(s)) {
+		b = evbuffer_new();
+		evbuffer_add_printf(b, "213-Status follows:\r\n");
+		if (ftp_path(s, arg, path, sizeof path) == 0)
+			(void)fs_list(s, path, 'L', b);
+		evbuffer_add_printf(b, "213 End of status.\r\n");
+		n = evbuffer_get_length(b);
+		ftp_send(s, (const char *)evbuffer_pullup(b, -1), n);
+		evbuffer_free(b);
+		return;
+	}
+	b = evbuffer_new();
+	evbuffer_add_printf(b, "211-FTP server status:\r\n"
+	    "     Connected to %s\r\n", s->peerstr);
+	if (s->logged_in)
+		evbuffer_add_printf(b, "     Logged in as %s\r\n", s->user);
+	else
+		evbuffer_add_printf(b, "     Not logged in\r\n");
+	evbuffer_add_printf(b, "     TYPE: %s\r\n     Session timeout in "
+	    "seconds is %ld\r\n", s->type == 'I' ? "BINARY" : "ASCII",
+	    F.conf.idle_timeout);
+	if (ftp_busy(s))
+		evbuffer_add_printf(b, "     Transfer in progress: %llu "
+		    "bytes\r\n", s->data.bytes);
+	evbuffer_add_printf(b, "211 End of status.\r\n");
+	n = evbuffer_get_length(b);
+	ftp_send(s, (const char *)evbuffer_pullup(b, -1), n);
+	evbuffer_free(b);
+}
+
+/* A regular file's stat for SIZE and MDTM, or a 550 sent. */
+static int
+file_stat(struct ftp_sess *s, const char *arg, struct stat *st)
+{
+	char path[FTP_PATH_MAX];
+	int rc;
+
+	if (path_arg(s, arg, path, sizeof path) == -1)
+		return -1;
+	if ((rc = fs_stat(s, path, st)) != 0) {
+		reply_errno(s, rc);
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		ftp_reply(s, 550, "Not a regular file.");
+		return -1;
+	}
+	return 0;
+}
+
+void
+cmd_size(struct ftp_sess *s, const char *arg)
+{
+	struct stat st;
+
+	if (file_stat(s, arg, &st) == 0)
+		ftp_reply(s, 213, "%lld", (long long)st.st_size);
+}
+
+void
+cmd_mdtm(struct ftp_sess *s, const char *arg)
+{
+	struct stat st;
+	char t[15];
+
+	if (file_stat(s, arg, &st) == 0) {
+		ftp_fmt_mdtm(st.st_mtime, t);
+		ftp_reply(s, 213, "%s", t);
+	}
+}
+
+void
+cmd_rest(struct ftp_sess *s, const char *arg)
+{
+	const char *p;
+	long long v = 0;
+
+	for (p = arg; *p >= '0' && *p <= '9'; p++) {
+		if (v > (LLONG_MAX - 9) / 10) {
+			ftp_reply(s, 501, "REST offset too large.");
+			return;
+		}
+		v = v * 10 + (*p - '0');
+	}
+	if (p == arg || *p != '\0') {
+		ftp_reply(s, 501, "REST requires a non-negative integer.");
+		return;
+	}
+	s->rest = (off_t)v;
+	ftp_reply(s, 350, "Restart position accepted (%lld).", v);
+}
+
+void
+cmd_dele(struct ftp_sess *s, const char *arg)
+{
+	char path[FTP_PATH_MAX];
+	int rc;
+
+	if (path_arg(s, arg, path, sizeof path) == -1)
+		return;
+	if ((rc = fs_unlink(s, path)) != 0)
+		reply_errno(s, rc);
+	else
+		ftp_reply(s, 250, "Delete operation successful.");
+}
+
+void
+cmd_mkd(struct ftp_sess *s, const char *arg)
+{
+	char path[FTP_PATH_MAX];
+	int rc;
+
+	if (path_arg(s, arg, path, sizeof path) == -1)
+		return;
+	if ((rc = fs_mkdir(s, path)) != 0)
+		reply_errno(s, rc);
+	else
+		reply_257(s, path, "created");
+}
+
+void
+cmd_rmd(struct ftp_sess *s, const char *arg)
+{
+	char path[FTP_PATH_MAX];
+	int rc;
+
+	if (path_arg(s, arg, path, sizeof path) == -1)
+		return;
+	if ((rc = fs_rmdir(s, path)) != 0)
+		reply_errno(s, rc);
+	else
+		ftp_reply(s, 250, "Remove directory operation successful.");
+}
+
+void
+cmd_rnfr(struct ftp_sess *s, const char *arg)
+{
+	char path[FTP_PATH_MAX];
+	struct stat st;
+	int rc;
+
+	free(s->rnfr);
+	s->rnfr = NULL;
+	if (path_arg(s, arg, path, sizeof path) == -1)
+		return;
+	if ((rc = fs_stat(s, path, &st)) != 0) {
+		reply_errno(s, rc);
+		return;
+	}
+	s->rnfr = ftp_xstrdup(path);
+	ftp_reply(s, 350, "Ready for RNTO.");
+}
+
+void
+cmd_rnto(struct ftp_sess *s, const char *arg)
+{
+	char path[FTP_PATH_MAX];
+	char *from = s->rnfr;
+	int rc;
+
+	s->rnfr = NULL;
+	if (from == NULL) {
+		ftp_reply(s, 503, "RNFR required first.");
+		return;
+	}
+	if (path_arg(s, arg, path, sizeof path) == 0) {
+		if ((rc = fs_rename(s, from, path)) != 0)
+			reply_errno(s, rc);
+		else
+			ftp_reply(s, 250, "Rename successful.");
+	}
+	free(from);
+}
+
+void
+cmd_mlst(struct ftp_sess *s, const char *arg)
+{
+	char path[FTP_PATH_MAX];
+	struct evbuffer *b;
+	size_t n;
+	int rc;
+
+	if (path_arg(s, arg, path, sizeof path) == -1)
+		return;
+	b = evbuffer_new();
+	evbuffer_add_printf(b, "250-Listing %s\r\n ", path);
+	if ((rc = fs_mlst(s, path, b)) != 0) {
+		evbuffer_free(b);
+		reply_errno(s, rc);
+		return;
+	}
+	evbuffer_add_printf(b, "\r\n250 End\r\n");
+	n = evbuffer_get_length(b);
+	ftp_send(s, (const char *)evbuffer_pullup(b, -1), n);
+	evbuffer_free(b);
+}

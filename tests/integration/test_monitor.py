@@ -1,0 +1,465 @@
+#!/usr/bin/python3
+"""The monitor console (plugins/monitor) through sthenod as a black box,
+driven by sthenoctl and by a raw socket with Python's hmac module:
+Varnish framing, the HMAC-SHA256 challenge on TCP (a wrong answer is
+logged, counted, answered after a delay and closed), the four commands
+allowed before auth, plugin.list / unload / load of webui seen by curl
+(the hot-load story end to end), rpc, a slow startProcess that does not
+block the loop, a client leaving mid-call, an over-long line, quit, the
+unload of the monitor through itself, port= without secret=, and no fd
+leaked after 100 sessions.
+
+Needs monitor.so, sthenoctl and the http plugins built."""
+
+import hashlib
+import hmac
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import unittest
+import xmlrpc.client
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sthtest  # noqa: E402
+from sthtest import free_port  # noqa: E402
+
+BUILDDIR = os.environ.get("STHENO_BUILDDIR", "")
+STHENOCTL = os.path.join(BUILDDIR, "plugins", "monitor", "sthenoctl")
+SECRET = b"correct horse battery staple\n"
+
+PROGRAMS = """
+[program:slow]
+command=/bin/sleep 600
+startsecs=2
+autostart=false
+[program:slow2]
+command=/bin/sleep 600
+startsecs=2
+autostart=false
+"""
+
+
+def have_plugins(*names):
+    path = sthtest.PLUGIN_PATH
+    return bool(path) and all(
+        os.path.exists(os.path.join(path, n + ".so")) for n in names)
+
+
+class Console:
+    """A raw monitor session: frames in, lines out.  Every console is
+    closed by close_all() at the end of each test."""
+
+    opened = []
+
+    def __init__(self, addr):
+        Console.opened.append(self)
+        if isinstance(addr, str):
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        else:
+            self.sock = socket.socket()
+        self.sock.settimeout(10)
+        self.sock.connect(addr)
+        self.buf = b""
+
+    def _need(self, n):
+        while len(self.buf) < n:
+            data = self.sock.recv(65536)
+            if not data:
+                raise EOFError("closed after %r" % self.buf)
+            self.buf += data
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def read(self):
+        """(status, body) of one answer."""
+        hdr = self._need(13)
+        assert hdr[3:4] == b" " and hdr[12:13] == b"\n", hdr
+        status, length = int(hdr[:3]), int(hdr[4:12])
+        body = self._need(length + 1)
+        assert body[-1:] == b"\n", body
+        return status, body[:-1].decode()
+
+    def send(self, line):
+        self.sock.sendall(line.encode() + b"\n")
+
+    def cmd(self, line):
+        self.send(line)
+        return self.read()
+
+    def closed(self):
+        """True if the server closed the connection (EOF, no more bytes)."""
+        try:
+            return self.buf == b"" and self.sock.recv(1) == b""
+        except ConnectionResetError:
+            return True
+
+    def close(self):
+        self.sock.close()
+
+    @classmethod
+    def close_all(cls):
+        for c in cls.opened:
+            c.close()
+        cls.opened = []
+
+
+def answer(challenge_body, secret=SECRET):
+    challenge = challenge_body.split("\n")[0]
+    return hmac.new(secret, challenge.encode(), hashlib.sha256).hexdigest()
+
+
+def fd_count(pid):
+    return len(os.listdir("/proc/%d/fd" % pid))
+
+
+@unittest.skipUnless(have_plugins("monitor", "http", "xmlrpc", "webui") and
+                     os.access(STHENOCTL, os.X_OK), "monitor not built")
+class MonitorTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.port = free_port()
+        cls.http = free_port()
+        cls.d = sthtest.Sthenod()
+        cls.sock = os.path.join(cls.d.dir, "mon.sock")
+        cls.secret = os.path.join(cls.d.dir, "secret")
+        with open(cls.secret, "wb") as f:
+            f.write(SECRET)
+        os.chmod(cls.secret, 0o600)
+        cls.d.extra = ("[plugin:monitor]\nsocket=%%(here)s/mon.sock\n"
+                       "port=%d\nsecret=%%(here)s/secret\n"
+                       "[inet_http_server]\nport=127.0.0.1:%d\n"
+                       % (cls.port, cls.http)) + PROGRAMS
+        cls.d.write_config()
+        try:
+            cls.d.start()
+        except Exception:
+            cls.d.cleanup()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        rc, err = 0, ""
+        try:
+            if cls.d.pid and sthtest.pid_alive(cls.d.pid):
+                rc = cls.d.stop(timeout=20)
+                err = cls.d.stderr_text()
+        finally:
+            cls.d.cleanup()
+        # under --enable-asan, a leak or an error makes the exit non-zero
+        if rc != 0:
+            raise AssertionError("sthenod exited %d:\n%s" % (rc, err))
+
+    def tearDown(self):
+        Console.close_all()
+
+    def ctl(self, *args, tcp=False, stdin=None, timeout=20):
+        if tcp:
+            opts = ["-s", "127.0.0.1:%d" % self.port, "-S", self.secret]
+        else:
+            opts = ["-c", self.d.conf]
+        return subprocess.run([STHENOCTL] + opts + list(args),
+                              input=stdin, capture_output=True, text=True,
+                              timeout=timeout)
+
+    def ok(self, *args, **kw):
+        r = self.ctl(*args, **kw)
+        self.assertEqual(r.returncode, 0, "%s: %s" % (args, r.stderr))
+        return r.stdout
+
+    def tcp(self):
+        return Console(("127.0.0.1", self.port))
+
+    def authed_tcp(self):
+        c = self.tcp()
+        status, body = c.read()
+        self.assertEqual(status, 107)
+        status, body = c.cmd("auth " + answer(body))
+        self.assertEqual(status, 200, body)
+        return c
+
+    def curl_root(self):
+        return subprocess.run(
+            ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+             "http://127.0.0.1:%d/" % self.http],
+            capture_output=True, text=True, timeout=10).stdout
+
+    def status(self):
+        r = self.ok("-j", "status")
+        return json.loads(r)[3]
+
+    # --- transports and auth ------------------------------------------------
+
+    def test_unix_peer_is_trusted(self):
+        c = Console(self.sock)
+        status, body = c.read()
+        self.assertEqual(status, 200)
+        self.assertIn("monitor\n\nType 'help' for command list.", body)
+        self.assertTrue(body.startswith("-----------------------------\n"
+                                        "Stheno "))
+        status, body = c.cmd("ping")
+        self.assertEqual(status, 200)
+        self.assertRegex(body, r"^PONG \d+ 1\.0$")
+        c.close()
+        self.assertEqual(os.stat(self.sock).st_mode & 0o777, 0o600)
+
+    def test_tcp_challenge_and_auth(self):
+        c = self.tcp()
+        raw = c._need(13)
+        self.assertRegex(raw.decode(), r"^107 \d+ +\n$")
+        c.buf = raw + c.buf
+        status, body = c.read()
+        self.assertEqual(status, 107)
+        self.assertRegex(body, r"^[0-9a-f]{32}\n\nAuthentication required\.$")
+        status, banner = c.cmd("auth " + answer(body))
+        self.assertEqual(status, 200)
+        self.assertIn("Type 'quit' to close CLI session.", banner)
+        self.assertEqual(c.cmd("rpc supervisor.getState")[0], 200)
+        c.close()
+
+    def test_wrong_secret_is_delayed_counted_and_closed(self):
+        before = self.status()["failed_auths"]
+        c = self.tcp()
+        status, body = c.read()
+        self.assertEqual(status, 107)
+        t0 = time.monotonic()
+        c.send("auth " + answer(body, b"wrong secret\n"))
+        status, body2 = c.read()
+        elapsed = time.monotonic() - t0
+        self.assertEqual(status, 107)
+        self.assertGreaterEqual(elapsed, 0.9)
+        self.assertTrue(c.closed())
+        c.close()
+        self.assertEqual(self.status()["failed_auths"], before + 1)
+        self.assertTrue(self.d.wait_log(
+            r"WARN monitor: failed authentication from 127\.0\.0\.1:\d+"))
+        # sthenoctl with the wrong secret file fails, with exit status 1
+        wrong = os.path.join(self.d.dir, "wrong")
+        with open(wrong, "wb") as f:
+            f.write(b"nope")
+        r = subprocess.run([STHENOCTL, "-s", "127.0.0.1:%d" % self.port,
+                            "-S", wrong, "ping"], capture_output=True,
+                           text=True, timeout=20)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("authentication failed", r.stderr)
+        self.assertEqual(self.status()["failed_auths"], before + 2)
+
+    def test_commands_before_auth_are_refused(self):
+        c = self.tcp()
+        status, challenge = c.read()
+        for line in ("plugin.list", "rpc supervisor.getState", "status",
+                     "plugin.unload webui"):
+            status, body = c.cmd(line)
+            self.assertEqual(status, 107, line)
+            self.assertIn("Authentication required.", body)
+        status, body = c.cmd("ping")
+        self.assertEqual(status, 200)
+        status, body = c.cmd("help")
+        self.assertEqual((status, body),
+                         (200, "help [command]\nping\nauth <hex>\nquit"))
+        # the challenge stays the same for the connection
+        status, body = c.cmd("auth " + answer(challenge))
+        self.assertEqual(status, 200)
+        status, body = c.cmd("plugin.list")
+        self.assertEqual(status, 200)
+        self.assertIn("webui", body)
+        c.close()
+
+    def test_sthenoctl_over_tcp(self):
+        self.assertRegex(self.ok("ping", tcp=True), r"^PONG \d+ 1\.0\n$")
+
+    # --- commands -----------------------------------------------------------
+
+    def test_plugin_list(self):
+        out = self.ok("plugin.list")
+        lines = out.splitlines()
+        self.assertRegex(lines[0], r"^NAME +VERSION +STATE +PATH$")
+        names = [line.split()[0] for line in lines[1:]]
+        for n in ("http", "xmlrpc", "webui", "monitor"):
+            self.assertIn(n, names)
+        # the columns line up
+        col = lines[0].index("STATE")
+        for line in lines[1:]:
+            self.assertEqual(line[col:col + 6], "active", line)
+        env = json.loads(self.ok("-j", "plugin.list"))
+        self.assertEqual(env[0], 1)
+        self.assertEqual(env[1], ["-j", "plugin.list"])
+        self.assertIsInstance(env[2], float)
+        self.assertIn("webui", [p["name"] for p in env[3]])
+
+    def test_hot_unload_and_load_webui(self):
+        self.assertEqual(self.curl_root(), "200")
+        self.assertEqual(self.ok("plugin.unload", "webui"),
+                         "webui: unloading\n")
+        self.assertTrue(sthtest.wait_for(
+            lambda: "webui" not in self.ok("plugin.list")))
+        self.assertNotEqual(self.curl_root(), "200")
+        self.assertEqual(self.ok("plugin.load", "webui"), "webui: loaded\n")
+        self.assertEqual(self.curl_root(), "200")
+        r = self.ctl("plugin.unload", "nosuch")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("plugin 'nosuch' is not loaded", r.stderr)
+
+    def test_rpc(self):
+        out = self.ok("rpc", "supervisor.getState")
+        self.assertEqual(json.loads(out)["statename"], "RUNNING")
+        env = json.loads(self.ok("-j", "rpc", "supervisor.getState"))
+        self.assertEqual(env[3], {"statecode": 1, "statename": "RUNNING"})
+        r = self.ctl("rpc", "supervisor.getProcessInfo", '["nosuch"]')
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.stderr, "10 BAD_NAME: nosuch\n")
+        c = Console(self.sock)
+        c.read()
+        self.assertEqual(c.cmd("rpc supervisor.getState [")[0], 104)
+        self.assertEqual(c.cmd("rpc supervisor.getState '{}'")[0], 104)
+        self.assertEqual(c.cmd("rpc")[0], 102)
+        self.assertEqual(c.cmd("eval 1+1")[0], 101)
+        self.assertEqual(c.cmd('ping "open')[0], 100)
+        status, body = c.cmd("-j rpc supervisor.getProcessInfo "
+                             "'[\"nosuch\"]'")
+        self.assertEqual(status, 300)
+        self.assertEqual(json.loads(body)[3],
+                         {"faultCode": 10, "faultString": "BAD_NAME: nosuch"})
+        c.close()
+
+    def test_stdin_mode(self):
+        r = self.ctl(stdin="ping\n\nrpc supervisor.getState\nquit\nping\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = r.stdout.splitlines()
+        self.assertRegex(out[0], r"^PONG \d+ 1\.0$")
+        self.assertIn('"statename": "RUNNING"', r.stdout)
+        self.assertEqual(r.stderr, "Closing CLI connection\n")
+
+    def test_quit(self):
+        c = Console(self.sock)
+        c.read()
+        self.assertEqual(c.cmd("quit"), (500, "Closing CLI connection"))
+        self.assertTrue(c.closed())
+        c.close()
+
+    def test_slow_call_does_not_block(self):
+        c = Console(self.sock)
+        c.read()
+        t0 = time.monotonic()
+        c.send("rpc supervisor.startProcess '[\"slow\", true]'")
+        # the loop goes on while the call waits for startsecs
+        self.assertRegex(self.ok("ping"), r"^PONG")
+        self.assertLess(time.monotonic() - t0, 1.5)
+        status, body = c.read()
+        self.assertEqual((status, body), (200, "true"))
+        self.assertGreaterEqual(time.monotonic() - t0, 1.8)
+        self.ok("rpc", "supervisor.stopProcess", '["slow"]')
+        c.close()
+
+    def test_client_leaving_mid_call(self):
+        c = Console(self.sock)
+        c.read()
+        c.send("rpc supervisor.startProcess '[\"slow2\", true]'")
+        time.sleep(0.2)
+        c.close()
+        time.sleep(2.5)     # past startsecs: the call would answer now
+        self.assertTrue(sthtest.pid_alive(self.d.pid))
+        self.assertRegex(self.ok("ping"), r"^PONG")
+        info = json.loads(self.ok("rpc", "supervisor.getProcessInfo",
+                                  '["slow2"]'))
+        self.assertEqual(info["statename"], "RUNNING")
+        self.ok("rpc", "supervisor.stopProcess", '["slow2"]')
+
+    def test_line_too_long(self):
+        c = Console(self.sock)
+        c.read()
+        c.sock.sendall(b"x" * 70000)
+        status, body = c.read()
+        self.assertEqual(status, 400)
+        self.assertIn("line too long", body)
+        self.assertTrue(c.closed())
+        c.close()
+        c = Console(self.sock)
+        c.read()
+        c.sock.sendall(b"ping " + b"y" * 65536 + b"\nping\n")
+        self.assertEqual(c.read()[0], 400)
+        self.assertTrue(c.closed())
+        c.close()
+        self.assertRegex(self.ok("ping"), r"^PONG")
+
+    def test_no_fd_leak_after_100_sessions(self):
+        self.ok("ping")
+        time.sleep(0.2)
+        before = fd_count(self.d.pid)
+        for i in range(50):
+            c = Console(self.sock)
+            c.read()
+            c.cmd("ping")
+            if i % 2:
+                c.cmd("quit")
+            c.close()
+            c = self.tcp()
+            c.read()
+            if i % 5 == 0:
+                c.cmd("auth " + "0" * 64)   # left during the delay
+            c.close()
+        self.assertTrue(sthtest.wait_for(
+            lambda: fd_count(self.d.pid) == before, timeout=5),
+            "fds: %d before, %d after" % (before, fd_count(self.d.pid)))
+        self.assertEqual(self.status()["connections"], 1)
+
+
+@unittest.skipUnless(have_plugins("monitor", "http", "xmlrpc") and
+                     os.access(STHENOCTL, os.X_OK), "monitor not built")
+class MonitorLifeTest(unittest.TestCase):
+    """Loading and unloading the monitor itself."""
+
+    def setUp(self):
+        self.d = sthtest.Sthenod()
+        self.addCleanup(self.d.cleanup)
+        self.addCleanup(Console.close_all)
+
+    def test_port_without_secret_is_refused(self):
+        self.d.extra = "[plugin:monitor]\nport=%d\n" % free_port()
+        self.d.write_config()
+        self.d.start(wait=False)
+        self.assertEqual(self.d.wait_exit(), 2)
+        self.assertIn("port=", self.d.stderr_text())
+        self.assertIn("needs secret=", self.d.stderr_text())
+
+    def test_unload_through_itself(self):
+        http = free_port()
+        self.d.extra = ("[plugin:monitor]\nsocket=%%(here)s/mon.sock\n"
+                        "[inet_http_server]\nport=127.0.0.1:%d\n" % http)
+        self.d.write_config()
+        self.d.start()
+        sock = os.path.join(self.d.dir, "mon.sock")
+        c = Console(sock)
+        c.read()
+        c.send("plugin.unload monitor")
+        try:
+            status, body = c.read()
+            self.assertEqual((status, body), (200, "monitor: unloading"))
+        except EOFError:
+            pass            # the answer may be lost; the daemon may not
+        self.assertTrue(self.d.wait_log(r"plugin 'monitor' unloaded"))
+        self.assertFalse(os.path.exists(sock))
+        with xmlrpc.client.ServerProxy("http://127.0.0.1:%d/RPC2"
+                                       % http) as s:
+            self.assertEqual(s.supervisor.getState()["statename"],
+                             "RUNNING")
+            self.assertTrue(s.plugin.load("monitor"))
+        r = subprocess.run([STHENOCTL, "-c", self.d.conf, "ping"],
+                           capture_output=True, text=True, timeout=20)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # and a reload through itself hands the socket over
+        r = subprocess.run([STHENOCTL, "-c", self.d.conf, "plugin.reload",
+                            "monitor"], capture_output=True, text=True,
+                           timeout=20)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = subprocess.run([STHENOCTL, "-c", self.d.conf, "ping"],
+                           capture_output=True, text=True, timeout=20)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.d.stop(), 0, self.d.stderr_text())
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -6,9 +6,9 @@ SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
 BUILD_PKGS="build-essential autoconf automake libtool libltdl-dev pkg-config
-	libevent-dev libjansson-dev libexpat1-dev"
+	libevent-dev libjansson-dev libexpat1-dev libcrypt-dev"
 TEST_PKGS="libcriterion-dev python3 supervisor curl clang libclang-rt-14-dev procps
-	chromium wrk strace"
+	chromium wrk strace lftp vsftpd"
 want="$BUILD_PKGS"
 [ "${1:-}" = "--test" ] && want="$BUILD_PKGS $TEST_PKGS"
 missing=
@@ -25,4 +25,6 @@ fi
 # their own, so stop a packaged one that the install just started.
 if [ -n "$missing" ] && command -v service >/dev/null 2>&1; then
 	$SUDO service supervisor stop >/dev/null 2>&1 || true
+	# vsftpd likewise: bench_ftp.sh starts its own on a free port
+	$SUDO service vsftpd stop >/dev/null 2>&1 || true
 fi

@@ -1,0 +1,556 @@
+"""test_ftp.py — the ftp plugin with real clients: Python's ftplib, lftp
+and raw sockets (owner: ftp).
+
+Anonymous sessions on a read-only root; real users the test creates with
+useradd (tests run as root) and removes in tearDown; the plugin unloaded
+over XML-RPC while a transfer runs; fds counted after 50 sessions.
+"""
+
+import ftplib
+import hashlib
+import io
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import unittest
+import xmlrpc.client
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sthtest  # noqa: E402
+
+BIG = 20 * 1024 * 1024
+
+
+def make_root(path):
+    """An anonymous root any user can read: a.txt, big.bin, sub/, and a
+    symlink pointing out of it."""
+    os.makedirs(os.path.join(path, "sub"))
+    os.chmod(path, 0o755)
+    with open(os.path.join(path, "a.txt"), "w") as f:
+        f.write("hello\n")
+    with open(os.path.join(path, "big.bin"), "wb") as f:
+        f.write(os.urandom(BIG))
+    with open(os.path.join(path, "sub", "b.txt"), "w") as f:
+        f.write("b\n")
+    os.symlink("/etc/passwd", os.path.join(path, "escape"))
+    os.symlink("../../../../etc", os.path.join(path, "sub", "up"))
+    for dirpath, dirs, files in os.walk(path):
+        os.chmod(dirpath, 0o755)
+        for n in files:
+            os.chmod(os.path.join(dirpath, n), 0o644)
+
+
+def sha(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+class FtpBase(unittest.TestCase):
+    EXTRA = ""
+
+    def setUp(self):
+        self.port = sthtest.free_port()
+        self.d = sthtest.Sthenod(loglevel="debug")
+        self.root = os.path.join(self.d.dir, "root")
+        make_root(self.root)
+        os.chmod(self.d.dir, 0o755)
+        self.d.extra = self.config()
+        self.d.write_config()
+        self.d.start()
+        self.assertTrue(self.d.wait_log(r"ftp: listening on"),
+                        self.d.describe())
+
+    def config(self):
+        return ("\n[plugin:ftp]\nport = 127.0.0.1:%d\nanonymous = true\n"
+                "anon_root = %s\n" % (self.port, self.root)) + self.EXTRA
+
+    def tearDown(self):
+        try:
+            if self.d.proc is not None and self.d.proc.poll() is None:
+                self.assertEqual(self.d.stop(), 0, self.d.describe())
+            self.assertNotRegex(self.d.read_log(), r"leak|zombie")
+        finally:
+            self.d.cleanup()
+
+    def ftp(self, user="anonymous", password="x@y"):
+        f = ftplib.FTP()
+        f.connect("127.0.0.1", self.port, timeout=10)
+        if user is not None:
+            f.login(user, password)
+        self.addCleanup(self.close, f)
+        return f
+
+    @staticmethod
+    def close(f):
+        try:
+            f.close()
+        except OSError:
+            pass
+
+    def raw(self):
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+        self.addCleanup(s.close)
+        r = s.makefile("rb")
+        self.addCleanup(r.close)
+        self.assertEqual(r.readline(), b"220 Stheno FTP server ready.\r\n")
+        return s, r
+
+    def big(self):
+        with open(os.path.join(self.root, "big.bin"), "rb") as f:
+            return f.read()
+
+
+class Control(FtpBase):
+    EXTRA = "idle_timeout = 2\nmax_clients = 5\n"
+
+    def test_before_login_only_login_commands(self):
+        f = self.ftp(user=None)
+        self.assertEqual(f.sendcmd("SYST"), "215 UNIX Type: L8")
+        self.assertTrue(f.sendcmd("FEAT").startswith("211-Features:"))
+        self.assertEqual(f.sendcmd("NOOP"), "200 NOOP ok.")
+        with self.assertRaisesRegex(ftplib.error_perm, "^530"):
+            f.sendcmd("PWD")
+        with self.assertRaisesRegex(ftplib.error_perm, "^530"):
+            f.sendcmd("RETR a.txt")
+        with self.assertRaisesRegex(ftplib.error_perm, "^502"):
+            f.sendcmd("AUTH TLS")
+
+    def test_unknown_and_too_long(self):
+        s, r = self.raw()
+        s.sendall(b"XYZ foo\r\n")
+        self.assertEqual(r.readline(),
+                         b"500 'XYZ': command not understood.\r\n")
+        s.sendall(b"NOOP " + b"a" * 5000 + b"\r\nNOOP\r\n")
+        self.assertEqual(r.readline(), b"500 Command line too long.\r\n")
+        self.assertEqual(r.readline(), b"200 NOOP ok.\r\n")
+        # a line of exactly 4096 bytes is still a command
+        s.sendall(b"NOOP " + b"a" * 4091 + b"\r\n")
+        self.assertEqual(r.readline(), b"200 NOOP ok.\r\n")
+
+    def test_idle_timeout(self):
+        s, r = self.raw()
+        t0 = time.monotonic()
+        self.assertEqual(r.readline(), b"421 Timeout.\r\n")
+        self.assertGreater(time.monotonic() - t0, 1.5)
+        self.assertEqual(r.readline(), b"")
+
+    def test_max_clients(self):
+        conns = [self.raw() for _ in range(5)]
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+        self.addCleanup(s.close)
+        self.assertTrue(s.makefile("rb").readline().startswith(b"421 "))
+        self.assertEqual(len(conns), 5)
+
+    def test_settings_and_rest_check(self):
+        f = self.ftp()
+        self.assertEqual(f.sendcmd("TYPE I")[:3], "200")
+        self.assertEqual(f.sendcmd("TYPE L 8")[:3], "200")
+        self.assertEqual(f.sendcmd("TYPE A")[:3], "200")
+        for bad in ("TYPE E", "MODE B", "STRU R"):
+            with self.assertRaisesRegex(ftplib.error_perm, "^504"):
+                f.sendcmd(bad)
+        self.assertEqual(f.sendcmd("MODE S")[:3], "200")
+        self.assertEqual(f.sendcmd("STRU F")[:3], "200")
+        self.assertEqual(f.sendcmd("OPTS UTF8 ON")[:3], "200")
+        for bad in ("REST abc", "REST -1", "REST 12x"):
+            with self.assertRaisesRegex(ftplib.error_perm, "^501"):
+                f.sendcmd(bad)
+        self.assertEqual(f.sendcmd("REST 10")[:3], "350")
+        self.assertEqual(f.sendcmd("MDTM a.txt")[:4], "213 ")
+        self.assertEqual(f.sendcmd("SIZE big.bin"), "213 %d" % BIG)
+        with self.assertRaisesRegex(ftplib.error_perm, "^550"):
+            f.sendcmd("SIZE sub")
+        self.assertIn("214", f.sendcmd("HELP"))
+        self.assertTrue(f.sendcmd("STAT").startswith("211-"))
+
+    def test_navigation(self):
+        f = self.ftp()
+        self.assertEqual(f.pwd(), "/")
+        f.cwd("sub")
+        self.assertEqual(f.pwd(), "/sub")
+        self.assertEqual(f.sendcmd("CDUP")[:3], "250")
+        self.assertEqual(f.sendcmd("XPWD"), '257 "/" is the current '
+                         'directory')
+        f.cwd("../../..")
+        self.assertEqual(f.pwd(), "/")
+        with self.assertRaisesRegex(ftplib.error_perm, "^550"):
+            f.cwd("nonexistent")
+        with self.assertRaisesRegex(ftplib.error_perm, "^550"):
+            f.cwd("sub/up")    # a symlink out of the root
+
+
+class Anonymous(FtpBase):
+    def test_listings(self):
+        f = self.ftp()
+        self.assertEqual(sorted(f.nlst()),
+                         ["a.txt", "big.bin", "escape", "sub"])
+        lines = []
+        f.retrlines("LIST", lines.append)
+        byname = {ln.split()[-1] if "->" not in ln else
+                  ln.split()[-3]: ln for ln in lines}
+        self.assertRegex(byname["a.txt"],
+                         r"^-rw-r--r-- +1 root +root +6 \w{3} [ \d]\d "
+                         r"\d\d:\d\d a\.txt$")
+        self.assertTrue(byname["sub"].startswith("drwxr-xr-x"))
+        self.assertTrue(byname["escape"].startswith("l"))
+        facts = dict(f.mlsd())
+        self.assertEqual(facts["a.txt"]["type"], "file")
+        self.assertEqual(facts["a.txt"]["size"], "6")
+        self.assertEqual(facts["a.txt"]["perm"], "r")
+        self.assertEqual(facts["a.txt"]["unix.mode"], "0644")
+        self.assertEqual(facts["sub"]["type"], "dir")
+        self.assertRegex(facts["big.bin"]["modify"], r"^\d{14}$")
+        self.assertEqual(f.nlst("sub"), ["b.txt", "up"])
+        self.assertEqual(f.nlst("-la", "sub"), ["b.txt", "up"])
+
+    def test_retr_20mb_and_rest(self):
+        f = self.ftp()
+        want = self.big()
+        got = bytearray()
+        f.retrbinary("RETR big.bin", got.extend, blocksize=1 << 16)
+        self.assertEqual(len(got), BIG)
+        self.assertEqual(sha(bytes(got)), sha(want))
+        got = bytearray()
+        f.retrbinary("RETR big.bin", got.extend, rest=BIG - 12345)
+        self.assertEqual(bytes(got), want[BIG - 12345:])
+
+    def test_active_mode(self):
+        f = self.ftp()
+        f.set_pasv(False)
+        got = bytearray()
+        f.retrbinary("RETR a.txt", got.extend)
+        self.assertEqual(bytes(got), b"hello\n")
+        f.sendcmd("EPRT |1|127.0.0.1|%d|" % sthtest.free_port())
+        self.assertEqual(f.sendcmd("RETR a.txt")[:3], "150")
+        self.assertEqual(f.getline(), "425 Failed to establish "
+                         "connection.")    # nobody listens there
+        self.assertEqual(f.sendcmd("NOOP")[:3], "200")
+
+    def test_read_only(self):
+        f = self.ftp()
+        for cmd in ("DELE a.txt", "MKD x", "RMD sub", "RNFR a.txt"):
+            with self.assertRaisesRegex(ftplib.error_perm, "^55[03]"):
+                f.sendcmd(cmd)
+        with self.assertRaisesRegex(ftplib.error_perm, "^55[03]"):
+            f.storbinary("STOR new.txt", io.BytesIO(b"data"))
+        self.assertFalse(os.path.exists(os.path.join(self.root, "new.txt")))
+
+    def test_escapes_refused(self):
+        f = self.ftp()
+        for path in ("../../etc/passwd", "/../../../etc/passwd", "escape",
+                     "sub/up/passwd", "sub/../../etc/passwd"):
+            with self.assertRaisesRegex(ftplib.error_perm, "^550"):
+                f.retrbinary("RETR " + path, lambda b: None)
+        with self.assertRaisesRegex(ftplib.error_perm, "^550"):
+            f.sendcmd("SIZE escape")
+        # "../../etc/passwd" is /etc/passwd of the root: not there
+        self.assertNotIn("root:", "".join(f.nlst("/")))
+
+    def test_port_bounce_refused(self):
+        f = self.ftp()
+        for arg in ("127,0,0,1,0,25", "127,0,0,1,3,255",  # < 1024
+                    "10,1,2,3,200,10", "192,168,0,1,4,0"):  # third party
+            with self.assertRaisesRegex(ftplib.error_perm, "^500"):
+                f.sendcmd("PORT " + arg)
+        for arg in ("1,2,3", "256,0,0,1,4,0", "a,b,c,d,e,f",
+                    "127,0,0,1,4,0,9", "127,,0,1,4,0"):
+            with self.assertRaisesRegex(ftplib.error_perm, "^501"):
+                f.sendcmd("PORT " + arg)
+        for arg in ("|1|10.0.0.1|2000|", "|2|::2|2000|", "|1|127.0.0.1|21|"):
+            with self.assertRaisesRegex(ftplib.error_perm, "^500"):
+                f.sendcmd("EPRT " + arg)
+        with self.assertRaisesRegex(ftplib.error_perm, "^522"):
+            f.sendcmd("EPRT |3|127.0.0.1|2000|")
+        with self.assertRaisesRegex(ftplib.error_perm, "^501"):
+            f.sendcmd("EPRT |1|127.0.0.1|99999|")
+        self.assertRegex(self.d.read_log(), r"PORT to 10\.1\.2\.3 port "
+                         r"51210 refused")
+
+    def test_epsv_all(self):
+        f = self.ftp()
+        self.assertRegex(f.sendcmd("EPSV"), r"^229 .*\(\|\|\|\d+\|\)")
+        self.assertEqual(f.sendcmd("EPSV ALL")[:3], "200")
+        for cmd in ("PASV", "PORT 127,0,0,1,4,0", "EPRT |1|127.0.0.1|2000|"):
+            with self.assertRaisesRegex(ftplib.error_perm, "^5"):
+                f.sendcmd(cmd)
+        self.assertRegex(f.sendcmd("EPSV"), r"^229 ")
+        with self.assertRaisesRegex(ftplib.error_perm, "^522"):
+            f.sendcmd("EPSV 2")
+
+    def test_abort(self):
+        f = self.ftp()
+        f.voidcmd("TYPE I")
+        conn = f.transfercmd("RETR big.bin")
+        conn.recv(65536)
+        s = f.sock
+        s.sendall(b"ABOR\r\n")
+        self.assertEqual(f.getline()[:3], "426")
+        self.assertEqual(f.getline()[:3], "226")
+        conn.close()
+        self.assertEqual(f.sendcmd("NOOP")[:3], "200")
+
+    def test_lftp(self):
+        if shutil.which("lftp") is None:
+            self.skipTest("lftp is not installed (tests/deps.sh --test)")
+        out = os.path.join(self.d.dir, "lftp.out")
+        r = subprocess.run(
+            ["lftp", "-c", "set cmd:fail-exit yes; set net:max-retries 1; "
+             "open -u anonymous,x ftp://127.0.0.1:%d; cls -1 /; "
+             "get /big.bin -o %s; cd sub; cat b.txt" % (self.port, out)],
+            capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("a.txt", r.stdout)
+        self.assertIn("b\n", r.stdout)
+        with open(out, "rb") as fh:
+            self.assertEqual(sha(fh.read()), sha(self.big()))
+
+    def test_no_fd_leak_after_50_sessions(self):
+        pid = self.d.pid
+        f = self.ftp()
+        f.nlst()
+        f.quit()
+        time.sleep(0.2)
+        before = len(os.listdir("/proc/%d/fd" % pid))
+        for i in range(50):
+            f = ftplib.FTP()
+            f.connect("127.0.0.1", self.port, timeout=10)
+            f.login()
+            f.nlst()
+            if i % 2:
+                f.set_pasv(False)
+            f.retrlines("LIST", lambda ln: None)
+            if i % 3 == 0:
+                f.sendcmd("PASV")   # a listener left open: QUIT frees it
+            f.quit()
+        after = sthtest.wait_for(
+            lambda: len(os.listdir("/proc/%d/fd" % pid)) <= before, 5)
+        self.assertTrue(after, "fds %d -> %d" % (
+            before, len(os.listdir("/proc/%d/fd" % pid))))
+
+
+class AnonWrite(FtpBase):
+    EXTRA = "anon_write = true\n"
+
+    def setUp(self):
+        super().setUp()
+        up = os.path.join(self.root, "up")
+        os.mkdir(up)
+        pw = pwd.getpwnam("ftp") if self.has("ftp") else \
+            pwd.getpwnam("nobody")
+        os.chown(up, pw.pw_uid, pw.pw_gid)
+        self.anon = pw
+
+    @staticmethod
+    def has(name):
+        try:
+            pwd.getpwnam(name)
+            return True
+        except KeyError:
+            return False
+
+    def test_upload_as_the_anonymous_user(self):
+        f = self.ftp()
+        data = os.urandom(300000)
+        f.storbinary("STOR up/x.bin", io.BytesIO(data))
+        path = os.path.join(self.root, "up", "x.bin")
+        with open(path, "rb") as fh:
+            self.assertEqual(fh.read(), data)
+        self.assertEqual(os.stat(path).st_uid, self.anon.pw_uid)
+        f.storbinary("APPE up/x.bin", io.BytesIO(b"tail"))
+        self.assertEqual(os.path.getsize(path), 300004)
+        f.storbinary("STOR up/x.bin", io.BytesIO(b"ZZ"), rest=10)
+        with open(path, "rb") as fh:
+            self.assertEqual(fh.read(), data[:10] + b"ZZ")
+        f.rename("up/x.bin", "up/y.bin")
+        with self.assertRaisesRegex(ftplib.error_perm, "^503"):
+            f.sendcmd("RNTO up/z")
+        self.assertEqual(f.mkd("up/d"), "/up/d")
+        f.rmd("up/d")
+        f.delete("up/y.bin")
+        self.assertEqual(os.listdir(os.path.join(self.root, "up")), [])
+        # the root itself belongs to root: anonymous cannot write there
+        with self.assertRaisesRegex(ftplib.error_perm, "^553"):
+            f.storbinary("STOR top.bin", io.BytesIO(b"x"))
+
+
+class LocalUsers(FtpBase):
+    PASS1 = "Secret-1-pw"
+
+    def config(self):
+        return ("\n[plugin:ftp]\nport = 127.0.0.1:%d\nlocal_users = true\n"
+                % self.port)
+
+    def setUp(self):
+        if os.geteuid() != 0 or shutil.which("useradd") is None:
+            self.skipTest("needs root and useradd")
+        tag = "%d" % (os.getpid() % 100000)
+        self.u1, self.u2 = "sthftp1" + tag, "sthftp2" + tag
+        self.homes = []
+        for u in (self.u1, self.u2):
+            home = "/tmp/%s.home" % u
+            subprocess.run(["userdel", "-r", u], capture_output=True)
+            shutil.rmtree(home, ignore_errors=True)
+            subprocess.run(["useradd", "-M", "-d", home, "-s",
+                            "/usr/sbin/nologin", u], check=True)
+            self.addCleanup(self.remove_user, u, home)
+            os.mkdir(home, 0o755)
+            pw = pwd.getpwnam(u)
+            os.chown(home, pw.pw_uid, pw.pw_gid)
+            self.homes.append(home)
+        subprocess.run(["chpasswd"], input="%s:%s\n" % (self.u1, self.PASS1),
+                       text=True, check=True)
+        secret = os.path.join(self.homes[0], "secret")
+        with open(secret, "w") as fh:
+            fh.write("u2's secret\n")
+        pw2 = pwd.getpwnam(self.u2)
+        os.chown(secret, pw2.pw_uid, pw2.pw_gid)
+        os.chmod(secret, 0o600)
+        with open(os.path.join(self.homes[0], "public"), "w") as fh:
+            fh.write("public\n")
+        super().setUp()
+
+    @staticmethod
+    def remove_user(u, home):
+        subprocess.run(["userdel", u], capture_output=True)
+        shutil.rmtree(home, ignore_errors=True)
+
+    def test_same_reply_for_unknown_user_and_wrong_password(self):
+        replies = []
+        for user, pw in ((self.u1, "wrong"), ("nosuchuser" + self.u1, "x"),
+                         ("root", "x")):
+            f = self.ftp(user=None)
+            t0 = time.monotonic()
+            with self.assertRaises(ftplib.error_perm) as cm:
+                f.login(user, pw)
+            self.assertGreaterEqual(time.monotonic() - t0, 0.9)
+            replies.append(str(cm.exception))
+        self.assertEqual(replies, ["530 Login incorrect."] * 3)
+
+    def test_three_failures_close(self):
+        s, r = self.raw()
+        for i in range(3):
+            s.sendall(b"USER %s\r\nPASS nope\r\n" % self.u1.encode())
+            self.assertEqual(r.readline()[:4], b"331 ")
+            self.assertEqual(r.readline(), b"530 Login incorrect.\r\n")
+        self.assertEqual(r.readline(), b"")
+
+    def test_real_user_identity(self):
+        f = self.ftp(self.u1, self.PASS1)
+        self.assertEqual(f.pwd(), "/")
+        self.assertIn("public", f.nlst())
+        got = bytearray()
+        f.retrbinary("RETR public", got.extend)
+        self.assertEqual(bytes(got), b"public\n")
+        # root could read it; the user cannot
+        with self.assertRaisesRegex(ftplib.error_perm, "^550"):
+            f.retrbinary("RETR secret", got.extend)
+        f.storbinary("STOR mine.txt", io.BytesIO(b"mine\n"))
+        st = os.stat(os.path.join(self.homes[0], "mine.txt"))
+        pw1 = pwd.getpwnam(self.u1)
+        self.assertEqual((st.st_uid, st.st_gid), (pw1.pw_uid, pw1.pw_gid))
+        f.mkd("dir")
+        st = os.stat(os.path.join(self.homes[0], "dir"))
+        self.assertEqual(st.st_uid, pw1.pw_uid)
+        with self.assertRaisesRegex(ftplib.error_perm, "^550"):
+            f.retrbinary("RETR ../../etc/shadow", got.extend)
+        facts = dict(f.mlsd())
+        self.assertNotIn("r", facts["secret"]["perm"])
+        self.assertIn("r", facts["public"]["perm"])
+
+
+class Unload(FtpBase):
+    def config(self):
+        self.ctl = sthtest.free_port()
+        return ("\n[inet_http_server]\nport = 127.0.0.1:%d\n" % self.ctl +
+                super().config())
+
+    def test_unload_with_a_transfer_in_progress(self):
+        rpc = xmlrpc.client.ServerProxy("http://127.0.0.1:%d/RPC2" %
+                                        self.ctl)
+        idle = self.ftp()
+        f = self.ftp()
+        f.voidcmd("TYPE I")
+        conn = f.transfercmd("RETR big.bin")
+        got = bytearray(conn.recv(65536))
+        rpc.plugin.unload("ftp")
+        # the idle session is told at once
+        self.assertEqual(idle.getline(),
+                         "421 Service closing control connection.")
+        # no new sessions
+        self.assertTrue(sthtest.wait_for(self.refused, 5))
+        while True:
+            b = conn.recv(1 << 16)
+            if not b:
+                break
+            got.extend(b)
+        conn.close()
+        self.assertEqual(len(got), BIG)
+        self.assertEqual(sha(bytes(got)), sha(self.big()))
+        self.assertEqual(f.getline(), "226 Transfer complete.")
+        self.assertEqual(f.getline(),
+                         "421 Service closing control connection.")
+        self.assertTrue(self.d.wait_log(r"plugin 'ftp' unloaded"),
+                        self.d.describe())
+        log = self.d.read_log()
+        self.assertNotRegex(log, r"still open|leak|zombie")
+
+    def refused(self):
+        try:
+            s = socket.create_connection(("127.0.0.1", self.port), 2)
+        except OSError:
+            return True
+        with s:
+            line = s.makefile("rb").readline()
+            return line == b"" or line.startswith(b"421")
+
+
+class BadConfig(unittest.TestCase):
+    CASES = [
+        ("anonymous = true\n", "port"),
+        ("port = 127.0.0.1:%d\nanonymous = true\n", "anon_root"),
+        ("port = 127.0.0.1:%d\n", "local_users"),
+        ("port = 127.0.0.1:%d\nanonymous = maybe\nanon_root = /tmp\n",
+         "anonymous"),
+        ("port = 127.0.0.1:%d\nanonymous = true\nanon_root = /tmp\n"
+         "idle_timeout = 0\n", "idle_timeout"),
+        ("port = 127.0.0.1:%d\nanonymous = true\nanon_root = /tmp\n"
+         "pasv_min_port = 5000\n", "pasv_min_port"),
+        ("port = 127.0.0.1:%d\nanonymous = true\nanon_root = /tmp\n"
+         "pasv_address = example.org\n", "pasv_address"),
+        ("port = 127.0.0.1:%d\nanonymous = true\nanon_root = /nonexistent\n",
+         "anon_root"),
+    ]
+
+    def test_errors_name_the_key(self):
+        for body, key in self.CASES:
+            with sthtest.Sthenod() as d:
+                if "%d" in body:
+                    body = body % sthtest.free_port()
+                d.extra = "\n[plugin:ftp]\n" + body
+                d.write_config()
+                d.start(wait=False)
+                rc = d.wait_exit(10)
+                self.assertEqual(rc, 2, d.describe())
+                text = d.read_log() + d.stderr_text()
+                self.assertIn(key, text, body)
+
+
+class PassiveRange(FtpBase):
+    def config(self):
+        self.lo = sthtest.free_port()
+        return super().config() + "pasv_min_port = %d\npasv_max_port = %d\n" \
+            "pasv_address = 127.0.0.1\n" % (self.lo, self.lo)
+
+    def test_port_from_the_range(self):
+        f = self.ftp()
+        self.assertEqual(f.sendcmd("PASV"),
+                         "227 Entering Passive Mode (127,0,0,1,%d,%d)." %
+                         (self.lo >> 8, self.lo & 255))
+        self.assertEqual(f.nlst("sub"), ["b.txt", "up"])
+
+
+if __name__ == "__main__":
+    unittest.main()

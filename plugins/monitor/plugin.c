@@ -110,10 +110,14 @@ mon_reply_data(struct mon_sess *s, int status, json_t *data, const char *text)
 void
 mon_banner(struct mon_sess *s)
 {
-	mon_replyf(s, MON_OK, "-----------------------------\n"
+	struct mon_str b = { NULL, 0, 0 };
+
+	mon_str_addf(&b, "-----------------------------\n"
 	    "Stheno %s monitor\n\n"
 	    "Type 'help' for command list.\n"
 	    "Type 'quit' to close CLI session.", M.host->version());
+	mon_reply_data(s, MON_OK, json_string(b.s), b.s);
+	mon_str_free(&b);
 }
 
 /* --- authentication ------------------------------------------------------- */
@@ -277,9 +281,11 @@ sess_free(struct mon_sess *s, int drop)
 	free(s);
 }
 
-/* Answer the complete lines that have arrived, one at a time: reading
- * stops while a call is pending, a failed auth waits, or the client leaves
- * answers unread. */
+/* Answer the complete lines that have arrived, one at a time: answering
+ * pauses while a call is pending, a failed auth waits, or the client leaves
+ * answers unread.  Reading goes on meanwhile (up to the high watermark of
+ * one line), so that a client that leaves is seen at once and its call
+ * cancelled. */
 static void
 mon_process(struct mon_sess *s)
 {
@@ -307,7 +313,7 @@ mon_process(struct mon_sess *s)
 	s->busy = 0;
 	if (s->closing && s->call == NULL && s->delay == NULL)
 		sess_free(s, 0);
-	else if (s->call != NULL || s->delay != NULL || s->closing)
+	else if (s->closing)
 		bufferevent_disable(bev(s), EV_READ);
 	else
 		bufferevent_enable(bev(s), EV_READ);
@@ -551,6 +557,10 @@ mon_fini(struct sth_plugin *self)
 {
 	while (!LIST_EMPTY(&M.sessions))
 		sess_free(LIST_FIRST(&M.sessions), 1);
+	if (M.unix_l != NULL)
+		M.host->listener_free(M.unix_l);
+	if (M.tcp_l != NULL)
+		M.host->listener_free(M.tcp_l);
 	free(M.secret);
 	memset(&M, 0, sizeof M);
 }

@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <netdb.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -455,6 +456,7 @@ main(int argc, char **argv)
 	int ch, rc;
 
 	memset(&c, 0, sizeof c);
+	signal(SIGPIPE, SIG_IGN);	/* a closed monitor is a write error */
 	while ((ch = getopt(argc, argv, "+c:s:S:jh")) != -1) {
 		switch (ch) {
 		case 'c':

@@ -441,6 +441,7 @@ class MonitorLifeTest(unittest.TestCase):
         except EOFError:
             pass            # the answer may be lost; the daemon may not
         self.assertTrue(self.d.wait_log(r"plugin 'monitor' unloaded"))
+        self.assertNotIn("plugin 'monitor' left", self.d.read_log())
         self.assertFalse(os.path.exists(sock))
         with xmlrpc.client.ServerProxy("http://127.0.0.1:%d/RPC2"
                                        % http) as s:

@@ -67,16 +67,10 @@ mon_replyf(struct mon_sess *s, int status, const char *fmt, ...)
 {
 	struct mon_str b = { NULL, 0, 0 };
 	va_list ap;
-	char *p;
-	int n;
 
 	va_start(ap, fmt);
-	n = vasprintf(&p, fmt, ap);
+	mon_str_vaddf(&b, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		abort();
-	mon_str_add(&b, p, (size_t)n);
-	free(p);
 	mon_reply(s, status, b.s, b.len);
 	mon_str_free(&b);
 }
@@ -443,6 +437,7 @@ tcp_address(const char *v)
 static int
 check_secret(void)
 {
+	struct stat st;
 	char *key;
 	size_t len;
 
@@ -454,6 +449,10 @@ check_secret(void)
 	if (len == 0)
 		return M.host->fail(M.self, "[plugin:monitor] secret=%s is "
 		    "empty", M.secret);
+	if (stat(M.secret, &st) == 0 && (st.st_mode & 077) != 0)
+		M.host->log(M.self, STH_LOG_WARN, "monitor: the secret file %s "
+		    "can be read by other users (mode %04o): chmod 0600 it",
+		    M.secret, (unsigned)(st.st_mode & 07777));
 	return 0;
 }
 

@@ -190,19 +190,25 @@ mon_str_add(struct mon_str *s, const void *data, size_t len)
 }
 
 void
-mon_str_addf(struct mon_str *s, const char *fmt, ...)
+mon_str_vaddf(struct mon_str *s, const char *fmt, va_list ap)
 {
-	va_list ap;
 	char *p;
 	int n;
 
-	va_start(ap, fmt);
-	n = vasprintf(&p, fmt, ap);
-	va_end(ap);
-	if (n < 0)
+	if ((n = vasprintf(&p, fmt, ap)) < 0)
 		abort();
 	mon_str_add(s, p, (size_t)n);
 	free(p);
+}
+
+void
+mon_str_addf(struct mon_str *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	mon_str_vaddf(s, fmt, ap);
+	va_end(ap);
 }
 
 void

@@ -10,6 +10,7 @@
 #ifndef STHENO_MON_PROTO_H
 #define STHENO_MON_PROTO_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 /* Status codes (Varnish's set). */
@@ -62,6 +63,8 @@ void mon_argv_free(struct mon_argv *);
 /* Append arg to s as one word the tokenizer gives back unchanged. */
 void mon_quote(struct mon_str *s, const char *arg);
 void mon_str_add(struct mon_str *s, const void *data, size_t len);
+void mon_str_vaddf(struct mon_str *s, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 void mon_str_addf(struct mon_str *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void mon_str_free(struct mon_str *s);

@@ -425,6 +425,27 @@ class MonitorLifeTest(unittest.TestCase):
         self.assertIn("port=", self.d.stderr_text())
         self.assertIn("needs secret=", self.d.stderr_text())
 
+    def test_readable_secret_is_warned_about(self):
+        secret = os.path.join(self.d.dir, "secret")
+        with open(secret, "wb") as f:
+            f.write(SECRET)
+        os.chmod(secret, 0o644)
+        port = free_port()
+        self.d.extra = ("[plugin:monitor]\nport=%d\nsecret=%s\n"
+                        % (port, secret))
+        self.d.write_config()
+        self.d.start()
+        self.assertTrue(self.d.wait_log(
+            r"WARN monitor: the secret file .*/secret can be read by other "
+            r"users \(mode 0644\): chmod 0600 it"))
+        # port= alone listens on loopback, and sthenoctl gets in
+        r = subprocess.run([STHENOCTL, "-c", self.d.conf, "ping"],
+                           capture_output=True, text=True, timeout=20)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with socket.socket() as s:
+            self.assertNotEqual(s.connect_ex(("127.0.0.2", port)), 0)
+        self.assertEqual(self.d.stop(), 0, self.d.stderr_text())
+
     def test_unload_through_itself(self):
         http = free_port()
         self.d.extra = ("[plugin:monitor]\nsocket=%%(here)s/mon.sock\n"

@@ -35,8 +35,10 @@ hash_matches(const char *pass, const char *hash)
 	const char *h;
 	int ok;
 
+	/* crypt_rn, not crypt_r: ASan intercepts crypt_r and, libcrypt being
+	 * loaded after it with this plugin, would call through NULL. */
 	cd = ftp_xcalloc(1, sizeof *cd);
-	h = crypt_r(pass, hash, cd);
+	h = crypt_rn(pass, hash, cd, (int)sizeof *cd);
 	ok = h != NULL && h[0] != '*' && strcmp(h, hash) == 0;
 	explicit_bzero(cd, sizeof *cd);
 	free(cd);

@@ -27,6 +27,8 @@
 #include "ftp.h"
 
 #define PASV_BACKLOG 1
+#define DATA_MAX_WRITE (1024 * 1024)	/* bytes per sendfile */
+#define DATA_MAX_READ (256 * 1024)
 
 static void start_transfer(struct ftp_sess *s);
 
@@ -208,7 +210,12 @@ data_connected(struct ftp_sess *s, int fd)
 			finish(s, 425, "Failed to establish connection.");
 		return;
 	}
-	/* Nothing is read before STOR asks for it. */
+	/* libevent's default is 16 KiB per read or write (and so per
+	 * sendfile): a loop turn each.  Nothing is read before STOR. */
+	bufferevent_set_max_single_write(F.host->conn_bev(d->conn),
+	    DATA_MAX_WRITE);
+	bufferevent_set_max_single_read(F.host->conn_bev(d->conn),
+	    DATA_MAX_READ);
 	bufferevent_disable(F.host->conn_bev(d->conn), EV_READ);
 	if (d->kind != XF_NONE && d->waiting)
 		start_transfer(s);

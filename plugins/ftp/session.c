@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <stdarg.h>
@@ -355,6 +356,9 @@ ftp_accept(struct sth_listener *l, int fd, const struct sockaddr *sa,
 	/* Python's ftplib sends ABOR's last byte as urgent data: keep it in
 	 * the stream. */
 	setsockopt(fd, SOL_SOCKET, SO_OOBINLINE, &on, sizeof on);
+	/* "150" then "226" with nothing from the client in between: Nagle
+	 * would hold the second for the client's delayed ACK (40 ms). */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
 	ftp_sa_host(sa, host, sizeof host);
 	snprintf(s->peerstr, sizeof s->peerstr, "%.63s:%d", host,
 	    ftp_sa_port(sa) & 0xffff);

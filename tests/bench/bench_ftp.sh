@@ -85,20 +85,21 @@ for p in "$PORT_STH" "$PORT_VS"; do
 	    die "port $p sent other bytes"
 done
 
-# descendants PID — PID and every process below it.
-descendants() {
-	echo "$1"
-	for k in $(children_of "$1"); do
-		descendants "$k"
-	done
-}
-
-# tree_rss PID — VmRSS (kB) of PID and its descendants, summed.
+# tree_rss PID — VmRSS (kB) of PID and its descendants, summed (one ps per
+# sample: fast enough to catch vsftpd's per-session processes).
 tree_rss() {
-	for p in $(descendants "$1"); do
-		sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' \
-		    "/proc/$p/status" 2>/dev/null
-	done | awk '{ s += $1 } END { print s + 0 }'
+	ps -eo pid=,ppid=,rss= | awk -v root="$1" '
+		{ pp[$1] = $2; rss[$1] = $3 }
+		END {
+			for (p in pp) {
+				q = p
+				while (q != "" && q != root && q != 1 && q != 0)
+					q = pp[q]
+				if (q == root)
+					s += rss[p]
+			}
+			print s + 0
+		}'
 }
 
 # retr PORT PID — MB/s of one RETR of big.bin; the largest tree_rss of PID

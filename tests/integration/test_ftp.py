@@ -292,6 +292,53 @@ class Anonymous(FtpBase):
         conn.close()
         self.assertEqual(f.sendcmd("NOOP")[:3], "200")
 
+    def test_passive_peer_must_be_the_control_peer(self):
+        f = self.ftp()
+        host, port = ftplib.parse227(f.sendcmd("PASV"))
+        self.assertEqual(host, "127.0.0.1")
+        # 127.0.0.2 is loopback too, but not the control peer
+        other = socket.socket()
+        self.addCleanup(other.close)
+        other.bind(("127.0.0.2", 0))
+        other.settimeout(5)
+        other.connect((host, port))
+        self.assertEqual(other.recv(10), b"", "closed at once")
+        self.assertTrue(self.d.wait_log(r"passive data connection from "
+                                        r"127\.0\.0\.2 refused"))
+        # the listener is still there for the client itself
+        conn = socket.create_connection((host, port), timeout=5)
+        self.addCleanup(conn.close)
+        self.assertEqual(f.sendcmd("RETR a.txt")[:3], "150")
+        self.assertEqual(conn.recv(100), b"hello\n")
+        conn.close()
+        self.assertEqual(f.getline(), "226 Transfer complete.")
+        # one listener per session, closed after the accept
+        again = socket.socket()
+        self.addCleanup(again.close)
+        with self.assertRaises(ConnectionRefusedError):
+            again.connect((host, port))
+
+    def test_commands_during_a_transfer_wait_their_turn(self):
+        f = self.ftp()
+        f.voidcmd("TYPE I")
+        host, port = ftplib.parse227(f.sendcmd("PASV"))
+        conn = socket.create_connection((host, port), timeout=10)
+        self.addCleanup(conn.close)
+        f.sock.sendall(b"RETR big.bin\r\nPWD\r\nNOOP\r\nSIZE a.txt\r\n")
+        self.assertEqual(f.getline()[:3], "150")
+        # NOOP runs at once; PWD (and SIZE after it) wait for the 226
+        self.assertEqual(f.getline(), "200 NOOP ok.")
+        got = 0
+        while True:
+            b = conn.recv(1 << 16)
+            if not b:
+                break
+            got += len(b)
+        self.assertEqual(got, BIG)
+        self.assertEqual(f.getline(), "226 Transfer complete.")
+        self.assertEqual(f.getline(), '257 "/" is the current directory')
+        self.assertEqual(f.getline(), "213 6")
+
     def test_lftp(self):
         if shutil.which("lftp") is None:
             self.skipTest("lftp is not installed (tests/deps.sh --test)")
@@ -497,13 +544,33 @@ class Unload(FtpBase):
         log = self.d.read_log()
         self.assertNotRegex(log, r"still open|leak|zombie")
 
+    def test_unload_bound_with_a_stalled_client(self):
+        rpc = xmlrpc.client.ServerProxy("http://127.0.0.1:%d/RPC2" %
+                                        self.ctl)
+        f = self.ftp()
+        f.voidcmd("TYPE I")
+        conn = f.transfercmd("RETR big.bin")    # and never read
+        self.addCleanup(conn.close)
+        t0 = time.monotonic()
+        rpc.plugin.unload("ftp")
+        self.assertTrue(self.d.wait_log(r"plugin 'ftp' unloaded", 15),
+                        self.d.describe())
+        self.assertLess(time.monotonic() - t0, 10)
+        self.assertRegex(self.d.read_log(), r"closed \d connection\(s\) "
+                         r"still open after the unload grace period")
+        # everything of the session is gone: the control channel ends
+        # (recv would time out, failing the test, if it stayed open)
+        f.sock.settimeout(5)
+        while f.sock.recv(4096):
+            pass
+
     def refused(self):
         try:
             s = socket.create_connection(("127.0.0.1", self.port), 2)
         except OSError:
             return True
-        with s:
-            line = s.makefile("rb").readline()
+        with s, s.makefile("rb") as r:
+            line = r.readline()
             return line == b"" or line.startswith(b"421")
 
 

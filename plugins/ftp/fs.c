@@ -23,67 +23,28 @@
 
 #define LIST_MAX_ENTRIES 100000	/* a bigger directory is cut short */
 
-#define AS_USER(s, expr)                                                       \
-	do {                                                                   \
-		if (ftp_id_enter(&(s)->id) == -1)                              \
+/* Each vfs call of the host, under the session's identity and back. */
+#define FS_CALL(name, params, args)                                            \
+	int fs_##name params                                                   \
+	{                                                                      \
+		int rc;                                                        \
+                                                                               \
+		if (ftp_id_enter(&s->id) == -1)                                \
 			return -EPERM;                                         \
-		rc = (expr);                                                   \
-		ftp_id_leave(&(s)->id);                                        \
-	} while (0)
+		rc = F.host->vfs_##name args;                                  \
+		ftp_id_leave(&s->id);                                          \
+		return rc;                                                     \
+	}
 
-int
-fs_open(struct ftp_sess *s, const char *path, int flags, mode_t mode)
-{
-	int rc;
-
-	AS_USER(s, F.host->vfs_open(s->vfs, path, flags, mode));
-	return rc;
-}
-
-int
-fs_stat(struct ftp_sess *s, const char *path, struct stat *st)
-{
-	int rc;
-
-	AS_USER(s, F.host->vfs_stat(s->vfs, path, st));
-	return rc;
-}
-
-int
-fs_mkdir(struct ftp_sess *s, const char *path)
-{
-	int rc;
-
-	AS_USER(s, F.host->vfs_mkdir(s->vfs, path, 0755));
-	return rc;
-}
-
-int
-fs_rmdir(struct ftp_sess *s, const char *path)
-{
-	int rc;
-
-	AS_USER(s, F.host->vfs_rmdir(s->vfs, path));
-	return rc;
-}
-
-int
-fs_unlink(struct ftp_sess *s, const char *path)
-{
-	int rc;
-
-	AS_USER(s, F.host->vfs_unlink(s->vfs, path));
-	return rc;
-}
-
-int
-fs_rename(struct ftp_sess *s, const char *from, const char *to)
-{
-	int rc;
-
-	AS_USER(s, F.host->vfs_rename(s->vfs, from, to));
-	return rc;
-}
+FS_CALL(open, (struct ftp_sess *s, const char *path, int flags, mode_t mode),
+    (s->vfs, path, flags, mode))
+FS_CALL(stat, (struct ftp_sess *s, const char *path, struct stat *st),
+    (s->vfs, path, st))
+FS_CALL(mkdir, (struct ftp_sess *s, const char *path), (s->vfs, path, 0755))
+FS_CALL(rmdir, (struct ftp_sess *s, const char *path), (s->vfs, path))
+FS_CALL(unlink, (struct ftp_sess *s, const char *path), (s->vfs, path))
+FS_CALL(rename, (struct ftp_sess *s, const char *from, const char *to),
+    (s->vfs, from, to))
 
 int
 fs_can_enter(struct ftp_sess *s, const char *path)

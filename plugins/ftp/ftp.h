@@ -261,6 +261,8 @@ void ftp_reply(struct ftp_sess *s, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Raw text (multi-line replies), copied as is. */
 void ftp_send(struct ftp_sess *s, const char *text, size_t len);
+/* A multi-line reply built in b: sent, and b freed. */
+void ftp_send_buffer(struct ftp_sess *s, struct evbuffer *b);
 void ftp_sess_close(struct ftp_sess *s, int code, const char *text);
 void ftp_sess_free(struct ftp_sess *s);
 void ftp_sess_drain(struct ftp_sess *s);

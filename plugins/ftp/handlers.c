@@ -68,7 +68,6 @@ reply_257(struct ftp_sess *s, const char *path, const char *what)
 {
 	struct evbuffer *b = evbuffer_new();
 	const char *p;
-	size_t len;
 
 	evbuffer_add(b, "257 \"", 5);
 	for (p = path; *p != '\0'; p++) {
@@ -78,9 +77,7 @@ reply_257(struct ftp_sess *s, const char *path, const char *what)
 			evbuffer_add(b, p, 1);
 	}
 	evbuffer_add_printf(b, "\" %s\r\n", what);
-	len = evbuffer_get_length(b);
-	ftp_send(s, (const char *)evbuffer_pullup(b, -1), len);
-	evbuffer_free(b);
+	ftp_send_buffer(s, b);
 }
 
 static int
@@ -362,9 +359,7 @@ cmd_help(struct ftp_sess *s, const char *arg)
 		evbuffer_add_printf(b, "%s %-4s", i % 8 == 0 ? "\r\n" : "",
 		    t[i].name);
 	evbuffer_add_printf(b, "\r\n214 Help OK.\r\n");
-	n = evbuffer_get_length(b);
-	ftp_send(s, (const char *)evbuffer_pullup(b, -1), n);
-	evbuffer_free(b);
+	ftp_send_buffer(s, b);
 }
 
 void
@@ -372,7 +367,6 @@ cmd_stat(struct ftp_sess *s, const char *arg)
 {
 	char path[FTP_PATH_MAX];
 	struct evbuffer *b;
-	size_t n;
 
 	if (arg != NULL && s->logged_in && !ftp_busy(s)) {
 		b = evbuffer_new();
@@ -380,9 +374,7 @@ cmd_stat(struct ftp_sess *s, const char *arg)
 		if (ftp_path(s, arg, path, sizeof path) == 0)
 			(void)fs_list(s, path, 'L', b);
 		evbuffer_add_printf(b, "213 End of status.\r\n");
-		n = evbuffer_get_length(b);
-		ftp_send(s, (const char *)evbuffer_pullup(b, -1), n);
-		evbuffer_free(b);
+		ftp_send_buffer(s, b);
 		return;
 	}
 	b = evbuffer_new();
@@ -399,9 +391,7 @@ cmd_stat(struct ftp_sess *s, const char *arg)
 		evbuffer_add_printf(b, "     Transfer in progress: %llu "
 		    "bytes\r\n", s->data.bytes);
 	evbuffer_add_printf(b, "211 End of status.\r\n");
-	n = evbuffer_get_length(b);
-	ftp_send(s, (const char *)evbuffer_pullup(b, -1), n);
-	evbuffer_free(b);
+	ftp_send_buffer(s, b);
 }
 
 /* A regular file's stat for SIZE and MDTM, or a 550 sent. */
@@ -466,46 +456,47 @@ cmd_rest(struct ftp_sess *s, const char *arg)
 	ftp_reply(s, 350, "Restart position accepted (%lld).", v);
 }
 
-void
-cmd_dele(struct ftp_sess *s, const char *arg)
+/* DELE, MKD, RMD: one filesystem call on one path, one reply. */
+static const struct path_op {
+	int (*fn)(struct ftp_sess *, const char *);
+	int code;		/* 257 quotes the path */
+	const char *text;
+} op_dele = { fs_unlink, 250, "Delete operation successful." },
+  op_mkd = { fs_mkdir, 257, "created" },
+  op_rmd = { fs_rmdir, 250, "Remove directory operation successful." };
+
+static void
+path_op(struct ftp_sess *s, const char *arg, const struct path_op *op)
 {
 	char path[FTP_PATH_MAX];
 	int rc;
 
 	if (path_arg(s, arg, path, sizeof path) == -1)
 		return;
-	if ((rc = fs_unlink(s, path)) != 0)
+	if ((rc = op->fn(s, path)) != 0)
 		reply_errno(s, rc);
+	else if (op->code == 257)
+		reply_257(s, path, op->text);
 	else
-		ftp_reply(s, 250, "Delete operation successful.");
+		ftp_reply(s, op->code, "%s", op->text);
+}
+
+void
+cmd_dele(struct ftp_sess *s, const char *arg)
+{
+	path_op(s, arg, &op_dele);
 }
 
 void
 cmd_mkd(struct ftp_sess *s, const char *arg)
 {
-	char path[FTP_PATH_MAX];
-	int rc;
-
-	if (path_arg(s, arg, path, sizeof path) == -1)
-		return;
-	if ((rc = fs_mkdir(s, path)) != 0)
-		reply_errno(s, rc);
-	else
-		reply_257(s, path, "created");
+	path_op(s, arg, &op_mkd);
 }
 
 void
 cmd_rmd(struct ftp_sess *s, const char *arg)
 {
-	char path[FTP_PATH_MAX];
-	int rc;
-
-	if (path_arg(s, arg, path, sizeof path) == -1)
-		return;
-	if ((rc = fs_rmdir(s, path)) != 0)
-		reply_errno(s, rc);
-	else
-		ftp_reply(s, 250, "Remove directory operation successful.");
+	path_op(s, arg, &op_rmd);
 }
 
 void
@@ -553,7 +544,6 @@ cmd_mlst(struct ftp_sess *s, const char *arg)
 {
 	char path[FTP_PATH_MAX];
 	struct evbuffer *b;
-	size_t n;
 	int rc;
 
 	if (path_arg(s, arg, path, sizeof path) == -1)
@@ -566,7 +556,5 @@ cmd_mlst(struct ftp_sess *s, const char *arg)
 		return;
 	}
 	evbuffer_add_printf(b, "\r\n250 End\r\n");
-	n = evbuffer_get_length(b);
-	ftp_send(s, (const char *)evbuffer_pullup(b, -1), n);
-	evbuffer_free(b);
+	ftp_send_buffer(s, b);
 }

@@ -39,6 +39,14 @@ ftp_send(struct ftp_sess *s, const char *text, size_t len)
 }
 
 void
+ftp_send_buffer(struct ftp_sess *s, struct evbuffer *b)
+{
+	if (s->ctl != NULL)
+		evbuffer_add_buffer(bufferevent_get_output(ctl_bev(s)), b);
+	evbuffer_free(b);
+}
+
+void
 ftp_reply(struct ftp_sess *s, int code, const char *fmt, ...)
 {
 	struct evbuffer *out;

@@ -129,7 +129,8 @@ data_event(struct sth_conn *c, short what, void *arg)
 
 	if (!(what & (STH_CONN_EOF | STH_CONN_ERROR | STH_CONN_TIMEOUT)))
 		return;
-	if (s->data.kind == XF_STOR && !(what & STH_CONN_ERROR)) {
+	if (s->data.kind == XF_STOR &&
+	    (what & (STH_CONN_ERROR | STH_CONN_TIMEOUT)) == 0) {
 		data_read(c, s);
 		if (s->data.kind != XF_STOR)
 			return;	/* the write failed: answered */
@@ -176,8 +177,12 @@ start_transfer(struct ftp_sess *s)
 	struct ftp_data *d = &s->data;
 	struct bufferevent *bev = F.host->conn_bev(d->conn);
 	struct evbuffer *out = bufferevent_get_output(bev);
+	struct timeval tv = { F.conf.idle_timeout, 0 };
 
 	d->waiting = 0;
+	/* a peer that stops reading (or sending) for idle_timeout ends it */
+	bufferevent_set_timeouts(bev, &tv, &tv);
+	ftp_idle_arm(s);
 	switch (d->kind) {
 	case XF_RETR:
 		send_file(s, out);
@@ -390,6 +395,15 @@ data_start(struct ftp_sess *s)
 	d->waiting = 1;
 	if (d->mode == 'A')
 		act_connect(s);
+}
+
+int
+data_timeout(struct ftp_sess *s)
+{
+	if (!ftp_busy(s) || !s->data.waiting)
+		return 0;
+	finish(s, 425, "Failed to establish connection.");
+	return 1;
 }
 
 int

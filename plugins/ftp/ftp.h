@@ -273,6 +273,8 @@ void ftp_sess_resume(struct ftp_sess *s);
 /* Path arg against the cwd into out: 0 or -errno. */
 int ftp_path(struct ftp_sess *s, const char *arg, char *out, size_t outlen);
 int ftp_busy(const struct ftp_sess *s);
+/* (Re)start or stop the idle timer for what the session waits for. */
+void ftp_idle_arm(struct ftp_sess *s);
 
 /* ------------------------------------------------------------ commands */
 /* fs.c: every filesystem operation under the session's identity. */
@@ -313,6 +315,9 @@ void data_reset(struct ftp_sess *s);
 int data_passive(struct ftp_sess *s);
 /* A transfer was prepared in s->data: open or use the connection. */
 void data_start(struct ftp_sess *s);
+/* The idle timeout while a transfer waits for its connection: 425, and
+ * 1; 0 if no transfer waits. */
+int data_timeout(struct ftp_sess *s);
 /* ABOR: 0 if nothing was running. */
 int data_abort(struct ftp_sess *s);
 

@@ -78,10 +78,15 @@ ftp_path(struct ftp_sess *s, const char *arg, char *out, size_t outlen)
 	return F.host->vfs_normalize(s->cwd, arg, out, outlen);
 }
 
-static void
-idle_arm(struct ftp_sess *s)
+/*
+ * The idle timer runs while the session waits for a command or for its
+ * data connection; once data flows, the data connection's own timeouts
+ * (data.c) watch it instead.
+ */
+void
+ftp_idle_arm(struct ftp_sess *s)
 {
-	if (ftp_busy(s))
+	if (ftp_busy(s) && !s->data.waiting)
 		F.host->timer_stop(s->idle);
 	else
 		F.host->timer_start(s->idle, (double)F.conf.idle_timeout, 0);
@@ -157,7 +162,7 @@ ftp_sess_xfer_done(struct ftp_sess *s)
 		ftp_sess_close(s, 421, "Service closing control connection.");
 		return;
 	}
-	idle_arm(s);
+	ftp_idle_arm(s);
 	in = bufferevent_get_input(ctl_bev(s));
 	if (evbuffer_get_length(s->held) > 0)
 		evbuffer_prepend_buffer(in, s->held);
@@ -285,7 +290,7 @@ process_input(struct ftp_sess *s)
 			handle_line(s, line, len);
 		free(line);
 		if (!s->dead && !s->closing)
-			idle_arm(s);
+			ftp_idle_arm(s);
 	}
 	if (--s->depth == 0 && s->dead)
 		free(s);
@@ -319,6 +324,8 @@ idle_fire(struct sth_timer *t, void *arg)
 {
 	struct ftp_sess *s = arg;
 
+	if (data_timeout(s))
+		return;
 	ftp_sess_close(s, 421, "Timeout.");
 }
 
@@ -384,5 +391,5 @@ ftp_accept(struct sth_listener *l, int fd, const struct sockaddr *sa,
 	}
 	s->idle = F.host->timer_new(F.self, idle_fire, s);
 	ftp_reply(s, 220, "%s", F.conf.banner);
-	idle_arm(s);
+	ftp_idle_arm(s);
 }

@@ -137,6 +137,25 @@ class Control(FtpBase):
         self.assertGreater(time.monotonic() - t0, 1.5)
         self.assertEqual(r.readline(), b"")
 
+    def test_data_connection_timeout(self):
+        f = self.ftp()
+        f.sendcmd("PASV")
+        # never connect: the idle timeout ends the wait, not the session
+        self.assertEqual(f.sendcmd("RETR a.txt")[:3], "150")
+        t0 = time.monotonic()
+        self.assertEqual(f.getline(), "425 Failed to establish "
+                         "connection.")
+        self.assertGreater(time.monotonic() - t0, 1.5)
+        self.assertEqual(f.sendcmd("NOOP")[:3], "200")
+        # a client that stops reading a transfer: 426 after idle_timeout
+        f.voidcmd("TYPE I")
+        conn = f.transfercmd("RETR big.bin")
+        self.addCleanup(conn.close)
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        self.assertEqual(f.getline(), "426 Connection closed; transfer "
+                         "aborted.")
+        self.assertEqual(f.sendcmd("NOOP")[:3], "200")
+
     def test_max_clients(self):
         conns = [self.raw() for _ in range(5)]
         s = socket.create_connection(("127.0.0.1", self.port), timeout=10)

@@ -131,7 +131,8 @@ class Sthenod:
         d.cleanup()                          # kills whatever is left
 
     Paths: d.dir, d.conf, d.log, d.pidfile.  logfile and pidfile default
-    to files in d.dir; pass extra sections as `extra`.
+    to files in d.dir, childlogdir to d.dir; pass extra sections as
+    `extra`.
     """
 
     def __init__(self, extra="", **opts):
@@ -143,7 +144,12 @@ class Sthenod:
         self.proc = None
         self._stderr = None
         self.daemon_pid = None
-        self.opts = {"logfile": self.log, "pidfile": self.pidfile}
+        # childlogdir: a daemon clears the AUTO child logs of its
+        # identifier from its childlogdir when it starts (supervisord's
+        # clear_autochildlogdir), so daemons of tests running side by side
+        # must not share the default /tmp.
+        self.opts = {"logfile": self.log, "pidfile": self.pidfile,
+                     "childlogdir": self.dir}
         self.opts.update(opts)
         self.extra = extra
         self.write_config()

@@ -59,6 +59,7 @@ def get_stream(port, path, needle, timeout=5):
 CONF = """[supervisord]
 logfile=%(logfile)s
 pidfile=%(dir)s/d.pid
+childlogdir=%(dir)s
 loglevel=info
 [inet_http_server]
 port=127.0.0.1:%(port)d

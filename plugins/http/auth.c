@@ -12,7 +12,7 @@
 
 
 #include "http.h"
-#include "sha1.h"
+#include "../common/digest.h"
 
 #define SHA_PREFIX "{SHA}"
 #define SHA_PREFIX_LEN 5
@@ -83,7 +83,7 @@ is_sha_password(const char *pw)
 	if (strncmp(pw, SHA_PREFIX, SHA_PREFIX_LEN) != 0)
 		return 0;
 	pw += SHA_PREFIX_LEN;
-	for (i = 0; i < HTTP_SHA1_DIGEST_SIZE * 2; i++)
+	for (i = 0; i < DIGEST_SHA1_SIZE * 2; i++)
 		if (!isxdigit((unsigned char)pw[i]))
 			return 0;
 	return pw[i] == '\0';
@@ -102,25 +102,21 @@ http_auth_valid_password(const char *pw)
 static int
 password_ok(const char *stored, const char *given, size_t glen)
 {
-	struct http_sha1 ctx;
-	uint8_t digest[HTTP_SHA1_DIGEST_SIZE];
-	char hex[HTTP_SHA1_DIGEST_SIZE * 2], want[HTTP_SHA1_DIGEST_SIZE * 2];
-	static const char digits[] = "0123456789abcdef";
+	struct digest ctx;
+	uint8_t digest[DIGEST_SHA1_SIZE];
+	char hex[DIGEST_SHA1_SIZE * 2 + 1], want[DIGEST_SHA1_SIZE * 2];
 	size_t i;
 
 	if (!is_sha_password(stored))
 		return http_ct_equal(stored, strlen(stored), given, glen);
-	http_sha1_init(&ctx);
-	http_sha1_update(&ctx, given, glen);
-	http_sha1_final(&ctx, digest);
-	for (i = 0; i < HTTP_SHA1_DIGEST_SIZE; i++) {
-		hex[2 * i] = digits[digest[i] >> 4];
-		hex[2 * i + 1] = digits[digest[i] & 0xf];
-	}
+	digest_sha1_init(&ctx);
+	digest_update(&ctx, given, glen);
+	digest_final(&ctx, digest);
+	digest_hex(digest, sizeof digest, hex);
 	for (i = 0; i < sizeof want; i++)
 		want[i] = (char)tolower((unsigned char)stored[SHA_PREFIX_LEN +
 		    i]);
-	return http_ct_equal(hex, sizeof hex, want, sizeof want);
+	return http_ct_equal(hex, sizeof want, want, sizeof want);
 }
 
 const char *

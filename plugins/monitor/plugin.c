@@ -28,7 +28,7 @@
 #include <event2/event.h>
 
 #include "monitor.h"
-#include "sha256.h"
+#include "../common/digest.h"
 
 #define MON_DEFAULT_SOCKET "/tmp/stheno-monitor.sock"
 #define MON_MAX_OUTPUT (2 * MON_MAX_BODY)	/* unread answers: stop reading */
@@ -170,14 +170,14 @@ read_secret(size_t *len)
 static int
 auth_ok(struct mon_sess *s, const char *answer)
 {
-	char want[2 * MON_SHA256_DIGEST_SIZE + 1];
+	char want[2 * DIGEST_SHA256_SIZE + 1];
 	char *key;
 	size_t len;
 	int ok;
 
 	if ((key = read_secret(&len)) == NULL)
 		return 0;
-	mon_hmac_sha256_hex(key, len, s->challenge, MON_CHALLENGE_LEN, want);
+	digest_hmac_sha256_hex(key, len, s->challenge, MON_CHALLENGE_LEN, want);
 	explicit_bzero(key, len);
 	free(key);
 	ok = strlen(answer) == sizeof want - 1 &&

@@ -8,7 +8,7 @@
  * the command (its words quoted again for the console's tokenizer), prints
  * the body and exits 0 on 200, 1 otherwise (the body on stderr).  With no
  * command it sends each line of stdin and prints each answer.  Plain libc
- * and sha256.c.
+ * and plugins/common/digest.c.
  *
  * Ownership: everything is main's; the process is short-lived, but every
  * allocation is still freed so that LeakSanitizer stays quiet.
@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #include "proto.h"
-#include "sha256.h"
+#include "../common/digest.h"
 
 #define DEFAULT_SOCKET "/tmp/stheno-monitor.sock"
 
@@ -341,7 +341,7 @@ read_secret(const char *path, size_t *len)
 static void
 ctl_login(struct ctl *c)
 {
-	char *body, *key, mac[2 * MON_SHA256_DIGEST_SIZE + 1], line[80];
+	char *body, *key, mac[2 * DIGEST_SHA256_SIZE + 1], line[80];
 	size_t len, klen;
 	int status;
 
@@ -358,7 +358,7 @@ ctl_login(struct ctl *c)
 		die("%s", "the monitor asks for authentication: give -S "
 		    "secretfile, or secret= in [plugin:monitor]");
 	key = read_secret(c->secret, &klen);
-	mon_hmac_sha256_hex(key, klen, body, MON_CHALLENGE_LEN, mac);
+	digest_hmac_sha256_hex(key, klen, body, MON_CHALLENGE_LEN, mac);
 	free(key);
 	free(body);
 	snprintf(line, sizeof line, "auth %s\n", mac);

@@ -1,8 +1,8 @@
 /*
  * test_http_auth.c — plugins/http/auth.c: Basic credentials against plain
- * and {SHA} passwords, as supervisord checks them; sha1.c against the
- * FIPS 180 vectors and against Python's hashlib at every length around the
- * padding boundaries.
+ * and {SHA} passwords, as supervisord checks them; the SHA-1 of
+ * plugins/common/digest.c against the FIPS 180 vectors and against
+ * Python's hashlib at every length around the padding boundaries.
  *
  * Ownership: each test owns the server record it builds on the stack.
  */
@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "digest.h"
 #include "http.h"
-#include "sha1.h"
 
 /* base64("user:123") and base64("user:wrong") */
 #define GOOD "Basic dXNlcjoxMjM="
@@ -97,26 +97,26 @@ Test(http_auth, helpers)
 static void
 sha1_hex(const void *data, size_t len, size_t chunk, char hex[41])
 {
-	struct http_sha1 s;
-	uint8_t d[HTTP_SHA1_DIGEST_SIZE];
+	struct digest s;
+	uint8_t d[DIGEST_SHA1_SIZE];
 	const char *p = data;
 	size_t n;
 	int i;
 
-	http_sha1_init(&s);
+	digest_sha1_init(&s);
 	while (len > 0) {
 		n = len < chunk ? len : chunk;
-		http_sha1_update(&s, p, n);
+		digest_update(&s, p, n);
 		p += n;
 		len -= n;
 	}
-	http_sha1_final(&s, d);
-	for (i = 0; i < HTTP_SHA1_DIGEST_SIZE; i++)
+	digest_final(&s, d);
+	for (i = 0; i < DIGEST_SHA1_SIZE; i++)
 		snprintf(hex + 2 * i, 3, "%02x", d[i]);
 }
 
 /* FIPS 180-2 appendix A, and the empty message */
-Test(http_sha1, fips_vectors)
+Test(digest_sha1, fips_vectors)
 {
 	char hex[41], *m;
 
@@ -137,7 +137,7 @@ Test(http_sha1, fips_vectors)
 
 /* Every length from 0 to 130 bytes (both padding cases, one and two
  * final blocks), hashed whole and byte by byte, against hashlib. */
-Test(http_sha1, agrees_with_python_hashlib)
+Test(digest_sha1, agrees_with_python_hashlib)
 {
 	char cmd[256], want[41], hex[41], hex1[41];
 	unsigned char msg[130];

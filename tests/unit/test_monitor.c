@@ -1,7 +1,8 @@
 /*
- * test_monitor.c — plugins/monitor: SHA-256 against the FIPS 180-4
- * examples and Python's hashlib around the padding boundaries, HMAC-SHA256
- * against RFC 4231, the response framing, the tokenizer and the quoting
+ * test_monitor.c — plugins/monitor: SHA-256 (plugins/common/digest.c, as
+ * the monitor and sthenoctl use it) against the FIPS 180-4 examples and
+ * Python's hashlib around the padding boundaries, HMAC-SHA256 against
+ * RFC 4231, the response framing, the tokenizer and the quoting
  * sthenoctl relies on, and the command table (cmd.c) through mon_dispatch
  * with the session's answers recorded by the fakes below.
  *
@@ -16,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "digest.h"
 #include "monitor.h"
-#include "sha256.h"
 
 struct mon M;
 
@@ -120,20 +121,20 @@ hex(const uint8_t *d, size_t n, char *out)
 static void
 sha256_hex(const void *data, size_t len, char out[65])
 {
-	uint8_t d[MON_SHA256_DIGEST_SIZE];
-	struct mon_sha256 s;
+	uint8_t d[DIGEST_SHA256_SIZE];
+	struct digest s;
 
-	mon_sha256_init(&s);
-	mon_sha256_update(&s, data, len);
-	mon_sha256_final(&s, d);
+	digest_sha256_init(&s);
+	digest_update(&s, data, len);
+	digest_final(&s, d);
 	hex(d, sizeof d, out);
 }
 
-Test(monitor_sha256, fips_180_4_examples)
+Test(digest_sha256, fips_180_4_examples)
 {
 	static const char *const two_blocks =
 	    "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
-	struct mon_sha256 s;
+	struct digest s;
 	uint8_t d[32], a[1000];
 	char out[65];
 	int i;
@@ -149,16 +150,16 @@ Test(monitor_sha256, fips_180_4_examples)
 	    "a33ce45964ff2167f6ecedd419db06c1");
 	/* a million 'a', fed in pieces that straddle blocks */
 	memset(a, 'a', sizeof a);
-	mon_sha256_init(&s);
+	digest_sha256_init(&s);
 	for (i = 0; i < 1000; i++)
-		mon_sha256_update(&s, a, sizeof a);
-	mon_sha256_final(&s, d);
+		digest_update(&s, a, sizeof a);
+	digest_final(&s, d);
 	hex(d, sizeof d, out);
 	cr_assert_str_eq(out, "cdc76e5c9914fb9281a1c7e284d73e67"
 	    "f1809a48a497200e046d39ccc7112cd0");
 }
 
-Test(monitor_sha256, matches_hashlib_around_padding)
+Test(digest_sha256, matches_hashlib_around_padding)
 {
 	char cmd[256], want[80], out[65], buf[200];
 	size_t len;
@@ -179,7 +180,7 @@ Test(monitor_sha256, matches_hashlib_around_padding)
 }
 
 /* RFC 4231 §4: test cases 1-4, 6 and 7 (5 is truncated output). */
-Test(monitor_sha256, hmac_rfc_4231)
+Test(digest_sha256, hmac_rfc_4231)
 {
 	static const struct {
 		uint8_t key[131];
@@ -224,21 +225,21 @@ Test(monitor_sha256, hmac_rfc_4231)
 			memcpy(key, v[i].key, v[i].klen);
 		memset(data, v[i].dfill, sizeof data);
 		if (v[i].data != NULL)
-			mon_hmac_sha256_hex(key, v[i].klen, v[i].data,
+			digest_hmac_sha256_hex(key, v[i].klen, v[i].data,
 			    strlen(v[i].data), out);
 		else
-			mon_hmac_sha256_hex(key, v[i].klen, data, sizeof data,
-			    out);
+			digest_hmac_sha256_hex(key, v[i].klen, data,
+			    sizeof data, out);
 		cr_assert_str_eq(out, v[i].mac, "case %zu", i);
 	}
 }
 
-Test(monitor_sha256, hmac_matches_python_for_a_challenge)
+Test(digest_sha256, hmac_matches_python_for_a_challenge)
 {
 	char out[65];
 
-	mon_hmac_sha256_hex("sekrit\n", 7, "0123456789abcdef0123456789abcdef",
-	    32, out);
+	digest_hmac_sha256_hex("sekrit\n", 7,
+	    "0123456789abcdef0123456789abcdef", 32, out);
 	cr_assert_str_eq(out, "3d8ba3c6f8e5d89666f98441f10755b8"
 	    "b307289bbde66e7a1b2d5cd98cda57d0");
 }

@@ -72,6 +72,37 @@ def child_pids(ppid):
     return kids
 
 
+def descendants(pid):
+    """Every pid below pid in the process tree (children, grandchildren,
+    ...), read from /proc in one pass."""
+    kids = {}
+    for p in pids():
+        f = proc_stat(p)
+        if f is not None:
+            kids.setdefault(int(f[1]), []).append(p)
+    out, todo = [], [pid]
+    while todo:
+        for k in kids.get(todo.pop(), []):
+            out.append(k)
+            todo.append(k)
+    return out
+
+
+def kill_tree(pid):
+    """SIGKILL pid and everything below it.  pid is stopped first, so that
+    it cannot start a child between the listing and the kill; its children
+    are killed too, or a SIGKILLed daemon would leave them orphaned."""
+    try:
+        os.kill(pid, signal.SIGSTOP)
+    except ProcessLookupError:
+        return
+    for p in [pid] + descendants(pid):
+        try:
+            os.kill(p, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 def pid_alive(pid):
     """True if pid exists and is not a zombie."""
     f = proc_stat(pid)
@@ -277,10 +308,12 @@ class Sthenod:
             self.log, self.read_log(), self.stderr_text())
 
     def cleanup(self):
-        """Kill whatever is still running and remove the folder."""
+        """Kill whatever is still running, the daemon's children included
+        (a test that ends without stop() leaves no orphan), and remove the
+        folder."""
         if self.proc is not None:
             if self.proc.poll() is None:
-                self.proc.kill()
+                kill_tree(self.proc.pid)
                 self.proc.wait()
             for f in (self.proc.stdout, self.proc.stderr):
                 if f is not None:
@@ -288,10 +321,7 @@ class Sthenod:
             self.proc = None
         pid = self.daemon_pid or self.read_pid()
         if pid and pid_alive(pid) and is_sthenod(pid):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            kill_tree(pid)
             wait_for(lambda: not pid_alive(pid), 5)
         self.daemon_pid = None
         shutil.rmtree(self.dir, ignore_errors=True)

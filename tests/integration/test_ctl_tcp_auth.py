@@ -243,9 +243,6 @@ class Daemon:
             time.sleep(0.1)
         raise AssertionError("not ready: %s" % out)
 
-    def children(self):
-        return sthtest.child_pids(self.proc.pid)
-
     def interrupted(self, cmd, seconds=1.0, opts=()):
         """Run a following command (tail -f, maintail -f) for a while,
         then Ctrl-C it: (output, exit code)."""
@@ -264,12 +261,9 @@ class Daemon:
 
     def cleanup(self):
         if self.proc.poll() is None:
-            for pid in self.children():
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            self.proc.kill()
+            # the daemon is stopped before its children are listed: a
+            # child killed first would be restarted at once, orphaned
+            sthtest.kill_tree(self.proc.pid)
             self.proc.wait()
         self.err.close()
         with open(self.err.name, errors="replace") as f:

@@ -29,6 +29,7 @@ import unittest
 import xmlrpc.client
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sthtest  # noqa: E402
 from sthtest import free_port  # noqa: E402
 
 try:
@@ -194,7 +195,7 @@ class Daemon:
             except (ProcessLookupError, subprocess.TimeoutExpired):
                 pass
         if self.proc.poll() is None:
-            self.proc.kill()
+            sthtest.kill_tree(self.proc.pid)
             self.proc.wait()
         self.err.close()
         with open(self.err.name, errors="replace") as f:

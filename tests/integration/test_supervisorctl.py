@@ -11,7 +11,6 @@ supervisor); skipped without them."""
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -226,18 +225,11 @@ class Daemon:
             time.sleep(0.1)
         raise AssertionError("not ready: %s" % out)
 
-    def children(self):
-        """Pids whose parent is the daemon (each in its own group)."""
-        return sthtest.child_pids(self.proc.pid)
-
     def cleanup(self):
         if self.proc.poll() is None:
-            for pid in self.children():
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            self.proc.kill()
+            # the daemon is stopped before its children are listed: a
+            # child killed first would be restarted at once, orphaned
+            sthtest.kill_tree(self.proc.pid)
             self.proc.wait()
         shutil.rmtree(self.dir, ignore_errors=True)
 

@@ -27,6 +27,8 @@
 #include "sthenod.h"
 #include "xmalloc.h"
 
+#include "children.h"
+
 static char dir[] = "/tmp/test_proc_rpc.XXXXXX";
 static char logpath[512], confpath[512];
 static struct event *sigchld;
@@ -61,6 +63,7 @@ teardown(void)
 {
 	char cmd[300];
 
+	test_kill_children();
 	proctable_free();
 	if (doc != NULL)
 		ini_free(doc);

@@ -29,6 +29,8 @@
 #include "sthenod.h"
 #include "xmalloc.h"
 
+#include "children.h"
+
 static char dir[] = "/tmp/test_proc_run.XXXXXX";
 static char logpath[256];
 static struct event *sigchld;
@@ -63,6 +65,7 @@ teardown(void)
 {
 	char cmd[300];
 
+	test_kill_children();
 	proctable_free();
 	if (doc != NULL)
 		ini_free(doc);

@@ -31,6 +31,22 @@ stamp() {	# a phase's name, with the minutes:seconds since the start
 	printf '=== [%d:%02d] %s\n' $((t / 60)) $((t % 60)) "$*"
 }
 
+# Processes a phase's tests left running: anything whose environment still
+# says STHENO_BUILDDIR=<a build of this tree> once its make check is over
+# (test daemons, their programs, peers).  Each is named, then killed, so
+# that it cannot disturb the next phase; the names say which test to mend.
+leftovers() {	# phase
+	for d in /proc/[0-9]*; do
+		pid=${d#/proc/}
+		[ "$pid" = "$$" ] && continue
+		{ tr '\0' '\n' <"$d/environ"; } 2>/dev/null |
+			grep -q "^STHENO_BUILDDIR=$top/_build/" || continue
+		echo "leftover after $1: $pid $({ tr '\0' ' ' <"$d/cmdline"; } \
+			2>/dev/null | cut -c1-160) (in $(readlink "$d/cwd"))"
+		kill -9 "$pid" 2>/dev/null
+	done
+}
+
 build_and_check() {	# name, configure flags...
 	name=$1; shift
 	dir="$top/_build/test-$name"
@@ -52,6 +68,7 @@ build_and_check() {	# name, configure flags...
 		done
 	fi
 	count "$dir"
+	leftovers "$name"
 	cd "$top"
 }
 
@@ -84,6 +101,7 @@ else
 fi
 cd "$top"
 
+leftovers distcheck
 stamp "done"
 echo "tests: $pass passed, $fail failed"
 [ "$fail" -eq 0 ] || status=1

@@ -462,8 +462,13 @@ class Tick5(unittest.TestCase):
             self.assertEqual(w1 % 5, 0)
             self.assertEqual(w2, w1 + 5)
             # nothing at startup: the first tick is the first boundary
+            # after the daemon's loop starts.  supervisord's Python start
+            # can take over a second on a loaded machine, and its first
+            # tick() only notes the current slice, so its first boundary
+            # may be the next one: one period more of slack for it.
             self.assertGreaterEqual(w1, int(start) - 1)
-            self.assertLessEqual(w1, start + 6)
+            self.assertLessEqual(w1, start + (6 if d is ds[0] else 11),
+                                 d.proc.args[0])
             lines.append(first["line"])
         self.assertEqual(len(set(lines)), 1)
 

@@ -50,8 +50,8 @@ ftp_parse_port(const char *arg, struct sockaddr_storage *ss, socklen_t *len)
 			return -1;
 		b[i] = (unsigned char)v;
 	}
-	if (*arg != '\0')
-		return -1;
+	if (*arg != '\0' || (b[4] == 0 && b[5] == 0))
+		return -1;	/* port 0, as EPRT refuses it */
 	memset(ss, 0, sizeof *ss);
 	sin->sin_family = AF_INET;
 	memcpy(&sin->sin_addr, b, 4);

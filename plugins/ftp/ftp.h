@@ -93,7 +93,7 @@ const struct ftp_cmd *ftp_cmd_table(size_t *n);
 
 #define FTP_EPSV_ALL 3
 
-/* "h1,h2,h3,h4,p1,p2" → an AF_INET address. 0 or -1. */
+/* "h1,h2,h3,h4,p1,p2" → an AF_INET address, port 1..65535. 0 or -1. */
 int ftp_parse_port(const char *arg, struct sockaddr_storage *ss,
 		   socklen_t *len);
 /* "|af|addr|port|" (any delimiter in 33..126) → address. 0, -1 for bad
@@ -149,7 +149,8 @@ void ftp_fmt_perm(const struct stat *st, int can_read, int can_write,
 unsigned ftp_parse_facts(const char *arg);
 /* The fact list for FEAT and OPTS: "type*;size*;..." (* on those in mask). */
 void ftp_fmt_factlist(unsigned mask, int stars, char *out, size_t outlen);
-/* "YYYYMMDDHHMMSS" UTC. */
+/* "YYYYMMDDHHMMSS" UTC; a time outside years 1000..9999 is clamped to
+ * 00000101000000 or 99991231235959. */
 void ftp_fmt_mdtm(time_t t, char out[15]);
 
 /* ----------------------------------------------------------------- auth.c */

@@ -55,12 +55,28 @@ ftp_fmt_mode(mode_t m, char out[11])
 	out[10] = '\0';
 }
 
+/*
+ * gmtime_r, but a time it cannot break down (a year past INT_MAX: tmpfs
+ * keeps any 64-bit mtime, `touch -d @1e17` makes one) is shown as the
+ * epoch instead of leaving tm unset for months[] and strftime.
+ */
+static int
+utc(time_t t, struct tm *tm)
+{
+	static const time_t epoch = 0;
+
+	if (gmtime_r(&t, tm) != NULL)
+		return 0;
+	gmtime_r(&epoch, tm);
+	return -1;
+}
+
 void
 ftp_fmt_lsdate(time_t t, time_t now, char *out, size_t outlen)
 {
 	struct tm tm;
 
-	gmtime_r(&t, &tm);
+	utc(t, &tm);
 	if (t > now - FTP_RECENT_SECS && t <= now + 3600)
 		snprintf(out, outlen, "%s %2d %02d:%02d", months[tm.tm_mon],
 		    tm.tm_mday, tm.tm_hour, tm.tm_min);
@@ -88,8 +104,10 @@ ftp_fmt_mdtm(time_t t, char out[15])
 {
 	struct tm tm;
 
-	gmtime_r(&t, &tm);
-	strftime(out, 15, "%Y%m%d%H%M%S", &tm);
+	/* a year that is not 4 digits would not fit: the nearest end */
+	if (utc(t, &tm) == -1 ||
+	    strftime(out, 15, "%Y%m%d%H%M%S", &tm) != 14)
+		memcpy(out, t < 0 ? "00000101000000" : "99991231235959", 15);
 }
 
 static const char *

@@ -146,9 +146,11 @@ mon_tokenize(const char *line, size_t len, struct mon_argv *out,
 				quote = 0;
 				p++;
 			} else if (*p == '\\' && quote != '\'' && p + 1 < end) {
-				if (quote == '"')
-					p = unescape(p + 1, end, w++);
-				else {
+				if (quote == '"') {
+					p = unescape(p + 1, end, w);
+					if (*w++ == '\0')	/* \0, \x00 */
+						goto nul;
+				} else {
 					*w++ = p[1];
 					p += 2;
 				}
@@ -164,6 +166,8 @@ mon_tokenize(const char *line, size_t len, struct mon_argv *out,
 	}
 	out->argv[out->argc] = NULL;
 	return 0;
+nul:
+	*err = "a NUL byte in the line";
 fail:
 	mon_argv_free(out);
 	return -1;

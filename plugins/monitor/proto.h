@@ -55,7 +55,8 @@ int mon_parse_header(const char *hdr, int *status, size_t *len);
  * "double quotes" take the escapes \n \r \t \" \\ \nnn (octal) and \xHH,
  * 'single quotes' are literal, and a backslash outside quotes makes the
  * next byte literal.  0 on success; -1 with *err set to a static message
- * (unterminated quote, a NUL byte, more than MON_MAX_ARGS words). */
+ * (unterminated quote, a NUL byte -- \0 and \x00 too, which no word can
+ * hold --, more than MON_MAX_ARGS words). */
 int mon_tokenize(const char *line, size_t len, struct mon_argv *out,
     const char **err);
 void mon_argv_free(struct mon_argv *);

@@ -105,9 +105,11 @@ ftp_fmt_mdtm(time_t t, char out[15])
 	struct tm tm;
 
 	/* a year that is not 4 digits would not fit: the nearest end */
-	if (utc(t, &tm) == -1 ||
-	    strftime(out, 15, "%Y%m%d%H%M%S", &tm) != 14)
+	if (utc(t, &tm) == -1 || tm.tm_year < 1000 - 1900 ||
+	    tm.tm_year > 9999 - 1900)
 		memcpy(out, t < 0 ? "00000101000000" : "99991231235959", 15);
+	else
+		strftime(out, 15, "%Y%m%d%H%M%S", &tm);
 }
 
 static const char *

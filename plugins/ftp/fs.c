@@ -121,7 +121,7 @@ list_one(struct ftp_sess *s, struct list_ctx *lc, int dfd, const char *name,
 {
 	char link[FTP_PATH_MAX], perm[16];
 	const char *lp = NULL;
-	ssize_t n;
+	ssize_t n, i;
 	int r, w;
 
 	switch (kind) {
@@ -138,6 +138,10 @@ list_one(struct ftp_sess *s, struct list_ctx *lc, int dfd, const char *name,
 	if (S_ISLNK(st->st_mode) && dfd != -1 &&
 	    (n = readlinkat(dfd, name, link, sizeof link - 1)) > 0) {
 		link[n] = '\0';
+		/* a target is the link's maker's text: no line of its own */
+		for (i = 0; i < n; i++)
+			if (link[i] == '\r' || link[i] == '\n')
+				link[i] = '?';
 		lp = link;
 	}
 	if (lc->owner[0] == '\0' || lc->uid != st->st_uid) {
@@ -157,7 +161,9 @@ name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The names in dir, sorted (ls does), without "." and "..". */
+/* The names in dir, sorted (ls does), without "." and "..", and without
+ * names holding CR or LF: no FTP command can name such a file, and listed
+ * it would put a line of its choosing into the listing. */
 static char **
 read_names(DIR *dir, size_t *count)
 {
@@ -167,7 +173,8 @@ read_names(DIR *dir, size_t *count)
 
 	while ((de = readdir(dir)) != NULL && n < LIST_MAX_ENTRIES) {
 		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
+		    strcmp(de->d_name, "..") == 0 ||
+		    strpbrk(de->d_name, "\r\n") != NULL)
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;

@@ -227,6 +227,21 @@ class Anonymous(FtpBase):
         self.assertEqual(f.nlst("sub"), ["b.txt", "up"])
         self.assertEqual(f.nlst("-la", "sub"), ["b.txt", "up"])
 
+    def test_names_with_line_breaks_cannot_forge_listing_lines(self):
+        # made on the server's side (no FTP command can name them)
+        fake = "-rw-r--r-- 1 root root 1 Jan  1 00:00 forged"
+        with open(os.path.join(self.root, "x\r\n" + fake), "w"):
+            pass
+        os.symlink("t\r\n" + fake, os.path.join(self.root, "ln"))
+        f = self.ftp()
+        lines = []
+        f.retrlines("LIST", lines.append)
+        self.assertNotIn(fake, lines)
+        self.assertEqual([ln for ln in lines if " ln -> " in ln][0][-53:],
+                         "ln -> t??" + fake)
+        self.assertNotIn("forged", "".join(f.nlst()))
+        self.assertNotIn("forged", "".join(n for n, _ in f.mlsd()))
+
     def test_retr_20mb_and_rest(self):
         f = self.ftp()
         want = self.big()

@@ -441,12 +441,17 @@ run_stdin(struct ctl *c)
 	return rc;
 }
 
+/* The usage line: on stdout with status 0 when asked for (-h, --help), on
+ * stderr with status 2 after a bad option. */
 static void
-usage(void)
+usage(int asked)
 {
-	fprintf(stderr, "usage: sthenoctl [-c config] [-s unix:///path | -s "
-	    "host:port] [-S secretfile] [-j] [command [args...]]\n");
-	exit(2);
+	fprintf(asked ? stdout : stderr, "usage: sthenoctl [-c config] "
+	    "[-s unix:///path | -s host:port] [-S secretfile] [-j] "
+	    "[command [args...]]\n%s", asked ? "With no command, commands "
+	    "are read from standard input, one a line.\n'sthenoctl help' "
+	    "lists the monitor's commands.\n" : "");
+	exit(asked ? 0 : 2);
 }
 
 int
@@ -457,6 +462,8 @@ main(int argc, char **argv)
 
 	memset(&c, 0, sizeof c);
 	signal(SIGPIPE, SIG_IGN);	/* a closed monitor is a write error */
+	if (argc > 1 && strcmp(argv[1], "--help") == 0)
+		usage(1);
 	while ((ch = getopt(argc, argv, "+c:s:S:jh")) != -1) {
 		switch (ch) {
 		case 'c':
@@ -471,8 +478,11 @@ main(int argc, char **argv)
 		case 'j':
 			c.json = 1;
 			break;
+		case 'h':
+			usage(1);
+			break;
 		default:
-			usage();
+			usage(0);
 		}
 	}
 	argc -= optind;

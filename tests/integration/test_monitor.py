@@ -483,5 +483,20 @@ class MonitorLifeTest(unittest.TestCase):
         self.assertEqual(self.d.stop(), 0, self.d.stderr_text())
 
 
+class SthenoctlUsage(unittest.TestCase):
+    def test_help_and_a_bad_option(self):
+        for flag in ("--help", "-h"):
+            p = subprocess.run([STHENOCTL, flag], capture_output=True,
+                               text=True, timeout=10)
+            self.assertEqual(p.returncode, 0, flag)
+            self.assertTrue(p.stdout.startswith("usage: sthenoctl "), flag)
+            self.assertEqual(p.stderr, "", flag)
+        p = subprocess.run([STHENOCTL, "-x"], capture_output=True,
+                           text=True, timeout=10)
+        self.assertEqual(p.returncode, 2)
+        self.assertEqual(p.stdout, "")
+        self.assertIn("usage: sthenoctl ", p.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()

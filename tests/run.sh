@@ -47,6 +47,24 @@ leftovers() {	# phase
 	done
 }
 
+# The logs of the tests under dir that failed, and of those that never
+# finished (a .log without its .trs: the phase's time ran out).
+failed_logs() {	# dir
+	for l in $(find "$1" -name '*.log' -path '*/tests/*'); do
+		t=${l%.log}.trs
+		if [ ! -f "$t" ] || grep -qE '^:test-result: (FAIL|ERROR)' "$t"
+		then
+			[ -f "$t" ] || echo "--- $l (did not finish)"
+			[ -f "$t" ] && echo "--- $l"
+			tail -60 "$l"
+		fi
+	done
+}
+
+# A bound on each phase's tests, far above their time here (4-5 min), so
+# that even a run where many tests hang ends well inside CI's 90 minutes.
+PHASE_TIMEOUT=1200
+
 build_and_check() {	# name, configure flags...
 	name=$1; shift
 	dir="$top/_build/test-$name"
@@ -60,12 +78,11 @@ build_and_check() {	# name, configure flags...
 		tail -50 make.out; status=1; cd "$top"; return
 	fi
 	stamp "$name: make check"
-	if ! make -j"$jobs" check; then
+	if ! timeout -k 30 $PHASE_TIMEOUT make -j"$jobs" check; then
 		status=1
-		for t in $(find . -name '*.trs'); do
-			grep -qE '^:test-result: (FAIL|ERROR)' "$t" &&
-				{ echo "--- ${t%.trs}.log"; tail -60 "${t%.trs}.log"; }
-		done
+		[ -f test-suite.log ] ||
+			{ echo "$name: make check did not finish"; fail=$((fail + 1)); }
+		failed_logs .
 	fi
 	count "$dir"
 	leftovers "$name"
@@ -89,13 +106,13 @@ build_and_check asan --enable-asan --enable-debug
 # distcheck builds and checks the tarball once more, in parallel like the
 # builds above; every test in it runs under the same per-test timeout.
 stamp "distcheck"
-cd "$top/_build/test-plain" && if make -j"$jobs" distcheck >distcheck.out 2>&1; then
+cd "$top/_build/test-plain" && if timeout -k 30 $PHASE_TIMEOUT \
+    make -j"$jobs" distcheck >distcheck.out 2>&1; then
 	echo "distcheck: ok"; pass=$((pass + 1))
 else
 	tail -60 distcheck.out
-	for t in $(find . -path '*/_build/sub/*' -name '*.trs'); do
-		grep -qE '^:test-result: (FAIL|ERROR)' "$t" &&
-			{ echo "--- ${t%.trs}.log"; tail -60 "${t%.trs}.log"; }
+	for d in stheno-*/_build/sub; do
+		[ -d "$d" ] && failed_logs "$d"
 	done
 	fail=$((fail + 1)); status=1
 fi

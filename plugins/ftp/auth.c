@@ -45,15 +45,27 @@ hash_matches(const char *pass, const char *hash)
 	return ok;
 }
 
+/*
+ * Runs on a checker thread (check.c), never on the loop: only reentrant
+ * calls (getpwnam_r, getspnam_r, crypt_rn with its own data).
+ */
 int
 ftp_auth_local(const char *user, const char *pass, uid_t *uid, gid_t *gid,
     char **home)
 {
-	struct passwd *pw = getpwnam(user);
-	struct spwd *sp = pw != NULL ? getspnam(user) : NULL;
+	struct passwd pwbuf, *pw = NULL;
+	struct spwd spbuf, *sp = NULL;
+	char *pwtext, *sptext;
 	const char *hash = dummy_hash;
-	int usable;
+	size_t len = 16384;
+	int usable, rc = -1;
 
+	pwtext = ftp_xcalloc(1, len);
+	sptext = ftp_xcalloc(1, len);
+	if (getpwnam_r(user, &pwbuf, pwtext, len, &pw) != 0)
+		pw = NULL;
+	if (pw != NULL && getspnam_r(user, &spbuf, sptext, len, &sp) != 0)
+		sp = NULL;
 	if (sp != NULL && sp->sp_pwdp != NULL)
 		hash = sp->sp_pwdp;
 	else if (pw != NULL && pw->pw_passwd != NULL &&
@@ -63,18 +75,20 @@ ftp_auth_local(const char *user, const char *pass, uid_t *uid, gid_t *gid,
 	usable = pw != NULL && hash != dummy_hash && hash[0] != '!' &&
 	    hash[0] != '*' && hash[0] != '\0';
 	if (!hash_matches(pass, usable ? hash : dummy_hash) || !usable)
-		return -1;
+		goto out;
 	if (sp != NULL && sp->sp_expire > 0 &&
 	    sp->sp_expire <= (long)(time(NULL) / 86400))
-		return -1;
-	pw = getpwnam(user);	/* getspnam may have reused the buffer */
-	if (pw == NULL)
-		return -1;
+		goto out;
 	*uid = pw->pw_uid;
 	*gid = pw->pw_gid;
 	*home = ftp_xstrdup(pw->pw_dir != NULL && *pw->pw_dir != '\0' ?
 	    pw->pw_dir : "/");
-	return 0;
+	rc = 0;
+out:
+	explicit_bzero(sptext, len);
+	free(pwtext);
+	free(sptext);
+	return rc;
 }
 
 int

@@ -165,6 +165,21 @@ struct ftp_ident {
  * same work is done for an unknown user. */
 int ftp_auth_local(const char *user, const char *pass, uid_t *uid,
 		   gid_t *gid, char **home);
+/* -------------------------------------------------------------- check.c */
+
+struct ftp_sess;
+/* A finished check: rc 0 with the user's identity and home (the callee
+ * copies what it keeps), or -1 refused (id unset, home NULL). */
+typedef void (*ftp_check_fn)(struct ftp_sess *s, int rc,
+			     const struct ftp_ident *id, const char *home);
+/* Check s->user's password on a thread; done runs on the loop later,
+ * unless the session is freed first (ftp_check_detach).  -1 if no thread
+ * could be started (logged). */
+int ftp_check_start(struct ftp_sess *s, const char *pass, ftp_check_fn done);
+void ftp_check_detach(struct ftp_sess *s);
+/* fini: wait for the checks still running (one crypt each at most). */
+void ftp_checks_join(void);
+
 /* Switch the filesystem identity for one operation and back. */
 int ftp_id_enter(const struct ftp_ident *id);	/* -1: not switched */
 void ftp_id_leave(const struct ftp_ident *id);
@@ -243,7 +258,9 @@ struct ftp_sess {
 	int dead;		/* freed but for the struct (depth > 0) */
 	int depth;		/* process_input frames on the stack */
 	int fails;
-	int delaying;		/* a failed login's delay: lines wait */
+	int delaying;		/* a failed login's delay or a password
+				 * check: lines wait */
+	struct ftp_check *check;	/* the password check running */
 	char *user;		/* from USER, until PASS */
 	char *rnfr;		/* virtual path from RNFR */
 	off_t rest;

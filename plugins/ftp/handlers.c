@@ -127,6 +127,25 @@ login_failed(struct ftp_sess *s)
 	    0);
 }
 
+/* A refused PASS: logged, USER forgotten, the answer after the delay. */
+static void
+pass_refused(struct ftp_sess *s)
+{
+	F.host->log(F.self, STH_LOG_INFO, "ftp: %s: failed login", s->peerstr);
+	free(s->user);
+	s->user = NULL;
+	login_failed(s);
+}
+
+static void
+logged_in(struct ftp_sess *s)
+{
+	s->logged_in = 1;
+	F.host->log(F.self, STH_LOG_INFO, "ftp: %s: user %s logged in",
+	    s->peerstr, s->user);
+	ftp_reply(s, 230, "Login successful.");
+}
+
 static int
 login_anon(struct ftp_sess *s)
 {
@@ -139,28 +158,27 @@ login_anon(struct ftp_sess *s)
 	return 0;
 }
 
-static int
-login_local(struct ftp_sess *s, const char *pass)
+/* A real user's password checked (check.c): open their root under their
+ * identity, then answer as cmd_pass would have. */
+static void
+login_local_done(struct ftp_sess *s, int rc, const struct ftp_ident *id,
+    const char *home)
 {
-	struct sth_vfs *v;
+	struct sth_vfs *v = NULL;
 	const char *root;
-	char *home = NULL, *err = NULL;
-	uid_t uid;
-	gid_t gid;
+	char *err = NULL;
 
-	if (!F.conf.local_users)
-		return -1;
-	if (ftp_auth_local(s->user, pass, &uid, &gid, &home) == -1)
-		return -1;
-	if (uid == 0 && !F.conf.allow_root) {
-		free(home);
-		return -1;
+	s->delaying = 0;
+	if (rc == 0 && id->uid == 0 && !F.conf.allow_root)
+		rc = -1;
+	if (rc == -1) {
+		pass_refused(s);
+		if (!s->delaying)
+			ftp_sess_resume(s);
+		return;
 	}
-	s->id.set = 1;
-	s->id.uid = uid;
-	s->id.gid = gid;
+	s->id = *id;
 	root = F.conf.local_root != NULL ? F.conf.local_root : home;
-	v = NULL;
 	if (ftp_id_enter(&s->id) == 0) {
 		v = F.host->vfs_new(F.self, root, &err);
 		ftp_id_leave(&s->id);
@@ -170,22 +188,20 @@ login_local(struct ftp_sess *s, const char *pass)
 		    "%s", s->peerstr, s->user, root, err != NULL ? err :
 		    "identity switch failed");
 		free(err);
-		free(home);
 		memset(&s->id, 0, sizeof s->id);
-		return -2;
+		ftp_sess_close(s, 421, "Cannot open your root directory.");
+		return;
 	}
-	free(home);
 	s->vfs = v;
 	s->own_vfs = 1;
 	s->writable = 1;
-	return 0;
+	logged_in(s);
+	ftp_sess_resume(s);
 }
 
 void
 cmd_pass(struct ftp_sess *s, const char *arg)
 {
-	int rc;
-
 	if (s->logged_in) {
 		ftp_reply(s, 230, "Already logged in.");
 		return;
@@ -194,26 +210,20 @@ cmd_pass(struct ftp_sess *s, const char *arg)
 		ftp_reply(s, 503, "Login with USER first.");
 		return;
 	}
-	if (is_anon_name(s->user))
-		rc = login_anon(s);
-	else
-		rc = login_local(s, arg != NULL ? arg : "");
-	if (rc == -2) {
-		ftp_sess_close(s, 421, "Cannot open your root directory.");
+	if (is_anon_name(s->user)) {
+		if (login_anon(s) == 0)
+			logged_in(s);
+		else
+			pass_refused(s);
 		return;
 	}
-	if (rc == -1) {
-		F.host->log(F.self, STH_LOG_INFO, "ftp: %s: failed login",
-		    s->peerstr);
-		free(s->user);
-		s->user = NULL;
-		login_failed(s);
+	/* crypt(3) runs on a thread; lines wait meanwhile */
+	if (!F.conf.local_users ||
+	    ftp_check_start(s, arg != NULL ? arg : "", login_local_done) == -1) {
+		pass_refused(s);
 		return;
 	}
-	s->logged_in = 1;
-	F.host->log(F.self, STH_LOG_INFO, "ftp: %s: user %s logged in",
-	    s->peerstr, s->user);
-	ftp_reply(s, 230, "Login successful.");
+	s->delaying = 1;
 }
 
 void

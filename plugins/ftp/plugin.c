@@ -218,6 +218,7 @@ ftp_fini(struct sth_plugin *self)
 
 	while ((s = LIST_FIRST(&F.sessions)) != NULL)
 		ftp_sess_free(s);
+	ftp_checks_join();
 	if (F.listener != NULL)
 		F.host->listener_free(F.listener);
 	if (F.anon_vfs != NULL)

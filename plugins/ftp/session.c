@@ -103,6 +103,7 @@ ftp_sess_free(struct ftp_sess *s)
 	if (s->dead)
 		return;
 	s->dead = 1;
+	ftp_check_detach(s);
 	data_reset(s);
 	if (s->idle != NULL)
 		F.host->timer_free(s->idle);

@@ -512,6 +512,25 @@ class LocalUsers(FtpBase):
             replies.append(str(cm.exception))
         self.assertEqual(replies, ["530 Login incorrect."] * 3)
 
+    def test_a_slow_hash_does_not_hold_the_loop(self):
+        # 6 million SHA-512 rounds: seconds of crypt(3) for one PASS
+        slow = "$6$rounds=6000000$stheno01$" + "A" * 86
+        subprocess.run(["usermod", "-p", slow, self.u2], check=True)
+        s, r = self.raw()
+        t0 = time.monotonic()
+        s.sendall(b"USER %s\r\n" % self.u2.encode())
+        self.assertEqual(r.readline()[:4], b"331 ")
+        s.sendall(b"PASS wrong\r\n")
+        time.sleep(0.2)     # the check is running
+        t1 = time.monotonic()
+        f = self.ftp(user=None)     # the 220 greeting
+        self.assertEqual(f.sendcmd("NOOP"), "200 NOOP ok.")
+        served = time.monotonic() - t1
+        self.assertEqual(r.readline(), b"530 Login incorrect.\r\n")
+        took = time.monotonic() - t0
+        self.assertLess(served, 0.5, "took %.2f s" % took)
+        self.assertGreater(took, 2.0)   # the check was slow indeed
+
     def test_three_failures_close(self):
         s, r = self.raw()
         for i in range(3):

@@ -37,7 +37,7 @@ hash_matches(const char *pass, const char *hash)
 
 	/* crypt_rn, not crypt_r: ASan intercepts crypt_r and, libcrypt being
 	 * loaded after it with this plugin, would call through NULL. */
-	cd = ftp_xcalloc(1, sizeof *cd);
+	cd = plug_xcalloc(1, sizeof *cd);
 	h = crypt_rn(pass, hash, cd, (int)sizeof *cd);
 	ok = h != NULL && h[0] != '*' && strcmp(h, hash) == 0;
 	explicit_bzero(cd, sizeof *cd);
@@ -60,8 +60,8 @@ ftp_auth_local(const char *user, const char *pass, uid_t *uid, gid_t *gid,
 	size_t len = 16384;
 	int usable, rc = -1;
 
-	pwtext = ftp_xcalloc(1, len);
-	sptext = ftp_xcalloc(1, len);
+	pwtext = plug_xcalloc(1, len);
+	sptext = plug_xcalloc(1, len);
 	if (getpwnam_r(user, &pwbuf, pwtext, len, &pw) != 0)
 		pw = NULL;
 	if (pw != NULL && getspnam_r(user, &spbuf, sptext, len, &sp) != 0)
@@ -81,7 +81,7 @@ ftp_auth_local(const char *user, const char *pass, uid_t *uid, gid_t *gid,
 		goto out;
 	*uid = pw->pw_uid;
 	*gid = pw->pw_gid;
-	*home = ftp_xstrdup(pw->pw_dir != NULL && *pw->pw_dir != '\0' ?
+	*home = plug_xstrdup(pw->pw_dir != NULL && *pw->pw_dir != '\0' ?
 	    pw->pw_dir : "/");
 	rc = 0;
 out:

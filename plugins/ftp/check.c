@@ -107,12 +107,12 @@ ftp_check_start(struct ftp_sess *s, const char *pass, ftp_check_fn done)
 		    strerror(errno));
 		return -1;
 	}
-	c = ftp_xcalloc(1, sizeof *c);
+	c = plug_xcalloc(1, sizeof *c);
 	c->sess = s;
 	c->done = done;
 	c->wfd = p[1];
-	c->user = ftp_xstrdup(s->user);
-	c->pass = ftp_xstrdup(pass);
+	c->user = plug_xstrdup(s->user);
+	c->pass = plug_xstrdup(pass);
 	c->rc = -1;
 	c->watch = F.host->watch_new(F.self, p[0], STH_READ, check_ready, c,
 	    1);

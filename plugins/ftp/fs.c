@@ -182,7 +182,7 @@ read_names(DIR *dir, size_t *count)
 				abort();
 			v = nv;
 		}
-		v[n++] = ftp_xstrdup(de->d_name);
+		v[n++] = plug_xstrdup(de->d_name);
 	}
 	if (n > 0)
 		qsort(v, n, sizeof *v, name_cmp);

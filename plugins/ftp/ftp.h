@@ -28,27 +28,7 @@
 
 struct evbuffer;
 
-/* Allocation that cannot fail (the plugin's copy of daemon/xmalloc.h). */
-static inline void *
-ftp_xcalloc(size_t a, size_t b)
-{
-	void *p = calloc(a ? a : 1, b ? b : 1);
-
-	if (p == NULL)
-		abort();
-	return p;
-}
-
-static inline char *
-ftp_xstrdup(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *p = malloc(n);
-
-	if (p == NULL)
-		abort();
-	return memcpy(p, s, n);
-}
+#include "../common/xalloc.h"
 
 #define FTP_MAX_LINE 4096	/* a command line, CRLF excluded */
 #define FTP_PATH_MAX 1024	/* a virtual path */

@@ -95,7 +95,7 @@ cmd_user(struct ftp_sess *s, const char *arg)
 		return;
 	}
 	free(s->user);
-	s->user = ftp_xstrdup(arg);
+	s->user = plug_xstrdup(arg);
 	ftp_reply(s, 331, "Please specify the password.");
 }
 
@@ -524,7 +524,7 @@ cmd_rnfr(struct ftp_sess *s, const char *arg)
 		reply_errno(s, rc);
 		return;
 	}
-	s->rnfr = ftp_xstrdup(path);
+	s->rnfr = plug_xstrdup(path);
 	ftp_reply(s, 350, "Ready for RNTO.");
 }
 

@@ -208,7 +208,7 @@ handle_line(struct ftp_sess *s, char *line, size_t len)
 		run_command(s, line);
 		return;
 	}
-	copy = ftp_xstrdup(line);
+	copy = plug_xstrdup(line);
 	if (ftp_split(copy, &verb, &arg) == 0 &&
 	    (cmd = ftp_cmd_find(verb)) != NULL && (cmd->flags & FC_XFER))
 		run_command(s, line);
@@ -359,7 +359,7 @@ ftp_accept(struct sth_listener *l, int fd, const struct sockaddr *sa,
 		    "try later.\r\n");
 		return;
 	}
-	s = ftp_xcalloc(1, sizeof *s);
+	s = plug_xcalloc(1, sizeof *s);
 	if (salen > 0 && salen <= sizeof s->peer)
 		memcpy(&s->peer, sa, salen);
 	if (getsockname(fd, (struct sockaddr *)&s->local, &len) == -1) {

@@ -24,44 +24,7 @@
 
 #include "htmlbuf.h"
 
-/* Allocation that cannot fail (the plugin's copy of daemon/xmalloc.h). */
-static inline void *
-http_xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-
-	if (p == NULL)
-		abort();
-	return p;
-}
-
-static inline void *
-http_xrealloc(void *o, size_t n)
-{
-	void *p = realloc(o, n ? n : 1);
-
-	if (p == NULL)
-		abort();
-	return p;
-}
-
-static inline void *
-http_xcalloc(size_t a, size_t b)
-{
-	void *p = calloc(a ? a : 1, b ? b : 1);
-
-	if (p == NULL)
-		abort();
-	return p;
-}
-
-static inline char *
-http_xstrdup(const char *s)
-{
-	size_t n = strlen(s) + 1;
-
-	return memcpy(http_xmalloc(n), s, n);
-}
+#include "../common/xalloc.h"
 
 /* ---------------------------------------------------------------- parse.c */
 

@@ -94,7 +94,7 @@ read_opt(struct sth_section *own, struct sth_section *global,
 static char *
 dup_or_null(const char *s)
 {
-	return s != NULL && *s != '\0' ? http_xstrdup(s) : NULL;
+	return s != NULL && *s != '\0' ? plug_xstrdup(s) : NULL;
 }
 
 /* A key from the server's section, else [plugin:http], else def. */
@@ -124,8 +124,8 @@ server_new(struct sth_section *sec, const char *name, int kind)
 	long mode;
 	int control = kind != 'n';
 
-	s = http_xcalloc(1, sizeof *s);
-	s->s_name = http_xstrdup(name);
+	s = plug_xcalloc(1, sizeof *s);
+	s->s_name = plug_xstrdup(name);
 	s->s_access_fd = -1;
 	LIST_INIT(&s->s_conns);
 
@@ -150,7 +150,7 @@ server_new(struct sth_section *sec, const char *name, int kind)
 		    kind == 'u' ? "file" : kind == 'i' ? "port" : "listen");
 		goto err;
 	}
-	s->s_listen = http_xstrdup(v);
+	s->s_listen = plug_xstrdup(v);
 	s->s_control = control;
 	if (s->s_unix) {
 		if (host->cfg_octal(H.self, sec, "chmod", 0700, &mode) == -1)
@@ -177,14 +177,14 @@ server_new(struct sth_section *sec, const char *name, int kind)
 			    "followed by 40 hex digits", sect);
 			goto err;
 		}
-		s->s_username = http_xstrdup(user);
-		s->s_password = http_xstrdup(pass);
+		s->s_username = plug_xstrdup(user);
+		s->s_password = plug_xstrdup(pass);
 	}
 
 	for (i = 0; i < sizeof server_opts / sizeof server_opts[0]; i++)
 		if (read_opt(sec, global, &server_opts[i], s) == -1)
 			goto err;
-	s->s_server_hdr = http_xstrdup(str_opt(sec, NULL, "server_header",
+	s->s_server_hdr = plug_xstrdup(str_opt(sec, NULL, "server_header",
 	    control ? SERVER_HDR_CONTROL : "Stheno"));
 	s->s_access_log = dup_or_null(str_opt(sec, kind == 'n' ? global :
 	    NULL, "access_log", NULL));
@@ -223,7 +223,7 @@ server_start(struct http_server *s)
 		free(err);
 		return -1;
 	}
-	s->s_addr = http_xstrdup(host->listener_addr(s->s_listener));
+	s->s_addr = plug_xstrdup(host->listener_addr(s->s_listener));
 	s->s_started = time(NULL);
 	if (s->s_username == NULL)
 		host->log(H.self, STH_LOG_CRIT, "Server '%s' running without "

@@ -152,7 +152,7 @@ read_secret(size_t *len)
 		    "secret file %s: %s", M.secret, strerror(errno));
 		return NULL;
 	}
-	buf = mon_xmalloc(MON_MAX_SECRET + 1);
+	buf = plug_xmalloc(MON_MAX_SECRET + 1);
 	*len = 0;
 	while ((n = read(fd, buf + *len, MON_MAX_SECRET + 1 - *len)) > 0)
 		*len += (size_t)n;

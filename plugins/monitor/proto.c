@@ -11,24 +11,6 @@
 
 #include "proto.h"
 
-void *
-mon_xmalloc(size_t n)
-{
-	void *p;
-
-	if ((p = malloc(n != 0 ? n : 1)) == NULL)
-		abort();
-	return p;
-}
-
-void *
-mon_xrealloc(void *p, size_t n)
-{
-	if ((p = realloc(p, n != 0 ? n : 1)) == NULL)
-		abort();
-	return p;
-}
-
 void
 mon_frame_header(char out[MON_HEADER_LEN + 1], int status, size_t len)
 {
@@ -125,8 +107,8 @@ mon_tokenize(const char *line, size_t len, struct mon_argv *out,
 		*err = "a NUL byte in the line";
 		return -1;
 	}
-	out->buf = mon_xmalloc(len + 1);
-	out->argv = mon_xmalloc((MON_MAX_ARGS + 1) * sizeof *out->argv);
+	out->buf = plug_xmalloc(len + 1);
+	out->argv = plug_xmalloc((MON_MAX_ARGS + 1) * sizeof *out->argv);
 	w = out->buf;
 	for (;;) {
 		while (p < end && is_blank(*p))
@@ -186,7 +168,7 @@ mon_str_add(struct mon_str *s, const void *data, size_t len)
 {
 	if (s->len + len + 1 > s->cap) {
 		s->cap = (s->len + len + 1) * 2;
-		s->s = mon_xrealloc(s->s, s->cap);
+		s->s = plug_xrealloc(s->s, s->cap);
 	}
 	memcpy(s->s + s->len, data, len);
 	s->len += len;

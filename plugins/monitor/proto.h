@@ -13,6 +13,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+#include "../common/xalloc.h"
+
 /* Status codes (Varnish's set). */
 #define MON_SYNTAX 100		/* unterminated quote, NUL byte */
 #define MON_UNKNOWN 101		/* unknown command */
@@ -74,8 +76,5 @@ void mon_str_free(struct mon_str *s);
  * differ. */
 int mon_ct_equal(const void *a, const void *b, size_t n);
 
-/* malloc / realloc that abort on failure. */
-void *mon_xmalloc(size_t n);
-void *mon_xrealloc(void *p, size_t n);
 
 #endif

@@ -296,7 +296,7 @@ ctl_read(struct ctl *c, char **body, size_t *len)
 		die("%s", "the monitor closed the connection");
 	if (mon_parse_header(hdr, &status, len) == -1 || *len > MON_MAX_BODY)
 		die("%s", "the monitor's answer is not framed as expected");
-	*body = mon_xmalloc(*len + 2);
+	*body = plug_xmalloc(*len + 2);
 	if (fread(*body, 1, *len + 1, c->in) != *len + 1)
 		die("%s", "the monitor closed the connection mid-answer");
 	(*body)[*len] = '\0';
@@ -328,7 +328,7 @@ read_secret(const char *path, size_t *len)
 
 	if ((f = fopen(path, "r")) == NULL)
 		die("cannot read the secret file %s", path);
-	buf = mon_xmalloc(MON_MAX_SECRET + 1);
+	buf = plug_xmalloc(MON_MAX_SECRET + 1);
 	n = fread(buf, 1, MON_MAX_SECRET + 1, f);
 	fclose(f);
 	if (n > MON_MAX_SECRET)

@@ -62,16 +62,6 @@ def pids():
     return [int(n) for n in os.listdir("/proc") if n.isdigit()]
 
 
-def child_pids(ppid):
-    """The pids whose parent is ppid, zombies included."""
-    kids = []
-    for p in pids():
-        f = proc_stat(p)
-        if f is not None and int(f[1]) == ppid:
-            kids.append(p)
-    return kids
-
-
 def descendants(pid):
     """Every pid below pid in the process tree (children, grandchildren,
     ...), read from /proc in one pass."""

@@ -956,6 +956,9 @@ plugin_begin_unload(struct sth_plugin *p)
 
 	p->state = PS_DRAINING;
 	log_info("plugin '%s' unloading", p->name);
+	/* New work no longer reaches it; what it has in hand finishes. */
+	rpc_retire_owner(p);
+	service_retire_owner(p);
 	net_listeners_close(p);
 	if (p->d->drain != NULL) {
 		p->depth++;

@@ -32,6 +32,7 @@ struct rpc_method {
 	void *arg;
 	char *help;
 	json_t *signature;	/* NULL if none */
+	int retired;		/* owner unloading: hidden, name free */
 };
 
 struct sth_rpc_call {
@@ -144,6 +145,16 @@ rpc_search(const char *name, int *found)
 	return (lo);
 }
 
+static void rpc_remove_at(size_t);
+
+/* A method whose owner is unloading is gone for new callers: the unload
+ * finishes asynchronously, but plugin.unload's caller must not reach it. */
+static int
+rpc_method_live(const struct rpc_method *m)
+{
+	return !m->retired;
+}
+
 static struct rpc_method *
 rpc_find(const char *name)
 {
@@ -153,7 +164,8 @@ rpc_find(const char *name)
 	if (name == NULL)
 		return (NULL);
 	i = rpc_search(name, &found);
-	return (found ? rpc_methods[i] : NULL);
+	return (found && rpc_method_live(rpc_methods[i]) ?
+	    rpc_methods[i] : NULL);
 }
 
 /* "ns.method": two non-empty parts of printable characters, no '_' first. */
@@ -235,11 +247,13 @@ rpc_register(struct sth_plugin *owner, const char *name, sth_rpc_fn fn,
 	if (fn == NULL || !rpc_name_valid(name))
 		return (-1);
 	i = rpc_search(name, &found);
-	if (found)
+	if (found && rpc_method_live(rpc_methods[i]))
 		return (-1);
 	sig = rpc_parse_signature(signature_json, &bad);
 	if (bad)
 		return (-1);
+	if (found)		/* held by a plugin that is unloading: take it */
+		rpc_remove_at(i);
 
 	m = xcalloc(1, sizeof(*m));
 	m->name = xstrdup(name);
@@ -296,7 +310,9 @@ rpc_list_methods(void)
 
 	a = json_array();
 	for (i = 0; i < rpc_nmethods; i++)
-		json_array_append_new(a, json_string(rpc_methods[i]->name));
+		if (rpc_method_live(rpc_methods[i]))
+			json_array_append_new(a,
+			    json_string(rpc_methods[i]->name));
 	return (a);
 }
 
@@ -598,6 +614,16 @@ rpc_unregister_owner(struct sth_plugin *owner)
 	}
 	call_drop_owner(owner, 0);
 	return (n);
+}
+
+void
+rpc_retire_owner(struct sth_plugin *owner)
+{
+	size_t i;
+
+	for (i = 0; i < rpc_nmethods; i++)
+		if (rpc_methods[i]->owner == owner)
+			rpc_methods[i]->retired = 1;
 }
 
 int

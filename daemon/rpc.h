@@ -40,6 +40,10 @@ int rpc_register(struct sth_plugin *owner, const char *name, sth_rpc_fn fn,
 void rpc_unregister(struct sth_plugin *owner, const char *name);
 /* Drop every method owner registered (unload); returns how many. */
 int rpc_unregister_owner(struct sth_plugin *owner);
+/* Owner has begun to unload: its methods answer "unknown method" to new
+ * callers (calls already made finish) and their names may be registered
+ * again, by a new load, before the old records are dropped. */
+void rpc_retire_owner(struct sth_plugin *owner);
 
 void rpc_return(struct sth_rpc_call *call, json_t *result);
 void rpc_fault(struct sth_rpc_call *call, int code, const char *fmt, ...)

@@ -19,6 +19,7 @@ struct service {
 	struct sth_plugin *provider;
 	unsigned version;
 	const void *iface;
+	int retired;		/* provider unloading: hidden, name free */
 	TAILQ_ENTRY(service) entry;
 };
 
@@ -33,15 +34,22 @@ static TAILQ_HEAD(, service) services = TAILQ_HEAD_INITIALIZER(services);
 static TAILQ_HEAD(, service_use) service_uses =
     TAILQ_HEAD_INITIALIZER(service_uses);
 
+/*
+ * The service called name.  A provider that has begun to unload keeps its
+ * records until it is buried, but they are invisible to new users and its
+ * names are free to be registered again (unload, then load at once).
+ */
 static struct service *
-service_find(const char *name)
+service_find(const char *name, const struct sth_plugin *provider)
 {
 	struct service *s;
 
 	if (name == NULL)
 		return (NULL);
 	TAILQ_FOREACH(s, &services, entry) {
-		if (strcmp(s->name, name) == 0)
+		if (strcmp(s->name, name) != 0)
+			continue;
+		if (provider != NULL ? s->provider == provider : !s->retired)
 			return (s);
 	}
 	return (NULL);
@@ -82,7 +90,7 @@ service_register(struct sth_plugin *provider, const char *name,
 {
 	struct service *s;
 
-	if (name == NULL || *name == '\0' || service_find(name) != NULL)
+	if (name == NULL || *name == '\0' || service_find(name, NULL) != NULL)
 		return (-1);
 	s = xcalloc(1, sizeof(*s));
 	s->name = xstrdup(name);
@@ -98,7 +106,7 @@ service_unregister(struct sth_plugin *provider, const char *name)
 {
 	struct service *s;
 
-	if ((s = service_find(name)) != NULL && s->provider == provider)
+	if ((s = service_find(name, provider)) != NULL)
 		service_free(s);
 }
 
@@ -109,7 +117,7 @@ service_acquire(struct sth_plugin *user, const char *name,
 	struct service *s;
 	struct service_use *u;
 
-	if ((s = service_find(name)) == NULL || s->version < min_version)
+	if ((s = service_find(name, NULL)) == NULL || s->version < min_version)
 		return (NULL);
 	if (s->provider != user) {
 		if ((u = service_find_use(s, user)) == NULL) {
@@ -128,15 +136,28 @@ service_acquire(struct sth_plugin *user, const char *name,
 void
 service_release(struct sth_plugin *user, const char *name)
 {
-	struct service *s;
 	struct service_use *u;
 
-	if ((s = service_find(name)) == NULL ||
-	    (u = service_find_use(s, user)) == NULL)
+	TAILQ_FOREACH(u, &service_uses, entry) {
+		if (u->user == user && strcmp(u->svc->name, name) == 0)
+			break;
+	}
+	if (u == NULL)
 		return;
 	if (--u->count == 0) {
 		TAILQ_REMOVE(&service_uses, u, entry);
 		free(u);
+	}
+}
+
+void
+service_retire_owner(struct sth_plugin *owner)
+{
+	struct service *s;
+
+	TAILQ_FOREACH(s, &services, entry) {
+		if (s->provider == owner)
+			s->retired = 1;
 	}
 }
 

@@ -34,6 +34,9 @@ void service_release(struct sth_plugin *user, const char *name);
 /* Unload: drop every service owner provides (and their users' edges) and
  * every edge where owner is the user.  Returns the services removed. */
 int service_drop_owner(struct sth_plugin *owner);
+/* owner has begun to unload: its services are hidden from new acquirers
+ * and their names may be registered again before service_drop_owner. */
+void service_retire_owner(struct sth_plugin *owner);
 
 /*
  * How many distinct other plugins use a service provider offers.  When it

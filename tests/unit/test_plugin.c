@@ -631,6 +631,36 @@ Test(plugin, unload_requested_from_inside_its_own_callback)
 	cr_assert_eq(files_in(rundir()), 0);
 }
 
+/* plugin.unload answers before the plugin is gone (it drains on the loop):
+ * a call that follows at once must not reach it, and loading it again at
+ * once must work (installcheck.py did both, and raced). */
+Test(plugin, unload_then_call_and_load_at_once)
+{
+	const char *state;
+	char *err = NULL;
+	json_t *r;
+	int code = 0;
+
+	cr_assert_eq(plugin_load(tp("tp"), &err), 0, "%s", err);
+	r = call("tp.schedule", NULL);	/* something to drain */
+	json_decref(r);
+	cr_assert_eq(plugin_unload("tp", &err), 0, "%s", err);
+	cr_assert_eq(records("tp", &state), 1);
+	cr_assert_str_eq(state, "draining");
+	cr_assert_null(call("tp.version", &code), "answered after unload");
+	cr_assert_eq(code, STH_FAULT_UNKNOWN_METHOD);
+
+	cr_assert_eq(plugin_load(tp("tp"), &err), 0, "%s", err);
+	cr_assert_eq(records("tp", NULL), 2, "old one still draining");
+	cr_assert_str_eq(call_str("tp.version"), "1");
+	spin(0.5);
+	cr_assert_eq(records("tp", &state), 1);
+	cr_assert_str_eq(state, "active");
+	cr_assert_str_eq(call_str("tp.version"), "1");
+	cr_assert_gt(call_int("tp.ticks"), 0, "the new copy's timer runs");
+	cr_assert_eq(files_in(rundir()), 1);
+}
+
 Test(plugin, reload_while_a_callback_of_the_old_version_is_scheduled)
 {
 	const char *path, *state;

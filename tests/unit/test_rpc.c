@@ -408,6 +408,47 @@ Test(rpc, owner_unload_faults_pending_callers)
 	answer_reset(&a);
 }
 
+/* plugin.unload returns while the plugin drains: from then on its methods
+ * are gone for new callers, the call in hand still answers, and a new load
+ * may take the names at once. */
+Test(rpc, retired_owner_is_unknown_to_new_callers_and_frees_its_names)
+{
+	struct deferred d = { .set_cancel = 1 };
+	struct answer a = { 0 }, b = { 0 };
+	static int seven = 7;
+	json_t *m;
+
+	rpc_register(PB, "plug.slow", h_defer, &d, NULL, NULL);
+	rpc_register(PB, "plug.echo", h_echo, NULL, NULL, NULL);
+	cr_assert_not_null(rpc_call(PA, "plug.slow", NULL, on_done, &a));
+	rpc_retire_owner(PB);
+
+	cr_assert_null(rpc_call(PA, "plug.echo", NULL, on_done, &b));
+	cr_assert_eq(b.code, STH_FAULT_UNKNOWN_METHOD);
+	cr_assert_eq(rpc_method_info("plug.echo", NULL, NULL), -1);
+	m = rpc_list_methods();
+	assert_json(m, "[]");
+	json_decref(m);
+	answer_reset(&b);
+
+	/* the call made before the retirement is still answered */
+	rpc_return(d.call, json_string("late"));
+	cr_assert_eq(a.n, 1);
+	assert_json(a.result, "\"late\"");
+	answer_reset(&a);
+
+	/* a new owner takes the name; the old owner's unregister is a no-op */
+	cr_assert_eq(rpc_register(PA, "plug.echo", h_int, &seven, NULL, NULL),
+	    0);
+	cr_assert_eq(rpc_unregister_owner(PB), 1, "plug.slow only");
+	cr_assert_null(rpc_call(NULL, "plug.echo", NULL, on_done, &b));
+	assert_json(b.result, "7");
+	answer_reset(&b);
+	cr_assert_eq(rpc_register(PB, "plug.echo", h_echo, NULL, NULL, NULL),
+	    -1, "a live owner's name is not free");
+	rpc_unregister_owner(PA);
+}
+
 Test(rpc, cancel_owner_cancels_calls_made_by_the_owner)
 {
 	struct deferred d1 = { .set_cancel = 1 }, d2 = { 0 };

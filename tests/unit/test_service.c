@@ -66,6 +66,29 @@ Test(service, users_block_the_provider_until_released)
 	cr_assert_eq(service_users(HTTP, NULL, NULL), 0);
 }
 
+/* An unloading provider's services are hidden from new users and its
+ * names free for a new load, until the loader drops its records. */
+Test(service, retired_provider_is_hidden_and_its_names_free)
+{
+	service_register(HTTP, "http", 1, &http_iface);
+	service_retire_owner(HTTP);
+	cr_assert_null(service_acquire(WEBUI, "http", 1, NULL),
+	    "a draining provider's interface is about to be unmapped");
+	cr_assert_eq(service_count(HTTP), 1, "kept until dropped");
+
+	cr_assert_eq(service_register(METRICS, "http", 2, &other_iface), 0);
+	cr_assert_eq(service_acquire(WEBUI, "http", 1, NULL), &other_iface);
+	service_unregister(HTTP, "http");	/* the old one's record only */
+	cr_assert_eq(service_count(HTTP), 0);
+	cr_assert_eq(service_count(METRICS), 1);
+	cr_assert_eq(service_acquire(WEBUI, "http", 1, NULL), &other_iface);
+	cr_assert_eq(service_users(METRICS, NULL, NULL), 1);
+	service_release(WEBUI, "http");
+	service_release(WEBUI, "http");
+	cr_assert_eq(service_users(METRICS, NULL, NULL), 0);
+	cr_assert_eq(service_drop_owner(METRICS), 1);
+}
+
 Test(service, own_service_is_no_edge)
 {
 	service_register(HTTP, "http", 1, &http_iface);

@@ -267,3 +267,15 @@ digest_hmac_sha256_hex(const void *key, size_t keylen, const void *msg,
 	digest_hmac_sha256(key, keylen, msg, msglen, mac);
 	digest_hex(mac, sizeof mac, out);
 }
+
+int
+digest_equal(const void *a, size_t alen, const void *b, size_t blen)
+{
+	const volatile unsigned char *x = a, *y = b;
+	unsigned char d = alen != blen;
+	size_t i, n = alen < blen ? alen : blen;
+
+	for (i = 0; i < n; i++)
+		d |= x[i] ^ y[i];
+	return d == 0;
+}

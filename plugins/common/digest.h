@@ -39,6 +39,11 @@ void digest_final(struct digest *, uint8_t *out);
 /* The lowercase hex of len bytes, NUL-terminated in out[2 * len + 1]. */
 void digest_hex(const uint8_t *d, size_t len, char *out);
 
+/* 1 if the alen bytes at a equal the blen bytes at b, in time that depends
+ * on the lengths only, never on where the contents differ: for comparing
+ * a secret (a password hash, an HMAC answer) with what a client sent. */
+int digest_equal(const void *a, size_t alen, const void *b, size_t blen);
+
 /* HMAC-SHA256 of msg under key (any length). */
 void digest_hmac_sha256(const void *key, size_t keylen, const void *msg,
     size_t msglen, uint8_t mac[DIGEST_SHA256_SIZE]);

@@ -18,17 +18,6 @@
 #define SHA_PREFIX_LEN 5
 #define AUTH_MAX 1024		/* longest credentials we decode */
 
-int
-http_ct_equal(const char *a, size_t alen, const char *b, size_t blen)
-{
-	unsigned char diff = alen != blen;
-	size_t i, n = alen < blen ? alen : blen;
-
-	for (i = 0; i < n; i++)
-		diff |= (unsigned char)(a[i] ^ b[i]);
-	return diff == 0;
-}
-
 static int
 b64val(int c)
 {
@@ -108,7 +97,7 @@ password_ok(const char *stored, const char *given, size_t glen)
 	size_t i;
 
 	if (!is_sha_password(stored))
-		return http_ct_equal(stored, strlen(stored), given, glen);
+		return digest_equal(stored, strlen(stored), given, glen);
 	digest_sha1_init(&ctx);
 	digest_update(&ctx, given, glen);
 	digest_final(&ctx, digest);
@@ -116,7 +105,7 @@ password_ok(const char *stored, const char *given, size_t glen)
 	for (i = 0; i < sizeof want; i++)
 		want[i] = (char)tolower((unsigned char)stored[SHA_PREFIX_LEN +
 		    i]);
-	return http_ct_equal(hex, sizeof want, want, sizeof want);
+	return digest_equal(hex, sizeof want, want, sizeof want);
 }
 
 const char *
@@ -146,7 +135,7 @@ http_auth_check(const struct http_server *srv, const char *header)
 	ulen = (size_t)(sep - (const char *)cred);
 	/* Both halves are always compared, so timing says nothing about
 	 * which one was wrong. */
-	ok = http_ct_equal((const char *)cred, ulen, user, strlen(user));
+	ok = digest_equal((const char *)cred, ulen, user, strlen(user));
 	ok &= password_ok(srv->s_password, sep + 1,
 	    (size_t)len - ulen - 1);
 	return ok ? user : NULL;

@@ -282,8 +282,6 @@ void req_abort(struct sth_http_req *);
 const char *http_auth_check(const struct http_server *, const char *);
 /* 0 if password is usable ("{SHA}" + 40 hex digits, or plain), else -1. */
 int http_auth_valid_password(const char *);
-/* Constant-time comparison of two strings (length leaks, content not). */
-int http_ct_equal(const char *, size_t, const char *, size_t);
 /* Decode base64 into out (outlen bytes); length or -1. */
 long http_base64_decode(const char *, size_t, unsigned char *, size_t);
 

@@ -180,8 +180,7 @@ auth_ok(struct mon_sess *s, const char *answer)
 	digest_hmac_sha256_hex(key, len, s->challenge, MON_CHALLENGE_LEN, want);
 	explicit_bzero(key, len);
 	free(key);
-	ok = strlen(answer) == sizeof want - 1 &&
-	    mon_ct_equal(answer, want, sizeof want - 1);
+	ok = digest_equal(answer, strlen(answer), want, sizeof want - 1);
 	explicit_bzero(want, sizeof want);
 	return ok;
 }

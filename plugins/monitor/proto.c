@@ -241,14 +241,3 @@ mon_quote(struct mon_str *s, const char *arg)
 	mon_str_add(s, "\"", 1);
 }
 
-int
-mon_ct_equal(const void *a, const void *b, size_t n)
-{
-	const volatile unsigned char *x = a, *y = b;
-	unsigned char d = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		d |= x[i] ^ y[i];
-	return d == 0;
-}

@@ -72,9 +72,6 @@ void mon_str_addf(struct mon_str *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void mon_str_free(struct mon_str *s);
 
-/* 1 if the n bytes at a and b are equal, in time independent of where they
- * differ. */
-int mon_ct_equal(const void *a, const void *b, size_t n);
 
 
 #endif

@@ -82,9 +82,6 @@ Test(http_auth, helpers)
 {
 	unsigned char out[16];
 
-	cr_assert(http_ct_equal("abc", 3, "abc", 3));
-	cr_assert_not(http_ct_equal("abc", 3, "abd", 3));
-	cr_assert_not(http_ct_equal("abc", 3, "abcd", 4));
 	cr_assert_eq(http_base64_decode("aGk=", 4, out, sizeof out), 2);
 	cr_assert_eq(memcmp(out, "hi", 2), 0);
 	cr_assert_eq(http_base64_decode("aGk", 3, out, sizeof out), 2);

@@ -378,9 +378,12 @@ Test(monitor_proto, quote_round_trips)
 
 Test(monitor_proto, constant_time_compare)
 {
-	cr_assert(mon_ct_equal("abcd", "abcd", 4));
-	cr_assert_not(mon_ct_equal("abcd", "abce", 4));
-	cr_assert_not(mon_ct_equal("xbcd", "abcd", 4));
+	cr_assert(digest_equal("abcd", 4, "abcd", 4));
+	cr_assert_not(digest_equal("abcd", 4, "abce", 4));
+	cr_assert_not(digest_equal("xbcd", 4, "abcd", 4));
+	cr_assert_not(digest_equal("abc", 3, "abcd", 4), "a prefix");
+	cr_assert_not(digest_equal("abcd", 4, "abc", 3));
+	cr_assert(digest_equal("", 0, "", 0));
 }
 
 /* --- the command table ------------------------------------------------------ */

@@ -498,7 +498,7 @@ hostapi_cfg_bad(struct sth_plugin *p, struct sth_section *s, const char *key,
 {
 	char *where = cfg_where((struct ini_section *)s, key);
 
-	hostapi_fail(p, "%s %s", err, where);
+	hostapi_fail(p, "%s: %s %s", key, err, where);
 	free(where);
 	free(err);
 	return -1;

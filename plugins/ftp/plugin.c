@@ -53,16 +53,6 @@ static const struct ftp_opt {
 #undef O
 };
 
-/* The host's message says where but not which key: say both. */
-static int
-bad_value(struct sth_section *sec, const char *key, const char *what)
-{
-	const char *v = F.host->cfg_str(sec, key, "");
-
-	return F.host->fail(F.self, "[plugin:ftp] %s: '%s' is not a valid %s",
-	    key, v != NULL ? v : "", what);
-}
-
 static int
 read_opt(struct sth_section *sec, const struct ftp_opt *o)
 {
@@ -79,12 +69,12 @@ read_opt(struct sth_section *sec, const struct ftp_opt *o)
 		return 0;
 	case OPT_BOOL:
 		if (host->cfg_bool(F.self, sec, o->key, (int)o->def, &b) == -1)
-			return bad_value(sec, o->key, "boolean");
+			return -1;	/* the host's message names it all */
 		*(int *)p = b;
 		return 0;
 	case OPT_INT:
 		if (host->cfg_int(F.self, sec, o->key, o->def, &l) == -1)
-			return bad_value(sec, o->key, "integer");
+			return -1;
 		if (l != o->def && (l < o->min || l > o->max))
 			return host->fail(F.self, "[plugin:ftp] %s: %ld is not "
 			    "between %ld and %ld", o->key, l, o->min, o->max);

@@ -635,7 +635,13 @@ class BadConfig(unittest.TestCase):
         ("port = 127.0.0.1:%d\nanonymous = true\n", "anon_root"),
         ("port = 127.0.0.1:%d\n", "local_users"),
         ("port = 127.0.0.1:%d\nanonymous = maybe\nanon_root = /tmp\n",
-         "anonymous"),
+         r"anonymous: not a valid boolean value: 'maybe' in section "
+         r"'plugin:ftp' \(file: '[^']+', line \d+\)"),
+        ("port = 127.0.0.1:%d\nanonymous = true\nanon_root = /tmp\n"
+         "max_clients = lots\n",
+         r"max_clients: invalid literal for int\(\) with base 10: 'lots' "
+         r"in section "
+         r"'plugin:ftp' \(file: '[^']+', line \d+\)"),
         ("port = 127.0.0.1:%d\nanonymous = true\nanon_root = /tmp\n"
          "idle_timeout = 0\n", "idle_timeout"),
         ("port = 127.0.0.1:%d\nanonymous = true\nanon_root = /tmp\n"
@@ -657,7 +663,7 @@ class BadConfig(unittest.TestCase):
                 rc = d.wait_exit(10)
                 self.assertEqual(rc, 2, d.describe())
                 text = d.read_log() + d.stderr_text()
-                self.assertIn(key, text, body)
+                self.assertRegex(text, key, body)
 
 
 class PassiveRange(FtpBase):

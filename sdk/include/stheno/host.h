@@ -214,7 +214,9 @@ struct sth_host {
 	const char *(*cfg_str)(struct sth_section *s, const char *key,
 			       const char *def);
 	/* Typed getters: 0 with *out set (to def if absent), or -1 with an
-	 * error naming file, line, section and key recorded through fail(). */
+	 * error naming key, value, section, file and line recorded through
+	 * fail() ("port: not a valid integer: 'x' in section 'plugin:ftp'
+	 * (file: '/etc/stheno.conf', line 4)"): return -1 from init as is. */
 	int (*cfg_int)(struct sth_plugin *self, struct sth_section *s,
 		       const char *key, long def, long *out);
 	int (*cfg_bool)(struct sth_plugin *self, struct sth_section *s,

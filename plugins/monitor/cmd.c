@@ -204,7 +204,7 @@ cmd_status(struct mon_sess *s, int argc, char **argv)
 	struct mon_str b = { NULL, 0, 0 };
 	struct sth_rpc_call *call;
 	json_t *params = json_array();
-	long nplugins = -1;
+	long nplugins = -1, penalised;
 	long uptime = (long)(time(NULL) - M.started);
 
 	call = M.host->rpc_call(M.self, "plugin.list", params, count_plugins,
@@ -212,15 +212,21 @@ cmd_status(struct mon_sess *s, int argc, char **argv)
 	json_decref(params);
 	if (call != NULL)
 		M.host->rpc_cancel(call);
+	penalised = mon_penalty_active(&M.pen, mon_now());
 	mon_str_addf(&b, "uptime: %ld\nconnections: %ld\n"
 	    "total_connections: %ld\nrefused_connections: %ld\n"
-	    "failed_auths: %ld\nplugins_loaded: %ld", uptime, M.nconns,
-	    M.total_conns, M.refused, M.failed_auths, nplugins);
-	mon_reply_data(s, MON_OK, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}",
+	    "failed_auths: %ld\npenalized_peers: %ld\n"
+	    "penalty_refused: %ld\nplugins_loaded: %ld", uptime, M.nconns,
+	    M.total_conns, M.refused, M.failed_auths, penalised,
+	    M.penalty_refused, nplugins);
+	mon_reply_data(s, MON_OK, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, "
+	    "s:I, s:I}",
 	    "uptime", (json_int_t)uptime, "connections", (json_int_t)M.nconns,
 	    "total_connections", (json_int_t)M.total_conns,
 	    "refused_connections", (json_int_t)M.refused,
 	    "failed_auths", (json_int_t)M.failed_auths,
+	    "penalized_peers", (json_int_t)penalised,
+	    "penalty_refused", (json_int_t)M.penalty_refused,
 	    "plugins_loaded", (json_int_t)nplugins), b.s);
 	mon_str_free(&b);
 }

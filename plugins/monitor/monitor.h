@@ -16,12 +16,15 @@
 
 #include <stheno/stheno.h>
 
+#include "penalty.h"
 #include "proto.h"
 
 #define MON_MAX_CONNS 64	/* sessions at once; more are closed */
 #define MON_PREAUTH_SECS 30	/* idle time allowed before auth */
 #define MON_IDLE_SECS 3600	/* idle time allowed after auth */
 #define MON_AUTH_DELAY 1.0	/* before a failed auth is answered */
+#define MON_MAX_AUTH_FAILURES 3	/* from one peer before a penalty */
+#define MON_AUTH_PENALTY 5	/* seconds of the first penalty */
 #define MON_JSON_VERSION 1	/* first element of a -j body */
 
 struct mon_cmd;
@@ -39,6 +42,7 @@ struct mon_sess {
 	int closing;			/* close once the answer is written */
 	char challenge[MON_CHALLENGE_LEN + 1];
 	char peer[80];
+	char key[MON_PENALTY_KEY];	/* who a penalty applies to */
 };
 
 struct mon {
@@ -48,6 +52,8 @@ struct mon {
 	char *secret;			/* path of the secret file, or NULL */
 	time_t started;
 	long nconns, total_conns, failed_auths, refused;
+	long penalty_refused;		/* connections refused by a penalty */
+	struct mon_penalties pen;
 	int draining;
 	LIST_HEAD(, mon_sess) sessions;
 };
@@ -86,6 +92,8 @@ void mon_replyf(struct mon_sess *, int status, const char *fmt, ...)
 void mon_reply_data(struct mon_sess *, int status, json_t *data,
     const char *text);
 void mon_banner(struct mon_sess *);
+/* Monotonic seconds (penalties' clock). */
+time_t mon_now(void);
 void mon_challenge(struct mon_sess *);
 void mon_auth(struct mon_sess *, int argc, char **argv);
 /* Call method with params (borrowed); the answer is written when it

@@ -29,6 +29,7 @@
 
 #include "monitor.h"
 #include "../common/digest.h"
+#include "../common/xalloc.h"
 
 #define MON_DEFAULT_SOCKET "/tmp/stheno-monitor.sock"
 #define MON_MAX_OUTPUT (2 * MON_MAX_BODY)	/* unread answers: stop reading */
@@ -198,10 +199,20 @@ auth_delay_done(struct sth_timer *t, void *arg)
 	mon_process(s);
 }
 
+time_t
+mon_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
 void
 mon_auth(struct mon_sess *s, int argc, char **argv)
 {
 	struct timeval idle = { MON_IDLE_SECS, 0 };
+	long secs;
 
 	if (s->authed) {
 		mon_banner(s);
@@ -209,6 +220,7 @@ mon_auth(struct mon_sess *s, int argc, char **argv)
 	}
 	if (auth_ok(s, argv[1])) {
 		s->authed = 1;
+		mon_penalty_clear(&M.pen, s->key);
 		bufferevent_set_timeouts(bev(s), &idle, NULL);
 		mon_banner(s);
 		return;
@@ -216,6 +228,9 @@ mon_auth(struct mon_sess *s, int argc, char **argv)
 	M.failed_auths++;
 	M.host->log(M.self, STH_LOG_WARN, "monitor: failed authentication "
 	    "from %s", s->peer);
+	if ((secs = mon_penalty_fail(&M.pen, s->key, mon_now())) > 0)
+		M.host->log(M.self, STH_LOG_WARN, "monitor: refusing %s for "
+		    "%ld s: too many failed authentications", s->key, secs);
 	s->delay = M.host->timer_new(M.self, auth_delay_done, s);
 	M.host->timer_start(s->delay, MON_AUTH_DELAY, 0);
 }
@@ -336,9 +351,11 @@ sess_event(struct sth_conn *c, short what, void *arg)
 	sess_free(s, 1);
 }
 
+/* The peer as the log names it, and its penalty key: the address without
+ * the port (a client picks a new port for each try), or the uid. */
 static void
-peer_name(struct mon_sess *s, int fd, const struct sockaddr *sa,
-    socklen_t salen, const struct ucred *cred)
+peer_name(char *peer, size_t peerlen, char key[MON_PENALTY_KEY], int fd,
+    const struct sockaddr *sa, socklen_t salen, const struct ucred *cred)
 {
 	char host[INET6_ADDRSTRLEN];
 	const struct sockaddr_in *in = (const void *)sa;
@@ -346,17 +363,41 @@ peer_name(struct mon_sess *s, int fd, const struct sockaddr *sa,
 
 	if (salen > 0 && sa->sa_family == AF_INET) {
 		inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
-		snprintf(s->peer, sizeof s->peer, "%s:%u", host,
-		    ntohs(in->sin_port));
+		snprintf(peer, peerlen, "%s:%u", host, ntohs(in->sin_port));
+		snprintf(key, MON_PENALTY_KEY, "%s", host);
 	} else if (salen > 0 && sa->sa_family == AF_INET6) {
 		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
-		snprintf(s->peer, sizeof s->peer, "[%s]:%u", host,
-		    ntohs(in6->sin6_port));
-	} else if (cred != NULL)
-		snprintf(s->peer, sizeof s->peer, "unix (pid %ld, uid %ld)",
+		snprintf(peer, peerlen, "[%s]:%u", host, ntohs(in6->sin6_port));
+		snprintf(key, MON_PENALTY_KEY, "%s", host);
+	} else if (cred != NULL) {
+		snprintf(peer, peerlen, "unix (pid %ld, uid %ld)",
 		    (long)cred->pid, (long)cred->uid);
-	else
-		snprintf(s->peer, sizeof s->peer, "unix (fd %d)", fd);
+		snprintf(key, MON_PENALTY_KEY, "uid %ld", (long)cred->uid);
+	} else {
+		snprintf(peer, peerlen, "unix (fd %d)", fd);
+		snprintf(key, MON_PENALTY_KEY, "unix");
+	}
+}
+
+/* A penalised peer: one 400 frame saying why and until when, written
+ * straight to the fresh socket (it fits any socket buffer), then close. */
+static void
+refuse_penalised(int fd, const char *key, long secs)
+{
+	char body[160], frame[MON_HEADER_LEN + sizeof body + 1];
+	int n;
+
+	n = snprintf(body, sizeof body, "too many failed authentications "
+	    "from %s: try again in %ld s", key, secs);
+	mon_frame_header(frame, MON_COMMS, (size_t)n);
+	memcpy(frame + MON_HEADER_LEN, body, (size_t)n);
+	frame[MON_HEADER_LEN + n] = '\n';
+	if (send(fd, frame, MON_HEADER_LEN + (size_t)n + 1,
+	    MSG_DONTWAIT | MSG_NOSIGNAL) == -1 && errno != EPIPE &&
+	    errno != ECONNRESET)
+		M.host->log(M.self, STH_LOG_DEBG, "monitor: send: %s",
+		    strerror(errno));
+	close(fd);
 }
 
 /* A unix peer whose uid is root's or ours needs no secret. */
@@ -381,7 +422,9 @@ mon_accept(struct sth_listener *l, int fd, const struct sockaddr *sa,
 	struct timeval idle = { MON_IDLE_SECS, 0 };
 	struct mon_sess *s;
 	struct ucred cred;
+	char peer[sizeof s->peer], key[MON_PENALTY_KEY];
 	int is_unix = l == M.unix_l, trusted = 0;
+	long secs;
 
 	if (M.draining || M.nconns >= MON_MAX_CONNS) {
 		M.refused++;
@@ -390,10 +433,18 @@ mon_accept(struct sth_listener *l, int fd, const struct sockaddr *sa,
 	}
 	if (is_unix)
 		trusted = peer_trusted(fd, &cred);
-	s = calloc(1, sizeof *s);
-	if (s == NULL)
-		abort();
-	peer_name(s, fd, sa, salen, is_unix && trusted != -1 ? &cred : NULL);
+	peer_name(peer, sizeof peer, key, fd, sa, salen,
+	    is_unix && trusted != -1 ? &cred : NULL);
+	if (trusted != 1 &&
+	    (secs = mon_penalty_left(&M.pen, key, mon_now())) > 0) {
+		M.refused++;
+		M.penalty_refused++;
+		refuse_penalised(fd, key, secs);
+		return;
+	}
+	s = plug_xcalloc(1, sizeof *s);
+	memcpy(s->peer, peer, sizeof s->peer);
+	memcpy(s->key, key, sizeof s->key);
 	new_challenge(s);
 	s->authed = trusted == 1;
 	s->conn = M.host->conn_new(M.self, fd, sess_read, sess_write,
@@ -504,6 +555,14 @@ mon_config(void)
 	struct sth_section *sec = M.host->config(M.self);
 	const char *sock, *port, *secret;
 
+	if (M.host->cfg_int(M.self, sec, "max_auth_failures",
+	    MON_MAX_AUTH_FAILURES, &M.pen.max_failures) == -1 ||
+	    M.host->cfg_int(M.self, sec, "auth_penalty", MON_AUTH_PENALTY,
+	    &M.pen.base) == -1)
+		return -1;
+	if (M.pen.max_failures < 0 || M.pen.base < 0)
+		return M.host->fail(M.self, "[plugin:monitor] max_auth_failures "
+		    "and auth_penalty must be 0 (off) or more");
 	sock = M.host->cfg_str(sec, "socket", NULL);
 	port = M.host->cfg_str(sec, "port", NULL);
 	secret = M.host->cfg_str(sec, "secret", NULL);
@@ -560,6 +619,7 @@ mon_fini(struct sth_plugin *self)
 	if (M.tcp_l != NULL)
 		M.host->listener_free(M.tcp_l);
 	free(M.secret);
+	mon_penalty_free(&M.pen);
 	memset(&M, 0, sizeof M);
 }
 

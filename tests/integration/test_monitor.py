@@ -129,8 +129,11 @@ class MonitorTest(unittest.TestCase):
         with open(cls.secret, "wb") as f:
             f.write(SECRET)
         os.chmod(cls.secret, 0o600)
+        # these tests answer wrong on purpose, many times from 127.0.0.1:
+        # penalties are off here and tested in PenaltyTest
         cls.d.extra = ("[plugin:monitor]\nsocket=%%(here)s/mon.sock\n"
                        "port=%d\nsecret=%%(here)s/secret\n"
+                       "max_auth_failures=0\n"
                        "[inet_http_server]\nport=127.0.0.1:%d\n"
                        % (cls.port, cls.http)) + PROGRAMS
         cls.d.write_config()
@@ -405,6 +408,97 @@ class MonitorTest(unittest.TestCase):
             lambda: fd_count(self.d.pid) == before, timeout=5),
             "fds: %d before, %d after" % (before, fd_count(self.d.pid)))
         self.assertEqual(self.status()["connections"], 1)
+
+
+@unittest.skipUnless(have_plugins("monitor") and os.access(STHENOCTL, os.X_OK),
+                     "monitor not built")
+class PenaltyTest(unittest.TestCase):
+    """max_auth_failures wrong answers from one address refuse its new
+    connections for auth_penalty seconds; the trusted unix socket is not
+    affected, and a right answer once it is over forgets the failures."""
+
+    def setUp(self):
+        self.port = free_port()
+        self.d = sthtest.Sthenod()
+        self.addCleanup(self.d.cleanup)
+        with open(os.path.join(self.d.dir, "secret"), "wb") as f:
+            f.write(SECRET)
+        os.chmod(os.path.join(self.d.dir, "secret"), 0o600)
+        self.d.extra = ("[plugin:monitor]\nsocket=%%(here)s/mon.sock\n"
+                        "port=%d\nsecret=%%(here)s/secret\n"
+                        "max_auth_failures=2\nauth_penalty=5\n" % self.port)
+        self.d.write_config()
+        self.d.start()
+        self.addCleanup(Console.close_all)
+
+    def wrong(self):
+        c = Console(("127.0.0.1", self.port))
+        status, body = c.read()
+        self.assertEqual(status, 107, body)
+        status, _ = c.cmd("auth " + answer(body, b"not it\n"))
+        self.assertEqual(status, 107)
+        self.assertTrue(c.closed())
+
+    def first_answer(self):
+        c = Console(("127.0.0.1", self.port))
+        try:
+            return c.read()
+        finally:
+            c.close()
+
+    def status(self):
+        r = subprocess.run([STHENOCTL, "-c", self.d.conf, "-j", "status"],
+                           capture_output=True, text=True, timeout=20)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return json.loads(r.stdout)[3]
+
+    def test_penalty_refuses_then_expires_and_success_forgets(self):
+        self.wrong()
+        self.assertEqual(self.first_answer()[0], 107, "one is not enough")
+        self.wrong()
+        self.assertTrue(self.d.wait_log(
+            r"WARN monitor: refusing 127\.0\.0\.1 for 5 s: too many "
+            r"failed authentications"), self.d.describe())
+        status, body = self.first_answer()
+        self.assertEqual(status, 400)
+        self.assertRegex(body, r"^too many failed authentications from "
+                         r"127\.0\.0\.1: try again in [1-5] s$")
+        # even with the right secret, sthenoctl is turned away, clearly
+        r = subprocess.run([STHENOCTL, "-s", "127.0.0.1:%d" % self.port,
+                            "-S", os.path.join(self.d.dir, "secret"),
+                            "ping"], capture_output=True, text=True,
+                           timeout=20)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("too many failed authentications", r.stderr)
+        # the trusted unix socket is not penalised
+        st = self.status()
+        self.assertEqual(st["penalized_peers"], 1)
+        self.assertEqual(st["penalty_refused"], 2)
+        self.assertEqual(st["failed_auths"], 2)
+        # over: the right answer gets in and forgets both failures
+        self.assertTrue(sthtest.wait_for(
+            lambda: self.first_answer()[0] == 107, timeout=10,
+            interval=0.2))
+        r = subprocess.run([STHENOCTL, "-s", "127.0.0.1:%d" % self.port,
+                            "-S", os.path.join(self.d.dir, "secret"),
+                            "ping"], capture_output=True, text=True,
+                           timeout=20)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.status()["penalized_peers"], 0)
+        self.wrong()
+        self.assertEqual(self.first_answer()[0], 107,
+                         "the count started again from zero")
+
+    def test_bad_values_are_refused(self):
+        d = sthtest.Sthenod()
+        self.addCleanup(d.cleanup)
+        d.extra = ("[plugin:monitor]\nsocket=%%(here)s/m.sock\n"
+                   "max_auth_failures=-1\n")
+        d.write_config()
+        d.start(wait=False)
+        self.assertEqual(d.wait_exit(10), 2, d.describe())
+        self.assertIn("max_auth_failures and auth_penalty must be 0 (off) "
+                      "or more", d.read_log() + d.stderr_text())
 
 
 @unittest.skipUnless(have_plugins("monitor", "http", "xmlrpc") and

@@ -62,6 +62,12 @@ mon_reply_data(struct mon_sess *s, int status, json_t *data, const char *text)
 	mon_reply(s, status, text, strlen(text));
 }
 
+time_t
+mon_now(void)
+{
+	return 1000;
+}
+
 void
 mon_banner(struct mon_sess *s)
 {
@@ -482,4 +488,71 @@ Test(monitor_cmd, methods_get_their_params)
 	run(&s, "-j ping");
 	cr_assert(got.json);
 	reset(&s, 0);
+}
+
+/* --- penalties (penalty.c) ------------------------------------------------ */
+
+Test(monitor_penalty, three_failures_then_doubling_up_to_the_cap)
+{
+	struct mon_penalties t = { 3, 5, NULL };
+	long expect[] = { 5, 10, 20, 40, 80, 160, 320, 600, 600 };
+	size_t i;
+
+	cr_assert_eq(mon_penalty_fail(&t, "10.0.0.1", 100), 0);
+	cr_assert_eq(mon_penalty_fail(&t, "10.0.0.1", 101), 0);
+	cr_assert_eq(mon_penalty_left(&t, "10.0.0.1", 101), 0,
+	    "two failures are not yet a penalty");
+	cr_assert_eq(mon_penalty_fail(&t, "10.0.0.1", 102), 5);
+	cr_assert_eq(mon_penalty_left(&t, "10.0.0.1", 102), 5);
+	cr_assert_eq(mon_penalty_left(&t, "10.0.0.1", 106), 1);
+	cr_assert_eq(mon_penalty_left(&t, "10.0.0.1", 107), 0, "served");
+	cr_assert_eq(mon_penalty_left(&t, "10.0.0.2", 102), 0,
+	    "another address is not touched");
+	cr_assert_eq(mon_penalty_active(&t, 102), 1);
+	for (i = 1; i < sizeof expect / sizeof expect[0]; i++)
+		cr_assert_eq(mon_penalty_fail(&t, "10.0.0.1", 200), expect[i],
+		    "failure %zu", i + 3);
+	mon_penalty_clear(&t, "10.0.0.1");
+	cr_assert_eq(mon_penalty_left(&t, "10.0.0.1", 200), 0,
+	    "a right answer forgets");
+	cr_assert_eq(mon_penalty_fail(&t, "10.0.0.1", 200), 0, "from zero");
+	cr_assert_eq(mon_penalty_active(&t, 200), 0);
+	mon_penalty_free(&t);
+}
+
+Test(monitor_penalty, quiet_peers_are_forgotten_and_zero_turns_it_off)
+{
+	struct mon_penalties t = { 2, 30, NULL }, off = { 0, 5, NULL };
+	int i;
+
+	mon_penalty_fail(&t, "uid 1000", 0);
+	cr_assert_eq(mon_penalty_fail(&t, "uid 1000", MON_PENALTY_FORGET + 1),
+	    0, "the first failure was too long ago");
+	cr_assert_eq(mon_penalty_fail(&t, "uid 1000", MON_PENALTY_FORGET + 2),
+	    30);
+	for (i = 0; i < 10; i++)
+		cr_assert_eq(mon_penalty_fail(&off, "10.0.0.1", i), 0);
+	cr_assert_null(off.slot, "nothing allocated when off");
+	mon_penalty_free(&t);
+}
+
+Test(monitor_penalty, a_flood_of_addresses_evicts_the_oldest_not_grows)
+{
+	struct mon_penalties t = { 1, 5, NULL };
+	char key[32];
+	int i;
+
+	cr_assert_eq(mon_penalty_fail(&t, "victim", 10), 5);
+	for (i = 0; i < MON_PENALTY_SLOTS - 1; i++) {
+		snprintf(key, sizeof key, "10.1.%d.%d", i / 256, i % 256);
+		mon_penalty_fail(&t, key, 11);
+	}
+	cr_assert_eq(mon_penalty_left(&t, "victim", 12), 3, "still in");
+	cr_assert_eq(mon_penalty_active(&t, 12), MON_PENALTY_SLOTS);
+	mon_penalty_fail(&t, "newcomer", 12);
+	cr_assert_eq(mon_penalty_left(&t, "victim", 12), 0,
+	    "the oldest failure gave up its slot");
+	cr_assert_eq(mon_penalty_left(&t, "newcomer", 12), 5);
+	cr_assert_eq(mon_penalty_active(&t, 12), MON_PENALTY_SLOTS);
+	mon_penalty_free(&t);
 }

@@ -32,8 +32,7 @@ struct ftp_check {
 	char *pass;
 	/* the answer, written by the thread before its byte */
 	int rc;
-	uid_t uid;
-	gid_t gid;
+	struct ftp_ident id;
 	char *home;
 };
 
@@ -45,7 +44,7 @@ check_thread(void *arg)
 	struct ftp_check *c = arg;
 	ssize_t n;
 
-	c->rc = ftp_auth_local(c->user, c->pass, &c->uid, &c->gid, &c->home);
+	c->rc = ftp_auth_local(c->user, c->pass, &c->id, &c->home);
 	do
 		n = write(c->wfd, "", 1);
 	while (n == -1 && errno == EINTR);
@@ -75,18 +74,16 @@ check_ready(struct sth_watch *w, int fd, short what, void *arg)
 	struct ftp_check *c = arg;
 	struct ftp_sess *s = c->sess;
 	ftp_check_fn done = c->done;
-	struct ftp_ident id = { 0, 0, 0 };
+	struct ftp_ident id;
 	char *home;
 	int rc;
 
 	pthread_join(c->thread, NULL);
 	LIST_REMOVE(c, entry);
 	rc = c->rc;
-	if (rc == 0) {
-		id.set = 1;
-		id.uid = c->uid;
-		id.gid = c->gid;
-	}
+	memset(&id, 0, sizeof id);
+	if (rc == 0)
+		id = c->id;
 	home = c->home;
 	c->home = NULL;
 	check_release(c);

@@ -89,6 +89,19 @@ group_name(gid_t gid, char *buf, size_t len)
 	return buf;
 }
 
+static int
+in_groups(const struct ftp_ident *id, gid_t gid)
+{
+	int i;
+
+	if (gid == id->gid)
+		return 1;
+	for (i = 0; i < id->ngroups; i++)
+		if (id->groups[i] == gid)
+			return 1;
+	return 0;
+}
+
 /* What the session may do with st, judged from its mode bits. */
 static void
 access_of(struct ftp_sess *s, const struct stat *st, int *r, int *w)
@@ -98,7 +111,7 @@ access_of(struct ftp_sess *s, const struct stat *st, int *r, int *w)
 
 	if (s->id.set)
 		shift = st->st_uid == s->id.uid ? 6 :
-		    st->st_gid == s->id.gid ? 3 : 0;
+		    in_groups(&s->id, st->st_gid) ? 3 : 0;
 	else
 		m = 0777;
 	*r = (m >> shift) & 4 ? 1 : 0;

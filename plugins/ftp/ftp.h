@@ -135,16 +135,28 @@ void ftp_fmt_mdtm(time_t t, char out[15]);
 
 /* ----------------------------------------------------------------- auth.c */
 
+#define FTP_MAX_GROUPS 64	/* a user's supplementary groups kept */
+
 struct ftp_ident {
-	int set;		/* switch fsuid/fsgid around file operations */
+	int set;		/* switch the identity around file operations */
 	uid_t uid;
 	gid_t gid;
+	int ngroups;		/* the user's supplementary groups */
+	int ngroups_all;	/* before the cut at FTP_MAX_GROUPS */
+	gid_t groups[FTP_MAX_GROUPS];
 };
 
-/* Check a real user's password (getspnam + crypt); 0 ok, -1 refused. The
- * same work is done for an unknown user. */
-int ftp_auth_local(const char *user, const char *pass, uid_t *uid,
-		   gid_t *gid, char **home);
+/* Check a real user's password (getspnam + crypt); 0 with *id set (and
+ * *home malloc'd for the caller), -1 refused.  The same work is done for
+ * an unknown user.  Reentrant: runs on a checker thread. */
+int ftp_auth_local(const char *user, const char *pass, struct ftp_ident *id,
+		   char **home);
+/* id's supplementary groups: user's (getgrouplist, with gid). */
+void ftp_id_groups(struct ftp_ident *id, const char *user);
+/* init: note sthenod's own supplementary groups, to switch back to, and
+ * whether this thread may switch them at all (CAP_SETGID).  0 or -1. */
+int ftp_id_setup(void);
+void ftp_id_teardown(void);
 /* -------------------------------------------------------------- check.c */
 
 struct ftp_sess;
@@ -160,7 +172,8 @@ void ftp_check_detach(struct ftp_sess *s);
 /* fini: wait for the checks still running (one crypt each at most). */
 void ftp_checks_join(void);
 
-/* Switch the filesystem identity for one operation and back. */
+/* Switch the identity for one operation and back: fsuid, fsgid and, when
+ * sthenod may (root), the supplementary groups of this thread only. */
 int ftp_id_enter(const struct ftp_ident *id);	/* -1: not switched */
 void ftp_id_leave(const struct ftp_ident *id);
 

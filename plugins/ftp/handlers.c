@@ -178,6 +178,10 @@ login_local_done(struct ftp_sess *s, int rc, const struct ftp_ident *id,
 		return;
 	}
 	s->id = *id;
+	if (id->ngroups_all > FTP_MAX_GROUPS)
+		F.host->log(F.self, STH_LOG_WARN, "ftp: user %s is in %d groups: "
+		    "only the first %d apply to their files", s->user,
+		    id->ngroups_all, FTP_MAX_GROUPS);
 	root = F.conf.local_root != NULL ? F.conf.local_root : home;
 	if (ftp_id_enter(&s->id) == 0) {
 		v = F.host->vfs_new(F.self, root, &err);

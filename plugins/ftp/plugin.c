@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -138,6 +139,7 @@ anon_setup(void)
 		F.anon_id.set = 1;
 		F.anon_id.uid = pw->pw_uid;
 		F.anon_id.gid = pw->pw_gid;
+		ftp_id_groups(&F.anon_id, pw->pw_name);
 	}
 	F.anon_vfs = F.host->vfs_new(F.self, F.conf.anon_root, &err);
 	if (F.anon_vfs == NULL) {
@@ -168,6 +170,11 @@ ftp_init(struct sth_plugin *self, const struct sth_host *host)
 			goto err;
 	if (check_conf() == -1)
 		goto err;
+	if (ftp_id_setup() == -1) {
+		host->fail(self, "[plugin:ftp] getgroups: %s",
+		    strerror(errno));
+		goto err;
+	}
 	if (F.conf.anonymous && anon_setup() == -1)
 		goto err;
 	F.listener = host->listen_tcp(self, F.conf.port, ftp_accept, NULL,
@@ -209,6 +216,7 @@ ftp_fini(struct sth_plugin *self)
 	while ((s = LIST_FIRST(&F.sessions)) != NULL)
 		ftp_sess_free(s);
 	ftp_checks_join();
+	ftp_id_teardown();
 	if (F.listener != NULL)
 		F.host->listener_free(F.listener);
 	if (F.anon_vfs != NULL)

@@ -7,6 +7,7 @@ over XML-RPC while a transfer runs; fds counted after 50 sessions.
 """
 
 import ftplib
+import grp
 import hashlib
 import io
 import os
@@ -561,6 +562,49 @@ class LocalUsers(FtpBase):
         facts = dict(f.mlsd())
         self.assertNotIn("r", facts["secret"]["perm"])
         self.assertIn("r", facts["public"]["perm"])
+
+    def test_supplementary_groups_apply_and_only_the_users(self):
+        # u1 joins a group that owns a shared folder; u2's private group
+        # owns another; root's group 0 owns a third.  vsftpd's per-session
+        # initgroups, done here per operation on the loop's thread only.
+        group = "sthftpg%d" % (os.getpid() % 100000)
+        subprocess.run(["groupdel", group], capture_output=True)
+        subprocess.run(["groupadd", group], check=True)
+        self.addCleanup(subprocess.run, ["groupdel", group],
+                        capture_output=True)
+        subprocess.run(["usermod", "-aG", group, self.u1], check=True)
+        gid = grp.getgrnam(group).gr_gid
+        pw2 = pwd.getpwnam(self.u2)
+        for name, g in (("team", gid), ("u2only", pw2.pw_gid),
+                        ("rootgrp", 0)):
+            path = os.path.join(self.homes[0], name)
+            os.mkdir(path)
+            with open(os.path.join(path, "plan.txt"), "w") as fh:
+                fh.write("%s plan\n" % name)
+            os.chown(os.path.join(path, "plan.txt"), pw2.pw_uid, g)
+            os.chmod(os.path.join(path, "plan.txt"), 0o640)
+            os.chown(path, pw2.pw_uid, g)
+            os.chmod(path, 0o770)
+        f = self.ftp(self.u1, self.PASS1)
+        got = bytearray()
+        f.retrbinary("RETR team/plan.txt", got.extend)
+        self.assertEqual(bytes(got), b"team plan\n")
+        f.storbinary("STOR team/new.txt", io.BytesIO(b"new\n"))
+        st = os.stat(os.path.join(self.homes[0], "team", "new.txt"))
+        self.assertEqual(st.st_uid, pwd.getpwnam(self.u1).pw_uid)
+        facts = dict(f.mlsd())
+        self.assertIn("e", facts["team"]["perm"])
+        self.assertNotIn("e", facts["u2only"]["perm"])
+        for name in ("u2only", "rootgrp"):
+            with self.assertRaisesRegex(ftplib.error_perm, "^550"):
+                f.retrbinary("RETR %s/plan.txt" % name, got.extend)
+            with self.assertRaisesRegex(ftplib.error_perm, "^55[03]"):
+                f.storbinary("STOR %s/x.txt" % name, io.BytesIO(b"x"))
+        f.quit()
+        # the daemon's own groups are back after every operation
+        with open("/proc/%d/status" % self.d.pid) as fh:
+            groups = [ln for ln in fh if ln.startswith("Groups:")][0]
+        self.assertNotIn(str(gid), groups.split())
 
 
 class Unload(FtpBase):

@@ -13,7 +13,9 @@ where the rest of the tree is.  Run a test by hand with
 
 import json
 import os
+import random
 import re
+import select
 import shutil
 import signal
 import socket
@@ -118,13 +120,69 @@ def read_text(path):
         return ""
 
 
+def _port_range():
+    """Ports free_port() picks from: just below the kernel's ephemeral
+    range, which every bind to port 0 (the daemon's passive FTP
+    listeners, other tests) and every client's source port come from, so
+    a port handed out here cannot be taken by one of those before the
+    daemon binds it."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    return (max(1024, low - 12000), low - 1) if low > 5000 else None
+
+
+_PORT_RANGE = _port_range()
+_ports_given = set()
+
+
 def free_port():
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    """A TCP port on 127.0.0.1 that nothing listens on right now, never
+    the same twice in one test process (see _port_range)."""
+    for _ in range(200):
+        if _PORT_RANGE is None:
+            port = 0
+        else:
+            port = random.randint(*_PORT_RANGE)
+            if port in _ports_given:
+                continue
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", port))
+            port = s.getsockname()[1]
+        except OSError:
+            continue
+        finally:
+            s.close()
+        if port not in _ports_given:
+            _ports_given.add(port)
+            return port
+    raise RuntimeError("no free TCP port found")
+
+
+class OutputReader:
+    """The stdout of a running client (Popen with stdout=PIPE), read
+    without blocking as it comes: until() waits for a needle, so a test
+    acts when the client has shown it is ready rather than after a guess
+    of a sleep."""
+
+    def __init__(self, proc):
+        self.proc = proc
+        self.out = b""
+        os.set_blocking(proc.stdout.fileno(), False)
+
+    def until(self, needle, timeout=15):
+        deadline = time.monotonic() + timeout
+        while needle not in self.out:
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                return False
+            select.select([self.proc.stdout], [], [], 0.1)
+            b = self.proc.stdout.read()
+            if b:
+                self.out += b
+        return True
 
 
 def run_sthenod(args, timeout=10, **kw):

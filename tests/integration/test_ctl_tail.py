@@ -138,25 +138,11 @@ startsecs = 0
         wait for expect; return all output."""
         p = subprocess.Popen(argv, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT)
-        out = b""
+        r = sthtest.OutputReader(p)
         try:
-            os.set_blocking(p.stdout.fileno(), False)
-
-            def read_until(needle, timeout=10):
-                nonlocal out
-                deadline = time.monotonic() + timeout
-                while needle not in out:
-                    if time.monotonic() > deadline or p.poll() is not None:
-                        return False
-                    select.select([p.stdout], [], [], 0.1)
-                    b = p.stdout.read()
-                    if b:
-                        out += b
-                return True
-
-            self.assertTrue(read_until(first), out)
+            self.assertTrue(r.until(first), r.out)
             self.rpc.supervisor.sendProcessStdin("echoer", say + "\n")
-            self.assertTrue(read_until(expect), out)
+            self.assertTrue(r.until(expect), r.out)
             self.assertIsNone(p.poll(), "tail -f ended by itself")
         finally:
             p.send_signal(signal.SIGINT)
@@ -165,8 +151,7 @@ startsecs = 0
             except subprocess.TimeoutExpired:
                 p.kill()
                 rest = p.communicate()[0]
-            out += rest or b""
-        return out
+        return r.out + (rest or b"")
 
     def test_tail_f_stdout_over_unix_socket(self):
         out = self.tail_f(self.ctl("tail", "-f", "echoer"), "line-one",

@@ -255,7 +255,9 @@ class Stdout(DaemonTest):
     def test_dev_stdout_with_maxbytes_zero(self):
         d = self.sthenod(logfile="/dev/stdout", logfile_maxbytes="0")
         d.start(wait=False, stdout=subprocess.PIPE)
-        time.sleep(0.5)
+        # the log is a pipe read at the end: the pidfile says when its
+        # signal handlers are in place (a slow ASan start takes a while)
+        self.assertTrue(sthtest.wait_for(d.read_pid, 10), d.describe())
         self.assertEqual(d.stop(), 0, d.describe())
         out = d.proc.stdout.read().decode()
         self.assertWellFormed(out)

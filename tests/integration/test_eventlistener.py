@@ -147,7 +147,7 @@ command=@CL@ @DIR@/raw.bin
 events=PROCESS_STATE,process_state_running,PROCESS_STATE_RUNNING,PROCESS_GROUP
 buffer_size=100
 [program:quick]
-command=/bin/sh -c "sleep 1.3; exit 0"
+command=/bin/sh -c "sleep 2.5; exit 0"
 autorestart=false
 [program:failer]
 command=/bin/sh -c "exit 3"

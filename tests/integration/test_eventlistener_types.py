@@ -496,7 +496,7 @@ events=%s
                         d.describe())
         time.sleep(0.2)     # startsecs' timer is gone, nothing pending
         out = os.path.join(d.dir, "strace.out")
-        st = subprocess.Popen([STRACE, "-p", str(d.pid), "-o", out,
+        st = subprocess.Popen([STRACE, "-ttt", "-p", str(d.pid), "-o", out,
                                "-e", "trace=epoll_wait,epoll_pwait"],
                               stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
@@ -505,9 +505,8 @@ events=%s
                 lambda: "epoll" in sthtest.read_text(out), 5),
                 "strace did not attach")
             # wake the loop (SIGUSR2 reopens the log): the next sleep's
-            # timeout is computed from now; a second wake ends that sleep
+            # timeout is computed afresh; a second wake ends that sleep
             # so that strace prints its arguments
-            now = time.time()
             d.send_signal(signal.SIGUSR2)
             time.sleep(0.3)
             d.send_signal(signal.SIGUSR2)
@@ -518,24 +517,26 @@ events=%s
         finally:
             st.send_signal(signal.SIGINT)
             st.wait(timeout=10)
-        calls = re.findall(r"epoll_p?wait\(\d+, .*, \d+, (-?\d+)(?:, .*)?\)"
-                           r" = ", sthtest.read_text(out))
+        calls = re.findall(r"^(\d+\.\d+) epoll_p?wait\(\d+, .*, \d+, "
+                           r"(-?\d+)(?:, .*)?\) = ", sthtest.read_text(out),
+                           re.M)
         self.assertEqual(d.stop(), 0)
-        # the sleep that began after the first wake and ended at the second
-        return now, int(calls[-1]), sthtest.read_text(out)
-
-    def avoid_boundary(self, period):
-        # a tick firing in the 2 s this takes would end the sleep early
-        while ms_to_boundary(period, time.time()) < 3000:
-            time.sleep(0.5)
+        # the last sleep that ended (after a wake), with the time strace
+        # saw it begin: its timeout was computed at that moment, whichever
+        # of the calls around the two wakes it is
+        began, timeout = calls[-1]
+        return float(began), int(timeout), sthtest.read_text(out)
 
     def check(self, period, cap=None):
-        self.avoid_boundary(period)
-        now, timeout, text = self.sleep_timeout("TICK_%d" % period)
-        want = ms_to_boundary(period, now)
+        began, timeout, text = self.sleep_timeout("TICK_%d" % period)
+        want = ms_to_boundary(period, began)
         if cap is not None:
             want = min(want, cap)
-        self.assertAlmostEqual(timeout, want, delta=400, msg=text)
+        # the loop computes it a moment before strace sees the call begin
+        # (a boundary may fall in between: compare around the period)
+        off = (timeout - want) % (period * 1000)
+        self.assertLessEqual(min(off, period * 1000 - off), 250,
+                             "timeout %d, want %d\n%s" % (timeout, want, text))
 
     def test_no_tick_subscription_sleeps_without_a_timeout(self):
         _, timeout, text = self.sleep_timeout("PROCESS_GROUP")

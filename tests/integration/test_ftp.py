@@ -529,7 +529,9 @@ class LocalUsers(FtpBase):
         served = time.monotonic() - t1
         self.assertEqual(r.readline(), b"530 Login incorrect.\r\n")
         took = time.monotonic() - t0
-        self.assertLess(served, 0.5, "took %.2f s" % took)
+        # served while the hash ran (a held loop would serve after it),
+        # with room for a loaded machine whose other core is busy too
+        self.assertLess(served, 1.5, "took %.2f s" % took)
         self.assertGreater(took, 2.0)   # the check was slow indeed
 
     def test_three_failures_close(self):

@@ -938,7 +938,7 @@ root = %s
 """ % (self.ctl, self.www, root)
         self.d.write_config()
         self.d.start()
-        self.assertTrue(self.d.wait_log(r"plugin 'files' .*loaded"))
+        self.assertTrue(self.d.wait_log(r"plugin 'files' \S+ loaded"))
         self.rpc = xmlrpc.client.ServerProxy("http://127.0.0.1:%d/RPC2" %
                                              self.ctl)
 
@@ -979,7 +979,7 @@ root = %s
                             self.d.describe())
             time.sleep(0.7)
             self.rpc.plugin.load("files")
-            self.assertTrue(self.d.wait_log(r"plugin 'files' .*loaded",
+            self.assertTrue(self.d.wait_log(r"plugin 'files' \S+ loaded",
                                             count=2), self.d.describe())
             time.sleep(0.3)
             self.rpc.plugin.unload("files")

@@ -366,9 +366,10 @@ class MonitorTest(unittest.TestCase):
         time.sleep(2.5)     # past startsecs: the call would answer now
         self.assertTrue(sthtest.pid_alive(self.d.pid))
         self.assertRegex(self.ok("ping"), r"^PONG")
-        info = json.loads(self.ok("rpc", "supervisor.getProcessInfo",
-                                  '["slow2"]'))
-        self.assertEqual(info["statename"], "RUNNING")
+        self.assertTrue(sthtest.wait_for(
+            lambda: json.loads(self.ok("rpc", "supervisor.getProcessInfo",
+                                       '["slow2"]'))["statename"] ==
+            "RUNNING", timeout=10, interval=0.2))
         self.ok("rpc", "supervisor.stopProcess", '["slow2"]')
 
     def test_line_too_long(self):
@@ -405,7 +406,7 @@ class MonitorTest(unittest.TestCase):
                 c.cmd("auth " + "0" * 64)   # left during the delay
             c.close()
         self.assertTrue(sthtest.wait_for(
-            lambda: fd_count(self.d.pid) == before, timeout=5),
+            lambda: fd_count(self.d.pid) <= before, timeout=5),
             "fds: %d before, %d after" % (before, fd_count(self.d.pid)))
         self.assertEqual(self.status()["connections"], 1)
 

@@ -474,8 +474,9 @@ class Robust(unittest.TestCase):
 
     def test_rpc_answers_during_an_output_flood(self):
         """Two children writing as fast as they can do not starve the RPC
-        clients: each answer comes within a second (a starved loop would
-        take many; the margin is for a loaded CI machine)."""
+        clients: answers come in milliseconds, the slowest within seconds
+        (a starved loop would take tens; the margins are for a loaded CI
+        machine, where one scheduling stall can cost a second)."""
         d = self.daemon(
             "[program:flood]\ncommand=/bin/cat /dev/zero\nnumprocs=2\n"
             "process_name=flood_%(process_num)d\nstartsecs=0\n"
@@ -483,13 +484,15 @@ class Robust(unittest.TestCase):
         d.start()
         self.wait_state("flood:flood_1", "RUNNING")
         rpc = self.rpc().supervisor
-        worst = 0
+        took = []
         for i in range(50):
             t0 = time.monotonic()
             self.assertEqual(rpc.getState()["statename"], "RUNNING")
-            worst = max(worst, time.monotonic() - t0)
+            took.append(time.monotonic() - t0)
             time.sleep(0.01)
-        self.assertLess(worst, 1.0)
+        took.sort()
+        self.assertLess(took[len(took) // 2], 0.25, took)
+        self.assertLess(took[-1], 3.0, took)
         self.pgids.update(children_of(d.pid))
         self.shutdown()
 

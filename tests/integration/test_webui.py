@@ -524,14 +524,15 @@ class WebUI(unittest.TestCase):
         self.rpc.supervisor.sendProcessStdin("echoer", "ctl-before\n")
         p = subprocess.Popen(args + ["tail", "-f", "echoer"],
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        r = sthtest.OutputReader(p)
         try:
-            time.sleep(1)
+            # the tail shows what is in the log already, then follows it
+            self.assertTrue(r.until(b"ctl-before"), r.out)
             self.rpc.supervisor.sendProcessStdin("echoer", "ctl-after\n")
-            time.sleep(1)
+            self.assertTrue(r.until(b"ctl-after"), r.out)
         finally:
             p.terminate()
-            out = p.communicate(timeout=10)[0]
-        self.assertIn(b"ctl-after", out)
+            p.communicate(timeout=10)
 
 
 class WebUIAuth(WebUI):
@@ -599,6 +600,9 @@ class WebUILive(unittest.TestCase):
         s = self.open_tail()
         self.assertTrue(self.rpc.plugin.unload("webui"))
         self.wait_end(s)
+        # while it drains it answers 503; once it is gone nobody has "/"
+        self.assertTrue(self.d.wait_log(r"plugin 'webui' unloaded"),
+                        self.d.describe())
         self.assertEqual(self.get("/"), 404)
         self.assertEqual(self.get("/ok.html"), 404)
         # the processes and the RPC do not notice
@@ -622,7 +626,8 @@ class WebUILive(unittest.TestCase):
         c = socket.create_connection(("127.0.0.1", self.port))
         c.sendall(b"GET /index.html?processname=sleeper&action=start "
                   b"HTTP/1.1\r\nHost: h\r\n\r\n")
-        time.sleep(0.2)
+        self.assertTrue(self.d.wait_log(r"spawned: 'sleeper'", count=2),
+                        self.d.read_log())
         c.close()
         self.assertTrue(self.d.wait_log(
             r"success: sleeper entered RUNNING", count=2),
@@ -634,7 +639,8 @@ class WebUILive(unittest.TestCase):
         self.addCleanup(c.close)
         c.sendall(b"GET /index.html?processname=sleeper&action=start "
                   b"HTTP/1.1\r\nHost: h\r\n\r\n")
-        time.sleep(0.2)
+        self.assertTrue(self.d.wait_log(r"spawned: 'sleeper'", count=3),
+                        self.d.read_log())
         self.assertTrue(self.rpc.plugin.unload("webui"))
         head = c.recv(4096)
         self.assertRegex(head, rb"^HTTP/1.1 (503|301) ")

@@ -634,6 +634,20 @@ f_running(void)
 	    P("f", "f_1")->state == PROC_RUNNING;
 }
 
+/* f_0 has written its line (readlink's answer) to its log. */
+static int
+f0_said(void)
+{
+	char path[100], *out;
+	int r;
+
+	snprintf(path, sizeof path, "%s/f_0.log", dir);
+	out = slurp(path);
+	r = out != NULL && strchr(out, '\n') != NULL;
+	free(out);
+	return r;
+}
+
 Test(proc_rpc, fcgi_socket_is_fd0_and_counted)
 {
 	struct sockaddr_un sun;
@@ -662,7 +676,7 @@ Test(proc_rpc, fcgi_socket_is_fd0_and_counted)
 	cr_assert_eq(connect(fd, (struct sockaddr *)&sun, sizeof sun), 0);
 	close(fd);
 
-	run_until(never, 0.3);
+	cr_assert(run_until(f0_said, 10), "f_0 wrote nothing");
 	snprintf(path, sizeof path, "%s/f_0.log", dir);
 	out = slurp(path);
 	cr_assert(strncmp(out, "socket:[", 8) == 0, "fd 0 is %s", out);

@@ -172,10 +172,19 @@ a_exited(void)
 	return mainlog_has("exited: a (");
 }
 
+/* b's shell has said it ignores SIGTERM (its first line of output). */
 static int
-never(void)
+b_trapped(void)
 {
-	return 0;
+	char *path, *out;
+	int r;
+
+	xasprintf(&path, "%s/b.out", dir);
+	out = slurp(path, NULL);
+	r = out != NULL && strstr(out, "trapped\n") != NULL;
+	free(out);
+	free(path);
+	return r;
 }
 
 Test(proc_run, start_run_exit_logs)
@@ -322,11 +331,12 @@ Test(proc_run, shutdown_stops_in_descending_priority)
 
 	start("[supervisord]\nchildlogdir=%1$s\n"
 	    "[program:a]\ncommand=/bin/sleep 30\nstartsecs=0\npriority=1\n"
-	    "[program:b]\ncommand=/bin/sh -c 'trap \"\" TERM; "
+	    "[program:b]\ncommand=/bin/sh -c 'trap \"\" TERM; echo trapped; "
 	    "while :; do sleep 0.1; done'\n"
+	    "stdout_logfile=%1$s/b.out\n"
 	    "startsecs=0\npriority=2\nstopwaitsecs=1\n");
 	cr_assert(all_running());
-	run_until(never, 0.3);	/* let sh set its trap */
+	cr_assert(run_until(b_trapped, 10), "sh never set its trap");
 	sth.state = STH_STATE_SHUTDOWN;
 	proctable_shutdown(on_done);
 	/* b (priority 2) goes first and ignores TERM; a waits for it */

@@ -93,8 +93,10 @@ ftp_id_teardown(void)
 	memset(&own, 0, sizeof own);
 }
 
-void
-ftp_id_groups(struct ftp_ident *id, const char *user)
+/* id's supplementary groups: user's, with id->gid (getgrouplist asks every
+ * NSS module of "group:", mapping each: real users only). */
+static void
+id_groups(struct ftp_ident *id, const char *user)
 {
 	gid_t *g;
 	int n = FTP_MAX_GROUPS;
@@ -152,7 +154,7 @@ ftp_auth_local(const char *user, const char *pass, struct ftp_ident *id,
 	id->set = 1;
 	id->uid = pw->pw_uid;
 	id->gid = pw->pw_gid;
-	ftp_id_groups(id, pw->pw_name);
+	id_groups(id, pw->pw_name);
 	*home = plug_xstrdup(pw->pw_dir != NULL && *pw->pw_dir != '\0' ?
 	    pw->pw_dir : "/");
 	rc = 0;

@@ -151,8 +151,6 @@ struct ftp_ident {
  * an unknown user.  Reentrant: runs on a checker thread. */
 int ftp_auth_local(const char *user, const char *pass, struct ftp_ident *id,
 		   char **home);
-/* id's supplementary groups: user's (getgrouplist, with gid). */
-void ftp_id_groups(struct ftp_ident *id, const char *user);
 /* init: note sthenod's own supplementary groups, to switch back to, and
  * whether this thread may switch them at all (CAP_SETGID).  0 or -1. */
 int ftp_id_setup(void);

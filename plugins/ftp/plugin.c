@@ -139,7 +139,11 @@ anon_setup(void)
 		F.anon_id.set = 1;
 		F.anon_id.uid = pw->pw_uid;
 		F.anon_id.gid = pw->pw_gid;
-		ftp_id_groups(&F.anon_id, pw->pw_name);
+		/* its own group only, as vsftpd's anonymous: and no
+		 * getgrouplist, which maps every NSS module of "group:"
+		 * (libnss_systemd and its libraries: 690 kB resident) */
+		F.anon_id.ngroups = F.anon_id.ngroups_all = 1;
+		F.anon_id.groups[0] = pw->pw_gid;
 	}
 	F.anon_vfs = F.host->vfs_new(F.self, F.conf.anon_root, &err);
 	if (F.anon_vfs == NULL) {

@@ -53,10 +53,6 @@ hash_matches(const char *pass, const char *hash)
 	return ok;
 }
 
-/*
- * Runs on a checker thread (check.c), never on the loop: only reentrant
- * calls (getpwnam_r, getspnam_r, crypt_rn with its own data).
- */
 /* sthenod's own supplementary groups, restored after each operation. */
 static struct {
 	int can;		/* setgroups works here (CAP_SETGID) */
@@ -120,6 +116,11 @@ id_groups(struct ftp_ident *id, const char *user)
 	free(g);
 }
 
+/*
+ * Runs on a checker thread (check.c), never on the loop: only reentrant
+ * calls (getpwnam_r, getspnam_r, crypt_rn with its own data,
+ * getgrouplist).
+ */
 int
 ftp_auth_local(const char *user, const char *pass, struct ftp_ident *id,
     char **home)

@@ -83,6 +83,7 @@ struct proc_config {
 	int redirect_stderr;
 	struct proc_logcfg log[2];	/* PROC_STDOUT, PROC_STDERR */
 	json_t *environment;	/* the program's own environment=, or NULL */
+	char *environment_file;	/* files read at each spawn (envfile.h) */
 	char *directory;
 	long umask;		/* -1: inherit */
 	char *serverurl;	/* NULL: the daemon's (AUTO) */

@@ -81,6 +81,7 @@ static const struct cfg_option common_opts[] = {
 static const struct cfg_option perproc_opts[] = {
 	{ "command", CFG_STR, PO(command), NULL, 0, 0, 0 },
 	{ "directory", CFG_STR, PO(directory), NULL, 0, 0, 0 },
+	{ "environment_file", CFG_STR, PO(environment_file), NULL, 0, 0, 0 },
 	{ "stdout_logfile", CFG_LOGFILE, PO(log[PROC_STDOUT].logfile), "AUTO",
 	  CFG_EXPAND_TWICE, 0, 0 },
 	{ "stdout_logfile_maxbytes", CFG_BYTES, PO(log[PROC_STDOUT].maxbytes),
@@ -350,7 +351,8 @@ proc_config_equal(const struct proc_config *a, const struct proc_config *b)
 
 	if (!str_eq(a->name, b->name) || !str_eq(a->command, b->command) ||
 	    !str_eq(a->user, b->user) || !str_eq(a->directory,
-	    b->directory) || !str_eq(a->serverurl, b->serverurl))
+	    b->directory) || !str_eq(a->serverurl, b->serverurl) ||
+	    !str_eq(a->environment_file, b->environment_file))
 		return 0;
 	if (a->priority != b->priority || a->autostart != b->autostart ||
 	    a->startsecs != b->startsecs ||

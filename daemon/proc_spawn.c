@@ -21,6 +21,7 @@
 
 #include <jansson.h>
 
+#include "envfile.h"
 #include "log.h"
 #include "proc.h"
 #include "sthenod.h"
@@ -313,8 +314,10 @@ env_update(struct envbuf *e, const json_t *env)
 			env_set(e, k, json_string_value(v));
 }
 
+/* filed: the program's environment files, read for this spawn (or NULL):
+ * over [supervisord]'s environment=, under the program's own. */
 static void
-child_env(struct envbuf *e, const struct proc *p)
+child_env(struct envbuf *e, const struct proc *p, const json_t *filed)
 {
 	const char *eq, *url;
 	size_t i;
@@ -333,6 +336,8 @@ child_env(struct envbuf *e, const struct proc *p)
 	    p->group->cfg->name : p->cfg->program);
 	if (proc_globals.environment != NULL)
 		env_update(e, proc_globals.environment);
+	if (filed != NULL)
+		env_update(e, filed);
 	if (p->cfg->environment != NULL)
 		env_update(e, p->cfg->environment);
 	e->v[e->n] = NULL;
@@ -607,7 +612,7 @@ user_groups(const char *user, gid_t gid, int *n)
 /* Fill c with what p's child needs but its pipes. */
 static void
 child_prepare(struct spawn_child *c, const struct proc *p, const char *file,
-	      char **argv)
+	      char **argv, const json_t *filed)
 {
 	struct passwd *pw;
 	const char *user;
@@ -615,7 +620,7 @@ child_prepare(struct spawn_child *c, const struct proc *p, const char *file,
 	memset(c, 0, sizeof *c);
 	c->file = file;
 	c->argv = argv;
-	child_env(&c->env, p);
+	child_env(&c->env, p, filed);
 	c->envp = c->env.v;
 	c->maxfd = proc_globals.minfds > 0 ? proc_globals.minfds : 1024;
 	c->directory = p->cfg->directory;
@@ -655,6 +660,7 @@ int
 proc_spawn_real(struct proc *p, char **spawnerr)
 {
 	char **argv, *file, *err = NULL, *r;
+	json_t *filed = NULL;
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, er[2] = { -1, -1 };
 	int fault, e, sock = -1;
 	const char *name = p->cfg->name;
@@ -675,6 +681,13 @@ proc_spawn_real(struct proc *p, char **spawnerr)
 		proc_argv_free(argv);
 		return -1;
 	}
+	/* read at each spawn: edit the file, restart the program */
+	if (p->cfg->environment_file != NULL &&
+	    envfile_load(p->cfg->environment_file, &filed, &err) == -1) {
+		xasprintf(spawnerr, "can't read environment_file %s", err);
+		free(err);
+		goto fail;
+	}
 	if (proc_io_open_logs(p) == -1) {
 		/* supervisord opens the logs with the pipes, one message */
 		dispatch_err(spawnerr, name, errno);
@@ -689,7 +702,7 @@ proc_spawn_real(struct proc *p, char **spawnerr)
 		dispatch_err(spawnerr, name, errno);
 		goto fail;
 	}
-	child_prepare(&c, p, file, argv);
+	child_prepare(&c, p, file, argv, filed);
 	c.fds[0] = sock != -1 ? sock : in[0];
 	c.fds[1] = out[1];
 	c.fds[2] = er[1] != -1 ? er[1] : out[1];
@@ -708,6 +721,8 @@ proc_spawn_real(struct proc *p, char **spawnerr)
 		stdio_restore(&sv);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	env_free(&c.env);
+	json_decref(filed);
+	filed = NULL;
 	free(c.groups);
 	if (pid == -1) {
 		if (e == EAGAIN)
@@ -739,6 +754,7 @@ fail:
 	}
 	proc_fcgi_release(p);
 	proc_io_close_logs(p);	/* BACKOFF holds no fd until the next try */
+	json_decref(filed);
 	proc_argv_free(argv);
 	free(file);
 	return -1;

@@ -27,6 +27,7 @@ deterministic stream gen_chunks() describes to stdout as fast as it can.
 import datetime
 import errno
 import hashlib
+import json
 import os
 import pwd
 import random
@@ -1134,6 +1135,64 @@ class Robust(unittest.TestCase):
             "PATH": "%s/bin:/usr/bin:/bin" % d.dir,
         }
         self.assertEqual({k: env.get(k) for k in want}, want)
+        self.shutdown()
+
+    def test_environment_file(self):
+        """environment_file= (supervisor#242, systemd's EnvironmentFile=):
+        files read in order at each spawn, over [supervisord]'s
+        environment= and under the program's own; '-' makes a missing file
+        no error; an edit applies at the next start, without reread; a bad
+        line or a missing file is a spawnerr naming it."""
+        d = self.daemon(
+            "[program:e]\ncommand=@DIR@/envjson\n"
+            "environment_file=@DIR@/a.env, -@DIR@/none.env, @DIR@/b.env\n"
+            "environment=STH_D=\"prog\"\n"
+            "startsecs=0\nautorestart=false\nstdout_logfile=@DIR@/e.log\n"
+            "[program:bad]\ncommand=/bin/true\nstartretries=0\n"
+            "environment_file=@DIR@/bad.env\n"
+            "[program:gone]\ncommand=/bin/true\nstartretries=0\n"
+            "environment_file=@DIR@/none.env\n",
+            environment='STH_E="global",STH_F="global"')
+        script = os.path.join(d.dir, "envjson")
+        with open(script, "w") as f:
+            f.write("#!/usr/bin/python3\nimport json, os\n"
+                    "print(json.dumps(dict(os.environ)))\n")
+        os.chmod(script, 0o755)
+        with open(os.path.join(d.dir, "a.env"), "w") as f:
+            f.write("# comment\n\n; also a comment\n"
+                    "export STH_A=from-a\n"
+                    "STH_B = \"quoted \\\"b\\\" $HOME\\n\"  # after\n"
+                    "STH_C='single $y \\n'\r\n"
+                    "STH_D=file\n"
+                    "STH_E=plain value # not a comment\n")
+        with open(os.path.join(d.dir, "b.env"), "w") as f:
+            f.write("STH_A=from-b\n")
+        with open(os.path.join(d.dir, "bad.env"), "w") as f:
+            f.write("OK=1\n1NVALID=x\n")
+        d.start()
+        self.wait_log(TS + r"INFO exited: e \(exit status 0; expected\)$")
+        env = json.loads(self.read("@DIR@/e.log"))
+        want = {"STH_A": "from-b", "STH_B": 'quoted "b" $HOME\n',
+                "STH_C": "single $y \\n", "STH_D": "prog",
+                "STH_E": "plain value # not a comment", "STH_F": "global"}
+        self.assertEqual({k: env.get(k) for k in want}, want)
+        for name, err in (
+                ("bad", "can't read environment_file %s/bad.env, line 2: "
+                 "expected KEY=VALUE" % d.dir),
+                ("gone", "can't read environment_file %s/none.env: No such "
+                 "file or directory" % d.dir)):
+            self.wait_log(TS + r"INFO spawnerr: %s$" % re.escape(err))
+            self.wait_log(TS + r"INFO gave up: %s entered FATAL state"
+                          % name)
+        # an edit applies at the next start: no reread, no update
+        with open(os.path.join(d.dir, "b.env"), "w") as f:
+            f.write("STH_A=edited\n")
+        os.unlink(os.path.join(d.dir, "e.log"))
+        self.assertTrue(self.rpc().supervisor.startProcess("e"))
+        self.wait_log(TS + r"INFO exited: e \(exit status 0; expected\)$",
+                      count=2)
+        self.assertEqual(json.loads(self.read("@DIR@/e.log"))["STH_A"],
+                         "edited")
         self.shutdown()
 
     def test_child_has_only_fds_0_1_2(self):

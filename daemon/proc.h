@@ -71,6 +71,7 @@ struct proc_config {
 	int autostart;
 	long startsecs;
 	long startretries;
+	long maxbackoff;	/* seconds a retry waits at most; 0: no cap */
 	int autorestart;	/* PROC_AUTORESTART_* */
 	struct cfg_codes exitcodes;
 	int stopsignal;

@@ -58,6 +58,7 @@ static const struct cfg_option common_opts[] = {
 	  0, 0 },
 	{ "startsecs", CFG_INT, PO(startsecs), "1", 0, 0, 0 },
 	{ "startretries", CFG_INT, PO(startretries), "3", 0, 0, 0 },
+	{ "maxbackoff", CFG_INT, PO(maxbackoff), "0", 0, 0, 86400 },
 	{ "stopsignal", CFG_SIGNAL, PO(stopsignal), "TERM", 0, 0, 0 },
 	{ "stopwaitsecs", CFG_INT, PO(stopwaitsecs), "10", 0, 0, 0 },
 	{ "stopasgroup", CFG_BOOL, PO(stopasgroup), "false", 0, 0, 0 },
@@ -357,6 +358,7 @@ proc_config_equal(const struct proc_config *a, const struct proc_config *b)
 	if (a->priority != b->priority || a->autostart != b->autostart ||
 	    a->startsecs != b->startsecs ||
 	    a->startretries != b->startretries ||
+	    a->maxbackoff != b->maxbackoff ||
 	    a->autorestart != b->autorestart ||
 	    a->stopsignal != b->stopsignal ||
 	    a->stopwaitsecs != b->stopwaitsecs ||

@@ -232,8 +232,11 @@ backoff_settle(struct proc *p)
 		    "retries too quickly", p->cfg->name);
 		return;
 	}
-	/* "now > delay": strictly after backoff seconds */
-	arm(p, p->backoff + 0.001);
+	/* "now > delay": strictly after backoff seconds (maxbackoff=, of
+	 * supervisor PR #1529, caps the ladder: with a large startretries
+	 * a program is retried every maxbackoff seconds, never given up) */
+	arm(p, (p->cfg->maxbackoff > 0 && p->backoff > p->cfg->maxbackoff ?
+	    p->cfg->maxbackoff : p->backoff) + 0.001);
 }
 
 static void

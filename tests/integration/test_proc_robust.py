@@ -1386,6 +1386,30 @@ class Robust(unittest.TestCase):
         self.assertEqual(self.state("f"), "FATAL")
         self.shutdown()
 
+    def test_maxbackoff_caps_the_ladder(self):
+        """maxbackoff= (supervisor PR #1529) caps the wait between retries:
+        1 s, 2 s, then 2 s again and again, where supervisord's ladder
+        would go on 3 s, 4 s, 5 s; startretries still counts."""
+        d = self.daemon("[program:f]\ncommand=/bin/false\nstartsecs=1\n"
+                        "startretries=5\nmaxbackoff=2\n")
+        d.start()
+        self.wait_log(TS + r"INFO gave up: f entered FATAL state, too many "
+                      r"start retries too quickly$", timeout=20)
+        times = [log_time(m.group(0)) for m in re.finditer(
+            TS + r"INFO spawned: 'f' with pid \d+$", d.read_log(), re.M)]
+        self.assertEqual(len(times), 6, d.read_log())
+        gaps = [b - a for a, b in zip(times, times[1:])]
+        for want, got in zip((1, 2, 2, 2, 2), gaps):
+            self.assertAlmostEqual(got, want, delta=0.25, msg=gaps)
+        self.shutdown()
+
+    def test_maxbackoff_out_of_range_is_a_config_error(self):
+        d = self.daemon("[program:f]\ncommand=/bin/false\nmaxbackoff=-1\n")
+        d.start(wait=False)
+        self.assertEqual(d.wait_exit(10), 2, d.describe())
+        self.assertIn("-1 is below lower bound (0) for 'maxbackoff' in "
+                      "section 'program:f'", d.read_log() + d.stderr_text())
+
     def test_numprocs_and_process_name(self):
         """numprocs processes named by process_name from numprocs_start,
         each with its own log and SUPERVISOR_PROCESS_NAME."""

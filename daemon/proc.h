@@ -58,6 +58,7 @@ struct proc_logcfg {
 	long long capture_maxbytes;
 	int events_enabled;
 	int syslog;
+	int timestamps;		/* stdout_timestamps=: stamp each line */
 };
 
 /* One process's configuration: every [program:x] option (spec §1.6). */

@@ -73,6 +73,10 @@ static const struct cfg_option common_opts[] = {
 	  PO(log[PROC_STDERR].capture_maxbytes), "0", 0, 0, 0 },
 	{ "stderr_events_enabled", CFG_BOOL,
 	  PO(log[PROC_STDERR].events_enabled), "false", 0, 0, 0 },
+	{ "stdout_timestamps", CFG_BOOL, PO(log[PROC_STDOUT].timestamps),
+	  "false", 0, 0, 0 },
+	{ "stderr_timestamps", CFG_BOOL, PO(log[PROC_STDERR].timestamps),
+	  "false", 0, 0, 0 },
 	{ "serverurl", CFG_STR, PO(serverurl), NULL, 0, 0, 0 },
 	{ "umask", CFG_OCTAL, PO(umask), NULL, 0, 0, 0 },
 	{ NULL, 0, 0, NULL, 0, 0, 0 }
@@ -342,7 +346,8 @@ logcfg_equal(const struct proc_logcfg *a, const struct proc_logcfg *b)
 		return 0;
 	return a->maxbytes == b->maxbytes && a->backups == b->backups &&
 	    a->capture_maxbytes == b->capture_maxbytes &&
-	    a->events_enabled == b->events_enabled && a->syslog == b->syslog;
+	    a->events_enabled == b->events_enabled && a->syslog == b->syslog &&
+	    a->timestamps == b->timestamps;
 }
 
 static int

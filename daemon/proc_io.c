@@ -11,13 +11,16 @@
  */
 #include "config.h"
 
+#include <sys/time.h>
 #include <sys/types.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -45,6 +48,7 @@ struct proc_chan {
 	char *cap;		/* captured bytes */
 	size_t caplen;
 	int write_failed;	/* the log file write error was reported */
+	int midline;		/* timestamps: the log's last byte is no \n */
 };
 
 static char readbuf[PROC_READ_MAX];
@@ -71,14 +75,61 @@ proc_strip_ansi(char *buf, size_t len)
 	return o;
 }
 
+/*
+ * stdout_timestamps=: data with the main log's time stamp ("2026-11-26
+ * 05:10:03,123 ") before each line that starts in it, in a new buffer
+ * (*outlen bytes).  One stamp per read: the lines of one read came
+ * together.
+ */
+static char *
+stamp_lines(struct proc_chan *c, const char *data, size_t len,
+    size_t *outlen)
+{
+	struct timeval tv;
+	struct tm tm;
+	char stamp[40], *out;
+	const char *p = data, *end = data + len, *nl;
+	size_t slen, lines = 1, n = 0;
+
+	gettimeofday(&tv, NULL);
+	localtime_r(&tv.tv_sec, &tm);
+	slen = strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
+	slen += (size_t)snprintf(stamp + slen, sizeof stamp - slen, ",%03d ",
+	    (int)(tv.tv_usec / 1000));
+	for (nl = data; (nl = memchr(nl, '\n', (size_t)(end - nl))) != NULL;
+	    nl++)
+		lines++;
+	out = xmalloc(len + lines * slen);
+	while (p < end) {
+		if (!c->midline) {
+			memcpy(out + n, stamp, slen);
+			n += slen;
+		}
+		nl = memchr(p, '\n', (size_t)(end - p));
+		nl = nl != NULL ? nl + 1 : end;
+		memcpy(out + n, p, (size_t)(nl - p));
+		n += (size_t)(nl - p);
+		c->midline = nl[-1] != '\n';
+		p = nl;
+	}
+	*outlen = n;
+	return out;
+}
+
 static void
 chan_log_write(struct proc_chan *c, const char *data, size_t len)
 {
 	struct logfile *lf = c->p->logs[c->ch];
+	char *stamped = NULL;
+	int rc;
 
 	if (lf == NULL)
 		return;
-	if (logfile_write(lf, data, len) == -1) {
+	if (c->p->cfg->log[c->ch].timestamps)
+		data = stamped = stamp_lines(c, data, len, &len);
+	rc = logfile_write(lf, data, len);
+	free(stamped);
+	if (rc == -1) {
 		if (!c->write_failed)
 			log_errno(STH_LOG_ERRO, "could not write %s log of "
 			    "'%s' (%s)", chan_names[c->ch], c->p->cfg->name,

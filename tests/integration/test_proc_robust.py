@@ -1195,6 +1195,33 @@ class Robust(unittest.TestCase):
                          "edited")
         self.shutdown()
 
+    def test_timestamps(self):
+        """stdout_timestamps= (supervisor#553): each line of the log file
+        starts with the main log's time stamp, taken when its first byte
+        arrived (a line finished by a later write keeps its first stamp);
+        stderr without it is written as is; the bytes are otherwise the
+        child's."""
+        d = self.daemon(
+            "[program:t]\ncommand=/bin/sh -c 'printf \"one\\ntwo\"; "
+            "sleep 1.2; printf \" more\\nthree\\n\"; echo err >&2'\n"
+            "stdout_timestamps=true\nstartsecs=0\nautorestart=false\n"
+            "stdout_logfile=@DIR@/t.out\nstderr_logfile=@DIR@/t.err\n",
+            rpc=False)
+        t0 = time.time()
+        d.start()
+        self.wait_log(TS + r"INFO exited: t \(exit status 0; expected\)$")
+        out = self.read("@DIR@/t.out").decode()
+        stamp = r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) "
+        m = re.fullmatch(stamp + r"one\n" + stamp + r"two more\n" + stamp +
+                         r"three\n", out)
+        self.assertIsNotNone(m, out)
+        times = [log_time(g) for g in m.groups()]
+        self.assertEqual(times[0], times[1], "one read, one stamp")
+        self.assertGreaterEqual(times[2] - times[1], 1.0, out)
+        self.assertLess(abs(times[0] - t0), 5)
+        self.assertEqual(self.read("@DIR@/t.err"), b"err\n")
+        self.shutdown()
+
     def test_child_has_only_fds_0_1_2(self):
         """With the HTTP and RPC plugins loaded, an RPC client connected
         and other children running, a child started over RPC inherits no

@@ -1402,16 +1402,23 @@ class Robust(unittest.TestCase):
         self.assertEqual((info["statename"], info["spawnerr"]),
                          ("BACKOFF", "Exited too quickly (process log may "
                           "have details)"))
-        self.wait_log(TS + r"INFO gave up: f entered FATAL state, too many "
-                      r"start retries too quickly$", timeout=15)
-        times = [log_time(m.group(0)) for m in re.finditer(
-            TS + r"INFO spawned: 'f' with pid \d+$", d.read_log(), re.M)]
-        self.assertEqual(len(times), 4, d.read_log())
-        gaps = [b - a for a, b in zip(times, times[1:])]
-        for want, got in zip((1, 2, 3), gaps):
-            self.assertAlmostEqual(got, want, delta=0.25, msg=gaps)
+        self.assert_retry_gaps(d, "f", (1, 2, 3))
         self.assertEqual(self.state("f"), "FATAL")
         self.shutdown()
+
+    def assert_retry_gaps(self, d, name, want):
+        """name goes FATAL after len(want) retries, spawned want[i]
+        seconds apart (each within 0.25 s)."""
+        self.wait_log(TS + r"INFO gave up: %s entered FATAL state, too many "
+                      r"start retries too quickly$" % name,
+                      timeout=sum(want) + 10)
+        times = [log_time(m.group(0)) for m in re.finditer(
+            TS + r"INFO spawned: '%s' with pid \d+$" % name, d.read_log(),
+            re.M)]
+        self.assertEqual(len(times), len(want) + 1, d.read_log())
+        gaps = [b - a for a, b in zip(times, times[1:])]
+        for w, got in zip(want, gaps):
+            self.assertAlmostEqual(got, w, delta=0.25, msg=gaps)
 
     def test_maxbackoff_caps_the_ladder(self):
         """maxbackoff= (supervisor PR #1529) caps the wait between retries:
@@ -1420,14 +1427,7 @@ class Robust(unittest.TestCase):
         d = self.daemon("[program:f]\ncommand=/bin/false\nstartsecs=1\n"
                         "startretries=5\nmaxbackoff=2\n")
         d.start()
-        self.wait_log(TS + r"INFO gave up: f entered FATAL state, too many "
-                      r"start retries too quickly$", timeout=20)
-        times = [log_time(m.group(0)) for m in re.finditer(
-            TS + r"INFO spawned: 'f' with pid \d+$", d.read_log(), re.M)]
-        self.assertEqual(len(times), 6, d.read_log())
-        gaps = [b - a for a, b in zip(times, times[1:])]
-        for want, got in zip((1, 2, 2, 2, 2), gaps):
-            self.assertAlmostEqual(got, want, delta=0.25, msg=gaps)
+        self.assert_retry_gaps(d, "f", (1, 2, 2, 2, 2))
         self.shutdown()
 
     def test_maxbackoff_out_of_range_is_a_config_error(self):

@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -157,28 +158,33 @@ envfile_parse(const char *text, size_t len, json_t *obj, char **err)
 	return 0;
 }
 
-/* The whole of path, at most ENVFILE_MAX bytes, into *text. */
+/* The whole of path, at most ENVFILE_MAX bytes, into *text: 0; -1 if it
+ * cannot be opened (errno says why); -2 with *err for anything else. */
 static int
 read_file(const char *path, char **text, size_t *len, char **err)
 {
 	struct stat st;
 	ssize_t n;
 	size_t got = 0;
+	const char *bad = NULL;
+	char big[48];
 	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
 		return -1;
 	if (fstat(fd, &st) == -1)
-		xasprintf(err, "%s: %s", path, strerror(errno));
+		bad = strerror(errno);
 	else if (!S_ISREG(st.st_mode))
-		xasprintf(err, "%s: not a regular file", path);
-	else if (st.st_size > ENVFILE_MAX)
-		xasprintf(err, "%s: larger than %d bytes", path, ENVFILE_MAX);
-	else
-		goto readit;
-	close(fd);
-	return -2;
-readit:
+		bad = "not a regular file";
+	else if (st.st_size > ENVFILE_MAX) {
+		snprintf(big, sizeof big, "larger than %d bytes", ENVFILE_MAX);
+		bad = big;
+	}
+	if (bad != NULL) {
+		xasprintf(err, "%s: %s", path, bad);
+		close(fd);
+		return -2;
+	}
 	*text = xmalloc((size_t)st.st_size + 1);
 	while (got < (size_t)st.st_size &&
 	    (n = read(fd, *text + got, (size_t)st.st_size - got)) != 0) {

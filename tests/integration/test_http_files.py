@@ -436,6 +436,17 @@ startsecs = 0
         starts = [v for l, v in m["stheno_process_starts_total"]
                   if l["name"] == "sleeper"]
         self.assertEqual(starts, [1])
+        # the kernel's figures for the process itself, as ps sees them
+        rss = [v for l, v in m["stheno_process_resident_memory_bytes"]
+               if l["name"] == "sleeper"][0]
+        ps = subprocess.run(["ps", "-o", "rss=", "-p", str(int(pid))],
+                            capture_output=True, text=True).stdout
+        self.assertAlmostEqual(rss, int(ps) * 1024, delta=256 * 1024)
+        self.assertGreater(rss, 0)
+        cpu = [v for l, v in m["stheno_process_cpu_seconds_total"]
+               if l["name"] == "sleeper"][0]
+        self.assertGreaterEqual(cpu, 0)
+        self.assertLess(cpu, 5)
         reqs = {l["server"]: v for l, v in m["stheno_http_requests_total"]}
         self.assertGreaterEqual(reqs["www"], 2)
         self.assertIn("inet_http_server", reqs)

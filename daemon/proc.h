@@ -86,6 +86,7 @@ struct proc_config {
 	struct proc_logcfg log[2];	/* PROC_STDOUT, PROC_STDERR */
 	json_t *environment;	/* the program's own environment=, or NULL */
 	char *environment_file;	/* files read at each spawn (envfile.h) */
+	char *depends_on;	/* group names (proc_deps.c), or NULL */
 	char *directory;
 	long umask;		/* -1: inherit */
 	char *serverurl;	/* NULL: the daemon's (AUTO) */
@@ -151,6 +152,7 @@ struct proc {
 					 * the exit is handled (else NULL) */
 	void *rpc_waiters;	/* proc_rpc.c's deferred calls */
 	int fcgi_held;		/* holds a reference on the group's socket */
+	int dep_wait;		/* autostart held until depends_on is up */
 };
 
 struct proc_group {
@@ -251,6 +253,19 @@ int proctable_stopping(void);
 void proctable_pool_delivered(void);
 /* 1 if every process of g is in a stopped state. */
 int group_stopped(const struct proc_group *g);
+
+/* --- proc_deps.c ------------------------------------------------------ */
+/* Every depends_on names another group of gcs, and none loops: 0, or -1
+ * with *err. */
+int proc_deps_check(struct group_config **gcs, size_t n, char **err);
+/* Autostart of p: 1 if its dependencies hold it back (it waits, or one
+ * has failed: logged), 0 to spawn it now. */
+int proc_deps_hold(struct proc *p);
+/* q changed state: spawn the waiting processes it was the last one for. */
+void proc_deps_state_changed(struct proc *q);
+/* Reorder groups v (start order) so that each comes after the groups it
+ * depends on: shutdown, which stops from the end, stops it first. */
+void proc_deps_stop_order(struct proc_group **v, size_t n);
 
 /* --- proc_state.c ----------------------------------------------------- */
 const char *proc_state_name(enum proc_state s);

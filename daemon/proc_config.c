@@ -59,6 +59,7 @@ static const struct cfg_option common_opts[] = {
 	{ "startsecs", CFG_INT, PO(startsecs), "1", 0, 0, 0 },
 	{ "startretries", CFG_INT, PO(startretries), "3", 0, 0, 0 },
 	{ "maxbackoff", CFG_INT, PO(maxbackoff), "0", 0, 0, 86400 },
+	{ "depends_on", CFG_STR, PO(depends_on), NULL, 0, 0, 0 },
 	{ "stopsignal", CFG_SIGNAL, PO(stopsignal), "TERM", 0, 0, 0 },
 	{ "stopwaitsecs", CFG_INT, PO(stopwaitsecs), "10", 0, 0, 0 },
 	{ "stopasgroup", CFG_BOOL, PO(stopasgroup), "false", 0, 0, 0 },
@@ -358,7 +359,8 @@ proc_config_equal(const struct proc_config *a, const struct proc_config *b)
 	if (!str_eq(a->name, b->name) || !str_eq(a->command, b->command) ||
 	    !str_eq(a->user, b->user) || !str_eq(a->directory,
 	    b->directory) || !str_eq(a->serverurl, b->serverurl) ||
-	    !str_eq(a->environment_file, b->environment_file))
+	    !str_eq(a->environment_file, b->environment_file) ||
+	    !str_eq(a->depends_on, b->depends_on))
 		return 0;
 	if (a->priority != b->priority || a->autostart != b->autostart ||
 	    a->startsecs != b->startsecs ||
@@ -886,6 +888,10 @@ proc_configs_read(const struct ini_doc *doc, const struct proc_globals *g,
 	for (i = 0; i < nmembers; i++)
 		free(members[i]);
 	free(members);
+	members = NULL;
+	nmembers = 0;
+	if (proc_deps_check(out, nout, err) == -1)
+		goto fail;
 	if (nout > 1)
 		qsort(out, nout, sizeof *out, cmp_group);
 	*n = nout;

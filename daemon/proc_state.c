@@ -296,6 +296,7 @@ proc_spawn(struct proc *p)
 		    proc_state_name(p->state));
 	op_begin();
 	disarm(p);
+	p->dep_wait = 0;	/* a start asked for is not held */
 	p->killing = 0;
 	p->admin_stop = 0;
 	p->exitstatus = 0;

@@ -215,7 +215,8 @@ group_autostart(struct proc_group *g)
 	for (j = 0; j < g->nprocs; j++) {
 		p = g->procs[j];
 		if (p->state == PROC_STOPPED && p->start == 0 &&
-		    p->cfg->autostart && !proctable_stopping())
+		    p->cfg->autostart && !proctable_stopping() &&
+		    !proc_deps_hold(p))
 			proc_spawn(p);
 	}
 }
@@ -472,6 +473,7 @@ proctable_state_changed(struct proc *p, enum proc_state from)
 	    proc_state_stopped(p->state))
 		shutdown_step();
 	proc_pool_state_changed(p, from);
+	proc_deps_state_changed(p);
 	if (proc_state_hook != NULL)
 		proc_state_hook(p, from);
 }
@@ -500,6 +502,7 @@ proctable_shutdown(void (*done)(void))
 	down.left = xcalloc(ngroups ? ngroups : 1, sizeof *down.left);
 	if (ngroups > 0)
 		memcpy(down.left, groups, ngroups * sizeof *groups);
+	proc_deps_stop_order(down.left, down.nleft);
 	shutdown_step();
 	if (down.left == NULL)
 		return;		/* all stopped already; done() ran */

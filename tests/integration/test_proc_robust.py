@@ -1437,6 +1437,65 @@ class Robust(unittest.TestCase):
         self.assertIn("-1 is below lower bound (0) for 'maxbackoff' in "
                       "section 'program:f'", d.read_log() + d.stderr_text())
 
+    def test_depends_on_start_and_stop_order(self):
+        """depends_on= (supervisor#122): web waits until db is RUNNING (past
+        its startsecs) and app until the one-shot migrate has exited 0,
+        whatever their priorities; needs never starts (broken went FATAL);
+        at shutdown web and app stop before db although db's priority
+        would stop it first."""
+        d = self.daemon(
+            "[program:db]\ncommand=/bin/sleep 1000\nstartsecs=2\n"
+            "priority=900\n"
+            "[program:web]\ncommand=/bin/sleep 1000\nstartsecs=0\n"
+            "priority=1\ndepends_on=db\n"
+            "[program:migrate]\ncommand=/bin/sh -c 'sleep 1; exit 0'\n"
+            "startsecs=0\nautorestart=false\n"
+            "[program:app]\ncommand=/bin/sleep 1000\nstartsecs=0\n"
+            "depends_on = migrate , db\n"
+            "[program:broken]\ncommand=/bin/false\nstartretries=0\n"
+            "[program:needs]\ncommand=/bin/sleep 1000\n"
+            "depends_on=broken\n")
+        d.start()
+        self.wait_log(TS + r"INFO waiting for db before starting web$")
+        self.wait_log(TS + r"INFO spawned: 'web' with pid \d+$")
+        self.wait_log(TS + r"INFO spawned: 'app' with pid \d+$")
+        self.wait_log(TS + r"WARN not starting needs: broken entered FATAL "
+                      r"state$")
+        log = d.read_log()
+        at = {k: log.index(v) for k, v in (
+            ("db_up", "success: db entered RUNNING"),
+            ("web", "spawned: 'web'"),
+            ("migrated", "exited: migrate (exit status 0; expected)"),
+            ("app", "spawned: 'app'"))}
+        self.assertLess(at["db_up"], at["web"], log)
+        self.assertLess(at["migrated"], at["app"], log)
+        self.assertLess(at["db_up"], at["app"], log)
+        self.assertEqual(self.state("needs"), "STOPPED")
+        # the operator's start is not held
+        self.assertTrue(self.rpc().supervisor.startProcess("needs"))
+        self.shutdown()
+        log = d.read_log()
+        stopped = [m.group(1) for m in re.finditer(
+            r"stopped: (\w+) \(", log)]
+        self.assertLess(stopped.index("web"), stopped.index("db"), log)
+        self.assertLess(stopped.index("app"), stopped.index("db"), log)
+
+    def test_depends_on_errors(self):
+        for body, err in (
+                ("[program:a]\ncommand=/bin/true\ndepends_on=nope\n",
+                 "depends_on: [program:a] names no program or group 'nope'"),
+                ("[program:a]\ncommand=/bin/true\ndepends_on=a\n",
+                 "depends_on: [program:a] depends on itself"),
+                ("[program:a]\ncommand=/bin/true\ndepends_on=b\n"
+                 "[program:b]\ncommand=/bin/true\ndepends_on=c\n"
+                 "[program:c]\ncommand=/bin/true\ndepends_on=a\n",
+                 "depends_on: a cycle: a -> b -> c -> a")):
+            d = self.daemon(body, rpc=False)
+            self.addCleanup(d.cleanup)
+            d.start(wait=False)
+            self.assertEqual(d.wait_exit(10), 2, d.describe())
+            self.assertIn(err, d.read_log() + d.stderr_text())
+
     def test_numprocs_and_process_name(self):
         """numprocs processes named by process_name from numprocs_start,
         each with its own log and SUPERVISOR_PROCESS_NAME."""

@@ -344,3 +344,68 @@ Test(proc_io, decode_data)
 	cr_assert_str_eq(t, "Undecodable: b'\\xc3'");
 	free(t);
 }
+
+/* --- depends_on (proc_deps.c) ------------------------------------------- */
+
+static struct group_config *
+gc_named(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ngcs; i++)
+		if (strcmp(gcs[i]->name, name) == 0)
+			return gcs[i];
+	cr_assert_fail("no group %s", name);
+	return NULL;
+}
+
+Test(proc_config, depends_on_errors_name_the_section_or_the_cycle)
+{
+	char *err;
+
+	err = load("[program:a]\ncommand=/bin/cat\ndepends_on=b, zz\n"
+	    "[program:b]\ncommand=/bin/cat\n");
+	cr_assert_str_eq(err, "depends_on: [program:a] names no program or "
+	    "group 'zz'");
+	free(err);
+	cleanup();
+	err = load("[group:g]\nprograms=x,y\n[program:x]\ncommand=/bin/cat\n"
+	    "[program:y]\ncommand=/bin/cat\n[program:z]\ncommand=/bin/cat\n"
+	    "depends_on=x\n");
+	cr_assert_str_eq(err, "depends_on: [program:z] names no program or "
+	    "group 'x'", "a member of [group:g] is reached as g");
+	free(err);
+	cleanup();
+	err = load("[program:a]\ncommand=/bin/cat\ndepends_on=b\n"
+	    "[program:b]\ncommand=/bin/cat\ndepends_on=c\n"
+	    "[program:c]\ncommand=/bin/cat\ndepends_on=b\n");
+	cr_assert_str_eq(err, "depends_on: a cycle: b -> c -> b");
+	free(err);
+}
+
+/* Shutdown stops from the end: each group must come after what it needs,
+ * and otherwise stay in priority order. */
+Test(proc_config, stop_order_puts_dependents_after_their_dependencies)
+{
+	struct proc_group grp[5], *v[5];
+	const char *names[] = { "web", "a", "db", "b", "cache" };
+	size_t i;
+
+	cr_assert_null(load(
+	    "[program:web]\ncommand=/bin/cat\npriority=1\ndepends_on=db,cache\n"
+	    "[program:a]\ncommand=/bin/cat\npriority=2\n"
+	    "[program:db]\ncommand=/bin/cat\npriority=3\n"
+	    "[program:b]\ncommand=/bin/cat\npriority=4\n"
+	    "[program:cache]\ncommand=/bin/cat\npriority=5\ndepends_on=db\n"));
+	memset(grp, 0, sizeof grp);
+	for (i = 0; i < 5; i++) {
+		grp[i].cfg = gc_named(names[i]);
+		v[i] = &grp[i];
+	}
+	proc_deps_stop_order(v, 5);
+	cr_assert_str_eq(v[0]->cfg->name, "a");
+	cr_assert_str_eq(v[1]->cfg->name, "db");
+	cr_assert_str_eq(v[2]->cfg->name, "b");
+	cr_assert_str_eq(v[3]->cfg->name, "cache");
+	cr_assert_str_eq(v[4]->cfg->name, "web", "stopped first");
+}

@@ -1,0 +1,321 @@
+/*
+ * proc_deps.c — depends_on= (supervisor#122, the key of its PR #1449):
+ * start a program only once the programs it depends on are up, and stop it
+ * before them at shutdown.
+ *
+ * depends_on names groups (a [program:x] is the group x; a [group:g] is g).
+ * A group is "up" when each of its processes is RUNNING, or has EXITED
+ * with an expected exit code (a one-shot task such as a migration).  An
+ * autostart process whose dependencies are not up waits, STOPPED, and is
+ * spawned by the state change that brings the last of them up; if one of
+ * them goes FATAL (or is removed) it stops waiting and says so.  A start
+ * asked for by a client is not held: the operator's start wins.  At
+ * shutdown a group is stopped only after every group depending on it.
+ *
+ * Ownership: nothing of its own; it reads the configs and sets proc's
+ * dep_wait flag.  Cycles and unknown names are config errors.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfgval.h"
+#include "log.h"
+#include "proc.h"
+#include "xmalloc.h"
+
+/* The next name of a depends_on list from *cur into buf: 1, or 0 at the
+ * end.  Names are comma-separated and trimmed; empty ones are skipped. */
+static int
+dep_next(const char **cur, char *buf, size_t len)
+{
+	const char *p = *cur, *e;
+	size_t n;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '\0') {
+			*cur = p;
+			return 0;
+		}
+		for (e = p; *e != '\0' && *e != ','; e++)
+			;
+		*cur = e;
+		while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		n = (size_t)(e - p) < len - 1 ? (size_t)(e - p) : len - 1;
+		memcpy(buf, p, n);
+		buf[n] = '\0';
+		return 1;
+	}
+}
+
+/* Does group config gc depend on name directly? */
+static int
+gc_depends_on(const struct group_config *gc, const char *name)
+{
+	char buf[256];
+	const char *cur;
+	size_t i;
+
+	for (i = 0; i < gc->nprocs; i++) {
+		if ((cur = gc->procs[i]->depends_on) == NULL)
+			continue;
+		while (dep_next(&cur, buf, sizeof buf))
+			if (strcmp(buf, name) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+/* The index of the group called name in gcs, or -1. */
+static long
+gc_index(struct group_config **gcs, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(gcs[i]->name, name) == 0)
+			return (long)i;
+	return -1;
+}
+
+/*
+ * Depth-first from group g: color 1 while on the path, 2 once done.  1 if
+ * a group on the path is reached again; *trail is then the cycle's names
+ * from that group ("a -> b -> a"), built as the recursion unwinds.
+ */
+static int
+dep_cycle(struct group_config **gcs, size_t n, size_t g, unsigned char *color,
+    long *back, char **trail)
+{
+	char buf[256], *t;
+	const char *cur;
+	long d;
+	size_t i;
+
+	color[g] = 1;
+	for (i = 0; i < gcs[g]->nprocs; i++) {
+		if ((cur = gcs[g]->procs[i]->depends_on) == NULL)
+			continue;
+		while (dep_next(&cur, buf, sizeof buf)) {
+			if ((d = gc_index(gcs, n, buf)) == -1 || color[d] == 2)
+				continue;
+			if (color[d] == 1) {
+				*back = d;
+				xasprintf(trail, "%s -> %s", gcs[g]->name,
+				    buf);
+				return 1;
+			}
+			if (dep_cycle(gcs, n, (size_t)d, color, back, trail)) {
+				if (*back != -1) {
+					xasprintf(&t, "%s -> %s",
+					    gcs[g]->name, *trail);
+					free(*trail);
+					*trail = t;
+					if ((size_t)*back == g)
+						*back = -1;	/* closed */
+				}
+				return 1;
+			}
+		}
+	}
+	color[g] = 2;
+	return 0;
+}
+
+int
+proc_deps_check(struct group_config **gcs, size_t n, char **err)
+{
+	char buf[256], *trail = NULL;
+	const char *cur;
+	unsigned char *color;
+	long back = -1;
+	size_t g, i;
+
+	for (g = 0; g < n; g++)
+		for (i = 0; i < gcs[g]->nprocs; i++) {
+			if ((cur = gcs[g]->procs[i]->depends_on) == NULL)
+				continue;
+			while (dep_next(&cur, buf, sizeof buf)) {
+				if (strcmp(buf, gcs[g]->name) == 0) {
+					xasprintf(err, "depends_on: [%s] "
+					    "depends on itself",
+					    gcs[g]->procs[i]->section);
+					return -1;
+				}
+				if (gc_index(gcs, n, buf) == -1) {
+					xasprintf(err, "depends_on: [%s] "
+					    "names no program or group '%s'",
+					    gcs[g]->procs[i]->section, buf);
+					return -1;
+				}
+			}
+		}
+	color = xcalloc(n ? n : 1, 1);
+	for (g = 0; g < n; g++) {
+		if (color[g] == 0 &&
+		    dep_cycle(gcs, n, g, color, &back, &trail)) {
+			xasprintf(err, "depends_on: a cycle: %s", trail);
+			free(trail);
+			free(color);
+			return -1;
+		}
+	}
+	free(color);
+	return 0;
+}
+
+/* --- at run time -------------------------------------------------------- */
+
+static int
+exit_ok(const struct proc *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->cfg->exitcodes.n; i++)
+		if (p->cfg->exitcodes.codes[i] == p->exitstatus)
+			return 1;
+	return 0;
+}
+
+enum dep_verdict { DEP_UP, DEP_WAIT, DEP_FAILED };
+
+/* What p's dependencies say now; *why names the first one not up. */
+static enum dep_verdict
+dep_verdict(const struct proc *p, char *why, size_t len)
+{
+	char buf[256];
+	const char *cur = p->cfg->depends_on;
+	struct proc_group *g;
+	enum dep_verdict v = DEP_UP;
+	size_t j;
+
+	if (cur == NULL)
+		return DEP_UP;
+	while (dep_next(&cur, buf, sizeof buf)) {
+		if ((g = proctable_group(buf)) == NULL) {
+			snprintf(why, len, "%s is gone", buf);
+			return DEP_FAILED;
+		}
+		for (j = 0; j < g->nprocs; j++) {
+			struct proc *q = g->procs[j];
+
+			if (q->state == PROC_FATAL) {
+				snprintf(why, len, "%s entered FATAL state",
+				    q->cfg->name);
+				return DEP_FAILED;
+			}
+			if (v == DEP_UP && q->state != PROC_RUNNING &&
+			    !(q->state == PROC_EXITED && exit_ok(q))) {
+				snprintf(why, len, "%s", buf);
+				v = DEP_WAIT;
+			}
+		}
+	}
+	return v;
+}
+
+int
+proc_deps_hold(struct proc *p)
+{
+	char why[300];
+
+	switch (dep_verdict(p, why, sizeof why)) {
+	case DEP_UP:
+		return 0;
+	case DEP_WAIT:
+		p->dep_wait = 1;
+		log_info("waiting for %s before starting %s", why,
+		    p->cfg->name);
+		return 1;
+	case DEP_FAILED:
+		log_warn("not starting %s: %s", p->cfg->name, why);
+		return 1;
+	}
+	return 0;
+}
+
+void
+proc_deps_state_changed(struct proc *q)
+{
+	struct proc_group *g;
+	struct proc *p;
+	char why[300];
+	size_t i, j;
+
+	if (q->state != PROC_RUNNING && q->state != PROC_EXITED &&
+	    q->state != PROC_FATAL)
+		return;
+	for (i = 0; (g = proctable_group_at(i)) != NULL; i++)
+		for (j = 0; j < g->nprocs; j++) {
+			p = g->procs[j];
+			if (!p->dep_wait)
+				continue;
+			switch (dep_verdict(p, why, sizeof why)) {
+			case DEP_WAIT:
+				break;
+			case DEP_FAILED:
+				p->dep_wait = 0;
+				log_warn("not starting %s: %s", p->cfg->name,
+				    why);
+				break;
+			case DEP_UP:
+				p->dep_wait = 0;
+				if (p->state == PROC_STOPPED &&
+				    !proctable_stopping())
+					proc_spawn(p);
+				break;
+			}
+		}
+}
+
+/* Does group g depend on h (any of g's processes names h)? */
+static int
+group_depends_on(const struct proc_group *g, const struct proc_group *h)
+{
+	return gc_depends_on(g->cfg, h->cfg->name);
+}
+
+void
+proc_deps_stop_order(struct proc_group **v, size_t n)
+{
+	struct proc_group **out, *g;
+	unsigned char *done;
+	size_t k, i, j;
+	int ready;
+
+	/*
+	 * v is in start order (priority); shutdown stops from its end.  Keep
+	 * that order but put every group after the groups it depends on, so
+	 * that it is stopped before them: at each step take the first group
+	 * (in v's order) whose dependencies are all placed already.  There is
+	 * no cycle (proc_deps_check), so each step finds one.
+	 */
+	out = xcalloc(n ? n : 1, sizeof *out);
+	done = xcalloc(n ? n : 1, 1);
+	for (k = 0; k < n; k++) {
+		for (i = 0; i < n; i++) {
+			if (done[i])
+				continue;
+			ready = 1;
+			for (j = 0; j < n && ready; j++)
+				if (!done[j] && j != i &&
+				    group_depends_on(v[i], v[j]))
+					ready = 0;
+			if (ready)
+				break;
+		}
+		if (i == n)	/* a cycle after all: keep the rest as is */
+			for (i = 0; i < n && done[i]; i++)
+				;
+		g = v[i];
+		done[i] = 1;
+		out[k] = g;
+	}
+	memcpy(v, out, n * sizeof *v);
+	free(out);
+	free(done);
+}

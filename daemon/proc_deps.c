@@ -52,24 +52,6 @@ dep_next(const char **cur, char *buf, size_t len)
 	}
 }
 
-/* Does group config gc depend on name directly? */
-static int
-gc_depends_on(const struct group_config *gc, const char *name)
-{
-	char buf[256];
-	const char *cur;
-	size_t i;
-
-	for (i = 0; i < gc->nprocs; i++) {
-		if ((cur = gc->procs[i]->depends_on) == NULL)
-			continue;
-		while (dep_next(&cur, buf, sizeof buf))
-			if (strcmp(buf, name) == 0)
-				return 1;
-	}
-	return 0;
-}
-
 /* The index of the group called name in gcs, or -1. */
 static long
 gc_index(struct group_config **gcs, size_t n, const char *name)
@@ -272,50 +254,67 @@ proc_deps_state_changed(struct proc *q)
 		}
 }
 
-/* Does group g depend on h (any of g's processes names h)? */
-static int
-group_depends_on(const struct proc_group *g, const struct proc_group *h)
-{
-	return gc_depends_on(g->cfg, h->cfg->name);
-}
-
 void
 proc_deps_stop_order(struct proc_group **v, size_t n)
 {
-	struct proc_group **out, *g;
+	struct proc_group **out;
 	unsigned char *done;
-	size_t k, i, j;
-	int ready;
+	size_t **deps, *ndeps, k, i, j, p;
+	char buf[256];
+	const char *cur;
+	int any = 0;
 
+	for (i = 0; i < n && !any; i++)
+		for (p = 0; p < v[i]->cfg->nprocs; p++)
+			any |= v[i]->cfg->procs[p]->depends_on != NULL;
+	if (!any)
+		return;		/* supervisord's order, at no cost */
+	/* each group's dependencies as indices into v, parsed once */
+	deps = xcalloc(n, sizeof *deps);
+	ndeps = xcalloc(n, sizeof *ndeps);
+	for (i = 0; i < n; i++)
+		for (p = 0; p < v[i]->cfg->nprocs; p++) {
+			if ((cur = v[i]->cfg->procs[p]->depends_on) == NULL)
+				continue;
+			while (dep_next(&cur, buf, sizeof buf))
+				for (j = 0; j < n; j++)
+					if (j != i &&
+					    strcmp(v[j]->cfg->name, buf) == 0) {
+						deps[i] = xreallocarray(deps[i],
+						    ndeps[i] + 1,
+						    sizeof *deps[i]);
+						deps[i][ndeps[i]++] = j;
+					}
+		}
 	/*
 	 * v is in start order (priority); shutdown stops from its end.  Keep
 	 * that order but put every group after the groups it depends on, so
 	 * that it is stopped before them: at each step take the first group
 	 * (in v's order) whose dependencies are all placed already.  There is
-	 * no cycle (proc_deps_check), so each step finds one.
+	 * no cycle (proc_deps_check); were there one, the rest keeps v's order.
 	 */
-	out = xcalloc(n ? n : 1, sizeof *out);
-	done = xcalloc(n ? n : 1, 1);
+	out = xcalloc(n, sizeof *out);
+	done = xcalloc(n, 1);
 	for (k = 0; k < n; k++) {
 		for (i = 0; i < n; i++) {
 			if (done[i])
 				continue;
-			ready = 1;
-			for (j = 0; j < n && ready; j++)
-				if (!done[j] && j != i &&
-				    group_depends_on(v[i], v[j]))
-					ready = 0;
-			if (ready)
+			for (j = 0; j < ndeps[i] && done[deps[i][j]]; j++)
+				;
+			if (j == ndeps[i])
 				break;
 		}
-		if (i == n)	/* a cycle after all: keep the rest as is */
-			for (i = 0; i < n && done[i]; i++)
+		if (i == n)
+			for (i = 0; done[i]; i++)
 				;
-		g = v[i];
 		done[i] = 1;
-		out[k] = g;
+		out[k] = v[i];
 	}
 	memcpy(v, out, n * sizeof *v);
+	for (i = 0; i < n; i++)
+		free(deps[i]);
+	free(deps);
+	free(ndeps);
 	free(out);
 	free(done);
 }

@@ -263,6 +263,8 @@ int proc_deps_check(struct group_config **gcs, size_t n, char **err);
 int proc_deps_hold(struct proc *p);
 /* q changed state: spawn the waiting processes it was the last one for. */
 void proc_deps_state_changed(struct proc *q);
+/* Look at every waiting process again (a group was removed). */
+void proc_deps_sweep(void);
 /* Reorder groups v (start order) so that each comes after the groups it
  * depends on: shutdown, which stops from the end, stops it first. */
 void proc_deps_stop_order(struct proc_group **v, size_t n);

@@ -223,14 +223,19 @@ proc_deps_hold(struct proc *p)
 void
 proc_deps_state_changed(struct proc *q)
 {
+	if (q->state == PROC_RUNNING || q->state == PROC_EXITED ||
+	    q->state == PROC_FATAL)
+		proc_deps_sweep();
+}
+
+void
+proc_deps_sweep(void)
+{
 	struct proc_group *g;
 	struct proc *p;
 	char why[300];
 	size_t i, j;
 
-	if (q->state != PROC_RUNNING && q->state != PROC_EXITED &&
-	    q->state != PROC_FATAL)
-		return;
 	for (i = 0; (g = proctable_group_at(i)) != NULL; i++)
 		for (j = 0; j < g->nprocs; j++) {
 			p = g->procs[j];

@@ -152,6 +152,7 @@ proctable_remove(const char *name)
 	proc_event_group(name, 0);
 	/* the pending configs may take the config back (addProcessGroup) */
 	group_free(g, !proc_rpc_config_giveback(g->cfg));
+	proc_deps_sweep();	/* a process waiting for it waits no more */
 	return 0;
 }
 

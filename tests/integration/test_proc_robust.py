@@ -1480,6 +1480,17 @@ class Robust(unittest.TestCase):
         self.assertLess(stopped.index("web"), stopped.index("db"), log)
         self.assertLess(stopped.index("app"), stopped.index("db"), log)
 
+    def test_depends_on_a_removed_group_ends_the_wait(self):
+        d = self.daemon(
+            "[program:db]\ncommand=/bin/sleep 1000\nautostart=false\n"
+            "[program:web]\ncommand=/bin/sleep 1000\ndepends_on=db\n")
+        d.start()
+        self.wait_log(TS + r"INFO waiting for db before starting web$")
+        self.assertTrue(self.rpc().supervisor.removeProcessGroup("db"))
+        self.wait_log(TS + r"WARN not starting web: db is gone$")
+        self.assertEqual(self.state("web"), "STOPPED")
+        self.shutdown()
+
     def test_depends_on_errors(self):
         for body, err in (
                 ("[program:a]\ncommand=/bin/true\ndepends_on=nope\n",

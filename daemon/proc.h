@@ -271,6 +271,8 @@ void proc_deps_stop_order(struct proc_group **v, size_t n);
 
 /* --- proc_state.c ----------------------------------------------------- */
 const char *proc_state_name(enum proc_state s);
+/* es is one of pc's exitcodes. */
+int proc_exit_expected(const struct proc_config *pc, int es);
 int proc_state_stopped(enum proc_state s);	/* STOPPED_STATES */
 int proc_state_running(enum proc_state s);	/* RUNNING_STATES */
 struct proc *proc_new(struct proc_config *cfg, struct proc_group *g);

@@ -152,17 +152,6 @@ proc_deps_check(struct group_config **gcs, size_t n, char **err)
 
 /* --- at run time -------------------------------------------------------- */
 
-static int
-exit_ok(const struct proc *p)
-{
-	size_t i;
-
-	for (i = 0; i < p->cfg->exitcodes.n; i++)
-		if (p->cfg->exitcodes.codes[i] == p->exitstatus)
-			return 1;
-	return 0;
-}
-
 enum dep_verdict { DEP_UP, DEP_WAIT, DEP_FAILED };
 
 /* What p's dependencies say now; *why names the first one not up. */
@@ -191,7 +180,8 @@ dep_verdict(const struct proc *p, char *why, size_t len)
 				return DEP_FAILED;
 			}
 			if (v == DEP_UP && q->state != PROC_RUNNING &&
-			    !(q->state == PROC_EXITED && exit_ok(q))) {
+			    !(q->state == PROC_EXITED &&
+			    proc_exit_expected(q->cfg, q->exitstatus))) {
 				snprintf(why, len, "%s", buf);
 				v = DEP_WAIT;
 			}

@@ -425,8 +425,8 @@ proc_signal(struct proc *p, int sig)
 	return rc;
 }
 
-static int
-exit_expected(const struct proc_config *pc, int es)
+int
+proc_exit_expected(const struct proc_config *pc, int es)
 {
 	size_t i;
 
@@ -451,7 +451,7 @@ proc_finish(struct proc *p, int st)
 	proc_decode_status(st, &es, msg, sizeof msg);
 	p->stop = proc_sys->wall();
 	quick = proc_sys->mono() - p->start_mono < p->cfg->startsecs;
-	expected = exit_expected(p->cfg, es);
+	expected = proc_exit_expected(p->cfg, es);
 
 	if (p->killing) {
 		p->killing = 0;
@@ -491,7 +491,7 @@ proc_finish(struct proc *p, int st)
 	else if (p->state == PROC_EXITED && !proctable_stopping()) {
 		if (p->cfg->autorestart == PROC_AUTORESTART_ALWAYS ||
 		    (p->cfg->autorestart == PROC_AUTORESTART_UNEXPECTED &&
-		    !exit_expected(p->cfg, p->exitstatus)))
+		    !proc_exit_expected(p->cfg, p->exitstatus)))
 			proc_spawn(p);
 	}
 	op_end();

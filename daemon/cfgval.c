@@ -826,6 +826,32 @@ where_at(const char *section, const char *file, int line)
 	return w;
 }
 
+int
+cfg_list_next(const char **cur, const char **item, size_t *len)
+{
+	const char *p = *cur, *e;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0') {
+			*cur = p;
+			return 0;
+		}
+		for (e = p; *e != '\0' && *e != ','; e++)
+			;
+		*cur = *e == ',' ? e + 1 : e;
+		while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		if (e > p) {
+			*item = p;
+			*len = (size_t)(e - p);
+			return 1;
+		}
+		p = *cur;
+	}
+}
+
 char *
 cfg_where(const struct ini_section *sec, const char *key)
 {

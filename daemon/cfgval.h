@@ -55,6 +55,12 @@ int cfgval_hostport(const char *s, char **host, int *port, char **err);
  * Every config error the daemon prints ends with it.
  */
 char *cfg_where(const struct ini_section *sec, const char *key);
+/*
+ * The next item of a comma-separated list value ("a, b,,c"), trimmed of
+ * blanks, empty items skipped: 1 with *item and *len (not NUL-terminated,
+ * pointing into the list), or 0 at the end.  Start with *cur = the list.
+ */
+int cfg_list_next(const char **cur, const char **item, size_t *len);
 
 /*
  * Table-driven section reading (style-anchors #13).  Each option says its

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cfgval.h"
 #include "envfile.h"
 #include "xmalloc.h"
 
@@ -203,46 +204,47 @@ read_file(const char *path, char **text, size_t *len, char **err)
 	return 0;
 }
 
+/* One file of the list into out: 0, or -1 with *err. */
+static int
+load_one(const char *path, int optional, json_t *out, char **err)
+{
+	char *text, *why = NULL;
+	size_t len;
+	int rc;
+
+	switch (read_file(path, &text, &len, err)) {
+	case -1:
+		if (optional && errno == ENOENT)
+			return 0;
+		xasprintf(err, "%s: %s", path, strerror(errno));
+		return -1;
+	case -2:
+		return -1;
+	}
+	if ((rc = envfile_parse(text, len, out, &why)) == -1) {
+		xasprintf(err, "%s, %s", path, why);
+		free(why);
+	}
+	free(text);
+	return rc;
+}
+
 int
 envfile_load(const char *list, json_t **out, char **err)
 {
-	char *copy, *item, *save = NULL, *path, *text, *why = NULL;
+	const char *cur = list, *item;
+	char *path;
 	size_t len;
 	int optional, rc = 0;
 
 	*out = json_object();
-	copy = xstrdup(list);
-	for (item = strtok_r(copy, ",", &save); item != NULL && rc == 0;
-	    item = strtok_r(NULL, ",", &save)) {
-		while (is_blank(*item))
-			item++;
-		len = strlen(item);
-		while (len > 0 && is_blank(item[len - 1]))
-			item[--len] = '\0';
-		if (*item == '\0')
-			continue;
+	while (rc == 0 && cfg_list_next(&cur, &item, &len)) {
 		optional = *item == '-';
-		path = optional ? item + 1 : item;
-		errno = 0;
-		switch (read_file(path, &text, &len, err)) {
-		case -1:
-			if (optional && errno == ENOENT)
-				continue;
-			xasprintf(err, "%s: %s", path, strerror(errno));
-			rc = -1;
-			continue;
-		case -2:
-			rc = -1;
-			continue;
-		}
-		if (envfile_parse(text, len, *out, &why) == -1) {
-			xasprintf(err, "%s, %s", path, why);
-			free(why);
-			rc = -1;
-		}
-		free(text);
+		path = optional ? xstrndup(item + 1, len - 1) :
+		    xstrndup(item, len);
+		rc = load_one(path, optional, *out, err);
+		free(path);
 	}
-	free(copy);
 	if (rc == -1) {
 		json_decref(*out);
 		*out = NULL;

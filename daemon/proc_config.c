@@ -755,7 +755,9 @@ proc_configs_read(const struct ini_doc *doc, const struct proc_globals *g,
 {
 	struct group_config **out = NULL, *gc = NULL;
 	struct ini_section *sec, *psec;
-	char **members = NULL, *list = NULL, *tok, *save, *name, *w;
+	char **members = NULL, *name, *w;
+	const char *cur, *item;
+	size_t ilen;
 	size_t nmembers = 0, nout = 0, i;
 	int member;
 
@@ -786,36 +788,24 @@ proc_configs_read(const struct ini_doc *doc, const struct proc_globals *g,
 			free(w);
 			goto fail;
 		}
-		list = xstrdup(programs);
-		for (tok = list; tok != NULL; tok = save) {
-			char *p = tok, *e;
-
-			if ((save = strchr(tok, ',')) != NULL)
-				*save++ = '\0';
+		for (cur = programs; cfg_list_next(&cur, &item, &ilen);) {
 			struct ini_section *fsec;
 
-			while (*p == ' ' || *p == '\t')
-				p++;
-			e = p + strlen(p);
-			while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
-				*--e = '\0';
-			if (*p == '\0')
-				continue;
-			xasprintf(&name, "program:%s", p);
+			xasprintf(&name, "program:%.*s", (int)ilen, item);
 			psec = ini_find(doc, name);
 			free(name);
-			xasprintf(&name, "fcgi-program:%s", p);
+			xasprintf(&name, "fcgi-program:%.*s", (int)ilen, item);
 			fsec = ini_find(doc, name);
 			free(name);
 			if (psec == NULL && fsec == NULL) {
 				xasprintf(err, "[%s] names unknown program or "
-				    "fcgi-program %s", sname, p);
+				    "fcgi-program %.*s", sname, (int)ilen, item);
 				goto fail;
 			}
 			if (psec != NULL && fsec != NULL) {
-				xasprintf(err, "[%s] name %s is ambiguous "
+				xasprintf(err, "[%s] name %.*s is ambiguous "
 				    "(exists as program and fcgi-program)",
-				    sname, p);
+				    sname, (int)ilen, item);
 				goto fail;
 			}
 			if (psec == NULL)
@@ -827,8 +817,6 @@ proc_configs_read(const struct ini_doc *doc, const struct proc_globals *g,
 			    &gc->nprocs, err) == -1)
 				goto fail;
 		}
-		free(list);
-		list = NULL;
 		group_sort(gc);
 		out = xreallocarray(out, nout + 1, sizeof *out);
 		out[nout++] = gc;
@@ -897,7 +885,6 @@ proc_configs_read(const struct ini_doc *doc, const struct proc_globals *g,
 	*n = nout;
 	return out;
 fail:
-	free(list);
 	group_config_free(gc);
 	for (i = 0; i < nout; i++)
 		group_config_free(out[i]);

@@ -25,31 +25,22 @@
 #include "proc.h"
 #include "xmalloc.h"
 
-/* The next name of a depends_on list from *cur into buf: 1, or 0 at the
- * end.  Names are comma-separated and trimmed; empty ones are skipped. */
+/* The next name of a depends_on list (cfg_list_next) from *cur into buf:
+ * 1, or 0 at the end.  A name too long for buf is cut, and so matches no
+ * group: a config error naming it. */
 static int
 dep_next(const char **cur, char *buf, size_t len)
 {
-	const char *p = *cur, *e;
+	const char *item;
 	size_t n;
 
-	for (;;) {
-		while (*p == ' ' || *p == '\t' || *p == ',')
-			p++;
-		if (*p == '\0') {
-			*cur = p;
-			return 0;
-		}
-		for (e = p; *e != '\0' && *e != ','; e++)
-			;
-		*cur = e;
-		while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
-			e--;
-		n = (size_t)(e - p) < len - 1 ? (size_t)(e - p) : len - 1;
-		memcpy(buf, p, n);
-		buf[n] = '\0';
-		return 1;
-	}
+	if (!cfg_list_next(cur, &item, &n))
+		return 0;
+	if (n > len - 1)
+		n = len - 1;
+	memcpy(buf, item, n);
+	buf[n] = '\0';
+	return 1;
 }
 
 /* The index of the group called name in gcs, or -1. */

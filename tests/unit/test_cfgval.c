@@ -669,3 +669,21 @@ Test(cfgread, where_in_an_included_file)
 	free(want);
 	free(path);
 }
+
+/* The comma-list splitter of programs=, depends_on= and environment_file=. */
+Test(cfgval, list_items_are_trimmed_and_empty_ones_skipped)
+{
+	const char *cur = " a ,\tbb,, , c d ,", *item;
+	const char *want[] = { "a", "bb", "c d" };
+	size_t len, n = 0;
+
+	while (cfg_list_next(&cur, &item, &len)) {
+		cr_assert_lt(n, 3);
+		cr_assert_eq(len, strlen(want[n]));
+		cr_assert_eq(memcmp(item, want[n], len), 0, "item %zu", n);
+		n++;
+	}
+	cr_assert_eq(n, 3);
+	cur = "  ";
+	cr_assert_eq(cfg_list_next(&cur, &item, &len), 0);
+}

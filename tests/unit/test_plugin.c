@@ -432,9 +432,9 @@ Test(plugin, loads_by_name_from_the_search_path)
 Test(plugin, refuses_abi_size_and_missing_functions)
 {
 	expect_refused(tp("tp_badabi"),
-	    "built for plugin ABI 99.1 and sthenod has 1.1: the major "
+	    "built for plugin ABI 99.2 and sthenod has 1.2: the major "
 	    "versions must be equal");
-	expect_refused(tp("tp_newminor"), "newer than sthenod's 1.1");
+	expect_refused(tp("tp_newminor"), "newer than sthenod's 1.2");
 	expect_refused(tp("tp_badsize"), "its descriptor is 8 bytes");
 	expect_refused(tp("tp_noinit"), "has no init function");
 	cr_assert_eq(records("tp", NULL), 0);

@@ -138,14 +138,15 @@ mon_challenge(struct mon_sess *s)
 	    s->challenge);
 }
 
-/* The secret file's bytes, or NULL (logged). */
+/* The secret file's bytes, or NULL (logged): unreadable, or over 64 KiB. */
 static char *
-read_secret(size_t *len)
+slurp_secret(size_t *len)
 {
 	char *buf;
 	ssize_t n;
 	int fd;
 
+	*len = 0;
 	if (M.secret == NULL)
 		return NULL;
 	if ((fd = open(M.secret, O_RDONLY | O_CLOEXEC)) == -1) {
@@ -154,7 +155,6 @@ read_secret(size_t *len)
 		return NULL;
 	}
 	buf = plug_xmalloc(MON_MAX_SECRET + 1);
-	*len = 0;
 	while ((n = read(fd, buf + *len, MON_MAX_SECRET + 1 - *len)) > 0)
 		*len += (size_t)n;
 	close(fd);
@@ -168,6 +168,26 @@ read_secret(size_t *len)
 	return buf;
 }
 
+/* The key for one auth, or NULL (logged).  A file emptied or cut short
+ * while it is rotated must not key the HMAC with what anyone can guess,
+ * so the length is checked here, at every auth, not only at load. */
+static char *
+read_secret(size_t *len)
+{
+	char *buf;
+
+	if ((buf = slurp_secret(len)) == NULL || *len >= MON_MIN_SECRET)
+		return buf;
+	M.host->log(M.self, STH_LOG_ERRO, "monitor: the secret file %s is %zu "
+	    "bytes long, %s%s: refusing every authentication", M.secret, *len,
+	    *len == 0 ? "empty" : "less than ", *len == 0 ? "" :
+	    MON_MIN_SECRET_S);
+	explicit_bzero(buf, *len);
+	free(buf);
+	return NULL;
+}
+
+/* 1 if answer is right, 0 if not, -1 if no secret can be used. */
 static int
 auth_ok(struct mon_sess *s, const char *answer)
 {
@@ -177,7 +197,7 @@ auth_ok(struct mon_sess *s, const char *answer)
 	int ok;
 
 	if ((key = read_secret(&len)) == NULL)
-		return 0;
+		return -1;
 	digest_hmac_sha256_hex(key, len, s->challenge, MON_CHALLENGE_LEN, want);
 	explicit_bzero(key, len);
 	free(key);
@@ -218,7 +238,15 @@ mon_auth(struct mon_sess *s, int argc, char **argv)
 		mon_banner(s);
 		return;
 	}
-	if (auth_ok(s, argv[1])) {
+	switch (auth_ok(s, argv[1])) {
+	case -1:
+		/* the operator's problem, not the client's: no failure */
+		mon_replyf(s, MON_COMMS, "authentication is unavailable: the "
+		    "monitor's secret file is unreadable, empty or shorter "
+		    "than %d bytes (see sthenod's log)", MON_MIN_SECRET);
+		s->closing = 1;
+		return;
+	case 1:
 		s->authed = 1;
 		mon_penalty_clear(&M.pen, s->key);
 		bufferevent_set_timeouts(bev(s), &idle, NULL);
@@ -491,14 +519,15 @@ check_secret(void)
 	char *key;
 	size_t len;
 
-	if ((key = read_secret(&len)) == NULL)
+	if ((key = slurp_secret(&len)) == NULL)
 		return M.host->fail(M.self, "[plugin:monitor] secret=%s cannot "
 		    "be read (see the log)", M.secret);
 	explicit_bzero(key, len);
 	free(key);
-	if (len == 0)
-		return M.host->fail(M.self, "[plugin:monitor] secret=%s is "
-		    "empty", M.secret);
+	if (len < MON_MIN_SECRET)
+		return M.host->fail(M.self, "[plugin:monitor] secret=%s is %zu "
+		    "bytes long: at least %d are needed (e.g. head -c 32 "
+		    "/dev/urandom > file)", M.secret, len, MON_MIN_SECRET);
 	if (stat(M.secret, &st) == 0 && (st.st_mode & 077) != 0)
 		M.host->log(M.self, STH_LOG_WARN, "monitor: the secret file %s "
 		    "can be read by other users (mode %04o): chmod 0600 it",

@@ -111,6 +111,11 @@ def answer(challenge_body, secret=SECRET):
     return hmac.new(secret, challenge.encode(), hashlib.sha256).hexdigest()
 
 
+def auth_line(console, challenge_body, secret=SECRET):
+    """The auth line answering challenge_body on console's connection."""
+    return "auth " + answer(challenge_body, secret)
+
+
 def fd_count(pid):
     return len(os.listdir("/proc/%d/fd" % pid))
 
@@ -576,6 +581,68 @@ class MonitorLifeTest(unittest.TestCase):
                            capture_output=True, text=True, timeout=20)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(self.d.stop(), 0, self.d.stderr_text())
+
+
+@unittest.skipUnless(have_plugins("monitor") and os.access(STHENOCTL, os.X_OK),
+                     "monitor not built")
+class SecretTest(unittest.TestCase):
+    """The secret file is read again at every auth: emptied or cut short
+    while it is rotated, it must refuse everyone, not key the HMAC with
+    nothing an attacker cannot guess."""
+
+    def setUp(self):
+        self.port = free_port()
+        self.d = sthtest.Sthenod()
+        self.addCleanup(self.d.cleanup)
+        self.addCleanup(Console.close_all)
+        self.secret = os.path.join(self.d.dir, "secret")
+        self.write(SECRET)
+        self.d.extra = ("[plugin:monitor]\nsocket=%%(here)s/mon.sock\n"
+                        "port=%d\nsecret=%%(here)s/secret\n" % self.port)
+        self.d.write_config()
+        self.d.start()
+
+    def write(self, data):
+        with open(self.secret, "wb") as f:
+            f.write(data)
+        os.chmod(self.secret, 0o600)
+
+    def try_key(self, key):
+        """The first answer to an auth made with key."""
+        c = Console(("127.0.0.1", self.port))
+        status, body = c.read()
+        self.assertEqual(status, 107, body)
+        return c, c.cmd(auth_line(c, body, key))
+
+    def test_empty_or_short_secret_refuses_everyone(self):
+        for data in (b"", b"ab\n", b"fifteen bytes!\n"):
+            self.write(data)
+            c, (status, body) = self.try_key(data)
+            self.assertNotEqual(status, 200, "%r authenticated" % data)
+            self.assertEqual(status, 400, body)
+            self.assertIn("secret file", body)
+            self.assertTrue(c.closed())
+            self.assertTrue(self.d.wait_log(
+                r"ERRO monitor: the secret file .*/secret is %d bytes long, "
+                r"(less than 16|empty): refusing every authentication"
+                % len(data)), self.d.describe())
+        # not the clients' fault: no failure counted, no penalty
+        self.assertNotIn("failed authentication", self.d.read_log())
+        # the new secret is in place: it works at once
+        self.write(SECRET)
+        c, (status, body) = self.try_key(SECRET)
+        self.assertEqual(status, 200, body)
+        # a secret cut short is refused at load too
+        d = sthtest.Sthenod()
+        self.addCleanup(d.cleanup)
+        with open(os.path.join(d.dir, "s"), "wb") as f:
+            f.write(b"short\n")
+        d.extra = ("[plugin:monitor]\nport=%d\nsecret=%%(here)s/s\n"
+                   % free_port())
+        d.write_config()
+        d.start(wait=False)
+        self.assertEqual(d.wait_exit(10), 2, d.describe())
+        self.assertIn("is 6 bytes long: at least 16", d.stderr_text())
 
 
 class SthenoctlUsage(unittest.TestCase):

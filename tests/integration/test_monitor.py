@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -545,6 +546,31 @@ class MonitorLifeTest(unittest.TestCase):
         with socket.socket() as s:
             self.assertNotEqual(s.connect_ex(("127.0.0.2", port)), 0)
         self.assertEqual(self.d.stop(), 0, self.d.stderr_text())
+
+    def test_squatted_socket_is_named_with_its_owner(self):
+        path = os.path.join(self.d.dir, "mon.sock")
+        squat = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.addCleanup(squat.close)
+        squat.bind(path)
+        squat.listen(8)
+        uid = os.getuid()
+        if uid == 0:        # an attacker's socket, not root's
+            uid = 65534
+            os.chown(path, uid, -1)
+        self.d.extra = "[plugin:monitor]\nsocket=%(here)s/mon.sock\n"
+        self.d.write_config()
+        self.d.start(wait=False)
+        self.assertEqual(self.d.wait_exit(), 2, self.d.describe())
+        err = self.d.stderr_text()
+        self.assertNotIn("HTTP servers", err)
+        self.assertRegex(err, r"\[plugin:monitor\] socket=%s: another "
+                         r"program \(pid %d\) is already listening on the "
+                         r"unix socket %s, owned by uid %d( \(\w+\))?: "
+                         r"shut it down, or configure another path"
+                         % (re.escape(path), os.getpid(), re.escape(path),
+                            uid))
+        # and the squatter's socket is left where it was
+        self.assertEqual(os.stat(path).st_uid, uid)
 
     def test_unload_through_itself(self):
         http = free_port()

@@ -721,7 +721,7 @@ Test(plugin, unix_listener_replaces_a_stale_socket_and_refuses_a_live_one)
 {
 	struct sockaddr_un sun;
 	struct stat st;
-	char path[100], *err = NULL;
+	char path[100], needle[300], *err = NULL;
 	int fd;
 
 	snprintf(path, sizeof path, "%s/s.sock", scratch);
@@ -746,7 +746,10 @@ Test(plugin, unix_listener_replaces_a_stale_socket_and_refuses_a_live_one)
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	cr_assert_eq(bind(fd, (struct sockaddr *)&sun, sizeof sun), 0);
 	cr_assert_eq(listen(fd, 1), 0);
-	expect_refused(tp("tp"), NET_ADDR_IN_USE);
+	snprintf(needle, sizeof needle, "another program (pid %ld) is "
+	    "already listening on the unix socket %s, owned by uid %ld",
+	    (long)getpid(), path, (long)getuid());
+	expect_refused(tp("tp"), needle);
 	close(fd);
 }
 

@@ -34,7 +34,6 @@
 #define MON_MAX_SECRET (64 * 1024)	/* bytes of the secret file */
 #define MON_MIN_SECRET 16	/* fewer: refused at load and at every auth */
 #define MON_MIN_SECRET_S "16"
-#define MON_CHALLENGE_LEN 32
 
 struct mon_argv {
 	int argc;

@@ -1,13 +1,14 @@
 #!/usr/bin/python3
 """The monitor console (plugins/monitor) through sthenod as a black box,
 driven by sthenoctl and by a raw socket with Python's hmac module:
-Varnish framing, the HMAC-SHA256 challenge on TCP (a wrong answer is
-logged, counted, answered after a delay and closed), the four commands
-allowed before auth, plugin.list / unload / load of webui seen by curl
+Varnish framing, the mutual HMAC-SHA256 challenge-response on TCP (a
+wrong answer is logged, counted, answered after a delay and closed;
+squatters that relay or fake the monitor get nothing; a secret emptied
+mid-rotation refuses everyone), the commands allowed before auth, plugin.list / unload / load of webui seen by curl
 (the hot-load story end to end), rpc, a slow startProcess that does not
 block the loop, a client leaving mid-call, an over-long line, quit, the
-unload of the monitor through itself, port= without secret=, and no fd
-leaked after 100 sessions.
+unload of the monitor through itself, port= without secret=, a squatted
+socket named at startup, and no fd leaked after 100 sessions.
 
 Needs monitor.so, sthenoctl and the http plugins built."""
 

@@ -17,6 +17,7 @@ import hmac
 import json
 import os
 import re
+import select
 import socket
 import subprocess
 import sys
@@ -797,6 +798,38 @@ class Squatter(threading.Thread):
         self.join(15)
 
 
+class Tunnel(threading.Thread):
+    """A port forward, as ssh -L makes one: one connection, both ways."""
+
+    def __init__(self, to_port):
+        super().__init__(daemon=True)
+        self.lsock = socket.socket()
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(1)
+        self.lsock.settimeout(15)
+        self.port, self.to = self.lsock.getsockname()[1], to_port
+        self.start()
+
+    def run(self):
+        try:
+            a, _ = self.lsock.accept()
+            b = socket.create_connection(("127.0.0.1", self.to), 10)
+        except OSError:
+            return
+        finally:
+            self.lsock.close()
+        with a, b:
+            for _ in range(1000):
+                r, _, _ = select.select([a, b], [], [], 15)
+                if not r:
+                    return
+                for s in r:
+                    data = s.recv(65536)
+                    if not data:
+                        return
+                    (b if s is a else a).sendall(data)
+
+
 @unittest.skipUnless(have_plugins("monitor", "http", "xmlrpc") and
                      os.access(STHENOCTL, os.X_OK), "monitor not built")
 class SquatterTest(unittest.TestCase):
@@ -863,6 +896,19 @@ class SquatterTest(unittest.TestCase):
                     self.assertEqual(sq.lines, [], what)
                     self.assertIn("the monitor says it is tcp:127.0.0.1:%d"
                                   % self.port, r.stderr, what)
+
+    def test_a_tunnel_needs_the_monitors_endpoint(self):
+        t = Tunnel(self.port)
+        r = self.sthenoctl("127.0.0.1:%d" % t.port, "ping")
+        t.join(15)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("Through a tunnel, give -A", r.stderr)
+        t = Tunnel(self.port)
+        r = self.sthenoctl("127.0.0.1:%d" % t.port, "-A",
+                           "tcp:127.0.0.1:%d" % self.port, "ping")
+        t.join(15)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"^PONG ")
 
     def test_a_server_without_the_secret_is_refused(self):
         for where, greet in (("tcp", 107), ("unix", 107), ("unix", 200),

@@ -655,7 +655,13 @@ mon_init(struct sth_plugin *self, const struct sth_host *host)
 	M.self = self;
 	M.started = time(NULL);
 	LIST_INIT(&M.sessions);
-	return mon_config();
+	if (mon_config() == 0)
+		return 0;
+	/* fini is not called after a failed init; listeners are the host's */
+	free(M.secret);
+	free(M.unix_endpoint);
+	M.secret = M.unix_endpoint = NULL;
+	return -1;
 }
 
 /* Unload has begun (perhaps asked by one of our own sessions, which is

@@ -40,6 +40,7 @@
 #include "ini.h"
 #include "log.h"
 #include "net.h"
+#include "options.h"
 #include "plugin.h"
 #include "rpc.h"
 #include "scope.h"
@@ -97,6 +98,10 @@ struct sth_plugin {
 	 * what the old provider still dispatches, and drains only once that
 	 * provider has no connection left. */
 	struct sth_plugin *wait_for;
+	/* The config sections it was initialised with (its [plugin:NAME]
+	 * and, for http, every [http_server:x]): name -> "key=value\n"...,
+	 * so that reread and update can tell what changed. */
+	json_t *cfg;
 	struct event *step;	/* drives the unload forward */
 	struct event *grace;	/* bounds the wait */
 	int hops;		/* loop turns left before lt_dlclose */
@@ -477,9 +482,11 @@ plugin_free(struct sth_plugin *p)
 	free(p->copy);
 	free(p->section);
 	free(p->error);
+	json_decref(p->cfg);
 	free(p);
 }
 
+static json_t *plugin_config_sig(const char *);
 static void plugin_poke(struct sth_plugin *);
 static void plugin_poke_others(struct sth_plugin *);
 
@@ -712,7 +719,7 @@ plugin_init(struct sth_plugin *p, char **err)
 		dep = plugin_find(*r);
 		if (dep == NULL || dep->state != PS_ACTIVE) {
 			xasprintf(err, "plugin '%s' requires '%s', which is "
-			    "not loaded", p->name, *r);
+			    "not loaded: load '%s' first", p->name, *r, *r);
 			return -1;
 		}
 	}
@@ -724,6 +731,7 @@ plugin_init(struct sth_plugin *p, char **err)
 	p->depth--;
 	if (rc == 0) {
 		p->state = PS_ACTIVE;
+		p->cfg = plugin_config_sig(p->name);
 		return 0;
 	}
 	xasprintf(err, "plugin '%s' failed to initialise: %s", p->name,
@@ -744,6 +752,7 @@ struct plugin_want {
 	struct sth_plugin *p;	/* once opened */
 	int mark;		/* 0 new, 1 visiting, 2 done */
 	int failed;
+	int chased;		/* added for a section's requirement */
 };
 
 static struct plugin_want *
@@ -791,7 +800,7 @@ plugin_visit(struct plugin_want *w, size_t n, struct plugin_want *x,
 				return rc;
 		} else if (plugin_find(*r) == NULL) {
 			xasprintf(err, "plugin '%s' requires '%s', which is "
-			    "not loaded", x->p->name, *r);
+			    "not loaded: load '%s' first", x->p->name, *r, *r);
 			return -1;
 		}
 	}
@@ -807,15 +816,63 @@ plugin_visit(struct plugin_want *w, size_t n, struct plugin_want *x,
 }
 
 /*
+ * A section brings what it needs: a plugin a config section wants that
+ * requires one neither loaded nor wanted gets it wanted too, for the same
+ * section, if it is installed ([plugin:files] loads http).  Appends to
+ * *wp; returns the new count.
+ */
+static size_t
+plugin_chase(struct plugin_want **wp, size_t n)
+{
+	const char *const *r;
+	struct plugin_want *w;
+	char *why = NULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		w = *wp;
+		if (w[i].p == NULL || w[i].section == NULL ||
+		    w[i].p->d->requires == NULL)
+			continue;
+		for (r = w[i].p->d->requires; *r != NULL; r++) {
+			if (plugin_want_find(*wp, n, *r) != NULL ||
+			    plugin_find(*r) != NULL)
+				continue;
+			*wp = xreallocarray(*wp, n + 2, sizeof **wp);
+			w = *wp;
+			memset(&w[n], 0, sizeof w[n]);
+			w[n].what = xstrdup(*r);
+			w[n].section = xstrdup(w[i].section);
+			w[n].chased = 1;
+			if ((w[n].p = plugin_open(*r, NULL, &why)) == NULL) {
+				/* visit then says "requires ..., not loaded" */
+				log_error("section [%s] needs plugin '%s' for "
+				    "'%s': %s", w[i].section, *r,
+				    w[i].p->name, why);
+				free(why);
+				why = NULL;
+				w[n].failed = 1;
+			} else
+				log_info("section [%s] needs plugin '%s' for "
+				    "'%s': loading it", w[i].section, *r,
+				    w[i].p->name);
+			n++;
+		}
+	}
+	return n;
+}
+
+/*
  * Open every wanted plugin, sort them, init them in order.  With
  * fail_fast, the first failure stops everything and is returned;
  * otherwise each failure is logged and the rest go on (SIGHUP).
  */
 static int
-plugin_load_wants(struct plugin_want *w, size_t n, int fail_fast, char **err)
+plugin_load_wants(struct plugin_want **wp, size_t *np, int fail_fast,
+    char **err)
 {
-	struct plugin_want **order;
-	size_t i, k, norder = 0;
+	struct plugin_want **order, *w = *wp;
+	size_t i, k, n = *np, norder = 0;
 	char *why = NULL, *chain = NULL;
 	int rc = 0;
 
@@ -861,6 +918,8 @@ plugin_load_wants(struct plugin_want *w, size_t n, int fail_fast, char **err)
 		free(why);
 		why = NULL;
 	}
+	n = plugin_chase(wp, n);
+	w = *wp;
 
 	order = xcalloc(n + 1, sizeof *order);
 	for (i = 0; i < n; i++) {
@@ -923,6 +982,10 @@ out:
 			plugin_discard(w[i].p);
 			w[i].p = NULL;
 		}
+		if (w[i].chased) {
+			free(w[i].what);
+			free(w[i].section);
+		}
 	}
 	return rc;
 }
@@ -937,7 +1000,7 @@ plugins_load_many(const char *const *names, size_t n, char **err)
 	w = xcalloc(n + 1, sizeof *w);
 	for (i = 0; i < n; i++)
 		w[i].what = (char *)names[i];
-	rc = plugin_load_wants(w, n, 1, err);
+	rc = plugin_load_wants(&w, &n, 1, err);
 	free(w);
 	return rc;
 }
@@ -1254,9 +1317,23 @@ plugin_rollback(struct sth_plugin *p)
 	plugin_finish(p, 0);
 }
 
+/* Make doc the config in force (sth.ini); returns the one it replaces. */
+static struct ini_doc *
+plugin_config_swap(struct ini_doc *doc)
+{
+	struct ini_doc *prev = sth.ini;
+
+	sth.ini = doc;
+	hostapi_config_reset();
+	return prev;
+}
+
 /*
  * Reload name, and with it every plugin bound to it (plugin_cohort), in
- * one loop turn: each new version is loaded beside the old one and takes
+ * one loop turn.  The config file is read again first, so that the new
+ * versions see their sections as they are now (plugin.reload is how an
+ * option change applies); if any refuses its options, the old config
+ * stays in force with the old versions.  Then: each new version is loaded beside the old one and takes
  * over its names and sockets, consumers bind to the new provider, and no
  * request is dispatched in between.  If any fails, every new version is
  * rolled back and the old ones keep serving.  Then the old provider
@@ -1267,6 +1344,7 @@ int
 plugin_reload(const char *name, char **err)
 {
 	struct sth_plugin *old, *set[32], *neu[32];
+	struct ini_doc *doc = NULL, *prev = NULL;
 	char *why = NULL;
 	size_t n, i, k;
 
@@ -1274,6 +1352,15 @@ plugin_reload(const char *name, char **err)
 	if ((old = plugin_find(name)) == NULL || old->state != PS_ACTIVE) {
 		xasprintf(err, "plugin '%s' is not loaded", name);
 		return -1;
+	}
+	if (sth.opts != NULL) {
+		if ((doc = options_reread(NULL, &why)) == NULL) {
+			xasprintf(err, "reload of plugin '%s' refused, the "
+			    "loaded version keeps serving: %s", name, why);
+			free(why);
+			return -1;
+		}
+		prev = plugin_config_swap(doc);
 	}
 	n = plugin_cohort(old, set, sizeof set / sizeof set[0]);
 	for (k = 0; k < n; k++) {
@@ -1294,11 +1381,15 @@ plugin_reload(const char *name, char **err)
 	if (k < n) {
 		while (k-- > 0)
 			plugin_rollback(neu[k]);
+		if (doc != NULL)
+			ini_free(plugin_config_swap(prev));
 		xasprintf(err, "reload of plugin '%s' failed, the loaded "
 		    "version keeps serving: %s", name, why);
 		free(why);
 		return -1;
 	}
+	if (prev != NULL)
+		ini_free(prev);
 	for (i = 0; i < n; i++) {
 		hostapi_settle(neu[i], 1);
 		neu[i]->replacing = NULL;
@@ -1340,63 +1431,143 @@ plugin_want_add(struct plugin_want **w, size_t *n, size_t *cap,
 	(*n)++;
 }
 
+/*
+ * The config policy, as data: the plugins that supervisor's sections (and
+ * Stheno's [http_server:x]) bring without a [plugin:NAME] of their own.
+ * `unit` marks the sections whose changes reread and update apply live
+ * (by reloading the plugin); supervisord's own need a restart there too.
+ */
+static const struct plugin_implied {
+	const char *section;	/* a name, or a prefix ending in ':' */
+	const char *plugins[4];
+	int unit;
+} plugin_implied[] = {
+	{ "unix_http_server", { "http", "xmlrpc", "webui", NULL }, 0 },
+	{ "inet_http_server", { "http", "xmlrpc", "webui", NULL }, 0 },
+	{ "http_server:", { "http", NULL }, 1 },
+	{ "eventlistener:", { "eventlistener", NULL }, 0 },
+};
+
+static const struct plugin_implied *
+plugin_implied_by(const char *section)
+{
+	const struct plugin_implied *x;
+	size_t i, len;
+
+	for (i = 0; i < sizeof plugin_implied / sizeof plugin_implied[0];
+	    i++) {
+		x = &plugin_implied[i];
+		len = strlen(x->section);
+		if (x->section[len - 1] == ':' ?
+		    strncmp(section, x->section, len) == 0 :
+		    strcmp(section, x->section) == 0)
+			return x;
+	}
+	return NULL;
+}
+
+/* What one [plugin:NAME] section asks for: NAME, or the file its path=
+ * names.  0, or -1 with *err. */
+static int
+plugin_section_want(const struct ini_section *s, struct plugin_want **w,
+    size_t *n, size_t *cap, char **err)
+{
+	const char *sname = ini_section_name(s);
+	struct ini_entry *e;
+	char *path;
+	json_t *vars;
+
+	if (!plugin_valid_name(sname + 7)) {
+		xasprintf(err, "[%s]: '%s' is not a plugin name ([a-z0-9_-]+)",
+		    sname, sname + 7);
+		return -1;
+	}
+	if ((e = ini_entry_find(s, "path")) == NULL) {
+		plugin_want_add(w, n, cap, sname + 7, sname, 0);
+		return 0;
+	}
+	vars = sth.env_vars != NULL ? json_deep_copy(sth.env_vars) :
+	    expand_env_vars();
+	json_object_set_new(vars, "here", json_string(ini_entry_here(e)));
+	path = expand(ini_entry_value(e), "path", vars, err);
+	json_decref(vars);
+	if (path == NULL)
+		return -1;
+	plugin_want_add(w, n, cap, path, sname, 0);
+	free(path);
+	return 0;
+}
+
+static void
+plugin_wants_free(struct plugin_want *w, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(w[i].what);
+		free(w[i].section);
+	}
+	free(w);
+}
+
 /* The plugins doc asks for, with the section that asks. */
 static struct plugin_want *
 plugin_wants(const struct ini_doc *doc, size_t *n, char **err)
 {
-	static const char *const http[] = { "http", "xmlrpc", "webui" };
+	const struct plugin_implied *x;
 	struct plugin_want *w = NULL;
 	struct ini_section *s;
-	struct ini_entry *e;
 	const char *sname;
-	char *path;
-	json_t *vars;
 	size_t cap = 0, i;
 
 	*n = 0;
 	for (s = ini_first(doc); s != NULL; s = ini_next(s)) {
 		sname = ini_section_name(s);
-		if (strcmp(sname, "unix_http_server") == 0 ||
-		    strcmp(sname, "inet_http_server") == 0) {
-			for (i = 0; i < sizeof http / sizeof http[0]; i++)
-				plugin_want_add(&w, n, &cap, http[i], sname,
-				    1);
-		} else if (strncmp(sname, "http_server:", 12) == 0)
-			plugin_want_add(&w, n, &cap, "http", sname, 1);
-		else if (strncmp(sname, "eventlistener:", 14) == 0)
-			plugin_want_add(&w, n, &cap, "eventlistener", sname,
-			    1);
-		else if (strncmp(sname, "plugin:", 7) == 0) {
-			if (!plugin_valid_name(sname + 7)) {
-				xasprintf(err, "[%s]: '%s' is not a plugin "
-				    "name ([a-z0-9_-]+)", sname, sname + 7);
-				goto fail;
-			}
-			if ((e = ini_entry_find(s, "path")) == NULL) {
-				plugin_want_add(&w, n, &cap, sname + 7, sname,
-				    0);
-				continue;
-			}
-			vars = sth.env_vars != NULL ?
-			    json_deep_copy(sth.env_vars) : expand_env_vars();
-			json_object_set_new(vars, "here",
-			    json_string(ini_entry_here(e)));
-			path = expand(ini_entry_value(e), "path", vars, err);
-			json_decref(vars);
-			if (path == NULL)
-				goto fail;
-			plugin_want_add(&w, n, &cap, path, sname, 0);
-			free(path);
+		if ((x = plugin_implied_by(sname)) != NULL) {
+			for (i = 0; x->plugins[i] != NULL; i++)
+				plugin_want_add(&w, n, &cap, x->plugins[i],
+				    sname, 1);
+		} else if (strncmp(sname, "plugin:", 7) == 0 &&
+		    plugin_section_want(s, &w, n, &cap, err) == -1) {
+			plugin_wants_free(w, *n);
+			return NULL;
 		}
 	}
 	return w;
-fail:
-	for (i = 0; i < *n; i++) {
-		free(w[i].what);
-		free(w[i].section);
+}
+
+/*
+ * supervisord's Python extension points have no meaning here: say so for
+ * each, with what to do, instead of ignoring them silently.  supervisor's
+ * own RPC interface is built in.
+ */
+static void
+plugin_warn_python_sections(const struct ini_doc *doc)
+{
+	static const char main_factory[] =
+	    "supervisor.rpcinterface:make_main_rpcinterface";
+	struct ini_section *s;
+	const char *sname, *f;
+
+	for (s = ini_first(doc); s != NULL; s = ini_next(s)) {
+		sname = ini_section_name(s);
+		if (strncmp(sname, "rpcinterface:", 13) == 0) {
+			f = ini_get(doc, sname,
+			    "supervisor.rpcinterface_factory");
+			if (f != NULL && strcmp(f, main_factory) == 0)
+				continue;
+			log_warn("section [%s] (file: '%s', line %d) is "
+			    "ignored: sthenod cannot load a Python RPC "
+			    "interface (%s); its methods must be written as "
+			    "a plugin (docs/plugin-guide.md)", sname,
+			    ini_section_file(s), ini_section_line(s),
+			    f != NULL ? f : "no factory");
+		} else if (strncmp(sname, "ctlplugin:", 10) == 0)
+			log_warn("section [%s] (file: '%s', line %d) is for "
+			    "supervisorctl, which reads it itself; sthenod "
+			    "ignores it", sname, ini_section_file(s),
+			    ini_section_line(s));
 	}
-	free(w);
-	return NULL;
 }
 
 int
@@ -1409,6 +1580,7 @@ plugins_apply_config(const struct ini_doc *doc, int startup, char **err)
 
 	*err = NULL;
 	hostapi_config_reset();
+	plugin_warn_python_sections(doc);
 	if ((w = plugin_wants(doc, &n, err)) == NULL && *err != NULL)
 		return -1;
 	if (!startup) {
@@ -1439,7 +1611,7 @@ plugins_apply_config(const struct ini_doc *doc, int startup, char **err)
 		}
 		w[k++] = w[i];
 	}
-	rc = plugin_load_wants(w, k, startup, err);
+	rc = plugin_load_wants(&w, &k, startup, err);
 	for (i = 0; i < k; i++) {
 		free(w[i].what);
 		free(w[i].section);
@@ -1448,6 +1620,209 @@ plugins_apply_config(const struct ini_doc *doc, int startup, char **err)
 	if (!startup)
 		return 0;
 	return rc;
+}
+
+/* --- reread and update: [plugin:x] and [http_server:x] as units ---------- */
+
+/* "key=value\n" for each entry of s, in order (values raw). */
+static json_t *
+plugin_section_sig(const struct ini_section *s)
+{
+	struct ini_entry *e;
+	char *sig = xstrdup(""), *t;
+	json_t *j;
+
+	for (e = ini_entry_first(s); e != NULL; e = ini_entry_next(e)) {
+		xasprintf(&t, "%s%s=%s\n", sig, ini_entry_key(e),
+		    ini_entry_value(e));
+		free(sig);
+		sig = t;
+	}
+	j = json_string(sig);
+	free(sig);
+	return j;
+}
+
+/* 1 if a change of section applies live: a unit of reread/update. */
+static int
+plugin_unit(const char *section)
+{
+	const struct plugin_implied *x;
+
+	if (strncmp(section, "plugin:", 7) == 0)
+		return 1;
+	return (x = plugin_implied_by(section)) != NULL && x->unit;
+}
+
+/* The plugin a unit section belongs to. */
+static const char *
+plugin_unit_owner(const char *section)
+{
+	const struct plugin_implied *x;
+
+	if (strncmp(section, "plugin:", 7) == 0)
+		return section + 7;
+	x = plugin_implied_by(section);
+	return x != NULL ? x->plugins[0] : NULL;
+}
+
+/* The unit sections of the config in force that belong to name. */
+static json_t *
+plugin_config_sig(const char *name)
+{
+	struct ini_section *s;
+	const char *sname, *owner;
+	json_t *o = json_object();
+
+	for (s = sth.ini != NULL ? ini_first(sth.ini) : NULL; s != NULL;
+	    s = ini_next(s)) {
+		sname = ini_section_name(s);
+		if (plugin_unit(sname) &&
+		    (owner = plugin_unit_owner(sname)) != NULL &&
+		    strcmp(owner, name) == 0)
+			json_object_set_new(o, sname, plugin_section_sig(s));
+	}
+	return o;
+}
+
+int
+plugin_unit_known(const char *section)
+{
+	return section != NULL && plugin_unit(section) &&
+	    plugin_unit_owner(section) != NULL;
+}
+
+void
+plugins_config_diff(const struct ini_doc *doc, json_t *added,
+    json_t *changed, json_t *removed)
+{
+	struct ini_section *s;
+	struct sth_plugin *p;
+	const char *sname, *key;
+	json_t *sig, *had, *v;
+
+	for (s = ini_first(doc); s != NULL; s = ini_next(s)) {
+		sname = ini_section_name(s);
+		if (!plugin_unit_known(sname))
+			continue;
+		p = plugin_find(plugin_unit_owner(sname));
+		had = p != NULL ? json_object_get(p->cfg, sname) : NULL;
+		sig = plugin_section_sig(s);
+		if (p == NULL)
+			json_array_append_new(added, json_string(sname));
+		else if (!json_equal(had, sig))
+			json_array_append_new(changed, json_string(sname));
+		json_decref(sig);
+	}
+	TAILQ_FOREACH(p, &plugins, link) {
+		if (p->state != PS_ACTIVE)
+			continue;
+		json_object_foreach(p->cfg, key, v) {
+			if (ini_find(doc, key) == NULL)
+				json_array_append_new(removed,
+				    json_string(key));
+		}
+	}
+}
+
+/*
+ * update's addProcessGroup of a unit: the config file is read again and
+ * put in force, then the unit's plugin is reloaded (it was loaded: its
+ * section changed) or loaded with what it requires.  A failure puts the
+ * old config back.
+ */
+int
+plugins_config_add(const char *section, char **err)
+{
+	struct plugin_want *w = NULL;
+	struct ini_doc *doc, *prev;
+	const char *name;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*err = NULL;
+	if (!plugin_unit_known(section)) {
+		xasprintf(err, "[%s] is not a plugin section", section);
+		return -1;
+	}
+	name = plugin_unit_owner(section);
+	if (plugin_find(name) != NULL)
+		return plugin_reload(name, err);
+	if ((doc = options_reread(NULL, err)) == NULL)
+		return -1;
+	if (ini_find(doc, section) == NULL) {
+		ini_free(doc);
+		xasprintf(err, "[%s] is no longer in the config file",
+		    section);
+		return -1;
+	}
+	prev = plugin_config_swap(doc);
+	if (strncmp(section, "plugin:", 7) == 0)
+		rc = plugin_section_want(ini_find(doc, section), &w, &n, &cap,
+		    err);
+	else {
+		plugin_want_add(&w, &n, &cap, name, section, 0);
+		rc = 0;
+	}
+	if (rc == 0)
+		rc = plugin_load_wants(&w, &n, 1, err);
+	plugin_wants_free(w, n);
+	if (rc != 0)
+		ini_free(plugin_config_swap(prev));
+	else if (prev != NULL)
+		ini_free(prev);
+	return rc;
+}
+
+/*
+ * update's removeProcessGroup of a unit.  A section still in the file
+ * changed: nothing to do here, its addProcessGroup reloads.  A section
+ * gone unloads its [plugin:x], or reloads http without the server.
+ */
+int
+plugins_config_remove(const char *section, char **err)
+{
+	struct ini_doc *doc;
+	struct sth_plugin *p;
+	const char *name;
+	int still;
+
+	*err = NULL;
+	if (!plugin_unit_known(section)) {
+		xasprintf(err, "[%s] is not a plugin section", section);
+		return -1;
+	}
+	if ((doc = options_reread(NULL, err)) == NULL)
+		return -1;
+	still = ini_find(doc, section) != NULL;
+	ini_free(doc);
+	name = plugin_unit_owner(section);
+	if (still || (p = plugin_find(name)) == NULL)
+		return 0;
+	if (strncmp(section, "plugin:", 7) == 0)
+		return plugin_unload(p->name, err);
+	return plugin_reload(name, err);
+}
+
+void
+plugins_config_implied(const char *section)
+{
+	const struct plugin_implied *x;
+	struct plugin_want *w = NULL;
+	size_t n = 0, cap = 0, i;
+	char *err = NULL;
+
+	if ((x = plugin_implied_by(section)) == NULL)
+		return;
+	for (i = 0; x->plugins[i] != NULL; i++)
+		if (plugin_find(x->plugins[i]) == NULL)
+			plugin_want_add(&w, &n, &cap, x->plugins[i], section,
+			    1);
+	if (n != 0 && plugin_load_wants(&w, &n, 0, &err) != 0) {
+		log_error("%s", err);
+		free(err);
+	}
+	plugin_wants_free(w, n);
 }
 
 /* --- listing and shutdown ------------------------------------------------ */

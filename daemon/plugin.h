@@ -43,6 +43,23 @@ int plugin_reload(const char *name, char **err);
  */
 json_t *plugin_list(void);
 
+/*
+ * supervisorctl reread/update for plugins: [plugin:x] and [http_server:x]
+ * sections are units beside the process groups.  plugin_unit_known says if
+ * a group name is one; plugins_config_diff appends to added/changed/removed
+ * the units of doc (a config file just read) that differ from what the
+ * loaded plugins were initialised with; plugins_config_add and _remove are
+ * addProcessGroup and removeProcessGroup for a unit (0, or -1 with *err).
+ */
+int plugin_unit_known(const char *section);
+void plugins_config_diff(const struct ini_doc *doc, json_t *added,
+			 json_t *changed, json_t *removed);
+int plugins_config_add(const char *section, char **err);
+int plugins_config_remove(const char *section, char **err);
+/* Load what section implies and is not loaded yet (the first
+ * [eventlistener:x] added by update brings the eventlistener plugin). */
+void plugins_config_implied(const char *section);
+
 /* Load several plugins (names or paths) in dependency order: requirements
  * must be among them or already loaded; a missing one or a cycle is
  * refused with a message naming it.  Stops at the first failure (plugins

@@ -106,10 +106,11 @@ class PluginTrust(unittest.TestCase):
             "[plugin:monitor]\nsocket=%%(here)s/mon.sock\n"
             "[plugin:ftp]\nport=127.0.0.1:%d\nanonymous=true\n"
             "anon_root=%s\nanon_write=true\n"
+            "[http_server:pub]\nlisten=127.0.0.1:%d\nroot=%s\n"
             "[program:elf]\ncommand=/bin/cat %s\nstartsecs=0\n"
             "autorestart=false\nstdout_logfile=%s\n"
-            % (cls.http, cls.ftp_port, cls.ftproot,
-               os.path.join(TP, "ctor.so"), cls.childlog))
+            % (cls.http, cls.ftp_port, cls.ftproot, sthtest.free_port(),
+               cls.ftproot, os.path.join(TP, "ctor.so"), cls.childlog))
         cls.d.write_config()
         env = {"TP_MARKER": cls.marker,
                "STHENO_PLUGIN_PATH": ":".join(
@@ -221,11 +222,37 @@ class PluginTrust(unittest.TestCase):
         self.assertEqual(self.rpc.supervisor.getState()["statename"],
                          "RUNNING")
 
-    def test_plugins_on_the_path_still_load(self):
-        """The control: the build tree's plugins pass every rule."""
-        self.assertTrue(self.rpc.plugin.load("status"))
-        self.assertIn("status", [p["name"] for p in self.rpc.plugin.list()])
-        self.assertTrue(self.rpc.plugin.unload("status"))
+    def test_every_plugin_of_the_tree_loads(self):
+        """The control: the build tree's plugins pass every rule, and load
+        into a sthenod that exports nothing to them."""
+        loaded = {p["name"] for p in self.rpc.plugin.list()}
+        names = sorted(n[:-3] for n in os.listdir(sthtest.PLUGIN_PATH)
+                       if n.endswith(".so"))
+        self.assertGreaterEqual(len(names), 9, names)
+        mine = [n for n in names if n not in loaded]
+        for n in mine:
+            self.assertTrue(self.rpc.plugin.load(n), n)
+        states = {p["name"]: p["state"] for p in self.rpc.plugin.list()}
+        for n in names:
+            self.assertEqual(states.get(n), "active", n)
+        for n in reversed(mine):
+            self.assertTrue(self.rpc.plugin.unload(n), n)
+
+
+class Boundary(unittest.TestCase):
+
+    @unittest.skipUnless(shutil.which("nm"), "no nm")
+    def test_sthenod_exports_no_symbol_to_plugins(self):
+        """Linked without -export-dynamic: a plugin's own globals can never
+        bind to the daemon's (plugins use the host table)."""
+        out = subprocess.run(["nm", "-D", "--defined-only", sthtest.STHENOD],
+                             capture_output=True, text=True, check=True,
+                             timeout=30).stdout
+        names = [line.split()[-1] for line in out.splitlines()
+                 if line.split() and line.split()[-2] in "TDBRW"]
+        for sym in ("plugin_load", "rpc_register", "sth", "xmalloc",
+                    "log_msg", "hostapi_table"):
+            self.assertNotIn(sym, names)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ plugins (built by make check)."""
 import ftplib
 import os
 import pwd
+import re
 import shutil
 import subprocess
 import sys
@@ -253,6 +254,30 @@ class Boundary(unittest.TestCase):
         for sym in ("plugin_load", "rpc_register", "sth", "xmalloc",
                     "log_msg", "hostapi_table"):
             self.assertNotIn(sym, names)
+
+
+    def test_plugins_include_only_the_sdk_and_their_own_files(self):
+        """Plugins compile without -I daemon; this also closes the path
+        around it ("../../daemon/x.h"): a quoted include names config.h or
+        a file beside the source or in plugins/common."""
+        top = os.path.normpath(os.path.join(sthtest.SRCDIR, "plugins"))
+        bad = []
+        for dirpath, _, files in os.walk(top):
+            for n in files:
+                if not n.endswith((".c", ".h")):
+                    continue
+                src = os.path.join(dirpath, n)
+                with open(src, errors="replace") as f:
+                    for line in f:
+                        m = re.match(r'\s*#\s*include\s*"([^"]+)"', line)
+                        if m is None or m.group(1) == "config.h":
+                            continue
+                        target = os.path.normpath(
+                            os.path.join(dirpath, m.group(1)))
+                        if not os.path.exists(target) or \
+                                not target.startswith(top + os.sep):
+                            bad.append("%s: %s" % (src, line.strip()))
+        self.assertEqual(bad, [])
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@
  *   CTOR_NODESC      no sth_plugin_descriptor at all
  *   CTOR_FUNC        sth_plugin_descriptor is a function, not data
  *   CTOR_BADABI      a descriptor for plugin ABI major 99
+ *   STHENO_PLUGIN_ABI_MINOR=0
+ *                    a valid plugin that needs only host ABI 1.0
  *
  * Ownership: nothing but the marker file, which the test removes.
  */

@@ -98,6 +98,11 @@ Test(elf, finds_the_descriptor_and_its_abi_numbers)
 		cr_assert_eq(abi[1], STHENO_ABI_MINOR);
 		cr_assert_eq(abi[2], sizeof(struct sth_plugin_descriptor));
 	}
+	/* STHENO_PLUGIN stamps the oldest minor the plugin declares */
+	cr_assert_eq(check_plugin("ctor_minor0", &h), ELF_OK);
+	memcpy(abi, h.head, sizeof abi);
+	cr_assert_eq(abi[0], STHENO_ABI_MAJOR);
+	cr_assert_eq(abi[1], 0);
 	cr_assert_eq(check_plugin("tp_badabi", &h), ELF_OK);
 	memcpy(abi, h.head, sizeof abi);
 	cr_assert_eq(abi[0], 99);

@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <netdb.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -443,16 +444,19 @@ out:
 	return l;
 }
 
-/* supervisord's checkused(): does a live program answer on path? */
+/* supervisord's checkused(): does a live program answer on path?  If it
+ * does, *cred is who listens there (pid 0 if the kernel will not say). */
 static int
-net_unix_in_use(const char *path)
+net_unix_in_use(const char *path, struct ucred *cred)
 {
 	struct sockaddr_un sun;
 	struct timeval tv = { 1, 0 };
 	const char req[] = "GET / HTTP/1.0\r\n\r\n";
+	socklen_t len = sizeof *cred;
 	char c;
 	int fd, used = 0;
 
+	memset(cred, 0, sizeof *cred);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		return 0;
 	memset(&sun, 0, sizeof sun);
@@ -462,10 +466,38 @@ net_unix_in_use(const char *path)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0 &&
 	    send(fd, req, sizeof req - 1, MSG_NOSIGNAL) >= 0 &&
-	    (recv(fd, &c, 1, 0) >= 0 || errno == EAGAIN))
+	    (recv(fd, &c, 1, 0) >= 0 || errno == EAGAIN)) {
 		used = 1;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, &len) != 0)
+			memset(cred, 0, sizeof *cred);
+	}
 	close(fd);
 	return used;
+}
+
+/* Who holds path: supervisord's "Another program is already listening on
+ * a port that one of our HTTP servers ..." fits a TCP port, not a socket
+ * that may be an attacker's, so name the path, the process and the owner. */
+static char *
+net_unix_in_use_msg(const char *path, const struct ucred *cred)
+{
+	struct stat st;
+	struct passwd *pw;
+	char pid[32] = "", owner[128] = "";
+	char *msg;
+
+	if (cred->pid > 0)
+		snprintf(pid, sizeof pid, " (pid %ld)", (long)cred->pid);
+	if (lstat(path, &st) == 0 && (pw = getpwuid(st.st_uid)) != NULL)
+		snprintf(owner, sizeof owner, ", owned by uid %ld (%s)",
+		    (long)st.st_uid, pw->pw_name);
+	else if (lstat(path, &st) == 0)
+		snprintf(owner, sizeof owner, ", owned by uid %ld",
+		    (long)st.st_uid);
+	xasprintf(&msg, "another program%s is already listening on the unix "
+	    "socket %s%s: shut it down, or configure another path", pid, path,
+	    owner);
+	return msg;
 }
 
 struct sth_listener *
@@ -474,6 +506,7 @@ net_listen_unix(struct sth_plugin *p, const char *path, int mode,
 {
 	struct sockaddr_un sun;
 	struct sth_listener *l;
+	struct ucred cred;
 	struct stat st;
 	char *tmp = NULL, *why = NULL;
 	uid_t uid;
@@ -521,8 +554,8 @@ net_listen_unix(struct sth_plugin *p, const char *path, int mode,
 			    strerror(errno));
 			goto fail;
 		}
-		if (net_unix_in_use(path)) {
-			*err = xstrdup(NET_ADDR_IN_USE);
+		if (net_unix_in_use(path, &cred)) {
+			*err = net_unix_in_use_msg(path, &cred);
 			goto fail;
 		}
 		log_warn("Unlinking stale socket %s", path);

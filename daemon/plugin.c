@@ -93,6 +93,10 @@ struct sth_plugin {
 	char *error;		/* host->fail */
 	int depth;		/* frames of the plugin on the stack */
 	struct sth_plugin *replacing;	/* reload: the version being replaced */
+	/* A consumer superseded by its provider's reload: it keeps serving
+	 * what the old provider still dispatches, and drains only once that
+	 * provider has no connection left. */
+	struct sth_plugin *wait_for;
 	struct event *step;	/* drives the unload forward */
 	struct event *grace;	/* bounds the wait */
 	int hops;		/* loop turns left before lt_dlclose */
@@ -466,15 +470,18 @@ plugin_free(struct sth_plugin *p)
 	free(p);
 }
 
+static void plugin_poke(struct sth_plugin *);
+static void plugin_poke_others(struct sth_plugin *);
+
 static void
 plugin_scope_changed(void *arg)
 {
 	struct sth_plugin *p = arg;
-	struct timeval zero = { 0, 0 };
 
-	if (p->state == PS_DRAINING && p->step != NULL &&
-	    !evtimer_pending(p->step, NULL))
-		evtimer_add(p->step, &zero);
+	if (p->state != PS_DRAINING)
+		return;
+	plugin_poke(p);
+	plugin_poke_others(p);
 }
 
 /*
@@ -585,7 +592,7 @@ plugin_release(struct sth_plugin *p, int leak)
 {
 	static const enum scope_kind order[] = {
 		SCOPE_LISTENER, SCOPE_CONN, SCOPE_DEFER, SCOPE_CALL,
-		SCOPE_TIMER, SCOPE_WATCH, SCOPE_METHOD, SCOPE_SUB,
+		SCOPE_BINDING, SCOPE_TIMER, SCOPE_WATCH, SCOPE_METHOD, SCOPE_SUB,
 		SCOPE_SERVICE, SCOPE_VFS,
 	};
 	size_t i;
@@ -608,6 +615,9 @@ plugin_release(struct sth_plugin *p, int leak)
 		log_warn("plugin '%s': %d more subscriptions released",
 		    p->name, m);
 	service_drop_owner(p);
+	if ((m = hostapi_unbind_provider(p)) != 0)
+		log_warn("plugin '%s' kept %d binding(s) of other plugins "
+		    "past its fini; sthenod released them", p->name, m);
 }
 
 struct plugin_audit {
@@ -946,26 +956,62 @@ plugin_load(const char *name, char **err)
 
 /* --- unload -------------------------------------------------------------- */
 
+/* Run p's step on the next loop turn, if it is draining. */
+static void
+plugin_poke(struct sth_plugin *p)
+{
+	struct timeval zero = { 0, 0 };
+
+	if (p->state == PS_DRAINING && p->step != NULL &&
+	    !evtimer_pending(p->step, NULL))
+		evtimer_add(p->step, &zero);
+}
+
+/* Something p's draining neighbours wait for changed: p's connections
+ * (its superseded consumers wait for none to be left), or p is gone (its
+ * providers wait for their users).  A handful of plugins: walk them all. */
+static void
+plugin_poke_others(struct sth_plugin *p)
+{
+	struct sth_plugin *q;
+
+	TAILQ_FOREACH(q, &plugins, link) {
+		if (q != p)
+			plugin_poke(q);
+	}
+}
+
 static int
 plugin_quiet(struct sth_plugin *p)
 {
-	return scope_count(p->scope, SCOPE_CONN) == 0 &&
+	return p->wait_for == NULL &&
+	    scope_count(p->scope, SCOPE_CONN) == 0 &&
 	    scope_count(p->scope, SCOPE_DEFER) == 0 &&
 	    scope_count(p->scope, SCOPE_CALL) == 0 &&
-	    rpc_pending_owner(p) == 0;
+	    rpc_pending_owner(p) == 0 &&
+	    service_users(p, NULL, NULL) == 0;
 }
 
+/* New work no longer reaches p; what it has in hand finishes. */
 static void
-plugin_begin_unload(struct sth_plugin *p)
+plugin_retire(struct sth_plugin *p, const char *why)
 {
-	struct timeval zero = { 0, 0 }, tv;
-
 	p->state = PS_DRAINING;
-	log_info("plugin '%s' unloading", p->name);
-	/* New work no longer reaches it; what it has in hand finishes. */
+	log_info("plugin '%s' unloading%s", p->name, why);
 	rpc_retire_owner(p);
 	service_retire_owner(p);
 	net_listeners_close(p);
+	if (sth.base != NULL && p->step == NULL)
+		p->step = evtimer_new(sth.base, plugin_step_cb, p);
+}
+
+/* Tell p to stop starting new work, and bound the wait for the rest. */
+static void
+plugin_drain(struct sth_plugin *p)
+{
+	struct timeval zero = { 0, 0 }, tv;
+
+	p->wait_for = NULL;
 	if (p->d->drain != NULL) {
 		p->depth++;
 		p->d->drain(p);
@@ -973,8 +1019,6 @@ plugin_begin_unload(struct sth_plugin *p)
 	}
 	if (sth.base == NULL)
 		return;
-	if (p->step == NULL)
-		p->step = evtimer_new(sth.base, plugin_step_cb, p);
 	if (p->grace == NULL)
 		p->grace = evtimer_new(sth.base, plugin_grace_cb, p);
 	tv.tv_sec = (time_t)plugin_grace_secs;
@@ -983,15 +1027,61 @@ plugin_begin_unload(struct sth_plugin *p)
 	evtimer_add(p->step, &zero);
 }
 
+static void
+plugin_begin_unload(struct sth_plugin *p)
+{
+	plugin_retire(p, "");
+	plugin_drain(p);
+}
+
+/*
+ * A consumer whose provider was reloaded: the old provider's connections
+ * still dispatch to it, so it drains (and its grace starts) only once that
+ * provider has no connection left; until then requests in hand and on
+ * those connections are answered as before.
+ */
+static void
+plugin_supersede(struct sth_plugin *p, struct sth_plugin *provider)
+{
+	struct timeval zero = { 0, 0 };
+
+	plugin_retire(p, ", superseded by the reload of its provider");
+	p->wait_for = provider;
+	if (p->step != NULL)
+		evtimer_add(p->step, &zero);
+}
+
+/* A draining plugin that waits for p or holds one of its services. */
+static struct sth_plugin *
+plugin_draining_user(struct sth_plugin *p)
+{
+	struct sth_plugin *q;
+
+	TAILQ_FOREACH(q, &plugins, link) {
+		if (q != p && q->state == PS_DRAINING &&
+		    (q->wait_for == p || service_user_of(q, p)))
+			return q;
+	}
+	return NULL;
+}
+
 /* force → fini → release leftovers → audit → (deferred) close */
 static void
 plugin_finish(struct sth_plugin *p, int now)
 {
+	struct sth_plugin *q;
 	unsigned n;
 
 	if (p->grace != NULL)
 		evtimer_del(p->grace);
 	p->state = PS_STOPPING;
+	p->wait_for = NULL;
+	/* Its draining users go first: their fini may still call into it. */
+	while ((q = plugin_draining_user(p)) != NULL) {
+		log_warn("plugin '%s' is still used by '%s'; unloading '%s' "
+		    "first", p->name, q->name, q->name);
+		plugin_finish(q, now);
+	}
 	if ((n = net_conn_force_close(p)) != 0)
 		log_warn("plugin '%s': closed %u connection(s) still open "
 		    "after the unload grace period", p->name, n);
@@ -1002,6 +1092,7 @@ plugin_finish(struct sth_plugin *p, int now)
 	p->d->fini(p);
 	p->depth--;
 	plugin_bury(p, 1, now);
+	plugin_poke_others(p);
 }
 
 static void
@@ -1016,11 +1107,20 @@ plugin_step_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	switch (p->state) {
 	case PS_DRAINING:
+		if (p->wait_for != NULL) {
+			/* woken again when the provider's count changes */
+			if (p->wait_for->state == PS_DRAINING &&
+			    scope_count(p->wait_for->scope, SCOPE_CONN) != 0)
+				break;
+			plugin_drain(p);
+			break;
+		}
 		if (plugin_quiet(p))
 			plugin_finish(p, 0);
 		else if (scope_count(p->scope, SCOPE_CONN) == 0 &&
 		    scope_count(p->scope, SCOPE_DEFER) == 0 &&
-		    scope_count(p->scope, SCOPE_CALL) == 0)
+		    scope_count(p->scope, SCOPE_CALL) == 0 &&
+		    service_users(p, NULL, NULL) == 0)
 			/* only answers owed to RPC callers: no event tells
 			 * us when they are done */
 			evtimer_add(p->step, &poll);
@@ -1091,41 +1191,133 @@ plugin_unload(const char *name, char **err)
 	return 0;
 }
 
+/* 1 if q needs p: it requires p by name or holds one of p's services. */
+static int
+plugin_needs(struct sth_plugin *q, struct sth_plugin *p)
+{
+	return plugin_requires(q, p->name) || service_user_of(q, p);
+}
+
+/*
+ * The plugins a reload of root must take along: root, then every active
+ * plugin that needs one of them (a consumer holds pointers into the
+ * provider it was bound to), providers before their consumers.  Returns
+ * how many, at most max.
+ */
+static size_t
+plugin_cohort(struct sth_plugin *root, struct sth_plugin **set, size_t max)
+{
+	struct sth_plugin *q;
+	size_t n = 1, i, j, placed;
+	int grew = 1, ready;
+
+	set[0] = root;
+	while (grew && n < max) {	/* the closure */
+		grew = 0;
+		TAILQ_FOREACH(q, &plugins, link) {
+			if (q->state != PS_ACTIVE || n == max)
+				continue;
+			for (i = 0; i < n && set[i] != q; i++)
+				;
+			if (i < n)
+				continue;
+			for (i = 0; i < n && !plugin_needs(q, set[i]); i++)
+				;
+			if (i < n) {
+				set[n++] = q;
+				grew = 1;
+			}
+		}
+	}
+	/* a topological order: place a member once those it needs are */
+	for (placed = 1; placed < n; placed++) {
+		for (i = placed; i < n; i++) {
+			ready = 1;
+			for (j = placed; j < n && ready; j++)
+				if (j != i && plugin_needs(set[i], set[j]))
+					ready = 0;
+			if (ready)
+				break;
+		}
+		if (i == n)	/* a cycle among consumers: keep list order */
+			break;
+		q = set[i];
+		memmove(&set[placed + 1], &set[placed],
+		    (i - placed) * sizeof set[0]);
+		set[placed] = q;
+	}
+	return n;
+}
+
+/* A new version that initialised but must not stay: undo its takeover and
+ * unload it at once (its own consumers are gone already). */
+static void
+plugin_rollback(struct sth_plugin *p)
+{
+	hostapi_settle(p, 0);
+	p->replacing = NULL;
+	plugin_retire(p, " (rolled back)");
+	plugin_finish(p, 0);
+}
+
+/*
+ * Reload name, and with it every plugin bound to it (plugin_cohort), in
+ * one loop turn: each new version is loaded beside the old one and takes
+ * over its names and sockets, consumers bind to the new provider, and no
+ * request is dispatched in between.  If any fails, every new version is
+ * rolled back and the old ones keep serving.  Then the old provider
+ * drains; its old consumers answer what its connections still bring and
+ * drain after it (plugin_supersede).
+ */
 int
 plugin_reload(const char *name, char **err)
 {
-	struct sth_plugin *old, *p;
+	struct sth_plugin *old, *set[32], *neu[32];
 	char *why = NULL;
+	size_t n, i, k;
 
 	*err = NULL;
 	if ((old = plugin_find(name)) == NULL || old->state != PS_ACTIVE) {
 		xasprintf(err, "plugin '%s' is not loaded", name);
 		return -1;
 	}
-	if ((p = plugin_open(old->src, old, &why)) == NULL)
-		goto fail;
-	if (strcmp(p->name, old->name) != 0) {
-		xasprintf(&why, "the file now holds plugin '%s'", p->name);
-		plugin_discard(p);
-		goto fail;
+	n = plugin_cohort(old, set, sizeof set / sizeof set[0]);
+	for (k = 0; k < n; k++) {
+		if ((neu[k] = plugin_open(set[k]->src, set[k], &why)) == NULL)
+			break;
+		if (strcmp(neu[k]->name, set[k]->name) != 0) {
+			xasprintf(&why, "the file %s now holds plugin '%s'",
+			    set[k]->src, neu[k]->name);
+			plugin_discard(neu[k]);
+			break;
+		}
+		if (set[k]->section != NULL)
+			neu[k]->section = xstrdup(set[k]->section);
+		TAILQ_INSERT_TAIL(&plugins, neu[k], link);
+		if (plugin_init(neu[k], &why) != 0)
+			break;
 	}
-	if (old->section != NULL)
-		p->section = xstrdup(old->section);
-	TAILQ_INSERT_TAIL(&plugins, p, link);
-	if (plugin_init(p, &why) != 0)
-		goto fail;
-	hostapi_settle(p, 1);
-	p->replacing = NULL;
-	log_info("plugin '%s' reloaded from %s (%s replaces %s)", name,
-	    p->src, p->d->version != NULL ? p->d->version : "?",
-	    old->d->version != NULL ? old->d->version : "?");
+	if (k < n) {
+		while (k-- > 0)
+			plugin_rollback(neu[k]);
+		xasprintf(err, "reload of plugin '%s' failed, the loaded "
+		    "version keeps serving: %s", name, why);
+		free(why);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		hostapi_settle(neu[i], 1);
+		neu[i]->replacing = NULL;
+		log_info("plugin '%s' reloaded from %s (%s replaces %s)%s%s",
+		    neu[i]->name, neu[i]->src,
+		    neu[i]->d->version != NULL ? neu[i]->d->version : "?",
+		    set[i]->d->version != NULL ? set[i]->d->version : "?",
+		    i > 0 ? ", with " : "", i > 0 ? name : "");
+	}
 	plugin_begin_unload(old);
+	for (i = 1; i < n; i++)
+		plugin_supersede(set[i], old);
 	return 0;
-fail:
-	xasprintf(err, "reload of plugin '%s' failed, the loaded version "
-	    "keeps serving: %s", name, why);
-	free(why);
-	return -1;
 }
 
 /* --- config -------------------------------------------------------------- */
@@ -1173,7 +1365,9 @@ plugin_wants(const struct ini_doc *doc, size_t *n, char **err)
 			for (i = 0; i < sizeof http / sizeof http[0]; i++)
 				plugin_want_add(&w, n, &cap, http[i], sname,
 				    1);
-		} else if (strncmp(sname, "eventlistener:", 14) == 0)
+		} else if (strncmp(sname, "http_server:", 12) == 0)
+			plugin_want_add(&w, n, &cap, "http", sname, 1);
+		else if (strncmp(sname, "eventlistener:", 14) == 0)
 			plugin_want_add(&w, n, &cap, "eventlistener", sname,
 			    1);
 		else if (strncmp(sname, "plugin:", 7) == 0) {
@@ -1307,7 +1501,8 @@ plugins_shutdown(void)
 	while (progress) {
 		progress = 0;
 		TAILQ_FOREACH_SAFE(p, &plugins, link, next) {
-			if (p->state != PS_ACTIVE || plugin_dependent(p))
+			if (p->state != PS_ACTIVE || plugin_dependent(p) ||
+			    service_users(p, NULL, NULL) != 0)
 				continue;
 			plugin_begin_unload(p);
 			plugin_finish(p, 1);

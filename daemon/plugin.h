@@ -22,8 +22,9 @@ int plugins_init(const char *path);
 /*
  * Bring the loaded set in line with doc: every [plugin:NAME] section, plus
  * the plugins supervisor's own sections imply ([unix_http_server] and
- * [inet_http_server] bring http, xmlrpc and webui; [eventlistener:x]
- * brings eventlistener), loaded in dependency order.  At startup
+ * [inet_http_server] bring http, xmlrpc and webui; [http_server:x] brings
+ * http; [eventlistener:x] brings eventlistener), loaded in dependency
+ * order.  At startup
  * (startup = 1) any failure returns -1 with *err set and the daemon exits
  * 2; on SIGHUP (startup = 0) plugins whose section is gone are unloaded,
  * new ones loaded, and a failure is logged while the rest keeps serving.

@@ -33,6 +33,9 @@
  * many to discard in all, before dropping it (nginx's lingering_timeout). */
 #define LINGER_SECS 2.0
 #define LINGER_MAX (1024 * 1024)
+/* Draining (unload or reload): how long an idle keep-alive connection
+ * still waits for a request that may be on its way. */
+#define DRAIN_IDLE_SECS 1.0
 
 static void conn_process(struct http_conn *);
 static void conn_close_answered(struct http_conn *);
@@ -83,6 +86,9 @@ conn_timeouts(struct http_conn *c)
 	else if (http_parser_started(&c->c_parser) &&
 	    !c->c_parser.head_reported)
 		tv_set(&rtv, c->c_deadline - now_mono());
+	else if (c->c_draining)
+		tv_set(&rtv, s->s_idle_timeout < DRAIN_IDLE_SECS ?
+		    s->s_idle_timeout : DRAIN_IDLE_SECS);
 	else
 		tv_set(&rtv, s->s_idle_timeout);
 	tv_set(&wtv, s->s_idle_timeout);
@@ -526,8 +532,12 @@ void
 conn_drain(struct http_conn *c)
 {
 	c->c_draining = 1;
-	if (c->c_req == NULL)
-		conn_close(c, 0);
+	/* An idle keep-alive connection is not closed at once: a request
+	 * may be on its way (closing then would reset it).  It gets a short
+	 * wait, and a request that comes is answered with Connection: close
+	 * by the handlers it was bound to. */
+	if (c->c_req == NULL && !c->c_dead)
+		conn_timeouts(c);
 }
 
 /* The head is in: check the caps the parser cannot know, then auth. */

@@ -147,6 +147,7 @@ struct http_handler {
 	void *h_arg;
 	unsigned h_flags;
 	int h_removed;
+	struct sth_binding *h_binding;	/* in h_owner's scope (host ABI 1.2) */
 	LIST_HEAD(, sth_http_req) h_reqs;	/* its live requests */
 };
 TAILQ_HEAD(http_handlers, http_handler);

@@ -87,6 +87,7 @@ struct sth_sub;
 struct sth_event;
 struct sth_vfs;
 struct sth_evpool_api;	/* stheno/evpool.h */
+struct sth_binding;
 
 /* Watch flags (the same values as libevent's EV_READ / EV_WRITE). */
 #define STH_READ 0x02
@@ -317,6 +318,25 @@ struct sth_host {
 	 * speaks supervisor's listener protocol (stheno/evpool.h).  Check with
 	 * STH_HOST_HAS(host, evpools). */
 	const struct sth_evpool_api *(*evpools)(void);
+
+	/* --- ABI 1.2: bindings ----------------------------------------------
+	 * What a consumer registers through a provider's service (an HTTP
+	 * handler, ...) is recorded by the provider with bind(), in the
+	 * consumer's scope.  If the consumer unloads and leaves it behind,
+	 * the host calls drop(obj) in the provider after the consumer's fini
+	 * (and before its code is unmapped): the provider must then forget obj
+	 * without calling into the consumer, whose code may no longer run.
+	 * So a consumer that forgets to clean up can never leave the provider
+	 * holding callbacks into unmapped code.  A provider that frees obj
+	 * itself calls unbind() first; binding records still alive when the
+	 * provider unloads are freed by the host without a drop.  consumer is
+	 * the handle the consumer passed to the service (aborts if it is not a
+	 * plugin's); bind returns NULL (nothing recorded) when consumer is
+	 * provider itself or NULL (sthenod's core, which never unloads).  Check with STH_HOST_HAS(host, bind). */
+	struct sth_binding *(*bind)(struct sth_plugin *provider,
+				    struct sth_plugin *consumer,
+				    void (*drop)(void *obj), void *obj);
+	void (*unbind)(struct sth_binding *b);
 };
 
 /* True if the running host has member m: needed only for members newer

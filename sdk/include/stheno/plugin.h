@@ -38,7 +38,7 @@ extern "C" {
  * (stheno/evpool.h) or STH_HTTP_HAS (stheno/http.h).
  */
 #define STHENO_ABI_MAJOR 1
-#define STHENO_ABI_MINOR 1	/* 1.1: host->evpools */
+#define STHENO_ABI_MINOR 2	/* 1.1: host->evpools; 1.2: bind, unbind */
 
 #ifndef STHENO_PLUGIN_ABI_MINOR
 #define STHENO_PLUGIN_ABI_MINOR STHENO_ABI_MINOR

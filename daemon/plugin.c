@@ -36,12 +36,12 @@
 #include <ltdl.h>
 
 #include "bus.h"
-#include "expand.h"
 #include "ini.h"
 #include "log.h"
 #include "net.h"
 #include "options.h"
 #include "plugin.h"
+#include "plugin_trust.h"
 #include "rpc.h"
 #include "scope.h"
 #include "service.h"
@@ -287,28 +287,14 @@ plugins_set_grace(double seconds)
 	plugin_grace_secs = seconds < 0 ? 0 : seconds;
 }
 
-static int
-plugin_valid_name(const char *name)
-{
-	const char *c;
-
-	if (name == NULL || *name == '\0' || strlen(name) > 64)
-		return 0;
-	for (c = name; *c != '\0'; c++) {
-		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
-		    *c == '_' || *c == '-'))
-			return 0;
-	}
-	return 1;
-}
-
 /* NAME.so in the first folder of the search path that has it. */
 static char *
 plugin_search(const char *name, char **err)
 {
 	char *dirs, *dir, *last = NULL, *file;
+	struct stat st;
 
-	if (!plugin_valid_name(name)) {
+	if (!trust_valid_name(name)) {
 		xasprintf(err, "'%s' is not a plugin name ([a-z0-9_-]+) "
 		    "nor a path to a .so", name);
 		return NULL;
@@ -317,7 +303,8 @@ plugin_search(const char *name, char **err)
 	for (dir = strtok_r(dirs, ":", &last); dir != NULL;
 	    dir = strtok_r(NULL, ":", &last)) {
 		xasprintf(&file, "%s/%s.so", dir, name);
-		if (access(file, F_OK) == 0) {
+		/* lstat: a symbolic link is found, and refused by name */
+		if (lstat(file, &st) == 0) {
 			free(dirs);
 			return file;
 		}
@@ -353,41 +340,53 @@ plugin_rundir_get(char **err)
 	return plugin_rundir;
 }
 
-/* Check the file (regular, owner, not group/world-writable, ELF) and copy
- * it to the private folder.  fd is the opened source. */
+/* The descriptor's numbers: read from the file before it is mapped
+ * (plugin_copy), and again from the mapped descriptor. */
+static const char *
+plugin_check_abi(uint32_t major, uint32_t minor, uint32_t size, char *buf,
+    size_t len)
+{
+	if (major != STHENO_ABI_MAJOR) {
+		snprintf(buf, len, "it was built for plugin ABI %u.%u and "
+		    "sthenod has %u.%u: the major versions must be equal",
+		    major, minor, STHENO_ABI_MAJOR, STHENO_ABI_MINOR);
+		return buf;
+	}
+	if (minor > STHENO_ABI_MINOR) {
+		snprintf(buf, len, "it needs plugin ABI %u.%u, newer than "
+		    "sthenod's %u.%u: upgrade sthenod, or build it for an "
+		    "older minor (STHENO_PLUGIN_ABI_MINOR)", major, minor,
+		    STHENO_ABI_MAJOR, STHENO_ABI_MINOR);
+		return buf;
+	}
+	if (size < sizeof(struct sth_plugin_descriptor)) {
+		snprintf(buf, len, "its descriptor is %u bytes and sthenod "
+		    "needs at least %zu: it was not built with STHENO_PLUGIN "
+		    "from a compatible SDK", size,
+		    sizeof(struct sth_plugin_descriptor));
+		return buf;
+	}
+	return NULL;
+}
+
+/* Open the file under the trust rules (plugin_trust.h), copy it from that
+ * same fd to the private folder, and check the copy's ELF headers and
+ * descriptor numbers: what the dynamic linker then maps has passed. */
 static char *
 plugin_copy(const char *src, const char *base, char **err)
 {
 	static const char elf[4] = { 0x7f, 'E', 'L', 'F' };
 	struct stat st;
-	const char *dir;
-	char magic[4], *dst = NULL;
+	const char *dir, *bad;
+	char magic[4], *dst = NULL, why[256];
+	uint32_t abi[3];
 	off_t off = 0;
 	ssize_t n;
 	int in, out = -1;
 
-	if ((in = open(src, O_RDONLY | O_CLOEXEC)) == -1) {
-		xasprintf(err, "cannot open plugin file %s: %s", src,
-		    strerror(errno));
+	if ((in = trust_open(src, &st, err)) == -1)
 		return NULL;
-	}
-	if (fstat(in, &st) != 0 || !S_ISREG(st.st_mode)) {
-		xasprintf(err, "plugin file %s is not a regular file", src);
-		goto fail;
-	}
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		xasprintf(err, "refusing plugin file %s: it is group- or "
-		    "world-writable (mode %04o)", src,
-		    (unsigned)(st.st_mode & 07777));
-		goto fail;
-	}
-	if (st.st_uid != 0 && st.st_uid != geteuid()) {
-		xasprintf(err, "refusing plugin file %s: it is owned by uid "
-		    "%ld, neither root nor the daemon's user", src,
-		    (long)st.st_uid);
-		goto fail;
-	}
-	if (read(in, magic, 4) != 4 || memcmp(magic, elf, 4) != 0) {
+	if (pread(in, magic, 4, 0) != 4 || memcmp(magic, elf, 4) != 0) {
 		xasprintf(err, "%s is not a plugin: not an ELF shared object",
 		    src);
 		goto fail;
@@ -396,7 +395,7 @@ plugin_copy(const char *src, const char *base, char **err)
 		goto fail;
 	xasprintf(&dst, "%s/%s.%lu.%lu.so", dir, base,
 	    (unsigned long)st.st_ino, ++plugin_seq);
-	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
+	out = open(dst, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
 	if (out == -1) {
 		xasprintf(err, "cannot copy plugin file %s to %s: %s", src,
 		    dst, strerror(errno));
@@ -413,6 +412,13 @@ plugin_copy(const char *src, const char *base, char **err)
 			    strerror(errno));
 			goto fail;
 		}
+	}
+	if (trust_check_elf(out, (uint64_t)st.st_size, src, abi, err) != 0)
+		goto fail;
+	if ((bad = plugin_check_abi(abi[0], abi[1], abi[2], why,
+	    sizeof why)) != NULL) {
+		xasprintf(err, "refusing plugin file %s: %s", src, bad);
+		goto fail;
 	}
 	if (close(out) != 0) {
 		out = -1;
@@ -438,28 +444,12 @@ static const char *
 plugin_check_descriptor(const struct sth_plugin_descriptor *d, char *buf,
     size_t len)
 {
-	if (d->abi_major != STHENO_ABI_MAJOR) {
-		snprintf(buf, len, "it was built for plugin ABI %u.%u and "
-		    "sthenod has %u.%u: the major versions must be equal",
-		    d->abi_major, d->abi_minor, STHENO_ABI_MAJOR,
-		    STHENO_ABI_MINOR);
-		return buf;
-	}
-	if (d->abi_minor > STHENO_ABI_MINOR) {
-		snprintf(buf, len, "it was built for plugin ABI %u.%u, newer "
-		    "than sthenod's %u.%u: upgrade sthenod or rebuild it",
-		    d->abi_major, d->abi_minor, STHENO_ABI_MAJOR,
-		    STHENO_ABI_MINOR);
-		return buf;
-	}
-	if (d->struct_size < sizeof(struct sth_plugin_descriptor)) {
-		snprintf(buf, len, "its descriptor is %u bytes and sthenod "
-		    "needs at least %zu: it was not built with STHENO_PLUGIN "
-		    "from a compatible SDK", d->struct_size,
-		    sizeof(struct sth_plugin_descriptor));
-		return buf;
-	}
-	if (!plugin_valid_name(d->name))
+	const char *bad;
+
+	if ((bad = plugin_check_abi(d->abi_major, d->abi_minor,
+	    d->struct_size, buf, len)) != NULL)
+		return bad;
+	if (!trust_valid_name(d->name))
 		return "its descriptor has no valid name ([a-z0-9_-]+)";
 	if (d->init == NULL)
 		return "its descriptor has no init function";
@@ -1005,10 +995,28 @@ plugins_load_many(const char *const *names, size_t n, char **err)
 	return rc;
 }
 
+/* A live load (plugin.load): a name only, from the plugin folders or the
+ * config's own [plugin:NAME] path= (plugin_trust.h). */
 int
-plugin_load(const char *name_or_path, char **err)
+plugin_load(const char *name, char **err)
 {
-	return plugins_load_many(&name_or_path, 1, err);
+	struct plugin_want *w;
+	char *path = NULL;
+	size_t n = 1;
+	int rc;
+
+	*err = NULL;
+	if (trust_live_request(sth.ini, name, &path, err) != 0)
+		return -1;
+	w = xcalloc(2, sizeof *w);	/* plugin_load_wants may grow it */
+	w[0].what = path != NULL ? path : (char *)name;
+	if (path != NULL)
+		xasprintf(&w[0].section, "plugin:%s", name);
+	rc = plugin_load_wants(&w, &n, 1, err);
+	free(w[0].section);
+	free(w);
+	free(path);
+	return rc;
 }
 
 /* --- unload -------------------------------------------------------------- */
@@ -1473,27 +1481,16 @@ plugin_section_want(const struct ini_section *s, struct plugin_want **w,
     size_t *n, size_t *cap, char **err)
 {
 	const char *sname = ini_section_name(s);
-	struct ini_entry *e;
 	char *path;
-	json_t *vars;
 
-	if (!plugin_valid_name(sname + 7)) {
+	if (!trust_valid_name(sname + 7)) {
 		xasprintf(err, "[%s]: '%s' is not a plugin name ([a-z0-9_-]+)",
 		    sname, sname + 7);
 		return -1;
 	}
-	if ((e = ini_entry_find(s, "path")) == NULL) {
-		plugin_want_add(w, n, cap, sname + 7, sname, 0);
-		return 0;
-	}
-	vars = sth.env_vars != NULL ? json_deep_copy(sth.env_vars) :
-	    expand_env_vars();
-	json_object_set_new(vars, "here", json_string(ini_entry_here(e)));
-	path = expand(ini_entry_value(e), "path", vars, err);
-	json_decref(vars);
-	if (path == NULL)
+	if (trust_config_path(s, &path, err) != 0)
 		return -1;
-	plugin_want_add(w, n, cap, path, sname, 0);
+	plugin_want_add(w, n, cap, path != NULL ? path : sname + 7, sname, 0);
 	free(path);
 	return 0;
 }

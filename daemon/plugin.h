@@ -31,11 +31,12 @@ int plugins_init(const char *path);
  */
 int plugins_apply_config(const struct ini_doc *doc, int startup, char **err);
 
-/* Live operations (also the plugin.* RPC methods).  name_or_path is a
- * plugin name looked up on the search path, or a path to a .so.  Each
- * returns 0, or -1 with *err set to a malloc'd message that says which
- * check refused and why. */
-int plugin_load(const char *name_or_path, char **err);
+/* Live operations (also the plugin.* RPC methods).  Each takes a plugin
+ * name, never a path: plugin_load finds NAME.so in the plugin folders, or
+ * loads the path= of the config's own [plugin:NAME] section
+ * (plugin_trust.h).  Each returns 0, or -1 with *err set to a malloc'd
+ * message that says which check refused and why. */
+int plugin_load(const char *name, char **err);
 int plugin_unload(const char *name, char **err);
 int plugin_reload(const char *name, char **err);
 /* [{name, version, description, state, path, requires:[...], used_by:[...],
@@ -60,7 +61,8 @@ int plugins_config_remove(const char *section, char **err);
  * [eventlistener:x] added by update brings the eventlistener plugin). */
 void plugins_config_implied(const char *section);
 
-/* Load several plugins (names or paths) in dependency order: requirements
+/* Load several plugins (names, or paths the caller trusts: the config's,
+ * a test's) in dependency order: requirements
  * must be among them or already loaded; a missing one or a cycle is
  * refused with a message naming it.  Stops at the first failure (plugins
  * already initialised stay loaded).  (Added by the loader engineer.) */

@@ -49,8 +49,9 @@ static const struct mon_cmd mon_cmds[] = {
 	{ "plugin.list", "plugin.list", "The loaded plugins: name, version, "
 	  "state and file.",
 	  0, 0, 0, cmd_method, "plugin.list", text_plugin_list },
-	{ "plugin.load", "plugin.load <path-or-name>", "Load a plugin by name "
-	  "(from the plugin path) or by the path of its .so.",
+	{ "plugin.load", "plugin.load <name>", "Load a plugin by name: "
+	  "NAME.so from the plugin folders, or the path= of its [plugin:NAME] "
+	  "section in the config file.",
 	  1, 1, 0, cmd_method, "plugin.load", text_plugin_op },
 	{ "plugin.unload", "plugin.unload <name>", "Unload a plugin: it "
 	  "stops accepting, finishes its work in flight, then goes.",

@@ -526,7 +526,7 @@ Test(monitor_cmd, errors_have_their_status)
 	run(&s, "plugin.load");
 	cr_assert_eq(got.status, MON_PARAMS);
 	cr_assert_str_eq(got.body, "Too few parameters.\n"
-	    "Usage: plugin.load <path-or-name>");
+	    "Usage: plugin.load <name>");
 	run(&s, "plugin.unload a b");
 	cr_assert_eq(got.status, MON_PARAMS);
 	run(&s, "ping \"open");

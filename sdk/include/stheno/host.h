@@ -20,8 +20,10 @@
  *    has reached fini().
  *
  * The table only ever grows: members are appended, each new one commented
- * with the ABI minor that added it.  A plugin that uses a member added after
- * the minor it was built for checks `host->size` first (STH_HOST_HAS).
+ * with the ABI minor that added it.  A plugin uses the members up to its
+ * abi_minor (STHENO_PLUGIN_ABI_MINOR, by default the headers' minor) freely:
+ * the loader refuses it on an older host.  A member newer than that minor
+ * may be missing: test it with STH_HOST_HAS first (stheno/plugin.h).
  */
 #ifndef STHENO_HOST_H
 #define STHENO_HOST_H
@@ -337,7 +339,8 @@ struct sth_host {
 	void (*unbind)(struct sth_binding *b);
 };
 
-/* True if the running host has member m (for members added after 1.0). */
+/* True if the running host has member m: needed only for members newer
+ * than the plugin's STHENO_PLUGIN_ABI_MINOR. */
 #define STH_HOST_HAS(host, m)                                                  \
 	((host)->size >= offsetof(struct sth_host, m) + sizeof((host)->m) &&   \
 	 (host)->m != NULL)

@@ -40,8 +40,11 @@
  * dispatched until the earlier response has ended.
  *
  * The table only grows: members are appended, each commented with the
- * version that added it; `size` is sizeof(struct sth_http_api) in the
- * provider, so check it (STH_HTTP_HAS) before using a newer member.
+ * version that added it (host.h's scheme).  A consumer acquires the
+ * service with the oldest version it needs as min_version (by default
+ * STH_HTTP_API_VERSION of its headers), uses the members up to it freely,
+ * and tests newer ones with STH_HTTP_HAS (`size` is sizeof(struct
+ * sth_http_api) in the provider).
  */
 #ifndef STHENO_HTTP_H
 #define STHENO_HTTP_H

@@ -27,7 +27,8 @@ extern "C" {
  * append members to struct sth_host.
  */
 #define STHENO_ABI_MAJOR 1
-#define STHENO_ABI_MINOR 2	/* 1.1: host->evpools; 1.2: bind, unbind */
+/* 1.1: host->evpools; 1.2: bind, unbind; 1.3: listener_set_control */
+#define STHENO_ABI_MINOR 3
 
 struct sth_plugin;		/* the host's record of one loaded plugin */
 struct sth_host;		/* the host API table, stheno/host.h */

@@ -6,7 +6,7 @@
  * listener freed from inside its own accept callback is never touched again.
  * Connections are socket bufferevents whose callbacks are host trampolines.
  *
- * Descriptors (docs/stheno.conf.5.md, "Descriptors"): of RLIMIT_NOFILE (N),
+ * Descriptors (docs/stheno.conf.5.md, "DESCRIPTORS"): of RLIMIT_NOFILE (N),
  * supervision keeps 64 + 8 per process (S) that no connection may take,
  * control listeners' connections a further share C = max(16, N / 16) that
  * public listeners' connections never reach.  An accept beyond is closed at
@@ -77,7 +77,7 @@ struct sth_listener {
 
 /* How long a listener rests when accept(2) runs out of fds or memory. */
 #define NET_ACCEPT_PAUSE_MS 250
-/* The descriptor budget (docs/stheno.conf.5.md, "Descriptors"). */
+/* The descriptor budget (docs/stheno.conf.5.md, "DESCRIPTORS"). */
 #define NET_KEEP_BASE 64	/* S = NET_KEEP_BASE + NET_KEEP_PER_PROC * P */
 #define NET_KEEP_PER_PROC 8	/* 3 pipe ends, 2 logs, a spawn's 3 more */
 #define NET_CONTROL_MIN 16	/* C = max(NET_CONTROL_MIN, N / 16) */
@@ -96,6 +96,22 @@ struct sth_conn {
 	int closing;		/* close_after_write: no more callbacks */
 	int forced;		/* the unload's force step has told the plugin */
 	int control;		/* counted in net_conns[1], else [0] */
+};
+
+/*
+ * The descriptor budget now: nofile N is the soft RLIMIT_NOFILE, keep S =
+ * 64 + 8 per process is what no connection may take, control C = max(16,
+ * N / 16) what only control connections may; all connections together at
+ * most all = N - S, public ones at most public = N - S - C.
+ */
+struct net_budget {
+	long nofile;
+	long keep;
+	long control;
+	long all;
+	long public;
+	long conns_public;	/* live connections of each class */
+	long conns_control;
 };
 
 /* Live connections: [0] public, [1] control. */
@@ -163,7 +179,7 @@ net_nprocs(void)
 	return (long)n;
 }
 
-void
+static void
 net_budget(struct net_budget *b)
 {
 	b->nofile = net_nofile();

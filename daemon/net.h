@@ -31,26 +31,9 @@ struct sth_listener *net_listen_unix(struct sth_plugin *, const char *path,
 void net_listener_free(struct sth_listener *);
 const char *net_listener_addr(struct sth_listener *);
 int net_listener_port(struct sth_listener *);
-/* A control listener's connections may use the control share (below). */
+/* A control listener's connections may use the descriptors kept for
+ * control connections (net.c, docs/stheno.conf.5.md "DESCRIPTORS"). */
 void net_listener_set_control(struct sth_listener *, int);
-
-/*
- * The descriptor budget now (docs/stheno.conf.5.md, "Descriptors"): nofile
- * N is the soft RLIMIT_NOFILE, keep S = 64 + 8 per process is what no
- * connection may take, control C = max(16, N / 16) what only control
- * connections may; all connections together at most all = N - S, public
- * ones at most public = N - S - C.
- */
-struct net_budget {
-	long nofile;
-	long keep;
-	long control;
-	long all;
-	long public;
-	long conns_public;	/* live connections of each class */
-	long conns_control;
-};
-void net_budget(struct net_budget *);
 
 struct sth_conn *net_conn_new(struct sth_plugin *, int fd, sth_conn_fn readfn,
 			      sth_conn_fn writefn, sth_conn_event_fn eventfn,

@@ -744,7 +744,7 @@ conn_accept(struct sth_listener *l, int fd, const struct sockaddr *sa,
 	int one = 1;
 
 	/* Over a cap: closed at once, so that a flood cannot hold more
-	 * than its share (README.md, "Limits"). */
+	 * than its share (README.md, "Behaviour"). */
 	if (H.draining) {
 		conn_refuse(s, fd, sa, salen, NULL, 0);
 		return;

@@ -26,7 +26,7 @@
  * Settings every server reads, from its own section first and then from
  * [plugin:http]: the table keeps the list and the defaults in one place.
  * OPT_CONNS: a connection count whose default comes from RLIMIT_NOFILE
- * (N): def is the divisor, CONNS_MIN the floor (README.md, "Limits").
+ * (N): def is the divisor, CONNS_MIN the floor (README.md, "Configuration").
  */
 enum opt_kind { OPT_BYTES, OPT_INT, OPT_SECS, OPT_CONNS };
 #define CONNS_MIN 8

@@ -1,6 +1,6 @@
 """test_http_fds.py — a flood of silent connections cannot take sthenod's
-file descriptors (plugins/http/README.md, "Limits"; docs/stheno.conf.5.md,
-"Descriptors").
+file descriptors (plugins/http/README.md, "Behaviour"; docs/stheno.conf.5.md,
+"DESCRIPTORS").
 
 sthenod runs with a low RLIMIT_NOFILE (FDS, 256) so that a flood of FLOOD
 (300) silent connections to a public [http_server:x] whose own caps are set

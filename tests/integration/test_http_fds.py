@@ -14,6 +14,9 @@ then (c) after the flood leaves, everything is normal.  Besides:
       still served;
   (e) a connection that sends nothing is closed after header_timeout, not
       idle_timeout; an idle keep-alive connection waits idle_timeout.
+And with the descriptor table full anyway (prlimit below what sthenod has
+open), a connection is closed at once (the spare descriptor) instead of
+waiting in the backlog, and the listener does not spin.
 
 FDS=1024 FLOOD=1100 reproduce the figures of issue 12 (slower).
 """
@@ -258,6 +261,53 @@ autorestart = true
             self.assertIn(b"pong\n", s.recv(4096))
         finally:
             s.close()
+
+
+def cpu_secs(pid):
+    f = sthtest.proc_stat(pid)
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class FdFull(unittest.TestCase):
+
+    def setUp(self):
+        self.port = free_port()
+        self.d = sthtest.Sthenod(extra="""
+[http_server:pub]
+listen = 127.0.0.1:%d
+
+[plugin:http]
+ping = true
+""" % self.port)
+        self.addCleanup(self.d.cleanup)
+        self.d.start()
+
+    def test_emfile_closes_at_once_without_spinning(self):
+        pid = self.d.pid
+        self.assertEqual(ping(self.port), b"pong\n")
+        soft, hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)
+        nopen = len(os.listdir("/proc/%d/fd" % pid))
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, (nopen, hard))
+        held = []
+        try:
+            cpu0, t0 = cpu_secs(pid), time.monotonic()
+            for _ in range(5):
+                s = connect(self.port)
+                held.append(s)
+                self.assertTrue(closed_by_peer(s, 3), "left waiting")
+            time.sleep(1)
+            # no busy loop on EMFILE: a fraction of the CPU time elapsed
+            cpu = cpu_secs(pid) - cpu0
+            self.assertLess(cpu, 0.5 * (time.monotonic() - t0))
+            self.assertTrue(self.d.wait_log(
+                r"WARN connection from 127\.0\.0\.1 to 127\.0\.0\.1:%d "
+                r"refused: (out of descriptors|descriptors nearly "
+                r"exhausted)" % self.port, 5))
+        finally:
+            resource.prlimit(pid, resource.RLIMIT_NOFILE, (soft, hard))
+            for s in held:
+                s.close()
+        self.assertTrue(sthtest.wait_for(lambda: ping(self.port), 5))
 
 
 if __name__ == "__main__":

@@ -120,8 +120,10 @@ static long net_conns[2];
  * so that conn_new on that fd counts it in the right class. */
 static int net_accepted_fd = -1;
 static int net_accepted_control;
-/* A descriptor given up at EMFILE to accept and close (-1: none). */
+/* A descriptor given up at EMFILE to accept and close (-1: none), kept
+ * while there is a listener record (net_nlisteners). */
 static int net_spare = -1;
+static unsigned net_nlisteners;
 
 /* --- listeners ---------------------------------------------------------- */
 
@@ -348,6 +350,10 @@ net_listener_destroy(void *obj)
 	struct sth_listener *l = obj;
 
 	net_listener_close(l);
+	if (--net_nlisteners == 0 && net_spare != -1) {
+		close(net_spare);
+		net_spare = -1;
+	}
 	event_free(l->ev);
 	if (l->pause != NULL)
 		event_free(l->pause);
@@ -504,15 +510,15 @@ net_listener_make(struct sth_plugin *p, int fd, const char *spec,
 	l->ev = event_new(sth.base, fd, EV_READ | EV_PERSIST, net_accept_cb, l);
 	if (l->ev == NULL)
 		fatalx("event_new failed");
+	if (net_nlisteners++ == 0 && net_spare == -1 &&
+	    (net_spare = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1)
+		log_errno(STH_LOG_WARN, "cannot keep a spare descriptor");
 	return l;
 }
 
 static void
 net_listener_start(struct sth_plugin *p, struct sth_listener *l)
 {
-	if (net_spare == -1 &&
-	    (net_spare = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1)
-		log_errno(STH_LOG_WARN, "cannot keep a spare descriptor");
 	event_add(l->ev, NULL);
 	l->res = scope_add(plugin_scope(p), SCOPE_LISTENER, l,
 	    net_listener_destroy);

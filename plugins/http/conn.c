@@ -72,31 +72,42 @@ tv_set(struct timeval *tv, double secs)
  * its slot header_timeout, not idle_timeout); between keep-alive requests,
  * the idle timeout; inside a later head, what is left until the deadline
  * set at its first byte (a slowloris client that sends a byte now and then
- * still hits it); while a handler works, none.  The write timeout drops a
- * client that stops reading.
+ * still hits it); while a handler works, none (-1).  Draining, a
+ * connection between requests waits only a moment for one that may be on
+ * its way.
  */
+static double
+conn_read_secs(struct http_conn *c)
+{
+	struct http_server *s = c->c_srv;
+	int started = http_parser_started(&c->c_parser);
+	double secs = s->s_idle_timeout;
+
+	if (c->c_linger)
+		return secs < LINGER_SECS ? secs : LINGER_SECS;
+	if (c->c_req != NULL)
+		return -1;
+	if (!c->c_parser.head_reported && (!c->c_kept || started)) {
+		secs = c->c_deadline - now_mono();
+		if (started)
+			return secs;
+	}
+	if (c->c_draining && secs > DRAIN_IDLE_SECS)
+		return DRAIN_IDLE_SECS;
+	return secs;
+}
+
+/* The read timeout of the phase; the write timeout drops a client that
+ * stops reading. */
 static void
 conn_timeouts(struct http_conn *c)
 {
-	struct http_server *s = c->c_srv;
 	struct timeval rtv, wtv;
-	struct timeval *rp = &rtv;
+	double secs = conn_read_secs(c);
 
-	if (c->c_linger)
-		tv_set(&rtv, s->s_idle_timeout < LINGER_SECS ?
-		    s->s_idle_timeout : LINGER_SECS);
-	else if (c->c_req != NULL)
-		rp = NULL;
-	else if (!c->c_parser.head_reported && (!c->c_kept ||
-	    http_parser_started(&c->c_parser)))
-		tv_set(&rtv, c->c_deadline - now_mono());
-	else if (c->c_draining)
-		tv_set(&rtv, s->s_idle_timeout < DRAIN_IDLE_SECS ?
-		    s->s_idle_timeout : DRAIN_IDLE_SECS);
-	else
-		tv_set(&rtv, s->s_idle_timeout);
-	tv_set(&wtv, s->s_idle_timeout);
-	bufferevent_set_timeouts(bev(c), rp, &wtv);
+	tv_set(&rtv, secs);
+	tv_set(&wtv, c->c_srv->s_idle_timeout);
+	bufferevent_set_timeouts(bev(c), secs < 0 ? NULL : &rtv, &wtv);
 }
 
 static void

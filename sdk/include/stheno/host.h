@@ -337,6 +337,14 @@ struct sth_host {
 				    struct sth_plugin *consumer,
 				    void (*drop)(void *obj), void *obj);
 	void (*unbind)(struct sth_binding *b);
+
+	/* --- ABI 1.3: descriptor classes ------------------------------------
+	 * Make l a control listener (control = 1): its connections may use the
+	 * descriptors kept for control connections, which those of other
+	 * listeners never reach, so that a flood of a public server leaves the
+	 * control servers answering (docs/stheno.conf.5.md, "DESCRIPTORS").
+	 * Check with STH_HOST_HAS(host, listener_set_control). */
+	void (*listener_set_control)(struct sth_listener *l, int control);
 };
 
 /* True if the running host has member m: needed only for members newer

@@ -122,9 +122,13 @@ void ftp_fmt_list(struct evbuffer *b, const char *name,
 void ftp_fmt_facts(struct evbuffer *b, const char *name,
 		   const struct stat *st, const char *type, const char *perm,
 		   unsigned facts);
-/* RFC 3659 perm letters for an object the session can read/write. */
-void ftp_fmt_perm(const struct stat *st, int can_read, int can_write,
-		  char out[16]);
+/* What a session may do with an object (fs.c asks the kernel). */
+#define FTP_MAY_READ 0x01	/* RETR a file, list a directory */
+#define FTP_MAY_WRITE 0x02	/* STOR/APPE a file, create in a directory */
+#define FTP_MAY_ENTER 0x04	/* CWD into a directory */
+#define FTP_MAY_REMOVE 0x08	/* DELE/RMD and RNFR it (its directory's) */
+/* RFC 3659 perm letters for an object of st's type, in RFC order. */
+void ftp_fmt_perm(const struct stat *st, unsigned may, char out[16]);
 /* Parse OPTS MLST's list ("type;size;"): the fact mask. */
 unsigned ftp_parse_facts(const char *arg);
 /* The fact list for FEAT and OPTS: "type*;size*;..." (* on those in mask). */

@@ -262,6 +262,16 @@ bind_pasv(int fd, struct sockaddr_storage *ss)
 {
 	long lo = F.conf.pasv_min_port, hi = F.conf.pasv_max_port, n, i, p;
 	socklen_t len = ftp_sa_len((struct sockaddr *)ss);
+	int on = 1;
+
+	/* The server closes each data connection first: its end stays in
+	 * TIME_WAIT for a minute on the port, which a new listener may take
+	 * only with SO_REUSEADDR (vsftpd sets it too); without it, as many
+	 * transfers as the range has ports made every PASV fail (425) for a
+	 * minute.  Two listeners cannot share a port even so: Linux refuses
+	 * a bind beside a listening socket. */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1)
+		return -1;
 
 	if (lo == 0 || hi == 0) {
 		ftp_sa_set_port((struct sockaddr *)ss, 0);

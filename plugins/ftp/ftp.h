@@ -34,6 +34,8 @@ struct evbuffer;
 #define FTP_PATH_MAX 1024	/* a virtual path */
 #define FTP_HELD_MAX (4 * FTP_MAX_LINE)	/* commands queued during a transfer */
 #define FTP_GREETING "Stheno FTP server ready."
+#define FTP_PAM_SERVICE "stheno-ftp"	/* the file make install puts in
+					 * $(sysconfdir)/pam.d */
 
 /* ------------------------------------------------------------------ cmd.c */
 
@@ -150,28 +152,35 @@ struct ftp_ident {
 	gid_t groups[FTP_MAX_GROUPS];
 };
 
-/* Check a real user's password (getspnam + crypt); 0 with *id set (and
- * *home malloc'd for the caller), -1 refused.  The same work is done for
- * an unknown user.  Reentrant: runs on a checker thread. */
-int ftp_auth_local(const char *user, const char *pass, struct ftp_ident *id,
-		   char **home);
+/* Check a real user's login through PAM (F.conf.pam_service: auth and
+ * account) and their shell (/etc/shells, when F.conf.check_shell); 0 with
+ * *id set (and *home malloc'd for the caller), -1 refused with *why (the
+ * reason, for the log; malloc'd).  A name no account has costs one hash
+ * too.  Reentrant: runs on a checker thread. */
+int ftp_auth_local(const char *user, const char *pass, const char *rhost,
+		   struct ftp_ident *id, char **home, char **why);
 /* init: note sthenod's own supplementary groups, to switch back to, and
  * whether this thread may switch them at all (CAP_SETGID).  0 or -1. */
 int ftp_id_setup(void);
 void ftp_id_teardown(void);
 /* -------------------------------------------------------------- check.c */
 
+#define FTP_CHECK_WORKERS 4	/* threads checking logins, at most: one a
+				 * CPU, at least 2 */
+#define FTP_CHECK_QUEUE_MAX 128	/* checks waiting for one; then 421 */
+
 struct ftp_sess;
 /* A finished check: rc 0 with the user's identity and home (the callee
- * copies what it keeps), or -1 refused (id unset, home NULL). */
+ * copies what it keeps), or -1 refused (id unset, home NULL) and why. */
 typedef void (*ftp_check_fn)(struct ftp_sess *s, int rc,
-			     const struct ftp_ident *id, const char *home);
-/* Check s->user's password on a thread; done runs on the loop later,
- * unless the session is freed first (ftp_check_detach).  -1 if no thread
- * could be started (logged). */
+			     const struct ftp_ident *id, const char *home,
+			     const char *why);
+/* Queue a check of s->user's login for the pool; done runs on the loop
+ * later, unless the session is freed first (ftp_check_detach).  0; -1 if
+ * the pool could not start (logged); -2 if the queue is full. */
 int ftp_check_start(struct ftp_sess *s, const char *pass, ftp_check_fn done);
 void ftp_check_detach(struct ftp_sess *s);
-/* fini: wait for the checks still running (one crypt each at most). */
+/* fini: drop the queued checks, wait for the running ones (one each). */
 void ftp_checks_join(void);
 
 /* Switch the identity for one operation and back: fsuid, fsgid and, when
@@ -198,6 +207,8 @@ struct ftp_conf {
 	long login_delay;	/* seconds */
 	long max_login_fails;
 	char *banner;
+	char *pam_service;
+	int check_shell;
 };
 
 struct ftp_ctx {
@@ -255,8 +266,9 @@ struct ftp_sess {
 	int fails;
 	int delaying;		/* a failed login's delay or a password
 				 * check: lines wait */
+	double pass_at;		/* when the last PASS arrived (monotonic) */
 	struct ftp_check *check;	/* the password check running */
-	char *user;		/* from USER, until PASS */
+	char *user;		/* from USER, until PASS; then who is in */
 	char *rnfr;		/* virtual path from RNFR */
 	off_t rest;
 	int type;		/* 'A' or 'I' */

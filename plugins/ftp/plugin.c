@@ -51,6 +51,8 @@ static const struct ftp_opt {
 	O(login_delay, OPT_INT, 1, 0, 60, NULL),
 	O(max_login_fails, OPT_INT, 3, 1, 100, NULL),
 	O(banner, OPT_STR, 0, 0, 0, FTP_GREETING),
+	O(pam_service, OPT_STR, 0, 0, 0, FTP_PAM_SERVICE),
+	O(check_shell, OPT_BOOL, 1, 0, 1, NULL),
 #undef O
 };
 
@@ -112,6 +114,9 @@ check_conf(void)
 			    "pasv_address: '%s' is not an IPv4 address",
 			    c->pasv_address);
 	}
+	if (c->pam_service == NULL || strchr(c->pam_service, '/') != NULL)
+		return F.host->fail(F.self, "[plugin:ftp] pam_service: a name "
+		    "in /etc/pam.d, not a path");
 	if (strpbrk(c->banner, "\r\n") != NULL)
 		return F.host->fail(F.self, "[plugin:ftp] banner: one line");
 	if (c->local_users && geteuid() != 0)
@@ -154,6 +159,26 @@ anon_setup(void)
 	return 0;
 }
 
+/* The PAM service file is looked for where Linux-PAM does: a missing one
+ * means PAM's "other" service (on Debian: refuse everyone). */
+static void
+pam_service_note(void)
+{
+	static const char *const dirs[] = { "/etc/pam.d", "/usr/lib/pam.d" };
+	char path[PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", dirs[i],
+		    F.conf.pam_service);
+		if (access(path, R_OK) == 0)
+			return;
+	}
+	F.host->log(F.self, STH_LOG_WARN, "ftp: pam_service: no file "
+	    "/etc/pam.d/%s: PAM's \"other\" service checks real users",
+	    F.conf.pam_service);
+}
+
 static void ftp_fini(struct sth_plugin *);
 
 static int
@@ -181,6 +206,8 @@ ftp_init(struct sth_plugin *self, const struct sth_host *host)
 	}
 	if (F.conf.anonymous && anon_setup() == -1)
 		goto err;
+	if (F.conf.local_users)
+		pam_service_note();
 	F.listener = host->listen_tcp(self, F.conf.port, ftp_accept, NULL,
 	    &err);
 	if (F.listener == NULL) {

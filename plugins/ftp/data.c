@@ -53,6 +53,8 @@ xfer_clear(struct ftp_data *d)
 	d->waiting = 0;
 	d->off = 0;
 	d->len = 0;
+	d->xlog = 0;
+	d->xok = 0;
 }
 
 void
@@ -60,6 +62,7 @@ data_reset(struct ftp_sess *s)
 {
 	struct ftp_data *d = &s->data;
 
+	ftp_xferlog(s);		/* before the connection and its count go */
 	if (d->lwatch != NULL)
 		F.host->watch_free(d->lwatch);
 	d->lwatch = NULL;
@@ -81,6 +84,7 @@ static void
 finish(struct ftp_sess *s, int code, const char *text)
 {
 	ftp_reply(s, code, "%s", text);
+	s->data.xok = code == 226;
 	data_reset(s);
 	ftp_sess_xfer_done(s);
 }
@@ -398,6 +402,8 @@ data_start(struct ftp_sess *s)
 	}
 	ftp_reply(s, 150, "%s", opening_text(s));
 	d->bytes = 0;
+	d->xlog = 1;
+	d->xstart = time(NULL);
 	if (d->conn != NULL) {
 		start_transfer(s);
 		return;

@@ -209,6 +209,8 @@ struct ftp_conf {
 	char *banner;
 	char *pam_service;
 	int check_shell;
+	int xferlog_enable;
+	char *xferlog_file;
 };
 
 struct ftp_ctx {
@@ -219,6 +221,7 @@ struct ftp_ctx {
 	struct sth_listener *listener;
 	struct sockaddr_storage pasv_sa;	/* pasv_address */
 	struct sth_vfs *anon_vfs;	/* anon_root, shared by anonymous sessions */
+	int xferlog_fd;			/* xferlog_file, or -1 */
 	LIST_HEAD(, ftp_sess) sessions;
 	unsigned nsessions;
 	int draining;
@@ -245,6 +248,11 @@ struct ftp_data {
 	off_t len;
 	struct evbuffer *listing;
 	unsigned long long bytes;
+	/* for xferlog: a RETR or STOR that got its 150 */
+	int xlog;
+	int xok;		/* it ended with 226 */
+	time_t xstart;
+	char xpath[FTP_PATH_MAX];
 };
 
 struct ftp_sess {
@@ -269,6 +277,7 @@ struct ftp_sess {
 	double pass_at;		/* when the last PASS arrived (monotonic) */
 	struct ftp_check *check;	/* the password check running */
 	char *user;		/* from USER, until PASS; then who is in */
+	char *anon_pass;	/* an anonymous user's password, for xferlog */
 	char *rnfr;		/* virtual path from RNFR */
 	off_t rest;
 	int type;		/* 'A' or 'I' */
@@ -345,5 +354,11 @@ void data_start(struct ftp_sess *s);
 int data_timeout(struct ftp_sess *s);
 /* ABOR: 0 if nothing was running. */
 int data_abort(struct ftp_sess *s);
+
+/* ------------------------------------------------------------- xferlog.c */
+
+/* The xferlog line of the transfer in s->data, if one started and the
+ * log is on; once. */
+void ftp_xferlog(struct ftp_sess *s);
 
 #endif /* STHENO_PLUGIN_FTP_H */

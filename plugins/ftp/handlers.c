@@ -199,6 +199,8 @@ login_anon(struct ftp_sess *s, const char *pass)
 	s->own_vfs = 0;
 	s->id = F.anon_id;
 	s->writable = F.conf.anon_write;
+	free(s->anon_pass);
+	s->anon_pass = plug_xstrdup(pass != NULL ? pass : "");
 	return 0;
 }
 

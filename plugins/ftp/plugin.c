@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -53,6 +54,8 @@ static const struct ftp_opt {
 	O(banner, OPT_STR, 0, 0, 0, FTP_GREETING),
 	O(pam_service, OPT_STR, 0, 0, 0, FTP_PAM_SERVICE),
 	O(check_shell, OPT_BOOL, 1, 0, 1, NULL),
+	O(xferlog_enable, OPT_BOOL, 0, 0, 1, NULL),
+	O(xferlog_file, OPT_STR, 0, 0, 0, "/var/log/xferlog"),
 #undef O
 };
 
@@ -179,6 +182,18 @@ pam_service_note(void)
 	    F.conf.pam_service);
 }
 
+/* vsftpd's xferlog_file: created 0600, appended to. */
+static int
+xferlog_open(void)
+{
+	F.xferlog_fd = open(F.conf.xferlog_file, O_WRONLY | O_APPEND |
+	    O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+	if (F.xferlog_fd == -1)
+		return F.host->fail(F.self, "[plugin:ftp] xferlog_file: %s: %s",
+		    F.conf.xferlog_file, strerror(errno));
+	return 0;
+}
+
 static void ftp_fini(struct sth_plugin *);
 
 static int
@@ -191,6 +206,7 @@ ftp_init(struct sth_plugin *self, const struct sth_host *host)
 	memset(&F, 0, sizeof F);
 	F.self = self;
 	F.host = host;
+	F.xferlog_fd = -1;
 	LIST_INIT(&F.sessions);
 	if ((sec = host->config(self)) == NULL)
 		return host->fail(self, "[plugin:ftp] section missing");
@@ -208,6 +224,12 @@ ftp_init(struct sth_plugin *self, const struct sth_host *host)
 		goto err;
 	if (F.conf.local_users)
 		pam_service_note();
+	if (F.conf.xferlog_enable && F.conf.xferlog_file == NULL) {
+		host->fail(self, "[plugin:ftp] xferlog_file: empty");
+		goto err;
+	}
+	if (F.conf.xferlog_enable && xferlog_open() == -1)
+		goto err;
 	F.listener = host->listen_tcp(self, F.conf.port, ftp_accept, NULL,
 	    &err);
 	if (F.listener == NULL) {
@@ -252,6 +274,8 @@ ftp_fini(struct sth_plugin *self)
 		F.host->listener_free(F.listener);
 	if (F.anon_vfs != NULL)
 		F.host->vfs_free(F.anon_vfs);
+	if (F.xferlog_fd != -1)
+		close(F.xferlog_fd);
 	for (i = 0; i < sizeof ftp_opts / sizeof ftp_opts[0]; i++)
 		if (ftp_opts[i].type == OPT_STR)
 			free(*(char **)((char *)&F.conf + ftp_opts[i].off));

@@ -467,7 +467,7 @@ def pam_service(test, tag):
     name = "sthftp" + tag
     path = os.path.join("/etc/pam.d", name)
     shutil.copyfile(os.path.join(sthtest.SRCDIR, "plugins", "ftp",
-                                 "stheno-ftp.pam"), path)
+                                 "stheno-ftp"), path)
     test.addCleanup(os.unlink, path)
     return name
 

@@ -2,8 +2,8 @@
  * check.c — real users' logins are checked by a small fixed pool of
  * threads, so that PAM never holds the loop: a yescrypt or SHA-512 hash
  * costs milliseconds, one with many rounds seconds, and a PAM module may
- * ask a slow network service (DESIGN.md decision 6: slow calls never
- * block the loop).  The pool is bounded: a thread per CPU, from 2 to
+ * ask a slow network service (slow calls never block the loop:
+ * docs/ARCHITECTURE.md).  The pool is bounded: a thread per CPU, from 2 to
  * FTP_CHECK_WORKERS (a check is CPU-bound: more would only share), each
  * check holding at most one hash's memory (yescrypt's default: 16 MB), and
  * a queue of at most FTP_CHECK_QUEUE_MAX checks waiting their turn; a PASS

@@ -182,6 +182,58 @@ entry_perm(struct ftp_sess *s, int dfd, const char *dir, const char *name,
 	ftp_fmt_perm(&st, m, out);
 }
 
+/* The parent of the virtual path (not "/") into out. */
+static void
+parent_of(const char *path, char *out, size_t outlen)
+{
+	const char *p = strrchr(path, '/');
+	size_t n = p != NULL && p != path ? (size_t)(p - path) : 1;
+
+	if (n >= outlen)
+		n = outlen - 1;
+	memcpy(out, path, n);
+	out[n] = '\0';
+}
+
+/* perm= of the object at the virtual path (identity entered), its
+ * stat (followed beneath the root) into *stp if not NULL.  0 or -errno. */
+static int
+path_perm(struct ftp_sess *s, const char *path, struct stat *stp,
+    char out[16])
+{
+	struct stat st, lst;
+	struct dir_may dm;
+	char parent[FTP_PATH_MAX];
+	int fd, dfd = -1;
+
+	out[0] = '\0';
+	if ((fd = F.host->vfs_open(s->vfs, path, O_PATH, 0)) < 0)
+		return fd;
+	if (fstat(fd, &st) == -1) {
+		close(fd);
+		return -errno;
+	}
+	lst = st;
+	if (strcmp(path, "/") != 0) {
+		parent_of(path, parent, sizeof parent);
+		dfd = F.host->vfs_open(s->vfs, parent, O_PATH | O_DIRECTORY,
+		    0);
+		/* the entry's own owner, for the sticky bit */
+		if (dfd >= 0 && fstatat(dfd, strrchr(path, '/') + 1, &lst,
+		    AT_SYMLINK_NOFOLLOW) == -1)
+			lst = st;
+	}
+	dir_may_of(s, dfd >= 0 ? dfd : -1, &dm);
+	ftp_fmt_perm(&st, may_of(s, fd, "", AT_EMPTY_PATH, &st, &lst, &dm),
+	    out);
+	if (dfd >= 0)
+		close(dfd);
+	close(fd);
+	if (stp != NULL)
+		*stp = st;
+	return 0;
+}
+
 struct list_ctx {
 	const char *dir;	/* the directory's virtual path */
 	struct dir_may dm;
@@ -205,7 +257,10 @@ list_one(struct ftp_sess *s, struct list_ctx *lc, int dfd, const char *name,
 		evbuffer_add_printf(b, "%s\r\n", name);
 		return;
 	case 'M':
-		entry_perm(s, dfd, lc->dir, name, st, &lc->dm, perm);
+		if (dfd != -1)
+			entry_perm(s, dfd, lc->dir, name, st, &lc->dm, perm);
+		else
+			path_perm(s, lc->dir, NULL, perm);
 		ftp_fmt_facts(b, name, st, NULL, perm, s->facts);
 		evbuffer_add(b, "\r\n", 2);
 		return;
@@ -316,69 +371,30 @@ fs_list(struct ftp_sess *s, const char *path, int kind, struct evbuffer *b)
 			rc = list_dir(s, path, dir, kind, b);
 			closedir(dir);
 		}
-	} else if (rc == 0 && kind != 'M') {	/* MLSD: directories only */
+	} else if (rc == 0) {
 		memset(&lc, 0, sizeof lc);
 		lc.now = time(NULL);
+		lc.dir = path;	/* the object itself, for path_perm */
 		list_one(s, &lc, -1, kind == 'N' ? path : base_name(path),
 		    &st, kind, b);
-	} else if (rc == 0)
-		rc = -ENOTDIR;
+	}
 	ftp_id_leave(&s->id);
 	return rc;
-}
-
-/* The parent of the virtual path (not "/") into out. */
-static void
-parent_of(const char *path, char *out, size_t outlen)
-{
-	const char *p = strrchr(path, '/');
-	size_t n = p != NULL && p != path ? (size_t)(p - path) : 1;
-
-	if (n >= outlen)
-		n = outlen - 1;
-	memcpy(out, path, n);
-	out[n] = '\0';
 }
 
 int
 fs_mlst(struct ftp_sess *s, const char *path, struct evbuffer *b)
 {
-	struct stat st, lst;
-	struct dir_may dm;
-	char perm[16], parent[FTP_PATH_MAX];
-	unsigned m = 0;
-	int fd, dfd = -1, rc;
+	struct stat st;
+	char perm[16];
+	int rc;
 
 	if (ftp_id_enter(&s->id) == -1)
 		return -EPERM;
-	fd = F.host->vfs_open(s->vfs, path, O_PATH, 0);
-	if (fd < 0)
-		rc = fd;
-	else if (fstat(fd, &st) == -1)
-		rc = -errno;
-	else {
-		rc = 0;
-		lst = st;
-		if (strcmp(path, "/") != 0) {
-			parent_of(path, parent, sizeof parent);
-			dfd = F.host->vfs_open(s->vfs, parent,
-			    O_PATH | O_DIRECTORY, 0);
-			/* the entry's own owner, for the sticky bit */
-			if (dfd >= 0 && fstatat(dfd, strrchr(path, '/') + 1,
-			    &lst, AT_SYMLINK_NOFOLLOW) == -1)
-				lst = st;
-		}
-		dir_may_of(s, dfd >= 0 ? dfd : -1, &dm);
-		m = may_of(s, fd, "", AT_EMPTY_PATH, &st, &lst, &dm);
-	}
-	if (dfd >= 0)
-		close(dfd);
-	if (fd >= 0)
-		close(fd);
+	rc = path_perm(s, path, &st, perm);
 	ftp_id_leave(&s->id);
 	if (rc != 0)
 		return rc;
-	ftp_fmt_perm(&st, m, perm);
 	ftp_fmt_facts(b, path, &st, NULL, perm, s->facts);
 	return 0;
 }

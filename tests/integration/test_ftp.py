@@ -877,6 +877,11 @@ class BadConfig(unittest.TestCase):
          "pasv_address = example.org\n", "pasv_address"),
         ("port = 127.0.0.1:%d\nanonymous = true\nanon_root = /nonexistent\n",
          "anon_root"),
+        ("port = 127.0.0.1:%d\nanonymous = true\nanon_root = /tmp\n"
+         "pam_service = ../shadow\n", "pam_service: a name in /etc/pam.d"),
+        ("port = 127.0.0.1:%d\nanonymous = true\nanon_root = /tmp\n"
+         "xferlog_enable = true\nxferlog_file = /nonexistent/xferlog\n",
+         "xferlog_file: /nonexistent/xferlog: No such file"),
     ]
 
     def test_errors_name_the_key(self):

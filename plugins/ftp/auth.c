@@ -59,8 +59,8 @@ dummy_make(void)
 	for (i = 0; i + 1 < sizeof pw; i++)
 		pw[i] = (char)('a' + arc4random_uniform(26));
 	pw[i] = '\0';
-	/* crypt_rn, not crypt_r: ASan intercepts crypt_r and, libcrypt being
-	 * loaded after it with this plugin, would call through NULL. */
+	/* crypt_rn, not crypt_r: ASan intercepts crypt_r, and reaches the
+	 * real one only if libcrypt came with sthenod (Makefile.inc). */
 	if (crypt_gensalt_rn(NULL, 0, NULL, 0, salt, sizeof salt) != NULL &&
 	    (h = crypt_rn(pw, salt, cd, (int)sizeof *cd)) != NULL &&
 	    h[0] != '*')

@@ -789,6 +789,20 @@ class ConcurrentLogins(LocalUsersBase):
         # and the next login still works
         self.ftp(self.u1, self.PASS1).quit()
 
+    def test_sessions_that_leave_during_their_check(self):
+        # queued checks are dropped, running ones come back to nobody
+        # (under ASan: no use after free)
+        for i in range(30):
+            s, r = self.raw()
+            s.sendall(b"USER %s\r\nPASS wrong%d\r\n" % (self.u1.encode(),
+                                                          i))
+            self.assertEqual(r.readline()[:4], b"331 ")
+            s.close()
+        f = self.ftp(self.u1, self.PASS1)
+        self.assertEqual(f.pwd(), "/")
+        f.quit()
+        self.assertIsNone(self.d.proc.poll())
+
 
 class Unload(FtpBase):
     def config(self):

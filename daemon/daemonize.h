@@ -1,7 +1,7 @@
 /*
  * daemonize.h — detach sthenod from its terminal the way supervisord does
- * (spec §8), and the process-wide setup around it: privileges, rlimits,
- * the pidfile.
+ * (docs/supervisord.md §8), and the process-wide setup around it: privileges,
+ * rlimits, the pidfile.
  *
  * Ownership: the runtime engineer owns daemonize.h and daemonize.c.
  * Messages returned through *err are malloc'd and the caller's.

@@ -1,5 +1,6 @@
 /*
- * expand.h — Python %-format expansion of config values (spec §1.2, §1.4).
+ * expand.h — Python %-format expansion of config values (docs/supervisord.md
+ * §1.2, §1.4).
  *
  * Ownership: the caller owns the vars object (a jansson object) and the
  * returned string (free(3)); the error string is malloc'd and the caller's.

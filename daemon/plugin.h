@@ -1,6 +1,6 @@
 /*
  * plugin.h — the loader: load, unload and reload .so plugins live
- * (DESIGN.md decisions 3 and 4; medusa-and-plugins.md §C).
+ * (docs/design.md, decisions 3 and 4).
  *
  * Ownership: the loader owns every struct sth_plugin, its private copy of
  * the .so, its ltdl handle and its scope (scope.h); callers get names and

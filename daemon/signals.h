@@ -1,5 +1,6 @@
 /*
- * signals.h — sthenod's signals, delivered through the loop (spec §8).
+ * signals.h — sthenod's signals, delivered through the loop
+ * (docs/supervisord.md §8).
  *
  * Ownership: the runtime engineer owns signals.h and signals.c; signals.c
  * owns the libevent signal events, main.c the actions they call.

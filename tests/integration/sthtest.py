@@ -29,7 +29,7 @@ SRCDIR = os.environ.get("STHENO_SRCDIR",
                         os.path.dirname(os.path.dirname(
                             os.path.dirname(os.path.abspath(__file__)))))
 
-# One main-log line: supervisord's format (spec §3.3).
+# One main-log line: supervisord's format (docs/supervisord.md §3.3).
 LOG_LINE = re.compile(
     r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} "
     r"(CRIT|ERRO|WARN|INFO|DEBG|TRAC|BLAT) .*$")
@@ -384,7 +384,8 @@ class Sthenod:
 
 # --- event listener records ------------------------------------------------
 
-# The header line of an event under identifier=myident (spec §6.2).
+# The header line of an event under identifier=myident
+# (docs/supervisord.md §6.2).
 EVENT_HEADER = re.compile(
     r"^ver:3\.0 server:myident serial:(\d+) pool:(\S+) poolserial:(\d+) "
     r"eventname:([A-Z_0-9]+) len:(\d+)\n$")

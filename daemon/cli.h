@@ -2,9 +2,8 @@
  * cli.h — sthenod's command line: supervisord's flags (docs/supervisord.md
  * §1.1) plus --plugin-dir, and the search for a config file.
  *
- * Ownership: the runtime engineer owns cli.h and cli.c.  A struct sth_cli
- * owns the strings it holds (cli_free); error messages are malloc'd and the
- * caller's.
+ * Ownership: a struct sth_cli owns the strings it holds (cli_free); error
+ * messages are malloc'd and the caller's.
  *
  * Each value given on the command line overrides the matching
  * [supervisord] key (options.c merges them); a flag may be given once.

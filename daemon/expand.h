@@ -24,7 +24,7 @@ char *expand(const char *in, const char *key, const json_t *vars, char **err);
 json_t *expand_env_vars(void);
 
 /* Python's repr() of a string, as supervisord's messages quote values:
- * 'x', or "it's"; malloc'd.  (Added by the config engineer.) */
+ * 'x', or "it's"; malloc'd. */
 char *expand_repr(const char *s);
 
 #endif

@@ -1,6 +1,5 @@
 /*
- * log.c — the main (activity) log (log.h; docs/supervisord.md §3.3).  Owned by
- * the runtime engineer.
+ * log.c — the main (activity) log (log.h; docs/supervisord.md §3.3).
  *
  * One line per message, `YYYY-MM-DD HH:MM:SS,mmm LEVL message\n` in local
  * time, written through logfile.c (so rotation is the child logs' own), or

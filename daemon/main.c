@@ -1,8 +1,8 @@
 /*
  * main.c — sthenod's entry point: the startup order of docs/supervisord.md §8,
- * the loop, and what each signal does.  Owned by the runtime engineer; the
- * process table (proc.h) and the plugin loader (plugin.h) are called from the
- * places marked "process table" and "plugins" below.
+ * the loop, and what each signal does.  The process table (proc.h) and the
+ * plugin loader (plugin.h) are called from the places marked "process table"
+ * and "plugins" below.
  *
  * Startup: command line and config (error: exit 2) -> privileges -> rlimits
  * -> main log (+ the config reader's queued messages) -> plugins -> signals

@@ -1,7 +1,6 @@
 /*
  * options.c — [supervisord] read through cfg_read() with the command line
- * on top (options.h; docs/supervisord.md §1.6, §1.4).  Owned by the runtime
- * engineer.
+ * on top (options.h; docs/supervisord.md §1.6, §1.4).
  *
  * The table below is supervisord's ServerOptions.read_config in order,
  * with its defaults; checks cfg_read does not do (directories that must

@@ -2,10 +2,10 @@
  * options.h — the daemon's own settings: the [supervisord] section
  * (docs/supervisord.md §1.6) with the command line's values on top (cli.h).
  *
- * Ownership: the runtime engineer owns options.h and options.c.  A struct
- * sth_options owns every string and JSON object it holds (options_free);
- * main.c keeps the one in force in sth.opts, which other components read
- * (never write) for CLI-overridable keys such as identifier or childlogdir.
+ * Ownership: a struct sth_options owns every string and JSON object it holds
+ * (options_free); main.c keeps the one in force in sth.opts, which other
+ * components read (never write) for CLI-overridable keys such as identifier or
+ * childlogdir.
  */
 #ifndef STHENO_OPTIONS_H
 #define STHENO_OPTIONS_H

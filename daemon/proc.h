@@ -2,10 +2,9 @@
  * proc.h — the process table: program and group configs, the state machine,
  * spawning, reaping and child output (docs/supervisord.md §1.6, §2, §3, §8).
  *
- * Ownership: the process-table engineer owns proc.h and daemon/proc_*.c.
- * The table owns every group, process, config and child log; pointers it
- * hands out are borrowed and stay valid until the group is removed or the
- * table is freed.  Strings passed in are copied.
+ * Ownership: the table owns every group, process, config and child log;
+ * pointers it hands out are borrowed and stay valid until the group is removed
+ * or the table is freed.  Strings passed in are copied.
  *
  * Nothing here polls: a process has one timer, armed only while it waits
  * for something (startsecs, a backoff delay, stopwaitsecs); children are
@@ -190,7 +189,7 @@ int proctable_start(const struct ini_doc *doc, char **err);
 /* Hand the next proctable_start(doc) the groups already read from doc
  * (proc_configs_read with the globals it would use), so that it does not
  * read them again; the table takes gcs.  A start with another doc, or
- * proctable_free(), frees them.  (Added by the start-up work.) */
+ * proctable_free(), frees them. */
 void proctable_preset(const struct ini_doc *doc, struct group_config **gcs,
 		      size_t n);
 /* Stop group by group in descending priority; done() runs once every
@@ -407,7 +406,7 @@ char *proc_decode_data(const char *data, size_t len);
 /* Python's repr() of bytes: b'...' (a new string). */
 char *proc_pyrepr_bytes(const char *data, size_t len);
 
-/* --- proc_listener.c: [eventlistener:x] pools (owner: eventlistener) ---
+/* --- proc_listener.c: [eventlistener:x] pools --------------------------
  * A pool is a homogeneous group whose config carries the pool keys; the
  * eventlistener plugin speaks the protocol through stheno/evpool.h. */
 struct sth_evpool;
@@ -434,7 +433,7 @@ size_t proc_pool_undelivered(const struct proc_group *g);
 /* host->evpools (ABI 1.1). */
 const struct sth_evpool_api *proc_pool_api(void);
 
-/* --- proc_tick.c: TICK_* while someone subscribes (owner: eventlistener) */
+/* --- proc_tick.c: TICK_* while someone subscribes ---------------------- */
 void proc_tick_install(void);	/* proctable_start */
 void proc_tick_uninstall(void);	/* proctable_free */
 int proc_tick_armed(void);	/* bits 0, 1, 2: TICK_5, _60, _3600 */

@@ -1,9 +1,9 @@
 """sthtest.py — shared helpers for sthenod's integration tests.
 
-Owned by the runtime engineer; other components may append small helpers
-at the end.  Every test runs sthenod as a black box on a config in a
-temporary folder, and every helper that starts a process knows how to stop
-it: use Sthenod as a context manager, or call cleanup() in tearDown.
+Helpers other test files need go at the end.  Every test runs sthenod as
+a black box on a config in a temporary folder, and every helper that
+starts a process knows how to stop it: use Sthenod as a context manager,
+or call cleanup() in tearDown.
 
 Environment (set by make check, see tests/Makefile.inc): STHENOD is the
 daemon to run; STHENO_PLUGIN_PATH, STHENO_SRCDIR and STHENO_BUILDDIR say

@@ -1,6 +1,6 @@
 """test_eventlistener_types.py — every event type of docs/supervisord.md
 §6.1 received by a real listener, with its exact envelope, from sthenod
-and from Debian's supervisord in the same run (issue 7).
+and from Debian's supervisord in the same run.
 
 One scenario runs on both daemons with the same config: startup (groups
 added, SUPERVISOR_STATE_CHANGE_RUNNING, every process state a program can

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """The process table under stress, through sthenod as a black box with real
-children (issue 4, "Tests that must exist"): a 1 GiB capture compared by
+children: a 1 GiB capture compared by
 checksum across rotations (and across logrotate + SIGUSR2, and through a
 slow FIFO); no zombie and no orphan after shutdown, after SIGKILL of
 children in a tight loop, after restarts, after a fork failure
@@ -12,7 +12,7 @@ redirect_stderr, stopsignal, stopwaitsecs then SIGKILL, exitcodes with
 autorestart, startretries and the backoff timing, numprocs/process_name
 and priority order.
 
-Owner: the robustness engineer.  Tests that need root (a tmpfs, another
+Tests that need root (a tmpfs, another
 user) are skipped, saying why, when the suite does not run as root.
 
 Run by hand:

@@ -1,7 +1,6 @@
 /*
  * plugin.c — the loader: find, check, load, unload and reload .so plugins
- * while the loop runs (plugin.h; DESIGN.md decisions 3 and 4;
- * medusa-and-plugins.md §C).
+ * while the loop runs (plugin.h; docs/design.md, decisions 3 and 4).
  *
  * Life of a plugin record:
  *

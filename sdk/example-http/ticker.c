@@ -52,7 +52,7 @@ struct stream {
 };
 
 static struct {
-	const char *greeting;	/* the config's: lives as long as we do */
+	char *greeting;		/* ours: a copy of the config's */
 	long interval_ms;
 	long count;
 	int draining;
@@ -147,7 +147,7 @@ static int
 ticker_init(struct sth_plugin *self, const struct sth_host *h)
 {
 	struct sth_section *cf;
-	const char *server, *prefix;
+	const char *server, *prefix, *greeting;
 	char *err = NULL;
 
 	host = h;
@@ -164,25 +164,32 @@ ticker_init(struct sth_plugin *self, const struct sth_host *h)
 	server = cf != NULL ? host->cfg_str(cf, "server", "pub") : "pub";
 	prefix = cf != NULL ? host->cfg_str(cf, "prefix", "/ticker/") :
 	    "/ticker/";
-	ticker.greeting = cf != NULL ?
-	    host->cfg_str(cf, "greeting", "ticker") : "ticker";
-	if (server == NULL || prefix == NULL || ticker.greeting == NULL)
+	greeting = cf != NULL ? host->cfg_str(cf, "greeting", "ticker") :
+	    "ticker";
+	if (server == NULL || prefix == NULL || greeting == NULL)
 		return host->fail(self, "a value of [plugin:ticker] does "
 		    "not expand");
+	/* The config's strings live as long as the config: a SIGHUP may
+	 * replace it while we run, so keep a copy of what we keep. */
+	if ((ticker.greeting = strdup(greeting)) == NULL)
+		return host->fail(self, "out of memory");
 
 	/* "http" is in our requires list, so it is loaded: acquiring it
 	 * also ties us to it (it cannot unload while we hold it). */
 	http = host->service_acquire(self, STH_HTTP_SERVICE,
 	    STH_HTTP_API_VERSION, NULL);
-	if (http == NULL)
+	if (http == NULL) {
+		free(ticker.greeting);
 		return host->fail(self, "no http service of version %d",
 		    STH_HTTP_API_VERSION);
+	}
 	ticker.handler = http->handler_add(self, server, prefix, NULL,
 	    ticker_handle, NULL, 0, &err);
 	if (ticker.handler == NULL) {
 		host->fail(self, "cannot serve %s on %s: %s", prefix, server,
 		    err);
 		free(err);
+		free(ticker.greeting);
 		return -1;	/* the host releases "http" for us */
 	}
 	host->log(self, STH_LOG_INFO, "ticker: serving %s on server %s, "
@@ -212,6 +219,7 @@ ticker_fini(struct sth_plugin *self)
 	 * http calls ticker_cancel for each before this returns. */
 	http->handler_remove_all(self);
 	host->service_release(self, STH_HTTP_SERVICE);
+	free(ticker.greeting);
 }
 
 static const char *const ticker_requires[] = { "http", NULL };

@@ -15,7 +15,8 @@
  * dynamic linker would fix up at load time; they are read by applying the
  * file's relative relocations to the descriptor's words (elf_image_word).
  *
- * Exit status: 0 it would load, 1 it would be refused, 2 usage or I/O.
+ * Exit status: 0 it would load, 1 it would be refused (a file that
+ * cannot be opened included), 2 a usage error.
  */
 #include "config.h"
 
@@ -231,6 +232,15 @@ check_file(struct check *c, const char *plugindir)
 	if ((dot = strrchr(asname, '.')) != NULL)
 		*dot = '\0';
 	check_abi(c);
+	if (c->abi[0] != STHENO_ABI_MAJOR ||
+	    c->abi[2] < sizeof(struct sth_plugin_descriptor)) {
+		/* another major's descriptor: its layout is not ours */
+		printf("abi:         %u.%u (this sthenod: %u.%u; the rest of "
+		    "its descriptor is not read)\n", c->abi[0], c->abi[1],
+		    STHENO_ABI_MAJOR, STHENO_ABI_MINOR);
+		free(asname);
+		return -1;
+	}
 	check_descriptor(c, asname);
 	check_requires(c, plugindir);
 	free(asname);

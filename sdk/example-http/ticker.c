@@ -32,6 +32,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* ticker uses no host member newer than ABI 1.0, and says so: it loads on
+ * every 1.x sthenod (docs/plugin-guide.md, "The ABI policy"). */
+#define STHENO_PLUGIN_ABI_MINOR 0
 #include <stheno/stheno.h>
 #include <stheno/http.h>
 

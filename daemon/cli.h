@@ -1,6 +1,6 @@
 /*
  * cli.h — sthenod's command line: supervisord's flags (spec §1.1) plus
- * --plugin-dir, and the search for a config file.
+ * --plugin-dir and --print-config, and the search for a config file.
  *
  * Ownership: the runtime engineer owns cli.h and cli.c.  A struct sth_cli
  * owns the strings it holds (cli_free); error messages are malloc'd and the
@@ -37,6 +37,7 @@ enum cli_id {
 	CLI_STRIP_ANSI,
 	CLI_PROFILE_OPTIONS,
 	CLI_PLUGIN_DIR,
+	CLI_PRINT_CONFIG,
 	CLI_HELP,
 	CLI_VERSION,
 	CLI_MAX
@@ -76,7 +77,8 @@ void cli_usage(FILE *f, const char *prog);
 /*
  * The first config file that exists (spec §1.1, stheno.conf searched before
  * each supervisord.conf): in prefix/etc, prefix (the parent of the folder
- * that holds the executable, exedir), ./, ./etc, /etc, /etc/supervisor.
+ * that holds the executable, exedir), ./, ./etc, /etc, /etc/supervisor,
+ * then /etc/stheno/stheno.conf alone (the packaged default).
  * Returns a malloc'd path, or NULL with *err set to the list searched.
  */
 char *cli_find_config(const char *exedir, char **err);

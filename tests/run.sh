@@ -3,7 +3,9 @@
 # `make check` in each build (plain with -Werror; ASan+UBSan+LSan), builds
 # once more with clang -Werror (tests included, not run), then
 # `make distcheck` (which also builds the SDK example out of tree against
-# the installed SDK).  Prints one closing line: "tests: N passed, N failed".
+# the installed SDK), then the Debian package (tests/deb.sh).  First of
+# all, the README's quick start on a view without the test packages.
+# Prints one closing line: "tests: N passed, N failed".
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -164,6 +166,16 @@ fi
 cd "$top"
 
 leftovers distcheck
+
+# The Debian package: built, lintian-checked, installed into a scratch root
+# and purged again (tests/deb.sh); prints its sizes and file counts.
+stamp "deb: dpkg-buildpackage, lintian, dpkg --root"
+if sh tests/deb.sh "$top/_build/test-deb"; then
+	pass=$((pass + 1))
+else
+	fail=$((fail + 1)); status=1
+fi
+
 stamp "done"
 echo "tests: $pass passed, $fail failed"
 [ "$fail" -eq 0 ] || status=1

@@ -386,6 +386,11 @@ load(const char *path, char **err)
 	return plugins_load_many(&path, 1, err);
 }
 
+/* The running ABI as the loader writes it, e.g. "1.3". */
+#define STR(x) #x
+#define XSTR(x) STR(x)
+#define ABI_NOW XSTR(STHENO_ABI_MAJOR) "." XSTR(STHENO_ABI_MINOR)
+
 static void
 expect_refused(const char *what, const char *needle)
 {
@@ -441,9 +446,9 @@ Test(plugin, loads_by_name_from_the_search_path)
 Test(plugin, refuses_abi_size_and_missing_functions)
 {
 	expect_refused(tp("tp_badabi"),
-	    "built for plugin ABI 99.2 and sthenod has 1.2: the major "
-	    "versions must be equal");
-	expect_refused(tp("tp_newminor"), "newer than sthenod's 1.2");
+	    "built for plugin ABI 99." XSTR(STHENO_ABI_MINOR) " and sthenod "
+	    "has " ABI_NOW ": the major versions must be equal");
+	expect_refused(tp("tp_newminor"), "newer than sthenod's " ABI_NOW);
 	expect_refused(tp("tp_badsize"), "its descriptor is 8 bytes");
 	expect_refused(tp("tp_noinit"), "has no init function");
 	cr_assert_eq(records("tp", NULL), 0);

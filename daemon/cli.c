@@ -95,6 +95,8 @@ static const struct cli_opt {
 	{ CLI_PLUGIN_DIR, 0, "plugin-dir", CLI_K_STR, CLI_OFF(plugin_dir),
 	  "DIR -- search DIR (colon-separated list) for plugins, before the "
 	  "installed plugin folder" },
+	{ CLI_PRINT_CONFIG, 0, "print-config", CLI_K_FLAG, CLI_NONE,
+	  "-- print a commented sample config file and exit" },
 };
 #define CLI_NOPTS (sizeof cli_opts / sizeof cli_opts[0])
 
@@ -348,7 +350,8 @@ cli_parse(struct sth_cli *cli, int argc, char *const argv[], char **err)
 			return -1;
 		}
 		free(typed);
-		if (o->id == CLI_HELP || o->id == CLI_VERSION)
+		if (o->id == CLI_HELP || o->id == CLI_VERSION ||
+		    o->id == CLI_PRINT_CONFIG)
 			return 0;
 	}
 	if (optind < argc) {
@@ -401,19 +404,34 @@ cli_usage(FILE *f, const char *prog)
 }
 
 /* Where to look, in order, each folder with stheno.conf then
- * supervisord.conf; "@" is the parent of the executable's folder. */
+ * supervisord.conf; "@" is the parent of the executable's folder.  Then
+ * the packaged default (docs/stheno.conf.5.md, FILES), last so that every
+ * place supervisord searches keeps its precedence. */
 static const char *const cli_search_dirs[] = {
 	"@/etc", "@", ".", "etc", "/etc", "/etc/supervisor",
 };
 static const char *const cli_search_names[] = {
 	"stheno.conf", "supervisord.conf",
 };
+static const char *const cli_search_last[] = {
+	"/etc/stheno/stheno.conf",
+};
+#define CLI_NDIRS (sizeof cli_search_dirs / sizeof cli_search_dirs[0])
+#define CLI_NNAMES (sizeof cli_search_names / sizeof cli_search_names[0])
+#define CLI_NLAST (sizeof cli_search_last / sizeof cli_search_last[0])
 
+/* The i-th place to look, malloc'd; NULL past the last. */
 static char *
-cli_search_path(const char *prefix, const char *dir, const char *name)
+cli_search_path(const char *prefix, size_t i)
 {
+	const char *dir, *name;
 	char *p;
 
+	if (i >= CLI_NDIRS * CLI_NNAMES)
+		return i - CLI_NDIRS * CLI_NNAMES < CLI_NLAST ?
+		    xstrdup(cli_search_last[i - CLI_NDIRS * CLI_NNAMES]) : NULL;
+	dir = cli_search_dirs[i / CLI_NNAMES];
+	name = cli_search_names[i % CLI_NNAMES];
 	if (dir[0] == '@')
 		xasprintf(&p, "%s%s/%s", prefix, dir + 1, name);
 	else if (strcmp(dir, ".") == 0)
@@ -427,7 +445,7 @@ char *
 cli_find_config(const char *exedir, char **err)
 {
 	char *prefix, *slash, *p, *list = NULL, *next;
-	size_t d, n;
+	size_t i;
 
 	prefix = xstrdup(exedir);
 	if ((slash = strrchr(prefix, '/')) != NULL)
@@ -436,25 +454,19 @@ cli_find_config(const char *exedir, char **err)
 		free(prefix);
 		prefix = xstrdup(".");
 	}
-	for (d = 0; d < sizeof cli_search_dirs / sizeof cli_search_dirs[0];
-	    d++) {
-		for (n = 0; n < sizeof cli_search_names /
-		    sizeof cli_search_names[0]; n++) {
-			p = cli_search_path(prefix, cli_search_dirs[d],
-			    cli_search_names[n]);
-			if (access(p, F_OK) == 0) {
-				free(prefix);
-				free(list);
-				return p;
-			}
-			if (list == NULL)
-				list = p;
-			else {
-				xasprintf(&next, "%s, %s", list, p);
-				free(list);
-				free(p);
-				list = next;
-			}
+	for (i = 0; (p = cli_search_path(prefix, i)) != NULL; i++) {
+		if (access(p, F_OK) == 0) {
+			free(prefix);
+			free(list);
+			return p;
+		}
+		if (list == NULL)
+			list = p;
+		else {
+			xasprintf(&next, "%s, %s", list, p);
+			free(list);
+			free(p);
+			list = next;
 		}
 	}
 	free(prefix);

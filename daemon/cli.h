@@ -1,6 +1,7 @@
 /*
  * cli.h — sthenod's command line: supervisord's flags (docs/supervisord.md
- * §1.1) plus --plugin-dir, and the search for a config file.
+ * §1.1) plus --plugin-dir and --print-config, and the search for a config
+ * file.
  *
  * Ownership: a struct sth_cli owns the strings it holds (cli_free); error
  * messages are malloc'd and the caller's.
@@ -36,6 +37,7 @@ enum cli_id {
 	CLI_STRIP_ANSI,
 	CLI_PROFILE_OPTIONS,
 	CLI_PLUGIN_DIR,
+	CLI_PRINT_CONFIG,
 	CLI_HELP,
 	CLI_VERSION,
 	CLI_MAX
@@ -76,7 +78,8 @@ void cli_usage(FILE *f, const char *prog);
  * The first config file that exists (docs/supervisord.md §1.1, stheno.conf
  * searched before each supervisord.conf): in prefix/etc, prefix (the parent of
  * the folder that holds the executable, exedir), ./, ./etc, /etc,
- * /etc/supervisor. Returns a malloc'd path, or NULL with *err set to the list
+ * /etc/supervisor, then /etc/stheno/stheno.conf alone (the packaged
+ * default). Returns a malloc'd path, or NULL with *err set to the list
  * searched.
  */
 char *cli_find_config(const char *exedir, char **err);

@@ -26,6 +26,7 @@
 #include "daemonize.h"
 #include "ini.h"
 #include "log.h"
+#include "notify.h"
 #include "options.h"
 #include "plugin.h"
 #include "proc.h"
@@ -33,6 +34,9 @@
 #include "signals.h"
 #include "sthenod.h"
 #include "xmalloc.h"
+
+/* etc/stheno.conf as a C string (built from it, daemon/Makefile.inc). */
+#include "daemon/sample_conf.h"
 
 static struct {
 	const char *prog;	/* basename of argv[0], for "For help" */
@@ -236,6 +240,7 @@ main_restart(evutil_socket_t fd, short what, void *arg)
 		free(err);
 		main_exit(2);
 	}
+	notify_ready();
 }
 
 /* process table: stop every group, then done() (at once if there are none:
@@ -266,6 +271,7 @@ main_on_exit(int sig)
 	if (sth.state == STH_STATE_SHUTDOWN)
 		return;
 	sth.state = STH_STATE_SHUTDOWN;
+	notify_stopping();
 	main_stop_table(main_stopped_for_exit);
 }
 
@@ -275,6 +281,7 @@ main_on_restart(int sig)
 	if (sth.state != STH_STATE_RUNNING)
 		return;		/* shutting down or restarting already */
 	sth.state = STH_STATE_RESTARTING;
+	notify_reloading();
 	main_stop_table(main_stopped_for_restart);
 }
 
@@ -320,6 +327,10 @@ main_parse(int argc, char **argv)
 	if (CLI_GIVEN(&m.cli, CLI_VERSION)) {
 		printf("%s\n", STHENO_VERSION);
 		exit(0);
+	}
+	if (CLI_GIVEN(&m.cli, CLI_PRINT_CONFIG)) {	/* echo_supervisord_conf */
+		fputs(sample_conf, stdout);
+		exit(fflush(stdout) == 0 ? 0 : 1);
 	}
 	if (m.cli.configuration != NULL)
 		m.configfile = xstrdup(m.cli.configuration);
@@ -381,6 +392,7 @@ main(int argc, char **argv)
 	m.to_stdout = m.opts.nodaemon && !m.opts.silent;
 	if (main_open_log(&err) == -1)
 		main_usage_error(err);
+	notify_init();
 
 	if ((sth.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
@@ -417,6 +429,8 @@ main(int argc, char **argv)
 		free(err);
 		main_exit(2);
 	}
+	/* config applied, servers listening: tell systemd (Type=notify) */
+	notify_ready();
 	m.in_loop = 1;
 	event_base_dispatch(sth.base);
 	m.in_loop = 0;

@@ -8,7 +8,13 @@ export DEBIAN_FRONTEND=noninteractive
 BUILD_PKGS="build-essential autoconf automake libtool libltdl-dev pkg-config
 	libevent-dev libjansson-dev libexpat1-dev libcrypt-dev libpam0g-dev"
 TEST_PKGS="libcriterion-dev python3 supervisor curl clang libclang-rt-14-dev procps
-	chromium wrk strace lftp vsftpd"
+	chromium wrk strace lftp vsftpd mandoc debhelper lintian"
+# --print-build / --print-test: name the packages and stop (tests/run.sh
+# hides the test packages' pkg-config files for its quickstart phase).
+case "${1:-}" in
+--print-build) echo $BUILD_PKGS; exit 0 ;;
+--print-test) echo $TEST_PKGS; exit 0 ;;
+esac
 want="$BUILD_PKGS"
 [ "${1:-}" = "--test" ] && want="$BUILD_PKGS $TEST_PKGS"
 missing=

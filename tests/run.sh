@@ -3,7 +3,9 @@
 # `make check` in each build (plain with -Werror; ASan+UBSan+LSan), builds
 # once more with clang -Werror (tests included, not run), then
 # `make distcheck` (which also builds the SDK example out of tree against
-# the installed SDK).  Prints one closing line: "tests: N passed, N failed".
+# the installed SDK), then the Debian package (tests/deb.sh).  First of
+# all, the README's quick start on a view without the test packages.
+# Prints one closing line: "tests: N passed, N failed".
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -89,19 +91,64 @@ build_and_check() {	# name, configure flags...
 	cd "$top"
 }
 
-build_and_check plain --enable-werror
+# The README's quick start on a machine that has only the build packages:
+# examples/start.sh's own build, with the test packages' pkg-config files
+# hidden (PKG_CONFIG_LIBDIR at a copy of the search path without them), so
+# that a configure that needs a test package (Criterion) fails here, not on
+# a user's new machine.  Then configure without expat must fail and name
+# the package to install.
+quickstart() {
+	pcdir="$top/_build/test-quickstart-pc"
+	rm -rf "$pcdir" "$top/_build/test-quickstart"; mkdir -p "$pcdir"
+	hide=$(for p in $(sh tests/deps.sh --print-test); do
+		dpkg -L "$p" 2>/dev/null; done | grep '\.pc$' | sed 's,.*/,,')
+	for d in $(pkg-config --variable pc_path pkg-config | tr ':' ' '); do
+		for f in "$d"/*.pc; do
+			[ -f "$f" ] || continue
+			b=${f##*/}
+			echo "$hide" | grep -qx "$b" || cp -n "$f" "$pcdir/"
+		done
+	done
+	stamp "quickstart: examples/start.sh --build-only, hidden:" $hide
+	if PKG_CONFIG_LIBDIR="$pcdir" \
+	    STHENO_QUICKSTART_DIR="$top/_build/test-quickstart" \
+	    sh examples/start.sh --build-only >"$pcdir.out" 2>&1 &&
+	    [ -x "$top/_build/test-quickstart/daemon/sthenod" ]; then
+		echo "quickstart: ok"; pass=$((pass + 1))
+	else
+		tail -30 "$pcdir.out" "$top/_build/test-quickstart/config.log"
+		fail=$((fail + 1)); status=1
+	fi
+	rm -f "$pcdir/expat.pc"
+	mkdir -p "$top/_build/test-quickstart/noexpat"
+	cd "$top/_build/test-quickstart/noexpat"
+	if PKG_CONFIG_LIBDIR="$pcdir" ../../../configure -q --disable-tests \
+	    >configure.out 2>&1; then
+		echo "quickstart: configure without expat did not fail"
+		fail=$((fail + 1)); status=1
+	elif grep -q 'libexpat1-dev' configure.out; then
+		echo "quickstart: no expat: ok"; pass=$((pass + 1))
+	else
+		cat configure.out; fail=$((fail + 1)); status=1
+	fi
+	cd "$top"
+	rm -rf "$top/_build/test-quickstart" "$pcdir" "$pcdir.out"
+}
+quickstart
+
+build_and_check plain --enable-werror --enable-tests
 
 stamp "clang: build with -Werror (warnings are errors with clang too)"
 dir="$top/_build/test-clang"
 rm -rf "$dir"; mkdir -p "$dir"; cd "$dir"
-if ../../configure -q CC=clang --enable-werror >configure.out 2>&1 &&
+if ../../configure -q CC=clang --enable-werror --enable-tests >configure.out 2>&1 &&
     make -j"$jobs" >make.out 2>&1 && make -j"$jobs" check TESTS= >>make.out 2>&1; then
 	echo "clang: ok"; pass=$((pass + 1))
 else
 	tail -n 40 make.out configure.out; fail=$((fail + 1)); status=1
 fi
 cd "$top"
-build_and_check asan --enable-asan --enable-debug
+build_and_check asan --enable-asan --enable-debug --enable-tests
 
 # distcheck builds and checks the tarball once more, in parallel like the
 # builds above; every test in it runs under the same per-test timeout.
@@ -119,6 +166,16 @@ fi
 cd "$top"
 
 leftovers distcheck
+
+# The Debian package: built, lintian-checked, installed into a scratch root
+# and purged again (tests/deb.sh); prints its sizes and file counts.
+stamp "deb: dpkg-buildpackage, lintian, dpkg --root"
+if sh tests/deb.sh "$top/_build/test-deb"; then
+	pass=$((pass + 1))
+else
+	fail=$((fail + 1)); status=1
+fi
+
 stamp "done"
 echo "tests: $pass passed, $fail failed"
 [ "$fail" -eq 0 ] || status=1

@@ -279,6 +279,24 @@ class WebUI(unittest.TestCase):
         r, data = self.request("/ok.html")
         self.assertEqual((r.status, data), (200, b"OK"))
 
+    def test_supervisor_asset_urls(self):
+        # supervisor's page loads stylesheets/supervisor.css and
+        # images/icon.png; bookmarks and scrapers fetch them too
+        r, css = self.request("/stylesheets/supervisor.css")
+        self.assertEqual(r.status, 200, css[:200])
+        self.assertEqual(r.getheader("Content-Type"), "text/css")
+        self.assertIn(b"#statustable", css)
+        r, png = self.request("/images/icon.png")
+        self.assertEqual(r.status, 200, png[:200])
+        self.assertEqual(r.getheader("Content-Type"), "image/png")
+        self.assertEqual(png[:8], b"\x89PNG\r\n\x1a\n")
+        self.assertEqual(png[12:16], b"IHDR")
+        r, body = self.request("/images/icon.png", "HEAD")
+        self.assertEqual((r.status, body), (200, b""))
+        self.assertEqual(int(r.getheader("Content-Length")), len(png))
+        r, _ = self.request("/images/other.png")
+        self.assertEqual(r.status, 404)
+
     # --- actions and their 301 ----------------------------------------
 
     def action(self, query, host=None, method="GET"):

@@ -284,7 +284,8 @@ Test(cli, search_failure_lists_the_paths)
 	if (access("/etc/supervisor/supervisord.conf", F_OK) == 0 ||
 	    access("/etc/supervisord.conf", F_OK) == 0 ||
 	    access("/etc/stheno.conf", F_OK) == 0 ||
-	    access("/etc/supervisor/stheno.conf", F_OK) == 0)
+	    access("/etc/supervisor/stheno.conf", F_OK) == 0 ||
+	    access("/etc/stheno/stheno.conf", F_OK) == 0)
 		cr_skip_test("a system config exists");
 	cr_assert_eq(chdir("/"), 0);
 	found = cli_find_config("/nonexistent/bin", &err);
@@ -292,8 +293,9 @@ Test(cli, search_failure_lists_the_paths)
 	cr_assert_not_null(strstr(err, "No config file found at default "
 	    "paths (/nonexistent/etc/stheno.conf, "
 	    "/nonexistent/etc/supervisord.conf, "), "%s", err);
-	cr_assert_not_null(strstr(err, "/etc/supervisor/supervisord.conf); "
-	    "use the -c option"), "%s", err);
+	/* the packaged default is searched last */
+	cr_assert_not_null(strstr(err, "/etc/supervisor/supervisord.conf, "
+	    "/etc/stheno/stheno.conf); use the -c option"), "%s", err);
 	free(err);
 }
 

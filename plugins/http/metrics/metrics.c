@@ -7,6 +7,11 @@
  * are counted from PROCESS_STATE_STARTING events on the bus, since
  * supervisord keeps no restart counter.
  *
+ * [plugin:metrics] exporter_names adds, beside stheno_*, the names other
+ * exporters give the same facts (node_exporter's supervisord collector,
+ * the supervisord exporters), so that dashboards written for them work
+ * unchanged: compat_families below, mapping in plugins/http/README.md.
+ *
  * Ownership: the one struct metrics_ctx M and its list of start counters,
  * made in init and freed in fini; each scrape's text is built and answered
  * inside the gather's done function.
@@ -39,6 +44,7 @@ struct metrics_ctx {
 	time_t started;
 	struct start_count *counts;
 	size_t ncounts;
+	unsigned compat;	/* COMPAT_* bits from exporter_names */
 };
 static struct metrics_ctx M;
 
@@ -51,6 +57,18 @@ static const char *const metrics_methods[] = {
 static const char *const state_names[] = {
 	"STOPPED", "STARTING", "RUNNING", "BACKOFF", "STOPPING", "EXITED",
 	"FATAL", "UNKNOWN"
+};
+
+/* exporter_names: whose metric names to add. */
+#define COMPAT_NODE		0x1	/* node_exporter's supervisord collector */
+#define COMPAT_SUPERVISOR	0x2	/* supervisord_up, supervisor_process_* */
+static const struct {
+	const char *name;
+	unsigned bit;
+} compat_names[] = {
+	{ "node_exporter", COMPAT_NODE },
+	{ "supervisor_exporter", COMPAT_SUPERVISOR },
+	{ "all", COMPAT_NODE | COMPAT_SUPERVISOR },
 };
 
 static const char *
@@ -359,6 +377,136 @@ render_plugins(struct htmlbuf *b, json_t *plugins)
 	}
 }
 
+/* ------------------------------------------- other exporters' names */
+
+/* node_exporter's "up": STARTING, RUNNING or STOPPING. */
+static int
+node_running(json_t *i)
+{
+	int st = (int)jnum(i, "state");
+
+	return st == 10 || st == 20 || st == 40;
+}
+
+static int
+is_running(json_t *i)
+{
+	return strcmp(jstr(i, "statename"), "RUNNING") == 0;
+}
+
+static double
+v_node_up(json_t *i, double now)
+{
+	return node_running(i);
+}
+
+static double
+v_info(json_t *i, double now)
+{
+	return is_running(i);
+}
+
+/*
+ * One family per row: its samples are labelled name and group (plus
+ * state and exit_status with extra), and only processes for which only()
+ * is true (all when NULL) have one.
+ */
+static const struct compat_family {
+	unsigned bit;
+	const char *name;
+	const char *type;
+	const char *help;
+	proc_value_fn value;
+	int (*only)(json_t *);
+	int extra;
+} compat_families[] = {
+	{ COMPAT_NODE, "node_supervisord_up", "gauge",
+	  "Process Up (STARTING, RUNNING or STOPPING).", v_node_up, NULL, 0 },
+	{ COMPAT_NODE, "node_supervisord_state", "gauge",
+	  "Process State (supervisor's number).", v_state, NULL, 0 },
+	{ COMPAT_NODE, "node_supervisord_exit_status", "gauge",
+	  "Process Exit Status.", v_exit, NULL, 0 },
+	{ COMPAT_NODE, "node_supervisord_start_time_seconds", "counter",
+	  "Process start time (processes that are up).", v_start,
+	  node_running, 0 },
+	{ COMPAT_SUPERVISOR, "supervisor_process_info", "gauge",
+	  "Supervisor process information: 1 when RUNNING, 0 otherwise.",
+	  v_info, NULL, 1 },
+	{ COMPAT_SUPERVISOR, "supervisor_process_uptime", "gauge",
+	  "Uptime of Supervisor processes (RUNNING ones).", v_uptime,
+	  is_running, 0 },
+};
+
+static void
+render_compat(struct htmlbuf *b, json_t *procs, double now)
+{
+	const char *labels[9];
+	const struct compat_family *f;
+	char exitstatus[32];
+	json_t *p;
+	size_t i, k;
+
+	if (M.compat & COMPAT_SUPERVISOR) {
+		prom_family(b, "supervisord_up", "gauge",
+		    "Supervisord XML-RPC connection status (1 if up, 0 if "
+		    "down): whether the process table answered.");
+		prom_sample(b, "supervisord_up", NULL, json_is_array(procs));
+	}
+	if (!json_is_array(procs))
+		return;
+	for (k = 0; k < sizeof compat_families / sizeof compat_families[0];
+	    k++) {
+		f = &compat_families[k];
+		if ((M.compat & f->bit) == 0)
+			continue;
+		prom_family(b, f->name, f->type, f->help);
+		json_array_foreach(procs, i, p) {
+			if (f->only != NULL && !f->only(p))
+				continue;
+			snprintf(exitstatus, sizeof exitstatus, "%ld",
+			    (long)jnum(p, "exitstatus"));
+			labels[0] = "name";
+			labels[1] = jstr(p, "name");
+			labels[2] = "group";
+			labels[3] = jstr(p, "group");
+			labels[4] = f->extra ? "state" : NULL;
+			labels[5] = jstr(p, "statename");
+			labels[6] = "exit_status";
+			labels[7] = exitstatus;
+			labels[8] = NULL;
+			prom_sample(b, f->name, labels, f->value(p, now));
+		}
+	}
+}
+
+/* "node_exporter, supervisor_exporter" into M.compat; -1 on a name not
+ * in compat_names, which *bad then points at (its length in *badlen). */
+static int
+compat_parse(const char *s, const char **bad, size_t *badlen)
+{
+	size_t n, k;
+
+	M.compat = 0;
+	for (;;) {
+		s += strspn(s, ", \t");
+		if (*s == '\0')
+			return 0;
+		n = strcspn(s, ", \t");
+		for (k = 0; k < sizeof compat_names / sizeof compat_names[0];
+		    k++)
+			if (strlen(compat_names[k].name) == n &&
+			    strncmp(compat_names[k].name, s, n) == 0)
+				break;
+		if (k == sizeof compat_names / sizeof compat_names[0]) {
+			*bad = s;
+			*badlen = n;
+			return -1;
+		}
+		M.compat |= compat_names[k].bit;
+		s += n;
+	}
+}
+
 static void
 metrics_render(struct sth_http_req *req, json_t *results, void *arg)
 {
@@ -387,6 +535,8 @@ metrics_render(struct sth_http_req *req, json_t *results, void *arg)
 	prom_sample(&b, "stheno_process_info_up", NULL, json_is_array(procs));
 	if (json_is_array(procs))
 		render_processes(&b, procs, now);
+	if (M.compat != 0)
+		render_compat(&b, procs, now);
 	render_plugins(&b, json_array_get(results, 1));
 	render_servers(&b, servers);
 	json_decref(servers);
@@ -422,8 +572,9 @@ static int
 metrics_init(struct sth_plugin *self, const struct sth_host *host)
 {
 	struct sth_section *own = host->config(self);
-	const char *server = NULL;
+	const char *server = NULL, *names, *bad;
 	char *err = NULL;
+	size_t badlen;
 
 	memset(&M, 0, sizeof M);
 	M.self = self;
@@ -432,6 +583,11 @@ metrics_init(struct sth_plugin *self, const struct sth_host *host)
 	if (own != NULL && (server = host->cfg_str(own, "server", NULL)) !=
 	    NULL && *server == '\0')
 		server = NULL;
+	names = own != NULL ? host->cfg_str(own, "exporter_names", "") : "";
+	if (compat_parse(names, &bad, &badlen) == -1)
+		return host->fail(self, "exporter_names: unknown name '%.*s' "
+		    "(node_exporter, supervisor_exporter or all)", (int)badlen,
+		    bad);
 	M.http = host->service_acquire(self, STH_HTTP_SERVICE,
 	    STH_HTTP_API_VERSION, NULL);
 	if (M.http == NULL)

@@ -1,7 +1,8 @@
 /*
  * plugin.c — the webui plugin: supervisor's web interface on every control
  * HTTP server (docs/supervisord.md §7): /, /index.html, /tail.html, /ok.html,
- * /logtail/... and /mainlogtail.  It requires "http"; sthenod loads it by
+ * /logtail/... and /mainlogtail, and the stylesheet and icon supervisor's
+ * page links to (assets.c).  It requires "http"; sthenod loads it by
  * itself beside http and xmlrpc when [unix_http_server] or
  * [inet_http_server] exists.
  *
@@ -39,6 +40,8 @@ static const struct {
 	{ "index.html", wu_index },
 	{ "tail.html", wu_tailpage },
 	{ "ok.html", wu_ok },
+	{ "stylesheets/supervisor.css", wu_stylesheet },
+	{ "images/icon.png", wu_icon },
 };
 
 static int

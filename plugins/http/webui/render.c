@@ -4,8 +4,9 @@
  * The markup keeps supervisor's ids and classes (buttons, statustable,
  * statusrunning / statuserror / statusnominal, shade, status_msg, the
  * action links and their names) so that anything scraping supervisor's
- * page reads this one; the look is our own small embedded stylesheet, no
- * external assets.  Everything works without JavaScript; a short script
+ * page reads this one; the look is our own small embedded stylesheet (also
+ * served as stylesheets/supervisor.css, assets.c), no external assets.
+ * Everything works without JavaScript; a short script
  * re-fetches the page every few seconds and swaps the table in place, so
  * states change live while the page is open.
  */
@@ -16,7 +17,7 @@
 
 #include "webui.h"
 
-static const char css[] =
+const char wu_css[] =
 "*{box-sizing:border-box}"
 "body{margin:0;font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,"
 "'Helvetica Neue',Arial,sans-serif;color:#1f2933;background:#f4f6f8}"
@@ -187,7 +188,7 @@ wu_render_status(struct htmlbuf *b, json_t *infos, const char *message,
 	    "<meta charset=\"utf-8\">\n"
 	    "<meta name=\"viewport\" content=\"width=device-width, "
 	    "initial-scale=1\">\n<title>Supervisor Status</title>\n<style>");
-	htmlbuf_puts(b, css);
+	htmlbuf_puts(b, wu_css);
 	htmlbuf_puts(b, "</style>\n</head>\n<body>\n<div id=\"wrapper\">\n"
 	    "<div id=\"header\"><h1><span>&#9679;</span> Stheno</h1>"
 	    "<p>Supervisor status</p></div>\n<div id=\"content\">\n");
@@ -244,7 +245,7 @@ wu_render_tail(struct htmlbuf *b, const char *processname, const char *text,
 	    "<meta charset=\"utf-8\">\n<title>Supervisor tail of process ");
 	html(b, processname != NULL ? processname : "None");
 	htmlbuf_puts(b, "</title>\n<style>");
-	htmlbuf_puts(b, css);
+	htmlbuf_puts(b, wu_css);
 	htmlbuf_puts(b, "</style>\n</head>\n<body>\n<div id=\"wrapper\">\n"
 	    "<div id=\"content\">\n<pre id=\"tailbody\">");
 	htmlbuf_html(b, text, len);

@@ -51,7 +51,8 @@ char *wu_location(const char *host_header, const char *message);
 char *wu_ctime(time_t);
 void wu_http_date(time_t, char *, size_t);
 
-/* render.c: the pages, from RPC results. */
+/* render.c: the pages, from RPC results, and their stylesheet. */
+extern const char wu_css[];
 void wu_render_status(struct htmlbuf *, json_t *infos, const char *message,
     const char *version);
 void wu_render_tail(struct htmlbuf *, const char *processname,
@@ -108,6 +109,10 @@ struct wu_state {
 /* views.c */
 void wu_index(struct wu_state *, struct sth_http_req *);
 void wu_tailpage(struct wu_state *, struct sth_http_req *);
+
+/* assets.c: stylesheets/supervisor.css and images/icon.png */
+void wu_stylesheet(struct wu_state *, struct sth_http_req *);
+void wu_icon(struct wu_state *, struct sth_http_req *);
 
 /* logtail.c */
 void wu_logtail(struct wu_state *, struct sth_http_req *);

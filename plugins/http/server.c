@@ -184,6 +184,8 @@ server_new(struct sth_section *sec, const char *name, int kind)
 	for (i = 0; i < sizeof server_opts / sizeof server_opts[0]; i++)
 		if (read_opt(sec, global, &server_opts[i], s) == -1)
 			goto err;
+	if (guard_config(s, sec, global) == -1)
+		goto err;
 	s->s_server_hdr = plug_xstrdup(str_opt(sec, NULL, "server_header",
 	    control ? SERVER_HDR_CONTROL : "Stheno"));
 	s->s_access_log = dup_or_null(str_opt(sec, kind == 'n' ? global :
@@ -225,6 +227,7 @@ server_start(struct http_server *s)
 	}
 	s->s_addr = plug_xstrdup(host->listener_addr(s->s_listener));
 	s->s_started = time(NULL);
+	guard_started(s);
 	if (s->s_username == NULL)
 		host->log(H.self, STH_LOG_CRIT, "Server '%s' running without "
 		    "any HTTP authentication checking", s->s_name);
@@ -249,6 +252,7 @@ server_free(struct http_server *s)
 	free(s->s_chown);
 	free(s->s_username);
 	free(s->s_password);
+	guard_free(s);
 	free(s->s_addr);
 	free(s->s_server_hdr);
 	free(s->s_access_log);

@@ -222,6 +222,9 @@ max_connections = 3
 [plugin:http]
 ping = true
 control_access_log = %(ctllog)s
+; wrong passwords are tried on purpose here: no penalties (those are
+; test_http_guard.py's)
+max_auth_failures = 0
 
 [plugin:files]
 [plugin:status]

@@ -111,6 +111,13 @@ Test(form, location_is_supervisords)
 	l = wu_location("  example.org  ", "x");
 	cr_assert_str_eq(l, "http://example.org/?message=x");
 	free(l);
+	/* a Host that is no host[:port] cannot send the browser elsewhere */
+	l = wu_location("a@evil.com/x?", "x");
+	cr_assert_str_eq(l, "/?message=x");
+	free(l);
+	l = wu_location("evil.com\\@x", "x");
+	cr_assert_str_eq(l, "/?message=x");
+	free(l);
 }
 
 static void

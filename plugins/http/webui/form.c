@@ -3,7 +3,9 @@
  * parse_qs: '+' is a space, %XX decoded, blank values dropped; the query's
  * first value wins, then a POST body's last value wins over it), URL
  * quoting as urllib.quote does it, and the Location of the 301 that
- * follows an action (spec §7.1, Appendix A.6).
+ * follows an action (spec §7.1, Appendix A.6): absolute from a Host
+ * header that is a valid host[:port], as supervisord's, and relative
+ * from any other, so that no Host can point it elsewhere ("a@evil/x?").
  */
 #include "config.h"
 
@@ -13,6 +15,7 @@
 #include <time.h>
 
 #include "webui.h"
+#include "../../common/origin.h"
 
 static int
 hexval(int c)
@@ -161,15 +164,29 @@ wu_server_url(const char *host)
 	return htmlbuf_take(&b);
 }
 
-/* http://HOST/?message=QUOTED (spec Appendix A.6). */
+/* http://HOST/?message=QUOTED (spec Appendix A.6), or /?message=QUOTED
+ * if host is not a valid Host value (http.so answers 400 to those
+ * before the web UI sees them; this holds without it). */
 char *
 wu_location(const char *host, const char *message)
 {
-	struct htmlbuf b = { NULL, 0, 0 };
-	char *url = wu_server_url(host);
+	struct htmlbuf b = { NULL, 0, 0 }, h = { NULL, 0, 0 };
+	char *url;
+	size_t n;
 
-	htmlbuf_puts(&b, url);
-	free(url);
+	if (host != NULL) {
+		host += strspn(host, " \t");
+		n = strlen(host);
+		while (n > 0 && (host[n - 1] == ' ' || host[n - 1] == '\t'))
+			n--;
+		htmlbuf_add(&h, host, n);
+	}
+	if (h.len == 0 || origin_host_valid(h.data)) {
+		url = wu_server_url(host);
+		htmlbuf_puts(&b, url);
+		free(url);
+	}
+	htmlbuf_free(&h);
 	htmlbuf_puts(&b, "/?message=");
 	wu_quote(&b, message);
 	return htmlbuf_take(&b);

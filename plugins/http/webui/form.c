@@ -29,14 +29,18 @@ hexval(int c)
 	return -1;
 }
 
-/* Decode s[0..len) into b: '+' is a space, a bad %-escape stays as is. */
-static void
+/* Decode s[0..len) into b: '+' is a space, a bad %-escape stays as is.
+ * Returns -1 if the text holds a %00, which a C string cannot carry (it
+ * would cut "a%00b" to "a"). */
+static int
 unquote_plus(struct htmlbuf *b, const char *s, size_t len)
 {
 	size_t i;
-	int hi, lo;
+	int hi, lo, nul = 0;
 	char c;
 
+	b->len = 0;
+	htmlbuf_add(b, "", 0);	/* "" for an empty name, not the last one */
 	for (i = 0; i < len; i++) {
 		c = s[i];
 		if (c == '+')
@@ -47,13 +51,16 @@ unquote_plus(struct htmlbuf *b, const char *s, size_t len)
 			c = (char)(hi * 16 + lo);
 			i += 2;
 		}
+		nul |= c == '\0';
 		htmlbuf_add(b, &c, 1);
 	}
+	return nul ? -1 : 0;
 }
 
 /*
  * The value of key in s[0..len): the first (last if want_last) pair whose
- * decoded name is key and whose value is not blank, decoded, or NULL.
+ * decoded name is key and whose value is not blank, decoded, or NULL.  A
+ * pair with %00 in its name or value is skipped.
  */
 static char *
 form_find(const char *s, size_t len, const char *key, int want_last)
@@ -66,18 +73,14 @@ form_find(const char *s, size_t len, const char *key, int want_last)
 		if ((amp = memchr(p, '&', (size_t)(end - p))) == NULL)
 			amp = end;
 		eq = memchr(p, '=', (size_t)(amp - p));
-		if (eq != NULL && eq + 1 < amp) {
-			name.len = 0;
-			unquote_plus(&name, p, (size_t)(eq - p));
-			if (name.data != NULL && strcmp(name.data, key) == 0) {
-				val.len = 0;
-				unquote_plus(&val, eq + 1,
-				    (size_t)(amp - eq - 1));
-				free(found);
-				found = htmlbuf_take(&val);
-				if (!want_last)
-					break;
-			}
+		if (eq != NULL && eq + 1 < amp &&
+		    unquote_plus(&name, p, (size_t)(eq - p)) == 0 &&
+		    strcmp(name.data, key) == 0 &&
+		    unquote_plus(&val, eq + 1, (size_t)(amp - eq - 1)) == 0) {
+			free(found);
+			found = htmlbuf_take(&val);
+			if (!want_last)
+				break;
 		}
 		p = amp + 1;
 	}

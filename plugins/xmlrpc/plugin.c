@@ -22,6 +22,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -176,6 +177,7 @@ xr_browser_check(struct xr_state *st, struct sth_http_req *req,
 {
 	const struct sth_http_api *http = st->http;
 	const char *why, *ct, *origin = http->req_header(req, "Origin");
+	char msg[80];
 
 	why = origin_cross_site(http->req_header(req, "Host"), origin,
 	    http->req_header(req, "Sec-Fetch-Site"),
@@ -192,7 +194,11 @@ xr_browser_check(struct xr_state *st, struct sth_http_req *req,
 		st->host->log(st->self, STH_LOG_INFO, "RPC request from %s "
 		    "refused: Content-Type %s, not %s", http->req_peer(req),
 		    ct != NULL ? ct : "missing", xr_types[kind][0]);
-		http->respond_error(req, 415);
+		/* Say what to send: curl -d sends a form's type. */
+		snprintf(msg, sizeof msg, "Unsupported Media Type: send "
+		    "Content-Type: %s\n", xr_types[kind][0]);
+		http->set_header(req, "Content-Type", "text/plain");
+		http->respond(req, 415, NULL, msg, strlen(msg));
 		return -1;
 	}
 	return 0;

@@ -3,8 +3,8 @@
  * and before any handler sees it (docs/stheno.conf.5.md, "Browsers" and
  * the servers' auth keys):
  *
- *  - Host: a Host value that is not host[:port] is a 400 (RFC 9112), two
- *    are a 400; a name the server does not answer to is a 421 (allowed_
+ *  - Host: a Host value that is not host[:port] or empty is a 400 (RFC
+ *    9112), two are a 400; a name the server does not answer to is a 421 (allowed_
  *    hosts; a loopback control server answers only to local names, as
  *    Jupyter's does, so DNS rebinding cannot reach it);
  *  - penalties: on a server with Basic auth, a peer (an address, or the
@@ -212,8 +212,10 @@ check_host(struct http_conn *c)
 			host = m->hdrs[i].value;
 			n++;
 		}
-	if (n == 0)
-		return 0;	/* HTTP/1.0, or a client of Medusa's days */
+	/* None (HTTP/1.0), or empty: RFC 9112's Host for a URI without an
+	 * authority, which supervisorctl sends over a unix socket. */
+	if (n == 0 || (n == 1 && host[strspn(host, " \t")] == '\0'))
+		return 0;
 	if (n > 1 || !origin_host_valid(host)) {
 		H.host->log(H.self, STH_LOG_INFO, "http: server '%s': bad "
 		    "Host header from %s", c->c_srv->s_name, c->c_peer);

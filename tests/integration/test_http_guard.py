@@ -431,6 +431,11 @@ ping=true
         self.assertEqual(status, 301)
         self.assertIn("Location: http://127.0.0.1:%d/?message=Page"
                       % self.port, head)
+        # an empty Host is RFC 9112's for a URI without an authority
+        # (supervisorctl's tail -f over a unix socket sends it)
+        status, _, _ = raw(self.port, b"GET /stheno/ping HTTP/1.1\r\n"
+                           b"Host: \r\nConnection: close\r\n\r\n")
+        self.assertEqual(status, 200)
         # two Host headers are a 400 too (RFC 9112)
         status, _, _ = raw(self.port, b"GET / HTTP/1.1\r\nHost: localhost\r\n"
                            b"Host: evil.example\r\n\r\n")

@@ -267,7 +267,7 @@ server_list_json(void)
 
 	TAILQ_FOREACH(s, &H.servers, s_entry) {
 		o = json_pack("{s:s, s:s, s:b, s:b, s:I, s:I, s:I, s:I, s:I, "
-		    "s:I, s:I}",
+		    "s:I, s:I, s:I, s:I}",
 		    "name", s->s_name,
 		    "address", s->s_addr != NULL ? s->s_addr : s->s_listen,
 		    "control", s->s_control,
@@ -278,7 +278,9 @@ server_list_json(void)
 		    "requests", (json_int_t)s->s_requests,
 		    "bytes_in", (json_int_t)s->s_bytes_in,
 		    "bytes_out", (json_int_t)s->s_bytes_out,
-		    "started", (json_int_t)s->s_started);
+		    "started", (json_int_t)s->s_started,
+		    "auth_failures", (json_int_t)s->s_auth_failures,
+		    "penalty_refused", (json_int_t)s->s_penalty_refused);
 		if (o != NULL)
 			json_array_append_new(a, o);
 	}

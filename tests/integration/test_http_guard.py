@@ -119,6 +119,8 @@ password=%(upw)s
 max_auth_failures=2
 auth_penalty=60
 
+[plugin:metrics]
+
 [supervisorctl]
 serverurl=http://127.0.0.1:%(port)d
 username=%(user)s
@@ -177,6 +179,18 @@ password=%(pw)s
                                         r"'r\\x01oot' from 127\.0\.0\.1"))
         # served, the penalty ends by itself
         self.wait_clear()
+        # and the counts are in /metrics
+        out = subprocess.run(
+            [CURL, "-sS", "--fail", "-u", "%s:%s" % (USER, PASS),
+             "http://127.0.0.1:%d/metrics" % self.port], capture_output=True,
+            text=True, timeout=20).stdout
+        m = re.search(r'^stheno_http_auth_failures_total\{server='
+                      r'"inet_http_server"\} (\d+)$', out, re.M)
+        self.assertIsNotNone(m, out)
+        self.assertGreaterEqual(int(m.group(1)), 4)
+        m = re.search(r'^stheno_http_penalty_refused_total\{server='
+                      r'"inet_http_server"\} (\d+)$', out, re.M)
+        self.assertGreaterEqual(int(m.group(1)), 1)
 
     def test_no_credentials_count_for_nothing(self):
         self.wait_clear()

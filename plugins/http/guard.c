@@ -1,12 +1,12 @@
 /*
  * guard.c — who may use a server, checked once a request's head is in
- * and before any handler sees it (docs/stheno.conf.5.md, "Browsers" and
- * the servers' auth keys):
+ * and before any handler sees it (docs/stheno.conf.5.md, "Authentication,
+ * browsers and Host names"):
  *
  *  - Host: a Host value that is not host[:port] or empty is a 400 (RFC
- *    9112), two are a 400; a name the server does not answer to is a 421 (allowed_
- *    hosts; a loopback control server answers only to local names, as
- *    Jupyter's does, so DNS rebinding cannot reach it);
+ *    9112), two are a 400; a name the server does not answer to is a 421
+ *    (allowed_hosts; a loopback control server answers only to local names,
+ *    as Jupyter's does, so DNS rebinding cannot reach it);
  *  - penalties: on a server with Basic auth, a peer (an address, or the
  *    uid of a unix peer) with max_auth_failures failures is refused with
  *    a 429 for auth_penalty seconds, doubling; the monitor's policy and

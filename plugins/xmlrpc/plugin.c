@@ -10,11 +10,12 @@
  * with wait); when the client goes away first, the pending calls are
  * cancelled.
  *
- * Browsers (docs/stheno.conf.5.md, "Browsers"): a body must come with its
- * endpoint's media type (415 otherwise), which a page of another site
- * cannot send without a CORS preflight that is never granted, and a
- * request whose Origin or Sec-Fetch-Site says another site sent it is a
- * 403; supervisorctl, xmlrpc.client and curl send neither header.
+ * Browsers (docs/stheno.conf.5.md, "Authentication, browsers and Host
+ * names"): a body must come with its endpoint's media type (415
+ * otherwise), which a page of another site cannot send without a CORS
+ * preflight that is never granted, and a request whose Origin,
+ * Sec-Fetch-Site or Referer says another site sent it is a 403;
+ * supervisorctl, xmlrpc.client and curl send none of these.
  *
  * [plugin:xmlrpc] options: max_body (bytes, default 2MB), max_depth (XML
  * nesting, default 64), max_values (default 65536), max_batch (JSON-RPC

@@ -207,11 +207,17 @@ net_over_budget(struct sth_listener *l, int fd, char *why, size_t len)
 
 	net_budget(&b);
 	total = b.conns_public + b.conns_control;
-	if (b.nofile - (long)fd - 1 < NET_SPAWN_FDS +
-	    (l->control ? 0 : b.control))
+	/* Control connections are bounded by their share alone: at true
+	 * exhaustion they wait in the backlog (net_accept_cb) rather than
+	 * being refused. */
+	if (!l->control && b.nofile - (long)fd - 1 < NET_SPAWN_FDS + b.control)
 		snprintf(why, len, "descriptors nearly exhausted (fd %d of "
 		    "RLIMIT_NOFILE %ld)", fd, b.nofile);
-	else if (total >= b.all)
+	else if (total >= b.all &&
+	    (!l->control || b.conns_control >= b.control))
+		/* control connections always have their own share: many
+		 * programs under a small RLIMIT_NOFILE can make the keep
+		 * larger than the limit itself */
 		snprintf(why, len, "%ld connections, all that RLIMIT_NOFILE "
 		    "%ld leaves beside supervision's %ld", b.all, b.nofile,
 		    b.keep);
@@ -292,7 +298,10 @@ net_accept_cb(evutil_socket_t lfd, short what, void *arg)
 	fd = accept4(lfd, (struct sockaddr *)&ss, &salen,
 	    SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd == -1) {
-		if ((errno == EMFILE || errno == ENFILE) &&
+		/* A public client is told at once; a control client (the
+		 * people who run the daemon) waits in the backlog for the
+		 * moment a descriptor frees up (a child exits). */
+		if ((errno == EMFILE || errno == ENFILE) && !l->control &&
 		    net_accept_spare(l, lfd) == 0)
 			return;
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||

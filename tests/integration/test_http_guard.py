@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Control servers against an attacker on 127.0.0.1 (issue 12), with curl,
+"""Control servers against an attacker on 127.0.0.1, with curl,
 raw sockets and Python as the attacker, and the real clients as the users
 who must notice nothing:
 

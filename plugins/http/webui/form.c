@@ -3,7 +3,7 @@
  * parse_qs: '+' is a space, %XX decoded, blank values dropped; the query's
  * first value wins, then a POST body's last value wins over it), URL
  * quoting as urllib.quote does it, and the Location of the 301 that
- * follows an action (spec §7.1, Appendix A.6): absolute from a Host
+ * follows an action (docs/supervisord.md §7.1, §A.6): absolute from a Host
  * header that is a valid host[:port], as supervisord's, and relative
  * from any other, so that no Host can point it elsewhere ("a@evil/x?").
  */
@@ -167,7 +167,7 @@ wu_server_url(const char *host)
 	return htmlbuf_take(&b);
 }
 
-/* http://HOST/?message=QUOTED (spec Appendix A.6), or /?message=QUOTED
+/* http://HOST/?message=QUOTED (docs/supervisord.md §A.6), or /?message=QUOTED
  * if host is not a valid Host value (http.so answers 400 to those
  * before the web UI sees them; this holds without it). */
 char *

@@ -666,11 +666,13 @@ net_unix_in_use(const char *path, struct ucred *cred)
 	int fd, used = 0;
 
 	memset(cred, 0, sizeof *cred);
+	if (strlen(path) >= sizeof sun.sun_path)
+		return 0;	/* nothing can listen there */
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		return 0;
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
-	strncpy(sun.sun_path, path, sizeof sun.sun_path - 1);
+	memcpy(sun.sun_path, path, strlen(path));
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0 &&
@@ -738,7 +740,7 @@ net_listen_unix(struct sth_plugin *p, const char *path, int mode,
 	unlink(tmp);
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
-	strncpy(sun.sun_path, tmp, sizeof sun.sun_path - 1);
+	memcpy(sun.sun_path, tmp, strlen(tmp));	/* checked above */
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1 || bind(fd, (struct sockaddr *)&sun, sizeof sun) != 0 ||
 	    listen(fd, NET_BACKLOG) != 0) {

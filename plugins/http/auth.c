@@ -2,14 +2,16 @@
  * auth.c — HTTP Basic authentication as supervisord does it: a plain or a
  * "{SHA}" + hex SHA-1 password, here compared in constant time.
  *
+ * Who may try how often is guard.c's (penalties, the log line).
+ *
  * Ownership: nothing is kept; the user name returned is the server's.
  */
 #include "config.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
-
 
 #include "http.h"
 #include "../common/digest.h"
@@ -17,6 +19,7 @@
 #define SHA_PREFIX "{SHA}"
 #define SHA_PREFIX_LEN 5
 #define AUTH_MAX 1024		/* longest credentials we decode */
+#define AUTH_LOG_USER 64	/* bytes of an offered user name logged */
 
 static int
 b64val(int c)
@@ -108,8 +111,33 @@ password_ok(const char *stored, const char *given, size_t glen)
 	return digest_equal(hex, sizeof want, want, sizeof want);
 }
 
+/* The user name a client offered, for the log: printable ASCII as is
+ * (but quote and backslash), the rest as \xHH, cut at AUTH_LOG_USER. */
+static void
+given_name(const unsigned char *u, size_t len, char *out, size_t outlen)
+{
+	size_t i, o = 0;
+
+	if (outlen == 0)
+		return;
+	for (i = 0; i < len && i < AUTH_LOG_USER && o + 5 < outlen; i++) {
+		if (u[i] >= 0x20 && u[i] < 0x7f && u[i] != '\'' &&
+		    u[i] != '\\')
+			out[o++] = (char)u[i];
+		else
+			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x",
+			    u[i]);
+	}
+	if (i < len && o + 3 < outlen) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = '\0';
+}
+
 const char *
-http_auth_check(const struct http_server *srv, const char *header)
+http_auth_check(const struct http_server *srv, const char *header,
+    char *given, size_t givenlen)
 {
 	unsigned char cred[AUTH_MAX];
 	const char *user = srv->s_username, *sep;
@@ -117,6 +145,8 @@ http_auth_check(const struct http_server *srv, const char *header)
 	long len;
 	int ok;
 
+	if (given != NULL && givenlen > 0)
+		given[0] = '\0';
 	if (user == NULL)
 		return "";
 	if (header == NULL || strncasecmp(header, "Basic ", 6) != 0)
@@ -133,6 +163,8 @@ http_auth_check(const struct http_server *srv, const char *header)
 	if (sep == NULL)
 		return NULL;
 	ulen = (size_t)(sep - (const char *)cred);
+	if (given != NULL)
+		given_name(cred, ulen, given, givenlen);
 	/* Both halves are always compared, so timing says nothing about
 	 * which one was wrong. */
 	ok = digest_equal((const char *)cred, ulen, user, strlen(user));

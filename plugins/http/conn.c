@@ -510,6 +510,9 @@ conn_error(struct http_conn *c, int status, int close)
 		/* docs/supervisord.md §A.6, header for header. */
 		req_set_header(r, "WWW-Authenticate",
 		    "Basic realm=\"default\"");
+	} else if (status == 429) {
+		guard_respond_429(r);
+		return;
 	}
 	req_respond_error(r, status);
 }
@@ -558,26 +561,24 @@ conn_drain(struct http_conn *c)
 		conn_timeouts(c);
 }
 
-/* The head is in: check the caps the parser cannot know, then auth. */
+/* The head is in: Host, penalties and auth (guard.c). */
 static int
 conn_head(struct http_conn *c)
 {
 	struct http_parser *p = &c->c_parser;
-	const char *user;
+	int status;
 
-	user = http_auth_check(c->c_srv,
-	    http_msg_header(&p->msg, "Authorization"));
-	if (user == NULL) {
+	if ((status = guard_head(c)) != 0) {
 		/* Medusa answers 401 once the request is in, then closes.
 		 * Answering before the body would close on unread bytes:
 		 * the client's send of the body fails (EPIPE on a unix
 		 * socket, RST on TCP) and it never sees the 401.  A client
 		 * that waits for 100-continue is answered at once. */
 		if (p->msg.expect_continue && p->st != HP_COMPLETE) {
-			conn_error(c, 401, 1);
+			conn_error(c, status, 1);
 			return -1;
 		}
-		c->c_unauth = 1;
+		c->c_unauth = status;
 		return 0;
 	}
 	if (p->msg.expect_continue && p->st != HP_COMPLETE) {
@@ -637,7 +638,7 @@ conn_process(struct http_conn *c)
 			if (conn_head(c) == -1)
 				break;
 		} else if (r == HTTP_P_DONE && c->c_unauth)
-			conn_error(c, 401, 1);
+			conn_error(c, c->c_unauth, 1);
 		else if (r == HTTP_P_DONE)
 			conn_dispatch(c);
 		else if (used == 0)

@@ -24,6 +24,7 @@
 
 #include "htmlbuf.h"
 
+#include "../common/penalty.h"
 #include "../common/xalloc.h"
 
 /* ---------------------------------------------------------------- parse.c */
@@ -198,6 +199,11 @@ struct http_server {
 	char *s_chown;
 	char *s_username;		/* NULL = no auth */
 	char *s_password;
+	struct mon_penalties s_pen;	/* failed Basic auth, per peer */
+	char **s_allowed_hosts;		/* allowed_hosts, NULL-ended, or NULL */
+	int s_local_only;		/* no allowed_hosts, control, loopback */
+	unsigned long long s_auth_failures;
+	unsigned long long s_penalty_refused;
 	struct sth_listener *s_listener;
 	char *s_addr;			/* what it is bound to */
 	struct http_limits s_lim;
@@ -237,7 +243,9 @@ struct http_conn {
 	int c_dead;			/* closed: free when c_busy drops */
 	int c_draining;			/* close after the current response */
 	int c_resume;			/* a deferred resume is scheduled */
-	int c_unauth;			/* 401 once the body is read */
+	int c_unauth;			/* this status (guard.c) once the
+					 * body is read */
+	long c_retry;			/* a 429's Retry-After, seconds */
 	int c_linger;			/* answered, closing: discard input */
 	int c_shut;			/* shutdown(SHUT_WR) done */
 	size_t c_discarded;		/* bytes dropped while lingering */
@@ -304,11 +312,34 @@ void req_abort(struct sth_http_req *);
 /* --------------------------------------------------------------- auth.c */
 
 /* Returns the user name on success (borrowed from the server), NULL on
- * failure.  header is the Authorization value or NULL. */
-const char *http_auth_check(const struct http_server *, const char *);
+ * failure.  header is the Authorization value or NULL.  given (if not
+ * NULL) receives the user name the client offered, escaped for a log
+ * line, or "" if it offered none. */
+const char *http_auth_check(const struct http_server *, const char *,
+    char *given, size_t givenlen);
+#define HTTP_AUTH_GIVEN 272	/* room for an escaped offered user name */
 /* 0 if password is usable ("{SHA}" + 40 hex digits, or plain), else -1. */
 int http_auth_valid_password(const char *);
 /* Decode base64 into out (outlen bytes); length or -1. */
 long http_base64_decode(const char *, size_t, unsigned char *, size_t);
+
+/* --------------------------------------------------------------- guard.c */
+
+/* Seconds a monotonic clock shows, for penalties. */
+time_t guard_now(void);
+/* max_auth_failures, auth_penalty and allowed_hosts of a server (its
+ * section, else [plugin:http]); -1 after host->fail. */
+int guard_config(struct http_server *, struct sth_section *own,
+    struct sth_section *global);
+/* The server is bound: a loopback control server without allowed_hosts
+ * answers local Host names only. */
+void guard_started(struct http_server *);
+void guard_free(struct http_server *);
+/* The head of a request is in: Host, then penalties, then Basic auth.
+ * Returns 0 (go on) or the status to answer: 400, 421, 401, 429
+ * (c_retry set). */
+int guard_head(struct http_conn *);
+/* The 429 a penalised peer gets: Retry-After and why, then close. */
+void guard_respond_429(struct sth_http_req *);
 
 #endif /* STHENO_PLUGIN_HTTP_H */

@@ -210,6 +210,8 @@ server_new(struct sth_section *sec, const char *name, int kind)
 	for (i = 0; i < sizeof server_opts / sizeof server_opts[0]; i++)
 		if (read_opt(sec, global, &server_opts[i], s) == -1)
 			goto err;
+	if (guard_config(s, sec, global) == -1)
+		goto err;
 	s->s_server_hdr = plug_xstrdup(str_opt(sec, NULL, "server_header",
 	    control ? SERVER_HDR_CONTROL : "Stheno"));
 	s->s_access_log = dup_or_null(str_opt(sec, kind == 'n' ? global :
@@ -253,6 +255,7 @@ server_start(struct http_server *s)
 	if (s->s_control && STH_HOST_HAS(host, listener_set_control))
 		host->listener_set_control(s->s_listener, 1);
 	s->s_started = time(NULL);
+	guard_started(s);
 	if (s->s_username == NULL)
 		host->log(H.self, STH_LOG_CRIT, "Server '%s' running without "
 		    "any HTTP authentication checking", s->s_name);
@@ -278,6 +281,7 @@ server_free(struct http_server *s)
 	free(s->s_chown);
 	free(s->s_username);
 	free(s->s_password);
+	guard_free(s);
 	free(s->s_addr);
 	free(s->s_server_hdr);
 	free(s->s_access_log);
@@ -292,7 +296,7 @@ server_list_json(void)
 
 	TAILQ_FOREACH(s, &H.servers, s_entry) {
 		o = json_pack("{s:s, s:s, s:b, s:b, s:I, s:I, s:I, s:I, s:I, "
-		    "s:I, s:I}",
+		    "s:I, s:I, s:I, s:I}",
 		    "name", s->s_name,
 		    "address", s->s_addr != NULL ? s->s_addr : s->s_listen,
 		    "control", s->s_control,
@@ -303,7 +307,9 @@ server_list_json(void)
 		    "requests", (json_int_t)s->s_requests,
 		    "bytes_in", (json_int_t)s->s_bytes_in,
 		    "bytes_out", (json_int_t)s->s_bytes_out,
-		    "started", (json_int_t)s->s_started);
+		    "started", (json_int_t)s->s_started,
+		    "auth_failures", (json_int_t)s->s_auth_failures,
+		    "penalty_refused", (json_int_t)s->s_penalty_refused);
 		if (o != NULL)
 			json_array_append_new(a, o);
 	}

@@ -18,7 +18,7 @@
 #include <stheno/stheno.h>
 
 #include "auth.h"
-#include "penalty.h"
+#include "../common/penalty.h"
 #include "proto.h"
 
 #define MON_MAX_CONNS 64	/* sessions at once; more are closed */

@@ -10,19 +10,29 @@
  * with wait); when the client goes away first, the pending calls are
  * cancelled.
  *
+ * Browsers (docs/stheno.conf.5.md, "Authentication, browsers and Host
+ * names"): a body must come with its endpoint's media type (415
+ * otherwise), which a page of another site cannot send without a CORS
+ * preflight that is never granted, and a request whose Origin,
+ * Sec-Fetch-Site or Referer says another site sent it is a 403;
+ * supervisorctl, xmlrpc.client and curl send none of these.
+ *
  * [plugin:xmlrpc] options: max_body (bytes, default 2MB), max_depth (XML
  * nesting, default 64), max_values (default 65536), max_batch (JSON-RPC
  * calls per batch, default 1024).
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <stheno/stheno.h>
 #include <stheno/http.h>
 
 #include "xmlrpc.h"
+#include "../common/origin.h"
 
 enum xr_kind {
 	XR_KIND_XML,
@@ -132,9 +142,73 @@ xr_json_reply(const char *body, size_t len, void *arg)
 	free(c);
 }
 
+/*
+ * The media types each endpoint takes: what supervisorctl, Python's
+ * xmlrpc.client and XML-RPC libraries send, and JSON's.  The types a
+ * form or a no-cors fetch of any page may post (text/plain, forms) are
+ * not among them.
+ */
+static const char *const xr_types[][4] = {
+	[XR_KIND_XML] = { "text/xml", "application/xml", NULL },
+	[XR_KIND_JSON] = { "application/json", "application/json-rpc",
+	    "application/jsonrequest", NULL },
+};
+
+static int
+xr_ctype_ok(const char *ct, enum xr_kind kind)
+{
+	const char *const *t;
+	size_t n;
+
+	if (ct == NULL)
+		return 0;
+	ct += strspn(ct, " \t");
+	n = strcspn(ct, "; \t");
+	for (t = xr_types[kind]; *t != NULL; t++)
+		if (strlen(*t) == n && strncasecmp(ct, *t, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* A browser's request from another site, or a body of the wrong type:
+ * answered (403, 415) and -1; 0 to go on. */
+static int
+xr_browser_check(struct xr_state *st, struct sth_http_req *req,
+    enum xr_kind kind)
+{
+	const struct sth_http_api *http = st->http;
+	const char *why, *ct, *origin = http->req_header(req, "Origin");
+	char msg[80];
+
+	why = origin_cross_site(http->req_header(req, "Host"), origin,
+	    http->req_header(req, "Sec-Fetch-Site"),
+	    http->req_header(req, "Referer"));
+	if (why != NULL) {
+		st->host->log(st->self, STH_LOG_WARN, "RPC request from %s "
+		    "refused: %s (Origin: %s)", http->req_peer(req), why,
+		    origin != NULL ? origin : "none");
+		http->respond_error(req, 403);
+		return -1;
+	}
+	ct = http->req_header(req, "Content-Type");
+	if (!xr_ctype_ok(ct, kind)) {
+		st->host->log(st->self, STH_LOG_INFO, "RPC request from %s "
+		    "refused: Content-Type %s, not %s", http->req_peer(req),
+		    ct != NULL ? ct : "missing", xr_types[kind][0]);
+		/* Say what to send: curl -d sends a form's type. */
+		snprintf(msg, sizeof msg, "Unsupported Media Type: send "
+		    "Content-Type: %s\n", xr_types[kind][0]);
+		http->set_header(req, "Content-Type", "text/plain");
+		http->respond(req, 415, NULL, msg, strlen(msg));
+		return -1;
+	}
+	return 0;
+}
+
 /* The checks both endpoints make before reading the body; 0 to go on. */
 static int
-xr_precheck(struct xr_state *st, struct sth_http_req *req, int bad_method)
+xr_precheck(struct xr_state *st, struct sth_http_req *req, int bad_method,
+    enum xr_kind kind)
 {
 	const struct sth_http_api *http = st->http;
 	size_t len;
@@ -162,7 +236,7 @@ xr_precheck(struct xr_state *st, struct sth_http_req *req, int bad_method)
 		http->respond_error(req, 413);
 		return -1;
 	}
-	return 0;
+	return xr_browser_check(st, req, kind);
 }
 
 static void
@@ -175,7 +249,7 @@ xr_rpc2_handle(struct sth_http_req *req, void *arg)
 	const char *body;
 	size_t len;
 
-	if (xr_precheck(st, req, 400) == -1)
+	if (xr_precheck(st, req, 400, XR_KIND_XML) == -1)
 		return;
 	body = http->req_body(req, &len);
 	c = xr_calloc(1, sizeof *c);
@@ -201,7 +275,7 @@ xr_json_handle(struct sth_http_req *req, void *arg)
 	const char *body;
 	size_t len;
 
-	if (xr_precheck(st, req, 405) == -1)
+	if (xr_precheck(st, req, 405, XR_KIND_JSON) == -1)
 		return;
 	body = http->req_body(req, &len);
 	c = xr_calloc(1, sizeof *c);

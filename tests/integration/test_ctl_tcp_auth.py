@@ -57,6 +57,11 @@ port=127.0.0.1:@PORT@
 username=bob
 password=@INETPW@
 
+[plugin:http]
+; wrong credentials are part of the comparison: no penalties (sthenod's,
+; test_http_guard.py's; supervisord ignores this section)
+max_auth_failures = 0
+
 [rpcinterface:supervisor]
 supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 

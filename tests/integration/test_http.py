@@ -222,6 +222,9 @@ max_connections = 3
 [plugin:http]
 ping = true
 control_access_log = %(ctllog)s
+; wrong passwords are tried on purpose here: no penalties (those are
+; test_http_guard.py's)
+max_auth_failures = 0
 
 [plugin:files]
 [plugin:status]
@@ -406,6 +409,7 @@ startsecs = 0
         self.assertEqual(st, 411)
         st, _, _, out = request(self.ctl, b"POST /RPC2 HTTP/1.1\r\nHost: x\r\n"
                                 b"Authorization: Basic %s\r\n"
+                                b"Content-Type: text/xml\r\n"
                                 b"Content-Length: %d\r\n\r\n%s" %
                                 (self.basic(SHA_PASS), len(rpc), rpc))
         self.assertEqual((st, xmlrpc.client.loads(out)[0][0]), (200, "3.0"))
@@ -841,9 +845,12 @@ startsecs = 0
         body = self.rpc_body("supervisor.getState") if method == "POST" \
             else b""
         r = Raw(port)
+        # each RPC endpoint wants its own type (415 otherwise)
+        ctype = b"application/json" if path.startswith("/jsonrpc") \
+            else b"text/xml"
         r.send(b"%s %s HTTP/1.1\r\nHost: x\r\n%sContent-Length: %d\r\n"
-               b"Content-Type: text/xml\r\n\r\n%s" %
-               (method.encode(), path.encode(), a, len(body), body))
+               b"Content-Type: %s\r\n\r\n%s" %
+               (method.encode(), path.encode(), a, len(body), ctype, body))
         while b"\r\n\r\n" not in r.buf:
             r._fill()
         st = int(r.buf.split(b" ", 2)[1])

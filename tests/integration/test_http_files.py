@@ -459,7 +459,7 @@ startsecs = 0
 
         def call(method, *params):
             out = subprocess.run(
-                ["curl", "-s", "-d", json.dumps({
+                ["curl", "-s", "--json", json.dumps({
                     "jsonrpc": "2.0", "id": 1, "method": method,
                     "params": list(params)}), rpc],
                 capture_output=True, timeout=20).stdout

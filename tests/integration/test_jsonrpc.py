@@ -397,7 +397,7 @@ class JsonRpc(unittest.TestCase):
         """A client that hangs up while its call waits costs nothing:
         the daemon keeps serving, and the start still completes."""
         p = subprocess.Popen(
-            [CURL, "-s", "--max-time", "0.5", "--data-binary",
+            [CURL, "-s", "--max-time", "0.5", "--json",
              json.dumps(req("supervisor.startProcess", ["slow", True])),
              self.url], stdout=subprocess.DEVNULL)
         p.wait(10)

@@ -151,9 +151,15 @@ class WebUI(unittest.TestCase):
     def setUpClass(cls):
         cls.port = free_port()
         cls.d = sthtest.Sthenod(extra="")
-        server = "[inet_http_server]\nport=127.0.0.1:%d\n" % cls.port
+        # example.com: test_location_follows_the_host_header's name, which
+        # a loopback control server answers to only when told
+        server = ("[inet_http_server]\nport=127.0.0.1:%d\n"
+                  "allowed_hosts=example.com\n" % cls.port)
         if cls.auth:
-            server += "username=%s\npassword=%s\n" % cls.auth
+            # test_401_without_credentials tries a wrong password on
+            # purpose: no penalties here (test_http_guard.py's)
+            server += ("username=%s\npassword=%s\nmax_auth_failures=0\n"
+                       % cls.auth)
         cls.d.extra = server + PROGRAMS.replace("@DIR@", cls.d.dir)
         cls.d.opts["childlogdir"] = cls.d.dir
         cls.d.write_config()

@@ -35,21 +35,21 @@ Test(http_auth, no_auth_configured_lets_everyone_in)
 {
 	struct http_server s = server(NULL, NULL);
 
-	cr_assert_not_null(http_auth_check(&s, NULL));
+	cr_assert_not_null(http_auth_check(&s, NULL, NULL, 0));
 }
 
 Test(http_auth, plain_password)
 {
 	struct http_server s = server("user", "123");
 
-	cr_assert_str_eq(http_auth_check(&s, GOOD), "user");
-	cr_assert_null(http_auth_check(&s, BAD));
-	cr_assert_null(http_auth_check(&s, NULL));
-	cr_assert_null(http_auth_check(&s, "Digest dXNlcjoxMjM="));
-	cr_assert_null(http_auth_check(&s, "Basic !!!"));
-	cr_assert_null(http_auth_check(&s, "Basic dXNlcg=="));	/* "user" */
+	cr_assert_str_eq(http_auth_check(&s, GOOD, NULL, 0), "user");
+	cr_assert_null(http_auth_check(&s, BAD, NULL, 0));
+	cr_assert_null(http_auth_check(&s, NULL, NULL, 0));
+	cr_assert_null(http_auth_check(&s, "Digest dXNlcjoxMjM=", NULL, 0));
+	cr_assert_null(http_auth_check(&s, "Basic !!!", NULL, 0));
+	cr_assert_null(http_auth_check(&s, "Basic dXNlcg==", NULL, 0));	/* "user" */
 	/* The scheme is case-insensitive. */
-	cr_assert_str_eq(http_auth_check(&s, "basic dXNlcjoxMjM="), "user");
+	cr_assert_str_eq(http_auth_check(&s, "basic dXNlcjoxMjM=", NULL, 0), "user");
 }
 
 Test(http_auth, sha_password)
@@ -60,12 +60,12 @@ Test(http_auth, sha_password)
 	struct http_server upper = server("user",
 	    "{SHA}40BD001563085FC35165329EA1FF5C5ECBDBBEEF");
 
-	cr_assert_str_eq(http_auth_check(&s, GOOD), "user");
-	cr_assert_str_eq(http_auth_check(&upper, GOOD), "user");
-	cr_assert_null(http_auth_check(&s, BAD));
+	cr_assert_str_eq(http_auth_check(&s, GOOD, NULL, 0), "user");
+	cr_assert_str_eq(http_auth_check(&upper, GOOD, NULL, 0), "user");
+	cr_assert_null(http_auth_check(&s, BAD, NULL, 0));
 	/* The hash itself is not a password. */
 	cr_assert_null(http_auth_check(&s, "Basic dXNlcjp7U0hBfTQwYmQwMDE1NjMw"
-	    "ODVmYzM1MTY1MzI5ZWExZmY1YzVlY2JkYmJlZWY="));
+	    "ODVmYzM1MTY1MzI5ZWExZmY1YzVlY2JkYmJlZWY=", NULL, 0));
 }
 
 Test(http_auth, password_validation)

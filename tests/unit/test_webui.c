@@ -54,6 +54,13 @@ Test(form, decodes_like_parse_qs)
 	cr_assert_form("proc%65ssname=y", NULL, "processname", "y");
 	/* the query's first value wins */
 	cr_assert_form("a=1&a=2", NULL, "a", "1");
+	/* found by tests/fuzz/form_fuzzer.c: %00 cut a value short, and a
+	 * pair with an empty name took the name of the pair before it */
+	cr_assert_form("processname=a%00b", NULL, "processname", NULL);
+	cr_assert_form("processname=a%00b&processname=c", NULL,
+	    "processname", "c");
+	cr_assert_form(NULL, "action=stop&=start", "action", "stop");
+	cr_assert_form("pr%00=x", NULL, "pr", NULL);
 }
 
 Test(form, post_body_wins_over_query)
@@ -110,6 +117,13 @@ Test(form, location_is_supervisords)
 	free(l);
 	l = wu_location("  example.org  ", "x");
 	cr_assert_str_eq(l, "http://example.org/?message=x");
+	free(l);
+	/* a Host that is no host[:port] cannot send the browser elsewhere */
+	l = wu_location("a@evil.com/x?", "x");
+	cr_assert_str_eq(l, "/?message=x");
+	free(l);
+	l = wu_location("evil.com\\@x", "x");
+	cr_assert_str_eq(l, "/?message=x");
 	free(l);
 }
 

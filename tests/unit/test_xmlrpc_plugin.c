@@ -31,6 +31,8 @@ struct sth_http_req {
 	const char *method;
 	const char *path;
 	const char *content_length;	/* NULL: no such header */
+	const char *content_type;	/* NULL: the endpoint's own */
+	const char *origin;		/* NULL: no such header */
 	const char *body;
 	sth_http_cancel_fn cancel;
 	void *cancel_arg;
@@ -89,6 +91,14 @@ r_header(struct sth_http_req *r, const char *name)
 {
 	if (strcasecmp(name, "Content-Length") == 0)
 		return r->content_length;
+	if (strcasecmp(name, "Content-Type") == 0)
+		return r->content_type != NULL ? r->content_type :
+		    strncmp(r->path, "/RPC2", 5) == 0 ? "text/xml" :
+		    "application/json";
+	if (strcasecmp(name, "Host") == 0)
+		return "127.0.0.1:9001";
+	if (strcasecmp(name, "Origin") == 0)
+		return r->origin;
 	return NULL;
 }
 
@@ -385,6 +395,48 @@ Test(xmlrpc_plugin, rpc2_http_errors)
 	    logged);
 	req_free(r);
 	cr_assert_eq(fake_ncalls, 0);
+}
+
+/* What a page of another site can send: a form's or text/plain body, or
+ * the right type with its Origin.  Nothing reaches the registry. */
+Test(xmlrpc_plugin, browser_requests_from_other_sites_are_refused)
+{
+	static const struct {
+		const char *path, *ctype, *origin;
+		int status;
+	} cases[] = {
+		{ "/jsonrpc", "text/plain", NULL, 415 },
+		{ "/jsonrpc", "application/x-www-form-urlencoded", NULL, 415 },
+		{ "/RPC2", "text/plain;charset=UTF-8", NULL, 415 },
+		{ "/RPC2", "multipart/form-data; boundary=x", NULL, 415 },
+		{ "/RPC2", "", NULL, 415 },
+		{ "/jsonrpc", "application/json", "https://evil.example", 403 },
+		{ "/jsonrpc", "text/plain", "https://evil.example", 403 },
+		{ "/RPC2", "text/xml", "null", 403 },
+		{ "/RPC2", "text/xml", "http://127.0.0.1:9002", 403 },
+	};
+	struct sth_http_req *r;
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		r = post(cases[i].path, strcmp(cases[i].path, "/RPC2") == 0 ?
+		    XCALL("t.echo", "") : "{\"jsonrpc\":\"2.0\","
+		    "\"method\":\"t.echo\",\"id\":1}");
+		r->content_type = cases[i].ctype;
+		r->origin = cases[i].origin;
+		dispatch(r);
+		cr_assert_eq(r->status, cases[i].status, "case %zu: %d", i,
+		    r->status);
+		req_free(r);
+	}
+	cr_assert_eq(fake_ncalls, 0);
+	/* the same origin, and the types clients send, go through */
+	r = post("/RPC2", XCALL("t.echo", ""));
+	r->content_type = "text/xml; charset=utf-8";
+	r->origin = "http://127.0.0.1:9001";
+	dispatch(r);
+	cr_assert_eq(r->status, 200);
+	req_free(r);
 }
 
 Test(xmlrpc_plugin, oversized_body_is_413)

@@ -149,8 +149,9 @@ post(int fd, const char *path, const char *body, int cl)
 
 	if (cl)
 		xasprintf(&req, "POST %s HTTP/1.1\r\nHost: x\r\n"
-		    "Content-Type: text/xml\r\nContent-Length: %zu\r\n\r\n%s",
-		    path, strlen(body), body);
+		    "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n%s",
+		    path, strncmp(path, "/jsonrpc", 8) == 0 ?
+		    "application/json" : "text/xml", strlen(body), body);
 	else
 		xasprintf(&req, "POST %s HTTP/1.1\r\nHost: x\r\n"
 		    "Transfer-Encoding: chunked\r\n\r\n%zx\r\n%s\r\n0\r\n\r\n",

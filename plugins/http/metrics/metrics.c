@@ -336,6 +336,10 @@ static const struct server_family {
 	  "Bytes queued to clients." },
 	{ "stheno_http_server_start_time_seconds", "gauge", "started",
 	  "Unix time the server started listening." },
+	{ "stheno_http_auth_failures_total", "counter", "auth_failures",
+	  "Requests with wrong Basic auth credentials." },
+	{ "stheno_http_penalty_refused_total", "counter", "penalty_refused",
+	  "Requests refused (429) by a failed-auth penalty." },
 };
 
 static void

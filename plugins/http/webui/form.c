@@ -3,7 +3,9 @@
  * parse_qs: '+' is a space, %XX decoded, blank values dropped; the query's
  * first value wins, then a POST body's last value wins over it), URL
  * quoting as urllib.quote does it, and the Location of the 301 that
- * follows an action (docs/supervisord.md §7.1, §A.6).
+ * follows an action (docs/supervisord.md §7.1, §A.6): absolute from a Host
+ * header that is a valid host[:port], as supervisord's, and relative
+ * from any other, so that no Host can point it elsewhere ("a@evil/x?").
  */
 #include "config.h"
 
@@ -13,6 +15,7 @@
 #include <time.h>
 
 #include "webui.h"
+#include "../../common/origin.h"
 
 static int
 hexval(int c)
@@ -26,14 +29,18 @@ hexval(int c)
 	return -1;
 }
 
-/* Decode s[0..len) into b: '+' is a space, a bad %-escape stays as is. */
-static void
+/* Decode s[0..len) into b: '+' is a space, a bad %-escape stays as is.
+ * Returns -1 if the text holds a %00, which a C string cannot carry (it
+ * would cut "a%00b" to "a"). */
+static int
 unquote_plus(struct htmlbuf *b, const char *s, size_t len)
 {
 	size_t i;
-	int hi, lo;
+	int hi, lo, nul = 0;
 	char c;
 
+	b->len = 0;
+	htmlbuf_add(b, "", 0);	/* "" for an empty name, not the last one */
 	for (i = 0; i < len; i++) {
 		c = s[i];
 		if (c == '+')
@@ -44,13 +51,16 @@ unquote_plus(struct htmlbuf *b, const char *s, size_t len)
 			c = (char)(hi * 16 + lo);
 			i += 2;
 		}
+		nul |= c == '\0';
 		htmlbuf_add(b, &c, 1);
 	}
+	return nul ? -1 : 0;
 }
 
 /*
  * The value of key in s[0..len): the first (last if want_last) pair whose
- * decoded name is key and whose value is not blank, decoded, or NULL.
+ * decoded name is key and whose value is not blank, decoded, or NULL.  A
+ * pair with %00 in its name or value is skipped.
  */
 static char *
 form_find(const char *s, size_t len, const char *key, int want_last)
@@ -63,18 +73,14 @@ form_find(const char *s, size_t len, const char *key, int want_last)
 		if ((amp = memchr(p, '&', (size_t)(end - p))) == NULL)
 			amp = end;
 		eq = memchr(p, '=', (size_t)(amp - p));
-		if (eq != NULL && eq + 1 < amp) {
-			name.len = 0;
-			unquote_plus(&name, p, (size_t)(eq - p));
-			if (name.data != NULL && strcmp(name.data, key) == 0) {
-				val.len = 0;
-				unquote_plus(&val, eq + 1,
-				    (size_t)(amp - eq - 1));
-				free(found);
-				found = htmlbuf_take(&val);
-				if (!want_last)
-					break;
-			}
+		if (eq != NULL && eq + 1 < amp &&
+		    unquote_plus(&name, p, (size_t)(eq - p)) == 0 &&
+		    strcmp(name.data, key) == 0 &&
+		    unquote_plus(&val, eq + 1, (size_t)(amp - eq - 1)) == 0) {
+			free(found);
+			found = htmlbuf_take(&val);
+			if (!want_last)
+				break;
 		}
 		p = amp + 1;
 	}
@@ -161,15 +167,29 @@ wu_server_url(const char *host)
 	return htmlbuf_take(&b);
 }
 
-/* http://HOST/?message=QUOTED (docs/supervisord.md §A.6). */
+/* http://HOST/?message=QUOTED (docs/supervisord.md §A.6), or /?message=QUOTED
+ * if host is not a valid Host value (http.so answers 400 to those
+ * before the web UI sees them; this holds without it). */
 char *
 wu_location(const char *host, const char *message)
 {
-	struct htmlbuf b = { NULL, 0, 0 };
-	char *url = wu_server_url(host);
+	struct htmlbuf b = { NULL, 0, 0 }, h = { NULL, 0, 0 };
+	char *url;
+	size_t n;
 
-	htmlbuf_puts(&b, url);
-	free(url);
+	if (host != NULL) {
+		host += strspn(host, " \t");
+		n = strlen(host);
+		while (n > 0 && (host[n - 1] == ' ' || host[n - 1] == '\t'))
+			n--;
+		htmlbuf_add(&h, host, n);
+	}
+	if (h.len == 0 || origin_host_valid(h.data)) {
+		url = wu_server_url(host);
+		htmlbuf_puts(&b, url);
+		free(url);
+	}
+	htmlbuf_free(&h);
 	htmlbuf_puts(&b, "/?message=");
 	wu_quote(&b, message);
 	return htmlbuf_take(&b);

@@ -20,6 +20,7 @@
 #include <stheno/http.h>
 
 #include "webui.h"
+#include "../../common/origin.h"
 
 /* One view request in flight. */
 struct wu_ctx {
@@ -260,6 +261,28 @@ form(struct wu_state *st, struct sth_http_req *req, const char *key)
 	return wu_form_get(http->req_query(req), body, len, key);
 }
 
+/*
+ * An action is a link (GET) in supervisor's page, so a page of any site
+ * could fire it with an <img> and the browser's saved password: refuse
+ * one that the browser says another site sent (origin.h).
+ */
+static int
+cross_site(struct wu_state *st, struct sth_http_req *req)
+{
+	const struct sth_http_api *http = st->http;
+	const char *why, *origin = http->req_header(req, "Origin");
+
+	why = origin_cross_site(http->req_header(req, "Host"), origin,
+	    http->req_header(req, "Sec-Fetch-Site"),
+	    http->req_header(req, "Referer"));
+	if (why == NULL)
+		return 0;
+	st->host->log(st->self, STH_LOG_WARN, "webui: action from %s "
+	    "refused: %s (Origin: %s)", http->req_peer(req), why,
+	    origin != NULL ? origin : "none");
+	return 1;
+}
+
 /* / and /index.html: the status table, or an action and its 301. */
 void
 wu_index(struct wu_state *st, struct sth_http_req *req)
@@ -273,6 +296,12 @@ wu_index(struct wu_state *st, struct sth_http_req *req)
 	action = form(st, req, "action");
 	/* A HEAD shows the page and never acts. */
 	if (action != NULL && strcmp(st->http->req_method(req), "HEAD") != 0) {
+		if (cross_site(st, req)) {
+			free(action);
+			st->http->respond_error(req, 403);
+			ctx_free(c);
+			return;
+		}
 		c->act = wu_act_parse(action);
 		free(action);
 		if (c->act == -1 ||

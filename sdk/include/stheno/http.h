@@ -210,8 +210,8 @@ struct sth_http_api {
 	/*
 	 * A snapshot, a new reference: [{"name", "address", "control",
 	 * "auth", "connections", "total_connections", "requests",
-	 * "bytes_in", "bytes_out", "started"}], for status pages and
-	 * metrics.
+	 * "bytes_in", "bytes_out", "started", "auth_failures",
+	 * "penalty_refused"}], for status pages and metrics.
 	 */
 	json_t *(*servers)(void);
 };

@@ -1,14 +1,18 @@
 /*
  * penalty.h — per-peer penalties for failed authentication (OpenSSH's
  * PerSourcePenalties, small): after max_failures wrong answers from one
- * peer (an IP address on TCP, a uid on the unix socket) its new
- * connections are refused for a while, first base seconds, doubling with
- * each further failure up to MON_PENALTY_MAX; a right answer forgets it.
+ * peer (an IP address on TCP, a uid on a unix socket) its new attempts
+ * are refused for a while, first base seconds, doubling with each further
+ * failure up to MON_PENALTY_MAX; a right answer forgets it.  One policy
+ * for every door that gives control of the daemon: monitor.so's console
+ * and http.so's servers with Basic auth (keys max_auth_failures and
+ * auth_penalty, docs/stheno.conf.5.md).  The "mon_" prefix is where it
+ * was born.
  *
- * Ownership: struct mon_penalties is its owner's (monitor.h's M); the
- * table inside is allocated at the first failure and freed by
- * mon_penalty_free.  Keys are copied.  Time is the caller's (monotonic
- * seconds), so the logic is testable without sleeping.
+ * Ownership: a struct mon_penalties is its owner's (monitor.h's M, one
+ * per http server); the table inside is allocated at the first failure
+ * and freed by mon_penalty_free.  Keys are copied.  Time is the caller's
+ * (monotonic seconds), so the logic is testable without sleeping.
  */
 #ifndef STHENO_MON_PENALTY_H
 #define STHENO_MON_PENALTY_H

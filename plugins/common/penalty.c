@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "penalty.h"
-#include "../common/xalloc.h"
+#include "xalloc.h"
 
 static struct mon_penalty *
 find(const struct mon_penalties *t, const char *key)

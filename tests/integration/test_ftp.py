@@ -55,10 +55,11 @@ class FtpBase(unittest.TestCase):
 
     def setUp(self):
         self.port = sthtest.free_port()
-        self.d = sthtest.Sthenod(loglevel="debug")
+        # sessions act as other users (anon_user, real users): the root
+        # is in a folder they can reach
+        self.d = sthtest.Sthenod(loglevel="debug", shared=True)
         self.root = os.path.join(self.d.dir, "root")
         make_root(self.root)
-        os.chmod(self.d.dir, 0o755)
         self.d.extra = self.config()
         self.d.write_config()
         self.d.start()
@@ -490,7 +491,7 @@ class LocalUsersBase(FtpBase):
         self.pam = pam_service(self, tag)
         self.homes = []
         for u in (self.u1, self.u2):
-            home = "/tmp/%s.home" % u
+            home = os.path.join(sthtest.need_shared_tmp(), u + ".home")
             subprocess.run(["userdel", "-r", u], capture_output=True)
             shutil.rmtree(home, ignore_errors=True)
             subprocess.run(["useradd", "-M", "-d", home, "-s",

@@ -215,9 +215,12 @@ class Anonymous(FtpBase):
         f.retrlines("LIST", lines.append)
         byname = {ln.split()[-1] if "->" not in ln else
                   ln.split()[-3]: ln for ln in lines}
+        # owner and group as numbers (vsftpd's default, Medusa's way),
+        # whoever the session is and whatever the user database says
+        st = os.stat(os.path.join(self.root, "a.txt"))
         self.assertRegex(byname["a.txt"],
-                         r"^-rw-r--r-- +1 root +root +6 \w{3} [ \d]\d "
-                         r"\d\d:\d\d a\.txt$")
+                         r"^-rw-r--r-- +1 %d +%d +6 \w{3} [ \d]\d "
+                         r"\d\d:\d\d a\.txt$" % (st.st_uid, st.st_gid))
         self.assertTrue(byname["sub"].startswith("drwxr-xr-x"))
         self.assertTrue(byname["escape"].startswith("l"))
         facts = dict(f.mlsd())
@@ -415,6 +418,39 @@ class Anonymous(FtpBase):
             lambda: len(os.listdir("/proc/%d/fd" % pid)) <= before, 5)
         self.assertTrue(after, "fds %d -> %d" % (
             before, len(os.listdir("/proc/%d/fd" % pid))))
+
+
+class UserdbNames(FtpBase):
+    """text_userdb_names (vsftpd's key): LIST shows the user database's
+    names, looked up as sthenod; a number when there is no name."""
+    EXTRA = "text_userdb_names = true\n"
+
+    def test_names_in_listings(self):
+        nameless = 64000 + os.getpid() % 1000
+        while True:
+            try:
+                pwd.getpwuid(nameless)
+                nameless += 1
+            except KeyError:
+                try:
+                    grp.getgrgid(nameless)
+                    nameless += 1
+                except KeyError:
+                    break
+        path = os.path.join(self.root, "orphan.txt")
+        with open(path, "w") as fh:
+            fh.write("o\n")
+        os.chown(path, nameless, nameless)
+        f = self.ftp()
+        lines = []
+        f.retrlines("LIST", lines.append)
+        byname = {ln.split()[-1]: ln.split() for ln in lines
+                  if "->" not in ln}
+        st = os.stat(os.path.join(self.root, "a.txt"))
+        self.assertEqual(byname["a.txt"][2:4],
+                         [pwd.getpwuid(st.st_uid).pw_name,
+                          grp.getgrgid(st.st_gid).gr_name])
+        self.assertEqual(byname["orphan.txt"][2:4], [str(nameless)] * 2)
 
 
 class AnonWrite(FtpBase):

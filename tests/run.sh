@@ -3,10 +3,21 @@
 # `make check` in each build (plain with -Werror; ASan+UBSan+LSan), builds
 # once more with clang -Werror (tests included, not run), then
 # `make distcheck` (which also builds the SDK example out of tree against
-# the installed SDK), then the Debian package (tests/deb.sh).  First of
-# all, the README's quick start on a view without the test packages.
-# Prints one closing line: "tests: N passed, N failed".
+# the installed SDK), then the Debian package (tests/deb.sh), and last
+# runs the tests that act as other users once more the way a brand-new
+# machine would (tests/fresh.sh: a clone in a 0700 folder, a private
+# TMPDIR, no `ftp` user).  First of all, the README's quick start on a view
+# without the test packages.  Prints one closing line:
+# "tests: N passed, N failed".
+#
+# tests/run.sh --fresh: only that last phase, with every integration test.
 set -u
+fresh_only=0
+case ${1-} in
+--fresh) fresh_only=1 ;;
+"") ;;
+*) echo "usage: tests/run.sh [--fresh]" >&2; exit 2 ;;
+esac
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 sh tests/deps.sh --test || exit 1
@@ -37,12 +48,12 @@ stamp() {	# a phase's name, with the minutes:seconds since the start
 # says STHENO_BUILDDIR=<a build of this tree> once its make check is over
 # (test daemons, their programs, peers).  Each is named, then killed, so
 # that it cannot disturb the next phase; the names say which test to mend.
-leftovers() {	# phase
+leftovers() {	# phase [builds' folder]
 	for d in /proc/[0-9]*; do
 		pid=${d#/proc/}
 		[ "$pid" = "$$" ] && continue
 		{ tr '\0' '\n' <"$d/environ"; } 2>/dev/null |
-			grep -q "^STHENO_BUILDDIR=$top/_build/" || continue
+			grep -q "^STHENO_BUILDDIR=${2:-$top/_build/}" || continue
 		echo "leftover after $1: $pid $({ tr '\0' ' ' <"$d/cmdline"; } \
 			2>/dev/null | cut -c1-160) (in $(readlink "$d/cwd"))"
 		kill -9 "$pid" 2>/dev/null
@@ -90,6 +101,37 @@ build_and_check() {	# name, configure flags...
 	leftovers "$name"
 	cd "$top"
 }
+
+# The tests that run sthenod, its children or FTP sessions as other users,
+# from a clone in a 0700 folder without an ftp user (tests/fresh.sh); with
+# no argument, every integration test.
+FRESH_TESTS="tests/integration/test_daemon.py
+tests/integration/test_proc_robust.py tests/integration/test_ftp.py
+tests/integration/test_plugin_trust.py"
+
+fresh_check() {	# [test...]
+	stamp "fresh: a clone in a 0700 folder, private TMPDIR, no ftp user"
+	base=$(mktemp -d) || { fail=$((fail + 1)); status=1; return; }
+	fdir=$base/stheno/_build/fresh
+	if ! timeout -k 30 $PHASE_TIMEOUT sh "$top/tests/fresh.sh" "$base" "$@"
+	then
+		status=1
+		[ -f "$fdir/test-suite.log" ] ||
+			{ echo "fresh: make check did not finish"; fail=$((fail + 1)); }
+		[ -d "$fdir" ] && failed_logs "$fdir"
+	fi
+	count "$fdir"
+	leftovers fresh "$base/stheno/_build/"
+	rm -rf "$base"
+}
+
+if [ $fresh_only -eq 1 ]; then
+	fresh_check
+	stamp "done"
+	echo "tests: $pass passed, $fail failed"
+	[ "$fail" -eq 0 ] || status=1
+	exit $status
+fi
 
 # The README's quick start on a machine that has only the build packages:
 # examples/start.sh's own build, with the test packages' pkg-config files
@@ -176,6 +218,8 @@ else
 	fail=$((fail + 1)); status=1
 fi
 
+# shellcheck disable=SC2086
+fresh_check $FRESH_TESTS
 stamp "done"
 echo "tests: $pass passed, $fail failed"
 [ "$fail" -eq 0 ] || status=1

@@ -64,29 +64,34 @@ fs_can_enter(struct ftp_sess *s, const char *path)
 	return rc;
 }
 
-/* Owner and group names, numeric when unknown; the last one is cached. */
-static const char *
-owner_name(uid_t uid, char *buf, size_t len)
+/*
+ * The owner and group columns of LIST: numbers, as vsftpd shows them by
+ * default and Medusa always did; with text_userdb_names (vsftpd's key),
+ * the user database's names, numbers when it has none.  A name is looked
+ * up as sthenod, the session's identity left for the lookup and entered
+ * again: NSS reads files and sockets the session's user may not reach, and
+ * what a listing says must not depend on who asks.  0, or -1 when the
+ * identity cannot be entered again (the listing stops).
+ */
+static int
+id_text(struct ftp_sess *s, int group, unsigned long id, char *buf,
+    size_t len)
 {
-	struct passwd *pw = getpwuid(uid);
+	struct passwd *pw;
+	struct group *gr;
+	int rc = 0;
 
-	if (pw != NULL)
-		snprintf(buf, len, "%s", pw->pw_name);
-	else
-		snprintf(buf, len, "%lu", (unsigned long)uid);
-	return buf;
-}
-
-static const char *
-group_name(gid_t gid, char *buf, size_t len)
-{
-	struct group *gr = getgrgid(gid);
-
-	if (gr != NULL)
+	snprintf(buf, len, "%lu", id);
+	if (!F.conf.text_userdb_names)
+		return 0;
+	ftp_id_leave(&s->id);
+	if (group && (gr = getgrgid((gid_t)id)) != NULL)
 		snprintf(buf, len, "%s", gr->gr_name);
-	else
-		snprintf(buf, len, "%lu", (unsigned long)gid);
-	return buf;
+	else if (!group && (pw = getpwuid((uid_t)id)) != NULL)
+		snprintf(buf, len, "%s", pw->pw_name);
+	if (ftp_id_enter(&s->id) == -1)
+		rc = -1;
+	return rc;
 }
 
 /*
@@ -242,6 +247,7 @@ struct list_ctx {
 	gid_t gid;
 	char owner[64];
 	char group[64];
+	int lost;	/* the session's identity could not be entered again */
 };
 
 static void
@@ -274,14 +280,19 @@ list_one(struct ftp_sess *s, struct list_ctx *lc, int dfd, const char *name,
 				link[i] = '?';
 		lp = link;
 	}
+	/* the last owner and group are kept: a lookup costs a file read */
 	if (lc->owner[0] == '\0' || lc->uid != st->st_uid) {
 		lc->uid = st->st_uid;
-		owner_name(lc->uid, lc->owner, sizeof lc->owner);
+		if (id_text(s, 0, lc->uid, lc->owner, sizeof lc->owner) == -1)
+			lc->lost = 1;
 	}
 	if (lc->group[0] == '\0' || lc->gid != st->st_gid) {
 		lc->gid = st->st_gid;
-		group_name(lc->gid, lc->group, sizeof lc->group);
+		if (id_text(s, 1, lc->gid, lc->group, sizeof lc->group) == -1)
+			lc->lost = 1;
 	}
+	if (lc->lost)
+		return;
 	ftp_fmt_list(b, name, st, lc->owner, lc->group, lp, lc->now);
 }
 
@@ -337,12 +348,13 @@ list_dir(struct ftp_sess *s, const char *path, DIR *dir, int kind,
 		dir_may_of(s, dfd, &lc.dm);
 	names = read_names(dir, &n);
 	for (i = 0; i < n; i++) {
-		if (fstatat(dfd, names[i], &st, AT_SYMLINK_NOFOLLOW) == 0)
+		if (!lc.lost &&
+		    fstatat(dfd, names[i], &st, AT_SYMLINK_NOFOLLOW) == 0)
 			list_one(s, &lc, dfd, names[i], &st, kind, b);
 		free(names[i]);
 	}
 	free(names);
-	return 0;
+	return lc.lost ? -EPERM : 0;
 }
 
 static const char *
@@ -377,6 +389,7 @@ fs_list(struct ftp_sess *s, const char *path, int kind, struct evbuffer *b)
 		lc.dir = path;	/* the object itself, for path_perm */
 		list_one(s, &lc, -1, kind == 'N' ? path : base_name(path),
 		    &st, kind, b);
+		rc = lc.lost ? -EPERM : 0;
 	}
 	ftp_id_leave(&s->id);
 	return rc;

@@ -209,6 +209,7 @@ struct ftp_conf {
 	char *banner;
 	char *pam_service;
 	int check_shell;
+	int text_userdb_names;	/* LIST shows names, not numbers */
 	int xferlog_enable;
 	char *xferlog_file;
 };

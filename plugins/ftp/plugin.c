@@ -54,6 +54,7 @@ static const struct ftp_opt {
 	O(banner, OPT_STR, 0, 0, 0, FTP_GREETING),
 	O(pam_service, OPT_STR, 0, 0, 0, FTP_PAM_SERVICE),
 	O(check_shell, OPT_BOOL, 1, 0, 1, NULL),
+	O(text_userdb_names, OPT_BOOL, 0, 0, 1, NULL),
 	O(xferlog_enable, OPT_BOOL, 0, 0, 1, NULL),
 	O(xferlog_file, OPT_STR, 0, 0, 0, "/var/log/xferlog"),
 #undef O

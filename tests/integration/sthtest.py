@@ -22,6 +22,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import unittest
 
 STHENOD = os.environ.get("STHENOD", "sthenod")
 PLUGIN_PATH = os.environ.get("STHENO_PLUGIN_PATH", "")
@@ -211,11 +212,19 @@ class Sthenod:
 
     Paths: d.dir, d.conf, d.log, d.pidfile.  logfile and pidfile default
     to files in d.dir, childlogdir to d.dir; pass extra sections as
-    `extra`.
+    `extra`.  With shared=True, d.dir is a folder other users can reach
+    (mode 0755, under shared_tmp()) or the test is skipped.
     """
 
-    def __init__(self, extra="", **opts):
-        self.dir = tempfile.mkdtemp(prefix="sth-")
+    def __init__(self, extra="", shared=False, **opts):
+        if shared:
+            # a folder of its own that other users can reach (see
+            # shared_tmp), for a daemon or children that run as another
+            # user: 0755, a test chmods it further if that user writes
+            self.dir = tempfile.mkdtemp(prefix="sth-", dir=need_shared_tmp())
+            os.chmod(self.dir, 0o755)
+        else:
+            self.dir = tempfile.mkdtemp(prefix="sth-")
         self.log = os.path.join(self.dir, "sthenod.log")
         self.pidfile = os.path.join(self.dir, "sthenod.pid")
         self.conf = os.path.join(self.dir, "stheno.conf")
@@ -408,3 +417,91 @@ def read_event_records(path):
                  len=int(m.group(5)))
         recs.append(r)
     return recs
+
+
+# --- other users -----------------------------------------------------------
+#
+# A test that runs sthenod, or its children, as another user must not
+# assume that user can reach the build tree or the temporary folder: a clone
+# in /root (mode 0700) or a TMPDIR of root's own is where a fresh machine
+# puts them.  Such a test takes its folder from Sthenod(shared=True) and its
+# daemon and plugins from for_other_users(); tests/run.sh --fresh runs the
+# suite from such a place.
+
+
+def reachable_by_all(path):
+    """True if any user can reach path: every folder from / to it is
+    searchable by others (o+x), and path itself readable too (o+r)."""
+    path = os.path.realpath(path)
+    try:
+        if not os.stat(path).st_mode & 0o004:
+            return False
+        while True:
+            if not os.stat(path).st_mode & 0o001:
+                return False
+            parent = os.path.dirname(path)
+            if parent == path:
+                return True
+            path = parent
+    except OSError:
+        return False
+
+
+def shared_tmp():
+    """A temporary folder every user can reach: the usual one (TMPDIR)
+    when it is, else /tmp or /var/tmp; None if none is."""
+    for d in (tempfile.gettempdir(), "/tmp", "/var/tmp"):
+        if os.path.isdir(d) and reachable_by_all(d) and \
+                os.access(d, os.W_OK | os.X_OK):
+            return d
+    return None
+
+
+def need_shared_tmp():
+    """shared_tmp(), or skip the test (with the reason) if there is none."""
+    d = shared_tmp()
+    if d is None:
+        raise unittest.SkipTest(
+            "no temporary folder every user can reach (TMPDIR=%s, /tmp, "
+            "/var/tmp): this test runs something as another user" %
+            tempfile.gettempdir())
+    return d
+
+
+_copies = {}
+
+
+def _remove_copies():
+    for d in _copies.values():
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def for_other_users():
+    """(sthenod, plugin path) that another user can run and load: copies of
+    STHENOD and of the .so files of PLUGIN_PATH's folders in a folder of
+    shared_tmp() (0755, root's or the test's own, never group/other
+    writable: the rules the plugin loader checks, docs/plugin-guide.md), made
+    once per test process and removed at its exit.  The build tree may be
+    where only its owner can go (a clone in /root)."""
+    if "dir" not in _copies:
+        top = tempfile.mkdtemp(prefix="sth-bin-", dir=need_shared_tmp())
+        import atexit
+        atexit.register(_remove_copies)
+        _copies["dir"] = top
+        os.chmod(top, 0o755)
+        exe = os.path.join(top, "sthenod")
+        shutil.copyfile(STHENOD, exe)
+        os.chmod(exe, 0o755)
+        paths = []
+        for i, src in enumerate(p for p in PLUGIN_PATH.split(":") if p):
+            dst = os.path.join(top, "plugins%d" % i)
+            os.mkdir(dst, 0o755)
+            for name in sorted(os.listdir(src)):
+                f = os.path.join(src, name)
+                if name.endswith(".so") and os.path.isfile(f):
+                    shutil.copyfile(f, os.path.join(dst, name))
+                    os.chmod(os.path.join(dst, name), 0o755)
+            paths.append(dst)
+        _copies["exe"] = exe
+        _copies["path"] = ":".join(paths)
+    return _copies["exe"], _copies["path"]

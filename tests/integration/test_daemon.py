@@ -454,7 +454,8 @@ class ProcessSetup(DaemonTest):
     def test_user_drops_privileges(self):
         import pwd
         nobody = pwd.getpwnam("nobody")
-        d = self.sthenod(user="nobody")
+        # nobody writes its log in d.dir: a folder it can reach
+        d = self.sthenod(user="nobody", shared=True)
         os.chmod(d.dir, 0o777)
         d.start()
         self.assertLogHas(d, r"INFO Set uid to user %d succeeded$" %

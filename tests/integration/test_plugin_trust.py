@@ -73,9 +73,9 @@ class PluginTrust(unittest.TestCase):
     def setUpClass(cls):
         cls.http = sthtest.free_port()
         cls.ftp_port = sthtest.free_port()
-        cls.d = sthtest.Sthenod()
+        # the FTP root below is served from here, as anon_user
+        cls.d = sthtest.Sthenod(shared=True)
         d = cls.d.dir
-        os.chmod(d, 0o755)      # the FTP root below is served from here
         cls.marker = os.path.join(d, "marker")
         cls.childlog = os.path.join(d, "child.log")
         cls.ftproot = os.path.join(d, "ftp")

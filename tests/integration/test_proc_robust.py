@@ -208,16 +208,21 @@ class Daemon(sthtest.Sthenod):
                 resource.setrlimit(res, (n, n))
 
         extra = {}
+        exe = sthtest.STHENOD
         if self.as_user is not None:
             extra = dict(user=self.as_user.pw_uid,
                          group=self.as_user.pw_gid, extra_groups=[])
+            # the user may not reach the build tree: copies it can run;
+            # nor write in TMPDIR (sthenod's plugin copies go there)
+            exe, e["STHENO_PLUGIN_PATH"] = sthtest.for_other_users()
+            e["TMPDIR"] = sthtest.need_shared_tmp()
         self._stderr = None
         err = subprocess.PIPE
         if self.stderr_file is not None:
             err = open(self.stderr_file, "ab")
         try:
             self.proc = subprocess.Popen(
-                [sthtest.STHENOD, "-c", self.conf] + list(args),
+                [exe, "-c", self.conf] + list(args),
                 stdout=subprocess.DEVNULL, stderr=err, env=e,
                 cwd=self.dir, preexec_fn=limit, **extra)
         finally:
@@ -271,10 +276,12 @@ class Robust(unittest.TestCase):
 
     # --- helpers --------------------------------------------------------
 
-    def daemon(self, programs, loglevel="info", rpc=True, **opts):
+    def daemon(self, programs, loglevel="info", rpc=True, shared=False,
+               **opts):
         """A Daemon whose config has programs (@DIR@ is its folder), an
-        RPC unix socket when rpc, and [supervisord] opts."""
-        d = Daemon()
+        RPC unix socket when rpc, and [supervisord] opts; its folder one
+        other users can reach when shared (sthtest.Sthenod)."""
+        d = Daemon(shared=shared)
         self.d = d
         d.opts.update(loglevel=loglevel, childlogdir=d.dir)
         d.opts.update(opts)
@@ -776,7 +783,7 @@ class Robust(unittest.TestCase):
             "[program:first]\ncommand=/bin/sleep 1000\npriority=1\n"
             "startsecs=0\nautorestart=false\n"
             "[program:x]\ncommand=/bin/sleep 1000\npriority=2\n"
-            "startsecs=0\nstartretries=2\n")
+            "startsecs=0\nstartretries=2\n", shared=True)
         os.chown(d.dir, user.pw_uid, user.pw_gid)
         d.as_user = user
         d.rlimits[resource.RLIMIT_NPROC] = 2   # sthenod and one child
@@ -1092,7 +1099,8 @@ class Robust(unittest.TestCase):
         d = self.daemon(
             "[program:who]\ncommand=/bin/sh -c 'id -u; id -g; id -G; "
             "echo \"$HOME $USER\"; exec sleep 1000'\nuser=nobody\n"
-            "startsecs=0\nstdout_logfile=@DIR@/who.log\n", rpc=False)
+            "startsecs=0\nstdout_logfile=@DIR@/who.log\n", rpc=False,
+            shared=True)
         d.start(env={"HOME": "/home-of-the-daemon", "USER": "daemonuser"})
         pid = self.spawned_pid("who")
         self.pgids.add(pid)

@@ -20,6 +20,8 @@
  */
 #include "config.h"
 
+#include <sys/queue.h>
+
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -68,6 +70,10 @@ struct sth_listener {
 	void *arg;
 	/* reload: the old plugin's listener whose socket this one took */
 	struct sth_listener *prev;
+	/* reload, the other way: the new listener that took this socket,
+	 * to which an idle connection can be handed (net_conn_handover) */
+	struct sth_listener *heir;
+	TAILQ_ENTRY(sth_listener) all;
 	struct event *pause;	/* out of fds: accepting again later */
 	int starved;		/* said so; until the next accept works */
 	int control;		/* its connections are control connections */
@@ -96,6 +102,7 @@ struct sth_conn {
 	int closing;		/* close_after_write: no more callbacks */
 	int forced;		/* the unload's force step has told the plugin */
 	int control;		/* counted in net_conns[1], else [0] */
+	struct sth_listener *from;	/* the listener that accepted it */
 };
 
 /*
@@ -120,6 +127,10 @@ static long net_conns[2];
  * so that conn_new on that fd counts it in the right class. */
 static int net_accepted_fd = -1;
 static int net_accepted_control;
+static struct sth_listener *net_accepted_listener;
+/* Every listener record, for checking a connection's `from`. */
+static TAILQ_HEAD(, sth_listener) net_listeners =
+    TAILQ_HEAD_INITIALIZER(net_listeners);
 /* A descriptor given up at EMFILE to accept and close (-1: none), kept
  * while there is a listener record (net_nlisteners). */
 static int net_spare = -1;
@@ -285,6 +296,20 @@ net_accept_spare(struct sth_listener *l, int lfd)
 	return net_spare == -1 ? -1 : 0;
 }
 
+/* Hand fd to l's plugin (entered by the caller) as a new connection. */
+static void
+net_accept_deliver(struct sth_listener *l, int fd, struct sockaddr *sa,
+    socklen_t salen)
+{
+	net_accepted_fd = fd;
+	net_accepted_control = l->control;
+	net_accepted_listener = l;
+	/* l may be freed by the callback: nothing touches it afterwards. */
+	l->fn(l, fd, sa, salen, l->arg);
+	net_accepted_fd = -1;
+	net_accepted_listener = NULL;
+}
+
 static void
 net_accept_cb(evutil_socket_t lfd, short what, void *arg)
 {
@@ -327,11 +352,7 @@ net_accept_cb(evutil_socket_t lfd, short what, void *arg)
 		close(fd);
 		return;
 	}
-	net_accepted_fd = fd;
-	net_accepted_control = l->control;
-	/* l may be freed by the callback: nothing touches it afterwards. */
-	l->fn(l, fd, (struct sockaddr *)&ss, salen, l->arg);
-	net_accepted_fd = -1;
+	net_accept_deliver(l, fd, (struct sockaddr *)&ss, salen);
 	plugin_leave(p);
 }
 
@@ -356,8 +377,13 @@ net_listener_close(struct sth_listener *l)
 static void
 net_listener_destroy(void *obj)
 {
-	struct sth_listener *l = obj;
+	struct sth_listener *l = obj, *o;
 
+	TAILQ_REMOVE(&net_listeners, l, all);
+	TAILQ_FOREACH(o, &net_listeners, all) {
+		if (o->heir == l)
+			o->heir = NULL;
+	}
 	net_listener_close(l);
 	if (--net_nlisteners == 0 && net_spare != -1) {
 		close(net_spare);
@@ -462,6 +488,7 @@ net_adopt(struct sth_plugin *p, const char *spec, sth_accept_fn fn,
 	l->dev = o->dev;
 	l->ino = o->ino;
 	l->prev = o;
+	o->heir = l;
 	event_del(o->ev);
 	o->fd = -1;
 	net_listener_start(p, l);
@@ -492,6 +519,7 @@ net_listeners_settle(struct sth_plugin *p, int commit)
 		if (commit || l->fd == -1)
 			continue;
 		/* Give the socket back to the old plugin's listener. */
+		o->heir = NULL;
 		event_del(l->ev);
 		o->fd = l->fd;
 		l->fd = -1;
@@ -511,6 +539,7 @@ net_listener_make(struct sth_plugin *p, int fd, const char *spec,
 	struct sth_listener *l;
 
 	l = xcalloc(1, sizeof *l);
+	TAILQ_INSERT_TAIL(&net_listeners, l, all);
 	l->owner = p;
 	l->fd = fd;
 	l->spec = xstrdup(spec);
@@ -888,6 +917,7 @@ net_conn_new(struct sth_plugin *p, int fd, sth_conn_fn readfn,
 	c->eventfn = eventfn;
 	c->arg = arg;
 	c->control = fd == net_accepted_fd && net_accepted_control;
+	c->from = fd == net_accepted_fd ? net_accepted_listener : NULL;
 	net_conns[c->control]++;
 	c->bev = bufferevent_socket_new(sth.base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL)
@@ -896,6 +926,53 @@ net_conn_new(struct sth_plugin *p, int fd, sth_conn_fn readfn,
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	c->res = scope_add(plugin_scope(p), SCOPE_CONN, c, net_conn_destroy);
 	return c;
+}
+
+/*
+ * A reload: c, idle (nothing read and unanswered, nothing left to write),
+ * was accepted by a listener whose socket the new version of its plugin
+ * took.  Give it to that version as if it had just accepted it, so that the
+ * client's next request on this keep-alive connection reaches the new
+ * version's handlers.  0 if done (c is freed, as by conn_free), -1 if c
+ * stays the caller's.
+ */
+int
+net_conn_handover(struct sth_conn *c)
+{
+	struct sth_listener *l, *h;
+	struct sockaddr_storage ss;
+	socklen_t salen = sizeof ss;
+	struct sth_plugin *p;
+	int fd;
+
+	if (c == NULL || c->closing || (l = c->from) == NULL)
+		return -1;
+	TAILQ_FOREACH(h, &net_listeners, all) {
+		if (h == l)
+			break;
+	}
+	if (h == NULL || (h = l->heir) == NULL || h->fd == -1 ||
+	    evbuffer_get_length(bufferevent_get_input(c->bev)) != 0 ||
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) != 0)
+		return -1;
+	fd = fcntl(bufferevent_getfd(c->bev), F_DUPFD_CLOEXEC, 3);
+	if (fd == -1) {
+		log_errno(STH_LOG_WARN, "cannot hand a connection of %s over",
+		    h->addr);
+		return -1;
+	}
+	if (h->is_unix || getpeername(fd, (struct sockaddr *)&ss,
+	    &salen) != 0)
+		salen = 0;
+	net_conn_free(c);
+	p = h->owner;
+	if (!plugin_enter(p)) {
+		close(fd);
+		return 0;
+	}
+	net_accept_deliver(h, fd, (struct sockaddr *)&ss, salen);
+	plugin_leave(p);
+	return 0;
 }
 
 struct bufferevent *

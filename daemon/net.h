@@ -40,6 +40,7 @@ struct sth_conn *net_conn_new(struct sth_plugin *, int fd, sth_conn_fn readfn,
 			      void *arg);
 struct bufferevent *net_conn_bev(struct sth_conn *);
 void net_conn_free(struct sth_conn *);
+int net_conn_handover(struct sth_conn *);
 void net_conn_close_after_write(struct sth_conn *);
 
 /*

@@ -810,15 +810,18 @@ plugins_shutdown(void)
 			break;
 		}
 	}
-	TAILQ_FOREACH_SAFE(p, &plugins, link, next) {
+	/* What is left: a finish may end (and free) others first, its
+	 * draining users, so the walk starts over after each. */
+again:
+	TAILQ_FOREACH(p, &plugins, link) {
 		switch (p->state) {
 		case PS_ACTIVE:		/* a dependency cycle: cannot be */
 		case PS_DRAINING:
 			plugin_finish(p, 1);
-			break;
+			goto again;
 		case PS_UNLOADED:
 			plugin_close(p);
-			break;
+			goto again;
 		default:		/* zombies stay mapped to the end */
 			unlink(p->copy);
 			break;

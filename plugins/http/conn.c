@@ -549,16 +549,39 @@ conn_close(struct http_conn *c, int drop)
 	conn_unref(c);
 }
 
+/* c's host connection is gone (handed over): end our record of it. */
+static void
+conn_forget(struct http_conn *c)
+{
+	c->c_dead = 1;
+	c->c_busy++;
+	LIST_REMOVE(c, c_entry);
+	c->c_srv->s_nconns--;
+	peer_put(c->c_peerent);
+	c->c_peerent = NULL;
+	conn_unref(c);
+}
+
 void
 conn_drain(struct http_conn *c)
 {
 	c->c_draining = 1;
-	/* An idle keep-alive connection is not closed at once: a request
-	 * may be on its way (closing then would reset it).  It gets a short
-	 * wait, and a request that comes is answered with Connection: close
-	 * by the handlers it was bound to. */
-	if (c->c_req == NULL && !c->c_dead)
-		conn_timeouts(c);
+	if (c->c_req != NULL || c->c_dead)
+		return;
+	/* A reload: an idle keep-alive connection goes to the new version
+	 * (its listener took our socket), whose handlers its next request
+	 * then reaches.  Otherwise it is not closed at once either: a
+	 * request may be on its way (closing then would reset it); it gets
+	 * a short wait, and a request that comes is answered with
+	 * Connection: close by the handlers it was bound to. */
+	if (!http_parser_started(&c->c_parser) &&
+	    STH_HOST_HAS(H.host, conn_handover) &&
+	    H.host->conn_handover(c->c_conn) == 0) {
+		c->c_conn = NULL;
+		conn_forget(c);
+		return;
+	}
+	conn_timeouts(c);
 }
 
 /* The head is in: Host, penalties and auth (guard.c). */

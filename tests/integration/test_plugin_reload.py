@@ -124,6 +124,38 @@ class ProviderReload(unittest.TestCase):
         self.assertNotIn("draining", listed)
         self.assert_clean_exit()
 
+    def test_a_keepalive_connection_reaches_a_consumer_loaded_after(self):
+        # an idle keep-alive connection of the old http goes to the new
+        # one, whose handlers a consumer loaded after the reload joins
+        self.ok("plugin.unload", "webui")
+        self.assertTrue(self.d.wait_log(r"plugin 'webui' unloaded$"))
+        conn = http.client.HTTPConnection("127.0.0.1", self.port,
+                                          timeout=10)
+        self.addCleanup(conn.close)
+        conn.request("POST", "/RPC2",
+                     xmlrpc.client.dumps((), "supervisor.getState"),
+                     {"Content-Type": "text/xml"})
+        r = conn.getresponse()
+        r.read()
+        self.assertEqual(r.status, 200)
+        self.ok("plugin.reload", "http")
+        self.ok("plugin.load", "webui")
+        conn.request("GET", "/")
+        r = conn.getresponse()
+        r.read()
+        self.assertEqual(r.status, 200)
+
+    def test_sigterm_while_the_old_provider_drains(self):
+        # a request head in flight keeps the old http draining; SIGTERM
+        # then finishes it and its superseded consumers in order
+        import socket
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+        self.addCleanup(s.close)
+        s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        self.ok("plugin.reload", "http")
+        self.assertIn("draining", self.ok("plugin.list"))
+        self.assert_clean_exit()
+
     def test_twenty_reloads_under_traffic_answer_only_2xx(self):
         stop = threading.Event()
         bad = []

@@ -332,7 +332,8 @@ struct sth_host {
 	 * provider unloads are freed by the host without a drop.  consumer is
 	 * the handle the consumer passed to the service (aborts if it is not a
 	 * plugin's); bind returns NULL (nothing recorded) when consumer is
-	 * provider itself or NULL (sthenod's core, which never unloads).  Check with STH_HOST_HAS(host, bind). */
+	 * provider itself or NULL (sthenod's core, which never unloads).
+	 * Check with STH_HOST_HAS(host, bind). */
 	struct sth_binding *(*bind)(struct sth_plugin *provider,
 				    struct sth_plugin *consumer,
 				    void (*drop)(void *obj), void *obj);
@@ -345,6 +346,18 @@ struct sth_host {
 	 * control servers answering (docs/stheno.conf.5.md, "DESCRIPTORS").
 	 * Check with STH_HOST_HAS(host, listener_set_control). */
 	void (*listener_set_control)(struct sth_listener *l, int control);
+
+	/* --- ABI 1.4: a reload hands idle connections over -----------------
+	 * While the plugin drains after a reload, c is idle at the protocol
+	 * level (no request read and unanswered; the plugin has nothing more
+	 * to write on it) and was accepted by a listener whose socket the new
+	 * version took over: hand c to the new version, which gets it through
+	 * its accept callback as a fresh connection, so that the client's next
+	 * request on it reaches the new code.  Returns 0 if done (c is then
+	 * freed, as by conn_free: drop every pointer to it), or -1 if c stays
+	 * the caller's (not from a taken-over listener, or bytes are buffered
+	 * in either direction).  Check with STH_HOST_HAS(host, conn_handover). */
+	int (*conn_handover)(struct sth_conn *c);
 };
 
 /* True if the running host has member m: needed only for members newer

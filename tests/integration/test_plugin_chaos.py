@@ -280,9 +280,12 @@ class Console:
 class Chaos:
     """The daemon, the model of what is loaded, the traffic and the ops."""
 
-    def __init__(self, test):
+    def __init__(self, test, seed):
         self.t = test
-        self.rng = random.Random(SEED)
+        self.seed = seed
+        self.tag = "%d-%d" % (os.getpid(), seed)
+        self.d = None
+        self.rng = random.Random(seed)
         self.failures = []
         self.lock = threading.Lock()
         self.results = []          # (ep, t_sess, t_send, t_end, cls, why)
@@ -346,7 +349,6 @@ class Chaos:
     # --- the daemon --------------------------------------------------------
 
     def setup(self):
-        self.tag = "%d-%d" % (os.getpid(), SEED)
         self.ports = {k: free_port() for k in ("ctl", "www", "ftp")}
         d = self.d = sthtest.Sthenod(loglevel="info", identifier="chaos")
         os.chmod(d.dir, 0o755)
@@ -406,6 +408,13 @@ class Chaos:
         if not lst:
             raise AssertionError("not every plugin loaded: %s\n%s" %
                                  (self.list_any(), d.describe()))
+        def running():
+            how, r = self.call("xmlrpc", "supervisor.getAllProcessInfo")
+            return how == "done" and {x["name"]: x["statename"]
+                                      for x in r}.get("sleeper") == \
+                "RUNNING"
+        if not sthtest.wait_for(running, 20, 0.1):
+            raise AssertionError("sleeper never RUNNING:\n" + d.describe())
         now = time.monotonic()
         for p in PLUGINS:
             self.open_up(p, now)
@@ -1025,7 +1034,7 @@ class Chaos:
         self.attempt("ftp-slow", once, t_sess=t_sess)
 
     def start_traffic(self):
-        self.rng_t = random.Random(SEED + 1)
+        self.rng_t = random.Random(self.seed + 1000)
         self.loop("static", self.t_static)
         self.loop("webui", self.t_webui, 0.05)
         self.loop("status", self.t_status, 0.1)
@@ -1131,25 +1140,61 @@ class TimeoutTransport(xmlrpc.client.Transport):
     "needs every plugin, tests/plugins/hello.so, sthenoctl, supervisorctl")
 class PluginChaosTest(unittest.TestCase):
 
-    def test_random_load_unload_reload_under_traffic(self):
-        c = Chaos(self)
+    def chaos(self, run, seed):
+        c = Chaos(self, seed)
         started = time.monotonic()
         try:
             c.setup()
-            self.run_chaos(c)
+            run(c)
         finally:
             c.stop.set()
-            c.d.cleanup()
+            c.stop_traffic()
+            if c.d is not None:
+                c.d.cleanup()
+            # a crashed daemon's children were reparented to init: the
+            # test started them, the test stops them
+            for pid in tagged(c.tag):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
             if c.logf is not None:
                 c.logf.close()
         print("\nchaos: seed %d, %d ops in %.1f s" %
-              (SEED, len(c.ops), time.monotonic() - started),
+              (seed, len(c.ops), time.monotonic() - started),
               file=sys.stderr)
         if c.failures:
             self.fail("%d failure(s) (seed %d; re-run with "
                       "STHENO_CHAOS_SEED=%d STHENO_CHAOS_OPS=%d):\n%s" % (
-                          len(c.failures), SEED, SEED, OPS,
+                          len(c.failures), seed, SEED, OPS,
                           "\n".join(c.failures[:40])))
+
+    def test_random_load_unload_reload_under_traffic(self):
+        self.chaos(self.run_chaos, SEED)
+
+    def test_sigterm_in_the_middle(self):
+        """SIGTERM right after an operation, while plugins drain and
+        clients are connected: exit 0, no sanitizer report, no process
+        and no private copy left.  STHENO_CHAOS_OPS / 10 operations
+        first, from the seed + 1."""
+        self.chaos(self.run_sigterm, SEED + 1)
+
+    def run_sigterm(self, c):
+        c.start_traffic()
+        c.run_ops(max(10, OPS // 10))
+        if not c.alive():
+            c.fail("sthenod (pid %d) died of %s after ops %s:\n%s" % (
+                c.pid, self.exit_how(c.d.proc.returncode), c.ops[-5:],
+                c.d.stderr_text()[-4000:]), first=True)
+            return
+        states = [(e["name"], e["state"]) for e in c.list_any() or []]
+        c.t_dead = time.monotonic()     # what comes after is not checked
+        self.check_exit(c, "after ops %s, plugins %s" % (c.ops[-3:],
+                                                          states))
+        c.stop_traffic()
+        per = c.check_requests()
+        print("\n".join("  %-13s %s" % (ep, dict(per[ep]))
+                        for ep in sorted(per)), file=sys.stderr)
 
     def run_chaos(self, c):
         d = c.d
@@ -1257,13 +1302,23 @@ class PluginChaosTest(unittest.TestCase):
         if found != copies or len(copies) != len(PLUGINS):
             c.fail("private copies: on disk %s, listed %s" % (
                 sorted(found - copies), sorted(copies - found)))
-        # exit: clean, no sanitizer report, nothing left
-        rc = d.stop(timeout=30)
+        self.check_exit(c, "at the end")
+
+    def check_exit(self, c, when):
+        """SIGTERM: exit 0, no sanitizer report, nothing left behind."""
+        d = c.d
+        try:
+            rc = d.stop(timeout=30)
+        except subprocess.TimeoutExpired:
+            c.fail("sthenod did not exit 30 s after SIGTERM %s" % when)
+            return
         err = d.stderr_text()
         if rc != 0:
-            c.fail("sthenod exited %d at SIGTERM:\n%s" % (rc, err[-4000:]))
-        if SANITIZER.search(err):
-            c.fail("sanitizer report:\n%s" % err[-6000:])
+            c.fail("sthenod exited with %s at SIGTERM %s:\n%s" % (
+                self.exit_how(rc), when, err[-4000:]))
+        elif SANITIZER.search(err):
+            c.fail("sanitizer report at SIGTERM %s:\n%s" % (when,
+                                                           err[-6000:]))
         if not sthtest.wait_for(lambda: not tagged(c.tag), 10):
             c.fail("processes left after exit: %s" % tagged(c.tag))
         if os.listdir(c.tmp):

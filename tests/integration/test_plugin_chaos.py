@@ -305,7 +305,8 @@ class Chaos:
         self.threads = []
         self.flap_toggles = 0
         self.t_dead = float("inf")
-        self.logf = open(LOGFILE, "w") if LOGFILE else None
+        self.logf = open(LOGFILE, "a") if LOGFILE else None
+        self.log("== %s, seed %d, %d ops" % (test.id(), seed, OPS))
 
     # --- bookkeeping -----------------------------------------------------
 
@@ -566,6 +567,12 @@ class Chaos:
             i, kind, p, ch, t0, t1, how, msg))
         if how == "refused":
             self.check_refusal(i, op, r)
+        own = {"monitor": {"monitor"}, "xmlrpc": {"http", "xmlrpc"}}[ch]
+        if how == "lost" and not (kind != "load" and p in own):
+            # only an unload or reload of the channel itself may lose
+            # the answer
+            self.fail("op %d (%s %s via %s): no answer: %s" % (
+                i, kind, p, ch, msg))
         if lst is None:
             if not self.alive():
                 return False

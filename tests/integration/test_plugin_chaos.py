@@ -1338,6 +1338,7 @@ class PluginChaosTest(unittest.TestCase):
         elif SANITIZER.search(err):
             c.fail("sanitizer report at SIGTERM %s:\n%s" % (when,
                                                            err[-6000:]))
+        self.log_digest(c)
         if not sthtest.wait_for(lambda: not tagged(c.tag), 10):
             c.fail("processes left after exit: %s" % tagged(c.tag))
         if os.listdir(c.tmp):
@@ -1345,6 +1346,20 @@ class PluginChaosTest(unittest.TestCase):
                    os.listdir(c.tmp))
         if os.path.exists(d.pidfile):
             c.fail("pidfile left after exit")
+
+    def log_digest(self, c):
+        """The main log's WARN, ERRO and CRIT lines, counted by message
+        (numbers and ports masked), on stderr; a zombie fails."""
+        seen = collections.Counter()
+        for line in c.d.read_log().splitlines():
+            m = re.match(r"^\S+ \S+ (WARN|ERRO|CRIT) (.*)", line)
+            if m:
+                seen["%s %s" % (m.group(1), re.sub(r"\d+", "N",
+                                                   m.group(2)))] += 1
+            if re.search(r"zombie", line):
+                c.fail("main log: %s" % line)
+        for text, n in seen.most_common(12):
+            print("  log %5d x %s" % (n, text[:160]), file=sys.stderr)
 
     def fd_diff(self, pid):
         out = collections.Counter()

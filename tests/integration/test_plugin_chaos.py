@@ -135,6 +135,7 @@ NEEDS = {
     "ftp": (("ftp",), ()),
     "ftp-slow": (("ftp",), ()),
     "monitor": (("monitor",), ()),
+    "stall": ((), ()),
 }
 # A refusal must say why: one of these.
 REASONS = [
@@ -170,7 +171,7 @@ FTPSLOW = FTPFILE * 16          # 3 MiB, read slowly: a transfer in flight
 TOGGLED = ("flap", "slow", "slow2")
 
 RECORDER = r'''
-import sys
+import sys, time
 rec = sys.argv[1]
 inp, out = sys.stdin.buffer, sys.stdout.buffer
 while True:
@@ -182,6 +183,7 @@ while True:
     body = inp.read(n)
     with open(rec, "ab") as f:
         f.write(line.rstrip(b"\n") + b" " + body.replace(b"\n", b" ") + b"\n")
+    time.sleep(0.05)    # BUSY for a while: an event in flight at unload
     out.write(b"RESULT 2\nOK"); out.flush()
 '''
 
@@ -355,7 +357,7 @@ class Chaos:
     # --- the daemon --------------------------------------------------------
 
     def setup(self):
-        self.ports = {k: free_port() for k in ("ctl", "www", "ftp")}
+        self.ports = {k: free_port() for k in ("ctl", "www", "ftp", "mon")}
         d = self.d = sthtest.Sthenod(loglevel="info", identifier="chaos")
         os.chmod(d.dir, 0o755)
         self.tmp = os.path.join(d.dir, "tmp")
@@ -381,6 +383,10 @@ class Chaos:
             f.write(RECORDER)
         self.events = os.path.join(d.dir, "events.log")
         self.sock = os.path.join(d.dir, "mon.sock")
+        secret = os.path.join(d.dir, "secret")
+        with open(secret, "w") as f:
+            f.write("chaos secret\n")
+        os.chmod(secret, 0o600)
         env = "environment=CHAOS_TAG=%s\n" % self.tag
         d.extra = (
             "[inet_http_server]\nport=127.0.0.1:%d\n"
@@ -389,7 +395,8 @@ class Chaos:
             "[plugin:files]\n[plugin:status]\n[plugin:metrics]\n"
             "[plugin:ftp]\nport=127.0.0.1:%d\nanonymous=true\n"
             "anon_root=%s\n"
-            "[plugin:monitor]\nsocket=%s\n"
+            "[plugin:monitor]\nsocket=%s\nport=127.0.0.1:%d\n"
+            "secret=%s\nmax_auth_failures=0\n"
             "[plugin:hello]\ninterval=1\n"
             "[program:sleeper]\ncommand=/bin/sleep 100000\n%s"
             "[program:flap]\ncommand=/bin/sleep 100000\nautostart=false\n"
@@ -401,8 +408,8 @@ class Chaos:
             "[eventlistener:evl]\ncommand=/usr/bin/python3 %s/recorder.py "
             "%s\nevents=PROCESS_STATE\nbuffer_size=1000\nstopwaitsecs=2\n%s"
             % (self.ports["ctl"], self.ports["www"], www, self.ports["ftp"],
-               ftproot, self.sock, env, env, env, env, d.dir, self.events,
-               env))
+               ftproot, self.sock, self.ports["mon"], secret, env, env, env,
+               env, d.dir, self.events, env))
         d.write_config()
         path = sthtest.PLUGIN_PATH + ":" + HELLO_DIR
         d.start(env={"STHENO_PLUGIN_PATH": path, "TMPDIR": self.tmp})
@@ -1019,6 +1026,80 @@ class Chaos:
                 s.close()
         self.attempt("tail", once, t_sess=t0)
 
+    def t_stall(self, state):
+        """Odd clients, each for 0.2-1.5 s, then gone: an HTTP request
+        head sent in pieces, big.bin read 4 KiB at a time, an FTP session
+        with a passive data port never connected, a monitor TCP session
+        that answers its challenge wrong (the answer comes a second
+        later, from a timer).  Whatever is loaded, the daemon must not
+        mind; only a wrong answer to what was asked is a failure."""
+        kind = self.rng_t.choice(("head", "slowread", "pasv", "badauth"))
+        hold = self.rng_t.uniform(0.2, 1.5)
+        t0 = time.monotonic()
+        try:
+            getattr(self, "stall_" + kind)(hold)
+            cls, why = "ok", ""
+        except Bad as e:
+            cls, why = "bad", str(e)
+        except (OSError, EOFError, ftplib.Error) as e:
+            cls, why = "gone", "%s: %s" % (type(e).__name__, e)
+        self.record("stall", t0, t0, "bad" if cls == "bad" else "ok",
+                    "%s: %s" % (kind, why))
+        self.log("stall %s %.2f s (hold %.2f): %s %s" % (
+            kind, time.monotonic() - t0, hold, cls, why))
+
+    def stall_head(self, hold):
+        s = socket.create_connection(("127.0.0.1", self.ports["www"]),
+                                     timeout=TIMEOUT)
+        try:
+            s.sendall(b"GET /small.txt HTTP/1.1\r\n")
+            self.stop.wait(hold)
+            s.sendall(b"Host: x\r\n\r\n")
+            data = s.recv(65536)
+            if data and not re.match(rb"HTTP/1\.1 (200|404|503|408|400) ",
+                                     data):
+                raise Bad("head in pieces: %r" % data[:100])
+        finally:
+            s.close()
+
+    def stall_slowread(self, hold):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.settimeout(TIMEOUT)
+        try:
+            s.connect(("127.0.0.1", self.ports["www"]))
+            s.sendall(b"GET /big.bin HTTP/1.1\r\nHost: x\r\n"
+                      b"Connection: close\r\n\r\n")
+            deadline = time.monotonic() + hold
+            while time.monotonic() < deadline:
+                if not s.recv(4096):
+                    break
+                time.sleep(0.01)
+        finally:
+            s.close()
+
+    def stall_pasv(self, hold):
+        f = ftplib.FTP(timeout=TIMEOUT)
+        try:
+            f.connect("127.0.0.1", self.ports["ftp"])
+            f.login()
+            f.sendcmd("TYPE I")
+            f.makepasv()
+            self.stop.wait(hold)
+            f.quit()
+        finally:
+            f.close()
+
+    def stall_badauth(self, hold):
+        c = socket.create_connection(("127.0.0.1", self.ports["mon"]),
+                                     timeout=TIMEOUT)
+        try:
+            c.recv(13 + 64)
+            c.sendall(b"auth " + b"0" * 64 + b"\n")
+            self.stop.wait(hold)
+        finally:
+            c.close()
+
     def t_ftp_slow(self, state):
         t_sess = time.monotonic()
 
@@ -1061,6 +1142,8 @@ class Chaos:
         self.loop("ftp-slow", self.t_ftp_slow, 0.2)
         self.loop("tail", self.t_tail, 0.2)
         self.loop("slowrpc", self.t_slowrpc, 0.1)
+        self.loop("stall", self.t_stall, 0.05)
+        self.loop("stall2", self.t_stall, 0.05)
         self.loop("monitor", self.t_monitor)
 
     def stop_traffic(self):

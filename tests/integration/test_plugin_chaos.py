@@ -4,30 +4,38 @@ while real clients use every endpoint (issue 11's chaos test).
 One sthenod runs every plugin of the tree (http, files, status, metrics,
 webui, xmlrpc, ftp, monitor, eventlistener) and the SDK example
 (sdk/example/hello.c, built as tests/plugins/hello.so).  One thread sends
-random plugin.load / plugin.unload / plugin.reload operations, half through
-the monitor (sthenoctl) and half over XML-RPC (plugin.*), while traffic
-threads keep using:
+random plugin.load / plugin.unload / plugin.reload operations, each through
+the monitor (sthenoctl -j) or over XML-RPC (plugin.*), at random, while
+traffic threads keep using:
 
-    static    GET of three files on a [http_server:www] (files.so)
+    static    GET of three files (small: from the cache; 300 KiB: sendfile;
+              a directory's index.html) on a [http_server:www] (files.so)
     webui     GET / on the control server (webui.so)
-    xmlrpc    supervisor.getState, start/stopProcess (xmlrpc.client)
+    tail      /mainlogtail followed for 0.5-3 s (webui.so, a stream)
+    xmlrpc    supervisor.getState, start/stopProcess of 'flap'
+    slowrpc   startProcess('slow', wait): answers a second later
     ctl       supervisorctl status
     jsonrpc   POST /jsonrpc with urllib
-    status    GET /status/json, metrics: GET /metrics
+    status    GET /status/json; metrics: GET /metrics
     hello     hello.greet over XML-RPC and through the monitor
-    ftp       ftplib: login, RETR of a 192 KiB file, NLST, QUIT
-    monitor   one monitor session: ping, rpc supervisor.getState
-    events    an [eventlistener:evl] recording the PROCESS_STATE events
-              that the xmlrpc thread's start/stop of 'flap' cause
+    ftp       ftplib: login, RETR of 192 KiB, NLST, QUIT; ftp-slow: RETR
+              of 3 MiB read slowly (a transfer in flight)
+    monitor   one session on the unix socket: ping, rpc getState,
+              hello.greet, start/stopProcess of 'slow2' (waits 1 s)
+    stall     odd clients: a request head sent in pieces, a 4 KiB-window
+              reader, an FTP passive port never connected, a wrong answer
+              to the monitor's TCP challenge
+    events    an [eventlistener:evl] that stays BUSY 50 ms per event,
+              recording the PROCESS_STATE events of the toggled programs
 
 Seeded and repeatable: the operations are a function of the seed and of
-the daemon's answers.  Environment:
+the daemon's answers (the traffic's timing is not).  Environment:
 
     STHENO_CHAOS_SEED   the seed (default 11); printed at the end
     STHENO_CHAOS_OPS    operations (default 500, about a minute in the
                         plain build; the issue's full run is 1000)
-    STHENO_CHAOS_LOG    also write every operation and every failed
-                        request to this file
+    STHENO_CHAOS_LOG    append every operation, every odd client and every
+                        request not answered right to this file
     STHENO_CHAOS_PACE   mean pause between two operations (default 0.1 s;
                         0 sends them back to back, over plugins still
                         draining)
@@ -35,16 +43,20 @@ the daemon's answers.  Environment:
                         separated (e.g. reload:http), to look past a known
                         crash for the next one
 
-The full run, under ASan+UBSan (a few minutes):
+The full run, under ASan+UBSan (about four minutes):
 
-    cd _build/asan && make check TESTS=tests/integration/test_plugin_chaos.py \
-        STHENO_CHAOS_OPS=1000
+    cd _build/asan && STHENO_CHAOS_OPS=1000 \
+        make check TESTS=tests/integration/test_plugin_chaos.py
 
 or by hand from a build directory:
 
-    STHENOD=daemon/sthenod STHENO_BUILDDIR=$PWD \
+    STHENOD=$PWD/daemon/sthenod STHENO_BUILDDIR=$PWD \
     STHENO_PLUGIN_PATH=$PWD/plugins/.libs-all STHENO_CHAOS_OPS=1000 \
     STHENO_CHAOS_SEED=7 python3 ../../tests/integration/test_plugin_chaos.py
+
+A second test, test_sigterm_in_the_middle, runs OPS / 10 operations from
+seed + 1 and sends SIGTERM at once, with plugins draining and clients
+connected.
 
 Pass criteria:
 
@@ -54,30 +66,34 @@ Pass criteria:
   "in use by", "is not loaded", ...), and plugin.list after every operation
   agrees with its answer: what was loaded is "active", what was unloaded is
   gone or on its way out (draining, stopping, unloaded), nothing else
-  changed, and no plugin is ever a "zombie";
+  changed, and no plugin is ever a "zombie"; a control channel answers
+  every operation but its own unload or reload;
 - every request to an endpoint that was loaded for the whole time it was in
   flight is answered correctly.  Precisely: a plugin is *up* from the
   moment plugin.list shows it active after the operation that loaded it
-  until the moment an operation that unloads it is sent.  A reload does not
-  interrupt that for http, xmlrpc, webui, files, status, metrics and hello
-  (their endpoints must keep answering: the issue's rule); it does for the
-  session plugins ftp, monitor and eventlistener, whose open sessions a
-  reload may close (FTP's 421, EOF on the monitor).  A request is covered
-  when every plugin its endpoint needs was up from its send (for a session,
-  from its connect) to its answer; covered requests must get the right
-  answer.  Uncovered ones may get the right answer, 404, 503, a refused or
-  reset connection, EOF, FTP 421 or XML-RPC's UNKNOWN_METHOD — nothing
-  else.  A keep-alive connection closed by the server while idle is retried
-  once on a new connection, as HTTP clients do; then the send time is the
-  first attempt's.  A wrong body, a 500, a hang (20 s) is a failure always;
-- at the end (every plugin loaded again, every client gone): the daemon's
-  fd count back within FD_SLACK of the baseline taken after the warm-up,
-  its RSS within RSS_SLACK (plain build only: under ASan, LeakSanitizer
-  at exit stands for it); no leftover private copies (the copy folder
+  until the moment an operation that unloads it is sent; a reload does not
+  interrupt it (the issue's rule: endpoints keep answering through a
+  reload of their provider or of themselves).  For a session (an FTP
+  session, a monitor session, a log tail stream) a reload of a plugin
+  that holds it does interrupt it: the old copy drains and may close it
+  (FTP's 421, EOF).  A request is covered when every plugin it needs was
+  up from its send (for a session, from its connect) to its answer
+  (NEEDS); covered requests must get the right answer.  Uncovered ones may
+  get the right answer, 404, 503, a refused or reset connection, EOF, FTP
+  421 or XML-RPC's UNKNOWN_METHOD (hello.*): nothing else.  A keep-alive
+  connection closed by the server while idle is retried once on a new
+  connection, as HTTP clients do; then the send time is the first
+  attempt's.  A wrong body, a 500, a hang (20 s) fails whatever was
+  loaded;
+- at the end (every plugin loaded again, every client gone): each endpoint
+  answers right again; the daemon's fd count is back within FD_SLACK of
+  the baseline taken after the warm-up, its RSS within RSS_SLACK (plain
+  build only: under ASan, LeakSanitizer at exit stands for it); no
+  leftover private copies (the copy folder, under the daemon's TMPDIR,
   holds exactly the copies plugin.list names, and is gone after exit); no
-  orphan (every process started for this test is below sthenod while it
-  runs, and gone after it exits); the event listener receives a fresh
-  event.
+  orphan (every process started for the test is below sthenod while it
+  runs, just one event listener, and none is left after exit); the event
+  listener receives a fresh event.
 """
 
 import collections

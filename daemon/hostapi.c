@@ -610,8 +610,9 @@ hostapi_take(struct sth_plugin *p, enum scope_kind kind, const char *name)
 	h->res = NULL;
 	if (kind == SCOPE_METHOD)
 		rpc_unregister(old, name);
-	else
-		service_unregister(old, name);
+	else if (service_retire(old, name, 1) != 0)
+		fatalx("service %s of plugin '%s' vanished", name,
+		    plugin_name(old));
 	return h;
 }
 
@@ -853,6 +854,91 @@ hostapi_service_release(struct sth_plugin *p, const char *name)
 	service_release(p, name);
 }
 
+/* --- bindings: what a consumer registered through a service ------------- */
+
+struct sth_binding {
+	TAILQ_ENTRY(sth_binding) link;
+	struct sth_plugin *provider;
+	struct sth_plugin *consumer;
+	struct scope_res *res;		/* in the consumer's scope */
+	void (*drop)(void *);
+	void *obj;
+	int dropping;			/* drop() is running */
+};
+static TAILQ_HEAD(, sth_binding) bindings = TAILQ_HEAD_INITIALIZER(bindings);
+
+static void
+binding_free(struct sth_binding *b)
+{
+	TAILQ_REMOVE(&bindings, b, link);
+	free(b);
+}
+
+/* The consumer unloads with b still bound: the provider forgets obj. */
+static void
+hostapi_binding_drop(void *obj)
+{
+	struct sth_binding *b = obj;
+
+	b->res = NULL;
+	b->dropping = 1;
+	if (plugin_enter(b->provider)) {
+		b->drop(b->obj);
+		plugin_leave(b->provider);
+	}
+	binding_free(b);
+}
+
+static struct sth_binding *
+hostapi_bind(struct sth_plugin *provider, struct sth_plugin *consumer,
+    void (*drop)(void *), void *obj)
+{
+	struct sth_binding *b;
+
+	plugin_check(provider);
+	if (drop == NULL)
+		fatalx("plugin '%s': bind without a drop function",
+		    plugin_name(provider));
+	if (consumer == provider || consumer == NULL)	/* NULL: the core */
+		return NULL;
+	plugin_check(consumer);
+	b = xcalloc(1, sizeof *b);
+	b->provider = provider;
+	b->consumer = consumer;
+	b->drop = drop;
+	b->obj = obj;
+	b->res = scope_add(plugin_scope(consumer), SCOPE_BINDING, b,
+	    hostapi_binding_drop);
+	TAILQ_INSERT_TAIL(&bindings, b, link);
+	return b;
+}
+
+static void
+hostapi_unbind(struct sth_binding *b)
+{
+	if (b == NULL || b->dropping)
+		return;
+	if (b->res != NULL)
+		scope_del(b->res);
+	binding_free(b);
+}
+
+int
+hostapi_unbind_provider(struct sth_plugin *provider)
+{
+	struct sth_binding *b, *next;
+	int n = 0;
+
+	for (b = TAILQ_FIRST(&bindings); b != NULL; b = next) {
+		next = TAILQ_NEXT(b, link);
+		if (b->provider == provider && !b->dropping) {
+			hostapi_unbind(b);
+			n++;
+		}
+	}
+	return n;
+}
+
 /* --- reload hand-over ---------------------------------------------------- */
 
 static int
@@ -894,8 +980,8 @@ hostapi_settle(struct sth_plugin *p, int commit)
 				    SCOPE_METHOD, old, hostapi_method_destroy);
 			} else {
 				hostapi_service_destroy(h);
-				if (service_register(old->owner, old->name,
-				    old->version, old->iface) != 0)
+				if (service_retire(old->owner, old->name,
+				    0) != 0)
 					fatalx("cannot restore service %s",
 					    old->name);
 				old->res = scope_add(plugin_scope(old->owner),
@@ -1028,6 +1114,10 @@ static const struct sth_host hostapi = {
 	.vfs_opendir = vfs_opendir,
 
 	.evpools = proc_pool_api,	/* 1.1 */
+
+	.bind = hostapi_bind,		/* 1.2 */
+	.unbind = hostapi_unbind,
+	.listener_set_control = net_listener_set_control,	/* 1.3 */
 };
 
 const struct sth_host *

@@ -5,12 +5,25 @@
  * accept per wake-up (the loop calls again while more are queued), so that a
  * listener freed from inside its own accept callback is never touched again.
  * Connections are socket bufferevents whose callbacks are host trampolines.
+ *
+ * Descriptors (docs/stheno.conf.5.md, "DESCRIPTORS"): of RLIMIT_NOFILE (N),
+ * supervision keeps 64 + 8 per process (S) that no connection may take,
+ * control listeners' connections a further share C = max(16, N / 16) that
+ * public listeners' connections never reach.  An accept beyond is closed at
+ * once, with a rate-limited WARN.  Counted are the connections made here
+ * (conn_new); an accepted fd whose number shows that fewer descriptors are
+ * free (the kernel gives the lowest free one) is refused the same way, for
+ * the descriptors nobody counts (files being sent, data connections).  At
+ * EMFILE anyway, a spare descriptor is given up for a moment to accept and
+ * close the connection (the "reserve fd" trick), so that the listener
+ * neither spins nor leaves the client waiting; without a spare it rests.
  */
 #include "config.h"
 
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/un.h>
 
@@ -18,7 +31,10 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +47,7 @@
 #include "cfgval.h"
 #include "log.h"
 #include "net.h"
+#include "proc.h"
 #include "scope.h"
 #include "sthenod.h"
 #include "xmalloc.h"
@@ -53,10 +70,20 @@ struct sth_listener {
 	struct sth_listener *prev;
 	struct event *pause;	/* out of fds: accepting again later */
 	int starved;		/* said so; until the next accept works */
+	int control;		/* its connections are control connections */
+	time_t warned;		/* last "refused" WARN */
+	unsigned long unsaid;	/* refusals since, not yet in a WARN */
 };
 
 /* How long a listener rests when accept(2) runs out of fds or memory. */
 #define NET_ACCEPT_PAUSE_MS 250
+/* The descriptor budget (docs/stheno.conf.5.md, "DESCRIPTORS"). */
+#define NET_KEEP_BASE 64	/* S = NET_KEEP_BASE + NET_KEEP_PER_PROC * P */
+#define NET_KEEP_PER_PROC 8	/* 3 pipe ends, 2 logs, a spawn's 3 more */
+#define NET_CONTROL_MIN 16	/* C = max(NET_CONTROL_MIN, N / 16) */
+#define NET_SPAWN_FDS 16	/* what one spawn needs free, at least */
+/* At most one "refused" WARN per listener in this many seconds. */
+#define NET_WARN_SECS 10
 
 struct sth_conn {
 	struct sth_plugin *owner;
@@ -68,7 +95,35 @@ struct sth_conn {
 	void *arg;
 	int closing;		/* close_after_write: no more callbacks */
 	int forced;		/* the unload's force step has told the plugin */
+	int control;		/* counted in net_conns[1], else [0] */
 };
+
+/*
+ * The descriptor budget now: nofile N is the soft RLIMIT_NOFILE, keep S =
+ * 64 + 8 per process is what no connection may take, control C = max(16,
+ * N / 16) what only control connections may; all connections together at
+ * most all = N - S, public ones at most public = N - S - C.
+ */
+struct net_budget {
+	long nofile;
+	long keep;
+	long control;
+	long all;
+	long public;
+	long conns_public;	/* live connections of each class */
+	long conns_control;
+};
+
+/* Live connections: [0] public, [1] control. */
+static long net_conns[2];
+/* During an accept callback: the fd handed over and its listener's class,
+ * so that conn_new on that fd counts it in the right class. */
+static int net_accepted_fd = -1;
+static int net_accepted_control;
+/* A descriptor given up at EMFILE to accept and close (-1: none), kept
+ * while there is a listener record (net_nlisteners). */
+static int net_spare = -1;
+static unsigned net_nlisteners;
 
 /* --- listeners ---------------------------------------------------------- */
 
@@ -103,6 +158,127 @@ net_accept_pause(struct sth_listener *l)
 	evtimer_add(l->pause, &tv);
 }
 
+/* N, the soft RLIMIT_NOFILE (read each time: it is one system call). */
+static long
+net_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur > INT_MAX)
+		return INT_MAX;
+	return (long)rl.rlim_cur;
+}
+
+/* P, the processes in the table. */
+static long
+net_nprocs(void)
+{
+	size_t i, n = 0, ng = proctable_ngroups();
+
+	for (i = 0; i < ng; i++)
+		n += proctable_group_at(i)->nprocs;
+	return (long)n;
+}
+
+static void
+net_budget(struct net_budget *b)
+{
+	b->nofile = net_nofile();
+	b->keep = NET_KEEP_BASE + NET_KEEP_PER_PROC * net_nprocs();
+	b->control = b->nofile / 16 > NET_CONTROL_MIN ? b->nofile / 16 :
+	    NET_CONTROL_MIN;
+	b->all = b->nofile - b->keep;
+	b->public = b->all - b->control;
+	b->conns_public = net_conns[0];
+	b->conns_control = net_conns[1];
+}
+
+/*
+ * May l keep the connection it just accepted on fd?  0 if so, else -1 and
+ * why not in why.  fd + 1 descriptors at least are open now (fd is the
+ * lowest free one the kernel had).
+ */
+static int
+net_over_budget(struct sth_listener *l, int fd, char *why, size_t len)
+{
+	struct net_budget b;
+	long total;
+
+	net_budget(&b);
+	total = b.conns_public + b.conns_control;
+	if (b.nofile - (long)fd - 1 < NET_SPAWN_FDS +
+	    (l->control ? 0 : b.control))
+		snprintf(why, len, "descriptors nearly exhausted (fd %d of "
+		    "RLIMIT_NOFILE %ld)", fd, b.nofile);
+	else if (total >= b.all)
+		snprintf(why, len, "%ld connections, all that RLIMIT_NOFILE "
+		    "%ld leaves beside supervision's %ld", b.all, b.nofile,
+		    b.keep);
+	else if (!l->control && b.conns_public >= b.public)
+		snprintf(why, len, "%ld public connections, all that "
+		    "RLIMIT_NOFILE %ld leaves beside supervision's %ld and "
+		    "the control servers' %ld", b.public, b.nofile, b.keep,
+		    b.control);
+	else
+		return 0;
+	return -1;
+}
+
+/* A WARN for a refused connection, at most one per NET_WARN_SECS. */
+static void
+net_refused(struct sth_listener *l, const struct sockaddr *sa,
+    socklen_t salen, const char *why)
+{
+	char host[INET6_ADDRSTRLEN] = "local", more[64] = "";
+	time_t now = time(NULL);
+
+	if (l->warned != 0 && now - l->warned < NET_WARN_SECS &&
+	    now >= l->warned) {
+		l->unsaid++;
+		return;
+	}
+	if (salen > 0 && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)
+		    sa)->sin_addr, host, sizeof host);
+	else if (salen > 0 && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
+		    (const void *)sa)->sin6_addr, host, sizeof host);
+	if (l->unsaid > 0)
+		snprintf(more, sizeof more, " (and %lu more since the last "
+		    "such line)", l->unsaid);
+	log_warn("connection from %s to %s refused: %s%s", host, l->addr, why,
+	    more);
+	l->warned = now;
+	l->unsaid = 0;
+}
+
+/*
+ * accept(2) ran out of descriptors: give up the spare one, accept and
+ * close the connection at once, take the spare back.  0 if done, -1 if
+ * there is no spare (or it could not be taken back).
+ */
+static int
+net_accept_spare(struct sth_listener *l, int lfd)
+{
+	struct sockaddr_storage ss;
+	socklen_t salen = sizeof ss;
+	int fd;
+
+	if (net_spare == -1)
+		return -1;
+	close(net_spare);
+	fd = accept4(lfd, (struct sockaddr *)&ss, &salen, SOCK_CLOEXEC);
+	if (fd != -1)
+		close(fd);
+	net_spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return net_spare == -1 ? -1 : 0;
+	net_refused(l, (struct sockaddr *)&ss, l->is_unix ? 0 : salen,
+	    "out of descriptors (EMFILE)");
+	return net_spare == -1 ? -1 : 0;
+}
+
 static void
 net_accept_cb(evutil_socket_t lfd, short what, void *arg)
 {
@@ -110,11 +286,15 @@ net_accept_cb(evutil_socket_t lfd, short what, void *arg)
 	struct sockaddr_storage ss;
 	socklen_t salen = sizeof ss;
 	struct sth_plugin *p = l->owner;
+	char why[160];
 	int fd;
 
 	fd = accept4(lfd, (struct sockaddr *)&ss, &salen,
 	    SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd == -1) {
+		if ((errno == EMFILE || errno == ENFILE) &&
+		    net_accept_spare(l, lfd) == 0)
+			return;
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 		    errno == ENOMEM)
 			net_accept_pause(l);
@@ -129,12 +309,20 @@ net_accept_cb(evutil_socket_t lfd, short what, void *arg)
 	}
 	if (l->is_unix)
 		salen = 0;
+	if (net_over_budget(l, fd, why, sizeof why) == -1) {
+		close(fd);
+		net_refused(l, (struct sockaddr *)&ss, salen, why);
+		return;
+	}
 	if (!plugin_enter(p)) {
 		close(fd);
 		return;
 	}
+	net_accepted_fd = fd;
+	net_accepted_control = l->control;
 	/* l may be freed by the callback: nothing touches it afterwards. */
 	l->fn(l, fd, (struct sockaddr *)&ss, salen, l->arg);
+	net_accepted_fd = -1;
 	plugin_leave(p);
 }
 
@@ -162,6 +350,10 @@ net_listener_destroy(void *obj)
 	struct sth_listener *l = obj;
 
 	net_listener_close(l);
+	if (--net_nlisteners == 0 && net_spare != -1) {
+		close(net_spare);
+		net_spare = -1;
+	}
 	event_free(l->ev);
 	if (l->pause != NULL)
 		event_free(l->pause);
@@ -190,6 +382,12 @@ int
 net_listener_port(struct sth_listener *l)
 {
 	return l->port;
+}
+
+void
+net_listener_set_control(struct sth_listener *l, int control)
+{
+	l->control = control != 0;
 }
 
 static int
@@ -312,6 +510,9 @@ net_listener_make(struct sth_plugin *p, int fd, const char *spec,
 	l->ev = event_new(sth.base, fd, EV_READ | EV_PERSIST, net_accept_cb, l);
 	if (l->ev == NULL)
 		fatalx("event_new failed");
+	if (net_nlisteners++ == 0 && net_spare == -1 &&
+	    (net_spare = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1)
+		log_errno(STH_LOG_WARN, "cannot keep a spare descriptor");
 	return l;
 }
 
@@ -443,16 +644,19 @@ out:
 	return l;
 }
 
-/* supervisord's checkused(): does a live program answer on path? */
+/* supervisord's checkused(): does a live program answer on path?  If it
+ * does, *cred is who listens there (pid 0 if the kernel will not say). */
 static int
-net_unix_in_use(const char *path)
+net_unix_in_use(const char *path, struct ucred *cred)
 {
 	struct sockaddr_un sun;
 	struct timeval tv = { 1, 0 };
 	const char req[] = "GET / HTTP/1.0\r\n\r\n";
+	socklen_t len = sizeof *cred;
 	char c;
 	int fd, used = 0;
 
+	memset(cred, 0, sizeof *cred);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		return 0;
 	memset(&sun, 0, sizeof sun);
@@ -462,10 +666,38 @@ net_unix_in_use(const char *path)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0 &&
 	    send(fd, req, sizeof req - 1, MSG_NOSIGNAL) >= 0 &&
-	    (recv(fd, &c, 1, 0) >= 0 || errno == EAGAIN))
+	    (recv(fd, &c, 1, 0) >= 0 || errno == EAGAIN)) {
 		used = 1;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, &len) != 0)
+			memset(cred, 0, sizeof *cred);
+	}
 	close(fd);
 	return used;
+}
+
+/* Who holds path: supervisord's "Another program is already listening on
+ * a port that one of our HTTP servers ..." fits a TCP port, not a socket
+ * that may be an attacker's, so name the path, the process and the owner. */
+static char *
+net_unix_in_use_msg(const char *path, const struct ucred *cred)
+{
+	struct stat st;
+	struct passwd *pw;
+	char pid[32] = "", owner[128] = "";
+	char *msg;
+
+	if (cred->pid > 0)
+		snprintf(pid, sizeof pid, " (pid %ld)", (long)cred->pid);
+	if (lstat(path, &st) == 0 && (pw = getpwuid(st.st_uid)) != NULL)
+		snprintf(owner, sizeof owner, ", owned by uid %ld (%s)",
+		    (long)st.st_uid, pw->pw_name);
+	else if (lstat(path, &st) == 0)
+		snprintf(owner, sizeof owner, ", owned by uid %ld",
+		    (long)st.st_uid);
+	xasprintf(&msg, "another program%s is already listening on the unix "
+	    "socket %s%s: shut it down, or configure another path", pid, path,
+	    owner);
+	return msg;
 }
 
 struct sth_listener *
@@ -474,6 +706,7 @@ net_listen_unix(struct sth_plugin *p, const char *path, int mode,
 {
 	struct sockaddr_un sun;
 	struct sth_listener *l;
+	struct ucred cred;
 	struct stat st;
 	char *tmp = NULL, *why = NULL;
 	uid_t uid;
@@ -521,8 +754,8 @@ net_listen_unix(struct sth_plugin *p, const char *path, int mode,
 			    strerror(errno));
 			goto fail;
 		}
-		if (net_unix_in_use(path)) {
-			*err = xstrdup(NET_ADDR_IN_USE);
+		if (net_unix_in_use(path, &cred)) {
+			*err = net_unix_in_use_msg(path, &cred);
 			goto fail;
 		}
 		log_warn("Unlinking stale socket %s", path);
@@ -561,6 +794,7 @@ net_conn_destroy(void *obj)
 {
 	struct sth_conn *c = obj;
 
+	net_conns[c->control]--;
 	bufferevent_free(c->bev);
 	free(c);
 }
@@ -642,6 +876,8 @@ net_conn_new(struct sth_plugin *p, int fd, sth_conn_fn readfn,
 	c->writefn = writefn;
 	c->eventfn = eventfn;
 	c->arg = arg;
+	c->control = fd == net_accepted_fd && net_accepted_control;
+	net_conns[c->control]++;
 	c->bev = bufferevent_socket_new(sth.base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL)
 		fatalx("bufferevent_socket_new failed");

@@ -22,6 +22,7 @@
 #include "ini.h"
 #include "log.h"
 #include "options.h"
+#include "sthenod.h"
 #include "xmalloc.h"
 
 /* What cfg_read fills from the section. */
@@ -323,4 +324,38 @@ options_free(struct sth_options *o)
 	if (o->environment != NULL)
 		json_decref(o->environment);
 	memset(o, 0, sizeof *o);
+}
+
+struct ini_doc *
+options_reread(json_t **vars, char **err)
+{
+	struct sth_options o;
+	struct sth_cli nocli;
+	struct ini_doc *doc = NULL;
+	json_t *v = NULL;
+	const char *path;
+
+	*err = NULL;
+	if (vars != NULL)
+		*vars = NULL;
+	if (sth.opts != NULL) {
+		memset(&nocli, 0, sizeof nocli);
+		if (options_load(&o, sth.opts->configfile, &nocli, &doc, &v,
+		    err) == -1)
+			return NULL;
+		options_free(&o);
+	} else {
+		path = sth.ini != NULL ? ini_path(sth.ini) : NULL;
+		if (path == NULL) {
+			*err = xstrdup("no config file to read");
+			return NULL;
+		}
+		if ((doc = ini_load(path, err)) == NULL)
+			return NULL;
+	}
+	if (vars != NULL)
+		*vars = v;
+	else if (v != NULL)
+		json_decref(v);
+	return doc;
 }

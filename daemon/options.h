@@ -54,4 +54,12 @@ int options_load(struct sth_options *o, const char *configfile,
 		 json_t **env_vars, char **err);
 void options_free(struct sth_options *o);
 
+/*
+ * Read the config file in force again, as supervisorctl's reread does: the
+ * file sthenod was started with (sth.opts), else the path of the doc in
+ * force (sth.ini; the unit tests).  Returns the new doc (the caller's) and,
+ * if vars is not NULL, its expansion names in *vars; NULL with *err.
+ */
+struct ini_doc *options_reread(json_t **vars, char **err);
+
 #endif

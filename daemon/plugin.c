@@ -36,11 +36,12 @@
 #include <ltdl.h>
 
 #include "bus.h"
-#include "expand.h"
 #include "ini.h"
 #include "log.h"
 #include "net.h"
+#include "options.h"
 #include "plugin.h"
+#include "plugin_trust.h"
 #include "rpc.h"
 #include "scope.h"
 #include "service.h"
@@ -93,6 +94,14 @@ struct sth_plugin {
 	char *error;		/* host->fail */
 	int depth;		/* frames of the plugin on the stack */
 	struct sth_plugin *replacing;	/* reload: the version being replaced */
+	/* A consumer superseded by its provider's reload: it keeps serving
+	 * what the old provider still dispatches, and drains only once that
+	 * provider has no connection left. */
+	struct sth_plugin *wait_for;
+	/* The config sections it was initialised with (its [plugin:NAME]
+	 * and, for http, every [http_server:x]): name -> "key=value\n"...,
+	 * so that reread and update can tell what changed. */
+	json_t *cfg;
 	struct event *step;	/* drives the unload forward */
 	struct event *grace;	/* bounds the wait */
 	int hops;		/* loop turns left before lt_dlclose */
@@ -278,28 +287,14 @@ plugins_set_grace(double seconds)
 	plugin_grace_secs = seconds < 0 ? 0 : seconds;
 }
 
-static int
-plugin_valid_name(const char *name)
-{
-	const char *c;
-
-	if (name == NULL || *name == '\0' || strlen(name) > 64)
-		return 0;
-	for (c = name; *c != '\0'; c++) {
-		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
-		    *c == '_' || *c == '-'))
-			return 0;
-	}
-	return 1;
-}
-
 /* NAME.so in the first folder of the search path that has it. */
 static char *
 plugin_search(const char *name, char **err)
 {
 	char *dirs, *dir, *last = NULL, *file;
+	struct stat st;
 
-	if (!plugin_valid_name(name)) {
+	if (!trust_valid_name(name)) {
 		xasprintf(err, "'%s' is not a plugin name ([a-z0-9_-]+) "
 		    "nor a path to a .so", name);
 		return NULL;
@@ -308,7 +303,8 @@ plugin_search(const char *name, char **err)
 	for (dir = strtok_r(dirs, ":", &last); dir != NULL;
 	    dir = strtok_r(NULL, ":", &last)) {
 		xasprintf(&file, "%s/%s.so", dir, name);
-		if (access(file, F_OK) == 0) {
+		/* lstat: a symbolic link is found, and refused by name */
+		if (lstat(file, &st) == 0) {
 			free(dirs);
 			return file;
 		}
@@ -344,41 +340,53 @@ plugin_rundir_get(char **err)
 	return plugin_rundir;
 }
 
-/* Check the file (regular, owner, not group/world-writable, ELF) and copy
- * it to the private folder.  fd is the opened source. */
+/* The descriptor's numbers: read from the file before it is mapped
+ * (plugin_copy), and again from the mapped descriptor. */
+static const char *
+plugin_check_abi(uint32_t major, uint32_t minor, uint32_t size, char *buf,
+    size_t len)
+{
+	if (major != STHENO_ABI_MAJOR) {
+		snprintf(buf, len, "it was built for plugin ABI %u.%u and "
+		    "sthenod has %u.%u: the major versions must be equal",
+		    major, minor, STHENO_ABI_MAJOR, STHENO_ABI_MINOR);
+		return buf;
+	}
+	if (minor > STHENO_ABI_MINOR) {
+		snprintf(buf, len, "it needs plugin ABI %u.%u, newer than "
+		    "sthenod's %u.%u: upgrade sthenod, or build it for an "
+		    "older minor (STHENO_PLUGIN_ABI_MINOR)", major, minor,
+		    STHENO_ABI_MAJOR, STHENO_ABI_MINOR);
+		return buf;
+	}
+	if (size < sizeof(struct sth_plugin_descriptor)) {
+		snprintf(buf, len, "its descriptor is %u bytes and sthenod "
+		    "needs at least %zu: it was not built with STHENO_PLUGIN "
+		    "from a compatible SDK", size,
+		    sizeof(struct sth_plugin_descriptor));
+		return buf;
+	}
+	return NULL;
+}
+
+/* Open the file under the trust rules (plugin_trust.h), copy it from that
+ * same fd to the private folder, and check the copy's ELF headers and
+ * descriptor numbers: what the dynamic linker then maps has passed. */
 static char *
 plugin_copy(const char *src, const char *base, char **err)
 {
 	static const char elf[4] = { 0x7f, 'E', 'L', 'F' };
 	struct stat st;
-	const char *dir;
-	char magic[4], *dst = NULL;
+	const char *dir, *bad;
+	char magic[4], *dst = NULL, why[256];
+	uint32_t abi[3];
 	off_t off = 0;
 	ssize_t n;
 	int in, out = -1;
 
-	if ((in = open(src, O_RDONLY | O_CLOEXEC)) == -1) {
-		xasprintf(err, "cannot open plugin file %s: %s", src,
-		    strerror(errno));
+	if ((in = trust_open(src, &st, err)) == -1)
 		return NULL;
-	}
-	if (fstat(in, &st) != 0 || !S_ISREG(st.st_mode)) {
-		xasprintf(err, "plugin file %s is not a regular file", src);
-		goto fail;
-	}
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		xasprintf(err, "refusing plugin file %s: it is group- or "
-		    "world-writable (mode %04o)", src,
-		    (unsigned)(st.st_mode & 07777));
-		goto fail;
-	}
-	if (st.st_uid != 0 && st.st_uid != geteuid()) {
-		xasprintf(err, "refusing plugin file %s: it is owned by uid "
-		    "%ld, neither root nor the daemon's user", src,
-		    (long)st.st_uid);
-		goto fail;
-	}
-	if (read(in, magic, 4) != 4 || memcmp(magic, elf, 4) != 0) {
+	if (pread(in, magic, 4, 0) != 4 || memcmp(magic, elf, 4) != 0) {
 		xasprintf(err, "%s is not a plugin: not an ELF shared object",
 		    src);
 		goto fail;
@@ -387,7 +395,7 @@ plugin_copy(const char *src, const char *base, char **err)
 		goto fail;
 	xasprintf(&dst, "%s/%s.%lu.%lu.so", dir, base,
 	    (unsigned long)st.st_ino, ++plugin_seq);
-	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
+	out = open(dst, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
 	if (out == -1) {
 		xasprintf(err, "cannot copy plugin file %s to %s: %s", src,
 		    dst, strerror(errno));
@@ -404,6 +412,13 @@ plugin_copy(const char *src, const char *base, char **err)
 			    strerror(errno));
 			goto fail;
 		}
+	}
+	if (trust_check_elf(out, (uint64_t)st.st_size, src, abi, err) != 0)
+		goto fail;
+	if ((bad = plugin_check_abi(abi[0], abi[1], abi[2], why,
+	    sizeof why)) != NULL) {
+		xasprintf(err, "refusing plugin file %s: %s", src, bad);
+		goto fail;
 	}
 	if (close(out) != 0) {
 		out = -1;
@@ -429,28 +444,12 @@ static const char *
 plugin_check_descriptor(const struct sth_plugin_descriptor *d, char *buf,
     size_t len)
 {
-	if (d->abi_major != STHENO_ABI_MAJOR) {
-		snprintf(buf, len, "it was built for plugin ABI %u.%u and "
-		    "sthenod has %u.%u: the major versions must be equal",
-		    d->abi_major, d->abi_minor, STHENO_ABI_MAJOR,
-		    STHENO_ABI_MINOR);
-		return buf;
-	}
-	if (d->abi_minor > STHENO_ABI_MINOR) {
-		snprintf(buf, len, "it was built for plugin ABI %u.%u, newer "
-		    "than sthenod's %u.%u: upgrade sthenod or rebuild it",
-		    d->abi_major, d->abi_minor, STHENO_ABI_MAJOR,
-		    STHENO_ABI_MINOR);
-		return buf;
-	}
-	if (d->struct_size < sizeof(struct sth_plugin_descriptor)) {
-		snprintf(buf, len, "its descriptor is %u bytes and sthenod "
-		    "needs at least %zu: it was not built with STHENO_PLUGIN "
-		    "from a compatible SDK", d->struct_size,
-		    sizeof(struct sth_plugin_descriptor));
-		return buf;
-	}
-	if (!plugin_valid_name(d->name))
+	const char *bad;
+
+	if ((bad = plugin_check_abi(d->abi_major, d->abi_minor,
+	    d->struct_size, buf, len)) != NULL)
+		return bad;
+	if (!trust_valid_name(d->name))
 		return "its descriptor has no valid name ([a-z0-9_-]+)";
 	if (d->init == NULL)
 		return "its descriptor has no init function";
@@ -473,18 +472,23 @@ plugin_free(struct sth_plugin *p)
 	free(p->copy);
 	free(p->section);
 	free(p->error);
+	json_decref(p->cfg);
 	free(p);
 }
+
+static json_t *plugin_config_sig(const char *);
+static void plugin_poke(struct sth_plugin *);
+static void plugin_poke_others(struct sth_plugin *);
 
 static void
 plugin_scope_changed(void *arg)
 {
 	struct sth_plugin *p = arg;
-	struct timeval zero = { 0, 0 };
 
-	if (p->state == PS_DRAINING && p->step != NULL &&
-	    !evtimer_pending(p->step, NULL))
-		evtimer_add(p->step, &zero);
+	if (p->state != PS_DRAINING)
+		return;
+	plugin_poke(p);
+	plugin_poke_others(p);
 }
 
 /*
@@ -595,7 +599,7 @@ plugin_release(struct sth_plugin *p, int leak)
 {
 	static const enum scope_kind order[] = {
 		SCOPE_LISTENER, SCOPE_CONN, SCOPE_DEFER, SCOPE_CALL,
-		SCOPE_TIMER, SCOPE_WATCH, SCOPE_METHOD, SCOPE_SUB,
+		SCOPE_BINDING, SCOPE_TIMER, SCOPE_WATCH, SCOPE_METHOD, SCOPE_SUB,
 		SCOPE_SERVICE, SCOPE_VFS,
 	};
 	size_t i;
@@ -618,6 +622,9 @@ plugin_release(struct sth_plugin *p, int leak)
 		log_warn("plugin '%s': %d more subscriptions released",
 		    p->name, m);
 	service_drop_owner(p);
+	if ((m = hostapi_unbind_provider(p)) != 0)
+		log_warn("plugin '%s' kept %d binding(s) of other plugins "
+		    "past its fini; sthenod released them", p->name, m);
 }
 
 struct plugin_audit {
@@ -702,7 +709,7 @@ plugin_init(struct sth_plugin *p, char **err)
 		dep = plugin_find(*r);
 		if (dep == NULL || dep->state != PS_ACTIVE) {
 			xasprintf(err, "plugin '%s' requires '%s', which is "
-			    "not loaded", p->name, *r);
+			    "not loaded: load '%s' first", p->name, *r, *r);
 			return -1;
 		}
 	}
@@ -714,6 +721,7 @@ plugin_init(struct sth_plugin *p, char **err)
 	p->depth--;
 	if (rc == 0) {
 		p->state = PS_ACTIVE;
+		p->cfg = plugin_config_sig(p->name);
 		return 0;
 	}
 	xasprintf(err, "plugin '%s' failed to initialise: %s", p->name,
@@ -734,6 +742,7 @@ struct plugin_want {
 	struct sth_plugin *p;	/* once opened */
 	int mark;		/* 0 new, 1 visiting, 2 done */
 	int failed;
+	int chased;		/* added for a section's requirement */
 };
 
 static struct plugin_want *
@@ -781,7 +790,7 @@ plugin_visit(struct plugin_want *w, size_t n, struct plugin_want *x,
 				return rc;
 		} else if (plugin_find(*r) == NULL) {
 			xasprintf(err, "plugin '%s' requires '%s', which is "
-			    "not loaded", x->p->name, *r);
+			    "not loaded: load '%s' first", x->p->name, *r, *r);
 			return -1;
 		}
 	}
@@ -797,15 +806,63 @@ plugin_visit(struct plugin_want *w, size_t n, struct plugin_want *x,
 }
 
 /*
+ * A section brings what it needs: a plugin a config section wants that
+ * requires one neither loaded nor wanted gets it wanted too, for the same
+ * section, if it is installed ([plugin:files] loads http).  Appends to
+ * *wp; returns the new count.
+ */
+static size_t
+plugin_chase(struct plugin_want **wp, size_t n)
+{
+	const char *const *r;
+	struct plugin_want *w;
+	char *why = NULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		w = *wp;
+		if (w[i].p == NULL || w[i].section == NULL ||
+		    w[i].p->d->requires == NULL)
+			continue;
+		for (r = w[i].p->d->requires; *r != NULL; r++) {
+			if (plugin_want_find(*wp, n, *r) != NULL ||
+			    plugin_find(*r) != NULL)
+				continue;
+			*wp = xreallocarray(*wp, n + 2, sizeof **wp);
+			w = *wp;
+			memset(&w[n], 0, sizeof w[n]);
+			w[n].what = xstrdup(*r);
+			w[n].section = xstrdup(w[i].section);
+			w[n].chased = 1;
+			if ((w[n].p = plugin_open(*r, NULL, &why)) == NULL) {
+				/* visit then says "requires ..., not loaded" */
+				log_error("section [%s] needs plugin '%s' for "
+				    "'%s': %s", w[i].section, *r,
+				    w[i].p->name, why);
+				free(why);
+				why = NULL;
+				w[n].failed = 1;
+			} else
+				log_info("section [%s] needs plugin '%s' for "
+				    "'%s': loading it", w[i].section, *r,
+				    w[i].p->name);
+			n++;
+		}
+	}
+	return n;
+}
+
+/*
  * Open every wanted plugin, sort them, init them in order.  With
  * fail_fast, the first failure stops everything and is returned;
  * otherwise each failure is logged and the rest go on (SIGHUP).
  */
 static int
-plugin_load_wants(struct plugin_want *w, size_t n, int fail_fast, char **err)
+plugin_load_wants(struct plugin_want **wp, size_t *np, int fail_fast,
+    char **err)
 {
-	struct plugin_want **order;
-	size_t i, k, norder = 0;
+	struct plugin_want **order, *w = *wp;
+	size_t i, k, n = *np, norder = 0;
 	char *why = NULL, *chain = NULL;
 	int rc = 0;
 
@@ -851,6 +908,8 @@ plugin_load_wants(struct plugin_want *w, size_t n, int fail_fast, char **err)
 		free(why);
 		why = NULL;
 	}
+	n = plugin_chase(wp, n);
+	w = *wp;
 
 	order = xcalloc(n + 1, sizeof *order);
 	for (i = 0; i < n; i++) {
@@ -913,6 +972,10 @@ out:
 			plugin_discard(w[i].p);
 			w[i].p = NULL;
 		}
+		if (w[i].chased) {
+			free(w[i].what);
+			free(w[i].section);
+		}
 	}
 	return rc;
 }
@@ -927,39 +990,93 @@ plugins_load_many(const char *const *names, size_t n, char **err)
 	w = xcalloc(n + 1, sizeof *w);
 	for (i = 0; i < n; i++)
 		w[i].what = (char *)names[i];
-	rc = plugin_load_wants(w, n, 1, err);
+	rc = plugin_load_wants(&w, &n, 1, err);
 	free(w);
 	return rc;
 }
 
+/* A live load (plugin.load): a name only, from the plugin folders or the
+ * config's own [plugin:NAME] path= (plugin_trust.h). */
 int
-plugin_load(const char *name_or_path, char **err)
+plugin_load(const char *name, char **err)
 {
-	return plugins_load_many(&name_or_path, 1, err);
+	struct plugin_want *w;
+	char *path = NULL;
+	size_t n = 1;
+	int rc;
+
+	*err = NULL;
+	if (trust_live_request(sth.ini, name, &path, err) != 0)
+		return -1;
+	w = xcalloc(2, sizeof *w);	/* plugin_load_wants may grow it */
+	w[0].what = path != NULL ? path : (char *)name;
+	if (path != NULL)
+		xasprintf(&w[0].section, "plugin:%s", name);
+	rc = plugin_load_wants(&w, &n, 1, err);
+	free(w[0].section);
+	free(w);
+	free(path);
+	return rc;
 }
 
 /* --- unload -------------------------------------------------------------- */
 
+/* Run p's step on the next loop turn, if it is draining. */
+static void
+plugin_poke(struct sth_plugin *p)
+{
+	struct timeval zero = { 0, 0 };
+
+	if (p->state == PS_DRAINING && p->step != NULL &&
+	    !evtimer_pending(p->step, NULL))
+		evtimer_add(p->step, &zero);
+}
+
+/* Something p's draining neighbours wait for changed: p's connections
+ * (its superseded consumers wait for none to be left), or p is gone (its
+ * providers wait for their users).  A handful of plugins: walk them all. */
+static void
+plugin_poke_others(struct sth_plugin *p)
+{
+	struct sth_plugin *q;
+
+	TAILQ_FOREACH(q, &plugins, link) {
+		if (q != p)
+			plugin_poke(q);
+	}
+}
+
 static int
 plugin_quiet(struct sth_plugin *p)
 {
-	return scope_count(p->scope, SCOPE_CONN) == 0 &&
+	return p->wait_for == NULL &&
+	    scope_count(p->scope, SCOPE_CONN) == 0 &&
 	    scope_count(p->scope, SCOPE_DEFER) == 0 &&
 	    scope_count(p->scope, SCOPE_CALL) == 0 &&
-	    rpc_pending_owner(p) == 0;
+	    rpc_pending_owner(p) == 0 &&
+	    service_users(p, NULL, NULL) == 0;
 }
 
+/* New work no longer reaches p; what it has in hand finishes. */
 static void
-plugin_begin_unload(struct sth_plugin *p)
+plugin_retire(struct sth_plugin *p, const char *why)
 {
-	struct timeval zero = { 0, 0 }, tv;
-
 	p->state = PS_DRAINING;
-	log_info("plugin '%s' unloading", p->name);
-	/* New work no longer reaches it; what it has in hand finishes. */
+	log_info("plugin '%s' unloading%s", p->name, why);
 	rpc_retire_owner(p);
 	service_retire_owner(p);
 	net_listeners_close(p);
+	if (sth.base != NULL && p->step == NULL)
+		p->step = evtimer_new(sth.base, plugin_step_cb, p);
+}
+
+/* Tell p to stop starting new work, and bound the wait for the rest. */
+static void
+plugin_drain(struct sth_plugin *p)
+{
+	struct timeval zero = { 0, 0 }, tv;
+
+	p->wait_for = NULL;
 	if (p->d->drain != NULL) {
 		p->depth++;
 		p->d->drain(p);
@@ -967,8 +1084,6 @@ plugin_begin_unload(struct sth_plugin *p)
 	}
 	if (sth.base == NULL)
 		return;
-	if (p->step == NULL)
-		p->step = evtimer_new(sth.base, plugin_step_cb, p);
 	if (p->grace == NULL)
 		p->grace = evtimer_new(sth.base, plugin_grace_cb, p);
 	tv.tv_sec = (time_t)plugin_grace_secs;
@@ -977,15 +1092,61 @@ plugin_begin_unload(struct sth_plugin *p)
 	evtimer_add(p->step, &zero);
 }
 
+static void
+plugin_begin_unload(struct sth_plugin *p)
+{
+	plugin_retire(p, "");
+	plugin_drain(p);
+}
+
+/*
+ * A consumer whose provider was reloaded: the old provider's connections
+ * still dispatch to it, so it drains (and its grace starts) only once that
+ * provider has no connection left; until then requests in hand and on
+ * those connections are answered as before.
+ */
+static void
+plugin_supersede(struct sth_plugin *p, struct sth_plugin *provider)
+{
+	struct timeval zero = { 0, 0 };
+
+	plugin_retire(p, ", superseded by the reload of its provider");
+	p->wait_for = provider;
+	if (p->step != NULL)
+		evtimer_add(p->step, &zero);
+}
+
+/* A draining plugin that waits for p or holds one of its services. */
+static struct sth_plugin *
+plugin_draining_user(struct sth_plugin *p)
+{
+	struct sth_plugin *q;
+
+	TAILQ_FOREACH(q, &plugins, link) {
+		if (q != p && q->state == PS_DRAINING &&
+		    (q->wait_for == p || service_user_of(q, p)))
+			return q;
+	}
+	return NULL;
+}
+
 /* force → fini → release leftovers → audit → (deferred) close */
 static void
 plugin_finish(struct sth_plugin *p, int now)
 {
+	struct sth_plugin *q;
 	unsigned n;
 
 	if (p->grace != NULL)
 		evtimer_del(p->grace);
 	p->state = PS_STOPPING;
+	p->wait_for = NULL;
+	/* Its draining users go first: their fini may still call into it. */
+	while ((q = plugin_draining_user(p)) != NULL) {
+		log_warn("plugin '%s' is still used by '%s'; unloading '%s' "
+		    "first", p->name, q->name, q->name);
+		plugin_finish(q, now);
+	}
 	if ((n = net_conn_force_close(p)) != 0)
 		log_warn("plugin '%s': closed %u connection(s) still open "
 		    "after the unload grace period", p->name, n);
@@ -996,6 +1157,7 @@ plugin_finish(struct sth_plugin *p, int now)
 	p->d->fini(p);
 	p->depth--;
 	plugin_bury(p, 1, now);
+	plugin_poke_others(p);
 }
 
 static void
@@ -1010,11 +1172,20 @@ plugin_step_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	switch (p->state) {
 	case PS_DRAINING:
+		if (p->wait_for != NULL) {
+			/* woken again when the provider's count changes */
+			if (p->wait_for->state == PS_DRAINING &&
+			    scope_count(p->wait_for->scope, SCOPE_CONN) != 0)
+				break;
+			plugin_drain(p);
+			break;
+		}
 		if (plugin_quiet(p))
 			plugin_finish(p, 0);
 		else if (scope_count(p->scope, SCOPE_CONN) == 0 &&
 		    scope_count(p->scope, SCOPE_DEFER) == 0 &&
-		    scope_count(p->scope, SCOPE_CALL) == 0)
+		    scope_count(p->scope, SCOPE_CALL) == 0 &&
+		    service_users(p, NULL, NULL) == 0)
 			/* only answers owed to RPC callers: no event tells
 			 * us when they are done */
 			evtimer_add(p->step, &poll);
@@ -1085,41 +1256,161 @@ plugin_unload(const char *name, char **err)
 	return 0;
 }
 
+/* 1 if q needs p: it requires p by name or holds one of p's services. */
+static int
+plugin_needs(struct sth_plugin *q, struct sth_plugin *p)
+{
+	return plugin_requires(q, p->name) || service_user_of(q, p);
+}
+
+/*
+ * The plugins a reload of root must take along: root, then every active
+ * plugin that needs one of them (a consumer holds pointers into the
+ * provider it was bound to), providers before their consumers.  Returns
+ * how many, at most max.
+ */
+static size_t
+plugin_cohort(struct sth_plugin *root, struct sth_plugin **set, size_t max)
+{
+	struct sth_plugin *q;
+	size_t n = 1, i, j, placed;
+	int grew = 1, ready;
+
+	set[0] = root;
+	while (grew && n < max) {	/* the closure */
+		grew = 0;
+		TAILQ_FOREACH(q, &plugins, link) {
+			if (q->state != PS_ACTIVE || n == max)
+				continue;
+			for (i = 0; i < n && set[i] != q; i++)
+				;
+			if (i < n)
+				continue;
+			for (i = 0; i < n && !plugin_needs(q, set[i]); i++)
+				;
+			if (i < n) {
+				set[n++] = q;
+				grew = 1;
+			}
+		}
+	}
+	/* a topological order: place a member once those it needs are */
+	for (placed = 1; placed < n; placed++) {
+		for (i = placed; i < n; i++) {
+			ready = 1;
+			for (j = placed; j < n && ready; j++)
+				if (j != i && plugin_needs(set[i], set[j]))
+					ready = 0;
+			if (ready)
+				break;
+		}
+		if (i == n)	/* a cycle among consumers: keep list order */
+			break;
+		q = set[i];
+		memmove(&set[placed + 1], &set[placed],
+		    (i - placed) * sizeof set[0]);
+		set[placed] = q;
+	}
+	return n;
+}
+
+/* A new version that initialised but must not stay: undo its takeover and
+ * unload it at once (its own consumers are gone already). */
+static void
+plugin_rollback(struct sth_plugin *p)
+{
+	hostapi_settle(p, 0);
+	p->replacing = NULL;
+	plugin_retire(p, " (rolled back)");
+	plugin_finish(p, 0);
+}
+
+/* Make doc the config in force (sth.ini); returns the one it replaces. */
+static struct ini_doc *
+plugin_config_swap(struct ini_doc *doc)
+{
+	struct ini_doc *prev = sth.ini;
+
+	sth.ini = doc;
+	hostapi_config_reset();
+	return prev;
+}
+
+/*
+ * Reload name, and with it every plugin bound to it (plugin_cohort), in
+ * one loop turn.  The config file is read again first, so that the new
+ * versions see their sections as they are now (plugin.reload is how an
+ * option change applies); if any refuses its options, the old config
+ * stays in force with the old versions.  Then: each new version is loaded beside the old one and takes
+ * over its names and sockets, consumers bind to the new provider, and no
+ * request is dispatched in between.  If any fails, every new version is
+ * rolled back and the old ones keep serving.  Then the old provider
+ * drains; its old consumers answer what its connections still bring and
+ * drain after it (plugin_supersede).
+ */
 int
 plugin_reload(const char *name, char **err)
 {
-	struct sth_plugin *old, *p;
+	struct sth_plugin *old, *set[32], *neu[32];
+	struct ini_doc *doc = NULL, *prev = NULL;
 	char *why = NULL;
+	size_t n, i, k;
 
 	*err = NULL;
 	if ((old = plugin_find(name)) == NULL || old->state != PS_ACTIVE) {
 		xasprintf(err, "plugin '%s' is not loaded", name);
 		return -1;
 	}
-	if ((p = plugin_open(old->src, old, &why)) == NULL)
-		goto fail;
-	if (strcmp(p->name, old->name) != 0) {
-		xasprintf(&why, "the file now holds plugin '%s'", p->name);
-		plugin_discard(p);
-		goto fail;
+	if (sth.opts != NULL) {
+		if ((doc = options_reread(NULL, &why)) == NULL) {
+			xasprintf(err, "reload of plugin '%s' refused, the "
+			    "loaded version keeps serving: %s", name, why);
+			free(why);
+			return -1;
+		}
+		prev = plugin_config_swap(doc);
 	}
-	if (old->section != NULL)
-		p->section = xstrdup(old->section);
-	TAILQ_INSERT_TAIL(&plugins, p, link);
-	if (plugin_init(p, &why) != 0)
-		goto fail;
-	hostapi_settle(p, 1);
-	p->replacing = NULL;
-	log_info("plugin '%s' reloaded from %s (%s replaces %s)", name,
-	    p->src, p->d->version != NULL ? p->d->version : "?",
-	    old->d->version != NULL ? old->d->version : "?");
+	n = plugin_cohort(old, set, sizeof set / sizeof set[0]);
+	for (k = 0; k < n; k++) {
+		if ((neu[k] = plugin_open(set[k]->src, set[k], &why)) == NULL)
+			break;
+		if (strcmp(neu[k]->name, set[k]->name) != 0) {
+			xasprintf(&why, "the file %s now holds plugin '%s'",
+			    set[k]->src, neu[k]->name);
+			plugin_discard(neu[k]);
+			break;
+		}
+		if (set[k]->section != NULL)
+			neu[k]->section = xstrdup(set[k]->section);
+		TAILQ_INSERT_TAIL(&plugins, neu[k], link);
+		if (plugin_init(neu[k], &why) != 0)
+			break;
+	}
+	if (k < n) {
+		while (k-- > 0)
+			plugin_rollback(neu[k]);
+		if (doc != NULL)
+			ini_free(plugin_config_swap(prev));
+		xasprintf(err, "reload of plugin '%s' failed, the loaded "
+		    "version keeps serving: %s", name, why);
+		free(why);
+		return -1;
+	}
+	if (prev != NULL)
+		ini_free(prev);
+	for (i = 0; i < n; i++) {
+		hostapi_settle(neu[i], 1);
+		neu[i]->replacing = NULL;
+		log_info("plugin '%s' reloaded from %s (%s replaces %s)%s%s",
+		    neu[i]->name, neu[i]->src,
+		    neu[i]->d->version != NULL ? neu[i]->d->version : "?",
+		    set[i]->d->version != NULL ? set[i]->d->version : "?",
+		    i > 0 ? ", with " : "", i > 0 ? name : "");
+	}
 	plugin_begin_unload(old);
+	for (i = 1; i < n; i++)
+		plugin_supersede(set[i], old);
 	return 0;
-fail:
-	xasprintf(err, "reload of plugin '%s' failed, the loaded version "
-	    "keeps serving: %s", name, why);
-	free(why);
-	return -1;
 }
 
 /* --- config -------------------------------------------------------------- */
@@ -1148,61 +1439,132 @@ plugin_want_add(struct plugin_want **w, size_t *n, size_t *cap,
 	(*n)++;
 }
 
+/*
+ * The config policy, as data: the plugins that supervisor's sections (and
+ * Stheno's [http_server:x]) bring without a [plugin:NAME] of their own.
+ * `unit` marks the sections whose changes reread and update apply live
+ * (by reloading the plugin); supervisord's own need a restart there too.
+ */
+static const struct plugin_implied {
+	const char *section;	/* a name, or a prefix ending in ':' */
+	const char *plugins[4];
+	int unit;
+} plugin_implied[] = {
+	{ "unix_http_server", { "http", "xmlrpc", "webui", NULL }, 0 },
+	{ "inet_http_server", { "http", "xmlrpc", "webui", NULL }, 0 },
+	{ "http_server:", { "http", NULL }, 1 },
+	{ "eventlistener:", { "eventlistener", NULL }, 0 },
+};
+
+static const struct plugin_implied *
+plugin_implied_by(const char *section)
+{
+	const struct plugin_implied *x;
+	size_t i, len;
+
+	for (i = 0; i < sizeof plugin_implied / sizeof plugin_implied[0];
+	    i++) {
+		x = &plugin_implied[i];
+		len = strlen(x->section);
+		if (x->section[len - 1] == ':' ?
+		    strncmp(section, x->section, len) == 0 :
+		    strcmp(section, x->section) == 0)
+			return x;
+	}
+	return NULL;
+}
+
+/* What one [plugin:NAME] section asks for: NAME, or the file its path=
+ * names.  0, or -1 with *err. */
+static int
+plugin_section_want(const struct ini_section *s, struct plugin_want **w,
+    size_t *n, size_t *cap, char **err)
+{
+	const char *sname = ini_section_name(s);
+	char *path;
+
+	if (!trust_valid_name(sname + 7)) {
+		xasprintf(err, "[%s]: '%s' is not a plugin name ([a-z0-9_-]+)",
+		    sname, sname + 7);
+		return -1;
+	}
+	if (trust_config_path(s, &path, err) != 0)
+		return -1;
+	plugin_want_add(w, n, cap, path != NULL ? path : sname + 7, sname, 0);
+	free(path);
+	return 0;
+}
+
+static void
+plugin_wants_free(struct plugin_want *w, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(w[i].what);
+		free(w[i].section);
+	}
+	free(w);
+}
+
 /* The plugins doc asks for, with the section that asks. */
 static struct plugin_want *
 plugin_wants(const struct ini_doc *doc, size_t *n, char **err)
 {
-	static const char *const http[] = { "http", "xmlrpc", "webui" };
+	const struct plugin_implied *x;
 	struct plugin_want *w = NULL;
 	struct ini_section *s;
-	struct ini_entry *e;
 	const char *sname;
-	char *path;
-	json_t *vars;
 	size_t cap = 0, i;
 
 	*n = 0;
 	for (s = ini_first(doc); s != NULL; s = ini_next(s)) {
 		sname = ini_section_name(s);
-		if (strcmp(sname, "unix_http_server") == 0 ||
-		    strcmp(sname, "inet_http_server") == 0) {
-			for (i = 0; i < sizeof http / sizeof http[0]; i++)
-				plugin_want_add(&w, n, &cap, http[i], sname,
-				    1);
-		} else if (strncmp(sname, "eventlistener:", 14) == 0)
-			plugin_want_add(&w, n, &cap, "eventlistener", sname,
-			    1);
-		else if (strncmp(sname, "plugin:", 7) == 0) {
-			if (!plugin_valid_name(sname + 7)) {
-				xasprintf(err, "[%s]: '%s' is not a plugin "
-				    "name ([a-z0-9_-]+)", sname, sname + 7);
-				goto fail;
-			}
-			if ((e = ini_entry_find(s, "path")) == NULL) {
-				plugin_want_add(&w, n, &cap, sname + 7, sname,
-				    0);
-				continue;
-			}
-			vars = sth.env_vars != NULL ?
-			    json_deep_copy(sth.env_vars) : expand_env_vars();
-			json_object_set_new(vars, "here",
-			    json_string(ini_entry_here(e)));
-			path = expand(ini_entry_value(e), "path", vars, err);
-			json_decref(vars);
-			if (path == NULL)
-				goto fail;
-			plugin_want_add(&w, n, &cap, path, sname, 0);
-			free(path);
+		if ((x = plugin_implied_by(sname)) != NULL) {
+			for (i = 0; x->plugins[i] != NULL; i++)
+				plugin_want_add(&w, n, &cap, x->plugins[i],
+				    sname, 1);
+		} else if (strncmp(sname, "plugin:", 7) == 0 &&
+		    plugin_section_want(s, &w, n, &cap, err) == -1) {
+			plugin_wants_free(w, *n);
+			return NULL;
 		}
 	}
 	return w;
-fail:
-	for (i = 0; i < *n; i++) {
-		free(w[i].what);
-		free(w[i].section);
+}
+
+/*
+ * supervisord's Python extension points have no meaning here: say so for
+ * each, with what to do, instead of ignoring them silently.  supervisor's
+ * own RPC interface is built in.
+ */
+static void
+plugin_warn_python_sections(const struct ini_doc *doc)
+{
+	static const char main_factory[] =
+	    "supervisor.rpcinterface:make_main_rpcinterface";
+	struct ini_section *s;
+	const char *sname, *f;
+
+	for (s = ini_first(doc); s != NULL; s = ini_next(s)) {
+		sname = ini_section_name(s);
+		if (strncmp(sname, "rpcinterface:", 13) == 0) {
+			f = ini_get(doc, sname,
+			    "supervisor.rpcinterface_factory");
+			if (f != NULL && strcmp(f, main_factory) == 0)
+				continue;
+			log_warn("section [%s] (file: '%s', line %d) is "
+			    "ignored: sthenod cannot load a Python RPC "
+			    "interface (%s); its methods must be written as "
+			    "a plugin (docs/plugin-guide.md)", sname,
+			    ini_section_file(s), ini_section_line(s),
+			    f != NULL ? f : "no factory");
+		} else if (strncmp(sname, "ctlplugin:", 10) == 0)
+			log_warn("section [%s] (file: '%s', line %d) is for "
+			    "supervisorctl, which reads it itself; sthenod "
+			    "ignores it", sname, ini_section_file(s),
+			    ini_section_line(s));
 	}
-	free(w);
-	return NULL;
 }
 
 int
@@ -1215,6 +1577,7 @@ plugins_apply_config(const struct ini_doc *doc, int startup, char **err)
 
 	*err = NULL;
 	hostapi_config_reset();
+	plugin_warn_python_sections(doc);
 	if ((w = plugin_wants(doc, &n, err)) == NULL && *err != NULL)
 		return -1;
 	if (!startup) {
@@ -1245,7 +1608,7 @@ plugins_apply_config(const struct ini_doc *doc, int startup, char **err)
 		}
 		w[k++] = w[i];
 	}
-	rc = plugin_load_wants(w, k, startup, err);
+	rc = plugin_load_wants(&w, &k, startup, err);
 	for (i = 0; i < k; i++) {
 		free(w[i].what);
 		free(w[i].section);
@@ -1254,6 +1617,209 @@ plugins_apply_config(const struct ini_doc *doc, int startup, char **err)
 	if (!startup)
 		return 0;
 	return rc;
+}
+
+/* --- reread and update: [plugin:x] and [http_server:x] as units ---------- */
+
+/* "key=value\n" for each entry of s, in order (values raw). */
+static json_t *
+plugin_section_sig(const struct ini_section *s)
+{
+	struct ini_entry *e;
+	char *sig = xstrdup(""), *t;
+	json_t *j;
+
+	for (e = ini_entry_first(s); e != NULL; e = ini_entry_next(e)) {
+		xasprintf(&t, "%s%s=%s\n", sig, ini_entry_key(e),
+		    ini_entry_value(e));
+		free(sig);
+		sig = t;
+	}
+	j = json_string(sig);
+	free(sig);
+	return j;
+}
+
+/* 1 if a change of section applies live: a unit of reread/update. */
+static int
+plugin_unit(const char *section)
+{
+	const struct plugin_implied *x;
+
+	if (strncmp(section, "plugin:", 7) == 0)
+		return 1;
+	return (x = plugin_implied_by(section)) != NULL && x->unit;
+}
+
+/* The plugin a unit section belongs to. */
+static const char *
+plugin_unit_owner(const char *section)
+{
+	const struct plugin_implied *x;
+
+	if (strncmp(section, "plugin:", 7) == 0)
+		return section + 7;
+	x = plugin_implied_by(section);
+	return x != NULL ? x->plugins[0] : NULL;
+}
+
+/* The unit sections of the config in force that belong to name. */
+static json_t *
+plugin_config_sig(const char *name)
+{
+	struct ini_section *s;
+	const char *sname, *owner;
+	json_t *o = json_object();
+
+	for (s = sth.ini != NULL ? ini_first(sth.ini) : NULL; s != NULL;
+	    s = ini_next(s)) {
+		sname = ini_section_name(s);
+		if (plugin_unit(sname) &&
+		    (owner = plugin_unit_owner(sname)) != NULL &&
+		    strcmp(owner, name) == 0)
+			json_object_set_new(o, sname, plugin_section_sig(s));
+	}
+	return o;
+}
+
+int
+plugin_unit_known(const char *section)
+{
+	return section != NULL && plugin_unit(section) &&
+	    plugin_unit_owner(section) != NULL;
+}
+
+void
+plugins_config_diff(const struct ini_doc *doc, json_t *added,
+    json_t *changed, json_t *removed)
+{
+	struct ini_section *s;
+	struct sth_plugin *p;
+	const char *sname, *key;
+	json_t *sig, *had, *v;
+
+	for (s = ini_first(doc); s != NULL; s = ini_next(s)) {
+		sname = ini_section_name(s);
+		if (!plugin_unit_known(sname))
+			continue;
+		p = plugin_find(plugin_unit_owner(sname));
+		had = p != NULL ? json_object_get(p->cfg, sname) : NULL;
+		sig = plugin_section_sig(s);
+		if (p == NULL)
+			json_array_append_new(added, json_string(sname));
+		else if (!json_equal(had, sig))
+			json_array_append_new(changed, json_string(sname));
+		json_decref(sig);
+	}
+	TAILQ_FOREACH(p, &plugins, link) {
+		if (p->state != PS_ACTIVE)
+			continue;
+		json_object_foreach(p->cfg, key, v) {
+			if (ini_find(doc, key) == NULL)
+				json_array_append_new(removed,
+				    json_string(key));
+		}
+	}
+}
+
+/*
+ * update's addProcessGroup of a unit: the config file is read again and
+ * put in force, then the unit's plugin is reloaded (it was loaded: its
+ * section changed) or loaded with what it requires.  A failure puts the
+ * old config back.
+ */
+int
+plugins_config_add(const char *section, char **err)
+{
+	struct plugin_want *w = NULL;
+	struct ini_doc *doc, *prev;
+	const char *name;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*err = NULL;
+	if (!plugin_unit_known(section)) {
+		xasprintf(err, "[%s] is not a plugin section", section);
+		return -1;
+	}
+	name = plugin_unit_owner(section);
+	if (plugin_find(name) != NULL)
+		return plugin_reload(name, err);
+	if ((doc = options_reread(NULL, err)) == NULL)
+		return -1;
+	if (ini_find(doc, section) == NULL) {
+		ini_free(doc);
+		xasprintf(err, "[%s] is no longer in the config file",
+		    section);
+		return -1;
+	}
+	prev = plugin_config_swap(doc);
+	if (strncmp(section, "plugin:", 7) == 0)
+		rc = plugin_section_want(ini_find(doc, section), &w, &n, &cap,
+		    err);
+	else {
+		plugin_want_add(&w, &n, &cap, name, section, 0);
+		rc = 0;
+	}
+	if (rc == 0)
+		rc = plugin_load_wants(&w, &n, 1, err);
+	plugin_wants_free(w, n);
+	if (rc != 0)
+		ini_free(plugin_config_swap(prev));
+	else if (prev != NULL)
+		ini_free(prev);
+	return rc;
+}
+
+/*
+ * update's removeProcessGroup of a unit.  A section still in the file
+ * changed: nothing to do here, its addProcessGroup reloads.  A section
+ * gone unloads its [plugin:x], or reloads http without the server.
+ */
+int
+plugins_config_remove(const char *section, char **err)
+{
+	struct ini_doc *doc;
+	struct sth_plugin *p;
+	const char *name;
+	int still;
+
+	*err = NULL;
+	if (!plugin_unit_known(section)) {
+		xasprintf(err, "[%s] is not a plugin section", section);
+		return -1;
+	}
+	if ((doc = options_reread(NULL, err)) == NULL)
+		return -1;
+	still = ini_find(doc, section) != NULL;
+	ini_free(doc);
+	name = plugin_unit_owner(section);
+	if (still || (p = plugin_find(name)) == NULL)
+		return 0;
+	if (strncmp(section, "plugin:", 7) == 0)
+		return plugin_unload(p->name, err);
+	return plugin_reload(name, err);
+}
+
+void
+plugins_config_implied(const char *section)
+{
+	const struct plugin_implied *x;
+	struct plugin_want *w = NULL;
+	size_t n = 0, cap = 0, i;
+	char *err = NULL;
+
+	if ((x = plugin_implied_by(section)) == NULL)
+		return;
+	for (i = 0; x->plugins[i] != NULL; i++)
+		if (plugin_find(x->plugins[i]) == NULL)
+			plugin_want_add(&w, &n, &cap, x->plugins[i], section,
+			    1);
+	if (n != 0 && plugin_load_wants(&w, &n, 0, &err) != 0) {
+		log_error("%s", err);
+		free(err);
+	}
+	plugin_wants_free(w, n);
 }
 
 /* --- listing and shutdown ------------------------------------------------ */
@@ -1313,7 +1879,8 @@ plugins_shutdown(void)
 	while (progress) {
 		progress = 0;
 		TAILQ_FOREACH_SAFE(p, &plugins, link, next) {
-			if (p->state != PS_ACTIVE || plugin_dependent(p))
+			if (p->state != PS_ACTIVE || plugin_dependent(p) ||
+			    service_users(p, NULL, NULL) != 0)
 				continue;
 			plugin_begin_unload(p);
 			plugin_finish(p, 1);

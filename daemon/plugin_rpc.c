@@ -1,7 +1,8 @@
 /*
  * plugin_rpc.c — plugin.load, plugin.unload, plugin.reload and plugin.list
  * in the RPC registry (plugin.h), so the monitor console, XML-RPC and
- * JSON-RPC can drive the loader.
+ * JSON-RPC can drive the loader.  Every one takes a plugin name: what a
+ * name may stand for is the loader's rule (plugin_trust.h).
  */
 #include "config.h"
 
@@ -31,7 +32,7 @@ plugin_rpc_op(struct sth_rpc_call *call, json_t *params, void *arg)
 	if (json_array_size(params) != 1 ||
 	    (name = json_string_value(json_array_get(params, 0))) == NULL) {
 		rpc_fault(call, STH_FAULT_INCORRECT_PARAMETERS,
-		    "expected one string: a plugin name or a path to a .so");
+		    "expected one string: a plugin name");
 		return;
 	}
 	if (m->op(name, &err) != 0) {
@@ -54,8 +55,9 @@ plugin_rpc_list(struct sth_rpc_call *call, json_t *params, void *arg)
 
 static const struct plugin_rpc_method plugin_rpc_methods[] = {
 	{ "plugin.load", plugin_rpc_op, plugin_load,
-	  "Load a plugin by name (from the plugin path) or by path to its "
-	  ".so.\n@param string name\n@return boolean result",
+	  "Load a plugin by name: NAME.so from the plugin folders, or the "
+	  "path= of the config file's [plugin:NAME] section (never a path "
+	  "given by the caller).\n@param string name\n@return boolean result",
 	  "[\"boolean\", \"string\"]" },
 	{ "plugin.unload", plugin_rpc_op, plugin_unload,
 	  "Unload a plugin: stop accepting, let work in flight finish, then "

@@ -15,6 +15,7 @@
 #include "ini.h"
 #include "log.h"
 #include "options.h"
+#include "plugin.h"
 #include "proc.h"
 #include "rpc.h"
 #include "sthenod.h"
@@ -96,36 +97,22 @@ proc_rpc_config_giveback(struct group_config *gc)
 /*
  * Read the config file again, as the daemon would at a restart but without
  * the command line (it only overrides daemon-wide keys): the new group
- * configs, or NULL with *err set (*n = 0 and no error: no groups).
+ * configs, or NULL with *err set (*n = 0 and no error: no groups).  The
+ * plugin sections that differ from what the plugins run with are appended
+ * to added/changed/removed (plugins_config_diff).
  */
 static struct group_config **
-reread(size_t *n, char **err)
+reread(size_t *n, json_t *added, json_t *changed, json_t *removed,
+    char **err)
 {
-	struct sth_options o;
-	struct sth_cli nocli;
 	struct proc_globals g;
 	struct group_config **gcs = NULL;
-	struct ini_doc *doc = NULL;
-	json_t *vars = NULL, *saved;
-	const char *path;
+	struct ini_doc *doc;
+	json_t *vars, *saved;
 
 	*n = 0;
-	*err = NULL;
-	if (sth.opts != NULL) {
-		memset(&nocli, 0, sizeof nocli);
-		if (options_load(&o, sth.opts->configfile, &nocli, &doc, &vars,
-		    err) == -1)
-			return NULL;
-		options_free(&o);
-	} else {
-		path = sth.ini != NULL ? ini_path(sth.ini) : NULL;
-		if (path == NULL) {
-			*err = xstrdup("no config file to read");
-			return NULL;
-		}
-		if ((doc = ini_load(path, err)) == NULL)
-			return NULL;
-	}
+	if ((doc = options_reread(&vars, err)) == NULL)
+		return NULL;
 	/* %(ENV_x)s of the new [supervisord] environment= */
 	saved = sth.env_vars;
 	if (vars != NULL)
@@ -137,6 +124,8 @@ reread(size_t *n, char **err)
 	sth.env_vars = saved;
 	if (vars != NULL)
 		json_decref(vars);
+	if (gcs != NULL || *err == NULL)
+		plugins_config_diff(doc, added, changed, removed);
 	ini_free(doc);
 	return gcs;
 }
@@ -153,10 +142,16 @@ m_reload_config(struct sth_rpc_call *call, json_t *pa, void *arg)
 	if (proc_rpc_check_state(call) == -1 ||
 	    proc_rpc_params(call, pa, 0, 0) == -1)
 		return;
-	gcs = reread(&n, &err);
+	added = json_array();
+	changed = json_array();
+	removed = json_array();
+	gcs = reread(&n, added, changed, removed, &err);
 	if (gcs == NULL && err != NULL) {
 		rpc_fault(call, STH_FAULT_CANT_REREAD, "%s", err);
 		free(err);
+		json_decref(added);
+		json_decref(changed);
+		json_decref(removed);
 		return;
 	}
 	pend_free();
@@ -168,9 +163,6 @@ m_reload_config(struct sth_rpc_call *call, json_t *pa, void *arg)
 	npend = n;
 	free(gcs);
 
-	added = json_array();
-	changed = json_array();
-	removed = json_array();
 	for (i = 0; i < npend; i++) {
 		if ((g = proctable_group(pend[i].name)) == NULL)
 			json_array_append_new(added, json_string(pend[i].name));
@@ -185,6 +177,22 @@ m_reload_config(struct sth_rpc_call *call, json_t *pa, void *arg)
 	rpc_return(call, json_pack("[[o,o,o]]", added, changed, removed));
 }
 
+/* addProcessGroup / removeProcessGroup of a plugin section (a "unit"). */
+static void
+config_unit(struct sth_rpc_call *call, int (*op)(const char *, char **),
+    const char *name)
+{
+	char *err = NULL;
+
+	if (op(name, &err) == -1) {
+		rpc_fault(call, STH_FAULT_FAILED, "%s: %s", name,
+		    err != NULL ? err : "failed");
+		free(err);
+		return;
+	}
+	rpc_return(call, json_true());
+}
+
 static void
 m_add_process_group(struct sth_rpc_call *call, json_t *pa, void *arg)
 {
@@ -197,6 +205,10 @@ m_add_process_group(struct sth_rpc_call *call, json_t *pa, void *arg)
 	    proc_rpc_params(call, pa, 1, 0) == -1)
 		return;
 	name = json_string_value(json_array_get(pa, 0));
+	if (plugin_unit_known(name)) {
+		config_unit(call, plugins_config_add, name);
+		return;
+	}
 	if ((e = pend_find(name)) == NULL) {
 		rpc_fault(call, STH_FAULT_BAD_NAME, "%s", name);
 		return;
@@ -215,6 +227,11 @@ m_add_process_group(struct sth_rpc_call *call, json_t *pa, void *arg)
 		fatalx("group %s appeared while adding it", name);
 	e->cfg = NULL;		/* lent to the table */
 	group_autostart(g);
+	if (g->cfg->pool != NULL) {	/* the first pool brings its plugin */
+		xasprintf(&err, "eventlistener:%s", name);
+		plugins_config_implied(err);
+		free(err);
+	}
 	rpc_return(call, json_true());
 }
 
@@ -228,6 +245,10 @@ m_remove_process_group(struct sth_rpc_call *call, json_t *pa, void *arg)
 	    proc_rpc_params(call, pa, 1, 0) == -1)
 		return;
 	name = json_string_value(json_array_get(pa, 0));
+	if (proctable_group(name) == NULL && plugin_unit_known(name)) {
+		config_unit(call, plugins_config_remove, name);
+		return;
+	}
 	if ((g = proctable_group(name)) == NULL) {
 		rpc_fault(call, STH_FAULT_BAD_NAME, "%s", name);
 		return;

@@ -21,6 +21,7 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "plugin.h"
 #include "proc.h"
 #include "rpc.h"
 #include "sthenod.h"
@@ -524,7 +525,15 @@ static void
 m_stop_process_group(struct sth_rpc_call *call, json_t *pa, void *arg)
 {
 	struct proc_group *g;
+	const char *name = json_string_value(json_array_get(pa, 0));
 
+	/* update stops a plugin section before it removes it: no process */
+	if (name != NULL && proctable_group(name) == NULL &&
+	    plugin_unit_known(name)) {
+		if (proc_rpc_check_state(call) == 0)
+			rpc_return(call, json_array());
+		return;
+	}
 	if ((g = group_param(call, pa, 1)) != NULL)
 		group_run(call, g, CTL_STOP, opt_bool(pa, 1, 1), NULL);
 }

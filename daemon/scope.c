@@ -40,6 +40,7 @@ static const char *const scope_names[SCOPE_NKINDS] = {
 	[SCOPE_SUB] = "subs",
 	[SCOPE_SERVICE] = "services",
 	[SCOPE_VFS] = "vfs",
+	[SCOPE_BINDING] = "bindings",
 };
 
 static void

@@ -33,6 +33,7 @@ enum scope_kind {
 	SCOPE_SUB,
 	SCOPE_SERVICE,
 	SCOPE_VFS,
+	SCOPE_BINDING,		/* what it registered through a service */
 	SCOPE_NKINDS
 };
 
@@ -96,6 +97,10 @@ const struct sth_host *hostapi_table(void);
 /* Reload: make final (commit = 1) or undo (commit = 0) what the new plugin
  * p took over from the one it replaces: methods, services, listeners. */
 void hostapi_settle(struct sth_plugin *p, int commit);
+/* The provider unloads: free the binding records it still holds in its
+ * consumers' scopes (without a drop: its state is gone).  Returns how
+ * many. */
+int hostapi_unbind_provider(struct sth_plugin *provider);
 /* Forget cached config strings (the config doc is being replaced). */
 void hostapi_config_reset(void);
 

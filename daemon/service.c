@@ -150,6 +150,19 @@ service_release(struct sth_plugin *user, const char *name)
 	}
 }
 
+int
+service_retire(struct sth_plugin *provider, const char *name, int retired)
+{
+	struct service *s;
+
+	if ((s = service_find(name, provider)) == NULL)
+		return (-1);
+	if (!retired && service_find(name, NULL) != NULL)
+		return (-1);
+	s->retired = retired;
+	return (0);
+}
+
 void
 service_retire_owner(struct sth_plugin *owner)
 {
@@ -213,6 +226,18 @@ service_users(struct sth_plugin *provider, struct sth_plugin **user,
 		n++;
 	}
 	return (n);
+}
+
+int
+service_user_of(struct sth_plugin *user, struct sth_plugin *provider)
+{
+	struct service_use *u;
+
+	TAILQ_FOREACH(u, &service_uses, entry) {
+		if (u->user == user && u->svc->provider == provider)
+			return (1);
+	}
+	return (0);
 }
 
 int

@@ -38,6 +38,13 @@ int service_drop_owner(struct sth_plugin *owner);
  * and their names may be registered again before service_drop_owner. */
 void service_retire_owner(struct sth_plugin *owner);
 
+/* A reload takes provider's name for the new version: retired = 1 hides it
+ * as service_retire_owner does (its users keep their edges, so the old
+ * provider is not buried before them); retired = 0 gives it back (a rolled
+ * back reload).  -1 if provider has no such service, or the name is taken. */
+int service_retire(struct sth_plugin *provider, const char *name,
+		   int retired);
+
 /*
  * How many distinct other plugins use a service provider offers.  When it
  * is not 0 and user/service are not NULL, they are set to the earliest such
@@ -46,6 +53,9 @@ void service_retire_owner(struct sth_plugin *owner);
  */
 int service_users(struct sth_plugin *provider, struct sth_plugin **user,
 		  const char **service);
+
+/* 1 if user holds a service of provider's (retired ones included). */
+int service_user_of(struct sth_plugin *user, struct sth_plugin *provider);
 
 /* The number of services provider offers. */
 int service_count(struct sth_plugin *provider);

@@ -125,8 +125,9 @@ evl_init(struct sth_plugin *self, const struct sth_host *host)
 	memset(&evl, 0, sizeof evl);
 	evl.host = host;
 	evl.self = self;
+	/* needs version 1; pool_pending (2) is tested with STH_EVPOOL_HAS */
 	if (!STH_HOST_HAS(host, evpools) || (evl.api = host->evpools()) ==
-	    NULL || evl.api->version < STH_EVPOOL_VERSION)
+	    NULL || evl.api->version < 1)
 		return host->fail(self, "this sthenod has no listener pools "
 		    "(host ABI 1.1 needed)");
 	if (evl_config(self, host) == -1)

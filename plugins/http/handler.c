@@ -6,6 +6,9 @@
  * removed handler is unlinked at once unless a dispatch loop is walking the
  * list, in which case it is swept when the walk ends.  Its live requests are
  * ended before handler_remove returns, so no request outlives its handler.
+ * Each handler a consumer adds is also bound to it through the host
+ * (host->bind): if the consumer unloads without removing it, the host has
+ * us drop it (handler_drop) before the consumer's code is unmapped.
  */
 #include "config.h"
 
@@ -13,6 +16,28 @@
 #include <string.h>
 
 #include "http.h"
+
+static void api_handler_remove(struct sth_http_handler *);
+
+/*
+ * The host drops a handler whose owner unloaded and left it behind: its
+ * owner's code must not run any more, so its requests end (503, or the
+ * last chunk of a stream) without their cancel functions.
+ */
+static void
+handler_drop(void *obj)
+{
+	struct http_handler *h = obj;
+	struct sth_http_req *r;
+
+	h->h_binding = NULL;
+	LIST_FOREACH(r, &h->h_reqs, r_hentry)
+		r->r_cancel = NULL;
+	H.host->log(H.self, STH_LOG_WARN, "a handler of plugin '%s' (%s) "
+	    "was left behind at its unload; removed", H.host->name(h->h_owner),
+	    h->h_prefix != NULL ? h->h_prefix : "any path");
+	api_handler_remove((struct sth_http_handler *)h);
+}
 
 static struct sth_http_handler *
 api_handler_add(struct sth_plugin *self, const char *server,
@@ -51,6 +76,8 @@ api_handler_add(struct sth_plugin *self, const char *server,
 	h->h_arg = arg;
 	h->h_flags = flags;
 	LIST_INIT(&h->h_reqs);
+	if (STH_HOST_HAS(H.host, bind))
+		h->h_binding = H.host->bind(H.self, self, handler_drop, h);
 	if (flags & STH_HTTP_BACK)
 		TAILQ_INSERT_TAIL(&H.handlers, h, h_entry);
 	else
@@ -61,6 +88,8 @@ api_handler_add(struct sth_plugin *self, const char *server,
 static void
 handler_free(struct http_handler *h)
 {
+	if (h->h_binding != NULL)
+		H.host->unbind(h->h_binding);
 	TAILQ_REMOVE(&H.handlers, h, h_entry);
 	free(h->h_server);
 	free(h->h_prefix);

@@ -81,6 +81,34 @@ open_servers(void)
 
 static void http_fini(struct sth_plugin *);
 
+/*
+ * Once the plugins loaded with us have added their handlers (the next loop
+ * turn): a public server that no handler serves answers 404 to everything,
+ * which is never what its section meant.
+ */
+static void
+http_check_servers(void *arg)
+{
+	struct http_server *s;
+	struct http_handler *h;
+
+	TAILQ_FOREACH(s, &H.servers, s_entry) {
+		if (s->s_control)
+			continue;
+		TAILQ_FOREACH(h, &H.handlers, h_entry) {
+			if (!h->h_removed && !(h->h_flags & STH_HTTP_CONTROL) &&
+			    (h->h_server == NULL ||
+			    strcmp(h->h_server, s->s_name) == 0))
+				break;
+		}
+		if (h == NULL)
+			H.host->log(H.self, STH_LOG_WARN, "http: server '%s' "
+			    "has no extension: it answers 404 to every "
+			    "request; add [plugin:files] (with root= in its "
+			    "section) or another extension", s->s_name);
+	}
+}
+
 static int
 http_init(struct sth_plugin *self, const struct sth_host *host)
 {
@@ -108,6 +136,7 @@ http_init(struct sth_plugin *self, const struct sth_host *host)
 		    STH_HTTP_SERVICE);
 		goto err;
 	}
+	host->defer(self, http_check_servers, NULL);
 	return 0;
 err:
 	http_fini(self);

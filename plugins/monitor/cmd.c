@@ -16,6 +16,7 @@
 static void cmd_help(struct mon_sess *, int, char **);
 static void cmd_ping(struct mon_sess *, int, char **);
 static void cmd_quit(struct mon_sess *, int, char **);
+static void cmd_challenge(struct mon_sess *, int, char **);
 static void cmd_banner(struct mon_sess *, int, char **);
 static void cmd_status(struct mon_sess *, int, char **);
 static void cmd_method(struct mon_sess *, int, char **);
@@ -29,10 +30,15 @@ static const struct mon_cmd mon_cmds[] = {
 	  0, 1, 1, cmd_help, NULL, NULL },
 	{ "ping", "ping", "Answer PONG <unix time> 1.0.",
 	  0, 0, 1, cmd_ping, NULL, NULL },
-	{ "auth", "auth <hex>", "Answer the challenge: the lowercase hex of "
-	  "HMAC-SHA256(key = the secret file's bytes, message = the 32 "
-	  "characters of the challenge).",
-	  1, 1, 1, mon_auth, NULL, NULL },
+	{ "auth", "auth <nonce> <proof>", "Answer the challenge with your "
+	  "own nonce (32 of [0-9a-f]) and the hex HMAC-SHA256, keyed by the "
+	  "secret file, of \"stheno-monitor client\", the challenge, your "
+	  "nonce and the endpoint, one a line.  The answer begins with the "
+	  "server's proof, the same with \"server\".",
+	  2, 2, 1, mon_auth, NULL, NULL },
+	{ "challenge", "challenge", "Show the challenge (also when no "
+	  "authentication is needed, to make the server prove itself).",
+	  0, 0, 1, cmd_challenge, NULL, NULL },
 	{ "quit", "quit", "Close the session.",
 	  0, 0, 1, cmd_quit, NULL, NULL },
 	{ "banner", "banner", "Show the banner again.",
@@ -43,8 +49,9 @@ static const struct mon_cmd mon_cmds[] = {
 	{ "plugin.list", "plugin.list", "The loaded plugins: name, version, "
 	  "state and file.",
 	  0, 0, 0, cmd_method, "plugin.list", text_plugin_list },
-	{ "plugin.load", "plugin.load <path-or-name>", "Load a plugin by name "
-	  "(from the plugin path) or by the path of its .so.",
+	{ "plugin.load", "plugin.load <name>", "Load a plugin by name: "
+	  "NAME.so from the plugin folders, or the path= of its [plugin:NAME] "
+	  "section in the config file.",
 	  1, 1, 0, cmd_method, "plugin.load", text_plugin_op },
 	{ "plugin.unload", "plugin.unload <name>", "Unload a plugin: it "
 	  "stops accepting, finishes its work in flight, then goes.",
@@ -183,6 +190,12 @@ cmd_quit(struct mon_sess *s, int argc, char **argv)
 {
 	mon_replyf(s, MON_CLOSE, "Closing CLI connection");
 	s->closing = 1;
+}
+
+static void
+cmd_challenge(struct mon_sess *s, int argc, char **argv)
+{
+	mon_challenge(s);
 }
 
 static void

@@ -5,7 +5,8 @@
  *
  * Ownership: the one struct mon M is filled by init and emptied by fini;
  * it owns its sessions.  A session owns its pending RPC call, its delay
- * timer and its argv copy; its connection is the host's (conn_new).
+ * timer, its argv copy and its endpoint name; its connection is the
+ * host's (conn_new).
  */
 #ifndef STHENO_MON_MONITOR_H
 #define STHENO_MON_MONITOR_H
@@ -16,6 +17,7 @@
 
 #include <stheno/stheno.h>
 
+#include "auth.h"
 #include "penalty.h"
 #include "proto.h"
 
@@ -40,7 +42,8 @@ struct mon_sess {
 	int authed;
 	int busy;			/* inside mon_process */
 	int closing;			/* close once the answer is written */
-	char challenge[MON_CHALLENGE_LEN + 1];
+	char challenge[MON_NONCE_LEN + 1];	/* the server's nonce */
+	char *endpoint;			/* what the proofs are bound to */
 	char peer[80];
 	char key[MON_PENALTY_KEY];	/* who a penalty applies to */
 };
@@ -50,6 +53,7 @@ struct mon {
 	struct sth_plugin *self;
 	struct sth_listener *unix_l, *tcp_l;
 	char *secret;			/* path of the secret file, or NULL */
+	char *unix_endpoint;		/* "unix:" and the socket's realpath */
 	time_t started;
 	long nconns, total_conns, failed_auths, refused;
 	long penalty_refused;		/* connections refused by a penalty */
@@ -94,7 +98,9 @@ void mon_reply_data(struct mon_sess *, int status, json_t *data,
 void mon_banner(struct mon_sess *);
 /* Monotonic seconds (penalties' clock). */
 time_t mon_now(void);
+/* 107 with the session's nonce and endpoint. */
 void mon_challenge(struct mon_sess *);
+/* auth <client-nonce> <client-proof>: 200 with the server's proof. */
 void mon_auth(struct mon_sess *, int argc, char **argv);
 /* Call method with params (borrowed); the answer is written when it
  * comes, through the session's command's text function. */

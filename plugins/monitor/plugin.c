@@ -8,7 +8,6 @@
  */
 #include "config.h"
 
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -102,50 +101,43 @@ mon_reply_data(struct mon_sess *s, int status, json_t *data, const char *text)
 	free(body);
 }
 
+static void
+banner_text(struct mon_str *b)
+{
+	mon_str_addf(b, "-----------------------------\n"
+	    "Stheno %s monitor\n\n"
+	    "Type 'help' for command list.\n"
+	    "Type 'quit' to close CLI session.", M.host->version());
+}
+
 void
 mon_banner(struct mon_sess *s)
 {
 	struct mon_str b = { NULL, 0, 0 };
 
-	mon_str_addf(&b, "-----------------------------\n"
-	    "Stheno %s monitor\n\n"
-	    "Type 'help' for command list.\n"
-	    "Type 'quit' to close CLI session.", M.host->version());
+	banner_text(&b);
 	mon_reply_data(s, MON_OK, json_string(b.s), b.s);
 	mon_str_free(&b);
 }
 
 /* --- authentication ------------------------------------------------------- */
 
-static void
-new_challenge(struct mon_sess *s)
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char rnd[MON_CHALLENGE_LEN];
-	size_t i;
-
-	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
-		abort();	/* getrandom cannot fail for 32 bytes */
-	for (i = 0; i < sizeof rnd; i++)
-		s->challenge[i] = hex[rnd[i] & 0xf];
-	s->challenge[MON_CHALLENGE_LEN] = '\0';
-}
-
 void
 mon_challenge(struct mon_sess *s)
 {
-	mon_replyf(s, MON_AUTH, "%s\n\nAuthentication required.",
-	    s->challenge);
+	mon_replyf(s, MON_AUTH, "%s\n%s\n\nAuthentication required.",
+	    s->challenge, s->endpoint);
 }
 
-/* The secret file's bytes, or NULL (logged). */
+/* The secret file's bytes, or NULL (logged): unreadable, or over 64 KiB. */
 static char *
-read_secret(size_t *len)
+slurp_secret(size_t *len)
 {
 	char *buf;
 	ssize_t n;
 	int fd;
 
+	*len = 0;
 	if (M.secret == NULL)
 		return NULL;
 	if ((fd = open(M.secret, O_RDONLY | O_CLOEXEC)) == -1) {
@@ -154,7 +146,6 @@ read_secret(size_t *len)
 		return NULL;
 	}
 	buf = plug_xmalloc(MON_MAX_SECRET + 1);
-	*len = 0;
 	while ((n = read(fd, buf + *len, MON_MAX_SECRET + 1 - *len)) > 0)
 		*len += (size_t)n;
 	close(fd);
@@ -168,22 +159,63 @@ read_secret(size_t *len)
 	return buf;
 }
 
-static int
-auth_ok(struct mon_sess *s, const char *answer)
+/* The key for one auth, or NULL (logged).  A file emptied or cut short
+ * while it is rotated must not key the HMAC with what anyone can guess,
+ * so the length is checked here, at every auth, not only at load. */
+static char *
+read_secret(size_t *len)
 {
-	char want[2 * DIGEST_SHA256_SIZE + 1];
+	char *buf;
+
+	if ((buf = slurp_secret(len)) == NULL || *len >= MON_MIN_SECRET)
+		return buf;
+	M.host->log(M.self, STH_LOG_ERRO, "monitor: the secret file %s is %zu "
+	    "bytes long, %s%s: refusing every authentication", M.secret, *len,
+	    *len == 0 ? "empty" : "less than ", *len == 0 ? "" :
+	    MON_MIN_SECRET_S);
+	explicit_bzero(buf, *len);
+	free(buf);
+	return NULL;
+}
+
+/* 1 if the client's proof is right, with the server's in proof; 0 if
+ * not; -1 if no secret can be used. */
+static int
+auth_ok(struct mon_sess *s, const char *cn, const char *answer,
+    char proof[MON_PROOF_LEN + 1])
+{
+	char want[MON_PROOF_LEN + 1];
 	char *key;
 	size_t len;
 	int ok;
 
 	if ((key = read_secret(&len)) == NULL)
-		return 0;
-	digest_hmac_sha256_hex(key, len, s->challenge, MON_CHALLENGE_LEN, want);
+		return -1;
+	ok = mon_nonce_valid(cn);
+	if (ok) {
+		mon_proof(key, len, MON_ROLE_CLIENT, s->challenge, cn,
+		    s->endpoint, want);
+		ok = digest_equal(answer, strlen(answer), want, MON_PROOF_LEN);
+		mon_proof(key, len, MON_ROLE_SERVER, s->challenge, cn,
+		    s->endpoint, proof);
+	}
 	explicit_bzero(key, len);
 	free(key);
-	ok = digest_equal(answer, strlen(answer), want, sizeof want - 1);
 	explicit_bzero(want, sizeof want);
 	return ok;
+}
+
+/* 200: the server's proof, a blank line, the banner. */
+static void
+auth_success(struct mon_sess *s, const char *proof)
+{
+	struct mon_str b = { NULL, 0, 0 };
+
+	mon_str_addf(&b, "%s\n\n", proof);
+	banner_text(&b);
+	mon_reply_data(s, MON_OK, json_pack("{s:s, s:s}", "proof", proof,
+	    "banner", b.s + MON_PROOF_LEN + 2), b.s);
+	mon_str_free(&b);
 }
 
 static void
@@ -193,7 +225,7 @@ auth_delay_done(struct sth_timer *t, void *arg)
 
 	M.host->timer_free(t);
 	s->delay = NULL;
-	new_challenge(s);
+	mon_nonce(s->challenge);
 	mon_challenge(s);
 	s->closing = 1;
 	mon_process(s);
@@ -212,17 +244,27 @@ void
 mon_auth(struct mon_sess *s, int argc, char **argv)
 {
 	struct timeval idle = { MON_IDLE_SECS, 0 };
+	char proof[MON_PROOF_LEN + 1];
 	long secs;
+	int ok;
 
-	if (s->authed) {
-		mon_banner(s);
+	/* in a session already authenticated (a trusted unix peer) too: the
+	 * client may ask the server to prove itself */
+	ok = auth_ok(s, argv[1], argv[2], proof);
+	if (ok == -1) {
+		/* the operator's problem, not the client's: no failure */
+		mon_replyf(s, MON_COMMS, "authentication is unavailable: the "
+		    "monitor's secret file is unreadable, empty or shorter "
+		    "than %d bytes (see sthenod's log)", MON_MIN_SECRET);
+		s->closing = 1;
 		return;
 	}
-	if (auth_ok(s, argv[1])) {
+	if (ok == 1) {
 		s->authed = 1;
 		mon_penalty_clear(&M.pen, s->key);
 		bufferevent_set_timeouts(bev(s), &idle, NULL);
-		mon_banner(s);
+		auth_success(s, proof);
+		explicit_bzero(proof, sizeof proof);
 		return;
 	}
 	M.failed_auths++;
@@ -286,6 +328,7 @@ sess_free(struct mon_sess *s, int drop)
 	else
 		M.host->conn_close_after_write(s->conn);
 	json_decref(s->argv);
+	free(s->endpoint);
 	free(s);
 }
 
@@ -400,6 +443,23 @@ refuse_penalised(int fd, const char *key, long secs)
 	close(fd);
 }
 
+/* The address this TCP connection reached, as the client sees it. */
+static char *
+tcp_endpoint(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	char buf[MON_ENDPOINT_MAX];
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1 ||
+	    mon_endpoint_inet((struct sockaddr *)&ss, buf, sizeof buf) == -1) {
+		M.host->log(M.self, STH_LOG_WARN, "monitor: getsockname: %s",
+		    strerror(errno));
+		snprintf(buf, sizeof buf, "tcp:?");	/* no proof will match */
+	}
+	return plug_xstrdup(buf);
+}
+
 /* A unix peer whose uid is root's or ours needs no secret. */
 static int
 peer_trusted(int fd, struct ucred *cred)
@@ -445,11 +505,14 @@ mon_accept(struct sth_listener *l, int fd, const struct sockaddr *sa,
 	s = plug_xcalloc(1, sizeof *s);
 	memcpy(s->peer, peer, sizeof s->peer);
 	memcpy(s->key, key, sizeof s->key);
-	new_challenge(s);
+	mon_nonce(s->challenge);
+	s->endpoint = is_unix ? plug_xstrdup(M.unix_endpoint) :
+	    tcp_endpoint(fd);
 	s->authed = trusted == 1;
 	s->conn = M.host->conn_new(M.self, fd, sess_read, sess_write,
 	    sess_event, s);
 	if (s->conn == NULL) {
+		free(s->endpoint);
 		free(s);
 		return;
 	}
@@ -491,14 +554,15 @@ check_secret(void)
 	char *key;
 	size_t len;
 
-	if ((key = read_secret(&len)) == NULL)
+	if ((key = slurp_secret(&len)) == NULL)
 		return M.host->fail(M.self, "[plugin:monitor] secret=%s cannot "
 		    "be read (see the log)", M.secret);
 	explicit_bzero(key, len);
 	free(key);
-	if (len == 0)
-		return M.host->fail(M.self, "[plugin:monitor] secret=%s is "
-		    "empty", M.secret);
+	if (len < MON_MIN_SECRET)
+		return M.host->fail(M.self, "[plugin:monitor] secret=%s is %zu "
+		    "bytes long: at least %d are needed (e.g. head -c 32 "
+		    "/dev/urandom > file)", M.secret, len, MON_MIN_SECRET);
 	if (stat(M.secret, &st) == 0 && (st.st_mode & 077) != 0)
 		M.host->log(M.self, STH_LOG_WARN, "monitor: the secret file %s "
 		    "can be read by other users (mode %04o): chmod 0600 it",
@@ -546,6 +610,8 @@ open_unix(struct sth_section *sec, const char *path)
 		free(err);
 		return -1;
 	}
+	M.unix_endpoint = plug_xmalloc(MON_ENDPOINT_MAX);
+	mon_endpoint_unix(path, M.unix_endpoint, MON_ENDPOINT_MAX);
 	return 0;
 }
 
@@ -589,7 +655,13 @@ mon_init(struct sth_plugin *self, const struct sth_host *host)
 	M.self = self;
 	M.started = time(NULL);
 	LIST_INIT(&M.sessions);
-	return mon_config();
+	if (mon_config() == 0)
+		return 0;
+	/* fini is not called after a failed init; listeners are the host's */
+	free(M.secret);
+	free(M.unix_endpoint);
+	M.secret = M.unix_endpoint = NULL;
+	return -1;
 }
 
 /* Unload has begun (perhaps asked by one of our own sessions, which is
@@ -619,6 +691,7 @@ mon_fini(struct sth_plugin *self)
 	if (M.tcp_l != NULL)
 		M.host->listener_free(M.tcp_l);
 	free(M.secret);
+	free(M.unix_endpoint);
 	mon_penalty_free(&M.pen);
 	memset(&M, 0, sizeof M);
 }

@@ -32,7 +32,8 @@
 #define MON_MAX_ARGS 64
 #define MON_MAX_BODY (4 * 1024 * 1024)
 #define MON_MAX_SECRET (64 * 1024)	/* bytes of the secret file */
-#define MON_CHALLENGE_LEN 32
+#define MON_MIN_SECRET 16	/* fewer: refused at load and at every auth */
+#define MON_MIN_SECRET_S "16"
 
 struct mon_argv {
 	int argc;

@@ -2,13 +2,15 @@
  * sthenoctl — the monitor console's client (README.md).
  *
  *   sthenoctl [-c config] [-s unix:///path | -s /path | -s host:port]
- *             [-S secretfile] [-j] [command [args...]]
+ *             [-S secretfile] [-A endpoint] [-j] [command [args...]]
  *
- * Connects, answers the challenge with HMAC-SHA256 if asked for one, sends
- * the command (its words quoted again for the console's tokenizer), prints
- * the body and exits 0 on 200, 1 otherwise (the body on stderr).  With no
- * command it sends each line of stdin and prints each answer.  Plain libc
- * and plugins/common/digest.c.
+ * Connects, and with a secret authenticates both ways (auth.h): answers
+ * the challenge, bound to its own nonce and to the endpoint it reached,
+ * and sends nothing more unless the monitor's answer proves it knows the
+ * secret too.  Then sends the command (its words quoted again for the
+ * console's tokenizer), prints the body and exits 0 on 200, 1 otherwise
+ * (the body on stderr).  With no command it sends each line of stdin and
+ * prints each answer.  Plain libc and plugins/common/digest.c.
  *
  * Ownership: everything is main's; the process is short-lived, but every
  * allocation is still freed so that LeakSanitizer stays quiet.
@@ -28,6 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "proto.h"
 #include "../common/digest.h"
 
@@ -37,6 +40,8 @@ struct ctl {
 	char *conf;		/* the config file read, or NULL */
 	char *server;		/* -s, or from [plugin:monitor] */
 	char *secret;		/* -S, or secret= */
+	char *endpoint;		/* -A, else what the connection reached */
+	int tcp;		/* the monitor is on TCP */
 	int json;
 	int fd;
 	FILE *in;		/* the socket, buffered for reading */
@@ -270,17 +275,42 @@ connect_tcp(const char *hostport)
 	return fd;
 }
 
+static const char *
+ctl_server(const struct ctl *c)
+{
+	return c->server != NULL ? c->server : DEFAULT_SOCKET;
+}
+
+/* The endpoint the proofs are bound to: the monitor's address as this
+ * connection reached it (a relay's address is not the monitor's). */
+static char *
+reached(int fd, const char *path)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	char buf[MON_ENDPOINT_MAX];
+
+	if (path != NULL)
+		mon_endpoint_unix(path, buf, sizeof buf);
+	else if (getpeername(fd, (struct sockaddr *)&ss, &len) == -1 ||
+	    mon_endpoint_inet((struct sockaddr *)&ss, buf, sizeof buf) == -1)
+		die("getpeername: %s", strerror(errno));
+	return xstrdup(buf);
+}
+
 static void
 ctl_connect(struct ctl *c)
 {
-	const char *s = c->server != NULL ? c->server : DEFAULT_SOCKET;
+	const char *s = ctl_server(c), *path = NULL;
 
 	if (strncmp(s, "unix://", 7) == 0)
-		c->fd = connect_unix(s + 7);
+		path = s + 7;
 	else if (s[0] == '/')
-		c->fd = connect_unix(s);
-	else
-		c->fd = connect_tcp(s);
+		path = s;
+	c->tcp = path == NULL;
+	c->fd = path != NULL ? connect_unix(path) : connect_tcp(s);
+	if (c->endpoint == NULL)
+		c->endpoint = reached(c->fd, path);
 	if ((c->in = fdopen(dup(c->fd), "r")) == NULL)
 		die("fdopen: %s", strerror(errno));
 }
@@ -333,42 +363,103 @@ read_secret(const char *path, size_t *len)
 	fclose(f);
 	if (n > MON_MAX_SECRET)
 		die("the secret file %s is larger than 64 KiB", path);
+	if (n < MON_MIN_SECRET)
+		die("the secret file %s is shorter than " MON_MIN_SECRET_S
+		    " bytes: the monitor refuses it", path);
 	*len = n;
 	return buf;
 }
 
-/* Read the greeting; answer a challenge.  Exits on failure. */
 static void
-ctl_login(struct ctl *c)
+refuse(const struct ctl *c, const char *why)
 {
-	char *body, *key, mac[2 * DIGEST_SHA256_SIZE + 1], line[80];
+	fprintf(stderr, "sthenoctl: the monitor at %s %s\n", ctl_server(c),
+	    why);
+	exit(1);
+}
+
+/* Answer the challenge (a 107 body: the monitor's nonce, the endpoint it
+ * says it is, then text), then check the monitor's proof.  Exits unless
+ * both sides proved they know the secret. */
+static void
+ctl_auth(struct ctl *c, const char *challenge)
+{
+	char sn[MON_NONCE_LEN + 1], cn[MON_NONCE_LEN + 1];
+	char mine[MON_PROOF_LEN + 1], theirs[MON_PROOF_LEN + 1];
+	char line[MON_NONCE_LEN + MON_PROOF_LEN + 16], *key, *body;
+	const char *stated, *end;
 	size_t len, klen;
 	int status;
 
-	status = ctl_read(c, &body, &len);
-	if (status == MON_OK) {
-		free(body);
-		return;
-	}
-	if (status != MON_AUTH || len < MON_CHALLENGE_LEN) {
-		fprintf(stderr, "sthenoctl: %s\n", body);
+	if (strlen(challenge) < MON_NONCE_LEN + 1 ||
+	    challenge[MON_NONCE_LEN] != '\n')
+		refuse(c, "sent a challenge in a form Stheno does not use");
+	memcpy(sn, challenge, MON_NONCE_LEN);
+	sn[MON_NONCE_LEN] = '\0';
+	stated = challenge + MON_NONCE_LEN + 1;
+	if ((end = strchr(stated, '\n')) == NULL)
+		end = stated + strlen(stated);
+	if (!mon_nonce_valid(sn) || (size_t)(end - stated) !=
+	    strlen(c->endpoint) || memcmp(stated, c->endpoint,
+	    strlen(c->endpoint)) != 0) {
+		fprintf(stderr, "sthenoctl: the monitor says it is %.*s, but "
+		    "this connection reached %s: not answering (a relay?  "
+		    "Through a tunnel, give -A with the monitor's endpoint)\n",
+		    (int)(end - stated), stated, c->endpoint);
 		exit(1);
 	}
 	if (c->secret == NULL)
 		die("%s", "the monitor asks for authentication: give -S "
 		    "secretfile, or secret= in [plugin:monitor]");
 	key = read_secret(c->secret, &klen);
-	digest_hmac_sha256_hex(key, klen, body, MON_CHALLENGE_LEN, mac);
+	mon_nonce(cn);
+	mon_proof(key, klen, MON_ROLE_CLIENT, sn, cn, c->endpoint, mine);
+	mon_proof(key, klen, MON_ROLE_SERVER, sn, cn, c->endpoint, theirs);
+	explicit_bzero(key, klen);
 	free(key);
-	free(body);
-	snprintf(line, sizeof line, "auth %s\n", mac);
+	snprintf(line, sizeof line, "auth %s %s\n", cn, mine);
 	ctl_send(c, line, strlen(line));
 	status = ctl_read(c, &body, &len);
-	if (status != MON_OK) {
-		fprintf(stderr, "sthenoctl: authentication failed (%d)\n",
-		    status);
+	if (status == MON_AUTH)
+		die("%s", "authentication failed: the monitor refused the "
+		    "answer (a wrong secret?)");
+	if (status != MON_OK)
+		die("authentication failed: %s", body);
+	if (len < MON_PROOF_LEN || !digest_equal(body, MON_PROOF_LEN, theirs,
+	    MON_PROOF_LEN))
+		refuse(c, "did not prove it knows the secret: not sending it "
+		    "anything");
+	free(body);
+}
+
+/* Read the greeting and authenticate: when the monitor asks, and, with a
+ * secret, also when it trusts us without asking (a squatter on the unix
+ * socket would).  Exits on failure. */
+static void
+ctl_login(struct ctl *c)
+{
+	char *body;
+	size_t len;
+	int status;
+
+	status = ctl_read(c, &body, &len);
+	if (status == MON_OK) {
+		free(body);
+		if (c->tcp)
+			refuse(c, "did not ask for authentication, as a Stheno "
+			    "monitor on TCP always does");
+		if (c->secret == NULL)
+			return;	/* a trusted unix peer, with nothing to check */
+		ctl_send(c, "challenge\n", 10);
+		if ((status = ctl_read(c, &body, &len)) != MON_AUTH)
+			refuse(c, "did not prove it knows the secret: it has no "
+			    "challenge");
+	}
+	if (status != MON_AUTH) {
+		fprintf(stderr, "sthenoctl: %s\n", body);
 		exit(1);
 	}
+	ctl_auth(c, body);
 	free(body);
 }
 
@@ -447,7 +538,8 @@ static void
 usage(int asked)
 {
 	fprintf(asked ? stdout : stderr, "usage: sthenoctl [-c config] "
-	    "[-s unix:///path | -s host:port] [-S secretfile] [-j] "
+	    "[-s unix:///path | -s host:port] [-S secretfile] [-A endpoint] "
+	    "[-j] "
 	    "[command [args...]]\n%s", asked ? "With no command, commands "
 	    "are read from standard input, one a line.\n'sthenoctl help' "
 	    "lists the monitor's commands.\n" : "");
@@ -464,7 +556,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);	/* a closed monitor is a write error */
 	if (argc > 1 && strcmp(argv[1], "--help") == 0)
 		usage(1);
-	while ((ch = getopt(argc, argv, "+c:s:S:jh")) != -1) {
+	while ((ch = getopt(argc, argv, "+c:s:S:A:jh")) != -1) {
 		switch (ch) {
 		case 'c':
 			c.conf = xstrdup(optarg);
@@ -474,6 +566,9 @@ main(int argc, char **argv)
 			break;
 		case 'S':
 			c.secret = xstrdup(optarg);
+			break;
+		case 'A':
+			c.endpoint = xstrdup(optarg);
 			break;
 		case 'j':
 			c.json = 1;
@@ -499,5 +594,6 @@ main(int argc, char **argv)
 	free(c.conf);
 	free(c.server);
 	free(c.secret);
+	free(c.endpoint);
 	return rc;
 }

@@ -87,8 +87,8 @@ for s in held:
 	s.close()
 PY
 
-write_files_conf "$PORT_STHENO" "max_connections = $((CONNS + 100))" \
-    "minfds = $FDS"
+write_files_conf "$PORT_STHENO" "max_connections = $((CONNS + 100))
+max_connections_per_address = $((CONNS + 100))" "minfds = $FDS"
 write_nginx_conf "$PORT_NGINX" $((CONNS + 100)) "keepalive_timeout 300s;" \
     "worker_rlimit_nofile $FDS;"
 

@@ -8,7 +8,8 @@ The daemon runs in the foreground on a scratch config with an
 [inet_http_server] on a free loopback port (which brings the installed
 http and xmlrpc plugins) and [plugin:hello] path=HELLO_SO; hello.greet is
 called with Python's xmlrpc.client, then hello is unloaded and loaded again
-live through plugin.unload / plugin.load, and the daemon is stopped with
+live through plugin.unload / plugin.load by name (the config's path=; a
+path given by the caller is refused), and the daemon is stopped with
 SIGTERM, which must exit 0."""
 import os
 import signal
@@ -60,7 +61,13 @@ def main():
             raise AssertionError("hello.greet answered after unload")
         except xmlrpc.client.Fault as e:
             assert e.faultCode == 1, e
-        s.plugin.load(hello)
+        # a live load names the plugin: its path is the config's
+        try:
+            s.plugin.load(hello)
+            raise AssertionError("plugin.load accepted a path")
+        except xmlrpc.client.Fault as e:
+            assert "never a path" in e.faultString, e
+        s.plugin.load("hello")
         assert s.hello.greet("again") == "Hello, again!"
         d.send_signal(signal.SIGTERM)
         assert d.wait(timeout=10) == 0, "sthenod exited %s" % d.returncode

@@ -53,7 +53,8 @@ main(int argc, char *argv[])
 	}
 	sth.base = event_base_new();
 	plugins_init(NULL);
-	if (plugin_load(argv[1], &err) != 0) {
+	/* a path, as the config's path= gives one (plugin.load takes names) */
+	if (plugins_load_many((const char *const *)&argv[1], 1, &err) != 0) {
 		fprintf(stderr, "loadcheck: %s\n", err);
 		goto out;
 	}

@@ -41,7 +41,6 @@ static const struct sth_http_api *api;
 static atomic_int client_done, stream_seen, cancelled;
 static struct sth_http_req *held;
 static struct sth_http_handler *stream_h;
-static int owner_tag;
 
 /*
  * daemon/log.c is not in the core library yet: weak stand-ins that print to
@@ -464,7 +463,7 @@ Test(http_server, removing_a_streaming_handler_ends_the_stream)
 	struct event *ev = event_new(sth.base, -1, EV_PERSIST, tick_cb, NULL);
 	char *err = NULL;
 
-	stream_h = api->handler_add((struct sth_plugin *)&owner_tag, NULL,
+	stream_h = api->handler_add(NULL, NULL,
 	    "/stream", NULL, stream_handle, NULL, 0, &err);
 	cr_assert_not_null(stream_h, "%s", err);
 	event_add(ev, &tick);
@@ -509,20 +508,20 @@ Test(http_server, deferred_request_is_cancelled_when_client_leaves)
 {
 	char *err = NULL;
 
-	cr_assert_not_null(api->handler_add((struct sth_plugin *)&owner_tag,
+	cr_assert_not_null(api->handler_add(NULL,
 	    "inet_http_server", "/later", NULL, deferred_handle, NULL,
 	    STH_HTTP_CONTROL, &err));
 	serve(leaving_client);
 	cr_assert_eq(atomic_load(&cancelled), 1);
 	cr_assert_null(held);
-	api->handler_remove_all((struct sth_plugin *)&owner_tag);
+	api->handler_remove_all(NULL);
 }
 
 Test(http_server, control_handlers_refuse_public_servers)
 {
 	char *err = NULL;
 
-	cr_assert_null(api->handler_add((struct sth_plugin *)&owner_tag,
+	cr_assert_null(api->handler_add(NULL,
 	    "capped", "/RPC2", NULL, deferred_handle, NULL, STH_HTTP_CONTROL,
 	    &err));
 	cr_assert_not_null(err);

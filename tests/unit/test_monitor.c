@@ -2,7 +2,8 @@
  * test_monitor.c — plugins/monitor: SHA-256 (plugins/common/digest.c, as
  * the monitor and sthenoctl use it) against the FIPS 180-4 examples and
  * Python's hashlib around the padding boundaries, HMAC-SHA256 against
- * RFC 4231, the response framing, the tokenizer and the quoting
+ * RFC 4231, the monitor's proofs against Python's hmac, nonces and
+ * endpoint names, the response framing, the tokenizer and the quoting
  * sthenoctl relies on, and the command table (cmd.c) through mon_dispatch
  * with the session's answers recorded by the fakes below.
  *
@@ -16,6 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include "digest.h"
 #include "monitor.h"
@@ -250,6 +254,71 @@ Test(digest_sha256, hmac_matches_python_for_a_challenge)
 	    "b307289bbde66e7a1b2d5cd98cda57d0");
 }
 
+/* --- the mutual challenge-response (auth.c) ------------------------------ */
+
+Test(monitor_auth, proofs_match_python)
+{
+	/* hmac.new(k, ("stheno-monitor %s\n%s\n%s\n%s" % (role, sn, cn,
+	 * endpoint)).encode(), hashlib.sha256).hexdigest() */
+	static const char k[] = "sekrit, sixteen+ bytes\n";
+	static const char sn[] = "0123456789abcdef0123456789abcdef";
+	static const char cn[] = "fedcba9876543210fedcba9876543210";
+	char out[MON_PROOF_LEN + 1];
+
+	mon_proof(k, sizeof k - 1, MON_ROLE_CLIENT, sn, cn,
+	    "tcp:127.0.0.1:9999", out);
+	cr_assert_str_eq(out, "f1a100ebaa00367b2947d0fb685db376"
+	    "806ec72cab3470f72592b29fedf015a0");
+	mon_proof(k, sizeof k - 1, MON_ROLE_SERVER, sn, cn,
+	    "tcp:127.0.0.1:9999", out);
+	cr_assert_str_eq(out, "60fbc232bef93e9d29639071c6337fbf"
+	    "99f5a51f8b595c39201d4493049ee55d");
+	/* another endpoint: another proof (a relay's answer is no good) */
+	mon_proof(k, sizeof k - 1, MON_ROLE_CLIENT, sn, cn,
+	    "unix:/run/stheno/monitor.sock", out);
+	cr_assert_str_eq(out, "23c0c3a36fb57eae7f9f8264e8a1ab4b"
+	    "1f72676d0be2686699d7fcd2b1a12793");
+}
+
+Test(monitor_auth, nonces_and_endpoints)
+{
+	struct sockaddr_in in = { .sin_family = AF_INET };
+	struct sockaddr_in6 in6 = { .sin6_family = AF_INET6 };
+	char a[MON_NONCE_LEN + 1], b[MON_NONCE_LEN + 1], ep[MON_ENDPOINT_MAX];
+
+	mon_nonce(a);
+	mon_nonce(b);
+	cr_assert(mon_nonce_valid(a));
+	cr_assert_str_neq(a, b);
+	cr_assert_not(mon_nonce_valid("0123456789ABCDEF0123456789abcdef"));
+	cr_assert_not(mon_nonce_valid("0123456789abcdef0123456789abcde"));
+	cr_assert_not(mon_nonce_valid("0123456789abcdef0123456789abcdef0"));
+	cr_assert_not(mon_nonce_valid(""));
+
+	in.sin_port = htons(9999);
+	in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(mon_endpoint_inet((struct sockaddr *)&in, ep,
+	    sizeof ep), 0);
+	cr_assert_str_eq(ep, "tcp:127.0.0.1:9999");
+	/* an IPv4-mapped address is named as the IPv4 client sees it */
+	in6.sin6_port = htons(9999);
+	inet_pton(AF_INET6, "::ffff:127.0.0.1", &in6.sin6_addr);
+	cr_assert_eq(mon_endpoint_inet((struct sockaddr *)&in6, ep,
+	    sizeof ep), 0);
+	cr_assert_str_eq(ep, "tcp:127.0.0.1:9999");
+	inet_pton(AF_INET6, "::1", &in6.sin6_addr);
+	cr_assert_eq(mon_endpoint_inet((struct sockaddr *)&in6, ep,
+	    sizeof ep), 0);
+	cr_assert_str_eq(ep, "tcp:[::1]:9999");
+	in.sin_family = AF_UNIX;
+	cr_assert_eq(mon_endpoint_inet((struct sockaddr *)&in, ep,
+	    sizeof ep), -1);
+	mon_endpoint_unix("/nonexistent/x.sock", ep, sizeof ep);
+	cr_assert_str_eq(ep, "unix:/nonexistent/x.sock");
+	mon_endpoint_unix("/", ep, sizeof ep);
+	cr_assert_str_eq(ep, "unix:/");
+}
+
 /* --- framing ---------------------------------------------------------------- */
 
 Test(monitor_proto, header_is_varnish_framing)
@@ -407,6 +476,7 @@ Test(monitor_cmd, table_lookup)
 	cr_assert_not(c->preauth);
 	cr_assert(mon_cmd_find("ping")->preauth);
 	cr_assert(mon_cmd_find("auth")->preauth);
+	cr_assert(mon_cmd_find("challenge")->preauth);
 	cr_assert(mon_cmd_find("quit")->preauth);
 	cr_assert(mon_cmd_find("help")->preauth);
 	cr_assert_not(mon_cmd_find("status")->preauth);
@@ -428,11 +498,17 @@ Test(monitor_cmd, before_auth_only_four_commands)
 	cr_assert_eq(strncmp(got.body, "PONG ", 5), 0);
 	run(&s, "help");
 	cr_assert_eq(got.status, MON_OK);
-	cr_assert_str_eq(got.body, "help [command]\nping\nauth <hex>\nquit");
+	cr_assert_str_eq(got.body, "help [command]\nping\n"
+	    "auth <nonce> <proof>\nchallenge\nquit");
 	run(&s, "help rpc");
 	cr_assert_eq(got.status, MON_UNKNOWN);
 	run(&s, "auth 00ff");
+	cr_assert_eq(got.status, MON_PARAMS);
+	cr_assert_eq(got.auth, 0);
+	run(&s, "auth 00ff 11");
 	cr_assert_eq(got.auth, 1);
+	run(&s, "challenge");
+	cr_assert_eq(got.status, MON_AUTH);
 	run(&s, "quit");
 	cr_assert_eq(got.status, MON_CLOSE);
 	cr_assert_str_eq(got.body, "Closing CLI connection");
@@ -450,7 +526,7 @@ Test(monitor_cmd, errors_have_their_status)
 	run(&s, "plugin.load");
 	cr_assert_eq(got.status, MON_PARAMS);
 	cr_assert_str_eq(got.body, "Too few parameters.\n"
-	    "Usage: plugin.load <path-or-name>");
+	    "Usage: plugin.load <name>");
 	run(&s, "plugin.unload a b");
 	cr_assert_eq(got.status, MON_PARAMS);
 	run(&s, "ping \"open");

@@ -378,12 +378,26 @@ can_connect(int port)
 	return ok;
 }
 
+/* Load a file by path, as the config's path= does (plugins_load_many);
+ * a live plugin_load takes names only. */
+static int
+load(const char *path, char **err)
+{
+	return plugins_load_many(&path, 1, err);
+}
+
+/* The running ABI as the loader writes it, e.g. "1.3". */
+#define STR(x) #x
+#define XSTR(x) STR(x)
+#define ABI_NOW XSTR(STHENO_ABI_MAJOR) "." XSTR(STHENO_ABI_MINOR)
+
 static void
 expect_refused(const char *what, const char *needle)
 {
 	char *err = NULL;
 
-	cr_assert_eq(plugin_load(what, &err), -1, "%s loaded", what);
+	cr_assert_eq(strchr(what, '/') != NULL ? load(what, &err) :
+	    plugin_load(what, &err), -1, "%s loaded", what);
 	cr_assert_not_null(err);
 	cr_assert(strstr(err, needle) != NULL, "'%s' lacks '%s'", err, needle);
 	free(err);
@@ -397,7 +411,7 @@ Test(plugin, loads_runs_and_lists)
 	json_t *a, *res;
 	char *err = NULL;
 
-	cr_assert_eq(plugin_load(tp("tp"), &err), 0, "%s", err);
+	cr_assert_eq(load(tp("tp"), &err), 0, "%s", err);
 	cr_assert_str_eq(call_str("tp.version"), "1");
 	spin(0.06);
 	cr_assert_gt(call_int("tp.ticks"), 0, "the plugin's timer never ran");
@@ -426,15 +440,15 @@ Test(plugin, loads_by_name_from_the_search_path)
 	/* tp_v2.so holds a plugin that calls itself "tp" */
 	expect_refused("tp_v2", "it calls itself 'tp', not 'tp_v2'");
 	expect_refused("nosuch", "plugin 'nosuch' is not installed");
-	expect_refused("Bad Name", "is not a plugin name");
+	expect_refused("Bad Name", "refused: plugin.load takes a plugin name");
 }
 
 Test(plugin, refuses_abi_size_and_missing_functions)
 {
 	expect_refused(tp("tp_badabi"),
-	    "built for plugin ABI 99.1 and sthenod has 1.1: the major "
-	    "versions must be equal");
-	expect_refused(tp("tp_newminor"), "newer than sthenod's 1.1");
+	    "built for plugin ABI 99." XSTR(STHENO_ABI_MINOR) " and sthenod "
+	    "has " ABI_NOW ": the major versions must be equal");
+	expect_refused(tp("tp_newminor"), "newer than sthenod's " ABI_NOW);
 	expect_refused(tp("tp_badsize"), "its descriptor is 8 bytes");
 	expect_refused(tp("tp_noinit"), "has no init function");
 	cr_assert_eq(records("tp", NULL), 0);
@@ -466,7 +480,7 @@ Test(plugin, refuses_group_or_world_writable_files)
 	    "it is group- or world-writable (mode 0666)");
 	expect_refused(install("tp", "tp.so", 0620),
 	    "group- or world-writable (mode 0620)");
-	cr_assert_eq(plugin_load(install("tp", "tp.so", 0644), &err), 0,
+	cr_assert_eq(load(install("tp", "tp.so", 0644), &err), 0,
 	    "%s", err);
 }
 
@@ -524,7 +538,7 @@ Test(plugin, failed_init_unwinds_everything_it_registered)
 
 	snprintf(spec, sizeof spec, "127.0.0.1:%d", port);
 	setenv("TP_LISTEN", spec, 1);
-	cr_assert_eq(plugin_load(tp("tp_fail"), &err), -1);
+	cr_assert_eq(load(tp("tp_fail"), &err), -1);
 	cr_assert(strstr(err, "plugin 'tp' failed to initialise: deliberate "
 	    "failure of version bad") != NULL, "%s", err);
 	free(err);
@@ -537,7 +551,7 @@ Test(plugin, failed_init_unwinds_everything_it_registered)
 	cr_assert_eq(fd_count(), fds);
 	cr_assert_eq(files_in(rundir()), 0);
 	/* and the name is free again */
-	cr_assert_eq(plugin_load(tp("tp"), &err), 0, "%s", err);
+	cr_assert_eq(load(tp("tp"), &err), 0, "%s", err);
 }
 
 Test(plugin, thousand_load_unload_cycles_leak_no_fd_nor_memory,
@@ -548,14 +562,14 @@ Test(plugin, thousand_load_unload_cycles_leak_no_fd_nor_memory,
 	char *err = NULL;
 
 	for (i = 0; i < 20; i++) {	/* warm up caches and pools */
-		cr_assert_eq(plugin_load(tp("tp"), &err), 0, "%s", err);
+		cr_assert_eq(load(tp("tp"), &err), 0, "%s", err);
 		cr_assert_eq(plugin_unload("tp", &err), 0, "%s", err);
 		cr_assert(spin_until_gone("tp"));
 	}
 	fds = fd_count();
 	m0 = mallinfo2();
 	for (i = 0; i < 1000; i++) {
-		cr_assert_eq(plugin_load(tp("tp"), &err), 0, "%s", err);
+		cr_assert_eq(load(tp("tp"), &err), 0, "%s", err);
 		cr_assert_eq(plugin_unload("tp", &err), 0, "%s", err);
 		cr_assert(spin_until_gone("tp"), "cycle %d never closed", i);
 	}
@@ -575,7 +589,7 @@ Test(plugin, leaked_timers_and_listeners_die_with_the_plugin)
 	char *err = NULL;
 
 	log_to_scratch();
-	cr_assert_eq(plugin_load(tp("tp_leaky"), &err), 0, "%s", err);
+	cr_assert_eq(load(tp("tp_leaky"), &err), 0, "%s", err);
 	port = call_int("tp_leaky.port");
 	spin(0.03);
 	cr_assert_gt(event_count(), events);
@@ -600,7 +614,7 @@ Test(plugin, an_event_left_on_the_base_makes_a_zombie_not_a_crash)
 	char *err = NULL;
 	int i;
 
-	cr_assert_eq(plugin_load(tp("tp_zombie"), &err), 0, "%s", err);
+	cr_assert_eq(load(tp("tp_zombie"), &err), 0, "%s", err);
 	cr_assert_eq(plugin_unload("tp_zombie", &err), 0, "%s", err);
 	for (i = 0; i < 50; i++)
 		event_base_loop(sth.base, EVLOOP_NONBLOCK);
@@ -621,7 +635,7 @@ Test(plugin, unload_requested_from_inside_its_own_callback)
 	char *err = NULL;
 	json_t *r;
 
-	cr_assert_eq(plugin_load(tp("tp"), &err), 0, "%s", err);
+	cr_assert_eq(load(tp("tp"), &err), 0, "%s", err);
 	r = call("tp.unload_self", NULL);
 	cr_assert(json_is_true(r));
 	json_decref(r);
@@ -641,7 +655,7 @@ Test(plugin, unload_then_call_and_load_at_once)
 	json_t *r;
 	int code = 0;
 
-	cr_assert_eq(plugin_load(tp("tp"), &err), 0, "%s", err);
+	cr_assert_eq(load(tp("tp"), &err), 0, "%s", err);
 	r = call("tp.schedule", NULL);	/* something to drain */
 	json_decref(r);
 	cr_assert_eq(plugin_unload("tp", &err), 0, "%s", err);
@@ -650,7 +664,7 @@ Test(plugin, unload_then_call_and_load_at_once)
 	cr_assert_null(call("tp.version", &code), "answered after unload");
 	cr_assert_eq(code, STH_FAULT_UNKNOWN_METHOD);
 
-	cr_assert_eq(plugin_load(tp("tp"), &err), 0, "%s", err);
+	cr_assert_eq(load(tp("tp"), &err), 0, "%s", err);
 	cr_assert_eq(records("tp", NULL), 2, "old one still draining");
 	cr_assert_str_eq(call_str("tp.version"), "1");
 	spin(0.5);
@@ -669,7 +683,7 @@ Test(plugin, reload_while_a_callback_of_the_old_version_is_scheduled)
 	int port;
 
 	path = install("tp", "tp.so", 0755);
-	cr_assert_eq(plugin_load(path, &err), 0, "%s", err);
+	cr_assert_eq(load(path, &err), 0, "%s", err);
 	port = call_int("tp.port");
 	r = call("tp.schedule", NULL);	/* a deferred call and a timer */
 	json_decref(r);
@@ -698,7 +712,7 @@ Test(plugin, reload_to_a_failing_file_keeps_the_old_version_serving)
 	snprintf(spec, sizeof spec, "127.0.0.1:%d", port);
 	setenv("TP_LISTEN", spec, 1);
 	path = install("tp", "tp.so", 0755);
-	cr_assert_eq(plugin_load(path, &err), 0, "%s", err);
+	cr_assert_eq(load(path, &err), 0, "%s", err);
 	install("tp_fail", "tp.so", 0755);
 	cr_assert_eq(plugin_reload("tp", &err), -1);
 	cr_assert(strstr(err, "reload of plugin 'tp' failed, the loaded "
@@ -721,7 +735,7 @@ Test(plugin, unix_listener_replaces_a_stale_socket_and_refuses_a_live_one)
 {
 	struct sockaddr_un sun;
 	struct stat st;
-	char path[100], *err = NULL;
+	char path[100], needle[300], *err = NULL;
 	int fd;
 
 	snprintf(path, sizeof path, "%s/s.sock", scratch);
@@ -733,7 +747,7 @@ Test(plugin, unix_listener_replaces_a_stale_socket_and_refuses_a_live_one)
 	cr_assert_eq(bind(fd, (struct sockaddr *)&sun, sizeof sun), 0);
 	close(fd);
 	setenv("TP_UNIX", path, 1);
-	cr_assert_eq(plugin_load(tp("tp"), &err), 0, "%s", err);
+	cr_assert_eq(load(tp("tp"), &err), 0, "%s", err);
 	cr_assert_eq(stat(path, &st), 0);
 	cr_assert(S_ISSOCK(st.st_mode));
 	cr_assert_eq(st.st_mode & 07777, 0700);
@@ -746,7 +760,10 @@ Test(plugin, unix_listener_replaces_a_stale_socket_and_refuses_a_live_one)
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	cr_assert_eq(bind(fd, (struct sockaddr *)&sun, sizeof sun), 0);
 	cr_assert_eq(listen(fd, 1), 0);
-	expect_refused(tp("tp"), NET_ADDR_IN_USE);
+	snprintf(needle, sizeof needle, "another program (pid %ld) is "
+	    "already listening on the unix socket %s, owned by uid %ld",
+	    (long)getpid(), path, (long)getuid());
+	expect_refused(tp("tp"), needle);
 	close(fd);
 }
 
@@ -829,6 +846,166 @@ Test(plugin, config_loads_sections_skips_uninstalled_implied_and_unloads_on_hup)
 	    strstr(err, "[plugin:nosuch]") != NULL, "%s", err);
 	free(err);
 	ini_free(doc);
+}
+
+/* --- who may load code (plugin_trust.c, elf_check.c) ---------------------- */
+
+#define NOT_A_NAME "refused: plugin.load takes a plugin name"
+
+/* A live load of anything but a name: one answer, whatever the path is. */
+Test(plugin, live_load_takes_a_name_never_a_path)
+{
+	const char *paths[] = { tp("tp"), "/etc/passwd", "/nonexistent/x.so",
+	    "/root/.bashrc", "../tp", "tp.so", "Bad Name", "" };
+	char *err = NULL, *first = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		cr_assert_eq(plugin_load(paths[i], &err), -1, "%s", paths[i]);
+		cr_assert(strncmp(err, NOT_A_NAME, strlen(NOT_A_NAME)) == 0,
+		    "%s: %s", paths[i], err);
+		if (first == NULL)
+			first = err;
+		else {
+			cr_assert_str_eq(err, first);
+			free(err);
+		}
+	}
+	free(first);
+	cr_assert_eq(records("tp", NULL), 0);
+	cr_assert_eq(files_in(rundir()), 0);
+}
+
+/* plugin.load NAME takes the path= of the config's [plugin:NAME]. */
+Test(plugin, live_load_takes_the_path_the_config_names)
+{
+	struct ini_doc *doc;
+	char text[1024], *err = NULL;
+	json_t *a;
+
+	install("tp", "mine.so", 0755);
+	snprintf(text, sizeof text, "[plugin:tp]\npath=%s/mine.so\n",
+	    scratch);
+	doc = ini_load_string("/tmp/x.conf", text, &err);
+	cr_assert_not_null(doc, "%s", err);
+	sth.ini = doc;
+	cr_assert_eq(plugin_load("tp", &err), 0, "%s", err);
+	a = plugin_list();
+	cr_assert(strstr(json_string_value(json_object_get(json_array_get(a,
+	    0), "path")), "/mine.so") != NULL);
+	json_decref(a);
+	sth.ini = NULL;
+	ini_free(doc);
+}
+
+/* A folder under scratch (on the search path) holding a copy of tp.so. */
+static char *
+folder_with_tp(const char *name, mode_t mode)
+{
+	static char dir[600];
+	char cmd[1400];
+
+	snprintf(dir, sizeof dir, "%s/%s", scratch, name);
+	cr_assert_eq(mkdir(dir, 0755), 0);
+	snprintf(cmd, sizeof cmd, "cp '%s' '%s/tp.so'", tp("tp"), dir);
+	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(chmod(dir, mode), 0);
+	cr_assert_eq(plugins_init(dir), 0);
+	return dir;
+}
+
+Test(plugin, refuses_a_folder_others_can_write)
+{
+	char *dir, *err = NULL;
+
+	dir = folder_with_tp("open", 0777);
+	expect_refused("tp", "is group- or world-writable (mode 0777); every "
+	    "folder from / to a plugin must belong to root or sthenod's user");
+	cr_assert_eq(chmod(dir, 0775), 0);
+	expect_refused("tp", "is group- or world-writable (mode 0775)");
+	cr_assert_eq(records("tp", NULL), 0);
+	/* sticky, like /tmp: only an entry's owner (here root or us, which
+	 * the file's own check holds to) may replace it */
+	cr_assert_eq(chmod(dir, 01777), 0);
+	cr_assert_eq(plugin_load("tp", &err), 0, "%s", err);
+}
+
+Test(plugin, refuses_a_folder_or_file_of_another_user)
+{
+	char *dir, path[700];
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to give a file away");
+	dir = folder_with_tp("theirs", 0755);
+	cr_assert_eq(chown(dir, 65534, 65534), 0);
+	expect_refused("tp", "is owned by uid 65534, neither root nor "
+	    "sthenod's user");
+	cr_assert_eq(chown(dir, 0, 0), 0);
+	snprintf(path, sizeof path, "%s/tp.so", dir);
+	cr_assert_eq(chown(path, 65534, 65534), 0);
+	expect_refused("tp", "refusing plugin file");
+	expect_refused("tp", "it is owned by uid 65534");
+}
+
+Test(plugin, refuses_a_symbolic_link)
+{
+	char *dir, path[700];
+
+	dir = folder_with_tp("links", 0755);
+	snprintf(path, sizeof path, "%s/tp.so", dir);
+	cr_assert_eq(unlink(path), 0);
+	cr_assert_eq(symlink(tp("tp"), path), 0);
+	expect_refused("tp", "it is a symbolic link");
+	cr_assert_eq(records("tp", NULL), 0);
+}
+
+Test(plugin, refuses_a_fifo_without_blocking)
+{
+	struct timespec t0, t1;
+	char *dir, path[700];
+
+	dir = folder_with_tp("fifo", 0755);
+	snprintf(path, sizeof path, "%s/tp.so", dir);
+	cr_assert_eq(unlink(path), 0);
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	expect_refused("tp", "is not a regular file");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	cr_assert_lt(t1.tv_sec - t0.tv_sec, 3, "the load waited on the FIFO");
+}
+
+/* The constructor test plugin: its mark appears only when it is mapped. */
+static const char *
+marker(void)
+{
+	static char m[600];
+
+	snprintf(m, sizeof m, "%s/marker", scratch);
+	setenv("TP_MARKER", m, 1);
+	return m;
+}
+
+Test(plugin, checks_the_descriptor_before_any_constructor_runs)
+{
+	const char *m = marker();
+	char *err = NULL;
+
+	expect_refused(tp("ctor_nodesc"), "is not a stheno plugin: it does "
+	    "not export sth_plugin_descriptor");
+	expect_refused(tp("ctor_func"), "is not a stheno plugin: its "
+	    "sth_plugin_descriptor is not a data object");
+	expect_refused(tp("ctor_badabi"), "built for plugin ABI 99.");
+	cr_assert_eq(access(m, F_OK), -1, "a refused file's constructor ran");
+	cr_assert_eq(files_in(rundir()), 0);
+	/* a plugin that needs only ABI 1.0 loads on this newer host */
+	cr_assert_eq(load(tp("ctor_minor0"), &err), 0, "%s", err);
+	cr_assert_eq(access(m, F_OK), 0);
+	cr_assert_eq(plugin_unload("ctor", &err), 0, "%s", err);
+	cr_assert(spin_until_gone("ctor"));
+	cr_assert_eq(unlink(m), 0);
+	/* the same constructor in a valid plugin does run: the mark works */
+	cr_assert_eq(load(tp("ctor"), &err), 0, "%s", err);
+	cr_assert_eq(access(m, F_OK), 0);
 }
 
 /*

@@ -307,7 +307,8 @@ static const struct server_family {
 	  "Connections accepted." },
 	{ "stheno_http_refused_connections_total", "counter",
 	  "refused_connections",
-	  "Connections closed at accept (over max_connections)." },
+	  "Connections closed at accept (over max_connections or "
+	  "max_connections_per_address)." },
 	{ "stheno_http_requests_total", "counter", "requests",
 	  "Requests dispatched." },
 	{ "stheno_http_received_bytes_total", "counter", "bytes_in",

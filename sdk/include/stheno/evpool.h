@@ -31,7 +31,13 @@ extern "C" {
 struct sth_plugin;
 struct sth_evpool;		/* one [eventlistener:x] pool */
 
-#define STH_EVPOOL_VERSION 1
+/*
+ * The table grows by appending members, each commented with the version
+ * that added it (host.h's scheme): a client checks api->version against
+ * the oldest version it needs, uses the members up to it freely, and tests
+ * newer ones with STH_EVPOOL_HAS.
+ */
+#define STH_EVPOOL_VERSION 2	/* 2: pool_pending */
 
 /*
  * What the attached client is told.  Every member may be NULL.  Callbacks
@@ -55,7 +61,7 @@ struct sth_evpool_ops {
 
 struct sth_evpool_api {
 	uint32_t size;		/* sizeof(struct sth_evpool_api) */
-	uint32_t version;	/* STH_EVPOOL_VERSION */
+	uint32_t version;	/* STH_EVPOOL_VERSION of the core */
 
 	/* Attach ops (copied) for self: 0, or -1 if a client is attached.
 	 * The attachment belongs to self's scope: unload detaches it. */
@@ -94,7 +100,8 @@ struct sth_evpool_api {
 	 * it survives a reload of the client. */
 	long (*serial_next)(void);
 
-	/* Members below were appended after version 1: check with
+	/* --- version 2 ------------------------------------------------------
+	 * A client that needs only version 1 tests these with
 	 * STH_EVPOOL_HAS(api, member) before calling one. */
 
 	/* The client says how many events pool holds undelivered (buffered,

@@ -20,8 +20,10 @@
  *    has reached fini().
  *
  * The table only ever grows: members are appended, each new one commented
- * with the ABI minor that added it.  A plugin that uses a member added after
- * the minor it was built for checks `host->size` first (STH_HOST_HAS).
+ * with the ABI minor that added it.  A plugin uses the members up to its
+ * abi_minor (STHENO_PLUGIN_ABI_MINOR, by default the headers' minor) freely:
+ * the loader refuses it on an older host.  A member newer than that minor
+ * may be missing: test it with STH_HOST_HAS first (stheno/plugin.h).
  */
 #ifndef STHENO_HOST_H
 #define STHENO_HOST_H
@@ -85,6 +87,7 @@ struct sth_sub;
 struct sth_event;
 struct sth_vfs;
 struct sth_evpool_api;	/* stheno/evpool.h */
+struct sth_binding;
 
 /* Watch flags (the same values as libevent's EV_READ / EV_WRITE). */
 #define STH_READ 0x02
@@ -315,9 +318,37 @@ struct sth_host {
 	 * speaks supervisor's listener protocol (stheno/evpool.h).  Check with
 	 * STH_HOST_HAS(host, evpools). */
 	const struct sth_evpool_api *(*evpools)(void);
+
+	/* --- ABI 1.2: bindings ----------------------------------------------
+	 * What a consumer registers through a provider's service (an HTTP
+	 * handler, ...) is recorded by the provider with bind(), in the
+	 * consumer's scope.  If the consumer unloads and leaves it behind,
+	 * the host calls drop(obj) in the provider after the consumer's fini
+	 * (and before its code is unmapped): the provider must then forget obj
+	 * without calling into the consumer, whose code may no longer run.
+	 * So a consumer that forgets to clean up can never leave the provider
+	 * holding callbacks into unmapped code.  A provider that frees obj
+	 * itself calls unbind() first; binding records still alive when the
+	 * provider unloads are freed by the host without a drop.  consumer is
+	 * the handle the consumer passed to the service (aborts if it is not a
+	 * plugin's); bind returns NULL (nothing recorded) when consumer is
+	 * provider itself or NULL (sthenod's core, which never unloads).  Check with STH_HOST_HAS(host, bind). */
+	struct sth_binding *(*bind)(struct sth_plugin *provider,
+				    struct sth_plugin *consumer,
+				    void (*drop)(void *obj), void *obj);
+	void (*unbind)(struct sth_binding *b);
+
+	/* --- ABI 1.3: descriptor classes ------------------------------------
+	 * Make l a control listener (control = 1): its connections may use the
+	 * descriptors kept for control connections, which those of other
+	 * listeners never reach, so that a flood of a public server leaves the
+	 * control servers answering (docs/stheno.conf.5.md, "DESCRIPTORS").
+	 * Check with STH_HOST_HAS(host, listener_set_control). */
+	void (*listener_set_control)(struct sth_listener *l, int control);
 };
 
-/* True if the running host has member m (for members added after 1.0). */
+/* True if the running host has member m: needed only for members newer
+ * than the plugin's STHENO_PLUGIN_ABI_MINOR. */
 #define STH_HOST_HAS(host, m)                                                  \
 	((host)->size >= offsetof(struct sth_host, m) + sizeof((host)->m) &&   \
 	 (host)->m != NULL)

@@ -16,11 +16,16 @@
  *	const struct sth_http_api *http = host->service_acquire(self,
  *	    STH_HTTP_SERVICE, STH_HTTP_API_VERSION, NULL);
  *
- * and MUST remove every handler it added before its fini() returns
- * (handler_remove_all(self) does it in one call), because the handler's
- * callbacks point into its .so.  Requests still pending or streaming on a
- * removed handler are ended cleanly: the handler's cancel function runs,
- * a started stream gets its last chunk, an unanswered request gets 503.
+ * and removes every handler it added before its fini() returns
+ * (handler_remove_all(self) does it in one call).  Requests still pending
+ * or streaming on a removed handler are ended cleanly: the handler's
+ * cancel function runs, a started stream gets its last chunk, an
+ * unanswered request gets 503.  A handler left behind is not a crash:
+ * each handler is bound to its consumer through the host (host->bind,
+ * host ABI 1.2), and the host has http drop it after the consumer's fini,
+ * before its .so is unmapped (its requests then end without a call to the
+ * cancel function).  A reload of http reloads its consumers with it, so a
+ * consumer never holds this table of a version that is gone.
  *
  * Dispatch is Medusa's (medusa-and-plugins.md §A.3): on every request the
  * handler list is walked in order, the first whose server selector, prefix
@@ -35,8 +40,11 @@
  * dispatched until the earlier response has ended.
  *
  * The table only grows: members are appended, each commented with the
- * version that added it; `size` is sizeof(struct sth_http_api) in the
- * provider, so check it (STH_HTTP_HAS) before using a newer member.
+ * version that added it (host.h's scheme).  A consumer acquires the
+ * service with the oldest version it needs as min_version (by default
+ * STH_HTTP_API_VERSION of its headers), uses the members up to it freely,
+ * and tests newer ones with STH_HTTP_HAS (`size` is sizeof(struct
+ * sth_http_api) in the provider).
  */
 #ifndef STHENO_HTTP_H
 #define STHENO_HTTP_H

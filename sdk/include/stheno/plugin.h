@@ -24,17 +24,37 @@ extern "C" {
 /*
  * ABI rule (Varnish/GStreamer): a plugin loads when its abi_major equals the
  * host's and its abi_minor is not above the host's.  Minor versions only ever
- * append members to struct sth_host.
+ * append members to struct sth_host, each commented with the minor that
+ * added it.
+ *
+ * A plugin's abi_minor is the oldest minor it needs: by default the minor of
+ * the headers it is built with, so it uses every member they show freely
+ * (the loader refuses it on an older host).  To load on older hosts too,
+ * define STHENO_PLUGIN_ABI_MINOR lower before including <stheno/stheno.h>,
+ * and test each member newer than it with STH_HOST_HAS before using it.
+ * The tables the host and services hand out follow the same scheme: a
+ * version that grows with each appended member, the version a client needs
+ * checked when it gets the table, newer members tested with STH_EVPOOL_HAS
+ * (stheno/evpool.h) or STH_HTTP_HAS (stheno/http.h).
  */
 #define STHENO_ABI_MAJOR 1
-#define STHENO_ABI_MINOR 1	/* 1.1: host->evpools */
+/* 1.1: host->evpools; 1.2: bind, unbind; 1.3: listener_set_control */
+#define STHENO_ABI_MINOR 3
+
+#ifndef STHENO_PLUGIN_ABI_MINOR
+#define STHENO_PLUGIN_ABI_MINOR STHENO_ABI_MINOR
+#endif
+#if STHENO_PLUGIN_ABI_MINOR > STHENO_ABI_MINOR
+#error "STHENO_PLUGIN_ABI_MINOR is newer than these headers"
+#endif
 
 struct sth_plugin;		/* the host's record of one loaded plugin */
 struct sth_host;		/* the host API table, stheno/host.h */
 
 struct sth_plugin_descriptor {
 	uint32_t abi_major;	/* STHENO_ABI_MAJOR at build time */
-	uint32_t abi_minor;	/* STHENO_ABI_MINOR at build time */
+	uint32_t abi_minor;	/* the oldest minor it needs:
+				 * STHENO_PLUGIN_ABI_MINOR */
 	uint32_t struct_size;	/* sizeof(struct sth_plugin_descriptor) */
 	uint32_t flags;		/* STH_PLUGIN_F_* */
 	const char *name;	/* [a-z0-9_-]+, unique in a daemon */
@@ -78,12 +98,13 @@ struct sth_plugin_descriptor {
 
 /*
  * STHENO_PLUGIN(name, version, description, requires, init, drain, fini)
- * defines the exported descriptor with the current ABI numbers.
+ * defines the exported descriptor: ABI major STHENO_ABI_MAJOR, minor
+ * STHENO_PLUGIN_ABI_MINOR (the oldest the plugin needs, see above).
  */
 #define STHENO_PLUGIN(n, v, d, req, i, dr, f)                                  \
 	__attribute__((visibility("default")))                                 \
 	const struct sth_plugin_descriptor sth_plugin_descriptor = {           \
-		STHENO_ABI_MAJOR, STHENO_ABI_MINOR,                            \
+		STHENO_ABI_MAJOR, STHENO_PLUGIN_ABI_MINOR,                     \
 		(uint32_t)sizeof(struct sth_plugin_descriptor), 0,             \
 		(n), (v), (d), (req), (i), (dr), (f)                           \
 	}

@@ -401,7 +401,7 @@ class Chaos:
         self.sock = os.path.join(d.dir, "mon.sock")
         secret = os.path.join(d.dir, "secret")
         with open(secret, "w") as f:
-            f.write("chaos secret\n")
+            f.write("a chaos test secret of 32 bytes\n")
         os.chmod(secret, 0o600)
         env = "environment=CHAOS_TAG=%s\n" % self.tag
         d.extra = (

@@ -35,7 +35,9 @@ the daemon's answers (the traffic's timing is not).  Environment:
     STHENO_CHAOS_OPS    operations (default 500, about a minute in the
                         plain build; the issue's full run is 1000)
     STHENO_CHAOS_LOG    append every operation, every odd client and every
-                        request not answered right to this file
+                        request not answered right to this file; on a
+                        failure, sthenod's main log goes to
+                        FILE.seedN.sthenod.log
     STHENO_CHAOS_PACE   mean pause between two operations (default 0.1 s;
                         0 sends them back to back, over plugins still
                         draining)
@@ -324,7 +326,11 @@ class Chaos:
         self.flap_toggles = 0
         self.t_dead = float("inf")
         self.logf = open(LOGFILE, "a") if LOGFILE else None
-        self.log("== %s, seed %d, %d ops" % (test.id(), seed, OPS))
+        mono, wall = time.monotonic(), time.time()
+        self.log("== %s, seed %d, %d ops; monotonic %.3f is %s,%03d" % (
+            test.id(), seed, OPS, mono, time.strftime(
+                "%Y-%m-%d %H:%M:%S", time.localtime(wall)),
+            int(wall * 1000) % 1000))
 
     # --- bookkeeping -----------------------------------------------------
 
@@ -544,7 +550,10 @@ class Chaos:
         if self.rng.random() < 0.8:
             pool = self.valid_ops(active)
             prefer = "unload" if (i // PHASE) % 2 else "load"
-            pool += [o for o in pool if o[0] == prefer] * 3
+            # the monitor's unload is not favoured: without it, http's
+            # unload would be refused as the last control channel
+            pool += [o for o in pool if o[0] == prefer and
+                     o != ("unload", "monitor")] * 3
         else:
             pool = [(k, p) for k in ("load", "unload", "reload")
                     for p in PLUGINS]
@@ -1264,6 +1273,9 @@ class PluginChaosTest(unittest.TestCase):
         finally:
             c.stop.set()
             c.stop_traffic()
+            if c.d is not None and c.failures and LOGFILE:
+                shutil.copy(c.d.log, "%s.seed%d.sthenod.log" % (LOGFILE,
+                                                               seed))
             if c.d is not None:
                 c.d.cleanup()
             # a crashed daemon's children were reparented to init: the

@@ -38,9 +38,9 @@ the daemon's answers (the traffic's timing is not).  Environment:
                         request not answered right to this file; on a
                         failure, sthenod's main log goes to
                         FILE.seedN.sthenod.log
-    STHENO_CHAOS_PACE   mean pause between two operations (default 0.1 s;
-                        0 sends them back to back, over plugins still
-                        draining)
+    STHENO_CHAOS_PACE   mean pause between two operations (default 0.1 s,
+                        but every third phase of 20 is a burst, back to
+                        back, over copies still draining; 0: all bursts)
     STHENO_CHAOS_EXCLUDE  operations never chosen, as KIND:PLUGIN, comma
                         separated (e.g. reload:http), to look past a known
                         crash for the next one
@@ -679,7 +679,10 @@ class Chaos:
             op, ch = self.choose(i)
             if not self.run_op(i, op, ch):
                 return
-            self.stop.wait(self.rng.uniform(0, 2 * OP_PACE))
+            # every third phase is a burst: operations back to back,
+            # over copies still draining
+            if (i // PHASE) % 3 != 2:
+                self.stop.wait(self.rng.uniform(0, 2 * OP_PACE))
 
     # --- traffic -----------------------------------------------------------
 

@@ -1,6 +1,5 @@
 /*
- * cli.c — sthenod's command line (cli.h; spec §1.1).  Owned by the runtime
- * engineer.
+ * cli.c — sthenod's command line (cli.h; docs/supervisord.md §1.1).
  *
  * One table says every option: its short and long names, how its value is
  * checked, where it is stored, and its line of the -h text.  getopt_long's

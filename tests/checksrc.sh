@@ -1,7 +1,7 @@
 #!/bin/sh
 # checksrc.sh — ban the unbounded and error-blind C library calls
 # (sprintf, strcpy, strcat, strtok, atoi, gets) from daemon/, plugins/ and
-# sdk/ (style-anchors.md #20, after curl's checksrc).  Use snprintf or
+# sdk/ (after curl's checksrc).  Use snprintf or
 # xasprintf, memcpy with a checked length, strtok_r or strsep, strtol with
 # an end pointer, fgets.
 #

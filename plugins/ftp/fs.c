@@ -3,7 +3,7 @@
  * (a root no path escapes) and under the session's filesystem identity,
  * switched for the one call and back (ftp_id_enter/leave), so that no
  * operation — listing, stat, open, mkdir, rename, delete — runs as root on
- * a user's behalf (Medusa wrapped only some: medusa-and-plugins.md §A.8).
+ * a user's behalf (Medusa wrapped only some: docs/medusa.md §5).
  *
  * Ownership: listings are written to the caller's evbuffer; names read
  * from a directory are freed here.

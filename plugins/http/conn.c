@@ -507,7 +507,7 @@ conn_error(struct http_conn *c, int status, int close)
 	r->r_close = close;
 	c->c_req = r;
 	if (status == 401) {
-		/* Appendix A.6 of the spec, header for header. */
+		/* docs/supervisord.md §A.6, header for header. */
 		req_set_header(r, "WWW-Authenticate",
 		    "Basic realm=\"default\"");
 	}

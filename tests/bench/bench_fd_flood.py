@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""bench_fd_flood.py — issue 12's descriptor-exhaustion figures: sthenod
+"""bench_fd_flood.py — descriptor-exhaustion figures: sthenod
 under RLIMIT_NOFILE = FDS (1024, supervisord's minfds default) while FLOOD
 (1100) silent connections, from as many loopback addresses as needed,
 hold a public [http_server:x] (header_timeout 60) with default caps

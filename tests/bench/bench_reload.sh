@@ -1,5 +1,5 @@
 #!/bin/sh
-# bench_reload.sh — issue 11's target for a provider's reload: `plugin.reload
+# bench_reload.sh — the target for a provider's reload: `plugin.reload
 # http` RELOADS (20) times, one every PAUSE (0.3) s, while three wrk runs
 # (keep-alive) hit /RPC2 (supervisor.getState over POST), the web UI page
 # and a static file; then prints how many requests each answered, the

@@ -1,5 +1,5 @@
 """test_ftp.py — the ftp plugin with real clients: Python's ftplib, lftp
-and raw sockets (owner: ftp).
+and raw sockets.
 
 Anonymous sessions on a read-only root; real users the test creates with
 useradd (tests run as root) and removes in tearDown; the plugin unloaded

@@ -18,7 +18,8 @@ And with the descriptor table full anyway (prlimit below what sthenod has
 open), a connection is closed at once (the spare descriptor) instead of
 waiting in the backlog, and the listener does not spin.
 
-FDS=1024 FLOOD=1100 reproduce the figures of issue 12 (slower).
+FDS=1024 FLOOD=1100 reproduce the figures of tests/bench/README.md,
+"Descriptor exhaustion" (slower).
 """
 
 import os

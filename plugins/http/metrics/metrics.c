@@ -46,7 +46,8 @@ static const char *const metrics_methods[] = {
 	"supervisor.getAllProcessInfo", "plugin.list", NULL
 };
 
-/* supervisor's process states (spec §2), in its numeric order. */
+/* supervisor's process states (docs/supervisord.md §2.1), in its numeric
+ * order. */
 static const char *const state_names[] = {
 	"STOPPED", "STARTING", "RUNNING", "BACKOFF", "STOPPING", "EXITED",
 	"FATAL", "UNKNOWN"

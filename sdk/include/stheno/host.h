@@ -56,7 +56,7 @@ extern "C" {
 #define STH_LOG_TRAC 5
 #define STH_LOG_BLAT 3
 
-/* Fault codes of supervisor's XML-RPC interface (spec §4.2). */
+/* Fault codes of supervisor's XML-RPC interface (docs/supervisord.md §4.2). */
 #define STH_FAULT_UNKNOWN_METHOD 1
 #define STH_FAULT_INCORRECT_PARAMETERS 2
 #define STH_FAULT_BAD_ARGUMENTS 3
@@ -264,9 +264,9 @@ struct sth_host {
 	void (*bus_unsubscribe)(struct sth_sub *sub);
 	/* 1 if name is a known event type or supertype. */
 	int (*bus_type_known)(const char *name);
-	/* Publish an event: payload is supervisor's text body (spec §6.1),
-	 * copied.  Returns the event's global serial, or -1 for an unknown
-	 * type. */
+	/* Publish an event: payload is supervisor's text body
+	 * (docs/supervisord.md §6.1), copied.  Returns the event's global
+	 * serial, or -1 for an unknown type. */
 	long (*bus_publish)(struct sth_plugin *self, const char *type,
 			    const char *payload, size_t len);
 	const char *(*event_name)(const struct sth_event *ev);

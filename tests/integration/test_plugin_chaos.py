@@ -1,5 +1,5 @@
 """test_plugin_chaos.py — random load / unload / reload of every plugin
-while real clients use every endpoint (issue 11's chaos test).
+while real clients use every endpoint.
 
 One sthenod runs every plugin of the tree (http, files, status, metrics,
 webui, xmlrpc, ftp, monitor, eventlistener) and the SDK example
@@ -33,7 +33,7 @@ the daemon's answers (the traffic's timing is not).  Environment:
 
     STHENO_CHAOS_SEED   the seed (default 11); printed at the end
     STHENO_CHAOS_OPS    operations (default 500, about a minute in the
-                        plain build; the issue's full run is 1000)
+                        plain build; the full run is 1000)
     STHENO_CHAOS_LOG    append every operation, every odd client and every
                         request not answered right to this file; on a
                         failure, sthenod's main log goes to
@@ -74,8 +74,8 @@ Pass criteria:
   flight is answered correctly.  Precisely: a plugin is *up* from the
   moment plugin.list shows it active after the operation that loaded it
   until the moment an operation that unloads it is sent; a reload does not
-  interrupt it (the issue's rule: endpoints keep answering through a
-  reload of their provider or of themselves).  For a session (an FTP
+  interrupt it (endpoints keep answering through a reload of their
+  provider or of themselves: docs/plugin-guide.md).  For a session (an FTP
   session, a monitor session, a log tail stream) a reload of a plugin
   that holds it does interrupt it: the old copy drains and may close it
   (FTP's 421, EOF).  A request is covered when every plugin it needs was

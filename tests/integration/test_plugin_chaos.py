@@ -167,6 +167,9 @@ REASONS = [
     ("reload failed", r"reload of plugin '[a-z0-9_-]+' failed, the loaded "
                       r"version keeps serving: \S"),
     ("cannot reload", r"cannot be reloaded|reload .* is an unload and a load"),
+    # a port this test let go (an unload) taken meanwhile by another
+    # test's daemon on the same machine
+    ("address in use", r"Another program is already listening"),
 ]
 SANITIZER = re.compile(r"AddressSanitizer|LeakSanitizer|runtime error:|"
                        r"UndefinedBehaviorSanitizer")

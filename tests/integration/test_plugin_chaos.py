@@ -37,7 +37,8 @@ the daemon's answers (the traffic's timing is not).  Environment:
     STHENO_CHAOS_LOG    append every operation, every odd client and every
                         request not answered right to this file; on a
                         failure, sthenod's main log goes to
-                        FILE.seedN.sthenod.log
+                        FILE.seedN.sthenod.log, the control servers'
+                        access log to FILE.seedN.access.log
     STHENO_CHAOS_PACE   mean pause between two operations (default 0.1 s,
                         but every third phase of 20 is a burst, back to
                         back, over copies still draining; 0: all bursts)
@@ -416,6 +417,7 @@ class Chaos:
         d.extra = (
             "[inet_http_server]\nport=127.0.0.1:%d\n"
             "[plugin:http]\nping=true\n"
+            "control_access_log=%%(here)s/access.log\n"
             "[http_server:www]\nlisten=127.0.0.1:%d\nroot=%s\n"
             "[plugin:files]\n[plugin:status]\n[plugin:metrics]\n"
             "[plugin:ftp]\nport=127.0.0.1:%d\nanonymous=true\n"
@@ -1282,6 +1284,10 @@ class PluginChaosTest(unittest.TestCase):
             if c.d is not None and c.failures and LOGFILE:
                 shutil.copy(c.d.log, "%s.seed%d.sthenod.log" % (LOGFILE,
                                                                seed))
+                access = os.path.join(c.d.dir, "access.log")
+                if os.path.exists(access):
+                    shutil.copy(access, "%s.seed%d.access.log" % (LOGFILE,
+                                                                 seed))
             if c.d is not None:
                 c.d.cleanup()
             # a crashed daemon's children were reparented to init: the
@@ -1493,15 +1499,47 @@ class PluginChaosTest(unittest.TestCase):
     all(os.path.exists(os.path.join(sthtest.PLUGIN_PATH, p + ".so"))
         for p in ("http", "xmlrpc", "webui", "status", "monitor")) and
     os.access(STHENOCTL, os.X_OK), "needs the http plugins and sthenoctl")
-class ShutdownWhileDrainingTest(unittest.TestCase):
-    """What the chaos test found, kept as a short fixed case: SIGTERM
-    while the old copy of a reloaded provider (and the consumers the
-    reload superseded) still drain used freed plugin records in
-    plugins_shutdown (ASan: heap-use-after-free; plain build: "double
-    free or corruption", SIGABRT), leaving the copy folder, the pidfile
-    and the programs behind."""
+class ChaosFindsTest(unittest.TestCase):
+    """What the chaos test found, kept as short fixed cases."""
+
+    def test_consumer_loaded_after_reload_http_answers_old_connections(self):
+        """A keep-alive connection the old http copy still holds after
+        plugin.reload http: a request for a consumer loaded after the
+        reload was dispatched against the old copy's handlers, 404."""
+        d = sthtest.Sthenod()
+        self.addCleanup(d.cleanup)
+        port = free_port()
+        d.extra = ("[inet_http_server]\nport=127.0.0.1:%d\n"
+                   "[plugin:status]\n[plugin:monitor]\nsocket=%%(here)s/m.sock\n"
+                   % port)
+        d.write_config()
+        # the copy folder inside d.dir: cleanup removes it with the rest
+        d.start(env={"TMPDIR": d.dir})
+
+        def ctl(*words):
+            r = subprocess.run([STHENOCTL, "-c", d.conf] + list(words),
+                               capture_output=True, text=True, timeout=20)
+            self.assertEqual(r.returncode, 0, r.stderr)
+
+        def get(conn, path):
+            conn.request("GET", path)
+            r = conn.getresponse()
+            r.read()
+            return r.status
+        ctl("plugin.unload", "webui")
+        k = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        self.addCleanup(k.close)
+        self.assertEqual(get(k, "/status/json"), 200)
+        ctl("plugin.reload", "http")
+        ctl("plugin.load", "webui")
+        self.assertEqual(get(k, "/"), 200)
 
     def test_sigterm_right_after_plugin_reload_http(self):
+        """SIGTERM while the old copy of a reloaded provider (and the
+        consumers the reload superseded) still drain used freed plugin
+        records in plugins_shutdown (ASan: heap-use-after-free; plain
+        build: "double free or corruption", SIGABRT), leaving the copy
+        folder, the pidfile and the programs behind."""
         d = sthtest.Sthenod()
         self.addCleanup(d.cleanup)
         tmp = os.path.join(d.dir, "tmp")

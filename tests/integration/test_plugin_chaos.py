@@ -59,7 +59,8 @@ or by hand from a build directory:
 
 A second test, test_sigterm_in_the_middle, runs OPS / 10 operations from
 seed + 1 and sends SIGTERM at once, with plugins draining and clients
-connected.
+connected.  ChaosFindsTest keeps what the chaos found as short fixed
+cases, each a few commands.
 
 Pass criteria:
 

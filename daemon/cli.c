@@ -93,7 +93,8 @@ static const struct cli_opt {
 	{ CLI_PROFILE_OPTIONS, 0, "profile_options", CLI_K_IGNORED, CLI_NONE,
 	  "OPTIONS -- accepted for supervisord compatibility; ignored" },
 	{ CLI_PLUGIN_DIR, 0, "plugin-dir", CLI_K_STR, CLI_OFF(plugin_dir),
-	  "DIR -- search DIR (colon-separated list) for plugins" },
+	  "DIR -- search DIR (colon-separated list) for plugins, before the "
+	  "installed plugin folder" },
 };
 #define CLI_NOPTS (sizeof cli_opts / sizeof cli_opts[0])
 

@@ -207,11 +207,17 @@ net_over_budget(struct sth_listener *l, int fd, char *why, size_t len)
 
 	net_budget(&b);
 	total = b.conns_public + b.conns_control;
-	if (b.nofile - (long)fd - 1 < NET_SPAWN_FDS +
-	    (l->control ? 0 : b.control))
+	/* Control connections are bounded by their share alone: at true
+	 * exhaustion they wait in the backlog (net_accept_cb) rather than
+	 * being refused. */
+	if (!l->control && b.nofile - (long)fd - 1 < NET_SPAWN_FDS + b.control)
 		snprintf(why, len, "descriptors nearly exhausted (fd %d of "
 		    "RLIMIT_NOFILE %ld)", fd, b.nofile);
-	else if (total >= b.all)
+	else if (total >= b.all &&
+	    (!l->control || b.conns_control >= b.control))
+		/* control connections always have their own share: many
+		 * programs under a small RLIMIT_NOFILE can make the keep
+		 * larger than the limit itself */
 		snprintf(why, len, "%ld connections, all that RLIMIT_NOFILE "
 		    "%ld leaves beside supervision's %ld", b.all, b.nofile,
 		    b.keep);
@@ -292,7 +298,10 @@ net_accept_cb(evutil_socket_t lfd, short what, void *arg)
 	fd = accept4(lfd, (struct sockaddr *)&ss, &salen,
 	    SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd == -1) {
-		if ((errno == EMFILE || errno == ENFILE) &&
+		/* A public client is told at once; a control client (the
+		 * people who run the daemon) waits in the backlog for the
+		 * moment a descriptor frees up (a child exits). */
+		if ((errno == EMFILE || errno == ENFILE) && !l->control &&
 		    net_accept_spare(l, lfd) == 0)
 			return;
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
@@ -657,11 +666,13 @@ net_unix_in_use(const char *path, struct ucred *cred)
 	int fd, used = 0;
 
 	memset(cred, 0, sizeof *cred);
+	if (strlen(path) >= sizeof sun.sun_path)
+		return 0;	/* nothing can listen there */
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		return 0;
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
-	strncpy(sun.sun_path, path, sizeof sun.sun_path - 1);
+	memcpy(sun.sun_path, path, strlen(path));
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0 &&
@@ -729,7 +740,7 @@ net_listen_unix(struct sth_plugin *p, const char *path, int mode,
 	unlink(tmp);
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
-	strncpy(sun.sun_path, tmp, sizeof sun.sun_path - 1);
+	memcpy(sun.sun_path, tmp, strlen(tmp));	/* checked above */
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1 || bind(fd, (struct sockaddr *)&sun, sizeof sun) != 0 ||
 	    listen(fd, NET_BACKLOG) != 0) {

@@ -15,8 +15,8 @@
 
 struct ini_doc;
 
-/* Once, at startup: the plugin search path (colon-separated folders; from
- * --plugin-dir, else STHENO_PLUGIN_PATH, else PLUGINDIR). */
+/* Once, at startup: the plugin search path (colon-separated folders:
+ * --plugin-dir, then STHENO_PLUGIN_PATH, then PLUGINDIR, all searched). */
 int plugins_init(const char *path);
 
 /*

@@ -42,15 +42,21 @@ static char *plugin_rundir;	/* private copies live here */
 static unsigned long plugin_seq;
 static int plugin_ltdl_ready;
 
+/* Extra folders add to the installed one, never replace it: --plugin-dir,
+ * then $STHENO_PLUGIN_PATH, then PLUGINDIR, searched in that order (so a
+ * plugin of your own shadows an installed one of the same name, and the
+ * installed http, xmlrpc, ... stay found). */
 int
 plugins_init(const char *path)
 {
-	if (path == NULL || *path == '\0')
-		path = getenv("STHENO_PLUGIN_PATH");
-	if (path == NULL || *path == '\0')
-		path = PLUGINDIR;
+	const char *env = getenv("STHENO_PLUGIN_PATH");
+
 	free(plugin_path);
-	plugin_path = xstrdup(path);
+	xasprintf(&plugin_path, "%s%s%s%s%s",
+	    path != NULL && *path != '\0' ? path : "",
+	    path != NULL && *path != '\0' ? ":" : "",
+	    env != NULL && *env != '\0' ? env : "",
+	    env != NULL && *env != '\0' ? ":" : "", PLUGINDIR);
 	sth.plugin_path = plugin_path;
 	if (!plugin_ltdl_ready) {
 		if (lt_dlinit() != 0) {

@@ -2,8 +2,9 @@
 while real clients use every endpoint.
 
 One sthenod runs every plugin of the tree (http, files, status, metrics,
-webui, xmlrpc, ftp, monitor, eventlistener) and the SDK example
-(sdk/example/hello.c, built as tests/plugins/hello.so).  One thread sends
+webui, xmlrpc, ftp, monitor, eventlistener) and the SDK's examples
+(sdk/example/hello.c and the HTTP extension sdk/example-http/ticker.c,
+built as tests/plugins/hello.so and ticker.so).  One thread sends
 random plugin.load / plugin.unload / plugin.reload operations, each through
 the monitor (sthenoctl -j) or over XML-RPC (plugin.*), at random, while
 traffic threads keep using:
@@ -18,6 +19,7 @@ traffic threads keep using:
     jsonrpc   POST /jsonrpc with urllib
     status    GET /status/json; metrics: GET /metrics
     hello     hello.greet over XML-RPC and through the monitor
+    ticker    GET /ticker/ on www: ticker.so's stream of six lines
     ftp       ftplib: login, RETR of 192 KiB, NLST, QUIT; ftp-slow: RETR
               of 3 MiB read slowly (a transfer in flight)
     monitor   one session on the unix socket: ping, rpc getState,
@@ -134,9 +136,11 @@ EXCLUDE = set(filter(None, os.environ.get("STHENO_CHAOS_EXCLUDE",
                                           "").split(",")))
 
 PLUGINS = ["http", "files", "status", "metrics", "webui", "xmlrpc",
-           "ftp", "monitor", "eventlistener", "hello"]
+           "ftp", "monitor", "eventlistener", "hello", "ticker"]
 REQUIRES = {"files": {"http"}, "status": {"http"}, "metrics": {"http"},
-            "webui": {"http"}, "xmlrpc": {"http"}}
+            "webui": {"http"}, "xmlrpc": {"http"}, "ticker": {"http"}}
+# the SDK's examples, built by make check into tests/plugins/.libs
+SDK_EXAMPLES = ("hello", "ticker")
 # What each endpoint needs loaded: (plugins holding its session, from the
 # connect to the answer, which a reload may end; plugins serving each
 # request, from its send to its answer, which a reload must not disturb).
@@ -152,6 +156,7 @@ NEEDS = {
     "hello-xmlrpc": ((), ("http", "xmlrpc", "hello")),
     "hello-monitor": (("monitor",), ("hello",)),
     "tail": (("http", "webui"), ()),
+    "ticker": (("http", "ticker"), ()),
     "ftp": (("ftp",), ()),
     "ftp-slow": (("ftp",), ()),
     "monitor": (("monitor",), ()),
@@ -426,6 +431,7 @@ class Chaos:
             "[plugin:monitor]\nsocket=%s\nport=127.0.0.1:%d\n"
             "secret=%s\nmax_auth_failures=0\n"
             "[plugin:hello]\ninterval=1\n"
+            "[plugin:ticker]\nserver=www\ninterval_ms=40\ncount=5\n"
             "[program:sleeper]\ncommand=/bin/sleep 100000\n%s"
             "[program:flap]\ncommand=/bin/sleep 100000\nautostart=false\n"
             "startsecs=0\n%s"
@@ -1134,6 +1140,34 @@ class Chaos:
         finally:
             c.close()
 
+    def t_ticker(self, state):
+        """GET /ticker/ on www: the SDK's HTTP extension streams its
+        greeting and five ticks, 40 ms apart; an unload or reload of
+        ticker ends a stream early with its goodbye line."""
+        t0 = time.monotonic()
+        want = "ticker\n" + "".join("tick %d/5\n" % i for i in range(1, 6))
+
+        def once():
+            conn = http.client.HTTPConnection("127.0.0.1", self.ports["www"],
+                                              timeout=TIMEOUT)
+            try:
+                conn.request("GET", "/ticker/")
+                resp = conn.getresponse()
+                body = resp.read().decode(errors="replace")
+            finally:
+                conn.close()
+            if resp.status in (404, 503):
+                raise Gone("%d" % resp.status)
+            if resp.status != 200:
+                raise Bad("/ticker/: %d %r" % (resp.status, body[:200]))
+            if body == want:
+                return
+            if want.startswith(body.rsplit("ticker: unloading", 1)[0]) and \
+                    body.endswith("ticker: unloading, goodbye\n"):
+                raise Gone("ended by its unload: %r" % body)
+            raise Bad("/ticker/: %r" % body[:300])
+        self.attempt("ticker", once, t_sess=t0)
+
     def t_ftp_slow(self, state):
         t_sess = time.monotonic()
 
@@ -1175,6 +1209,7 @@ class Chaos:
         self.loop("ftp", self.t_ftp, 0.1)
         self.loop("ftp-slow", self.t_ftp_slow, 0.2)
         self.loop("tail", self.t_tail, 0.2)
+        self.loop("ticker", self.t_ticker, 0.05)
         self.loop("slowrpc", self.t_slowrpc, 0.1)
         self.loop("stall", self.t_stall, 0.05)
         self.loop("stall2", self.t_stall, 0.05)
@@ -1192,7 +1227,7 @@ class Chaos:
 
     def restore(self):
         """Load every plugin again (dependencies first); wait until the
-        list holds exactly the ten, all active."""
+        list holds exactly PLUGINS, all active."""
         order = ["http"] + [p for p in PLUGINS if p != "http"]
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -1216,7 +1251,7 @@ class Chaos:
                     if how == "done":
                         act.add(p)
             time.sleep(0.1)
-        self.fail("restore: plugin.list never showed the ten plugins "
+        self.fail("restore: plugin.list never showed every plugin "
                   "alone and active: %s" % [(e["name"], e["state"])
                                             for e in self.list_any() or []])
         return False
@@ -1267,10 +1302,12 @@ class TimeoutTransport(xmlrpc.client.Transport):
 
 @unittest.skipUnless(
     all(os.path.exists(os.path.join(sthtest.PLUGIN_PATH, p + ".so"))
-        for p in PLUGINS if p != "hello") and
-    os.path.exists(os.path.join(HELLO_DIR, "hello.so")) and
+        for p in PLUGINS if p not in SDK_EXAMPLES) and
+    all(os.path.exists(os.path.join(HELLO_DIR, p + ".so"))
+        for p in SDK_EXAMPLES) and
     os.access(STHENOCTL, os.X_OK) and shutil.which("supervisorctl"),
-    "needs every plugin, tests/plugins/hello.so, sthenoctl, supervisorctl")
+    "needs every plugin, the SDK examples in tests/plugins, sthenoctl, "
+    "supervisorctl")
 class PluginChaosTest(unittest.TestCase):
 
     def chaos(self, run, seed):

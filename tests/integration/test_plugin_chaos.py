@@ -1600,7 +1600,7 @@ class ChaosFindsTest(unittest.TestCase):
         self.addCleanup(self.kill_all, kids)
         rc = d.stop(timeout=30)
         err = d.stderr_text()
-        self.assertEqual(rc, 0, "exit %s:\n%s" % (
+        self.assertEqual(rc, 0, "sthenod ended with %s:\n%s" % (
             PluginChaosTest.exit_how(rc), err[-3000:]))
         self.assertNotRegex(err, SANITIZER)
         self.assertEqual(os.listdir(tmp), [])

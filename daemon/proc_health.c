@@ -608,7 +608,7 @@ proc_health_state_changed(struct proc *p, enum proc_state from)
 	if (p->cfg->hc == NULL || sth.base == NULL)
 		return;
 	if (h == NULL) {
-		if (p->state != PROC_STARTING)
+		if (p->state != PROC_STARTING && p->state != PROC_RUNNING)
 			return;
 		h = p->health = xcalloc(1, sizeof *h);
 		h->p = p;
@@ -616,14 +616,17 @@ proc_health_state_changed(struct proc *p, enum proc_state from)
 	}
 	switch (p->state) {
 	case PROC_STARTING:
+	case PROC_RUNNING:
+		/* the table reports a spawn's STARTING and RUNNING at once
+		 * when startsecs=0: a new spawn is a new start time */
+		if (h->status != H_NONE && h->spawned == p->start_mono)
+			break;
 		health_stop(h);
 		h->status = H_STARTING;
 		h->failures = 0;
-		h->spawned = proc_sys->mono();
+		h->spawned = p->start_mono;
 		if (p->cfg->hc->kind != HC_LOG)
 			arm(h, (double)p->cfg->hc_interval);
-		break;
-	case PROC_RUNNING:
 		break;
 	default:
 		health_stop(h);

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import threading
 import unittest
+import urllib.request
 import xmlrpc.client
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -313,6 +314,39 @@ class HealthTest(unittest.TestCase):
                          r"0:00:\d\d, healthy$")
         self.assertRegex(out.stdout, r"(?m)^plain +RUNNING +pid \d+, uptime "
                          r"0:00:\d\d$")
+        self.shutdown()
+
+    def test_metrics(self):
+        s = self.server()
+        ctl = sthtest.free_port()
+        self.daemon(
+            "[inet_http_server]\nport=127.0.0.1:@CTL@\n[plugin:metrics]\n"
+            "[program:web]\ncommand=/bin/sleep 1000\nstartsecs=0\n"
+            "healthcheck=http://127.0.0.1:@PORT@/\nhealthcheck_interval=1\n"
+            "healthcheck_retries=1\nhealthcheck_restart=false\n"
+            "[program:plain]\ncommand=/bin/sleep 1000\nstartsecs=0\n",
+            PORT=s.port, CTL=ctl)
+        self.d.start()
+        self.wait_log(r"plugin 'metrics' .*loaded")
+
+        def metrics():
+            with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % ctl,
+                                        timeout=10) as r:
+                return r.read().decode()
+        self.wait_health("web", "healthy")
+        m = metrics()
+        self.assertIn('stheno_process_healthy{group="web",name="web"} 1\n',
+                      m)
+        self.assertNotIn('stheno_process_healthy{group="plain"', m)
+        self.assertRegex(m, r'stheno_process_health_checks_total'
+                         r'\{group="web",name="web"\} [1-9]')
+        s.status = 500
+        self.wait_health("web", "unhealthy")
+        m = metrics()
+        self.assertIn('stheno_process_healthy{group="web",name="web"} 0\n',
+                      m)
+        self.assertIn('stheno_process_health_failures{group="web",'
+                      'name="web"} ', m)
         self.shutdown()
 
     def test_events_only_for_listeners_that_ask(self):

@@ -304,7 +304,8 @@ check_done(struct proc_health *h, int ok, const char *why)
 next:
 	if (h->ready != was_ready)
 		proc_deps_sweep();
-	if (p->state == PROC_STARTING || p->state == PROC_RUNNING)
+	if (pc->hc->kind != HC_LOG && (p->state == PROC_STARTING ||
+	    p->state == PROC_RUNNING))
 		arm(h, (double)pc->hc_interval);
 }
 

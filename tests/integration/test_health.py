@@ -248,6 +248,9 @@ class HealthTest(unittest.TestCase):
             "depends_on = api:healthy, migrate:completed\n"
             "[program:never]\ncommand=/bin/sleep 1000\nstartsecs=0\n"
             "healthcheck=log:NEVER\n"
+            "[program:chatty]\ncommand=/bin/sh -c 'echo up; exec sleep "
+            "1000'\nstartsecs=0\nhealthcheck=log:^up$\n"
+            "healthcheck_interval=1\n"
             "[program:late]\ncommand=/bin/sleep 1000\n"
             "depends_on=never:healthy\n", PORT=s.port)
         self.d.start()
@@ -269,6 +272,15 @@ class HealthTest(unittest.TestCase):
         self.assertEqual(self.info("late")["statename"], "STOPPED")
         self.assertEqual(self.info("never")["health"], "starting")
         self.assertEqual(self.info("db")["health"], "healthy")
+        # a log check has no timer: its interval passes without a check
+        self.wait_health("chatty", "healthy")
+        self.wait_log(TS + r"INFO success: api entered RUNNING", timeout=5)
+        sthtest.wait_for(lambda: self.info("chatty")["health_checks"] > 1,
+                         3.5)
+        i = self.info("chatty")
+        self.assertEqual((i["health"], i["health_checks"],
+                          i["health_failures"]), ("healthy", 1, 0), i)
+        self.assertEqual(self.d.proc.poll(), None, self.d.describe())
         self.shutdown()
 
     def test_config_errors_name_file_line_and_key(self):

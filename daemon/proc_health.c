@@ -73,6 +73,8 @@ struct proc_health {
 	double latency;		/* seconds the last check took */
 	char last[200];		/* the last result, for the log */
 	int restarting;		/* stopped by us: spawn again once stopped */
+	int respawn;		/* the timer is for that spawn (the ladder) */
+	long streak;		/* such restarts since it was last healthy */
 	double spawned;		/* monotonic time of the spawn */
 	/* the check in flight */
 	struct event *timer;	/* interval, or the timeout in flight */
@@ -253,6 +255,7 @@ set_status(struct proc_health *h, enum health to)
 		return;
 	h->status = to;
 	if (to == H_HEALTHY) {
+		h->streak = 0;
 		log_info("%s is healthy (%s)", h->p->cfg->name, h->last);
 		publish(h, "PROCESS_HEALTH_HEALTHY");
 	} else if (to == H_UNHEALTHY) {
@@ -295,6 +298,7 @@ check_done(struct proc_health *h, int ok, const char *why)
 				    "(%s): restarting", pc->name, h->failures,
 				    why);
 				h->restarts++;
+				h->streak++;
 				h->restarting = 1;
 				proc_stop(p);
 				return;
@@ -551,6 +555,12 @@ timer_cb(evutil_socket_t fd, short what, void *arg)
 	struct proc_health *h = arg;
 	char why[300];
 
+	if (h->respawn) {
+		h->respawn = 0;
+		if (h->p->state == PROC_STOPPED && !proctable_stopping())
+			proc_spawn(h->p);
+		return;
+	}
 	if (!h->inflight) {
 		check_begin(h);
 		return;
@@ -601,6 +611,31 @@ health_stop(struct proc_health *h)
 	h->linelen[0] = h->linelen[1] = 0;
 }
 
+/*
+ * After a restart for failed checks: spawn again, at once the first time;
+ * while it never turns healthy, each next one waits a second more
+ * (supervisord's backoff ladder, capped by maxbackoff when set).
+ */
+static void
+health_respawn(struct proc_health *h)
+{
+	struct proc *p = h->p;
+	long wait = h->streak - 1;
+
+	if (proctable_stopping() || p->state != PROC_STOPPED)
+		return;
+	if (p->cfg->maxbackoff > 0 && wait > p->cfg->maxbackoff)
+		wait = p->cfg->maxbackoff;
+	if (wait <= 0) {
+		proc_spawn(p);
+		return;
+	}
+	log_info("waiting %lds before restarting %s (%ld restarts for failed "
+	    "health checks in a row)", wait, p->cfg->name, h->streak);
+	h->respawn = 1;
+	arm(h, (double)wait);
+}
+
 void
 proc_health_state_changed(struct proc *p, enum proc_state from)
 {
@@ -623,6 +658,7 @@ proc_health_state_changed(struct proc *p, enum proc_state from)
 		if (h->status != H_NONE && h->spawned == p->start_mono)
 			break;
 		health_stop(h);
+		h->respawn = 0;	/* a start asked for ends the wait */
 		h->status = H_STARTING;
 		h->failures = 0;
 		h->spawned = p->start_mono;
@@ -633,8 +669,7 @@ proc_health_state_changed(struct proc *p, enum proc_state from)
 		health_stop(h);
 		if (h->restarting && proc_state_stopped(p->state)) {
 			h->restarting = 0;
-			if (!proctable_stopping())
-				proc_spawn(p);
+			health_respawn(h);
 		}
 		break;
 	}

@@ -172,10 +172,14 @@ class HealthTest(unittest.TestCase):
                                  count=2).group(1))
         self.assertNotEqual(pid, pid2)
         self.assertFalse(sthtest.pid_alive(pid))
+        # still failing: the next restart waits a second (the ladder)
+        self.wait_log(TS + r"INFO waiting 1s before restarting web \(2 "
+                      r"restarts for failed health checks in a row\)$")
+        self.wait_log(TS + r"INFO spawned: 'web' with pid (\d+)$", count=3)
         s.status = 200
         self.wait_health("web", "healthy")
         i = self.info("web")
-        self.assertEqual(i["health_restarts"], 1)
+        self.assertEqual(i["health_restarts"], 2)
         self.assertEqual(i["statename"], "RUNNING")
         self.shutdown()
 

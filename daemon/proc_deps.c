@@ -45,6 +45,7 @@ dep_next_cond(const char **cur, char *buf, size_t len, enum dep_cond *cond)
 {
 	const char *item;
 	char *colon;
+	enum dep_cond ignored;
 	size_t n, c;
 
 	if (!cfg_list_next(cur, &item, &n))
@@ -54,7 +55,7 @@ dep_next_cond(const char **cur, char *buf, size_t len, enum dep_cond *cond)
 	memcpy(buf, item, n);
 	buf[n] = '\0';
 	if (cond == NULL)
-		cond = &(enum dep_cond){ DEP_UP_OR_DONE };
+		cond = &ignored;
 	*cond = DEP_UP_OR_DONE;
 	if ((colon = strchr(buf, ':')) == NULL)
 		return 1;

@@ -377,11 +377,15 @@ exec_begin(struct proc_health *h)
 	int fds[2];
 	char *err = NULL;
 
-	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) == -1) {
+	/* only our end is non-blocking: the check writes as to any pipe */
+	if (pipe2(fds, O_CLOEXEC) == -1) {
 		snprintf(h->buf, sizeof h->buf, "pipe: %s", strerror(errno));
 		check_done(h, 0, h->buf);
 		return;
 	}
+	if (fcntl(fds[0], F_SETFL, O_NONBLOCK) == -1)
+		fatalx("%s: fcntl on a new pipe: %s", __func__,
+		    strerror(errno));
 	if (proc_spawn_check(h->p, h->p->cfg->hc->command, fds[1], &h->pid,
 	    &err) == -1) {
 		close(fds[0]);
@@ -806,8 +810,10 @@ proc_health_info(const struct proc *p, json_t *o)
 	    json_integer(h != NULL ? h->checks : 0));
 	json_object_set_new(o, "health_restarts",
 	    json_integer(h != NULL ? h->restarts : 0));
-	json_object_set_new(o, "health_last",
-	    json_string(h != NULL ? h->last : ""));
+	/* json_string() refuses bytes that are not UTF-8 (a log line) */
+	if (json_object_set_new(o, "health_last",
+	    json_string(h != NULL ? h->last : "")) == -1)
+		json_object_del(o, "health_last");
 	json_object_set_new(o, "health_latency_ms",
 	    json_integer(h != NULL ? (json_int_t)(h->latency * 1000) : 0));
 }

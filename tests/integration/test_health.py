@@ -208,6 +208,12 @@ class HealthTest(unittest.TestCase):
         # healthcheck_restart=false: marked, not restarted
         self.assertEqual((i["statename"], i["pid"]), ("RUNNING", pid))
         self.assertTrue(i["description"].endswith(", unhealthy"), i)
+        # stopped: no timer, no check, health "none"
+        self.assertTrue(self.rpc().supervisor.stopProcess("db"))
+        n = self.info("db")["health_checks"]
+        self.assertFalse(sthtest.wait_for(
+            lambda: self.info("db")["health_checks"] != n, 2.5))
+        self.assertEqual(self.info("db")["health"], "none")
         self.shutdown()
 
     def test_exec_runs_as_the_program_and_is_killed_at_its_timeout(self):

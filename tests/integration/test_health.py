@@ -183,6 +183,25 @@ class HealthTest(unittest.TestCase):
         self.assertEqual(i["statename"], "RUNNING")
         self.shutdown()
 
+    def test_start_period_failures_do_not_count(self):
+        s = self.server()
+        s.status = 503
+        self.daemon(
+            "[program:slow]\ncommand=/bin/sleep 1000\nstartsecs=0\n"
+            "healthcheck=http://127.0.0.1:@PORT@/\nhealthcheck_interval=1\n"
+            "healthcheck_retries=1\nhealthcheck_start_period=6\n"
+            "healthcheck_restart=false\n", PORT=s.port)
+        self.d.start()
+        self.assertTrue(sthtest.wait_for(
+            lambda: self.info("slow")["health_checks"] >= 2, 10))
+        i = self.info("slow")
+        self.assertEqual((i["health"], i["health_failures"]),
+                         ("starting", 0), i)
+        self.wait_health("slow", "unhealthy")
+        self.wait_log(TS + r"WARN slow is unhealthy: 1 failed health checks "
+                      r"\(HTTP 503 from 127\.0\.0\.1:%d/\)$" % s.port)
+        self.shutdown()
+
     def test_tcp_port_that_closes(self):
         lsn = socket.socket()
         lsn.bind(("127.0.0.1", 0))

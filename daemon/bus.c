@@ -25,7 +25,7 @@
 
 struct bus_type {
 	const char *name;
-	const char *parent;	/* NULL for EVENT */
+	const char *parent;	/* NULL for a root: EVENT, PROCESS_HEALTH */
 	int abstract;
 };
 
@@ -57,6 +57,14 @@ static const struct bus_type bus_types[] = {
 	{ "PROCESS_GROUP", "EVENT", 1 },
 	{ "PROCESS_GROUP_ADDED", "PROCESS_GROUP", 0 },
 	{ "PROCESS_GROUP_REMOVED", "PROCESS_GROUP", 0 },
+	/*
+	 * Stheno's own (healthcheck=, docs/stheno.conf.5.md): a root of its
+	 * own, not under EVENT, so that a listener of supervisor's asking for
+	 * EVENT never gets a type it cannot know.  Only who names them does.
+	 */
+	{ "PROCESS_HEALTH", NULL, 1 },
+	{ "PROCESS_HEALTH_HEALTHY", "PROCESS_HEALTH", 0 },
+	{ "PROCESS_HEALTH_UNHEALTHY", "PROCESS_HEALTH", 0 },
 };
 #define BUS_NTYPES (sizeof(bus_types) / sizeof(bus_types[0]))
 

@@ -26,6 +26,8 @@ struct ini_section;
 struct event;
 struct logfile;
 struct sth_rpc_call;
+struct proc_hc;
+struct proc_health;
 
 /* Process states and their codes (docs/supervisord.md §2.1). */
 enum proc_state {
@@ -90,6 +92,15 @@ struct proc_config {
 	char *directory;
 	long umask;		/* -1: inherit */
 	char *serverurl;	/* NULL: the daemon's (AUTO) */
+	/* healthcheck= and its companions (proc_health.c); hc is the parsed
+	 * check, NULL when there is none */
+	char *healthcheck;
+	long hc_interval;
+	long hc_timeout;
+	long hc_retries;
+	long hc_start_period;
+	int hc_restart;
+	struct proc_hc *hc;
 };
 
 enum group_kind { GROUP_PROGRAM, GROUP_HETEROGENEOUS, GROUP_FCGI };
@@ -153,6 +164,8 @@ struct proc {
 	void *rpc_waiters;	/* proc_rpc.c's deferred calls */
 	int fcgi_held;		/* holds a reference on the group's socket */
 	int dep_wait;		/* autostart held until depends_on is up */
+	struct proc_health *health;	/* proc_health.c's, NULL without a
+					 * check */
 };
 
 struct proc_group {
@@ -309,6 +322,11 @@ void proc_argv_free(char **argv);
 char *proc_resolve_command(const struct proc_config *pc, char **argv,
 			   int *fault, char **err);
 int proc_spawn_real(struct proc *p, char **spawnerr);
+/* A health check's child: command run as p's program runs (its user,
+ * environment, directory), stdin /dev/null, stdout and stderr on out, in
+ * a process group of its own.  0 with *pid, or -1 with *err set. */
+int proc_spawn_check(struct proc *p, const char *command, int out,
+		     pid_t *pid, char **err);
 /* Python's repr() of a str: 'x' or "x'y". */
 char *proc_pyrepr(const char *s);
 
@@ -432,6 +450,29 @@ int proc_pool_output(struct proc *p, const char *buf, size_t len);
 size_t proc_pool_undelivered(const struct proc_group *g);
 /* host->evpools (ABI 1.1). */
 const struct sth_evpool_api *proc_pool_api(void);
+
+/* --- proc_health.c: healthcheck= (docs/stheno.conf.5.md) ---------------
+ * A checked process owns one timer, armed only while it is STARTING or
+ * RUNNING, and at most one check in flight (a child, or a socket). */
+/* Parse a healthcheck= value: 0 with *out, or -1 with *err (what is wrong
+ * with the value; the caller adds where). */
+int proc_hc_parse(const char *spec, struct proc_hc **out, char **err);
+void proc_hc_free(struct proc_hc *hc);
+/* The table's hooks: p changed state; p wrote to stdout or stderr; a child
+ * was reaped (1 if it was a check of ours); p is being freed. */
+void proc_health_state_changed(struct proc *p, enum proc_state from);
+void proc_health_output(struct proc *p, int ch, const char *buf, size_t len);
+int proc_health_reaped(pid_t pid, int st);
+void proc_health_free(struct proc *p);
+/* 1 if p is ready: its check has passed (a log check: its line came) since
+ * it was spawned and it is STARTING or RUNNING; without a check, RUNNING. */
+int proc_health_ready(const struct proc *p);
+/* "starting", "healthy", "unhealthy" while p runs with a check, "none"
+ * when it does not run; NULL without a check. */
+const char *proc_health_name(const struct proc *p);
+/* Add p's health keys to a process info struct (removes them without a
+ * check, so that a reused struct holds no stale ones). */
+void proc_health_info(const struct proc *p, json_t *o);
 
 /* --- proc_tick.c: TICK_* while someone subscribes ---------------------- */
 void proc_tick_install(void);	/* proctable_start */

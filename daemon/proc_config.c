@@ -80,6 +80,13 @@ static const struct cfg_option common_opts[] = {
 	  "false", 0, 0, 0 },
 	{ "serverurl", CFG_STR, PO(serverurl), NULL, 0, 0, 0 },
 	{ "umask", CFG_OCTAL, PO(umask), NULL, 0, 0, 0 },
+	{ "healthcheck_interval", CFG_INT, PO(hc_interval), "10", 0, 1,
+	  86400 },
+	{ "healthcheck_timeout", CFG_INT, PO(hc_timeout), "5", 0, 1, 86400 },
+	{ "healthcheck_retries", CFG_INT, PO(hc_retries), "3", 0, 1, 1000000 },
+	{ "healthcheck_start_period", CFG_INT, PO(hc_start_period), "0", 0, 0,
+	  86400 },
+	{ "healthcheck_restart", CFG_BOOL, PO(hc_restart), "true", 0, 0, 0 },
 	{ NULL, 0, 0, NULL, 0, 0, 0 }
 };
 
@@ -88,6 +95,7 @@ static const struct cfg_option perproc_opts[] = {
 	{ "command", CFG_STR, PO(command), NULL, 0, 0, 0 },
 	{ "directory", CFG_STR, PO(directory), NULL, 0, 0, 0 },
 	{ "environment_file", CFG_STR, PO(environment_file), NULL, 0, 0, 0 },
+	{ "healthcheck", CFG_STR, PO(healthcheck), NULL, 0, 0, 0 },
 	{ "stdout_logfile", CFG_LOGFILE, PO(log[PROC_STDOUT].logfile), "AUTO",
 	  CFG_EXPAND_TWICE, 0, 0 },
 	{ "stdout_logfile_maxbytes", CFG_BYTES, PO(log[PROC_STDOUT].maxbytes),
@@ -309,6 +317,7 @@ proc_config_free(struct proc_config *pc)
 	free(pc->section);
 	free(pc->user);
 	json_decref(pc->environment);
+	proc_hc_free(pc->hc);
 	free(pc);
 }
 
@@ -360,7 +369,14 @@ proc_config_equal(const struct proc_config *a, const struct proc_config *b)
 	    !str_eq(a->user, b->user) || !str_eq(a->directory,
 	    b->directory) || !str_eq(a->serverurl, b->serverurl) ||
 	    !str_eq(a->environment_file, b->environment_file) ||
-	    !str_eq(a->depends_on, b->depends_on))
+	    !str_eq(a->depends_on, b->depends_on) ||
+	    !str_eq(a->healthcheck, b->healthcheck))
+		return 0;
+	if (a->hc_interval != b->hc_interval ||
+	    a->hc_timeout != b->hc_timeout ||
+	    a->hc_retries != b->hc_retries ||
+	    a->hc_start_period != b->hc_start_period ||
+	    a->hc_restart != b->hc_restart)
 		return 0;
 	if (a->priority != b->priority || a->autostart != b->autostart ||
 	    a->startsecs != b->startsecs ||
@@ -557,6 +573,15 @@ read_program(const struct ini_doc *doc, const struct ini_section *sec,
 			w = cfg_where(sec, NULL);
 			xasprintf(err, "program section %s does not specify a "
 			    "command %s", secname, w);
+			free(w);
+			goto done;
+		}
+		if (pc->healthcheck != NULL &&
+		    proc_hc_parse(pc->healthcheck, &pc->hc, err) == -1) {
+			w = cfg_where(sec, "healthcheck");
+			exp = *err;
+			xasprintf(err, "%s %s", exp, w);
+			free(exp);
 			free(w);
 			goto done;
 		}

@@ -5,7 +5,10 @@
  *
  * depends_on names groups (a [program:x] is the group x; a [group:g] is g).
  * A group is "up" when each of its processes is RUNNING, or has EXITED
- * with an expected exit code (a one-shot task such as a migration).  An
+ * with an expected exit code (a one-shot task such as a migration).  A
+ * name may carry a condition instead: "db:started" (STARTING, RUNNING or
+ * EXITED), "db:healthy" (ready: its healthcheck= passed, proc_health.c;
+ * without a check, RUNNING), "migrate:completed" (EXITED, expected).  An
  * autostart process whose dependencies are not up waits, STOPPED, and is
  * spawned by the state change that brings the last of them up; if one of
  * them goes FATAL (or is removed) it stops waiting and says so.  A start
@@ -25,14 +28,25 @@
 #include "proc.h"
 #include "xmalloc.h"
 
-/* The next name of a depends_on list (cfg_list_next) from *cur into buf:
- * 1, or 0 at the end.  A name too long for buf is cut, and so matches no
- * group: a config error naming it. */
+/* The conditions of "name:condition" (a bare name: DEP_UP_OR_DONE). */
+enum dep_cond { DEP_UP_OR_DONE, DEP_STARTED, DEP_HEALTHY, DEP_COMPLETED,
+	DEP_BADCOND };
+static const char *const dep_conds[] = {
+	"", "started", "healthy", "completed"
+};
+
+/* The next name of a depends_on list (cfg_list_next) from *cur into buf,
+ * its condition in *cond (may be NULL): 1, or 0 at the end.  A name too
+ * long for buf is cut, and so matches no group: a config error naming
+ * it.  An unknown condition gives DEP_BADCOND, its text in buf after the
+ * name's NUL. */
 static int
-dep_next(const char **cur, char *buf, size_t len)
+dep_next_cond(const char **cur, char *buf, size_t len, enum dep_cond *cond)
 {
 	const char *item;
-	size_t n;
+	char *colon;
+	enum dep_cond ignored;
+	size_t n, c;
 
 	if (!cfg_list_next(cur, &item, &n))
 		return 0;
@@ -40,7 +54,23 @@ dep_next(const char **cur, char *buf, size_t len)
 		n = len - 1;
 	memcpy(buf, item, n);
 	buf[n] = '\0';
+	if (cond == NULL)
+		cond = &ignored;
+	*cond = DEP_UP_OR_DONE;
+	if ((colon = strchr(buf, ':')) == NULL)
+		return 1;
+	*colon++ = '\0';
+	*cond = DEP_BADCOND;
+	for (c = 1; c < sizeof dep_conds / sizeof dep_conds[0]; c++)
+		if (strcmp(colon, dep_conds[c]) == 0)
+			*cond = (enum dep_cond)c;
 	return 1;
+}
+
+static int
+dep_next(const char **cur, char *buf, size_t len)
+{
+	return dep_next_cond(cur, buf, len, NULL);
 }
 
 /* The index of the group called name in gcs, or -1. */
@@ -105,6 +135,7 @@ proc_deps_check(struct group_config **gcs, size_t n, char **err)
 	char buf[256], *trail = NULL;
 	const char *cur;
 	unsigned char *color;
+	enum dep_cond cond;
 	long back = -1;
 	size_t g, i;
 
@@ -112,7 +143,16 @@ proc_deps_check(struct group_config **gcs, size_t n, char **err)
 		for (i = 0; i < gcs[g]->nprocs; i++) {
 			if ((cur = gcs[g]->procs[i]->depends_on) == NULL)
 				continue;
-			while (dep_next(&cur, buf, sizeof buf)) {
+			while (dep_next_cond(&cur, buf, sizeof buf, &cond)) {
+				if (cond == DEP_BADCOND) {
+					xasprintf(err, "depends_on: [%s] "
+					    "names an unknown condition '%s' "
+					    "of '%s' (started, healthy or "
+					    "completed)",
+					    gcs[g]->procs[i]->section,
+					    buf + strlen(buf) + 1, buf);
+					return -1;
+				}
 				if (strcmp(buf, gcs[g]->name) == 0) {
 					xasprintf(err, "depends_on: [%s] "
 					    "depends on itself",
@@ -145,6 +185,25 @@ proc_deps_check(struct group_config **gcs, size_t n, char **err)
 
 enum dep_verdict { DEP_UP, DEP_WAIT, DEP_FAILED };
 
+/* 1 if q meets condition c. */
+static int
+dep_holds(const struct proc *q, enum dep_cond c)
+{
+	switch (c) {
+	case DEP_STARTED:
+		return q->state == PROC_STARTING || q->state == PROC_RUNNING ||
+		    q->state == PROC_EXITED;
+	case DEP_HEALTHY:
+		return proc_health_ready(q);
+	case DEP_COMPLETED:
+		return q->state == PROC_EXITED &&
+		    proc_exit_expected(q->cfg, q->exitstatus);
+	default:
+		return q->state == PROC_RUNNING || (q->state == PROC_EXITED &&
+		    proc_exit_expected(q->cfg, q->exitstatus));
+	}
+}
+
 /* What p's dependencies say now; *why names the first one not up. */
 static enum dep_verdict
 dep_verdict(const struct proc *p, char *why, size_t len)
@@ -153,11 +212,12 @@ dep_verdict(const struct proc *p, char *why, size_t len)
 	const char *cur = p->cfg->depends_on;
 	struct proc_group *g;
 	enum dep_verdict v = DEP_UP;
+	enum dep_cond c;
 	size_t j;
 
 	if (cur == NULL)
 		return DEP_UP;
-	while (dep_next(&cur, buf, sizeof buf)) {
+	while (dep_next_cond(&cur, buf, sizeof buf, &c)) {
 		if ((g = proctable_group(buf)) == NULL) {
 			snprintf(why, len, "%s is gone", buf);
 			return DEP_FAILED;
@@ -170,10 +230,10 @@ dep_verdict(const struct proc *p, char *why, size_t len)
 				    q->cfg->name);
 				return DEP_FAILED;
 			}
-			if (v == DEP_UP && q->state != PROC_RUNNING &&
-			    !(q->state == PROC_EXITED &&
-			    proc_exit_expected(q->cfg, q->exitstatus))) {
-				snprintf(why, len, "%s", buf);
+			if (v == DEP_UP && !dep_holds(q, c)) {
+				snprintf(why, len, "%s%s%s", buf,
+				    c != DEP_UP_OR_DONE ? " to be " : "",
+				    dep_conds[c]);
 				v = DEP_WAIT;
 			}
 		}
@@ -205,7 +265,7 @@ void
 proc_deps_state_changed(struct proc *q)
 {
 	if (q->state == PROC_RUNNING || q->state == PROC_EXITED ||
-	    q->state == PROC_FATAL)
+	    q->state == PROC_FATAL || q->state == PROC_STARTING)
 		proc_deps_sweep();
 }
 

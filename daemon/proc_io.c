@@ -305,6 +305,8 @@ proc_io_output(struct proc *p, int ch, const char *buf, size_t len)
 
 	if (c == NULL)
 		return;
+	if (p->health != NULL)
+		proc_health_output(p, ch, buf, len);
 	if (ch == PROC_STDOUT && proc_pool_output(p, buf, len))
 		return;		/* a listener's protocol channel */
 	if (p->cfg->log[ch].capture_maxbytes <= 0) {

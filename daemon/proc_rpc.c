@@ -222,6 +222,13 @@ describe(const struct proc *p, time_t now, char *buf, size_t len,
 	case PROC_RUNNING:
 		fmt_running((long)p->pid, now > p->start ?
 		    (long)(now - p->start) : 0, buf);
+		if (p->cfg->hc != NULL) {
+			/* healthcheck=: ", healthy" (buf has room for it) */
+			size_t n = strlen(buf);
+
+			snprintf(buf + n, len - n, ", %s",
+			    proc_health_name(p));
+		}
 		return buf;
 	case PROC_FATAL:
 	case PROC_BACKOFF:
@@ -437,6 +444,7 @@ pi_slot_info(size_t i, const struct proc *p, time_t now)
 		o = json_incref(s->obj);
 	else
 		o = pi_refill(s, &v);
+	proc_health_info(p, o);
 	free(v.desc_heap);
 	return o;
 }
@@ -449,6 +457,7 @@ proc_info(const struct proc *p)
 
 	pi_gather(p, time(NULL), &v);
 	o = pi_build(&v);
+	proc_health_info(p, o);
 	free(v.desc_heap);
 	return o;
 }

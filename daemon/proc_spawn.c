@@ -760,3 +760,69 @@ fail:
 	free(file);
 	return -1;
 }
+
+/*
+ * healthcheck=exec: (proc_health.c): command run as p's program is (its
+ * user, environment, directory and umask), stdin on /dev/null, stdout and
+ * stderr on out.  0 with *pid set, or -1 with *err set.
+ */
+int
+proc_spawn_check(struct proc *p, const char *command, int out, pid_t *pid,
+		 char **err)
+{
+	char **argv, *file, *e2 = NULL;
+	json_t *filed = NULL;
+	struct spawn_child c;
+	struct stdio_saved sv;
+	sigset_t all, old;
+	int fault, nul, e;
+
+	if ((argv = proc_split_command(command, &e2)) == NULL) {
+		xasprintf(err, "can't parse command: %s", e2);
+		free(e2);
+		return -1;
+	}
+	if ((file = proc_resolve_command(p->cfg, argv, &fault, err)) == NULL) {
+		proc_argv_free(argv);
+		return -1;
+	}
+	if (p->cfg->environment_file != NULL &&
+	    envfile_load(p->cfg->environment_file, &filed, &e2) == -1) {
+		xasprintf(err, "can't read environment_file %s", e2);
+		free(e2);
+		proc_argv_free(argv);
+		free(file);
+		return -1;
+	}
+	if ((nul = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1) {
+		xasprintf(err, "open /dev/null: %s", errname(errno));
+		json_decref(filed);
+		proc_argv_free(argv);
+		free(file);
+		return -1;
+	}
+	child_prepare(&c, p, file, argv, filed);
+	c.fds[0] = nul;
+	c.fds[1] = out;
+	c.fds[2] = out;
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	c.on_stdio = stdio_swap(c.fds, &sv) == 0;
+	*pid = clone(child, spawn_stack + sizeof spawn_stack, CLONE_VM |
+	    CLONE_VFORK | (c.on_stdio ? CLONE_FILES : 0) | SIGCHLD, &c);
+	e = errno;
+	if (c.on_stdio)
+		stdio_restore(&sv);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	env_free(&c.env);
+	json_decref(filed);
+	free(c.groups);
+	close(nul);
+	proc_argv_free(argv);
+	free(file);
+	if (*pid == -1) {
+		xasprintf(err, "fork: %s", errname(e));
+		return -1;
+	}
+	return 0;
+}

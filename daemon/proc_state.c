@@ -272,6 +272,7 @@ proc_free(struct proc *p)
 	forget(p);
 	proc_rpc_forget(p);
 	proc_fcgi_release(p);
+	proc_health_free(p);
 	if (p->timer != NULL)
 		event_free(p->timer);
 	proc_io_drain_close(p);

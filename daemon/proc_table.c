@@ -301,6 +301,8 @@ proctable_on_sigchld(void)
 		if (pid <= 0)
 			break;
 		if ((p = proctable_find_pid(pid)) == NULL) {
+			if (proc_health_reaped(pid, st))
+				continue;
 			proc_decode_status(st, &es, msg, sizeof msg);
 			log_info("reaped unknown pid %ld (%s)", (long)pid, msg);
 			continue;
@@ -475,6 +477,7 @@ proctable_state_changed(struct proc *p, enum proc_state from)
 	    proc_state_stopped(p->state))
 		shutdown_step();
 	proc_pool_state_changed(p, from);
+	proc_health_state_changed(p, from);
 	proc_deps_state_changed(p);
 	if (proc_state_hook != NULL)
 		proc_state_hook(p, from);

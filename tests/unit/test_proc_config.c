@@ -409,3 +409,130 @@ Test(proc_config, stop_order_puts_dependents_after_their_dependencies)
 	cr_assert_str_eq(v[3]->cfg->name, "cache");
 	cr_assert_str_eq(v[4]->cfg->name, "web", "stopped first");
 }
+
+Test(proc_config, healthcheck_defaults_and_off_by_default)
+{
+	struct proc_config *pc;
+
+	cr_assert_null(load("[program:a]\ncommand=/bin/cat\n"
+	    "[program:b]\ncommand=/bin/cat\n"
+	    "healthcheck=http://127.0.0.1:80%(process_num)02d/h\n"));
+	pc = gc_named("a")->procs[0];
+	cr_assert_null(pc->healthcheck);
+	cr_assert_null(pc->hc, "no check unless asked for");
+	cr_assert_eq(pc->hc_interval, 10);
+	cr_assert_eq(pc->hc_timeout, 5);
+	cr_assert_eq(pc->hc_retries, 3);
+	cr_assert_eq(pc->hc_start_period, 0);
+	cr_assert_eq(pc->hc_restart, 1);
+	pc = gc_named("b")->procs[0];
+	cr_assert_str_eq(pc->healthcheck, "http://127.0.0.1:8000/h",
+	    "expanded like any value");
+	cr_assert_not_null(pc->hc);
+}
+
+Test(proc_config, healthcheck_values)
+{
+	static const struct {
+		const char *spec;
+		const char *err;	/* NULL: valid */
+	} t[] = {
+		{ "exec:/bin/true", NULL },
+		{ "exec:  sh -c 'exit 0'", NULL },
+		{ "http://127.0.0.1", NULL },
+		{ "http://localhost:8080/health?x=1", NULL },
+		{ "http://[::1]:8080/", NULL },
+		{ "tcp:127.0.0.1:5432", NULL },
+		{ "tcp:[::1]:5432", NULL },
+		{ "log:^ready( to accept)?$", NULL },
+		{ "exec:", "healthcheck exec: names no command" },
+		{ "http://:80/", "not a valid host:port in healthcheck: ':80'" },
+		{ "http://h:0/", "not a valid host:port in healthcheck: 'h:0'" },
+		{ "http://h:x/", "not a valid host:port in healthcheck: 'h:x'" },
+		{ "http://[::1/", "not a valid host:port in healthcheck: '[::1'" },
+		{ "tcp:h", "not a valid host:port in healthcheck: 'h'" },
+		{ "tcp:h:65536", "not a valid host:port in healthcheck: "
+		  "'h:65536'" },
+		{ "HTTP://h/", "not a valid healthcheck: 'HTTP://h/' "
+		  "(exec:COMMAND, http://HOST:PORT/PATH, tcp:HOST:PORT or "
+		  "log:REGEX)" },
+	};
+	struct proc_hc *hc;
+	char *err;
+	size_t i;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		hc = NULL;
+		err = NULL;
+		if (t[i].err == NULL) {
+			cr_assert_eq(proc_hc_parse(t[i].spec, &hc, &err), 0,
+			    "%s: %s", t[i].spec, err);
+			proc_hc_free(hc);
+			continue;
+		}
+		cr_assert_eq(proc_hc_parse(t[i].spec, &hc, &err), -1, "%s",
+		    t[i].spec);
+		cr_assert_str_eq(err, t[i].err);
+		free(err);
+	}
+	cr_assert_eq(proc_hc_parse("log:a(", &hc, &err), -1);
+	cr_assert(strncmp(err, "not a valid regular expression in "
+	    "healthcheck: 'a(' (", 46) == 0, "%s", err);
+	free(err);
+}
+
+Test(proc_config, healthcheck_errors_name_file_line_and_key)
+{
+	char *err;
+
+	err = load("[program:a]\ncommand=/bin/cat\nhealthcheck=udp:x\n");
+	cr_assert(strstr(err, "not a valid healthcheck: 'udp:x'") != NULL,
+	    "%s", err);
+	cr_assert(strstr(err, "in section 'program:a' (file: "
+	    "'/tmp/test.conf', line 3)") != NULL, "%s", err);
+	free(err);
+	cleanup();
+	err = load("[program:a]\ncommand=/bin/cat\nhealthcheck_retries=0\n");
+	cr_assert(strstr(err, "'healthcheck_retries'") != NULL, "%s", err);
+	free(err);
+}
+
+Test(proc_config, depends_on_conditions)
+{
+	char *err;
+	struct proc_group grp[3], *v[3];
+	const char *names[] = { "web", "db", "migrate" };
+	size_t i;
+
+	cr_assert_null(load(
+	    "[program:web]\ncommand=/bin/cat\npriority=1\n"
+	    "depends_on = db:healthy, migrate:completed\n"
+	    "[program:db]\ncommand=/bin/cat\npriority=2\n"
+	    "[program:migrate]\ncommand=/bin/cat\npriority=3\n"
+	    "depends_on=db:started\n"));
+	memset(grp, 0, sizeof grp);
+	for (i = 0; i < 3; i++) {
+		grp[i].cfg = gc_named(names[i]);
+		v[i] = &grp[i];
+	}
+	proc_deps_stop_order(v, 3);
+	cr_assert_str_eq(v[0]->cfg->name, "db");
+	cr_assert_str_eq(v[1]->cfg->name, "migrate");
+	cr_assert_str_eq(v[2]->cfg->name, "web", "stopped first");
+	cleanup();
+	err = load("[program:a]\ncommand=/bin/cat\ndepends_on=b:ready\n"
+	    "[program:b]\ncommand=/bin/cat\n");
+	cr_assert_str_eq(err, "depends_on: [program:a] names an unknown "
+	    "condition 'ready' of 'b' (started, healthy or completed)");
+	free(err);
+	cleanup();
+	err = load("[program:a]\ncommand=/bin/cat\ndepends_on=b:healthy\n"
+	    "[program:b]\ncommand=/bin/cat\ndepends_on=a:started\n");
+	cr_assert_str_eq(err, "depends_on: a cycle: a -> b -> a");
+	free(err);
+	cleanup();
+	err = load("[program:a]\ncommand=/bin/cat\ndepends_on=zz:healthy\n");
+	cr_assert_str_eq(err, "depends_on: [program:a] names no program or "
+	    "group 'zz'");
+	free(err);
+}

@@ -281,6 +281,80 @@ static const struct proc_family {
 	  "(not its children), 0 when not running.", v_cpu },
 };
 
+/* healthcheck= (docs/stheno.conf.5.md): from the health keys of
+ * getProcessInfo, for the processes that have a check only. */
+static double
+v_healthy(json_t *i, double now)
+{
+	return strcmp(jstr(i, "health"), "healthy") == 0;
+}
+
+static double
+v_hfail(json_t *i, double now)
+{
+	return jnum(i, "health_failures");
+}
+
+static double
+v_hchecks(json_t *i, double now)
+{
+	return jnum(i, "health_checks");
+}
+
+static double
+v_hrestarts(json_t *i, double now)
+{
+	return jnum(i, "health_restarts");
+}
+
+static double
+v_hlatency(json_t *i, double now)
+{
+	return jnum(i, "health_latency_ms") / 1000.0;
+}
+
+static const struct proc_family health_families[] = {
+	{ "stheno_process_healthy", "gauge",
+	  "1 if the process's health check passes (healthcheck=), else 0.",
+	  v_healthy },
+	{ "stheno_process_health_failures", "gauge",
+	  "Health checks failed in a row.", v_hfail },
+	{ "stheno_process_health_checks_total", "counter",
+	  "Health checks run since the process was added.", v_hchecks },
+	{ "stheno_process_health_restarts_total", "counter",
+	  "Restarts for failed health checks since the process was added.",
+	  v_hrestarts },
+	{ "stheno_process_health_check_seconds", "gauge",
+	  "How long the last health check took.", v_hlatency },
+};
+
+/* The families of fams for the processes that have key. */
+static void
+render_filtered(struct htmlbuf *b, json_t *procs, double now,
+    const struct proc_family *fams, size_t nfams, const char *key)
+{
+	const char *labels[5] = { "group", NULL, "name", NULL, NULL };
+	json_t *p;
+	size_t i, k;
+	int any = 0;
+
+	json_array_foreach(procs, i, p)
+		any |= json_object_get(p, key) != NULL;
+	if (!any)
+		return;
+	for (k = 0; k < nfams; k++) {
+		prom_family(b, fams[k].name, fams[k].type, fams[k].help);
+		json_array_foreach(procs, i, p) {
+			if (json_object_get(p, key) == NULL)
+				continue;
+			labels[1] = jstr(p, "group");
+			labels[3] = jstr(p, "name");
+			prom_sample(b, fams[k].name, labels,
+			    fams[k].value(p, now));
+		}
+	}
+}
+
 static void
 render_processes(struct htmlbuf *b, json_t *procs, double now)
 {
@@ -312,6 +386,8 @@ render_processes(struct htmlbuf *b, json_t *procs, double now)
 			prom_sample(b, f->name, labels, f->value(p, now));
 		}
 	}
+	render_filtered(b, procs, now, health_families,
+	    sizeof health_families / sizeof health_families[0], "health");
 }
 
 static const struct server_family {

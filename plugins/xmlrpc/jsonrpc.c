@@ -303,7 +303,8 @@ jr_handle(const char *body, size_t len, const struct xr_limits *lim,
 		free(req);
 		return NULL;
 	}
-	doc = json_loadb(body, len, JSON_DECODE_ANY, &jerr);
+	doc = json_loadb(body, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
+	    &jerr);
 	if (doc == NULL) {
 		jr_send(req, jr_std_response(NULL, JR_PARSE_ERROR, jerr.text));
 		free(req);

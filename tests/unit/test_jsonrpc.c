@@ -147,7 +147,15 @@ Test(jsonrpc, notification_runs_without_reply)
 Test(jsonrpc, parse_error)
 {
 	static const char *const bodies[] = { "{\"jsonrpc\":\"2.0\",\"method\"",
-		"", "[1,", "{'a':1}", "\xff", "{\"a\":\"\\u0000\"}" };
+		"", "[1,", "{'a':1}", "\xff", "{\"a\":\"\\u0000\"}",
+		/* a repeated key is refused, not "the last one wins" */
+		"{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\","
+		    "\"method\":\"t.null\",\"id\":1}",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\","
+		    "\"params\":{\"a\":1,\"a\":2},\"id\":1}",
+		"[{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\",\"id\":1},"
+		    "{\"jsonrpc\":\"2.0\",\"id\":2,\"id\":3,"
+		    "\"method\":\"t.echo\"}]" };
 	size_t i;
 	json_t *g;
 

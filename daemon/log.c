@@ -262,6 +262,17 @@ log_errno(int level, const char *fmt, ...)
 	errno = saved;
 }
 
+/* The local time's offset from UTC now (for log_crash's stamps). */
+static long
+log_gmtoff_now(void)
+{
+	struct tm tm;
+	time_t now = time(NULL);
+
+	localtime_r(&now, &tm);
+	return tm.tm_gmtoff;
+}
+
 int
 log_open(const char *path, long long maxbytes, int backups, int level,
     int to_stdout, char **err)
@@ -287,6 +298,7 @@ log_open(const char *path, long long maxbytes, int backups, int level,
 	if (is_syslog)
 		openlog("sthenod", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	log_state.level = level;
+	log_state.gmtoff = log_gmtoff_now();
 	/* A log that is stdout already needs no copy on stdout. */
 	log_state.to_stdout = to_stdout && strcmp(path, "/dev/stdout") != 0;
 	log_state.opened = 1;

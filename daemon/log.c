@@ -13,8 +13,9 @@
  * library, a crash signal) writes its reason to the main log before the
  * process ends: stderr is /dev/null once daemonized.  That path allocates
  * nothing and calls no stdio or localtime (the crash may hold their locks):
- * the line is formatted by hand with the UTC offset of the last line
- * logged, and written to the log's path opened afresh.
+ * the line is formatted by hand with the UTC offset seen when the log
+ * opened or a line was last logged, and written to the log's path opened
+ * afresh.
  */
 #include "config.h"
 
@@ -66,7 +67,7 @@ static struct {
 	int to_stdout;
 	struct log_pending *pending, **pending_tail;
 	int atexit_set;
-	long gmtoff;		/* of the last line's local time (log_crash) */
+	long gmtoff;		/* local time's, at open or last line */
 	volatile sig_atomic_t crash_logged;
 } log_state = {
 	.level = STH_LOG_INFO,
@@ -355,7 +356,7 @@ crash_num(char *p, unsigned long long v, int width)
 	return p;
 }
 
-/* "YYYY-MM-DD HH:MM:SS,mmm " for now, local time by the last offset seen
+/* "YYYY-MM-DD HH:MM:SS,mmm " for now, local time by the offset last seen
  * (days to civil date: Howard Hinnant's algorithm). */
 static char *
 crash_stamp(char *p)

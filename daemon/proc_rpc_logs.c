@@ -24,7 +24,6 @@
 #include "proc.h"
 #include "rpc.h"
 #include "sthenod.h"
-#include "xmalloc.h"
 
 /* Length of the valid UTF-8 sequence at s (Python's strict decoder), or 0. */
 static size_t

@@ -226,8 +226,10 @@ class LogRpcArgs(unittest.TestCase):
         for off, length in ((0, I64_MAX), (I64_MIN, 0), (0, 100000000000)):
             text = d.call("readLog", off, length)
             self.assertEqual(text, sthtest.read_text(d.path("main.log")))
+        # FAILED where the filesystem refuses the seek (ext4), else ''
         self.assertEqual(d.call("readLog", I64_MAX, I64_MAX),
-                         ("fault", 30, "FAILED"))
+                         reference("readLog", d.path("main.log"), I64_MAX,
+                                   I64_MAX))
         self.assertEqual(d.call("readLog", -1, I64_MIN),
                          ("fault", 3, "BAD_ARGUMENTS"))
 

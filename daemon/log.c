@@ -7,12 +7,22 @@
  * message is kept in memory with the time it was logged; log_open() writes
  * those at or above the level, and if the process exits before any log
  * opens they go to stderr, so a startup failure is never silent.
+ *
+ * A fatal end (fatalx, an allocation that fails, abort(3) in a plugin or a
+ * library, a crash signal) writes its reason to the main log before the
+ * process ends: stderr is /dev/null once daemonized.  That path allocates
+ * nothing and calls no stdio or localtime (the crash may hold their locks):
+ * the line is formatted by hand with the UTC offset seen when the log
+ * opened or a line was last logged, and written to the log's path opened
+ * afresh.
  */
 #include "config.h"
 
 #include <sys/time.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +67,8 @@ static struct {
 	int to_stdout;
 	struct log_pending *pending, **pending_tail;
 	int atexit_set;
+	long gmtoff;		/* local time's, at open or last line */
+	volatile sig_atomic_t crash_logged;
 } log_state = {
 	.level = STH_LOG_INFO,
 };
@@ -211,6 +223,7 @@ log_vmsg(int level, const char *fmt, va_list ap)
 	gettimeofday(&tv, NULL);
 	localtime_r(&tv.tv_sec, &tm);
 	strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
+	log_state.gmtoff = tm.tm_gmtoff;
 	xvasprintf(&msg, fmt, ap);
 	len = xasprintf(&line, "%s,%03d %s %s\n", stamp,
 	    (int)(tv.tv_usec / 1000), log_level_name(level), msg);
@@ -250,6 +263,17 @@ log_errno(int level, const char *fmt, ...)
 	errno = saved;
 }
 
+/* The local time's offset from UTC now (for log_crash's stamps). */
+static long
+log_gmtoff_now(void)
+{
+	struct tm tm;
+	time_t now = time(NULL);
+
+	localtime_r(&now, &tm);
+	return tm.tm_gmtoff;
+}
+
 int
 log_open(const char *path, long long maxbytes, int backups, int level,
     int to_stdout, char **err)
@@ -275,6 +299,7 @@ log_open(const char *path, long long maxbytes, int backups, int level,
 	if (is_syslog)
 		openlog("sthenod", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	log_state.level = level;
+	log_state.gmtoff = log_gmtoff_now();
 	/* A log that is stdout already needs no copy on stdout. */
 	log_state.to_stdout = to_stdout && strcmp(path, "/dev/stdout") != 0;
 	log_state.opened = 1;
@@ -309,4 +334,153 @@ log_close(void)
 	log_state.path = NULL;
 	log_state.is_syslog = 0;
 	log_state.opened = 0;
+}
+
+/* --- fatal ends ------------------------------------------------------ */
+
+/* v in decimal, zero-padded to width, at p; returns the end. */
+static char *
+crash_num(char *p, unsigned long long v, int width)
+{
+	char tmp[24];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0 && n < (int)sizeof tmp);
+	while (n < width--)
+		*p++ = '0';
+	while (n > 0)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/* "YYYY-MM-DD HH:MM:SS,mmm " for now, local time by the offset last seen
+ * (days to civil date: Howard Hinnant's algorithm). */
+static char *
+crash_stamp(char *p)
+{
+	struct timespec ts;
+	long long t, days, z, era, doe, yoe, doy, mp, y, m, d, sec;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	t = (long long)ts.tv_sec + log_state.gmtoff;
+	days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+	sec = t - days * 86400;
+	z = days + 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	y = yoe + era * 400 + (m <= 2);
+	p = crash_num(p, (unsigned long long)y, 4);
+	*p++ = '-';
+	p = crash_num(p, (unsigned long long)m, 2);
+	*p++ = '-';
+	p = crash_num(p, (unsigned long long)d, 2);
+	*p++ = ' ';
+	p = crash_num(p, (unsigned long long)(sec / 3600), 2);
+	*p++ = ':';
+	p = crash_num(p, (unsigned long long)(sec / 60 % 60), 2);
+	*p++ = ':';
+	p = crash_num(p, (unsigned long long)(sec % 60), 2);
+	*p++ = ',';
+	p = crash_num(p, (unsigned long long)(ts.tv_nsec / 1000000), 3);
+	*p++ = ' ';
+	return p;
+}
+
+/* Async-signal-safe: the CRIT line to the log file and stdout copy. */
+static void
+log_crash_write(const char *reason)
+{
+	char line[1024], *p = line, *end = line + sizeof line - 1;
+	size_t n;
+	int fd;
+
+	p = crash_stamp(p);
+	memcpy(p, "CRIT ", 5);
+	p += 5;
+	n = strlen(reason);
+	if (n > (size_t)(end - p))
+		n = (size_t)(end - p);
+	memcpy(p, reason, n);
+	p += n;
+	*p++ = '\n';
+	if (log_state.opened && log_state.path != NULL &&
+	    !log_state.is_syslog &&
+	    (fd = open(log_state.path, O_WRONLY | O_APPEND | O_NOCTTY |
+	    O_CLOEXEC)) != -1) {
+		log_write_fd(fd, line, (size_t)(p - line));
+		close(fd);
+	}
+	if (log_state.to_stdout)
+		log_write_fd(STDOUT_FILENO, line, (size_t)(p - line));
+}
+
+void
+log_fatal(const char *reason)
+{
+	log_state.crash_logged = 1;
+	if (log_state.is_syslog)
+		syslog(LOG_CRIT, "%s", reason);
+	else
+		log_crash_write(reason);
+	/* not open yet: what was kept goes to stderr with the reason */
+	log_flush_pending_stderr();
+}
+
+/* --- crash signals --------------------------------------------------- */
+
+static const struct {
+	int sig;
+	const char *reason;
+} log_crash_sigs[] = {
+	{ SIGABRT, "sthenod: aborted (SIGABRT)" },
+	{ SIGSEGV, "sthenod: crashed (SIGSEGV)" },
+	{ SIGBUS, "sthenod: crashed (SIGBUS)" },
+	{ SIGFPE, "sthenod: crashed (SIGFPE)" },
+	{ SIGILL, "sthenod: crashed (SIGILL)" },
+};
+#define LOG_NCRASH (sizeof log_crash_sigs / sizeof log_crash_sigs[0])
+static struct sigaction log_crash_old[LOG_NCRASH];
+
+static void
+log_on_crash(int sig, siginfo_t *si, void *uctx)
+{
+	int saved = errno;
+	size_t i;
+
+	for (i = 0; i < LOG_NCRASH; i++) {
+		if (log_crash_sigs[i].sig != sig)
+			continue;
+		if (!log_state.crash_logged)
+			log_crash_write(log_crash_sigs[i].reason);
+		log_state.crash_logged = 1;
+		/* whoever handled it before (the default, a sanitizer) ends
+		 * the process: a fault re-faults when we return, a signal
+		 * sent (abort's, kill's) is sent again */
+		sigaction(sig, &log_crash_old[i], NULL);
+		if (sig == SIGABRT || si == NULL || si->si_code <= 0)
+			raise(sig);
+	}
+	errno = saved;
+}
+
+void
+log_catch_crashes(void)
+{
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = log_on_crash;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_NODEFER | SA_SIGINFO;
+	for (i = 0; i < LOG_NCRASH; i++)
+		sigaction(log_crash_sigs[i].sig, &sa, &log_crash_old[i]);
 }

@@ -36,6 +36,16 @@ void log_vmsg(int level, const char *fmt, va_list ap)
 void log_errno(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int log_enabled(int level);
+/*
+ * A fatal end: reason as a CRIT line in the main log (or syslog), and if
+ * the log never opened, the lines kept so far on stderr.  No allocation,
+ * no stdio: callable when memory ran out.  The caller then aborts.
+ */
+void log_fatal(const char *reason);
+/* From now on SIGABRT, SIGSEGV, SIGBUS, SIGFPE and SIGILL leave a CRIT
+ * line in the main log (unless log_fatal wrote one) before the handler
+ * that was in place (the default, or a sanitizer's) ends the process. */
+void log_catch_crashes(void);
 /* "CRIT", "ERRO", ... for a level number. */
 const char *log_level_name(int level);
 

@@ -382,11 +382,21 @@ main_process_setup(void)
 		log_info("Set uid to user %ld succeeded", (long)m.opts.uid);
 }
 
+/* libevent gives up (its message went to its log callback): say so. */
+static void
+main_libevent_fatal(int err)
+{
+	fatalx("libevent: fatal error %d", err);
+}
+
 int
 main(int argc, char **argv)
 {
 	char *err = NULL;
 
+	/* a crash leaves its reason in the main log (docs/ARCHITECTURE.md) */
+	log_catch_crashes();
+	event_set_fatal_callback(main_libevent_fatal);
 	main_parse(argc, argv);
 	main_process_setup();
 	m.to_stdout = m.opts.nodaemon && !m.opts.silent;

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,6 @@
 #include "proc.h"
 #include "rpc.h"
 #include "sthenod.h"
-#include "xmalloc.h"
 
 /* Length of the valid UTF-8 sequence at s (Python's strict decoder), or 0. */
 static size_t
@@ -58,7 +58,8 @@ utf8_seq(const unsigned char *s, size_t left)
 	return n + 1;
 }
 
-/* The bytes as an RPC string: each undecodable byte becomes U+FFFD. */
+/* The bytes as an RPC string: each undecodable byte becomes U+FFFD.  NULL
+ * if memory runs out (a large log: the caller answers FAILED). */
 static json_t *
 log_string(const char *data, size_t len)
 {
@@ -67,7 +68,8 @@ log_string(const char *data, size_t len)
 	size_t i = 0, o = 0, n;
 	json_t *r;
 
-	out = xmalloc(len * 3 + 1);
+	if (len > (SIZE_MAX - 1) / 3 || (out = malloc(len * 3 + 1)) == NULL)
+		return NULL;
 	while (i < len) {
 		if ((n = utf8_seq(s + i, len - i)) == 0) {
 			memcpy(out + o, "\xef\xbf\xbd", 3);
@@ -84,15 +86,23 @@ log_string(const char *data, size_t len)
 	return r;
 }
 
+/*
+ * want bytes (at most: the file may be shorter) at off into a new buffer.
+ * An allocation that fails is a FAILED answer, not an abort: want is
+ * bounded by the file's size, which a client does not choose.
+ */
 static int
 read_at(int fd, long long off, size_t want, char **data, size_t *len)
 {
 	ssize_t n;
 
-	*data = xmalloc(want + 1);
 	*len = 0;
+	if ((*data = malloc(want + 1)) == NULL) {
+		log_errno(STH_LOG_WARN, "cannot read %zu bytes of a log", want);
+		return -1;
+	}
 	while (*len < want) {
-		n = pread(fd, *data + *len, want - *len, off + *len);
+		n = pread(fd, *data + *len, want - *len, off + (off_t)*len);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
@@ -107,38 +117,54 @@ read_at(int fd, long long off, size_t want, char **data, size_t *len)
 	return 0;
 }
 
+/* Bytes from pos (0 <= pos) to the end of a file of size sz, at most max
+ * (max <= 0: no limit). */
+static size_t
+bytes_from(long long sz, long long pos, long long max)
+{
+	long long left = sz > pos ? sz - pos : 0;
+
+	if (max > 0 && left > max)
+		left = max;
+	return (size_t)left;
+}
+
 /*
  * supervisor's readFile(): offset < 0 is the last |offset| bytes (length
- * must be 0); length 0 reads to the end.  0 with *data, or a fault code.
+ * must be 0); length 0 reads to the end.  It opens the file before it
+ * looks at the arguments, and seeks as Python does: an offset the
+ * filesystem cannot reach (lseek's EINVAL) is FAILED, one past the end
+ * reads nothing.  0 with *data, or a fault code.
  */
 static int
 read_file(const char *path, long long offset, long long length, char **data,
 	  size_t *len)
 {
 	struct stat st;
-	long long pos, want;
+	long long pos;
 	int fd, rc;
 
-	if ((offset < 0 && length != 0) || (offset >= 0 && length < 0))
-		return STH_FAULT_BAD_ARGUMENTS;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return STH_FAULT_FAILED;
-	if (fstat(fd, &st) == -1) {
+	if (fstat(fd, &st) == -1 || S_ISDIR(st.st_mode)) {
 		close(fd);
 		return STH_FAULT_FAILED;
 	}
-	if (offset < 0) {
-		pos = st.st_size + offset;
-		if (pos < 0)
-			pos = 0;
-		want = st.st_size - pos;
-	} else {
-		pos = offset;
-		want = st.st_size > pos ? st.st_size - pos : 0;
-		if (length > 0 && want > length)
-			want = length;
+	if ((offset < 0 && length != 0) || (offset >= 0 && length < 0)) {
+		close(fd);
+		return STH_FAULT_BAD_ARGUMENTS;
 	}
-	rc = read_at(fd, pos, (size_t)want, data, len);
+	/* never -offset: -LLONG_MIN overflows */
+	if (offset < 0)
+		pos = offset < -(long long)st.st_size ? 0 : st.st_size + offset;
+	else
+		pos = offset;
+	if (lseek(fd, pos, SEEK_SET) == -1) {
+		close(fd);
+		return STH_FAULT_FAILED;
+	}
+	rc = read_at(fd, pos, bytes_from(st.st_size, pos, offset < 0 ? 0 :
+	    length), data, len);
 	close(fd);
 	return rc == -1 ? STH_FAULT_FAILED : 0;
 }
@@ -172,6 +198,7 @@ answer_read(struct sth_rpc_call *call, const char *path, long long offset,
 	struct stat st;
 	char *data;
 	size_t len;
+	json_t *r;
 	int code;
 
 	if (path == NULL || stat(path, &st) == -1) {
@@ -183,8 +210,13 @@ answer_read(struct sth_rpc_call *call, const char *path, long long offset,
 		rpc_fault(call, code, NULL);
 		return;
 	}
-	rpc_return(call, log_string(data, len));
+	r = log_string(data, len);
 	free(data);
+	if (r == NULL) {
+		rpc_fault(call, STH_FAULT_FAILED, NULL);
+		return;
+	}
+	rpc_return(call, r);
 }
 
 /* The process of a read/tail/clear call (a group is BAD_NAME). */
@@ -236,7 +268,23 @@ m_read_stderr(struct sth_rpc_call *call, json_t *pa, void *arg)
 	read_proc_log(call, pa, PROC_STDERR);
 }
 
-/* supervisor's tailFile(). */
+/* a + b > c for any a, b and c, as Python's unbounded integers say. */
+static int
+sum_above(long long a, long long b, long long c)
+{
+	long long sum;
+
+	if (__builtin_add_overflow(a, b, &sum))
+		return a > 0;	/* above LLONG_MAX, or below LLONG_MIN */
+	return sum > c;
+}
+
+/*
+ * supervisor's tailFile(), its arithmetic on unbounded integers: the
+ * offset and length a client sends are any 64-bit values, and no sum of
+ * them may wrap.  It reads at most the bytes the file has (supervisor
+ * allocates the length asked for, and answers an HTTP 500 when it cannot).
+ */
 static json_t *
 tail_file(const char *path, long long offset, long long length)
 {
@@ -244,41 +292,40 @@ tail_file(const char *path, long long offset, long long length)
 	long long sz;
 	char *data = NULL;
 	size_t len = 0;
-	json_t *r;
+	json_t *text;
 	int fd, overflow = 0;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
 	    fstat(fd, &st) == -1) {
 		if (fd != -1)
 			close(fd);
-		return json_pack("[s,I,b]", "", offset, 0);
+		return json_pack("[s,I,b]", "", (json_int_t)offset, 0);
 	}
 	sz = st.st_size;
-	if (sz > offset + length) {
+	if (!sum_above(offset, length, sz - 1)) {	/* sz > offset+length */
 		overflow = 1;
 		offset = sz - 1;
 	}
-	if (offset + length > sz) {
+	if (sum_above(offset, length, sz)) {
 		if (offset > sz - 1)
 			length = 0;
-		offset = sz - length;
+		/* supervisor's offset = sz - length, which only matters (and
+		 * only cannot overflow) when something is read */
+		offset = length > 0 ? sz - length : sz;
 	}
 	if (offset < 0)
 		offset = 0;
-	if (length < 0)
-		length = 0;
-	if (length > 0 && read_at(fd, offset, (size_t)length, &data,
-	    &len) == -1) {
+	if (length > 0 && read_at(fd, offset, bytes_from(sz, offset, length),
+	    &data, &len) == -1) {
 		close(fd);
-		return json_pack("[s,I,b]", "", offset, 0);
+		return json_pack("[s,I,b]", "", (json_int_t)offset, 0);
 	}
 	close(fd);
-	r = json_array();
-	json_array_append_new(r, log_string(data != NULL ? data : "", len));
-	json_array_append_new(r, json_integer(sz));
-	json_array_append_new(r, json_boolean(overflow));
+	text = log_string(data != NULL ? data : "", len);
 	free(data);
-	return r;
+	if (text == NULL)
+		return json_pack("[s,I,b]", "", (json_int_t)offset, 0);
+	return json_pack("[o,I,b]", text, (json_int_t)sz, overflow);
 }
 
 static void

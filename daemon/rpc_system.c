@@ -7,16 +7,38 @@
  * multicall itself then answers later.  A success is the bare value and a
  * fault is {faultCode, faultString}, as supervisor really sends (not the
  * one-element arrays its docstring promises).
+ *
+ * One request may not make the daemon build an unbounded answer (issue 12:
+ * 200 getAllProcessInfo of 1,000 programs built 250 MB and held the loop
+ * for seconds): a multicall takes at most MC_MAX_CALLS calls, and once its
+ * answer passes MC_MAX_ANSWER bytes (as XML-RPC, estimated) the calls left
+ * are not run and each answers a FAILED fault that names the limit
+ * (docs/compatibility.md).  After a large answer, the freed heap is given
+ * back to the system (malloc_trim) from the loop.
  */
 #include "config.h"
 
+#include <sys/time.h>
+
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+#include <event2/event.h>
 
 #include "rpc.h"
+#include "sthenod.h"
 #include "xmalloc.h"
 
 #define MULTICALL "system.multicall"
+#define MC_MAX_CALLS 1024
+#define MC_MAX_ANSWER 4194304	/* 4 MiB */
+#define MC_STR(x) MC_STR2(x)
+#define MC_STR2(x) #x
+/* an answer this large is followed by a malloc_trim */
+#define MC_TRIM_AFTER (1024 * 1024)
 
 static void
 sys_list_methods(struct sth_rpc_call *call, json_t *params, void *arg)
@@ -77,12 +99,57 @@ struct multicall {
 	json_t *calls;
 	json_t *results;
 	size_t next;			/* index of the next call to start */
+	size_t size;			/* of the answer so far, estimated */
 	struct sth_rpc_call *pending;	/* the call awaited, if any */
 	int stepping;			/* mc_step is on the stack */
 	int cancelled;			/* our caller went away meanwhile */
 };
 
 static void mc_step(struct multicall *);
+
+/* About the bytes of v as an XML-RPC <value> (tags and text). */
+static size_t
+mc_size(json_t *v)
+{
+	const char *key;
+	json_t *m;
+	size_t i, n = 32;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return n + json_string_length(v);
+	case JSON_ARRAY:
+		for (i = 0; i < json_array_size(v); i++)
+			n += mc_size(json_array_get(v, i));
+		return n;
+	case JSON_OBJECT:
+		json_object_foreach(v, key, m)
+			n += 40 + strlen(key) + mc_size(m);
+		return n;
+	default:
+		return n;
+	}
+}
+
+static void
+mc_trim(evutil_socket_t fd, short what, void *arg)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
+
+/* Give a large answer's heap back once it has been handed over. */
+static void
+mc_trim_later(void)
+{
+	struct timeval now = { 0, 0 };
+
+	if (sth.base == NULL ||
+	    event_base_once(sth.base, -1, EV_TIMEOUT, mc_trim, NULL,
+	    &now) == -1)
+		mc_trim(-1, 0, NULL);
+}
 
 static void
 mc_free(struct multicall *mc)
@@ -106,8 +173,10 @@ mc_done(json_t *result, int code, const char *string, void *arg)
 
 	if (code != 0)
 		mc_append_fault(mc, code, string);
-	else
+	else {
 		json_array_append(mc->results, result);
+		mc->size += mc_size(result);
+	}
 	if (mc->stepping)
 		return;		/* an immediate answer: mc_step goes on */
 	mc->pending = NULL;
@@ -167,6 +236,12 @@ mc_step(struct multicall *mc)
 	mc->stepping = 1;
 	while (mc->next < json_array_size(mc->calls)) {
 		entry = json_array_get(mc->calls, mc->next++);
+		if (mc->size > MC_MAX_ANSWER) {
+			mc_append_fault(mc, STH_FAULT_FAILED, "FAILED: not run: "
+			    "this system.multicall's answer passed its limit of "
+			    MC_STR(MC_MAX_ANSWER) " bytes");
+			continue;
+		}
 		if ((code = mc_check(entry, &name, &params, &bad)) != 0) {
 			mc_append_fault(mc, code, bad);
 			continue;
@@ -185,6 +260,8 @@ mc_step(struct multicall *mc)
 	}
 	mc->stepping = 0;
 	rpc_return(mc->call, json_incref(mc->results));
+	if (mc->size > MC_TRIM_AFTER)
+		mc_trim_later();
 	mc_free(mc);
 }
 
@@ -197,6 +274,11 @@ sys_multicall(struct sth_rpc_call *call, json_t *params, void *arg)
 	calls = json_array_get(params, 0);
 	if (json_array_size(params) != 1 || !json_is_array(calls)) {
 		rpc_fault(call, STH_FAULT_INCORRECT_PARAMETERS, NULL);
+		return;
+	}
+	if (json_array_size(calls) > MC_MAX_CALLS) {
+		rpc_fault(call, STH_FAULT_INCORRECT_PARAMETERS,
+		    "system.multicall takes at most %d calls", MC_MAX_CALLS);
 		return;
 	}
 	mc = xcalloc(1, sizeof(*mc));

@@ -1,4 +1,7 @@
-/* xmalloc.c — allocation wrappers that abort on failure (see xmalloc.h). */
+/*
+ * xmalloc.c — allocation wrappers that abort on failure (see xmalloc.h).
+ * Every abort says why in the main log first (log_fatal), then on stderr.
+ */
 #include "config.h"
 
 #include <errno.h>
@@ -7,18 +10,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "xmalloc.h"
 
 void
 sth_fatalx(const char *file, int line, const char *fmt, ...)
 {
+	char reason[512];
 	va_list ap;
+	int n;
 
-	fprintf(stderr, "sthenod: fatal at %s:%d: ", file, line);
+	/* on the stack: the reason may be that memory ran out */
+	n = snprintf(reason, sizeof reason, "sthenod: fatal at %s:%d: ",
+	    file, line);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	if (n >= 0 && (size_t)n < sizeof reason)
+		vsnprintf(reason + n, sizeof reason - (size_t)n, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	log_fatal(reason);
+	fprintf(stderr, "%s\n", reason);
 	abort();
 }
 

@@ -11,10 +11,18 @@
  *    supervisor fault in "data": {"faultCode", "faultString"};
  *  - the calls of a batch all start at once (JSON-RPC 2.0 allows any order);
  *    the replies come back in request order, once the last call answered;
- *  - a body with only notifications gets no reply body at all.
+ *  - a body with only notifications gets no reply body at all;
+ *  - once the results of a batch pass JR_MAX_ANSWER bytes (as JSON,
+ *    estimated), its calls not yet started are not run: each answers
+ *    the FAILED fault that names the limit (a notification is dropped),
+ *    as system.multicall does in the core; after a large answer the
+ *    freed heap goes back to the system (malloc_trim).
  */
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "xmlrpc.h"
 
@@ -33,6 +41,7 @@ struct jr_req {
 	void *arg;
 	int batch;
 	int dispatching;
+	size_t size;			/* of the results so far, estimated */
 	size_t n;
 	size_t pending;
 	struct jr_slot *slots;
@@ -130,6 +139,38 @@ jr_std_response(json_t *id, int code, const char *data)
 	    data != NULL ? json_string(data) : NULL));
 }
 
+#define JR_MAX_ANSWER 4194304	/* 4 MiB, as system.multicall's */
+#define JR_STR(x) JR_STR2(x)
+#define JR_STR2(x) #x
+#define JR_NOT_RUN "FAILED: not run: this batch's answer passed its limit " \
+	"of " JR_STR(JR_MAX_ANSWER) " bytes"
+/* an answer this large is followed by a malloc_trim */
+#define JR_TRIM_AFTER (1024 * 1024)
+
+/* About the bytes of v as JSON. */
+static size_t
+jr_size(json_t *v)
+{
+	const char *key;
+	json_t *m;
+	size_t i, n = 8;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return n + json_string_length(v);
+	case JSON_ARRAY:
+		for (i = 0; i < json_array_size(v); i++)
+			n += jr_size(json_array_get(v, i));
+		return n;
+	case JSON_OBJECT:
+		json_object_foreach(v, key, m)
+			n += 4 + strlen(key) + jr_size(m);
+		return n;
+	default:
+		return n + 16;
+	}
+}
+
 /* Answers are written here, kept between requests; see rpc2.c's
  * xr_scratch for why a busy flag. */
 static struct xr_buf jr_scratch;
@@ -205,6 +246,7 @@ jr_finish(struct jr_req *req)
 {
 	json_t *out = NULL;
 	size_t i;
+	int trim = req->size > JR_TRIM_AFTER;
 
 	if (req->batch) {
 		out = json_array();
@@ -219,6 +261,10 @@ jr_finish(struct jr_req *req)
 		out = json_incref(req->slots[0].reply);
 	jr_send(req, out);
 	jr_free(req);
+#ifdef __GLIBC__
+	if (trim)
+		malloc_trim(0);
+#endif
 }
 
 static void
@@ -232,9 +278,11 @@ jr_done(json_t *result, int code, const char *string, void *arg)
 		if (code != 0)
 			s->reply = jr_response(s->id, NULL,
 			    jr_fault_error(code, string));
-		else
+		else {
 			s->reply = jr_response(s->id, json_incref(result),
 			    NULL);
+			req->size += jr_size(result);
+		}
 	}
 	if (--req->pending == 0 && !req->dispatching)
 		jr_finish(req);
@@ -267,6 +315,12 @@ jr_start(struct jr_req *req, struct jr_slot *s, json_t *r)
 	    !json_is_object(params)) ||
 	    (json_object_get(r, "id") != NULL && id == NULL)) {
 		s->reply = jr_std_response(id, JR_INVALID_REQUEST, NULL);
+		return;
+	}
+	if (req->size > JR_MAX_ANSWER) {
+		if (json_object_get(r, "id") != NULL)
+			s->reply = jr_response(id, NULL, jr_fault_error(
+			    STH_FAULT_FAILED, JR_NOT_RUN));
 		return;
 	}
 	if (params == NULL)
@@ -303,7 +357,8 @@ jr_handle(const char *body, size_t len, const struct xr_limits *lim,
 		free(req);
 		return NULL;
 	}
-	doc = json_loadb(body, len, JSON_DECODE_ANY, &jerr);
+	doc = json_loadb(body, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
+	    &jerr);
 	if (doc == NULL) {
 		jr_send(req, jr_std_response(NULL, JR_PARSE_ERROR, jerr.text));
 		free(req);

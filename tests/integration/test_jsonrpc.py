@@ -276,6 +276,22 @@ class JsonRpc(unittest.TestCase):
             self.assertIsNone(a["id"])
             self.assertNotIn("result", a)
 
+    def test_duplicate_keys_are_a_parse_error(self):
+        """{"method": "getState", "method": "shutdown"} used to shut the
+        daemon down (the last key won): a repeated key is refused."""
+        for body in ('{"jsonrpc": "2.0", "method": "supervisor.getState", '
+                     '"method": "supervisor.shutdown", "id": 1}',
+                     '{"jsonrpc": "2.0", "method": "supervisor.getState", '
+                     '"params": {"a": 1, "a": 2}, "id": 1}',
+                     '[{"jsonrpc": "2.0", "method": "supervisor.getState", '
+                     '"id": 1, "id": 2}]'):
+            a = self.call(body)
+            self.assertEqual(a["error"]["code"], -32700, body)
+            self.assertIn("duplicate", a["error"]["data"])
+            self.assertIsNone(a["id"])
+        st = self.xml().supervisor.getState()
+        self.assertEqual(st["statename"], "RUNNING")
+
     def test_invalid_request(self):
         bodies = [
             1, "x", None, [],

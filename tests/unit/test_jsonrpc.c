@@ -4,6 +4,7 @@
  * every standard error, supervisor faults, deferred answers in and out of
  * order, and a client that goes away with calls pending.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -147,7 +148,15 @@ Test(jsonrpc, notification_runs_without_reply)
 Test(jsonrpc, parse_error)
 {
 	static const char *const bodies[] = { "{\"jsonrpc\":\"2.0\",\"method\"",
-		"", "[1,", "{'a':1}", "\xff", "{\"a\":\"\\u0000\"}" };
+		"", "[1,", "{'a':1}", "\xff", "{\"a\":\"\\u0000\"}",
+		/* a repeated key is refused, not "the last one wins" */
+		"{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\","
+		    "\"method\":\"t.null\",\"id\":1}",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\","
+		    "\"params\":{\"a\":1,\"a\":2},\"id\":1}",
+		"[{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\",\"id\":1},"
+		    "{\"jsonrpc\":\"2.0\",\"id\":2,\"id\":3,"
+		    "\"method\":\"t.echo\"}]" };
 	size_t i;
 	json_t *g;
 
@@ -260,6 +269,47 @@ Test(jsonrpc, empty_and_oversized_batches)
 	expect("[1]", "[{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32600,"
 	    "\"message\":\"Invalid Request\","
 	    "\"data\":\"a request must be an object\"},\"id\":null}]");
+}
+
+/* One batch cannot make an unbounded answer (issue 12): past 4 MiB of
+ * results the calls left are not run. */
+Test(jsonrpc, batch_answer_is_capped)
+{
+	char body[4096];
+	json_t *g, *e;
+	size_t i, n = 0;
+
+	n += (size_t)snprintf(body + n, sizeof body - n, "[");
+	for (i = 0; i < 7; i++) {
+		/* a notification past the limit is not run either */
+		if (i == 6)
+			n += (size_t)snprintf(body + n, sizeof body - n,
+			    ",{\"jsonrpc\":\"2.0\",\"method\":\"t.big\"}");
+		n += (size_t)snprintf(body + n, sizeof body - n, "%s{\"jsonrpc\":"
+		    "\"2.0\",\"method\":\"t.big\",\"id\":%zu}", i ? "," : "",
+		    i);
+	}
+	snprintf(body + n, sizeof body - n, "]");
+	g = run(body);
+	cr_assert_eq(fake_ncalls, 5, "%d calls ran, 5 fit in 4 MiB",
+	    fake_ncalls);
+	cr_assert_eq(json_array_size(g), 7);
+	for (i = 0; i < 7; i++) {
+		e = json_array_get(g, i);
+		cr_assert_eq(json_integer_value(json_object_get(e, "id")),
+		    (json_int_t)i);
+		if (i < 5) {
+			cr_assert(json_is_string(json_object_get(e, "result")));
+			continue;
+		}
+		e = json_object_get(e, "error");
+		cr_assert_eq(json_integer_value(json_object_get(e, "code")),
+		    STH_FAULT_FAILED);
+		cr_assert_str_eq(json_string_value(json_object_get(e,
+		    "message")), "FAILED: not run: this batch's answer passed "
+		    "its limit of 4194304 bytes");
+	}
+	json_decref(g);
 }
 
 Test(jsonrpc, body_over_the_cap)

@@ -683,6 +683,69 @@ Test(rpc_system, multicall_with_faults_matches_supervisor)
 	json_decref(p);
 }
 
+/* A 1,000,000-byte string; counts its calls. */
+static void
+h_big(struct sth_rpc_call *call, json_t *params, void *arg)
+{
+	static char text[1000001];
+
+	(*(int *)arg)++;
+	memset(text, 'x', sizeof text - 1);
+	rpc_return(call, json_string(text));
+}
+
+/* One request cannot make an unbounded answer (issue 12): past 4 MiB of
+ * answer the calls left are not run, and at most 1024 calls are taken. */
+Test(rpc_system, multicall_answer_and_call_count_are_capped)
+{
+	struct answer a = { 0 };
+	json_t *p, *calls, *r;
+	int runs = 0, pid = 1;
+	size_t i;
+
+	rpc_system_register();
+	rpc_register(NULL, "t.big", h_big, &runs, NULL, NULL);
+	rpc_register(NULL, "supervisor.getPID", h_int, &pid, NULL, NULL);
+	calls = json_array();
+	for (i = 0; i < 10; i++)
+		json_array_append_new(calls, J("{\"methodName\": \"t.big\"}"));
+	p = json_pack("[o]", calls);
+	cr_assert_null(rpc_call(NULL, "system.multicall", p, on_done, &a));
+	cr_assert_eq(a.code, 0);
+	cr_assert_eq(runs, 5, "%d calls ran, 5 fit in 4 MiB", runs);
+	cr_assert_eq(json_array_size(a.result), 10);
+	for (i = 0; i < 5; i++)
+		cr_assert(json_is_string(json_array_get(a.result, i)));
+	for (i = 5; i < 10; i++) {
+		r = json_array_get(a.result, i);
+		cr_assert_eq(json_integer_value(json_object_get(r,
+		    "faultCode")), STH_FAULT_FAILED);
+		cr_assert_str_eq(json_string_value(json_object_get(r,
+		    "faultString")), "FAILED: not run: this system.multicall's "
+		    "answer passed its limit of 4194304 bytes");
+	}
+	answer_reset(&a);
+	json_decref(p);
+
+	/* 1024 calls are taken, 1025 are refused whole */
+	calls = json_array();
+	for (i = 0; i < 1024; i++)
+		json_array_append_new(calls,
+		    J("{\"methodName\": \"supervisor.getPID\"}"));
+	p = json_pack("[o]", calls);
+	rpc_call(NULL, "system.multicall", p, on_done, &a);
+	cr_assert_eq(json_array_size(a.result), 1024);
+	answer_reset(&a);
+	json_array_append_new(calls,
+	    J("{\"methodName\": \"supervisor.getPID\"}"));
+	rpc_call(NULL, "system.multicall", p, on_done, &a);
+	cr_assert_eq(a.code, STH_FAULT_INCORRECT_PARAMETERS);
+	cr_assert_str_eq(a.string, "INCORRECT_PARAMETERS: system.multicall "
+	    "takes at most 1024 calls");
+	answer_reset(&a);
+	json_decref(p);
+}
+
 /* A deferred sub-call holds back the next one until it is answered by a
  * timer on a real event loop. */
 struct slow {

@@ -28,6 +28,16 @@ fake_call(void *ctx, const char *method, json_t *params,
 		done(json_null(), 0, NULL, arg);
 		return NULL;
 	}
+	if (strcmp(method, "t.big") == 0) {	/* 1,000,000 bytes of "x" */
+		static char text[1000001];
+		json_t *big;
+
+		memset(text, 'x', sizeof text - 1);
+		big = json_string(text);
+		done(big, 0, NULL, arg);
+		json_decref(big);
+		return NULL;
+	}
 	if (strcmp(method, "t.fault") == 0) {
 		p0 = json_array_get(params, 0);
 		p1 = json_array_get(params, 1);

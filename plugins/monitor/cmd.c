@@ -262,7 +262,8 @@ cmd_rpc(struct mon_sess *s, int argc, char **argv)
 
 	if (argc < 3)
 		params = json_array();
-	else if ((params = json_loads(argv[2], JSON_DECODE_ANY, &jerr)) ==
+	else if ((params = json_loads(argv[2], JSON_DECODE_ANY |
+	    JSON_REJECT_DUPLICATES, &jerr)) ==
 	    NULL) {
 		mon_replyf(s, MON_BADJSON, "params are not JSON: %s (at "
 		    "character %d)", jerr.text, jerr.position);

@@ -536,6 +536,10 @@ Test(monitor_cmd, errors_have_their_status)
 	run(&s, "rpc supervisor.startProcess '{\"a\": 1}'");
 	cr_assert_eq(got.status, MON_BADJSON);
 	cr_assert_str_eq(got.method, "");
+	/* a repeated key is refused, never "the last one wins" */
+	run(&s, "rpc supervisor.startProcess '[{\"a\": 1, \"a\": 2}]'");
+	cr_assert_eq(got.status, MON_BADJSON);
+	cr_assert_str_eq(got.method, "");
 	got.n = 0;
 	run(&s, "   ");
 	cr_assert_eq(got.n, 0, "an empty line gets no answer");

@@ -610,7 +610,7 @@ plugin_needs(struct sth_plugin *q, struct sth_plugin *p)
  * The plugins a reload of root must take along: root, then every active
  * plugin that needs one of them (a consumer holds pointers into the
  * provider it was bound to), providers before their consumers.  Returns
- * how many, at most max.
+ * how many, or max + 1 if they do not fit.
  */
 static size_t
 plugin_cohort(struct sth_plugin *root, struct sth_plugin **set, size_t max)
@@ -620,10 +620,10 @@ plugin_cohort(struct sth_plugin *root, struct sth_plugin **set, size_t max)
 	int grew = 1, ready;
 
 	set[0] = root;
-	while (grew && n < max) {	/* the closure */
+	while (grew) {			/* the closure */
 		grew = 0;
 		TAILQ_FOREACH(q, &plugins, link) {
-			if (q->state != PS_ACTIVE || n == max)
+			if (q->state != PS_ACTIVE)
 				continue;
 			for (i = 0; i < n && set[i] != q; i++)
 				;
@@ -632,6 +632,8 @@ plugin_cohort(struct sth_plugin *root, struct sth_plugin **set, size_t max)
 			for (i = 0; i < n && !plugin_needs(q, set[i]); i++)
 				;
 			if (i < n) {
+				if (n == max)
+					return max + 1;	/* too many */
 				set[n++] = q;
 				grew = 1;
 			}
@@ -702,7 +704,15 @@ plugin_reload(const char *name, char **err)
 		}
 		prev = plugin_config_swap(doc);
 	}
-	n = plugin_cohort(old, set, sizeof set / sizeof set[0]);
+	if ((n = plugin_cohort(old, set, sizeof set / sizeof set[0])) >
+	    sizeof set / sizeof set[0]) {
+		if (doc != NULL)
+			ini_free(plugin_config_swap(prev));
+		xasprintf(err, "reload of plugin '%s' refused: more than %zu "
+		    "plugins depend on it; unload some of them first", name,
+		    sizeof set / sizeof set[0] - 1);
+		return -1;
+	}
 	for (k = 0; k < n; k++) {
 		if ((neu[k] = plugin_open(set[k]->src, set[k], NULL,
 		    &why)) == NULL)

@@ -1,16 +1,25 @@
 /*
- * sthenoctl — the monitor console's client (README.md).
+ * sthenoctl — supervisorctl's commands and the monitor console's, in one
+ * client (README.md; docs/sthenoctl.md).
  *
- *   sthenoctl [-c config] [-s unix:///path | -s /path | -s host:port]
- *             [-S secretfile] [-A endpoint] [-j] [command [args...]]
+ *   sthenoctl [-c config] [-s url] [-u user] [-p password] [-i]
+ *             [-r history] [-S secretfile] [-A endpoint] [-j] [-m]
+ *             [--json] [command [args...]]
  *
- * Connects, and with a secret authenticates both ways (auth.h): answers
- * the challenge, bound to its own nonce and to the endpoint it reached,
- * and sends nothing more unless the monitor's answer proves it knows the
- * secret too.  Then sends the command (its words quoted again for the
- * console's tokenizer), prints the body and exits 0 on 200, 1 otherwise
- * (the body on stderr).  With no command it sends each line of stdin and
- * prints each answer.  Plain libc and plugins/common/digest.c.
+ * supervisorctl's commands (status, start, tail, update, ...) go to
+ * supervisord's XML-RPC at [supervisorctl] serverurl (ctl.h); the
+ * monitor's (ping, plugin.*, rpc, ...) to [plugin:monitor].  The words
+ * both have (status, help, quit) and stdin mode are the monitor's when
+ * it is asked for: -m, -S, -A, -j, an -s without a scheme, or a config
+ * with [plugin:monitor] and no [supervisorctl].
+ *
+ * The monitor: connects, and with a secret authenticates both ways
+ * (auth.h): answers the challenge, bound to its own nonce and to the
+ * endpoint it reached, and sends nothing more unless the monitor's answer
+ * proves it knows the secret too.  Then sends the command (its words
+ * quoted again for the console's tokenizer), prints the body and exits 0
+ * on 200, 1 otherwise (the body on stderr).  With no command it sends
+ * each line of stdin and prints each answer.
  *
  * Ownership: everything is main's; the process is short-lived, but every
  * allocation is still freed so that LeakSanitizer stays quiet.
@@ -22,6 +31,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <netdb.h>
 #include <signal.h>
@@ -31,14 +41,23 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "ctl.h"
+#include "expand.h"
+#include "ini.h"
 #include "proto.h"
+#include "xmalloc.h"
 #include "../common/digest.h"
 
 #define DEFAULT_SOCKET "/tmp/stheno-monitor.sock"
 
 struct ctl {
 	char *conf;		/* the config file read, or NULL */
-	char *server;		/* -s, or from [plugin:monitor] */
+	char *server;		/* the monitor: -s, or from [plugin:monitor] */
+	char *opt_s;		/* -s as given */
+	int want_monitor;	/* -m, -S, -A, -j, or -s without a scheme */
+	int has_monitor;	/* the config has [plugin:monitor] */
+	int has_ctl;		/* the config has [supervisorctl] */
+	char *http_hint;	/* a serverurl for a missing [supervisorctl] */
 	char *secret;		/* -S, or secret= */
 	char *endpoint;		/* -A, else what the connection reached */
 	int tcp;		/* the monitor is on TCP */
@@ -56,133 +75,111 @@ die(const char *fmt, const char *arg)
 	exit(1);
 }
 
+/* --- the config: [plugin:monitor] and [supervisorctl] ------------------- */
+
+/* The value of key in section with %(here)s and %(ENV_X)s expanded,
+ * malloc'd; NULL when not set or empty. */
 static char *
-xstrdup(const char *s)
+config_get(struct ini_doc *doc, const char *section, const char *key)
 {
-	char *p = strdup(s);
+	struct ini_section *sec = ini_find(doc, section);
+	struct ini_entry *e;
+	char *v, *err = NULL, what[128];
+	json_t *vars;
 
-	if (p == NULL)
-		abort();
-	return p;
-}
-
-/* --- the config: [plugin:monitor] socket, port, secret -------------------- */
-
-static char *
-trim(char *s)
-{
-	char *e;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
-}
-
-/* A value with its inline comment (';' or '#' after a blank) cut off and
- * %(here)s / %(ENV_X)s expanded; NULL for any other %(name)s. */
-static char *
-config_value(char *v, const char *here)
-{
-	struct mon_str out = { NULL, 0, 0 };
-	char *p, *end, name[128];
-	const char *val;
-
-	for (p = v; *p != '\0'; p++)
-		if ((*p == ';' || *p == '#') && p > v &&
-		    isspace((unsigned char)p[-1])) {
-			*p = '\0';
-			break;
-		}
-	v = trim(v);
-	mon_str_add(&out, "", 0);
-	for (p = v; *p != '\0'; p++) {
-		if (p[0] == '%' && p[1] == '%') {
-			mon_str_add(&out, "%", 1);
-			p++;
-			continue;
-		}
-		if (p[0] != '%' || p[1] != '(' ||
-		    (end = strstr(p, ")s")) == NULL ||
-		    (size_t)(end - p - 2) >= sizeof name) {
-			mon_str_add(&out, p, 1);
-			continue;
-		}
-		memcpy(name, p + 2, (size_t)(end - p - 2));
-		name[end - p - 2] = '\0';
-		if (strcmp(name, "here") == 0)
-			val = here;
-		else if (strncmp(name, "ENV_", 4) == 0)
-			val = getenv(name + 4);
-		else
-			val = NULL;
-		if (val == NULL) {
-			mon_str_free(&out);
-			return NULL;
-		}
-		mon_str_add(&out, val, strlen(val));
-		p = end + 1;
+	if (sec == NULL || (e = ini_entry_find(sec, key)) == NULL)
+		return NULL;
+	vars = expand_env_vars();
+	json_object_set_new(vars, "here", json_string(ini_entry_here(e)));
+	snprintf(what, sizeof what, "%s", key);
+	v = expand(ini_entry_value(e), what, vars, &err);
+	json_decref(vars);
+	if (v == NULL) {
+		fprintf(stderr, "sthenoctl: [%s] %s: %s\n", section, key, err);
+		free(err);
+		exit(2);
 	}
-	return out.s;
-}
-
-static void
-config_set(char **slot, const char *key, char *raw, const char *here)
-{
-	char *v;
-
-	if (*slot != NULL)
-		return;			/* -s / -S win */
-	if ((v = config_value(raw, here)) == NULL)
-		die("cannot expand the %s value of [plugin:monitor]", key);
-	if (*v == '\0')
+	if (*v == '\0') {
 		free(v);
-	else
-		*slot = v;
+		return NULL;
+	}
+	return v;
 }
 
 static void
-config_read(struct ctl *c)
+config_set(char **slot, char *v)
 {
-	char line[4096], here[PATH_MAX], *p, *k, *v, *sock = NULL, *port = NULL;
-	int in_section = 0;
-	FILE *f;
+	if (*slot == NULL)
+		*slot = v;		/* the command line wins */
+	else
+		free(v);
+}
 
-	if ((f = fopen(c->conf, "r")) == NULL)
-		die("cannot read %s", c->conf);
-	if (realpath(c->conf, here) == NULL)
-		die("cannot resolve %s", c->conf);
-	if ((p = strrchr(here, '/')) != NULL)
-		*(p == here ? p + 1 : p) = '\0';
-	while (fgets(line, sizeof line, f) != NULL) {
-		p = trim(line);
-		if (*p == '[') {
-			in_section = strncmp(p, "[plugin:monitor]", 16) == 0;
-			continue;
-		}
-		if (!in_section || *p == ';' || *p == '#' || *p == '\0' ||
-		    (v = p + strcspn(p, "=:")) == p || *v == '\0')
-			continue;
-		*v++ = '\0';
-		k = trim(p);
-		for (p = k; *p != '\0'; p++)
-			*p = (char)tolower((unsigned char)*p);
-		if (strcmp(k, "socket") == 0)
-			config_set(&sock, k, v, here);
-		else if (strcmp(k, "port") == 0)
-			config_set(&port, k, v, here);
-		else if (strcmp(k, "secret") == 0)
-			config_set(&c->secret, k, v, here);
+/* supervisorctl's normalize_path for a unix:// serverurl. */
+static char *
+unix_url(const char *url)
+{
+	char path[PATH_MAX], *out;
+	const char *p = url + 7;
+
+	if (*p != '/' && getcwd(path, sizeof path) != NULL) {
+		xasprintf(&out, "unix://%s/%s", path, p);
+		return out;
 	}
-	fclose(f);
-	if (c->server == NULL)
+	return xstrdup(url);
+}
+
+static void
+config_read(struct ctl *c, struct sup *s)
+{
+	struct ini_doc *doc;
+	char *err = NULL, *sock, *port, *v;
+
+	if (access(c->conf, F_OK) != 0) {
+		fprintf(stderr, "Error: could not find config file %s\n"
+		    "For help, use sthenoctl -h\n", c->conf);
+		exit(2);
+	}
+	if ((doc = ini_load(c->conf, &err)) == NULL) {
+		fprintf(stderr, "Error: %s\nFor help, use sthenoctl -h\n", err);
+		free(err);
+		exit(2);
+	}
+	c->has_monitor = ini_find(doc, "plugin:monitor") != NULL;
+	c->has_ctl = ini_find(doc, "supervisorctl") != NULL;
+	sock = config_get(doc, "plugin:monitor", "socket");
+	port = config_get(doc, "plugin:monitor", "port");
+	if (c->server == NULL) {
 		c->server = sock != NULL ? sock : port;
-	if (c->server != sock)
-		free(sock);
-	if (c->server != port)
-		free(port);
+		if (c->server == sock)
+			sock = NULL;
+		else
+			port = NULL;
+	}
+	free(sock);
+	free(port);
+	if ((v = config_get(doc, "plugin:monitor", "secret")) != NULL)
+		config_set(&c->secret, v);
+	if ((v = config_get(doc, "supervisorctl", "serverurl")) != NULL)
+		config_set(&s->serverurl, strncmp(v, "unix://", 7) == 0 ?
+		    unix_url(v) : xstrdup(v)), free(v);
+	if ((v = config_get(doc, "supervisorctl", "username")) != NULL)
+		config_set(&s->username, v);
+	if ((v = config_get(doc, "supervisorctl", "password")) != NULL)
+		config_set(&s->password, v);
+	if ((v = config_get(doc, "supervisorctl", "prompt")) != NULL)
+		config_set(&s->prompt, v);
+	if ((v = config_get(doc, "supervisorctl", "history_file")) != NULL)
+		config_set(&s->history_file, v);
+	if ((v = config_get(doc, "unix_http_server", "file")) != NULL) {
+		xasprintf(&c->http_hint, "unix://%s", v);
+		free(v);
+	} else if ((v = config_get(doc, "inet_http_server", "port")) != NULL) {
+		xasprintf(&c->http_hint, "http://%s%s", strchr(v, ':') ==
+		    NULL ? "127.0.0.1:" : "", v);
+		free(v);
+	}
+	ini_free(doc);
 }
 
 /* sthenod's search, without the folders relative to the executable. */
@@ -219,6 +216,11 @@ connect_unix(const char *path)
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
 	    connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
 		fprintf(stderr, "sthenoctl: %s: %s\n", path, strerror(errno));
+		if (errno == ENOENT || errno == ECONNREFUSED)
+			fprintf(stderr, "sthenoctl: no monitor listens there: "
+			    "sthenod serves it with a [plugin:monitor] section "
+			    "(socket= or port=); give -c with that config, or "
+			    "-s\n");
 		exit(1);
 	}
 	return fd;
@@ -532,47 +534,261 @@ run_stdin(struct ctl *c)
 	return rc;
 }
 
+/* --- which half a command goes to ----------------------------------------- */
+
+/* The monitor's own words; any word with a dot (plugin.list) too. */
+static const char *const monitor_words[] = {
+	"ping", "banner", "challenge", "auth", "rpc", NULL
+};
+/* Words both have: the monitor's only when it is asked for. */
+static const char *const shared_words[] = { "status", "help", "quit", NULL };
+
+static int
+listed(const char *const *list, const char *w)
+{
+	for (; *list != NULL; list++)
+		if (strcmp(*list, w) == 0)
+			return 1;
+	return 0;
+}
+
+/* The monitor is asked for: by an option, or by a config that has its
+ * section and no [supervisorctl]. */
+static int
+monitor_mode(const struct ctl *c)
+{
+	return c->want_monitor || (!c->has_ctl && c->has_monitor);
+}
+
+static int
+for_monitor(const struct ctl *c, const char *word)
+{
+	if (listed(monitor_words, word) || strchr(word, '.') != NULL)
+		return 1;
+	if (sup_is_action(word) && !listed(shared_words, word))
+		return 0;
+	return monitor_mode(c);
+}
+
+/* The first word of a line, in buf. */
+static const char *
+first_word(const char *line, char *buf, size_t len)
+{
+	size_t n;
+
+	line += strspn(line, " \t");
+	n = strcspn(line, " \t\r\n");
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, line, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* --- the monitor's half ------------------------------------------------------ */
+
+static void
+monitor_open(struct ctl *c)
+{
+	if (c->server == NULL && c->conf != NULL && !c->has_monitor) {
+		fprintf(stderr, "sthenoctl: %s has no [plugin:monitor] section: "
+		    "add one (socket=%%(here)s/stheno-monitor.sock, or port=) "
+		    "for the monitor's commands, or give -s\n", c->conf);
+		exit(1);
+	}
+	ctl_connect(c);
+	ctl_login(c);
+}
+
+static void
+monitor_close(struct ctl *c)
+{
+	if (c->in != NULL)
+		fclose(c->in);
+	if (c->fd > 0)
+		close(c->fd);
+	c->in = NULL;
+	c->fd = -1;
+	free(c->endpoint);
+	c->endpoint = NULL;
+}
+
+/* The shell hands over the monitor's lines: one session each. */
+static int
+shell_other(void *arg, const char *line)
+{
+	struct ctl *c = arg;
+	struct mon_str l = { NULL, 0, 0 };
+	char w[64];
+
+	first_word(line, w, sizeof w);
+	if (*w == '\0' || !(listed(monitor_words, w) || strchr(w, '.') !=
+	    NULL))
+		return 0;
+	monitor_open(c);
+	if (c->json)
+		mon_str_add(&l, "-j ", 3);
+	mon_str_add(&l, line, strlen(line));
+	mon_str_add(&l, "\n", 1);
+	ctl_command(c, l.s, l.len);
+	mon_str_free(&l);
+	monitor_close(c);
+	return 1;
+}
+
+static void
+monitor_help(struct sup *s)
+{
+	printf("monitor commands (sthenoctl help <command> with -m):\n"
+	    "=====================================================\n"
+	    "banner  challenge  ping  plugin.list  plugin.load  "
+	    "plugin.reload\nplugin.unload  rpc  status  help  quit\n\n");
+}
+
+/* --- the supervisorctl half --------------------------------------------------- */
+
+static void
+sup_setup(struct ctl *c, struct sup *s)
+{
+	if (s->serverurl == NULL && c->conf != NULL && !c->has_ctl) {
+		fprintf(stderr, "Error: .ini file does not include "
+		    "supervisorctl section\nFor help, use sthenoctl -h\n");
+		fprintf(stderr, "sthenoctl: add to %s:\n[supervisorctl]\n"
+		    "serverurl=%s\n", c->conf, c->http_hint != NULL ?
+		    c->http_hint : "unix://<the file= of [unix_http_server]>");
+		exit(2);
+	}
+	if (s->serverurl == NULL)
+		s->serverurl = xstrdup("http://localhost:9001");
+	if (s->prompt == NULL)
+		s->prompt = xstrdup("supervisor");
+	s->fd = -1;
+	s->held = json_array();
+	s->other_help = monitor_help;
+}
+
+static void
+sup_free(struct sup *s)
+{
+	sup_disconnect(s);
+	json_decref(s->held);
+	json_decref(s->complete);
+	free(s->rbuf);
+	free(s->serverurl);
+	free(s->username);
+	free(s->password);
+	free(s->prompt);
+	free(s->history_file);
+}
+
+static int
+sup_argv(struct sup *s, int argc, char **argv)
+{
+	struct mon_str line = { NULL, 0, 0 };
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (i > 0)
+			mon_str_add(&line, " ", 1);
+		mon_str_add(&line, argv[i], strlen(argv[i]));
+	}
+	mon_str_add(&line, "", 1);
+	if (s->json) {
+		s->records = json_pack("{s:s,s:[],s:[]}", "command", line.s,
+		    "output", "calls");
+		if (s->records == NULL)
+			s->records = json_pack("{s:s,s:[],s:[]}", "command",
+			    "", "output", "calls");
+	}
+	sup_onecmd(s, line.s);
+	sup_flush_json(s);
+	mon_str_free(&line);
+	return s->exitstatus;
+}
+
+/* --- main ---------------------------------------------------------------------- */
+
 /* The usage line: on stdout with status 0 when asked for (-h, --help), on
  * stderr with status 2 after a bad option. */
 static void
 usage(int asked)
 {
 	fprintf(asked ? stdout : stderr, "usage: sthenoctl [-c config] "
-	    "[-s unix:///path | -s host:port] [-S secretfile] [-A endpoint] "
-	    "[-j] "
-	    "[command [args...]]\n%s", asked ? "With no command, commands "
-	    "are read from standard input, one a line.\n'sthenoctl help' "
-	    "lists the monitor's commands.\n" : "");
+	    "[-s url] [-u user] [-p password] [-r historyfile] [-i]\n"
+	    "                 [-S secretfile] [-A endpoint] [-j] [-m] "
+	    "[--json] [-v] [command [args...]]\n%s", asked ?
+	    "supervisorctl's commands (status, start, stop, restart, signal, "
+	    "tail,\nmaintail, fg, clear, pid, update, reread, add, remove, "
+	    "avail, reload,\nshutdown, version, help) go to [supervisorctl] "
+	    "serverurl; with no command,\nits interactive shell starts.  The "
+	    "monitor's commands (ping, plugin.list,\nplugin.load, "
+	    "plugin.unload, plugin.reload, rpc, ...) go to [plugin:monitor];\n"
+	    "with -m (or -S, -A, -j) status, help, quit and stdin mode are "
+	    "the\nmonitor's too.  --json prints any answer as JSON.\n" : "");
 	exit(asked ? 0 : 2);
 }
 
-int
-main(int argc, char **argv)
-{
-	struct ctl c;
-	int ch, rc;
+static const struct option long_opts[] = {
+	{ "configuration", required_argument, NULL, 'c' },
+	{ "serverurl", required_argument, NULL, 's' },
+	{ "username", required_argument, NULL, 'u' },
+	{ "password", required_argument, NULL, 'p' },
+	{ "history-file", required_argument, NULL, 'r' },
+	{ "interactive", no_argument, NULL, 'i' },
+	{ "monitor", no_argument, NULL, 'm' },
+	{ "json", no_argument, NULL, 'J' },
+	{ "version", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
 
-	memset(&c, 0, sizeof c);
-	signal(SIGPIPE, SIG_IGN);	/* a closed monitor is a write error */
-	if (argc > 1 && strcmp(argv[1], "--help") == 0)
-		usage(1);
-	while ((ch = getopt(argc, argv, "+c:s:S:A:jh")) != -1) {
+static void
+options(struct ctl *c, struct sup *s, int argc, char **argv)
+{
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "+c:s:u:p:r:iS:A:jmvh", long_opts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
-			c.conf = xstrdup(optarg);
+			c->conf = xstrdup(optarg);
 			break;
 		case 's':
-			c.server = xstrdup(optarg);
+			c->opt_s = xstrdup(optarg);
 			break;
+		case 'u':
+			s->username = xstrdup(optarg);
+			break;
+		case 'p':
+			s->password = xstrdup(optarg);
+			break;
+		case 'r':
+			s->history_file = xstrdup(optarg);
+			break;
+		case 'i':
+			break;		/* the shell runs without a command */
 		case 'S':
-			c.secret = xstrdup(optarg);
+			c->secret = xstrdup(optarg);
+			c->want_monitor = 1;
 			break;
 		case 'A':
-			c.endpoint = xstrdup(optarg);
+			c->endpoint = xstrdup(optarg);
+			c->want_monitor = 1;
 			break;
 		case 'j':
-			c.json = 1;
+			c->json = 1;
+			c->want_monitor = 1;
 			break;
+		case 'J':
+			c->json = 1;
+			s->json = 1;
+			break;
+		case 'm':
+			c->want_monitor = 1;
+			break;
+		case 'v':
+			printf("sthenoctl %s\n", PACKAGE_VERSION);
+			exit(0);
 		case 'h':
 			usage(1);
 			break;
@@ -580,20 +796,59 @@ main(int argc, char **argv)
 			usage(0);
 		}
 	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ctl c;
+	struct sup s;
+	char w[64];
+	int rc;
+
+	memset(&c, 0, sizeof c);
+	memset(&s, 0, sizeof s);
+	c.fd = -1;
+	signal(SIGPIPE, SIG_IGN);	/* a closed peer is a write error */
+	options(&c, &s, argc, argv);
 	argc -= optind;
 	argv += optind;
-	if (c.conf == NULL && c.server == NULL)
+	if (c.opt_s != NULL) {
+		/* a scheme says supervisorctl's URL; a bare path or
+		 * host:port is the monitor's, as it always was */
+		if (strncmp(c.opt_s, "http://", 7) != 0 &&
+		    strncmp(c.opt_s, "unix://", 7) != 0)
+			c.want_monitor = 1;
+		c.server = xstrdup(c.opt_s);
+		if (strncmp(c.opt_s, "unix://", 7) == 0 ||
+		    strncmp(c.opt_s, "http://", 7) == 0)
+			s.serverurl = strncmp(c.opt_s, "unix://", 7) == 0 ?
+			    unix_url(c.opt_s) : xstrdup(c.opt_s);
+	}
+	if (c.conf == NULL && c.opt_s == NULL)
 		c.conf = config_find();
 	if (c.conf != NULL)
-		config_read(&c);
-	ctl_connect(&c);
-	ctl_login(&c);
-	rc = argc > 0 ? run_argv(&c, argc, argv) : run_stdin(&c);
-	fclose(c.in);
-	close(c.fd);
+		config_read(&c, &s);
+	if (argc > 0 ? for_monitor(&c, first_word(argv[0], w, sizeof w)) :
+	    monitor_mode(&c)) {
+		monitor_open(&c);
+		rc = argc > 0 ? run_argv(&c, argc, argv) : run_stdin(&c);
+		monitor_close(&c);
+	} else {
+		sup_setup(&c, &s);
+		if (argc > 0)
+			rc = sup_argv(&s, argc, argv);
+		else {
+			sup_shell(&s, shell_other, &c);
+			rc = 0;
+		}
+		sup_free(&s);
+	}
 	free(c.conf);
 	free(c.server);
+	free(c.opt_s);
 	free(c.secret);
 	free(c.endpoint);
+	free(c.http_hint);
 	return rc;
 }

@@ -74,6 +74,7 @@ struct sup {
 	int err_errno;
 
 	int exitstatus;
+	int unauth;		/* 1 once a 401 was seen in this command */
 	json_t *held;		/* answers of the running command */
 	json_t *records;	/* --json: what the command printed */
 	json_t *complete;	/* the prompt's cached getAllProcessInfo */

@@ -1248,7 +1248,7 @@ do_help(struct sup *s, struct args *a)
 			    help_topics);
 		else
 			fputs(help_topics, stdout);
-		if (s->other_help != NULL)
+		if (s->other_help != NULL && s->interactive)
 			s->other_help(s);
 		return;
 	}
@@ -1386,6 +1386,35 @@ split_words(struct args *a, char *text)
 	}
 }
 
+/* The shell asks for a username and a password after a 401. */
+static int
+ask_credentials(struct sup *s)
+{
+	char *user = NULL, *pass;
+	size_t cap = 0;
+	ssize_t n;
+
+	fputs("Username:", stdout);
+	fflush(stdout);
+	if ((n = getline(&user, &cap, stdin)) <= 0) {
+		free(user);
+		return 0;
+	}
+	while (n > 0 && (user[n - 1] == '\n' || user[n - 1] == '\r'))
+		user[--n] = '\0';
+	if ((pass = getpass("Password:")) == NULL) {
+		free(user);
+		return 0;
+	}
+	sup_out(s, "%s", "");
+	free(s->username);
+	free(s->password);
+	s->username = user;
+	s->password = xstrdup(pass);
+	explicit_bzero(pass, strlen(pass));
+	return 1;
+}
+
 int
 sup_onecmd(struct sup *s, const char *input)
 {
@@ -1426,8 +1455,24 @@ sup_onecmd(struct sup *s, const char *input)
 	a.line = arg;
 	split_words(&a, words);
 	s->raise = &jb;
+	s->unauth = 0;
 	if (setjmp(jb) == 0)
 		c->run(s, &a);
+	else if (s->unauth == 1 && s->interactive && ask_credentials(s)) {
+		s->raise = NULL;
+		json_array_clear(s->held);
+		free(a.v);
+		free(words);
+		free(name);
+		free(line);
+		return sup_onecmd(s, input);
+	} else if (s->unauth == 1) {
+		/* supervisorctl runs the command once more, and its second
+		 * 401 is raised as a ProtocolError */
+		s->unauth = 2;
+		if (setjmp(jb) == 0)
+			c->run(s, &a);
+	}
 	s->raise = NULL;
 	json_array_clear(s->held);
 	free(a.v);

@@ -532,8 +532,9 @@ sup_call(struct sup *s, const char *method, json_t *params, json_t **result,
 			    "connection without response");
 		sup_raise_errno(s, errno);
 	}
-	if (r.status == 401) {
+	if (r.status == 401 && s->unauth == 0) {
 		xr_buf_free(&body);
+		s->unauth = 1;
 		sup_raise(s, "Server requires authentication");
 	}
 	if (r.status != 200) {

@@ -1,0 +1,58 @@
+#!/bin/sh
+# bench_ctl.sh — `sthenoctl status` beside `supervisorctl status` with 100
+# programs: wall time per call (fork, exec, connect, getVersion and
+# getAllProcessInfo, print 100 lines), CALLS sequential calls of each,
+# against sthenod and against Debian's supervisord on the same config, in
+# the same run; every answer first checked to list the 100 processes
+# RUNNING.  Target (issue 13): sthenoctl ≥ 10× faster than supervisorctl.
+#
+# Not part of make check.
+#   STHENOD=_build/bench/daemon/sthenod tests/bench/bench_ctl.sh
+# Knobs (environment): PROGRAMS (100), CALLS (50), STHENOCTL (beside
+# STHENOD's build), SUPERVISORCTL (/usr/bin/supervisorctl).
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+PROGRAMS=${PROGRAMS:-100}
+CALLS=${CALLS:-50}
+SUPERVISORCTL=${SUPERVISORCTL:-/usr/bin/supervisorctl}
+if [ -z "${STHENOCTL:-}" ]; then
+	d=$(dirname "$STHENOD")
+	[ "$(basename "$d")" = .libs ] && d=$(dirname "$d")
+	STHENOCTL=$(cd "$d/.." && pwd)/plugins/monitor/sthenoctl
+fi
+[ -x "$STHENOCTL" ] || die "no sthenoctl at $STHENOCTL (set STHENOCTL)"
+[ -x "$SUPERVISORCTL" ] || { echo "$bench_name: no $SUPERVISORCTL" >&2; exit 77; }
+MINFDS=$((PROGRAMS * 5 + 64))
+
+start_both "$(printf '[program:p]\ncommand = sleep 1000\nnumprocs = %s\n' \
+    "$PROGRAMS")
+process_name = p%(process_num)03d
+startsecs = 0" "$PROGRAMS"
+
+# calls CLIENT PORT — CALLS times `CLIENT -s URL status`; seconds a call.
+calls() {
+	url=http://127.0.0.1:$2
+	n=$("$1" -s "$url" status | grep -c ' RUNNING ') || true
+	[ "$n" = "$PROGRAMS" ] || die "$1 on $url: $n of $PROGRAMS RUNNING"
+	t0=$(now)
+	i=0
+	while [ $i -lt "$CALLS" ]; do
+		"$1" -s "$url" status >/dev/null
+		i=$((i + 1))
+	done
+	t1=$(now)
+	awk -v a="$t0" -v b="$t1" -v n="$CALLS" 'BEGIN { printf "%.6f\n", (b - a) / n }'
+}
+
+echo "$bench_name: status with $PROGRAMS programs, $CALLS calls each, ms a call"
+for daemon in sthenod supervisord; do
+	port=$port_sth
+	[ $daemon = supervisord ] && port=$port_sup
+	t_ctl=$(calls "$STHENOCTL" "$port")
+	t_py=$(calls "$SUPERVISORCTL" "$port")
+	printf "  %-12s sthenoctl %8.2f   supervisorctl %8.2f   %s× faster (target ≥ 10)\n" \
+	    "$daemon" "$(awk -v t="$t_ctl" 'BEGIN { print t * 1000 }')" \
+	    "$(awk -v t="$t_py" 'BEGIN { print t * 1000 }')" \
+	    "$(ratio "$t_py" "$t_ctl")"
+done

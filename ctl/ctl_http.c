@@ -25,7 +25,7 @@
 
 #include "ctl.h"
 #include "xmalloc.h"
-#include "../xmlrpc/xmlrpc.h"
+#include "../plugins/xmlrpc/xmlrpc.h"
 
 /* An answer as big as a fleet's getAllProcessInfo or a long tail. */
 static const struct xr_limits sup_limits = {

@@ -1,6 +1,6 @@
 /*
  * sthenoctl — supervisorctl's commands and the monitor console's, in one
- * client (README.md; docs/sthenoctl.md).
+ * client (docs/sthenoctl.md).
  *
  *   sthenoctl [-c config] [-s url] [-u user] [-p password] [-i]
  *             [-r history] [-S secretfile] [-A endpoint] [-j] [-m]
@@ -40,13 +40,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "auth.h"
+#include "../plugins/monitor/auth.h"
 #include "ctl.h"
 #include "expand.h"
 #include "ini.h"
-#include "proto.h"
+#include "../plugins/monitor/proto.h"
 #include "xmalloc.h"
-#include "../common/digest.h"
+#include "../plugins/common/digest.h"
 
 #define DEFAULT_SOCKET "/tmp/stheno-monitor.sock"
 

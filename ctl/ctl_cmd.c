@@ -47,6 +47,7 @@ sup_out(struct sup *s, const char *fmt, ...)
 {
 	va_list ap;
 	char *line;
+	json_t *v;
 
 	va_start(ap, fmt);
 	if (s->records == NULL) {
@@ -54,9 +55,11 @@ sup_out(struct sup *s, const char *fmt, ...)
 		putchar('\n');
 	} else {
 		xvasprintf(&line, fmt, ap);
+		/* not UTF-8: the bytes as Latin-1 would be a lie; say so */
+		if ((v = json_string(line)) == NULL)
+			v = json_string("(not UTF-8)");
 		json_array_append_new(json_object_get(s->records, "output"),
-		    json_string(line) != NULL ? json_string(line) :
-		    json_string(""));
+		    v);
 		free(line);
 	}
 	va_end(ap);

@@ -587,15 +587,23 @@ first_word(const char *line, char *buf, size_t len)
 
 /* --- the monitor's half ------------------------------------------------------ */
 
+/* Say which section is missing; 0 when the monitor has an address. */
+static int
+monitor_missing(const struct ctl *c)
+{
+	if (c->server != NULL || c->conf == NULL || c->has_monitor)
+		return 0;
+	fprintf(stderr, "sthenoctl: %s has no [plugin:monitor] section: add "
+	    "one (socket=%%(here)s/stheno-monitor.sock, or port=) for the "
+	    "monitor's commands, or give -s\n", c->conf);
+	return 1;
+}
+
 static void
 monitor_open(struct ctl *c)
 {
-	if (c->server == NULL && c->conf != NULL && !c->has_monitor) {
-		fprintf(stderr, "sthenoctl: %s has no [plugin:monitor] section: "
-		    "add one (socket=%%(here)s/stheno-monitor.sock, or port=) "
-		    "for the monitor's commands, or give -s\n", c->conf);
+	if (monitor_missing(c))
 		exit(1);
-	}
 	ctl_connect(c);
 	ctl_login(c);
 }
@@ -625,6 +633,8 @@ shell_other(void *arg, const char *line)
 	if (*w == '\0' || !(listed(monitor_words, w) || strchr(w, '.') !=
 	    NULL))
 		return 0;
+	if (monitor_missing(c))
+		return 1;
 	monitor_open(c);
 	if (c->json)
 		mon_str_add(&l, "-j ", 3);
@@ -639,8 +649,8 @@ shell_other(void *arg, const char *line)
 static void
 monitor_help(struct sup *s)
 {
-	printf("monitor commands (sthenoctl help <command> with -m):\n"
-	    "=====================================================\n"
+	printf("monitor commands (sthenoctl -m help <topic>):\n"
+	    "=============================================\n"
 	    "banner  challenge  ping  plugin.list  plugin.load  "
 	    "plugin.reload\nplugin.unload  rpc  status  help  quit\n\n");
 }

@@ -12,6 +12,7 @@ supervisor); skipped without them."""
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -303,6 +304,47 @@ class OneDaemon(unittest.TestCase):
         self.assertTrue(out.startswith("inc "), out)
         self.assertIn("mine> ", out)
         self.assertEqual(rc, 0)
+
+    def test_prompt_completes_and_keeps_history(self):
+        hist = os.path.join(self.dir, "hist")
+        master, slave = os.openpty()
+        p = subprocess.Popen([STHENOCTL, "-c", self.conf, "-r", hist],
+                             stdin=slave, stdout=slave, stderr=slave,
+                             start_new_session=True)
+        os.close(slave)
+        seen = b""
+
+        def until(needle, timeout=10):
+            nonlocal seen
+            deadline = time.time() + timeout
+            while needle not in seen and time.time() < deadline:
+                r, _, _ = select.select([master], [], [], 0.2)
+                if r:
+                    try:
+                        seen += os.read(master, 4096)
+                    except OSError:
+                        break
+            return needle in seen
+
+        try:
+            self.assertTrue(until(b"mine> "), seen)
+            seen = b""
+            # an action, then a process name, completed by Tab
+            os.write(master, b"stat\tin\t\r")
+            self.assertTrue(until(b"RUNNING"), seen)
+            self.assertTrue(until(b"mine> "), seen)
+            self.assertRegex(seen.decode(), r"inc +RUNNING")
+            self.assertNotIn(b"sleeper", seen)   # status inc, not status
+            os.write(master, b"quit\r")
+            self.assertEqual(p.wait(timeout=10), 0)
+            with open(hist) as f:
+                # libedit's format: blanks escaped as \040
+                self.assertIn("status\\040inc", f.read())
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+            os.close(master)
 
     def test_json(self):
         out, rc = run([STHENOCTL, "-c", self.conf, "--json"], "status nope")

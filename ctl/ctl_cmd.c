@@ -753,15 +753,41 @@ fg_running(struct sup *s, const char *name)
 	return jint(v, "state") == ST_RUNNING;
 }
 
-/* Forward stdin lines to the process while streaming its output. */
+/* Send one line; 0, or 1 after saying why fg ends. */
+static int
+fg_send(struct sup *s, const char *name, const char *line)
+{
+	json_t *v;
+	char *msg;
+
+	if (sup_call(s, "supervisor.sendProcessStdin", json_pack("[ss]", name,
+	    line), &v, 0) == SUP_FAULT) {
+		if (jint(v, "faultCode") == F_NOT_RUNNING)
+			sup_out(s, "Process got killed");
+		else {
+			msg = sup_fault_text(v);
+			sup_out(s, "ERROR: %s", msg);
+			free(msg);
+		}
+		return 1;
+	}
+	if (!fg_running(s, name)) {
+		sup_out(s, "Process got killed");
+		return 1;
+	}
+	return 0;
+}
+
+/* Forward stdin, a line at a time, to the process while streaming its
+ * output; until EOF (EOFError), Ctrl-C or the process goes. */
 static void
 fg_loop(struct sup *s, const char *name, struct sup_stream *st)
 {
+	static char buf[65536];	/* static: nothing to free when raised */
 	struct pollfd pfd[3];
-	char *line = NULL, *msg;
-	size_t cap = 0;
+	size_t len = 0;
+	char *nl, c;
 	ssize_t n;
-	json_t *v;
 	int i;
 
 	pfd[0].fd = STDIN_FILENO;
@@ -778,32 +804,28 @@ fg_loop(struct sup *s, const char *name, struct sup_stream *st)
 				pfd[i].fd = -1;
 		if (pfd[0].revents == 0)
 			continue;
-		if ((n = getline(&line, &cap, stdin)) <= 0)
+		if ((n = read(STDIN_FILENO, buf + len, sizeof buf - 1 - len)) <=
+		    0) {
+			if (n == -1 && errno == EINTR)
+				continue;
 			break;			/* EOF: as EOFError */
-		if (line[n - 1] != '\n')
-			line[n++] = '\n';
-		line[n] = '\0';
-		if (sup_call(s, "supervisor.sendProcessStdin", json_pack("[ss]",
-		    name, line), &v, 0) == SUP_FAULT) {
-			if (jint(v, "faultCode") == F_NOT_RUNNING)
-				sup_out(s, "Process got killed");
-			else {
-				msg = sup_fault_text(v);
-				sup_out(s, "ERROR: %s", msg);
-				free(msg);
-			}
-			free(line);
-			sup_out(s, "Exiting foreground");
-			return;
 		}
-		if (!fg_running(s, name)) {
-			free(line);
-			sup_out(s, "Process got killed");
-			sup_out(s, "Exiting foreground");
-			return;
+		len += (size_t)n;
+		while ((nl = memchr(buf, '\n', len)) != NULL ||
+		    len == sizeof buf - 1) {
+			if (nl == NULL)
+				nl = buf + len - 1;
+			c = nl[1];
+			nl[1] = '\0';
+			if (fg_send(s, name, buf)) {
+				sup_out(s, "Exiting foreground");
+				return;
+			}
+			nl[1] = c;
+			len -= (size_t)(nl + 1 - buf);
+			memmove(buf, nl + 1, len);
 		}
 	}
-	free(line);
 	sup_out(s, "Exiting foreground");
 }
 

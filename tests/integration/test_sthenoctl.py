@@ -223,6 +223,10 @@ files=conf.d/*.conf
 [program:sleeper]
 command=/bin/sleep 100
 startsecs=0
+
+[program:echo]
+command=/bin/cat
+startsecs=0
 """
 
 
@@ -301,7 +305,7 @@ class OneDaemon(unittest.TestCase):
         text = "status inc\nbogus\npid nope\nversion\n"
         self.both(["-c", self.conf], "", input=text)
         out, rc = run([STHENOCTL, "-c", self.conf], "", input=text)
-        self.assertTrue(out.startswith("inc "), out)
+        self.assertTrue(out.startswith("echo "), out)
         self.assertIn("mine> ", out)
         self.assertEqual(rc, 0)
 
@@ -345,6 +349,29 @@ class OneDaemon(unittest.TestCase):
                 p.kill()
                 p.wait()
             os.close(master)
+
+    def test_fg_forwards_stdin_and_streams_output(self):
+        p = subprocess.Popen([STHENOCTL, "-c", self.conf, "fg", "echo"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             text=True)
+        try:
+            self.assertEqual(p.stdout.readline(),
+                             "==> Press Ctrl-C to exit <==\n")
+            p.stdin.write("hello fg\n")
+            p.stdin.flush()
+            # cat's answer comes back through /logtail/echo/stdout
+            line = p.stdout.readline()
+            while line and "hello fg" not in line:
+                line = p.stdout.readline()
+            self.assertIn("hello fg", line)
+            p.stdin.close()             # EOF ends fg, as in supervisorctl
+            self.assertEqual(p.stdout.read(), "Exiting foreground\n")
+            self.assertEqual(p.wait(timeout=10), 0)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+            p.stdout.close()
 
     def test_json(self):
         out, rc = run([STHENOCTL, "-c", self.conf, "--json"], "status nope")

@@ -829,7 +829,9 @@ main(int argc, char **argv)
 		if (strncmp(c.opt_s, "http://", 7) != 0 &&
 		    strncmp(c.opt_s, "unix://", 7) != 0)
 			c.want_monitor = 1;
-		c.server = xstrdup(c.opt_s);
+		/* the monitor is no HTTP server */
+		if (strncmp(c.opt_s, "http://", 7) != 0)
+			c.server = xstrdup(c.opt_s);
 		if (strncmp(c.opt_s, "unix://", 7) == 0 ||
 		    strncmp(c.opt_s, "http://", 7) == 0)
 			s.serverurl = strncmp(c.opt_s, "unix://", 7) == 0 ?

@@ -131,9 +131,9 @@ void sup_out(struct sup *, const char *fmt, ...)
 void sup_flush_json(struct sup *);
 
 /* ctl_shell.c */
-/* supervisorctl's interactive shell: status first, then lines until EOF. */
-/* Lines other() takes (the monitor's commands) are not supervisorctl's;
- * it returns 0 for a line it does not take. */
+/* supervisorctl's interactive shell: status first, then lines until EOF.
+ * A line other() takes (the monitor's commands) is not supervisorctl's;
+ * other() returns 0 for a line it does not take. */
 void sup_shell(struct sup *, int (*other)(void *, const char *), void *arg);
 
 #endif /* STHENO_CTL_H */

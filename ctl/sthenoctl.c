@@ -848,9 +848,16 @@ main(int argc, char **argv)
 		monitor_close(&c);
 	} else {
 		sup_setup(&c, &s);
-		if (argc > 0)
+		if (argc > 0) {
 			rc = sup_argv(&s, argc, argv);
-		else {
+			if (c.conf == NULL && c.opt_s == NULL && (s.err_errno ==
+			    ECONNREFUSED || s.err_errno == ENOENT))
+				fprintf(stderr, "sthenoctl: no config file "
+				    "found, so %s was tried: give -c with "
+				    "sthenod's config (its [supervisorctl] "
+				    "serverurl= names the server), or -s\n",
+				    s.serverurl);
+		} else {
 			sup_shell(&s, shell_other, &c);
 			rc = 0;
 		}

@@ -246,7 +246,8 @@ class OneDaemon(unittest.TestCase):
         # a [program:] in an included file, the line continued
         with open(os.path.join(cls.dir, "conf.d", "x.conf"), "w") as f:
             f.write("[program:inc]\ncommand=/bin/sleep\n  100\n"
-                    "startsecs=0\n")
+                    "startsecs=0\n"
+                    "[plugin:monitor]\nsocket=%(here)s/mon.sock\n")
         cls.proc = subprocess.Popen(
             [STHENOD, "-n", "-c", cls.conf], stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, start_new_session=True)
@@ -298,6 +299,25 @@ class OneDaemon(unittest.TestCase):
     def test_include_and_continuation(self):
         out, rc = self.both(["-c", self.conf], "status inc")
         self.assertRegex(out, r"^inc +RUNNING")
+
+    def test_monitor_section_in_an_included_file(self):
+        # the monitor's words go to [plugin:monitor], found in conf.d
+        r = subprocess.run([STHENOCTL, "-c", self.conf, "ping"],
+                           capture_output=True, text=True, timeout=20)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"^PONG \d+ 1\.0\n$")
+        # status is supervisorctl's (the config has [supervisorctl]),
+        # the monitor's with -m
+        out, rc = run([STHENOCTL, "-c", self.conf], "status inc")
+        self.assertRegex(out, r"^inc +RUNNING")
+        out, rc = run([STHENOCTL, "-c", self.conf, "-m"], "status")
+        self.assertEqual(rc, 0, out)
+        self.assertNotIn("RUNNING", out)
+        # and typed at the prompt, a monitor command goes to the monitor
+        out, rc = run([STHENOCTL, "-c", self.conf], "",
+                      input="plugin.list\n")
+        self.assertIn("monitor", out)
+        self.assertEqual(rc, 0)
 
     def test_interactive_shell_from_stdin(self):
         # not a terminal: the prompt ([supervisorctl] prompt=) is written,

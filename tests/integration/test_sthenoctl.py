@@ -186,11 +186,7 @@ class SameAsSupervisorctl(unittest.TestCase):
         self.compare(want, got)
 
     def test_on_supervisord(self):
-        # the commands that leave the daemon as it was, and the errors
-        commands = ["status", "status sleeper", "status nope", "pid nope",
-                    "tail sleeper stderr", "avail", "version", "start nope",
-                    "stop nope", "signal CONT grp:*", "clear nope",
-                    "fg nope", "add nope", "remove nope", "reread"]
+        commands = tsc.COMMANDS[:-1] + EXTRA + [tsc.COMMANDS[-1]]
         want = session([SUPERVISORD, "-n"], SUPERVISORCTL, commands)
         got = session([SUPERVISORD, "-n"], STHENOCTL, commands)
         self.compare(want, got)

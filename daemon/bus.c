@@ -1,10 +1,10 @@
 /*
  * bus.c — typed events and their subscribers (bus.h).
  *
- * The event types are supervisor's (spec §6.1), declared in one table with
- * each type's parent: subscribing to a type delivers it and every subtype.
- * Abstract types (EVENT, PROCESS_STATE, ...) may be subscribed to but not
- * published, as in supervisor.
+ * The event types are supervisor's (docs/supervisord.md §6.1), declared in one
+ * table with each type's parent: subscribing to a type delivers it and every
+ * subtype. Abstract types (EVENT, PROCESS_STATE, ...) may be subscribed to but
+ * not published, as in supervisor.
  *
  * Serials: every successful bus_publish takes the next global serial,
  * starting at 0.  A subscription made while an event is being delivered does

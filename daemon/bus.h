@@ -4,7 +4,8 @@
  *
  * Ownership: the bus owns subscriptions and the event passed to callbacks,
  * which is borrowed for the duration of the callback.  Event types and
- * supertypes are supervisor's (spec §6.1), declared in one table in bus.c.
+ * supertypes are supervisor's (docs/supervisord.md §6.1), declared in one
+ * table in bus.c.
  */
 #ifndef STHENO_BUS_H
 #define STHENO_BUS_H

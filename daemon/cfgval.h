@@ -1,6 +1,6 @@
 /*
- * cfgval.h — supervisord's typed config values (spec §1.3), and the section
- * reader that applies a table of options to a struct.
+ * cfgval.h — supervisord's typed config values (docs/supervisord.md §1.3), and
+ * the section reader that applies a table of options to a struct.
  *
  * Ownership: parsers write into caller-owned outputs; strings they return
  * are malloc'd and the caller's, as is *err.  Error messages say what was
@@ -63,7 +63,7 @@ char *cfg_where(const struct ini_section *sec, const char *key);
 int cfg_list_next(const char **cur, const char **item, size_t *len);
 
 /*
- * Table-driven section reading (style-anchors #13).  Each option says its
+ * Table-driven section reading (tmux's options-table.c).  Each option says its
  * key, its type, where in the target struct it goes, its default (as the
  * text a user would write, parsed like a value from the file, or NULL for
  * "unset"), and whether it is required.  Values are expanded with vars

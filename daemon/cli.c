@@ -1,6 +1,5 @@
 /*
- * cli.c — sthenod's command line (cli.h; spec §1.1).  Owned by the runtime
- * engineer.
+ * cli.c — sthenod's command line (cli.h; docs/supervisord.md §1.1).
  *
  * One table says every option: its short and long names, how its value is
  * checked, where it is stored, and its line of the -h text.  getopt_long's
@@ -94,7 +93,8 @@ static const struct cli_opt {
 	{ CLI_PROFILE_OPTIONS, 0, "profile_options", CLI_K_IGNORED, CLI_NONE,
 	  "OPTIONS -- accepted for supervisord compatibility; ignored" },
 	{ CLI_PLUGIN_DIR, 0, "plugin-dir", CLI_K_STR, CLI_OFF(plugin_dir),
-	  "DIR -- search DIR (colon-separated list) for plugins" },
+	  "DIR -- search DIR (colon-separated list) for plugins, before the "
+	  "installed plugin folder" },
 };
 #define CLI_NOPTS (sizeof cli_opts / sizeof cli_opts[0])
 

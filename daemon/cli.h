@@ -1,10 +1,9 @@
 /*
- * cli.h — sthenod's command line: supervisord's flags (spec §1.1) plus
- * --plugin-dir, and the search for a config file.
+ * cli.h — sthenod's command line: supervisord's flags (docs/supervisord.md
+ * §1.1) plus --plugin-dir, and the search for a config file.
  *
- * Ownership: the runtime engineer owns cli.h and cli.c.  A struct sth_cli
- * owns the strings it holds (cli_free); error messages are malloc'd and the
- * caller's.
+ * Ownership: a struct sth_cli owns the strings it holds (cli_free); error
+ * messages are malloc'd and the caller's.
  *
  * Each value given on the command line overrides the matching
  * [supervisord] key (options.c merges them); a flag may be given once.
@@ -74,10 +73,11 @@ void cli_free(struct sth_cli *cli);
 void cli_usage(FILE *f, const char *prog);
 
 /*
- * The first config file that exists (spec §1.1, stheno.conf searched before
- * each supervisord.conf): in prefix/etc, prefix (the parent of the folder
- * that holds the executable, exedir), ./, ./etc, /etc, /etc/supervisor.
- * Returns a malloc'd path, or NULL with *err set to the list searched.
+ * The first config file that exists (docs/supervisord.md §1.1, stheno.conf
+ * searched before each supervisord.conf): in prefix/etc, prefix (the parent of
+ * the folder that holds the executable, exedir), ./, ./etc, /etc,
+ * /etc/supervisor. Returns a malloc'd path, or NULL with *err set to the list
+ * searched.
  */
 char *cli_find_config(const char *exedir, char **err);
 

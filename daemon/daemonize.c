@@ -1,7 +1,7 @@
 /*
  * daemonize.c — fork into the background, drop privileges, raise rlimits,
- * write the pidfile (daemonize.h; spec §1.6, §8).  Owned by the runtime
- * engineer.  Log lines and error texts are supervisord's.
+ * write the pidfile (daemonize.h; docs/supervisord.md §1.6, §8).  Log lines
+ * and error texts are supervisord's.
  */
 #include "config.h"
 

@@ -1,10 +1,9 @@
 /*
  * daemonize.h — detach sthenod from its terminal the way supervisord does
- * (spec §8), and the process-wide setup around it: privileges, rlimits,
- * the pidfile.
+ * (docs/supervisord.md §8), and the process-wide setup around it: privileges,
+ * rlimits, the pidfile.
  *
- * Ownership: the runtime engineer owns daemonize.h and daemonize.c.
- * Messages returned through *err are malloc'd and the caller's.
+ * Ownership: messages returned through *err are malloc'd and the caller's.
  */
 #ifndef STHENO_DAEMONIZE_H
 #define STHENO_DAEMONIZE_H

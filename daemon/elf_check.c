@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <link.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "elf_check.h"
@@ -76,6 +77,8 @@ elf_read_va(const struct elf_file *f, uint64_t va, void *dst, uint64_t len)
 struct elf_dyn {
 	uint64_t symtab, strtab, strsz, syment, hash, gnu_hash;
 	int have_symtab, have_strtab, have_hash, have_gnu_hash;
+	/* relocation tables (elf_image_word) */
+	uint64_t rela, relasz, rel, relsz;
 };
 
 /* The dynamic section's entries the lookup needs. */
@@ -133,6 +136,18 @@ elf_dynamic(const struct elf_file *f, struct elf_dyn *d, char *why,
 			case DT_GNU_HASH:
 				d->gnu_hash = dyn.d_un.d_ptr;
 				d->have_gnu_hash = 1;
+				break;
+			case DT_RELA:
+				d->rela = dyn.d_un.d_ptr;
+				break;
+			case DT_RELASZ:
+				d->relasz = dyn.d_un.d_val;
+				break;
+			case DT_REL:
+				d->rel = dyn.d_un.d_ptr;
+				break;
+			case DT_RELSZ:
+				d->relsz = dyn.d_un.d_val;
 				break;
 			default:
 				break;
@@ -295,20 +310,16 @@ elf_check_header(struct elf_file *f, char *why, size_t len)
 	return ELF_OK;
 }
 
+/* The exported data object called symbol, in *sym. */
 static enum elf_verdict
-elf_check_mapped(struct elf_file *f, const char *symbol,
-    struct elf_symbol_head *out, char *why, size_t len)
+elf_find_object(const struct elf_file *f, const struct elf_dyn *dp,
+    const char *symbol, ElfW(Sym) *out, char *why, size_t len)
 {
-	struct elf_dyn d;
+	const struct elf_dyn d = *dp;
 	ElfW(Sym) sym;
-	enum elf_verdict v;
 	unsigned bind, vis;
 	int r;
 
-	if ((v = elf_check_header(f, why, len)) != ELF_OK)
-		return v;
-	if (elf_dynamic(f, &d, why, len) != 0)
-		return ELF_MALFORMED;
 	r = d.have_gnu_hash ? elf_lookup_gnu(f, &d, symbol, &sym) :
 	    elf_lookup_sysv(f, &d, symbol, &sym);
 	if (r < 0) {
@@ -330,6 +341,24 @@ elf_check_mapped(struct elf_file *f, const char *symbol,
 		snprintf(why, len, "its %s is not a data object", symbol);
 		return ELF_NOT_OBJECT;
 	}
+	*out = sym;
+	return ELF_OK;
+}
+
+static enum elf_verdict
+elf_check_mapped(struct elf_file *f, const char *symbol,
+    struct elf_symbol_head *out, char *why, size_t len)
+{
+	struct elf_dyn d;
+	ElfW(Sym) sym;
+	enum elf_verdict v;
+
+	if ((v = elf_check_header(f, why, len)) != ELF_OK)
+		return v;
+	if (elf_dynamic(f, &d, why, len) != 0)
+		return ELF_MALFORMED;
+	if ((v = elf_find_object(f, &d, symbol, &sym, why, len)) != ELF_OK)
+		return v;
 	out->len = sym.st_size < ELF_HEAD_MAX ? sym.st_size : ELF_HEAD_MAX;
 	if (elf_read_va(f, sym.st_value, out->head, out->len) != 0)
 		out->len = 0;		/* in .bss: nothing in the file */
@@ -360,4 +389,173 @@ elf_check_symbol(int fd, uint64_t size, const char *symbol,
 	v = elf_check_mapped(&f, symbol, out, why, len);
 	munmap(map, (size_t)size);
 	return v;
+}
+
+/* --- a symbol's data as the dynamic linker leaves it -------------------- */
+
+#if __ELF_NATIVE_CLASS == 64
+#define ELF_R_TYPE(info) ELF64_R_TYPE(info)
+#else
+#define ELF_R_TYPE(info) ELF32_R_TYPE(info)
+#endif
+
+struct elf_image {
+	struct elf_file f;
+	struct elf_dyn d;
+	void *map;
+	size_t maplen;
+	unsigned relative;	/* this machine's R_*_RELATIVE */
+};
+
+/* The relocation type that adds the load address and nothing else. */
+static const struct {
+	unsigned machine, type;
+} elf_relative_types[] = {
+#ifdef R_X86_64_RELATIVE
+	{ EM_X86_64, R_X86_64_RELATIVE },
+#endif
+#ifdef R_386_RELATIVE
+	{ EM_386, R_386_RELATIVE },
+#endif
+#ifdef R_AARCH64_RELATIVE
+	{ EM_AARCH64, R_AARCH64_RELATIVE },
+#endif
+#ifdef R_ARM_RELATIVE
+	{ EM_ARM, R_ARM_RELATIVE },
+#endif
+#if defined(EM_RISCV) && defined(R_RISCV_RELATIVE)
+	{ EM_RISCV, R_RISCV_RELATIVE },
+#endif
+#ifdef R_PPC64_RELATIVE
+	{ EM_PPC64, R_PPC64_RELATIVE },
+#endif
+#ifdef R_390_RELATIVE
+	{ EM_S390, R_390_RELATIVE },
+#endif
+};
+
+struct elf_image *
+elf_image_open(int fd, uint64_t size, char *why, size_t len)
+{
+	struct elf_image *im;
+	size_t i;
+
+	if (size < sizeof(ElfW(Ehdr)) || size > SIZE_MAX) {
+		snprintf(why, len, "not an ELF shared object");
+		return NULL;
+	}
+	if ((im = calloc(1, sizeof *im)) == NULL) {
+		snprintf(why, len, "out of memory");
+		return NULL;
+	}
+	im->maplen = (size_t)size;
+	im->map = mmap(NULL, im->maplen, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (im->map == MAP_FAILED) {
+		snprintf(why, len, "it cannot be read: %s", strerror(errno));
+		free(im);
+		return NULL;
+	}
+	im->f.base = im->map;
+	im->f.size = size;
+	if (elf_check_header(&im->f, why, len) != ELF_OK ||
+	    elf_dynamic(&im->f, &im->d, why, len) != 0) {
+		elf_image_close(im);
+		return NULL;
+	}
+	im->relative = UINT32_MAX;
+	for (i = 0; i < sizeof elf_relative_types /
+	    sizeof elf_relative_types[0]; i++)
+		if (elf_relative_types[i].machine == __ehdr_start.e_machine)
+			im->relative = elf_relative_types[i].type;
+	return im;
+}
+
+void
+elf_image_close(struct elf_image *im)
+{
+	if (im == NULL)
+		return;
+	munmap(im->map, im->maplen);
+	free(im);
+}
+
+enum elf_verdict
+elf_image_symbol(struct elf_image *im, const char *symbol, uint64_t *va,
+    uint64_t *size, char *why, size_t len)
+{
+	ElfW(Sym) sym;
+	enum elf_verdict v;
+
+	if ((v = elf_find_object(&im->f, &im->d, symbol, &sym, why,
+	    len)) != ELF_OK)
+		return v;
+	*va = sym.st_value;
+	*size = sym.st_size;
+	return ELF_OK;
+}
+
+/* Apply the relocation at r_offset to the word at va: 1 if it is the
+ * word's, with *kind and *val updated; 0 if it is another word's. */
+static int
+elf_apply(const struct elf_image *im, uint64_t va, uint64_t off,
+    unsigned type, int has_addend, uint64_t addend, enum elf_word *kind,
+    uint64_t *val)
+{
+	if (off + sizeof(ElfW(Addr)) <= va || off >= va + sizeof(ElfW(Addr)))
+		return 0;
+	if (off != va || type != im->relative) {
+		*kind = ELF_WORD_SYMBOL;
+		return 1;
+	}
+	if (has_addend)
+		*val = addend;	/* + load address 0 */
+	/* REL: the implicit addend is the word in the file */
+	return 1;
+}
+
+enum elf_word
+elf_image_word(struct elf_image *im, uint64_t va, uint64_t *val)
+{
+	enum elf_word kind = ELF_WORD_FILE;
+	ElfW(Addr) w;
+	ElfW(Rela) ra;
+	ElfW(Rel) r;
+	uint64_t i;
+
+	if (elf_read_va(&im->f, va, &w, sizeof w) != 0)
+		return ELF_WORD_BAD;
+	*val = w;
+	/* Every table is read within the file: a walk ends at its size. */
+	for (i = 0; i + sizeof ra <= im->d.relasz; i += sizeof ra) {
+		if (elf_read_va(&im->f, im->d.rela + i, &ra, sizeof ra) != 0)
+			return ELF_WORD_BAD;
+		if (elf_apply(im, va, ra.r_offset, ELF_R_TYPE(ra.r_info), 1,
+		    (uint64_t)ra.r_addend, &kind, val))
+			break;
+	}
+	for (i = 0; i + sizeof r <= im->d.relsz; i += sizeof r) {
+		if (elf_read_va(&im->f, im->d.rel + i, &r, sizeof r) != 0)
+			return ELF_WORD_BAD;
+		if (elf_apply(im, va, r.r_offset, ELF_R_TYPE(r.r_info), 0, 0,
+		    &kind, val))
+			break;
+	}
+	/* DT_RELR entries are relative with the file's word as addend:
+	 * at load address 0 they leave the word as it is. */
+	return kind;
+}
+
+int
+elf_image_string(struct elf_image *im, uint64_t va, char *dst, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (i > UINT64_MAX - va ||
+		    elf_read_va(&im->f, va + i, &dst[i], 1) != 0)
+			return -1;
+		if (dst[i] == '\0')
+			return 0;
+	}
+	return -1;
 }

@@ -41,4 +41,35 @@ struct elf_symbol_head {
 enum elf_verdict elf_check_symbol(int fd, uint64_t size, const char *symbol,
     struct elf_symbol_head *out, char *why, size_t len);
 
+/*
+ * A file held open for reading an exported data object as the dynamic
+ * linker would leave it at load address 0 — with the file's relative
+ * relocations applied, still without running anything — for
+ * stheno-plugin-check, which prints a descriptor's strings.  The image
+ * owns a read-only mapping of fd; the caller still owns fd.
+ */
+struct elf_image;
+
+/* NULL with a reason in why if fd is not a shared object for this
+ * machine or its dynamic segment is malformed. */
+struct elf_image *elf_image_open(int fd, uint64_t size, char *why,
+    size_t len);
+void elf_image_close(struct elf_image *im);
+/* The data object symbol's address and size (verdicts as above). */
+enum elf_verdict elf_image_symbol(struct elf_image *im, const char *symbol,
+    uint64_t *va, uint64_t *size, char *why, size_t len);
+
+enum elf_word {
+	ELF_WORD_FILE,		/* *val: the file's word, relocated */
+	ELF_WORD_SYMBOL,	/* set from a symbol at load time: unknown */
+	ELF_WORD_BAD,		/* not in the file */
+};
+/* The pointer-sized word at va. */
+enum elf_word elf_image_word(struct elf_image *im, uint64_t va,
+    uint64_t *val);
+/* The NUL-terminated string at va, at most len bytes with its NUL: 0, or
+ * -1 if it leaves the file or is longer. */
+int elf_image_string(struct elf_image *im, uint64_t va, char *dst,
+    size_t len);
+
 #endif

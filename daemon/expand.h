@@ -1,5 +1,6 @@
 /*
- * expand.h — Python %-format expansion of config values (spec §1.2, §1.4).
+ * expand.h — Python %-format expansion of config values (docs/supervisord.md
+ * §1.2, §1.4).
  *
  * Ownership: the caller owns the vars object (a jansson object) and the
  * returned string (free(3)); the error string is malloc'd and the caller's.
@@ -23,7 +24,7 @@ char *expand(const char *in, const char *key, const json_t *vars, char **err);
 json_t *expand_env_vars(void);
 
 /* Python's repr() of a string, as supervisord's messages quote values:
- * 'x', or "it's"; malloc'd.  (Added by the config engineer.) */
+ * 'x', or "it's"; malloc'd. */
 char *expand_repr(const char *s);
 
 #endif

@@ -1117,6 +1117,7 @@ static const struct sth_host hostapi = {
 
 	.bind = hostapi_bind,		/* 1.2 */
 	.unbind = hostapi_unbind,
+	.listener_set_control = net_listener_set_control,	/* 1.3 */
 };
 
 const struct sth_host *

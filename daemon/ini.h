@@ -1,5 +1,6 @@
 /*
- * ini.h — supervisord's INI dialect, read into memory (spec §1.2, §1.5).
+ * ini.h — supervisord's INI dialect, read into memory (docs/supervisord.md
+ * §1.2, §1.5).
  *
  * Ownership: a struct ini_doc owns every section, entry and string read from
  * the main file and its [include]d files; everything returned by the

@@ -1,6 +1,5 @@
 /*
- * log.c — the main (activity) log (log.h; spec §3.3).  Owned by the runtime
- * engineer.
+ * log.c — the main (activity) log (log.h; docs/supervisord.md §3.3).
  *
  * One line per message, `YYYY-MM-DD HH:MM:SS,mmm LEVL message\n` in local
  * time, written through logfile.c (so rotation is the child logs' own), or
@@ -25,7 +24,8 @@
 #include "logfile.h"
 #include "xmalloc.h"
 
-/* supervisord's level numbers and four-letter names (spec §3.3). */
+/* supervisord's level numbers and four-letter names (docs/supervisord.md
+ * §3.3). */
 static const struct {
 	int level;
 	const char *name;

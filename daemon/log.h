@@ -1,6 +1,7 @@
 /*
- * log.h — the main (activity) log, in supervisord's exact format (spec §3.3):
- * `YYYY-MM-DD HH:MM:SS,mmm LEVL message\n`, local time.
+ * log.h — the main (activity) log, in supervisord's exact format
+ * (docs/supervisord.md §3.3): `YYYY-MM-DD HH:MM:SS,mmm LEVL message\n`, local
+ * time.
  *
  * Ownership: log.c owns the open log file; callers pass borrowed strings.
  * Before log_open() succeeds, messages are kept in memory and replayed into

@@ -1,7 +1,7 @@
 /*
  * logfile.c — an append-only file with supervisord's size rotation
- * (logfile.h; spec §3.2).  Owned by the runtime engineer; the main log
- * (log.c) and every child log (proc_io.c) write through it.
+ * (logfile.h; docs/supervisord.md §3.2).  The main log (log.c) and every child
+ * log (proc_io.c) write through it.
  *
  * "/dev/stdout" and "/dev/stderr" are duplicates of fds 1 and 2 rather
  * than opens of the /dev paths, so that they also work when those fds are

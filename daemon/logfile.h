@@ -1,6 +1,6 @@
 /*
  * logfile.h — an append-only file with supervisord's size rotation
- * (spec §3.2), shared by the main log and every child log.
+ * (docs/supervisord.md §3.2), shared by the main log and every child log.
  *
  * Ownership: a struct logfile owns its fd and path copy; logfile_close()
  * frees both.

@@ -1,8 +1,8 @@
 /*
- * main.c — sthenod's entry point: the startup order of spec §8, the loop,
- * and what each signal does.  Owned by the runtime engineer; the process
- * table (proc.h) and the plugin loader (plugin.h) are called from the
- * places marked "process table" and "plugins" below.
+ * main.c — sthenod's entry point: the startup order of docs/supervisord.md §8,
+ * the loop, and what each signal does.  The process table (proc.h) and the
+ * plugin loader (plugin.h) are called from the places marked "process table"
+ * and "plugins" below.
  *
  * Startup: command line and config (error: exit 2) -> privileges -> rlimits
  * -> main log (+ the config reader's queued messages) -> plugins -> signals
@@ -345,8 +345,9 @@ main_parse(int argc, char **argv)
 }
 
 /*
- * Privileges, then rlimits (first run only, spec §8).  What they log is
- * logged once both succeeded, so that a failure prints its "Error:" alone.
+ * Privileges, then rlimits (first run only, docs/supervisord.md §8).  What
+ * they log is logged once both succeeded, so that a failure prints its
+ * "Error:" alone.
  */
 static void
 main_process_setup(void)

@@ -5,12 +5,25 @@
  * accept per wake-up (the loop calls again while more are queued), so that a
  * listener freed from inside its own accept callback is never touched again.
  * Connections are socket bufferevents whose callbacks are host trampolines.
+ *
+ * Descriptors (docs/stheno.conf.5.md, "DESCRIPTORS"): of RLIMIT_NOFILE (N),
+ * supervision keeps 64 + 8 per process (S) that no connection may take,
+ * control listeners' connections a further share C = max(16, N / 16) that
+ * public listeners' connections never reach.  An accept beyond is closed at
+ * once, with a rate-limited WARN.  Counted are the connections made here
+ * (conn_new); an accepted fd whose number shows that fewer descriptors are
+ * free (the kernel gives the lowest free one) is refused the same way, for
+ * the descriptors nobody counts (files being sent, data connections).  At
+ * EMFILE anyway, a spare descriptor is given up for a moment to accept and
+ * close the connection (the "reserve fd" trick), so that the listener
+ * neither spins nor leaves the client waiting; without a spare it rests.
  */
 #include "config.h"
 
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/un.h>
 
@@ -18,6 +31,8 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -32,6 +47,7 @@
 #include "cfgval.h"
 #include "log.h"
 #include "net.h"
+#include "proc.h"
 #include "scope.h"
 #include "sthenod.h"
 #include "xmalloc.h"
@@ -54,10 +70,20 @@ struct sth_listener {
 	struct sth_listener *prev;
 	struct event *pause;	/* out of fds: accepting again later */
 	int starved;		/* said so; until the next accept works */
+	int control;		/* its connections are control connections */
+	time_t warned;		/* last "refused" WARN */
+	unsigned long unsaid;	/* refusals since, not yet in a WARN */
 };
 
 /* How long a listener rests when accept(2) runs out of fds or memory. */
 #define NET_ACCEPT_PAUSE_MS 250
+/* The descriptor budget (docs/stheno.conf.5.md, "DESCRIPTORS"). */
+#define NET_KEEP_BASE 64	/* S = NET_KEEP_BASE + NET_KEEP_PER_PROC * P */
+#define NET_KEEP_PER_PROC 8	/* 3 pipe ends, 2 logs, a spawn's 3 more */
+#define NET_CONTROL_MIN 16	/* C = max(NET_CONTROL_MIN, N / 16) */
+#define NET_SPAWN_FDS 16	/* what one spawn needs free, at least */
+/* At most one "refused" WARN per listener in this many seconds. */
+#define NET_WARN_SECS 10
 
 struct sth_conn {
 	struct sth_plugin *owner;
@@ -69,7 +95,35 @@ struct sth_conn {
 	void *arg;
 	int closing;		/* close_after_write: no more callbacks */
 	int forced;		/* the unload's force step has told the plugin */
+	int control;		/* counted in net_conns[1], else [0] */
 };
+
+/*
+ * The descriptor budget now: nofile N is the soft RLIMIT_NOFILE, keep S =
+ * 64 + 8 per process is what no connection may take, control C = max(16,
+ * N / 16) what only control connections may; all connections together at
+ * most all = N - S, public ones at most public = N - S - C.
+ */
+struct net_budget {
+	long nofile;
+	long keep;
+	long control;
+	long all;
+	long public;
+	long conns_public;	/* live connections of each class */
+	long conns_control;
+};
+
+/* Live connections: [0] public, [1] control. */
+static long net_conns[2];
+/* During an accept callback: the fd handed over and its listener's class,
+ * so that conn_new on that fd counts it in the right class. */
+static int net_accepted_fd = -1;
+static int net_accepted_control;
+/* A descriptor given up at EMFILE to accept and close (-1: none), kept
+ * while there is a listener record (net_nlisteners). */
+static int net_spare = -1;
+static unsigned net_nlisteners;
 
 /* --- listeners ---------------------------------------------------------- */
 
@@ -104,6 +158,133 @@ net_accept_pause(struct sth_listener *l)
 	evtimer_add(l->pause, &tv);
 }
 
+/* N, the soft RLIMIT_NOFILE (read each time: it is one system call). */
+static long
+net_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur > INT_MAX)
+		return INT_MAX;
+	return (long)rl.rlim_cur;
+}
+
+/* P, the processes in the table. */
+static long
+net_nprocs(void)
+{
+	size_t i, n = 0, ng = proctable_ngroups();
+
+	for (i = 0; i < ng; i++)
+		n += proctable_group_at(i)->nprocs;
+	return (long)n;
+}
+
+static void
+net_budget(struct net_budget *b)
+{
+	b->nofile = net_nofile();
+	b->keep = NET_KEEP_BASE + NET_KEEP_PER_PROC * net_nprocs();
+	b->control = b->nofile / 16 > NET_CONTROL_MIN ? b->nofile / 16 :
+	    NET_CONTROL_MIN;
+	b->all = b->nofile - b->keep;
+	b->public = b->all - b->control;
+	b->conns_public = net_conns[0];
+	b->conns_control = net_conns[1];
+}
+
+/*
+ * May l keep the connection it just accepted on fd?  0 if so, else -1 and
+ * why not in why.  fd + 1 descriptors at least are open now (fd is the
+ * lowest free one the kernel had).
+ */
+static int
+net_over_budget(struct sth_listener *l, int fd, char *why, size_t len)
+{
+	struct net_budget b;
+	long total;
+
+	net_budget(&b);
+	total = b.conns_public + b.conns_control;
+	/* Control connections are bounded by their share alone: at true
+	 * exhaustion they wait in the backlog (net_accept_cb) rather than
+	 * being refused. */
+	if (!l->control && b.nofile - (long)fd - 1 < NET_SPAWN_FDS + b.control)
+		snprintf(why, len, "descriptors nearly exhausted (fd %d of "
+		    "RLIMIT_NOFILE %ld)", fd, b.nofile);
+	else if (total >= b.all &&
+	    (!l->control || b.conns_control >= b.control))
+		/* control connections always have their own share: many
+		 * programs under a small RLIMIT_NOFILE can make the keep
+		 * larger than the limit itself */
+		snprintf(why, len, "%ld connections, all that RLIMIT_NOFILE "
+		    "%ld leaves beside supervision's %ld", b.all, b.nofile,
+		    b.keep);
+	else if (!l->control && b.conns_public >= b.public)
+		snprintf(why, len, "%ld public connections, all that "
+		    "RLIMIT_NOFILE %ld leaves beside supervision's %ld and "
+		    "the control servers' %ld", b.public, b.nofile, b.keep,
+		    b.control);
+	else
+		return 0;
+	return -1;
+}
+
+/* A WARN for a refused connection, at most one per NET_WARN_SECS. */
+static void
+net_refused(struct sth_listener *l, const struct sockaddr *sa,
+    socklen_t salen, const char *why)
+{
+	char host[INET6_ADDRSTRLEN] = "local", more[64] = "";
+	time_t now = time(NULL);
+
+	if (l->warned != 0 && now - l->warned < NET_WARN_SECS &&
+	    now >= l->warned) {
+		l->unsaid++;
+		return;
+	}
+	if (salen > 0 && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)
+		    sa)->sin_addr, host, sizeof host);
+	else if (salen > 0 && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
+		    (const void *)sa)->sin6_addr, host, sizeof host);
+	if (l->unsaid > 0)
+		snprintf(more, sizeof more, " (and %lu more since the last "
+		    "such line)", l->unsaid);
+	log_warn("connection from %s to %s refused: %s%s", host, l->addr, why,
+	    more);
+	l->warned = now;
+	l->unsaid = 0;
+}
+
+/*
+ * accept(2) ran out of descriptors: give up the spare one, accept and
+ * close the connection at once, take the spare back.  0 if done, -1 if
+ * there is no spare (or it could not be taken back).
+ */
+static int
+net_accept_spare(struct sth_listener *l, int lfd)
+{
+	struct sockaddr_storage ss;
+	socklen_t salen = sizeof ss;
+	int fd;
+
+	if (net_spare == -1)
+		return -1;
+	close(net_spare);
+	fd = accept4(lfd, (struct sockaddr *)&ss, &salen, SOCK_CLOEXEC);
+	if (fd != -1)
+		close(fd);
+	net_spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return net_spare == -1 ? -1 : 0;
+	net_refused(l, (struct sockaddr *)&ss, l->is_unix ? 0 : salen,
+	    "out of descriptors (EMFILE)");
+	return net_spare == -1 ? -1 : 0;
+}
+
 static void
 net_accept_cb(evutil_socket_t lfd, short what, void *arg)
 {
@@ -111,11 +292,18 @@ net_accept_cb(evutil_socket_t lfd, short what, void *arg)
 	struct sockaddr_storage ss;
 	socklen_t salen = sizeof ss;
 	struct sth_plugin *p = l->owner;
+	char why[160];
 	int fd;
 
 	fd = accept4(lfd, (struct sockaddr *)&ss, &salen,
 	    SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd == -1) {
+		/* A public client is told at once; a control client (the
+		 * people who run the daemon) waits in the backlog for the
+		 * moment a descriptor frees up (a child exits). */
+		if ((errno == EMFILE || errno == ENFILE) && !l->control &&
+		    net_accept_spare(l, lfd) == 0)
+			return;
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 		    errno == ENOMEM)
 			net_accept_pause(l);
@@ -130,12 +318,20 @@ net_accept_cb(evutil_socket_t lfd, short what, void *arg)
 	}
 	if (l->is_unix)
 		salen = 0;
+	if (net_over_budget(l, fd, why, sizeof why) == -1) {
+		close(fd);
+		net_refused(l, (struct sockaddr *)&ss, salen, why);
+		return;
+	}
 	if (!plugin_enter(p)) {
 		close(fd);
 		return;
 	}
+	net_accepted_fd = fd;
+	net_accepted_control = l->control;
 	/* l may be freed by the callback: nothing touches it afterwards. */
 	l->fn(l, fd, (struct sockaddr *)&ss, salen, l->arg);
+	net_accepted_fd = -1;
 	plugin_leave(p);
 }
 
@@ -163,6 +359,10 @@ net_listener_destroy(void *obj)
 	struct sth_listener *l = obj;
 
 	net_listener_close(l);
+	if (--net_nlisteners == 0 && net_spare != -1) {
+		close(net_spare);
+		net_spare = -1;
+	}
 	event_free(l->ev);
 	if (l->pause != NULL)
 		event_free(l->pause);
@@ -191,6 +391,12 @@ int
 net_listener_port(struct sth_listener *l)
 {
 	return l->port;
+}
+
+void
+net_listener_set_control(struct sth_listener *l, int control)
+{
+	l->control = control != 0;
 }
 
 static int
@@ -313,6 +519,9 @@ net_listener_make(struct sth_plugin *p, int fd, const char *spec,
 	l->ev = event_new(sth.base, fd, EV_READ | EV_PERSIST, net_accept_cb, l);
 	if (l->ev == NULL)
 		fatalx("event_new failed");
+	if (net_nlisteners++ == 0 && net_spare == -1 &&
+	    (net_spare = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1)
+		log_errno(STH_LOG_WARN, "cannot keep a spare descriptor");
 	return l;
 }
 
@@ -457,11 +666,13 @@ net_unix_in_use(const char *path, struct ucred *cred)
 	int fd, used = 0;
 
 	memset(cred, 0, sizeof *cred);
+	if (strlen(path) >= sizeof sun.sun_path)
+		return 0;	/* nothing can listen there */
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		return 0;
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
-	strncpy(sun.sun_path, path, sizeof sun.sun_path - 1);
+	memcpy(sun.sun_path, path, strlen(path));
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0 &&
@@ -529,7 +740,7 @@ net_listen_unix(struct sth_plugin *p, const char *path, int mode,
 	unlink(tmp);
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
-	strncpy(sun.sun_path, tmp, sizeof sun.sun_path - 1);
+	memcpy(sun.sun_path, tmp, strlen(tmp));	/* checked above */
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1 || bind(fd, (struct sockaddr *)&sun, sizeof sun) != 0 ||
 	    listen(fd, NET_BACKLOG) != 0) {
@@ -594,6 +805,7 @@ net_conn_destroy(void *obj)
 {
 	struct sth_conn *c = obj;
 
+	net_conns[c->control]--;
 	bufferevent_free(c->bev);
 	free(c);
 }
@@ -675,6 +887,8 @@ net_conn_new(struct sth_plugin *p, int fd, sth_conn_fn readfn,
 	c->writefn = writefn;
 	c->eventfn = eventfn;
 	c->arg = arg;
+	c->control = fd == net_accepted_fd && net_accepted_control;
+	net_conns[c->control]++;
 	c->bev = bufferevent_socket_new(sth.base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL)
 		fatalx("bufferevent_socket_new failed");

@@ -31,6 +31,9 @@ struct sth_listener *net_listen_unix(struct sth_plugin *, const char *path,
 void net_listener_free(struct sth_listener *);
 const char *net_listener_addr(struct sth_listener *);
 int net_listener_port(struct sth_listener *);
+/* A control listener's connections may use the descriptors kept for
+ * control connections (net.c, docs/stheno.conf.5.md "DESCRIPTORS"). */
+void net_listener_set_control(struct sth_listener *, int);
 
 struct sth_conn *net_conn_new(struct sth_plugin *, int fd, sth_conn_fn readfn,
 			      sth_conn_fn writefn, sth_conn_event_fn eventfn,

@@ -1,6 +1,6 @@
 /*
  * options.c — [supervisord] read through cfg_read() with the command line
- * on top (options.h; spec §1.6, §1.4).  Owned by the runtime engineer.
+ * on top (options.h; docs/supervisord.md §1.6, §1.4).
  *
  * The table below is supervisord's ServerOptions.read_config in order,
  * with its defaults; checks cfg_read does not do (directories that must
@@ -203,7 +203,7 @@ options_merge(struct sth_options *o, struct options_section *s,
 	    CLI_GIVEN(c, CLI_CHILDLOGDIR));
 }
 
-/* Checks of spec §1.6 that cfg_read does not make. */
+/* Checks of docs/supervisord.md §1.6 that cfg_read does not make. */
 static int
 options_check(struct sth_options *o, const struct ini_section *sec,
     char **err)

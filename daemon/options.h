@@ -1,11 +1,11 @@
 /*
- * options.h — the daemon's own settings: the [supervisord] section (spec
- * §1.6) with the command line's values on top (cli.h).
+ * options.h — the daemon's own settings: the [supervisord] section
+ * (docs/supervisord.md §1.6) with the command line's values on top (cli.h).
  *
- * Ownership: the runtime engineer owns options.h and options.c.  A struct
- * sth_options owns every string and JSON object it holds (options_free);
- * main.c keeps the one in force in sth.opts, which other components read
- * (never write) for CLI-overridable keys such as identifier or childlogdir.
+ * Ownership: a struct sth_options owns every string and JSON object it holds
+ * (options_free); main.c keeps the one in force in sth.opts, which other
+ * components read (never write) for CLI-overridable keys such as identifier or
+ * childlogdir.
  */
 #ifndef STHENO_OPTIONS_H
 #define STHENO_OPTIONS_H
@@ -46,8 +46,8 @@ struct sth_options {
  * cli over its [supervisord] section.  On success returns 0 with *doc the
  * parsed file (the caller's, ini_free) and *env_vars the expansion names
  * every later section gets: ENV_* of the environment plus ENV_<K> for each
- * key of [supervisord] environment= (spec §1.4; a new object, the
- * caller's).  On failure returns -1 with *err the text after "Error: ".
+ * key of [supervisord] environment= (docs/supervisord.md §1.4; a new object,
+ * the caller's).  On failure returns -1 with *err the text after "Error: ".
  */
 int options_load(struct sth_options *o, const char *configfile,
 		 const struct sth_cli *cli, struct ini_doc **doc,

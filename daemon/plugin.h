@@ -1,6 +1,6 @@
 /*
  * plugin.h — the loader: load, unload and reload .so plugins live
- * (DESIGN.md decisions 3 and 4; medusa-and-plugins.md §C).
+ * (docs/design.md, decisions 3 and 4).
  *
  * Ownership: the loader owns every struct sth_plugin, its private copy of
  * the .so, its ltdl handle and its scope (scope.h); callers get names and
@@ -15,8 +15,8 @@
 
 struct ini_doc;
 
-/* Once, at startup: the plugin search path (colon-separated folders; from
- * --plugin-dir, else STHENO_PLUGIN_PATH, else PLUGINDIR). */
+/* Once, at startup: the plugin search path (colon-separated folders:
+ * --plugin-dir, then STHENO_PLUGIN_PATH, then PLUGINDIR, all searched). */
 int plugins_init(const char *path);
 
 /*
@@ -65,12 +65,12 @@ void plugins_config_implied(const char *section);
  * a test's) in dependency order: requirements
  * must be among them or already loaded; a missing one or a cycle is
  * refused with a message naming it.  Stops at the first failure (plugins
- * already initialised stay loaded).  (Added by the loader engineer.) */
+ * already initialised stay loaded). */
 int plugins_load_many(const char *const *names_or_paths, size_t n,
 		      char **err);
 
 /* How long an unload waits for connections and pending calls before
- * closing them (default 5 seconds).  (Added by the loader engineer.) */
+ * closing them (default 5 seconds). */
 void plugins_set_grace(double seconds);
 
 /* Unload everything in reverse dependency order (at exit). */

@@ -27,10 +27,15 @@
 #define STHENO_PLUGIN_TRUST_H
 
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <stdint.h>
 
 struct ini_doc;
 struct ini_section;
+
+/* Judge ownership as a sthenod running as uid would (by default: as this
+ * process's effective uid).  For stheno-plugin-check only. */
+void trust_set_uid(uid_t uid);
 
 /* [a-z0-9_-]{1,64} */
 int trust_valid_name(const char *name);

@@ -1,11 +1,10 @@
 /*
  * proc.h — the process table: program and group configs, the state machine,
- * spawning, reaping and child output (spec §1.6, §2, §3, §8).
+ * spawning, reaping and child output (docs/supervisord.md §1.6, §2, §3, §8).
  *
- * Ownership: the process-table engineer owns proc.h and daemon/proc_*.c.
- * The table owns every group, process, config and child log; pointers it
- * hands out are borrowed and stay valid until the group is removed or the
- * table is freed.  Strings passed in are copied.
+ * Ownership: the table owns every group, process, config and child log;
+ * pointers it hands out are borrowed and stay valid until the group is removed
+ * or the table is freed.  Strings passed in are copied.
  *
  * Nothing here polls: a process has one timer, armed only while it waits
  * for something (startsecs, a backoff delay, stopwaitsecs); children are
@@ -28,7 +27,7 @@ struct event;
 struct logfile;
 struct sth_rpc_call;
 
-/* Process states and their codes (spec §2.1). */
+/* Process states and their codes (docs/supervisord.md §2.1). */
 enum proc_state {
 	PROC_STOPPED = 0,
 	PROC_STARTING = 10,
@@ -61,7 +60,8 @@ struct proc_logcfg {
 	int timestamps;		/* stdout_timestamps=: stamp each line */
 };
 
-/* One process's configuration: every [program:x] option (spec §1.6). */
+/* One process's configuration: every [program:x] option
+ * (docs/supervisord.md §1.6). */
 struct proc_config {
 	char *name;		/* process_name, expanded */
 	char *program;		/* the section suffix */
@@ -189,7 +189,7 @@ int proctable_start(const struct ini_doc *doc, char **err);
 /* Hand the next proctable_start(doc) the groups already read from doc
  * (proc_configs_read with the globals it would use), so that it does not
  * read them again; the table takes gcs.  A start with another doc, or
- * proctable_free(), frees them.  (Added by the start-up work.) */
+ * proctable_free(), frees them. */
 void proctable_preset(const struct ini_doc *doc, struct group_config **gcs,
 		      size_t n);
 /* Stop group by group in descending priority; done() runs once every
@@ -225,7 +225,8 @@ int proc_name_valid(const char *name);
 /* Make the AUTO log files of gc (mkstemp in childlogdir). */
 int proc_make_autologs(struct group_config *gc, const struct proc_globals *g,
 		       char **err);
-/* Delete old AUTO logs of identifier in childlogdir (spec §3.2). */
+/* Delete old AUTO logs of identifier in childlogdir
+ * (docs/supervisord.md §3.2). */
 void proc_clean_autologs(const struct proc_globals *g);
 
 /* --- proc_table.c ----------------------------------------------------- */
@@ -277,7 +278,8 @@ int proc_state_stopped(enum proc_state s);	/* STOPPED_STATES */
 int proc_state_running(enum proc_state s);	/* RUNNING_STATES */
 struct proc *proc_new(struct proc_config *cfg, struct proc_group *g);
 void proc_free(struct proc *p);
-/* spawn() of spec §2.3, from STOPPED, EXITED, FATAL or BACKOFF. */
+/* spawn() of docs/supervisord.md §2.3, from STOPPED, EXITED, FATAL or
+ * BACKOFF. */
 void proc_spawn(struct proc *p);
 /* Administrative stop: 0, or -1 if it was not running. */
 int proc_stop(struct proc *p);
@@ -302,8 +304,8 @@ extern void (*proc_state_hook)(struct proc *p, enum proc_state from);
  * NULL with *err set. */
 char **proc_split_command(const char *cmd, char **err);
 void proc_argv_free(char **argv);
-/* Resolve argv[0] (spec §2.3): the file to exec, or NULL with *err set
- * to supervisord's spawnerr text; *fault gets an STH_FAULT_* code. */
+/* Resolve argv[0] (docs/supervisord.md §2.3): the file to exec, or NULL with
+ * *err set to supervisord's spawnerr text; *fault gets an STH_FAULT_* code. */
 char *proc_resolve_command(const struct proc_config *pc, char **argv,
 			   int *fault, char **err);
 int proc_spawn_real(struct proc *p, char **spawnerr);
@@ -341,7 +343,7 @@ size_t proc_strip_ansi(char *buf, size_t len);
  * file, the main log copy and events (also used on drain). */
 void proc_io_output(struct proc *p, int ch, const char *buf, size_t len);
 
-/* --- proc_rpc*.c: the supervisor.* methods (spec §4) ------------------ */
+/* --- proc_rpc*.c: the supervisor.* methods (docs/supervisord.md §4) ------ */
 /* Register every supervisor.* method (once; proctable_start does). */
 void proc_rpc_register(void);
 /* One method of a table: handler and name; help and signature come from
@@ -384,7 +386,7 @@ void proc_rpc_config_set(struct group_config *const *gcs, size_t n);
  * (it had lent it to the table), else 0 and the caller frees it. */
 int proc_rpc_config_giveback(struct group_config *gc);
 
-/* --- proc_fcgi.c: [fcgi-program:x] sockets (spec §1.6) ----------------- */
+/* --- proc_fcgi.c: [fcgi-program:x] sockets (docs/supervisord.md §1.6) ---- */
 /* Create, bind and listen once to fail early, then close (supervisord
  * does the same when it builds the group): 0 or -1 with *err set. */
 int proc_fcgi_check(const struct group_config *gc, char **err);
@@ -404,7 +406,7 @@ char *proc_decode_data(const char *data, size_t len);
 /* Python's repr() of bytes: b'...' (a new string). */
 char *proc_pyrepr_bytes(const char *data, size_t len);
 
-/* --- proc_listener.c: [eventlistener:x] pools (owner: eventlistener) ---
+/* --- proc_listener.c: [eventlistener:x] pools --------------------------
  * A pool is a homogeneous group whose config carries the pool keys; the
  * eventlistener plugin speaks the protocol through stheno/evpool.h. */
 struct sth_evpool;
@@ -431,7 +433,7 @@ size_t proc_pool_undelivered(const struct proc_group *g);
 /* host->evpools (ABI 1.1). */
 const struct sth_evpool_api *proc_pool_api(void);
 
-/* --- proc_tick.c: TICK_* while someone subscribes (owner: eventlistener) */
+/* --- proc_tick.c: TICK_* while someone subscribes ---------------------- */
 void proc_tick_install(void);	/* proctable_start */
 void proc_tick_uninstall(void);	/* proctable_free */
 int proc_tick_armed(void);	/* bits 0, 1, 2: TICK_5, _60, _3600 */

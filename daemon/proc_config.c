@@ -1,7 +1,7 @@
 /*
  * proc_config.c — [program:x], [group:x] and [fcgi-program:x] sections into
- * group and process configs (spec §1.4, §1.6), and the AUTO child logs
- * (spec §3.2).
+ * group and process configs (docs/supervisord.md §1.4, §1.6), and the AUTO
+ * child logs (docs/supervisord.md §3.2).
  */
 #include "config.h"
 

@@ -1,7 +1,7 @@
 /*
  * proc_events.c — PROCESS_STATE_*, PROCESS_LOG_*, PROCESS_COMMUNICATION_*
- * and PROCESS_GROUP_* events with supervisor's payload text (spec §6.1),
- * published on the bus.
+ * and PROCESS_GROUP_* events with supervisor's payload text
+ * (docs/supervisord.md §6.1), published on the bus.
  */
 #include "config.h"
 

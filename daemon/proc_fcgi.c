@@ -1,8 +1,8 @@
 /*
- * proc_fcgi.c — the listening socket of an [fcgi-program:x] group (spec
- * §1.6): made by the parent, handed to every child as its fd 0, counted
- * per running child, closed when the last one exits and made again at the
- * next spawn, as supervisor's SocketManager does.
+ * proc_fcgi.c — the listening socket of an [fcgi-program:x] group
+ * (docs/supervisord.md §1.6): made by the parent, handed to every child as its
+ * fd 0, counted per running child, closed when the last one exits and made
+ * again at the next spawn, as supervisor's SocketManager does.
  */
 #include "config.h"
 

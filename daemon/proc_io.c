@@ -2,7 +2,7 @@
  * proc_io.c — a child's pipes: output read without blocking into its log
  * files (raw bytes, rotation by logfile.c), strip_ansi, capture mode,
  * PROCESS_LOG events, the debug copy in the main log, syslog; and the stdin
- * buffer (spec §3.1, §3.2, §3.4, §3.5).
+ * buffer (docs/supervisord.md §3.1, §3.2, §3.4, §3.5).
  *
  * Writes to a log file complete before the next read, so a slow disk slows
  * the child (its pipe fills and its write blocks) and no byte is dropped.

@@ -4,7 +4,7 @@
  * host->evpools, ABI 1.1).
  *
  * A pool is a process group (the table owns its processes: state machine,
- * spawn, logs, restarts) carrying the pool keys of spec §1.6 in
+ * spawn, logs, restarts) carrying the pool keys of docs/supervisord.md §1.6 in
  * group_config->pool.  The protocol is the client's: this file only tells
  * the attached client when pools come and go, when a pool process changes
  * state and what it writes on stdout, and writes to its stdin for it.

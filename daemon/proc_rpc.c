@@ -1,7 +1,7 @@
 /*
  * proc_rpc.c — what the supervisor.* methods share (namespecs, parameter
  * checks, SHUTDOWN_STATE, result structs, registration from tables) and
- * the process info methods (spec §4.3, §4.4, Appendix A.1).  The other
+ * the process info methods (docs/supervisord.md §4.3, §4.4, §A.1).  The other
  * methods live in proc_rpc_ctl.c (start/stop/signal/stdin), proc_rpc_logs.c,
  * proc_rpc_daemon.c and proc_rpc_config.c.
  */

@@ -1,8 +1,9 @@
 /*
- * proc_rpc_config.c — reread and update (spec §4.4): reloadConfig reads
- * the config file again into the "pending" group configs and says what
- * differs from the running groups; addProcessGroup and removeProcessGroup
- * move one group; getAllConfigInfo shows every pending process config.
+ * proc_rpc_config.c — reread and update (docs/supervisord.md §4.4):
+ * reloadConfig reads the config file again into the "pending" group configs
+ * and says what differs from the running groups; addProcessGroup and
+ * removeProcessGroup move one group; getAllConfigInfo shows every pending
+ * process config.
  *
  * Nothing that runs changes on reloadConfig, exactly as in supervisord.
  */

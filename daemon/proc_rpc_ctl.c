@@ -1,6 +1,6 @@
 /*
  * proc_rpc_ctl.c — start, stop and signal one process, a group ("g:*") or
- * all of them, and sendProcessStdin (spec §4.3, §4.4, §2.4).
+ * all of them, and sendProcessStdin (docs/supervisord.md §4.3, §4.4, §2.4).
  *
  * A start or stop with wait answers later, without blocking the loop: a
  * waiter per process is checked on every state change of its process.  The

@@ -1,7 +1,7 @@
 /*
  * proc_rpc_daemon.c — the supervisor.* methods about the daemon itself
- * (spec §4.4): versions, identification, state, pid, shutdown and restart,
- * and sendRemoteCommEvent.
+ * (docs/supervisord.md §4.4): versions, identification, state, pid, shutdown
+ * and restart, and sendRemoteCommEvent.
  *
  * shutdown and restart answer true at once and act a moment later, from
  * the loop, through the same paths as SIGTERM and SIGHUP (signals.h), so

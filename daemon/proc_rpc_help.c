@@ -1,9 +1,9 @@
 /*
  * proc_rpc_help.c — the docstring and signature of every supervisor.*
  * method, as system.methodHelp and system.methodSignature return them
- * (spec §4.5).  The text is supervisor 4.2.5's own docstrings, byte for
- * byte (indentation included, as Python's str(func.__doc__) gives them),
- * and each signature is what supervisor derives from the @param/@return
+ * (docs/supervisord.md §4.5).  The text is supervisor 4.2.5's own docstrings,
+ * byte for byte (indentation included, as Python's str(func.__doc__) gives
+ * them), and each signature is what supervisor derives from the @param/@return
  * tags.  Regenerate from rpcinterface.py rather than editing by hand: one
  * entry per Python function, its aliases in proc_help_alias, and the
  * stdout/stderr twins from one macro each.

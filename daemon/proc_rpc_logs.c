@@ -1,7 +1,7 @@
 /*
  * proc_rpc_logs.c — reading, tailing and clearing the child logs and the
- * main log over RPC (spec §3.2, §3.6, §4.4), with supervisor's offset
- * arithmetic: readFile() for read*Log, tailFile() for tail*Log.
+ * main log over RPC (docs/supervisord.md §3.2, §3.6, §4.4), with supervisor's
+ * offset arithmetic: readFile() for read*Log, tailFile() for tail*Log.
  *
  * Log bytes become RPC strings, which must be UTF-8: supervisor answers
  * an HTTP 500 when a chunk is not (or is cut inside a character); we send

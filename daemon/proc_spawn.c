@@ -1,6 +1,7 @@
 /*
  * proc_spawn.c — command resolution with supervisord's spawnerr texts,
- * pipes, fork and the child's side up to execve (spec §2.3, §3.7).
+ * pipes, fork and the child's side up to execve (docs/supervisord.md §2.3,
+ * §3.7).
  */
 #include "config.h"
 
@@ -261,9 +262,9 @@ errname(int e)
 }
 
 /*
- * The child's environment (spec §3.7) under construction: "K=V" strings,
- * ours or environ's own, in the order supervisord's dict has them (a key
- * set again keeps its place).  Building it is per spawn, so no JSON and
+ * The child's environment (docs/supervisord.md §3.7) under construction: "K=V"
+ * strings, ours or environ's own, in the order supervisord's dict has them (a
+ * key set again keeps its place).  Building it is per spawn, so no JSON and
  * no copy of the variables that come through unchanged.
  */
 struct envbuf {

@@ -1,8 +1,8 @@
 /*
- * proc_state.c — supervisord's process state machine (spec §2.3), every
- * transition and its exact main-log line (Appendix B).  Time-based
- * transitions run from one per-process timer, armed only while the process
- * waits for startsecs, a backoff delay or stopwaitsecs.
+ * proc_state.c — supervisord's process state machine (docs/supervisord.md
+ * §2.3), every transition and its exact main-log line (§B).
+ * Time-based transitions run from one per-process timer, armed only while the
+ * process waits for startsecs, a backoff delay or stopwaitsecs.
  */
 #include "config.h"
 

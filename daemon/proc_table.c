@@ -1,6 +1,7 @@
 /*
  * proc_table.c — the groups of processes, ordered by (priority, name), and
- * the table's life: start, reap, reopen, shutdown (spec §2.4, §8).
+ * the table's life: start, reap, reopen, shutdown (docs/supervisord.md §2.4,
+ * §8).
  */
 #include "config.h"
 

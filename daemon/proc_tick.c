@@ -1,6 +1,6 @@
 /*
- * proc_tick.c — TICK_5, TICK_60 and TICK_3600 (spec §6.1): one timer per
- * period, armed only while the bus has a subscriber for it (an event
+ * proc_tick.c — TICK_5, TICK_60 and TICK_3600 (docs/supervisord.md §6.1): one
+ * timer per period, armed only while the bus has a subscriber for it (an event
  * listener pool with events=TICK_5, TICK or EVENT, or any plugin), so an
  * idle daemon without such a subscriber never wakes for them.
  *

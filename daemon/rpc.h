@@ -1,7 +1,7 @@
 /*
  * rpc.h — the method registry: name -> handler(json params) -> result |
- * fault (DESIGN.md decision 2).  XML-RPC, JSON-RPC and the monitor are codecs
- * onto it; supervisor.* and system.* live here.
+ * fault (docs/design.md, decision 2).  XML-RPC, JSON-RPC and the monitor are
+ * codecs onto it; supervisor.* and system.* live here.
  *
  * Ownership: the registry owns method records and pending call records; a
  * call record is freed once it has been answered and its answer delivered,

@@ -1,6 +1,6 @@
 /*
- * rpc_system.c — supervisor's system.* methods (spec §4.5) on the registry:
- * listMethods, methodHelp, methodSignature and multicall.
+ * rpc_system.c — supervisor's system.* methods (docs/supervisord.md §4.5) on
+ * the registry: listMethods, methodHelp, methodSignature and multicall.
  *
  * multicall runs its calls in order; a call that answers later (deferred)
  * is awaited before the next one starts, while the loop keeps running, and

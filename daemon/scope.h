@@ -1,7 +1,7 @@
 /*
  * scope.h — the resources a plugin made through the host API, and the
  * guard every host trampoline passes before jumping into plugin code
- * (DESIGN.md decision 4; medusa-and-plugins.md §C.3).
+ * (docs/design.md, decision 4).
  *
  * Ownership: a struct scope owns its records (struct scope_res), not the
  * objects they point to; each record carries the destructor that frees its

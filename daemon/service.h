@@ -1,7 +1,7 @@
 /*
  * service.h — named, versioned interfaces one plugin offers to others
- * (DESIGN.md decision 3): "http" offers "add a handler", and plugins that
- * want it look it up here instead of linking against it.
+ * (docs/design.md, decision 3): "http" offers "add a handler", and plugins
+ * that want it look it up here instead of linking against it.
  *
  * Ownership: service.c owns the name -> {provider, version, iface} records
  * and the used-by edges (user plugin -> service).  iface is the provider's

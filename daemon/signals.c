@@ -1,6 +1,6 @@
 /*
- * signals.c — the signal table and its libevent events (signals.h; spec
- * §8).  Owned by the runtime engineer.
+ * signals.c — the signal table and its libevent events (signals.h;
+ * docs/supervisord.md §8).
  */
 #include "config.h"
 

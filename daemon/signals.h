@@ -1,8 +1,9 @@
 /*
- * signals.h — sthenod's signals, delivered through the loop (spec §8).
+ * signals.h — sthenod's signals, delivered through the loop
+ * (docs/supervisord.md §8).
  *
- * Ownership: the runtime engineer owns signals.h and signals.c; signals.c
- * owns the libevent signal events, main.c the actions they call.
+ * Ownership: signals.c owns the libevent signal events, main.c the actions
+ * they call.
  *
  * Each handled signal is logged in supervisord's words ("received SIGTERM
  * indicating exit request", ...) and then its action runs on the loop,

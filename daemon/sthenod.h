@@ -13,7 +13,7 @@
 
 #define STHENO_VERSION PACKAGE_VERSION
 
-/* Supervisor (daemon) states, spec §2.2. */
+/* Supervisor (daemon) states, docs/supervisord.md §2.2. */
 #define STH_STATE_FATAL 2
 #define STH_STATE_RUNNING 1
 #define STH_STATE_RESTARTING 0
@@ -27,7 +27,7 @@ struct sthenod {
 	struct event_base *base;	/* the one loop */
 	struct ini_doc *ini;		/* the config now in force */
 	struct sth_options *opts;	/* [supervisord] merged with the CLI */
-	json_t *env_vars;		/* ENV_* expansion names (spec §1.4) */
+	json_t *env_vars;		/* ENV_* expansion names (options.h) */
 	const char *plugin_path;	/* colon-separated plugin folders */
 	int state;			/* STH_STATE_* */
 	pid_t pid;

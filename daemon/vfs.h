@@ -1,7 +1,7 @@
 /*
  * vfs.h — Medusa's filesystem object done safely: a directory root that no
- * virtual path can escape (DESIGN.md decision 8, medusa-and-plugins.md
- * §A.8 and §A.11).
+ * virtual path can escape (docs/design.md, decision 9;
+ * docs/medusa.md §5 and §8).
  *
  * Ownership: vfs.c owns every struct sth_vfs and the root directory fd it
  * holds; vfs_free() closes and frees both.  Strings passed in are borrowed.

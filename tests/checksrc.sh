@@ -1,9 +1,10 @@
 #!/bin/sh
 # checksrc.sh — ban the unbounded and error-blind C library calls
-# (sprintf, strcpy, strcat, strtok, atoi, gets) from daemon/, plugins/ and
-# sdk/ (style-anchors.md #20, after curl's checksrc).  Use snprintf or
-# xasprintf, memcpy with a checked length, strtok_r or strsep, strtol with
-# an end pointer, fgets.
+# (sprintf, strcpy, strcat, strncpy, strtok, atoi, gets) and trailing
+# white space from daemon/, plugins/ and sdk/ (after curl's checksrc).
+# Use snprintf or xasprintf, memcpy with a checked length (strncpy
+# truncates silently and may not terminate), strtok_r or strsep, strtol
+# with an end pointer, fgets.
 #
 # Usage: tests/checksrc.sh [FILE...]   (default: every .c and .h in daemon/,
 # plugins/ and sdk/ of the source tree).  Prints "file:line: banned call
@@ -43,7 +44,11 @@ scan() {
 			}
 			out = out c; i++
 		}
-		if (match(out, /(^|[^A-Za-z0-9_])(sprintf|strcpy|strcat|strtok|atoi|gets)[ \t]*\(/)) {
+		if ($0 ~ /[ \t]+$/) {
+			printf "%s:%d: trailing white space\n", FILENAME, FNR
+			bad = 1
+		}
+		if (match(out, /(^|[^A-Za-z0-9_])(sprintf|strcpy|strcat|strncpy|strtok|atoi|gets)[ \t]*\(/)) {
 			hit = substr(out, RSTART, RLENGTH)
 			sub(/^[^A-Za-z]/, "", hit)
 			sub(/[ \t]*\($/, "", hit)
@@ -65,7 +70,8 @@ selftest() {
 /* sprintf( in a comment is fine */
 static void f(char *b) { const char *s = "strcpy(x)"; int n;
 	n = atoi (s);
-	sprintf(b, "%d", n);
+	sprintf(b, "%d", n); 
+	strncpy(b, s, 2);
 }
 EOF
 	cat >"$tmp/good.c" <<'EOF'
@@ -78,9 +84,11 @@ static void g(char *b, size_t len) { char *save;
 }
 EOF
 	out=$(scan "$tmp/bad.c")
-	if [ $? -ne 1 ] || [ "$(printf '%s\n' "$out" | wc -l)" -ne 2 ] ||
+	if [ $? -ne 1 ] || [ "$(printf '%s\n' "$out" | wc -l)" -ne 4 ] ||
 	    ! printf '%s\n' "$out" | grep -q 'bad.c:3: banned call atoi()' ||
-	    ! printf '%s\n' "$out" | grep -q 'bad.c:4: banned call sprintf()'; then
+	    ! printf '%s\n' "$out" | grep -q 'bad.c:4: trailing white space' ||
+	    ! printf '%s\n' "$out" | grep -q 'bad.c:4: banned call sprintf()' ||
+	    ! printf '%s\n' "$out" | grep -q 'bad.c:5: banned call strncpy()'; then
 		echo "checksrc: self-test failed on a file with banned calls:"
 		printf '%s\n' "$out"
 		rm -rf "$tmp"; exit 99

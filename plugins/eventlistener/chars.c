@@ -1,7 +1,8 @@
 /*
  * chars.c — len() of an event payload as a Python str, the number that
- * supervisord puts in the len: header field (spec §6.2): one per UTF-8 lead
- * byte, that is the byte count less the continuation bytes (10xxxxxx).
+ * supervisord puts in the len: header field (docs/supervisord.md §6.2): one
+ * per UTF-8 lead byte, that is the byte count less the continuation bytes
+ * (10xxxxxx).
  *
  * Every PROCESS_LOG event sent (up to 128 KiB) is counted once, so this reads
  * eight bytes at a time: a byte is a continuation byte when its bit 7 is set

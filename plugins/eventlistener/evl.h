@@ -1,6 +1,7 @@
 /*
  * evl.h — the eventlistener plugin: supervisor's listener pools and their
- * READY / RESULT protocol (spec §6) over the core's pools (stheno/evpool.h).
+ * READY / RESULT protocol (docs/supervisord.md §6) over the core's pools
+ * (stheno/evpool.h).
  *
  * Ownership: the plugin owns one struct evl, a struct evl_pool per core pool
  * (freed when the core removes the pool or the plugin unloads), each pool's
@@ -24,10 +25,10 @@
 #define EVL_ACKNOWLEDGED 30
 #define EVL_UNKNOWN 40
 
-/* Process states the protocol looks at (spec §2.1). */
+/* Process states the protocol looks at (docs/supervisord.md §2.1). */
 #define EVL_PROC_RUNNING 20
 
-/* Caps on what a listener may make us hold (DESIGN.md decision 7). */
+/* Caps on what a listener may make us hold (docs/design.md, decision 7). */
 #define EVL_RESULT_MAX 65536	/* RESULT body bytes */
 #define EVL_LINE_MAX 4096	/* bytes before the RESULT line's newline */
 

@@ -1,8 +1,8 @@
 /*
  * pool.c — one listener pool's event buffer and dispatch, as supervisor's
- * EventListenerPool does it (spec §6.2, §6.3): serials, the envelope, the
- * overflow that discards the oldest event, rebuffering at the head, and
- * dispatch to the first RUNNING+READY listener.
+ * EventListenerPool does it (docs/supervisord.md §6.2, §6.3): serials, the
+ * envelope, the overflow that discards the oldest event, rebuffering at the
+ * head, and dispatch to the first RUNNING+READY listener.
  */
 #include <errno.h>
 #include <limits.h>
@@ -160,9 +160,9 @@ evl_pool_publish(struct evl_pool *p, const char *name, long bus_serial,
 	evl_pool_dispatch(p);
 }
 
-/* Write an envelope (spec §6.2) to listener idx: 0, or -1 (EPIPE).  The
- * header goes in the event's headroom when it fits, so the payload is not
- * copied again. */
+/* Write an envelope (docs/supervisord.md §6.2) to listener idx: 0, or -1
+ * (EPIPE).  The header goes in the event's headroom when it fits, so the
+ * payload is not copied again. */
 static int
 evl_send(struct evl_pool *p, size_t idx, const struct evl_item *it)
 {

@@ -1,8 +1,8 @@
 /*
  * proto.c — what a listener writes on its stdout, byte for byte as
- * supervisor's PEventListenerDispatcher reads it (spec §6.3): READY in
- * ACKNOWLEDGED, anything in READY is a violation, `RESULT n\n` plus n bytes
- * in BUSY; the default result handler accepts only `OK`.
+ * supervisor's PEventListenerDispatcher reads it (docs/supervisord.md §6.3):
+ * READY in ACKNOWLEDGED, anything in READY is a violation, `RESULT n\n` plus n
+ * bytes in BUSY; the default result handler accepts only `OK`.
  */
 #include <ctype.h>
 #include <stdio.h>

@@ -53,6 +53,8 @@ xfer_clear(struct ftp_data *d)
 	d->waiting = 0;
 	d->off = 0;
 	d->len = 0;
+	d->xlog = 0;
+	d->xok = 0;
 }
 
 void
@@ -60,6 +62,7 @@ data_reset(struct ftp_sess *s)
 {
 	struct ftp_data *d = &s->data;
 
+	ftp_xferlog(s);		/* before the connection and its count go */
 	if (d->lwatch != NULL)
 		F.host->watch_free(d->lwatch);
 	d->lwatch = NULL;
@@ -81,6 +84,7 @@ static void
 finish(struct ftp_sess *s, int code, const char *text)
 {
 	ftp_reply(s, code, "%s", text);
+	s->data.xok = code == 226;
 	data_reset(s);
 	ftp_sess_xfer_done(s);
 }
@@ -262,6 +266,16 @@ bind_pasv(int fd, struct sockaddr_storage *ss)
 {
 	long lo = F.conf.pasv_min_port, hi = F.conf.pasv_max_port, n, i, p;
 	socklen_t len = ftp_sa_len((struct sockaddr *)ss);
+	int on = 1;
+
+	/* The server closes each data connection first: its end stays in
+	 * TIME_WAIT for a minute on the port, which a new listener may take
+	 * only with SO_REUSEADDR (vsftpd sets it too); without it, as many
+	 * transfers as the range has ports made every PASV fail (425) for a
+	 * minute.  Two listeners cannot share a port even so: Linux refuses
+	 * a bind beside a listening socket. */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1)
+		return -1;
 
 	if (lo == 0 || hi == 0) {
 		ftp_sa_set_port((struct sockaddr *)ss, 0);
@@ -388,6 +402,8 @@ data_start(struct ftp_sess *s)
 	}
 	ftp_reply(s, 150, "%s", opening_text(s));
 	d->bytes = 0;
+	d->xlog = 1;
+	d->xstart = time(NULL);
 	if (d->conn != NULL) {
 		start_transfer(s);
 		return;

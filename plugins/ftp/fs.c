@@ -3,7 +3,7 @@
  * (a root no path escapes) and under the session's filesystem identity,
  * switched for the one call and back (ftp_id_enter/leave), so that no
  * operation — listing, stat, open, mkdir, rename, delete — runs as root on
- * a user's behalf (Medusa wrapped only some: medusa-and-plugins.md §A.8).
+ * a user's behalf (Medusa wrapped only some: docs/medusa.md §5).
  *
  * Ownership: listings are written to the caller's evbuffer; names read
  * from a directory are freed here.
@@ -89,38 +89,154 @@ group_name(gid_t gid, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * perm= facts (RFC 3659) say what the commands will allow, so they are
+ * asked of the kernel the way those commands will meet it: under the
+ * session's identity (already entered by the caller), faccessat with
+ * AT_EACCESS on the object a command would reach.  A symlink is followed
+ * as RETR and STOR follow it, beneath the root only (an escaping or
+ * dangling one allows nothing); deleting and renaming any entry, a symlink
+ * included, is the containing directory's write and search permission,
+ * with the sticky bit's owner rule.  Mode bits alone made a symlink,
+ * lstat'ed 0777, "adfwr" for anyone.
+ */
 static int
-in_groups(const struct ftp_ident *id, gid_t gid)
+may(int fd, const char *name, int mode, int flags)
 {
-	int i;
+	return faccessat(fd, name, mode, AT_EACCESS | flags) == 0;
+}
 
-	if (gid == id->gid)
-		return 1;
-	for (i = 0; i < id->ngroups; i++)
-		if (id->groups[i] == gid)
-			return 1;
+/* What the session may do with the entries of one directory. */
+struct dir_may {
+	int remove;		/* write and search: unlink and rename */
+	int sticky;
+	uid_t owner;
+	uid_t uid;		/* the session's */
+};
+
+static void
+dir_may_of(struct ftp_sess *s, int dfd, struct dir_may *dm)
+{
+	struct stat st;
+
+	memset(dm, 0, sizeof *dm);
+	dm->uid = s->id.set ? s->id.uid : geteuid();
+	if (dfd == -1 || fstat(dfd, &st) == -1)
+		return;
+	dm->remove = s->writable && may(dfd, ".", W_OK | X_OK, 0);
+	dm->sticky = (st.st_mode & S_ISVTX) != 0;
+	dm->owner = st.st_uid;
+}
+
+/* The FTP_MAY_* bits for the object at fd/name (flags AT_EMPTY_PATH or
+ * AT_SYMLINK_NOFOLLOW), an entry of the directory dm describes; lst is
+ * the entry's own stat (its owner, for the sticky bit). */
+static unsigned
+may_of(struct ftp_sess *s, int fd, const char *name, int flags,
+    const struct stat *st, const struct stat *lst, const struct dir_may *dm)
+{
+	unsigned m = 0;
+
+	if (fd != -1) {
+		if (may(fd, name, R_OK, flags))
+			m |= FTP_MAY_READ;
+		if (S_ISDIR(st->st_mode) && may(fd, name, X_OK, flags))
+			m |= FTP_MAY_ENTER;
+		if (s->writable && may(fd, name, S_ISDIR(st->st_mode) ?
+		    W_OK | X_OK : W_OK, flags))
+			m |= FTP_MAY_WRITE;
+	}
+	if (dm != NULL && dm->remove && (!dm->sticky ||
+	    lst->st_uid == dm->uid || dm->owner == dm->uid))
+		m |= FTP_MAY_REMOVE;
+	return m;
+}
+
+/* perm= of the entry name of the directory dfd (virtual path dir). */
+static void
+entry_perm(struct ftp_sess *s, int dfd, const char *dir, const char *name,
+    const struct stat *lst, const struct dir_may *dm, char out[16])
+{
+	char path[FTP_PATH_MAX];
+	struct stat st;
+	unsigned m;
+	int fd;
+
+	if (!S_ISLNK(lst->st_mode)) {
+		m = may_of(s, dfd, name, AT_SYMLINK_NOFOLLOW, lst, lst, dm);
+		ftp_fmt_perm(lst, m, out);
+		return;
+	}
+	fd = -1;
+	if (snprintf(path, sizeof path, "%s/%s", strcmp(dir, "/") == 0 ?
+	    "" : dir, name) < (int)sizeof path)
+		fd = F.host->vfs_open(s->vfs, path, O_PATH, 0);
+	if (fd >= 0 && fstat(fd, &st) == 0)
+		m = may_of(s, fd, "", AT_EMPTY_PATH, &st, lst, dm);
+	else {
+		st = *lst;
+		m = may_of(s, -1, name, 0, &st, lst, dm);
+	}
+	if (fd >= 0)
+		close(fd);
+	ftp_fmt_perm(&st, m, out);
+}
+
+/* The parent of the virtual path (not "/") into out. */
+static void
+parent_of(const char *path, char *out, size_t outlen)
+{
+	const char *p = strrchr(path, '/');
+	size_t n = p != NULL && p != path ? (size_t)(p - path) : 1;
+
+	if (n >= outlen)
+		n = outlen - 1;
+	memcpy(out, path, n);
+	out[n] = '\0';
+}
+
+/* perm= of the object at the virtual path (identity entered), its
+ * stat (followed beneath the root) into *stp if not NULL.  0 or -errno. */
+static int
+path_perm(struct ftp_sess *s, const char *path, struct stat *stp,
+    char out[16])
+{
+	struct stat st, lst;
+	struct dir_may dm;
+	char parent[FTP_PATH_MAX];
+	int fd, dfd = -1;
+
+	out[0] = '\0';
+	if ((fd = F.host->vfs_open(s->vfs, path, O_PATH, 0)) < 0)
+		return fd;
+	if (fstat(fd, &st) == -1) {
+		close(fd);
+		return -errno;
+	}
+	lst = st;
+	if (strcmp(path, "/") != 0) {
+		parent_of(path, parent, sizeof parent);
+		dfd = F.host->vfs_open(s->vfs, parent, O_PATH | O_DIRECTORY,
+		    0);
+		/* the entry's own owner, for the sticky bit */
+		if (dfd >= 0 && fstatat(dfd, strrchr(path, '/') + 1, &lst,
+		    AT_SYMLINK_NOFOLLOW) == -1)
+			lst = st;
+	}
+	dir_may_of(s, dfd >= 0 ? dfd : -1, &dm);
+	ftp_fmt_perm(&st, may_of(s, fd, "", AT_EMPTY_PATH, &st, &lst, &dm),
+	    out);
+	if (dfd >= 0)
+		close(dfd);
+	close(fd);
+	if (stp != NULL)
+		*stp = st;
 	return 0;
 }
 
-/* What the session may do with st, judged from its mode bits. */
-static void
-access_of(struct ftp_sess *s, const struct stat *st, int *r, int *w)
-{
-	mode_t m = st->st_mode;
-	int shift = 0;
-
-	if (s->id.set)
-		shift = st->st_uid == s->id.uid ? 6 :
-		    in_groups(&s->id, st->st_gid) ? 3 : 0;
-	else
-		m = 0777;
-	*r = (m >> shift) & 4 ? 1 : 0;
-	*w = s->writable && ((m >> shift) & 2);
-	if (S_ISDIR(st->st_mode) && !((m >> shift) & 1))
-		*r = 0;
-}
-
 struct list_ctx {
+	const char *dir;	/* the directory's virtual path */
+	struct dir_may dm;
 	time_t now;
 	uid_t uid;
 	gid_t gid;
@@ -135,15 +251,16 @@ list_one(struct ftp_sess *s, struct list_ctx *lc, int dfd, const char *name,
 	char link[FTP_PATH_MAX], perm[16];
 	const char *lp = NULL;
 	ssize_t n, i;
-	int r, w;
 
 	switch (kind) {
 	case 'N':
 		evbuffer_add_printf(b, "%s\r\n", name);
 		return;
 	case 'M':
-		access_of(s, st, &r, &w);
-		ftp_fmt_perm(st, r, w, perm);
+		if (dfd != -1)
+			entry_perm(s, dfd, lc->dir, name, st, &lc->dm, perm);
+		else
+			path_perm(s, lc->dir, NULL, perm);
 		ftp_fmt_facts(b, name, st, NULL, perm, s->facts);
 		evbuffer_add(b, "\r\n", 2);
 		return;
@@ -204,7 +321,8 @@ read_names(DIR *dir, size_t *count)
 }
 
 static int
-list_dir(struct ftp_sess *s, DIR *dir, int kind, struct evbuffer *b)
+list_dir(struct ftp_sess *s, const char *path, DIR *dir, int kind,
+    struct evbuffer *b)
 {
 	struct list_ctx lc;
 	struct stat st;
@@ -214,6 +332,9 @@ list_dir(struct ftp_sess *s, DIR *dir, int kind, struct evbuffer *b)
 
 	memset(&lc, 0, sizeof lc);
 	lc.now = time(NULL);
+	lc.dir = path;
+	if (kind == 'M')
+		dir_may_of(s, dfd, &lc.dm);
 	names = read_names(dir, &n);
 	for (i = 0; i < n; i++) {
 		if (fstatat(dfd, names[i], &st, AT_SYMLINK_NOFOLLOW) == 0)
@@ -247,12 +368,13 @@ fs_list(struct ftp_sess *s, const char *path, int kind, struct evbuffer *b)
 		if ((dir = F.host->vfs_opendir(s->vfs, path)) == NULL)
 			rc = -errno;
 		else {
-			rc = list_dir(s, dir, kind, b);
+			rc = list_dir(s, path, dir, kind, b);
 			closedir(dir);
 		}
 	} else if (rc == 0) {
 		memset(&lc, 0, sizeof lc);
 		lc.now = time(NULL);
+		lc.dir = path;	/* the object itself, for path_perm */
 		list_one(s, &lc, -1, kind == 'N' ? path : base_name(path),
 		    &st, kind, b);
 	}
@@ -265,12 +387,14 @@ fs_mlst(struct ftp_sess *s, const char *path, struct evbuffer *b)
 {
 	struct stat st;
 	char perm[16];
-	int rc, r, w;
+	int rc;
 
-	if ((rc = fs_stat(s, path, &st)) != 0)
+	if (ftp_id_enter(&s->id) == -1)
+		return -EPERM;
+	rc = path_perm(s, path, &st, perm);
+	ftp_id_leave(&s->id);
+	if (rc != 0)
 		return rc;
-	access_of(s, &st, &r, &w);
-	ftp_fmt_perm(&st, r, w, perm);
 	ftp_fmt_facts(b, path, &st, NULL, perm, s->facts);
 	return 0;
 }

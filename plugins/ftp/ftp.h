@@ -34,6 +34,8 @@ struct evbuffer;
 #define FTP_PATH_MAX 1024	/* a virtual path */
 #define FTP_HELD_MAX (4 * FTP_MAX_LINE)	/* commands queued during a transfer */
 #define FTP_GREETING "Stheno FTP server ready."
+#define FTP_PAM_SERVICE "stheno-ftp"	/* the file make install puts in
+					 * $(sysconfdir)/pam.d */
 
 /* ------------------------------------------------------------------ cmd.c */
 
@@ -122,9 +124,13 @@ void ftp_fmt_list(struct evbuffer *b, const char *name,
 void ftp_fmt_facts(struct evbuffer *b, const char *name,
 		   const struct stat *st, const char *type, const char *perm,
 		   unsigned facts);
-/* RFC 3659 perm letters for an object the session can read/write. */
-void ftp_fmt_perm(const struct stat *st, int can_read, int can_write,
-		  char out[16]);
+/* What a session may do with an object (fs.c asks the kernel). */
+#define FTP_MAY_READ 0x01	/* RETR a file, list a directory */
+#define FTP_MAY_WRITE 0x02	/* STOR/APPE a file, create in a directory */
+#define FTP_MAY_ENTER 0x04	/* CWD into a directory */
+#define FTP_MAY_REMOVE 0x08	/* DELE/RMD and RNFR it (its directory's) */
+/* RFC 3659 perm letters for an object of st's type, in RFC order. */
+void ftp_fmt_perm(const struct stat *st, unsigned may, char out[16]);
 /* Parse OPTS MLST's list ("type;size;"): the fact mask. */
 unsigned ftp_parse_facts(const char *arg);
 /* The fact list for FEAT and OPTS: "type*;size*;..." (* on those in mask). */
@@ -146,28 +152,35 @@ struct ftp_ident {
 	gid_t groups[FTP_MAX_GROUPS];
 };
 
-/* Check a real user's password (getspnam + crypt); 0 with *id set (and
- * *home malloc'd for the caller), -1 refused.  The same work is done for
- * an unknown user.  Reentrant: runs on a checker thread. */
-int ftp_auth_local(const char *user, const char *pass, struct ftp_ident *id,
-		   char **home);
+/* Check a real user's login through PAM (F.conf.pam_service: auth and
+ * account) and their shell (/etc/shells, when F.conf.check_shell); 0 with
+ * *id set (and *home malloc'd for the caller), -1 refused with *why (the
+ * reason, for the log; malloc'd).  A name no account has costs one hash
+ * too.  Reentrant: runs on a checker thread. */
+int ftp_auth_local(const char *user, const char *pass, const char *rhost,
+		   struct ftp_ident *id, char **home, char **why);
 /* init: note sthenod's own supplementary groups, to switch back to, and
  * whether this thread may switch them at all (CAP_SETGID).  0 or -1. */
 int ftp_id_setup(void);
 void ftp_id_teardown(void);
 /* -------------------------------------------------------------- check.c */
 
+#define FTP_CHECK_WORKERS 4	/* threads checking logins, at most: one a
+				 * CPU, at least 2 */
+#define FTP_CHECK_QUEUE_MAX 128	/* checks waiting for one; then 421 */
+
 struct ftp_sess;
 /* A finished check: rc 0 with the user's identity and home (the callee
- * copies what it keeps), or -1 refused (id unset, home NULL). */
+ * copies what it keeps), or -1 refused (id unset, home NULL) and why. */
 typedef void (*ftp_check_fn)(struct ftp_sess *s, int rc,
-			     const struct ftp_ident *id, const char *home);
-/* Check s->user's password on a thread; done runs on the loop later,
- * unless the session is freed first (ftp_check_detach).  -1 if no thread
- * could be started (logged). */
+			     const struct ftp_ident *id, const char *home,
+			     const char *why);
+/* Queue a check of s->user's login for the pool; done runs on the loop
+ * later, unless the session is freed first (ftp_check_detach).  0; -1 if
+ * the pool could not start (logged); -2 if the queue is full. */
 int ftp_check_start(struct ftp_sess *s, const char *pass, ftp_check_fn done);
 void ftp_check_detach(struct ftp_sess *s);
-/* fini: wait for the checks still running (one crypt each at most). */
+/* fini: drop the queued checks, wait for the running ones (one each). */
 void ftp_checks_join(void);
 
 /* Switch the identity for one operation and back: fsuid, fsgid and, when
@@ -194,6 +207,10 @@ struct ftp_conf {
 	long login_delay;	/* seconds */
 	long max_login_fails;
 	char *banner;
+	char *pam_service;
+	int check_shell;
+	int xferlog_enable;
+	char *xferlog_file;
 };
 
 struct ftp_ctx {
@@ -204,6 +221,7 @@ struct ftp_ctx {
 	struct sth_listener *listener;
 	struct sockaddr_storage pasv_sa;	/* pasv_address */
 	struct sth_vfs *anon_vfs;	/* anon_root, shared by anonymous sessions */
+	int xferlog_fd;			/* xferlog_file, or -1 */
 	LIST_HEAD(, ftp_sess) sessions;
 	unsigned nsessions;
 	int draining;
@@ -230,6 +248,11 @@ struct ftp_data {
 	off_t len;
 	struct evbuffer *listing;
 	unsigned long long bytes;
+	/* for xferlog: a RETR or STOR that got its 150 */
+	int xlog;
+	int xok;		/* it ended with 226 */
+	time_t xstart;
+	char xpath[FTP_PATH_MAX];
 };
 
 struct ftp_sess {
@@ -251,8 +274,10 @@ struct ftp_sess {
 	int fails;
 	int delaying;		/* a failed login's delay or a password
 				 * check: lines wait */
+	double pass_at;		/* when the last PASS arrived (monotonic) */
 	struct ftp_check *check;	/* the password check running */
-	char *user;		/* from USER, until PASS */
+	char *user;		/* from USER, until PASS; then who is in */
+	char *anon_pass;	/* an anonymous user's password, for xferlog */
 	char *rnfr;		/* virtual path from RNFR */
 	off_t rest;
 	int type;		/* 'A' or 'I' */
@@ -329,5 +354,11 @@ void data_start(struct ftp_sess *s);
 int data_timeout(struct ftp_sess *s);
 /* ABOR: 0 if nothing was running. */
 int data_abort(struct ftp_sess *s);
+
+/* ------------------------------------------------------------- xferlog.c */
+
+/* The xferlog line of the transfer in s->data, if one started and the
+ * log is on; once. */
+void ftp_xferlog(struct ftp_sess *s);
 
 #endif /* STHENO_PLUGIN_FTP_H */

@@ -115,23 +115,64 @@ login_delay_fire(struct sth_timer *t, void *arg)
 	ftp_sess_resume(s);
 }
 
-/* The same answer, after the same delay, whatever was wrong. */
+static double
+now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The same answer, login_delay after PASS arrived, whatever was wrong and
+ * however long finding it out took (a real user's hash, PAM): the time of
+ * the answer tells nothing. */
 static void
 login_failed(struct ftp_sess *s)
 {
+	double left;
+
 	s->fails++;
 	s->delaying = 1;
 	if (s->delay == NULL)
 		s->delay = F.host->timer_new(F.self, login_delay_fire, s);
-	F.host->timer_start(s->delay, (double)F.conf.login_delay,
-	    0);
+	left = (double)F.conf.login_delay - (now_mono() - s->pass_at);
+	F.host->timer_start(s->delay, left > 0 ? left : 0, 0);
 }
 
-/* A refused PASS: logged, USER forgotten, the answer after the delay. */
+/* The client's text for a log line: printable ASCII but for quotes and
+ * backslashes, the rest as \xNN; at most 64 bytes of it. */
 static void
-pass_refused(struct ftp_sess *s)
+log_text(const char *in, char *out, size_t outlen)
 {
-	F.host->log(F.self, STH_LOG_INFO, "ftp: %s: failed login", s->peerstr);
+	size_t n = 0, i;
+
+	for (i = 0; in[i] != '\0' && i < 64 && n + 5 < outlen; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\'' && c != '\\')
+			out[n++] = (char)c;
+		else
+			n += (size_t)snprintf(out + n, outlen - n, "\\x%02x",
+			    c);
+	}
+	if (in[i] != '\0' && n + 4 < outlen) {
+		memcpy(out + n, "...", 3);
+		n += 3;
+	}
+	out[n] = '\0';
+}
+
+/* A refused PASS: logged with the peer, the user and why (vsftpd's "FAIL
+ * LOGIN"), USER forgotten, the answer after the delay. */
+static void
+pass_refused(struct ftp_sess *s, const char *why)
+{
+	char user[64 * 4 + 8];
+
+	log_text(s->user != NULL ? s->user : "", user, sizeof user);
+	F.host->log(F.self, STH_LOG_INFO, "ftp: %s: user '%s': failed login: "
+	    "%s", s->peerstr, user, why);
 	free(s->user);
 	s->user = NULL;
 	login_failed(s);
@@ -140,14 +181,17 @@ pass_refused(struct ftp_sess *s)
 static void
 logged_in(struct ftp_sess *s)
 {
+	char user[64 * 4 + 8];
+
 	s->logged_in = 1;
+	log_text(s->user, user, sizeof user);
 	F.host->log(F.self, STH_LOG_INFO, "ftp: %s: user %s logged in",
-	    s->peerstr, s->user);
+	    s->peerstr, user);
 	ftp_reply(s, 230, "Login successful.");
 }
 
 static int
-login_anon(struct ftp_sess *s)
+login_anon(struct ftp_sess *s, const char *pass)
 {
 	if (!F.conf.anonymous || F.anon_vfs == NULL)
 		return -1;
@@ -155,24 +199,28 @@ login_anon(struct ftp_sess *s)
 	s->own_vfs = 0;
 	s->id = F.anon_id;
 	s->writable = F.conf.anon_write;
+	free(s->anon_pass);
+	s->anon_pass = plug_xstrdup(pass != NULL ? pass : "");
 	return 0;
 }
 
-/* A real user's password checked (check.c): open their root under their
+/* A real user's login checked (check.c): open their root under their
  * identity, then answer as cmd_pass would have. */
 static void
 login_local_done(struct ftp_sess *s, int rc, const struct ftp_ident *id,
-    const char *home)
+    const char *home, const char *why)
 {
 	struct sth_vfs *v = NULL;
 	const char *root;
 	char *err = NULL;
 
 	s->delaying = 0;
-	if (rc == 0 && id->uid == 0 && !F.conf.allow_root)
+	if (rc == 0 && id->uid == 0 && !F.conf.allow_root) {
 		rc = -1;
+		why = "root (allow_root is false)";
+	}
 	if (rc == -1) {
-		pass_refused(s);
+		pass_refused(s, why != NULL ? why : "refused");
 		if (!s->delaying)
 			ftp_sess_resume(s);
 		return;
@@ -206,6 +254,8 @@ login_local_done(struct ftp_sess *s, int rc, const struct ftp_ident *id,
 void
 cmd_pass(struct ftp_sess *s, const char *arg)
 {
+	int rc;
+
 	if (s->logged_in) {
 		ftp_reply(s, 230, "Already logged in.");
 		return;
@@ -214,17 +264,30 @@ cmd_pass(struct ftp_sess *s, const char *arg)
 		ftp_reply(s, 503, "Login with USER first.");
 		return;
 	}
+	s->pass_at = now_mono();
 	if (is_anon_name(s->user)) {
-		if (login_anon(s) == 0)
+		if (login_anon(s, arg) == 0)
 			logged_in(s);
 		else
-			pass_refused(s);
+			pass_refused(s, "anonymous logins are off");
 		return;
 	}
-	/* crypt(3) runs on a thread; lines wait meanwhile */
-	if (!F.conf.local_users ||
-	    ftp_check_start(s, arg != NULL ? arg : "", login_local_done) == -1) {
-		pass_refused(s);
+	if (!F.conf.local_users) {
+		pass_refused(s, "local users are off");
+		return;
+	}
+	/* PAM runs on the pool's threads; lines wait meanwhile */
+	rc = ftp_check_start(s, arg != NULL ? arg : "", login_local_done);
+	if (rc == -2) {
+		F.host->log(F.self, STH_LOG_WARN, "ftp: %s: %d logins waiting "
+		    "for a check already: closing", s->peerstr,
+		    FTP_CHECK_QUEUE_MAX);
+		ftp_sess_close(s, 421, "Too many logins in progress, try "
+		    "later.");
+		return;
+	}
+	if (rc == -1) {
+		pass_refused(s, "no checker thread");
 		return;
 	}
 	s->delaying = 1;

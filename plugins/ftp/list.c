@@ -156,33 +156,32 @@ ftp_fmt_facts(struct evbuffer *b, const char *name, const struct stat *st,
 }
 
 void
-ftp_fmt_perm(const struct stat *st, int can_read, int can_write,
-    char out[16])
+ftp_fmt_perm(const struct stat *st, unsigned may, char out[16])
 {
-	size_t n = 0;
+	/* RFC 3659 7.5.5's letters, in its order, and what each needs */
+	static const struct {
+		char c;
+		int dir;
+		unsigned need;
+	} letters[] = {
+		{ 'a', 0, FTP_MAY_WRITE },	/* APPE */
+		{ 'c', 1, FTP_MAY_WRITE },	/* STOR into it */
+		{ 'd', -1, FTP_MAY_REMOVE },	/* DELE, RMD */
+		{ 'f', -1, FTP_MAY_REMOVE },	/* RNFR */
+		{ 'm', 1, FTP_MAY_WRITE },	/* MKD in it */
+		{ 'p', 1, FTP_MAY_WRITE },	/* delete its entries */
+		{ 'w', 0, FTP_MAY_WRITE },	/* STOR over it */
+		{ 'e', 1, FTP_MAY_ENTER },	/* CWD */
+		{ 'l', 1, FTP_MAY_READ | FTP_MAY_ENTER },	/* LIST */
+		{ 'r', 0, FTP_MAY_READ },	/* RETR */
+	};
+	int isdir = S_ISDIR(st->st_mode);
+	size_t i, n = 0;
 
-	if (S_ISDIR(st->st_mode)) {
-		if (can_write) {
-			out[n++] = 'c';	/* STOR into it */
-			out[n++] = 'd';
-			out[n++] = 'f';
-			out[n++] = 'm';	/* MKD in it */
-			out[n++] = 'p';	/* delete entries */
-		}
-		if (can_read) {
-			out[n++] = 'e';
-			out[n++] = 'l';
-		}
-	} else {
-		if (can_write) {
-			out[n++] = 'a';
-			out[n++] = 'd';
-			out[n++] = 'f';
-			out[n++] = 'w';
-		}
-		if (can_read)
-			out[n++] = 'r';
-	}
+	for (i = 0; i < sizeof letters / sizeof letters[0]; i++)
+		if ((letters[i].dir == -1 || letters[i].dir == isdir) &&
+		    (may & letters[i].need) == letters[i].need)
+			out[n++] = letters[i].c;
 	out[n] = '\0';
 }
 

@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -51,6 +52,10 @@ static const struct ftp_opt {
 	O(login_delay, OPT_INT, 1, 0, 60, NULL),
 	O(max_login_fails, OPT_INT, 3, 1, 100, NULL),
 	O(banner, OPT_STR, 0, 0, 0, FTP_GREETING),
+	O(pam_service, OPT_STR, 0, 0, 0, FTP_PAM_SERVICE),
+	O(check_shell, OPT_BOOL, 1, 0, 1, NULL),
+	O(xferlog_enable, OPT_BOOL, 0, 0, 1, NULL),
+	O(xferlog_file, OPT_STR, 0, 0, 0, "/var/log/xferlog"),
 #undef O
 };
 
@@ -112,6 +117,9 @@ check_conf(void)
 			    "pasv_address: '%s' is not an IPv4 address",
 			    c->pasv_address);
 	}
+	if (c->pam_service == NULL || strchr(c->pam_service, '/') != NULL)
+		return F.host->fail(F.self, "[plugin:ftp] pam_service: a name "
+		    "in /etc/pam.d, not a path");
 	if (strpbrk(c->banner, "\r\n") != NULL)
 		return F.host->fail(F.self, "[plugin:ftp] banner: one line");
 	if (c->local_users && geteuid() != 0)
@@ -154,6 +162,38 @@ anon_setup(void)
 	return 0;
 }
 
+/* The PAM service file is looked for where Linux-PAM does: a missing one
+ * means PAM's "other" service (on Debian: refuse everyone). */
+static void
+pam_service_note(void)
+{
+	static const char *const dirs[] = { "/etc/pam.d", "/usr/lib/pam.d" };
+	char path[PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", dirs[i],
+		    F.conf.pam_service);
+		if (access(path, R_OK) == 0)
+			return;
+	}
+	F.host->log(F.self, STH_LOG_WARN, "ftp: pam_service: no file "
+	    "/etc/pam.d/%s: PAM's \"other\" service checks real users",
+	    F.conf.pam_service);
+}
+
+/* vsftpd's xferlog_file: created 0600, appended to. */
+static int
+xferlog_open(void)
+{
+	F.xferlog_fd = open(F.conf.xferlog_file, O_WRONLY | O_APPEND |
+	    O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+	if (F.xferlog_fd == -1)
+		return F.host->fail(F.self, "[plugin:ftp] xferlog_file: %s: %s",
+		    F.conf.xferlog_file, strerror(errno));
+	return 0;
+}
+
 static void ftp_fini(struct sth_plugin *);
 
 static int
@@ -166,6 +206,7 @@ ftp_init(struct sth_plugin *self, const struct sth_host *host)
 	memset(&F, 0, sizeof F);
 	F.self = self;
 	F.host = host;
+	F.xferlog_fd = -1;
 	LIST_INIT(&F.sessions);
 	if ((sec = host->config(self)) == NULL)
 		return host->fail(self, "[plugin:ftp] section missing");
@@ -180,6 +221,14 @@ ftp_init(struct sth_plugin *self, const struct sth_host *host)
 		goto err;
 	}
 	if (F.conf.anonymous && anon_setup() == -1)
+		goto err;
+	if (F.conf.local_users)
+		pam_service_note();
+	if (F.conf.xferlog_enable && F.conf.xferlog_file == NULL) {
+		host->fail(self, "[plugin:ftp] xferlog_file: empty");
+		goto err;
+	}
+	if (F.conf.xferlog_enable && xferlog_open() == -1)
 		goto err;
 	F.listener = host->listen_tcp(self, F.conf.port, ftp_accept, NULL,
 	    &err);
@@ -225,6 +274,8 @@ ftp_fini(struct sth_plugin *self)
 		F.host->listener_free(F.listener);
 	if (F.anon_vfs != NULL)
 		F.host->vfs_free(F.anon_vfs);
+	if (F.xferlog_fd != -1)
+		close(F.xferlog_fd);
 	for (i = 0; i < sizeof ftp_opts / sizeof ftp_opts[0]; i++)
 		if (ftp_opts[i].type == OPT_STR)
 			free(*(char **)((char *)&F.conf + ftp_opts[i].off));

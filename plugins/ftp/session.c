@@ -122,6 +122,8 @@ ftp_sess_free(struct ftp_sess *s)
 	s->held = NULL;
 	free(s->user);
 	s->user = NULL;
+	free(s->anon_pass);
+	s->anon_pass = NULL;
 	free(s->rnfr);
 	s->rnfr = NULL;
 	LIST_REMOVE(s, entry);

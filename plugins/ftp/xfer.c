@@ -230,6 +230,7 @@ cmd_retr(struct ftp_sess *s, const char *arg)
 		return;
 	}
 	s->data.kind = XF_RETR;
+	snprintf(s->data.xpath, sizeof s->data.xpath, "%s", path);
 	s->data.fd = fd;
 	s->data.off = off;
 	s->data.len = st.st_size - off;
@@ -260,6 +261,7 @@ store(struct ftp_sess *s, const char *arg, int append)
 		return;
 	}
 	s->data.kind = XF_STOR;
+	snprintf(s->data.xpath, sizeof s->data.xpath, "%s", path);
 	s->data.fd = fd;
 	data_start(s);
 }

@@ -66,33 +66,48 @@ tv_set(struct timeval *tv, double secs)
 }
 
 /*
- * Read timeout by phase: waiting for a request, the idle timeout; inside a
- * head, what is left until the head deadline (a slowloris client that
- * sends a byte now and then still hits it); while a handler works, none.
- * The write timeout drops a client that stops reading.
+ * Read timeout by phase, as nginx's client_header_timeout and
+ * keepalive_timeout: before the first request's head is complete, what is
+ * left until the deadline set at accept (a client that sends nothing holds
+ * its slot header_timeout, not idle_timeout); between keep-alive requests,
+ * the idle timeout; inside a later head, what is left until the deadline
+ * set at its first byte (a slowloris client that sends a byte now and then
+ * still hits it); while a handler works, none (-1).  Draining, a
+ * connection between requests waits only a moment for one that may be on
+ * its way.
  */
+static double
+conn_read_secs(struct http_conn *c)
+{
+	struct http_server *s = c->c_srv;
+	int started = http_parser_started(&c->c_parser);
+	double secs = s->s_idle_timeout;
+
+	if (c->c_linger)
+		return secs < LINGER_SECS ? secs : LINGER_SECS;
+	if (c->c_req != NULL)
+		return -1;
+	if (!c->c_parser.head_reported && (!c->c_kept || started)) {
+		secs = c->c_deadline - now_mono();
+		if (started)
+			return secs;
+	}
+	if (c->c_draining && secs > DRAIN_IDLE_SECS)
+		return DRAIN_IDLE_SECS;
+	return secs;
+}
+
+/* The read timeout of the phase; the write timeout drops a client that
+ * stops reading. */
 static void
 conn_timeouts(struct http_conn *c)
 {
-	struct http_server *s = c->c_srv;
 	struct timeval rtv, wtv;
-	struct timeval *rp = &rtv;
+	double secs = conn_read_secs(c);
 
-	if (c->c_linger)
-		tv_set(&rtv, s->s_idle_timeout < LINGER_SECS ?
-		    s->s_idle_timeout : LINGER_SECS);
-	else if (c->c_req != NULL)
-		rp = NULL;
-	else if (http_parser_started(&c->c_parser) &&
-	    !c->c_parser.head_reported)
-		tv_set(&rtv, c->c_deadline - now_mono());
-	else if (c->c_draining)
-		tv_set(&rtv, s->s_idle_timeout < DRAIN_IDLE_SECS ?
-		    s->s_idle_timeout : DRAIN_IDLE_SECS);
-	else
-		tv_set(&rtv, s->s_idle_timeout);
-	tv_set(&wtv, s->s_idle_timeout);
-	bufferevent_set_timeouts(bev(c), rp, &wtv);
+	tv_set(&rtv, secs);
+	tv_set(&wtv, c->c_srv->s_idle_timeout);
+	bufferevent_set_timeouts(bev(c), secs < 0 ? NULL : &rtv, &wtv);
 }
 
 static void
@@ -406,6 +421,7 @@ req_end(struct sth_http_req *r)
 		return;
 	}
 	http_parser_reset(&c->c_parser);
+	c->c_kept = 1;
 	conn_timeouts(c);
 	bufferevent_enable(bev(c), EV_READ);
 	/* Pipelined bytes may already wait: parse them from the loop, not
@@ -491,7 +507,7 @@ conn_error(struct http_conn *c, int status, int close)
 	r->r_close = close;
 	c->c_req = r;
 	if (status == 401) {
-		/* Appendix A.6 of the spec, header for header. */
+		/* docs/supervisord.md §A.6, header for header. */
 		req_set_header(r, "WWW-Authenticate",
 		    "Basic realm=\"default\"");
 	}
@@ -520,6 +536,8 @@ conn_close(struct http_conn *c, int drop)
 	}
 	LIST_REMOVE(c, c_entry);
 	c->c_srv->s_nconns--;
+	peer_put(c->c_peerent);
+	c->c_peerent = NULL;
 	if (drop)
 		H.host->conn_free(c->c_conn);
 	else
@@ -610,7 +628,8 @@ conn_process(struct http_conn *c)
 		r = http_parser_feed(p, v.iov_base, v.iov_len, &used);
 		evbuffer_drain(in, used);
 		c->c_srv->s_bytes_in += used;
-		if (!started && http_parser_started(p))
+		/* the first head's deadline was set at accept */
+		if (!started && http_parser_started(p) && c->c_kept)
 			c->c_deadline = now_mono() + c->c_srv->s_header_timeout;
 		if (r == HTTP_P_ERROR)
 			conn_error(c, p->error, 1);
@@ -696,19 +715,61 @@ peer_name(const struct sockaddr *sa, socklen_t salen, char *buf, size_t len)
 		snprintf(buf, len, "unix");
 }
 
+/* How many seconds apart "refused" WARNs of one server are, at least. */
+#define REFUSED_WARN_SECS 10
+
+/* Close fd, refused: count it, say so at most every REFUSED_WARN_SECS. */
+static void
+conn_refuse(struct http_server *s, int fd, const struct sockaddr *sa,
+    socklen_t salen, const char *why, long cap)
+{
+	char peer[64], more[64] = "";
+	time_t now = time(NULL);
+
+	close(fd);
+	s->s_refused++;
+	if (why == NULL)
+		return;		/* draining: not an attack */
+	if (s->s_warned != 0 && now >= s->s_warned &&
+	    now - s->s_warned < REFUSED_WARN_SECS) {
+		s->s_unsaid++;
+		return;
+	}
+	peer_name(sa, salen, peer, sizeof peer);
+	if (s->s_unsaid > 0)
+		snprintf(more, sizeof more, " (and %lu more since the last "
+		    "such line)", s->s_unsaid);
+	H.host->log(H.self, STH_LOG_WARN, "http: server '%s': connection "
+	    "from %s refused: %ld %s%s", s->s_name, peer, cap, why, more);
+	s->s_warned = now;
+	s->s_unsaid = 0;
+}
+
 void
 conn_accept(struct sth_listener *l, int fd, const struct sockaddr *sa,
     socklen_t salen, void *arg)
 {
 	struct http_server *s = arg;
 	struct http_conn *c;
+	struct http_peer *pe;
 	int one = 1;
 
-	if (H.draining || s->s_nconns >= s->s_max_conns) {
-		/* Over the cap: closed at once, so a flood cannot exhaust
-		 * the daemon's descriptors. */
-		s->s_refused++;
-		close(fd);
+	/* Over a cap: closed at once, so that a flood cannot hold more
+	 * than its share (README.md, "Behaviour"). */
+	if (H.draining) {
+		conn_refuse(s, fd, sa, salen, NULL, 0);
+		return;
+	}
+	if (s->s_nconns >= s->s_max_conns) {
+		conn_refuse(s, fd, sa, salen, "connections (max_connections)",
+		    s->s_max_conns);
+		return;
+	}
+	pe = peer_get(s, sa, salen);
+	if (pe != NULL && pe->p_n >= s->s_max_per_addr) {
+		conn_refuse(s, fd, sa, salen, "connections per address "
+		    "(max_connections_per_address)", s->s_max_per_addr);
+		peer_drop_unused(pe);
 		return;
 	}
 	if (salen > 0 && (sa->sa_family == AF_INET ||
@@ -723,13 +784,20 @@ conn_accept(struct sth_listener *l, int fd, const struct sockaddr *sa,
 	c->c_conn = H.host->conn_new(H.self, fd, conn_read_cb, conn_write_cb,
 	    conn_event_cb, c);
 	if (c->c_conn == NULL) {
+		peer_drop_unused(pe);
 		http_parser_free(&c->c_parser);
 		free(c);
 		return;
 	}
+	if (pe != NULL)
+		pe->p_n++;
+	c->c_peerent = pe;
 	LIST_INSERT_HEAD(&s->s_conns, c, c_entry);
 	s->s_nconns++;
 	s->s_total_conns++;
+	/* The first head must be complete header_timeout after accept: a
+	 * client that sends nothing is not kept for idle_timeout. */
+	c->c_deadline = now_mono() + s->s_header_timeout;
 	bufferevent_setwatermark(bev(c), EV_READ, 0, READ_HIGH_WATERMARK);
 	conn_timeouts(c);
 }

@@ -178,6 +178,15 @@ struct sth_http_req {
 	time_t r_started;
 };
 
+/* Live connections from one client address on a server (peer.c). */
+struct http_peer {
+	LIST_ENTRY(http_peer) p_entry;
+	unsigned char p_key[8];		/* IPv4 address or IPv6 /64 */
+	unsigned char p_len;
+	long p_n;
+};
+LIST_HEAD(http_peer_list, http_peer);
+
 /* One server: a listener and its settings (server.c). */
 struct http_server {
 	TAILQ_ENTRY(http_server) s_entry;
@@ -195,6 +204,10 @@ struct http_server {
 	double s_idle_timeout;
 	double s_header_timeout;
 	long s_max_conns;
+	long s_max_per_addr;
+	struct http_peer_list *s_peers;	/* peer.c's table, or NULL */
+	time_t s_warned;		/* last "refused" WARN */
+	unsigned long s_unsaid;		/* refusals since, not yet said */
 	char *s_server_hdr;
 	char *s_access_log;
 	int s_access_fd;
@@ -217,7 +230,9 @@ struct http_conn {
 	struct http_parser c_parser;
 	struct sth_http_req *c_req;	/* the request being answered */
 	char c_peer[64];
+	struct http_peer *c_peerent;	/* its address's count, or NULL */
 	double c_deadline;		/* head must be complete by then */
+	int c_kept;			/* kept alive after a response */
 	int c_busy;			/* frames of ours on the stack */
 	int c_dead;			/* closed: free when c_busy drops */
 	int c_draining;			/* close after the current response */
@@ -255,6 +270,16 @@ int server_start(struct http_server *);
 void server_free(struct http_server *);
 json_t *server_list_json(void);
 void server_access_log(struct http_server *, struct sth_http_req *);
+
+/* ----------------------------------------------------------------- peer.c */
+/* The entry of sa's address (made with p_n 0), or NULL for no address. */
+struct http_peer *peer_get(struct http_server *, const struct sockaddr *,
+    socklen_t);
+/* One connection of the address fewer; the entry goes at 0. */
+void peer_put(struct http_peer *);
+/* Free an entry peer_get made that no connection took. */
+void peer_drop_unused(struct http_peer *);
+void peer_free_all(struct http_server *);
 
 /* ----------------------------------------------------------------- conn.c */
 void conn_accept(struct sth_listener *, int, const struct sockaddr *,

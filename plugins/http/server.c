@@ -9,10 +9,12 @@
  */
 #include "config.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <unistd.h>
 
@@ -23,8 +25,11 @@
 /*
  * Settings every server reads, from its own section first and then from
  * [plugin:http]: the table keeps the list and the defaults in one place.
+ * OPT_CONNS: a connection count whose default comes from RLIMIT_NOFILE
+ * (N): def is the divisor, CONNS_MIN the floor (README.md, "Configuration").
  */
-enum opt_kind { OPT_BYTES, OPT_INT, OPT_SECS };
+enum opt_kind { OPT_BYTES, OPT_INT, OPT_SECS, OPT_CONNS };
+#define CONNS_MIN 8
 static const struct server_opt {
 	const char *key;
 	enum opt_kind kind;
@@ -39,13 +44,28 @@ static const struct server_opt {
 	    offsetof(struct http_server, s_lim.max_line) },
 	{ "max_headers", OPT_INT, HTTP_MAX_HEADERS,
 	    offsetof(struct http_server, s_lim.max_headers) },
-	{ "max_connections", OPT_INT, 1024,
+	{ "max_connections", OPT_CONNS, 2,		/* N / 2 */
 	    offsetof(struct http_server, s_max_conns) },
+	{ "max_connections_per_address", OPT_CONNS, 16,	/* N / 16 */
+	    offsetof(struct http_server, s_max_per_addr) },
 	{ "idle_timeout", OPT_SECS, 300,
 	    offsetof(struct http_server, s_idle_timeout) },
 	{ "header_timeout", OPT_SECS, 10,
 	    offsetof(struct http_server, s_header_timeout) },
 };
+
+/* The default of an OPT_CONNS setting: N / div, at least CONNS_MIN. */
+static long
+conns_default(long long div)
+{
+	struct rlimit rl;
+	long n = 1024;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		n = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > LONG_MAX ?
+		    LONG_MAX : (long)rl.rlim_cur;
+	return n / div > CONNS_MIN ? n / div : CONNS_MIN;
+}
 
 static int
 read_opt(struct sth_section *own, struct sth_section *global,
@@ -74,10 +94,16 @@ read_opt(struct sth_section *own, struct sth_section *global,
 		if (l <= 0)
 			return host->fail(H.self, "[%s] %s must be positive",
 			    host->section_name(sec), o->key);
-		if (o->off == offsetof(struct http_server, s_max_conns))
-			*(long *)p = l;
-		else
-			*(size_t *)p = (size_t)l;
+		*(size_t *)p = (size_t)l;
+		break;
+	case OPT_CONNS:
+		if (host->cfg_int(H.self, sec, o->key, conns_default(o->def),
+		    &l) == -1)
+			return -1;
+		if (l <= 0)
+			return host->fail(H.self, "[%s] %s must be positive",
+			    host->section_name(sec), o->key);
+		*(long *)p = l;
 		break;
 	case OPT_SECS:
 		if (host->cfg_int(H.self, sec, o->key, (long)o->def, &l) == -1)
@@ -224,6 +250,8 @@ server_start(struct http_server *s)
 		return -1;
 	}
 	s->s_addr = plug_xstrdup(host->listener_addr(s->s_listener));
+	if (s->s_control && STH_HOST_HAS(host, listener_set_control))
+		host->listener_set_control(s->s_listener, 1);
 	s->s_started = time(NULL);
 	if (s->s_username == NULL)
 		host->log(H.self, STH_LOG_CRIT, "Server '%s' running without "
@@ -242,6 +270,7 @@ server_free(struct http_server *s)
 		conn_close(c, 1);
 	if (s->s_listener != NULL)
 		H.host->listener_free(s->s_listener);
+	peer_free_all(s);
 	if (s->s_access_fd != -1)
 		close(s->s_access_fd);
 	free(s->s_name);

@@ -610,6 +610,11 @@ open_unix(struct sth_section *sec, const char *path)
 		free(err);
 		return -1;
 	}
+	/* The console's unix socket is a control channel (its mode and
+	 * SO_PEERCRED keep the public out): a flood of a public server must
+	 * not take the descriptors it needs.  TCP stays public. */
+	if (STH_HOST_HAS(M.host, listener_set_control))
+		M.host->listener_set_control(M.unix_l, 1);
 	M.unix_endpoint = plug_xmalloc(MON_ENDPOINT_MAX);
 	mon_endpoint_unix(path, M.unix_endpoint, MON_ENDPOINT_MAX);
 	return 0;

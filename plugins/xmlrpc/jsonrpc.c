@@ -9,7 +9,7 @@
  *    except UNKNOWN_METHOD (1) and INCORRECT_PARAMETERS (2), which are what
  *    -32601 and -32602 mean: those carry the standard message and the
  *    supervisor fault in "data": {"faultCode", "faultString"};
- *  - the calls of a batch all start at once (the spec allows any order);
+ *  - the calls of a batch all start at once (JSON-RPC 2.0 allows any order);
  *    the replies come back in request order, once the last call answered;
  *  - a body with only notifications gets no reply body at all.
  */

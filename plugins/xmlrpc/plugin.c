@@ -2,11 +2,11 @@
  * plugin.c — the xmlrpc plugin: XML-RPC at /RPC2 and JSON-RPC 2.0 at
  * /jsonrpc on every control HTTP server, onto the core's RPC registry.
  *
- * HTTP behaviour is supervisord's for /RPC2 (spec §4.1): POST only (any
- * other method is 400), Content-Length required (411), a body that is not
- * a methodCall is 400 and logged as supervisord logs it.  /jsonrpc answers
- * 405 to anything but POST, 204 to a body of notifications only.  A body
- * over max_body is 413 on both.  Answers may be deferred (startProcess
+ * HTTP behaviour is supervisord's for /RPC2 (docs/supervisord.md §4.1): POST
+ * only (any other method is 400), Content-Length required (411), a body that
+ * is not a methodCall is 400 and logged as supervisord logs it.  /jsonrpc
+ * answers 405 to anything but POST, 204 to a body of notifications only.  A
+ * body over max_body is 413 on both.  Answers may be deferred (startProcess
  * with wait); when the client goes away first, the pending calls are
  * cancelled.
  *

@@ -33,7 +33,7 @@
 
 struct evbuffer;
 
-/* Caps on one request body (DESIGN.md decision 7). */
+/* Caps on one request body (docs/design.md, decision 7). */
 struct xr_limits {
 	size_t max_body;	/* bytes of the body */
 	unsigned max_depth;	/* XML element nesting */
@@ -124,7 +124,7 @@ void xr_format_double(double v, char *buf, size_t len);
 int xr_encode_value(struct evbuffer *out, json_t *v);
 /* A whole methodResponse carrying result; -1 as above (out unchanged). */
 int xr_encode_response(struct evbuffer *out, json_t *result);
-/* A whole methodResponse carrying a fault (spec Appendix A.3). */
+/* A whole methodResponse carrying a fault (docs/supervisord.md §A.3). */
 int xr_encode_fault(struct evbuffer *out, int code, const char *string);
 /* The same two appended to a flat buffer (b->len unchanged on failure). */
 int xr_encode_response_buf(struct xr_buf *b, json_t *result);

@@ -6,7 +6,7 @@
 # against `cat FILE > out` on the same data as the ceiling.  Timed from
 # supervisor.startProcess(name, False) to the log file holding every byte;
 # each copy is checked byte-identical by sha256.  Prints MB/s of the three
-# and the ratios (targets, issue 4: sthenod ≥ 90% of cat, ≥ 3× supervisord),
+# and the ratios (targets: sthenod ≥ 90% of cat, ≥ 3× supervisord),
 # and, for reference, `WRITER | cat > out`: the same bytes through a pipe
 # and a user-space relay, which is what a daemon does, and `WRITER > out`,
 # the child writing the file itself.  The last line sets the targets

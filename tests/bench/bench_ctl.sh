@@ -4,7 +4,7 @@
 # getAllProcessInfo, print 100 lines), CALLS sequential calls of each,
 # against sthenod and against Debian's supervisord on the same config, in
 # the same run; every answer first checked to list the 100 processes
-# RUNNING.  Target (issue 13): sthenoctl ≥ 10× faster than supervisorctl.
+# RUNNING.  Target: sthenoctl ≥ 10× faster than supervisorctl.
 # The last line ("none") is each client alone: no server at its URL, so
 # start-up, config and the failed connect ("no such file", status 4).
 #

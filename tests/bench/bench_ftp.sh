@@ -9,7 +9,8 @@
 #   3. resident memory: VmRSS and VmHWM of sthenod and of vsftpd's listener
 #      after the runs, and the peak while a RETR runs summed over each
 #      server's processes (vsftpd forks two per session), and what
-#      libcrypt (linked by ftp.so alone) has resident in sthenod (smaps).
+#      libcrypt and libpam (linked by ftp.so alone) have resident in
+#      sthenod (smaps).
 # Prints both figures and the ratios.  Not part of make check.
 #
 #   apt-get install -y vsftpd curl
@@ -166,6 +167,8 @@ rss_vs=$(status "$vs_pid" VmRSS)
 hwm_vs=$(status "$vs_pid" VmHWM)
 crypt_kb=$(awk '/^[0-9a-f]+-[0-9a-f]+ / { lib = ($6 ~ /libcrypt\.so/) }
 	lib && /^Rss:/ { s += $2 } END { print s + 0 }' "/proc/$sth_pid/smaps")
+pam_kb=$(awk '/^[0-9a-f]+-[0-9a-f]+ / { lib = ($6 ~ /libpam\.so/) }
+	lib && /^Rss:/ { s += $2 } END { print s + 0 }' "/proc/$sth_pid/smaps")
 
 ratio() {
 	echo "$1 $2" | awk '{ if ($2 > 0) printf "%.2f", $1 / $2; else print "-" }'
@@ -182,3 +185,4 @@ printf '%-34s %12s %12s %8s\n' "VmHWM, kB" "$hwm_sth" "$hwm_vs" \
 printf '%-34s %12s %12s %8s\n' "peak during RETR, kB (all procs)" \
     "$peak_sth" "$peak_vs" "$(ratio "$peak_sth" "$peak_vs")"
 printf '%-34s %12s\n' "libcrypt resident in sthenod, kB" "$crypt_kb"
+printf '%-34s %12s\n' "libpam resident in sthenod, kB" "$pam_kb"

@@ -5,7 +5,7 @@
 # pause has passed, the context switches of every thread of each daemon
 # (voluntary_ctxt_switches + nonvoluntary_ctxt_switches in
 # /proc/PID/task/*/status) are counted over the same SECONDS window, during
-# which nobody talks to them (target, issue 4: sthenod 0, supervisord
+# which nobody talks to them (target: sthenod 0, supervisord
 # about one a second).
 #
 # Not part of make check.

@@ -2,7 +2,7 @@
 # bench_idle_conns.sh — N (10,000) idle keep-alive connections held open
 # against sthenod's files extension and against nginx (one worker), one
 # server at a time; prints how much each one's resident memory grew per
-# connection.  Issue 5's target: at most 4 KiB per connection for sthenod.
+# connection.  The target: at most 4 KiB per connection for sthenod.
 #
 # Each connection sends one GET and reads the answer, so it is a real
 # keep-alive connection that has served a request, then stays idle.  Both
@@ -87,8 +87,8 @@ for s in held:
 	s.close()
 PY
 
-write_files_conf "$PORT_STHENO" "max_connections = $((CONNS + 100))" \
-    "minfds = $FDS"
+write_files_conf "$PORT_STHENO" "max_connections = $((CONNS + 100))
+max_connections_per_address = $((CONNS + 100))" "minfds = $FDS"
 write_nginx_conf "$PORT_NGINX" $((CONNS + 100)) "keepalive_timeout 300s;" \
     "worker_rlimit_nofile $FDS;"
 

@@ -7,7 +7,7 @@
 # served CALLS getAllProcessInfo calls and their web page: VmRSS, RssAnon
 # (the part no other process shares) and VmHWM from /proc/PID/status, Pss
 # from /proc/PID/smaps_rollup (a shared library counts once across the
-# processes mapping it); the ratios (target, issue 4: sthenod ≤ 1/10 of
+# processes mapping it); the ratios (target: sthenod ≤ 1/10 of
 # supervisord).  Both run in the foreground: a daemon that forks away shows
 # less VmRSS, since fork does not copy the page tables of file mappings.
 #

@@ -3,7 +3,7 @@
 # wrk POSTing to /RPC2 on Debian's supervisord and on sthenod, started from
 # the same config in the same run on two free loopback ports, then the same
 # call over JSON-RPC (/jsonrpc) on sthenod; requests/s and the ratios
-# (targets, issue 6: sthenod ≥ 100× supervisord over XML-RPC, JSON-RPC ≥
+# (targets: sthenod ≥ 100× supervisord over XML-RPC, JSON-RPC ≥
 # XML-RPC).  Then the latency Python's xmlrpc.client sees over N sequential
 # calls on one connection, for both daemons.
 #

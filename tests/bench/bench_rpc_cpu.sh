@@ -4,8 +4,8 @@
 # machine is: (1) daemon CPU per request (utime+stime from /proc/PID/stat)
 # while wrk -c10 runs, for /RPC2 and /jsonrpc; (2) with valgrind, callgrind
 # instructions per request (user space only) over CALLS sequential calls
-# on one connection, counters zeroed after a warm-up.  Issue 6 (see
-# bench_rpc.sh for the comparison with supervisord).  Owner: rpcperf.
+# on one connection, counters zeroed after a warm-up (see
+# bench_rpc.sh for the comparison with supervisord).
 #   STHENOD=_build/bench/daemon/sthenod tests/bench/bench_rpc_cpu.sh
 # Knobs: DURATION (5s), CALLS (1000), CALLGRIND (1; 0 skips step 2).
 set -eu

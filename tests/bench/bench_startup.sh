@@ -3,7 +3,7 @@
 # section, AUTO stdout/stderr logs in childlogdir), from the daemon's exec to
 # the 500th "entered RUNNING state" line in its main log; sthenod first,
 # then Debian's supervisord on the same config, one at a time so they do not
-# share the CPUs; the seconds of both and the ratio (target, issue 4:
+# share the CPUs; the seconds of both and the ratio (target:
 # sthenod ≥ 10× faster).  Each run is checked afterwards with
 # getAllProcessInfo (500 listed, all RUNNING).
 #

@@ -25,7 +25,8 @@ PORT_NGINX=${PORT_NGINX:-$2}
 ROUNDS=${ROUNDS:-1}
 
 # --- sthenod: [http_server:bench] root= served by files.so
-write_files_conf "$PORT_STHENO" "max_connections = 4096"
+write_files_conf "$PORT_STHENO" "max_connections = 4096
+max_connections_per_address = 4096"
 head -c "$SIZE" /dev/urandom > "$tmp/www/file.bin"
 start_sthenod "$tmp/sthenod.conf"
 

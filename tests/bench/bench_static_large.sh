@@ -2,7 +2,7 @@
 # bench_static_large.sh — a 10 MB static file over keep-alive, wrk, served by
 # sthenod's files extension (respond_file: sendfile) and by nginx (one
 # worker, sendfile on, access log off) in the same run, on two loopback
-# ports; prints MB/s and requests/s of both and the ratio.  Issue 5's
+# ports; prints MB/s and requests/s of both and the ratio.  The
 # target: at least 1.0x nginx.
 #
 # Not part of make check.  Needs wrk and nginx (apt-get install wrk nginx).

@@ -14,7 +14,7 @@
                                    holds BYTES bytes; prints the seconds
 
 Integer-looking call arguments are sent as ints, true/false as booleans.
-Owned by the benchmark engineer; not part of make check.
+Not part of make check.
 """
 import os
 import subprocess

@@ -2,8 +2,7 @@
 # Debian's supervisord (or nginx); a scratch directory; free loopback ports;
 # the daemons started in the foreground from one config each; waiting for
 # their XML-RPC or HTTP; wrk; and a cleanup that stops every daemon and then
-# every child any of them left behind.  Sourced, never run.  Owned by the
-# benchmark engineer.
+# every child any of them left behind.  Sourced, never run.
 #
 # Environment: STHENOD (sthenod, or a path), STHENO_PLUGIN_PATH (default:
 # plugins/.libs-all beside STHENOD's build dir), SUPERVISORD

@@ -10,6 +10,9 @@
  *    within its buffer;
  *  - an accepted file reports more head bytes than ELF_HEAD_MAX, or an
  *    input shorter than an ELF header is accepted.
+ * An accepted file is then read as stheno-plugin-check reads it
+ * (elf_image_*): the descriptor's words with the file's relocations
+ * applied, and the strings they point to.
  * AddressSanitizer catches any read outside the mapping.
  */
 #include "config.h"
@@ -25,6 +28,30 @@
 
 #include "elf_check.h"
 #include "fuzz.h"
+
+/* What stheno-plugin-check reads: the descriptor's words and the
+ * strings they point to, with the relocations applied. */
+static void
+fuzz_image(int fd, size_t size)
+{
+	struct elf_image *im;
+	uint64_t va, len, w;
+	char why[160], str[64];
+	size_t i;
+
+	if ((im = elf_image_open(fd, size, why, sizeof why)) == NULL)
+		abort();	/* elf_check_symbol accepted it */
+	if (elf_image_symbol(im, "sth_plugin_descriptor", &va, &len, why,
+	    sizeof why) != ELF_OK)
+		abort();
+	for (i = 0; i < 8; i++) {
+		if (elf_image_word(im, va + i * sizeof(void *), &w) ==
+		    ELF_WORD_FILE && elf_image_string(im, w, str,
+		    sizeof str) == 0 && memchr(str, '\0', sizeof str) == NULL)
+			abort();
+	}
+	elf_image_close(im);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -42,6 +69,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	why[0] = '\0';
 	v = elf_check_symbol(fd, size, "sth_plugin_descriptor", &h, why,
 	    sizeof why);
+	if (v == ELF_OK)
+		fuzz_image(fd, size);
 	close(fd);
 	if (v > ELF_NOT_OBJECT)
 		abort();

@@ -1,8 +1,8 @@
 /*
  * evl_fuzzer.c — fuzz target for what a listener writes on its stdout, as
- * the eventlistener plugin reads it (plugins/eventlistener/proto.c, spec
- * §6.3): READY in ACKNOWLEDGED, `RESULT n\n` and n bytes of body in BUSY,
- * anything in READY a violation.
+ * the eventlistener plugin reads it (plugins/eventlistener/proto.c,
+ * docs/supervisord.md §6.3): READY in ACKNOWLEDGED, `RESULT n\n` and n bytes
+ * of body in BUSY, anything in READY a violation.
  *
  * proto.c is compiled in; this file stands in for the rest of the plugin:
  * a host whose log formats every message, a pool with one listener, and
@@ -14,7 +14,7 @@
  * each piece; bit 4: the listener process is replaced by a new instance
  * half-way, as when it dies and is respawned); the rest is the listener's
  * stdout.  The target aborts if:
- *  - proto.c and a plain model of §6.3 written here disagree on the
+ *  - proto.c and a plain model of docs/supervisord.md §6.3 disagree on the
  *    listener state, or on how many events were accepted, rejected or
  *    rebuffered by a bad result line or a death;
  *  - an event is freed twice, rebuffered anywhere but at the head, or
@@ -95,7 +95,7 @@ fake_proc_name(const struct sth_evpool *pool, size_t idx)
 	return "lst";
 }
 
-/* --- a model of §6.3, written from the spec ---------------------------- */
+/* --- a model of docs/supervisord.md §6.3 ----------------------------- */
 
 struct model {
 	int state;

@@ -388,7 +388,7 @@ check_format(const uint8_t *data, size_t size, const char *name)
 	ftp_fmt_mdtm(st.st_mtime, mdtm);
 	if (strlen(mdtm) != 14 || strspn(mdtm, "0123456789") != 14)
 		abort();
-	ftp_fmt_perm(&st, data[0] & 1, data[0] & 2, perm);
+	ftp_fmt_perm(&st, (unsigned)data[0] & 0x0f, perm);
 	if (strspn(perm, "acdefmlprw") != strlen(perm))
 		abort();
 

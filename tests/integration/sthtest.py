@@ -1,9 +1,9 @@
 """sthtest.py — shared helpers for sthenod's integration tests.
 
-Owned by the runtime engineer; other components may append small helpers
-at the end.  Every test runs sthenod as a black box on a config in a
-temporary folder, and every helper that starts a process knows how to stop
-it: use Sthenod as a context manager, or call cleanup() in tearDown.
+Helpers other test files need go at the end.  Every test runs sthenod as
+a black box on a config in a temporary folder, and every helper that
+starts a process knows how to stop it: use Sthenod as a context manager,
+or call cleanup() in tearDown.
 
 Environment (set by make check, see tests/Makefile.inc): STHENOD is the
 daemon to run; STHENO_PLUGIN_PATH, STHENO_SRCDIR and STHENO_BUILDDIR say
@@ -29,7 +29,7 @@ SRCDIR = os.environ.get("STHENO_SRCDIR",
                         os.path.dirname(os.path.dirname(
                             os.path.dirname(os.path.abspath(__file__)))))
 
-# One main-log line: supervisord's format (spec §3.3).
+# One main-log line: supervisord's format (docs/supervisord.md §3.3).
 LOG_LINE = re.compile(
     r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} "
     r"(CRIT|ERRO|WARN|INFO|DEBG|TRAC|BLAT) .*$")
@@ -384,7 +384,8 @@ class Sthenod:
 
 # --- event listener records ------------------------------------------------
 
-# The header line of an event under identifier=myident (spec §6.2).
+# The header line of an event under identifier=myident
+# (docs/supervisord.md §6.2).
 EVENT_HEADER = re.compile(
     r"^ver:3\.0 server:myident serial:(\d+) pool:(\S+) poolserial:(\d+) "
     r"eventname:([A-Z_0-9]+) len:(\d+)\n$")

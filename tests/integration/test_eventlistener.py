@@ -1,6 +1,7 @@
 """test_eventlistener.py — real listeners against sthenod's eventlistener
-plugin (spec §6): a Python one built on supervisor.childutils, a byte-exact
-C one (tests/bench/evl_listener.c), the one-line shell listener that shuts
+plugin (docs/supervisord.md §6): a Python one built on
+supervisor.childutils, a byte-exact C one (tests/bench/evl_listener.c),
+the one-line shell listener that shuts
 sthenod down on PROCESS_STATE_FATAL, one that answers FAIL, one that dies
 while BUSY, slow ones that make the buffer overflow, ones that write garbage,
 and unloading/loading the plugin live.

@@ -1,6 +1,6 @@
-"""test_eventlistener_types.py — every event type of spec §6.1 received by a
-real listener, with its exact envelope, from sthenod and from Debian's
-supervisord in the same run (issue 7).
+"""test_eventlistener_types.py — every event type of docs/supervisord.md
+§6.1 received by a real listener, with its exact envelope, from sthenod
+and from Debian's supervisord in the same run.
 
 One scenario runs on both daemons with the same config: startup (groups
 added, SUPERVISOR_STATE_CHANGE_RUNNING, every process state a program can
@@ -350,7 +350,8 @@ class EveryEventType(unittest.TestCase):
             "PROCESS_GROUP_REMOVED"})
 
     def test_exact_envelopes(self):
-        """Each type once, byte for byte as spec §6.1 and A.4 give it."""
+        """Each type once, byte for byte as docs/supervisord.md §6.1 and §A.4
+        give it."""
         d, recs, mark = self.run_one([sthtest.STHENOD])
         self.check_alone(d, recs, mark)
         pid = {n: p.pop() for n, p in d.spawned().items() if len(p) == 1}

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """What the fleet tools that speak supervisor's XML-RPC directly depend on
 (Cesi, Multivisor, Telegraf, Datadog, the Prometheus exporters, the PHP
-monitors; see spec/peers.md section 3), through Python's xmlrpc.client,
+monitors), through Python's xmlrpc.client,
 against Debian's supervisord and sthenod side by side on the same config:
 
 - `description` exactly as supervisord writes it in every state a tool

@@ -1,5 +1,5 @@
 """test_ftp.py — the ftp plugin with real clients: Python's ftplib, lftp
-and raw sockets (owner: ftp).
+and raw sockets.
 
 Anonymous sessions on a read-only root; real users the test creates with
 useradd (tests run as root) and removes in tearDown; the plugin unloaded
@@ -16,6 +16,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import unittest
 import xmlrpc.client
@@ -460,25 +461,40 @@ class AnonWrite(FtpBase):
             f.storbinary("STOR top.bin", io.BytesIO(b"x"))
 
 
-class LocalUsers(FtpBase):
+def pam_service(test, tag):
+    """Install the plugin's PAM service file under a name of the test's
+    own (removed at the end): the tests run before make install."""
+    name = "sthftp" + tag
+    path = os.path.join("/etc/pam.d", name)
+    shutil.copyfile(os.path.join(sthtest.SRCDIR, "plugins", "ftp",
+                                 "stheno-ftp"), path)
+    test.addCleanup(os.unlink, path)
+    return name
+
+
+class LocalUsersBase(FtpBase):
+    """Real throwaway users (useradd, chpasswd, chage), removed at the
+    end; checked by PAM through the plugin's own service file."""
     PASS1 = "Secret-1-pw"
+    EXTRA = ""
 
     def config(self):
         return ("\n[plugin:ftp]\nport = 127.0.0.1:%d\nlocal_users = true\n"
-                % self.port)
+                "pam_service = %s\n" % (self.port, self.pam)) + self.EXTRA
 
     def setUp(self):
         if os.geteuid() != 0 or shutil.which("useradd") is None:
-            self.skipTest("needs root and useradd")
+            self.skipTest("needs root and useradd (real users are made)")
         tag = "%d" % (os.getpid() % 100000)
         self.u1, self.u2 = "sthftp1" + tag, "sthftp2" + tag
+        self.pam = pam_service(self, tag)
         self.homes = []
         for u in (self.u1, self.u2):
             home = "/tmp/%s.home" % u
             subprocess.run(["userdel", "-r", u], capture_output=True)
             shutil.rmtree(home, ignore_errors=True)
             subprocess.run(["useradd", "-M", "-d", home, "-s",
-                            "/usr/sbin/nologin", u], check=True)
+                            "/bin/sh", u], check=True)
             self.addCleanup(self.remove_user, u, home)
             os.mkdir(home, 0o755)
             pw = pwd.getpwnam(u)
@@ -501,6 +517,8 @@ class LocalUsers(FtpBase):
         subprocess.run(["userdel", u], capture_output=True)
         shutil.rmtree(home, ignore_errors=True)
 
+
+class LocalUsers(LocalUsersBase):
     def test_same_reply_for_unknown_user_and_wrong_password(self):
         replies = []
         for user, pw in ((self.u1, "wrong"), ("nosuchuser" + self.u1, "x"),
@@ -534,6 +552,85 @@ class LocalUsers(FtpBase):
         self.assertLess(served, 1.5, "took %.2f s" % took)
         self.assertGreater(took, 2.0)   # the check was slow indeed
 
+    def refused(self, user, password):
+        f = self.ftp(user=None)
+        with self.assertRaises(ftplib.error_perm) as cm:
+            f.login(user, password)
+        self.assertEqual(str(cm.exception), "530 Login incorrect.")
+
+    def test_a_shell_not_in_etc_shells_is_refused(self):
+        # vsftpd's check_shell: /usr/sbin/nologin and /bin/false are not
+        # login shells, whatever the password
+        self.ftp(self.u1, self.PASS1).quit()
+        for shell in ("/usr/sbin/nologin", "/bin/false"):
+            subprocess.run(["usermod", "-s", shell, self.u1], check=True)
+            self.refused(self.u1, self.PASS1)
+            self.assertTrue(self.d.wait_log(
+                r"ftp: 127\.0\.0\.1:\d+: user '%s': failed login: "
+                r"shell %s is not in /etc/shells" % (self.u1, shell)),
+                self.d.describe())
+
+    def test_an_expired_inactive_password_is_refused(self):
+        self.ftp(self.u1, self.PASS1).quit()
+        subprocess.run(["chage", "-d", "2000-01-01", "-M", "30", "-I", "5",
+                        self.u1], check=True)
+        self.refused(self.u1, self.PASS1)
+        self.assertTrue(self.d.wait_log(
+            r"ftp: 127\.0\.0\.1:\d+: user '%s': failed login: pam_acct_mgmt"
+            % self.u1), self.d.describe())
+        # only expired (no inactive period over): a new password is
+        # needed, which FTP cannot set: refused too
+        subprocess.run(["chage", "-d", "0", "-M", "99999", "-I", "-1",
+                        self.u1], check=True)
+        self.refused(self.u1, self.PASS1)
+
+    def test_failed_login_lines_name_the_user_and_peer(self):
+        self.refused(self.u1, "wrong")
+        self.refused("no\x01body", "x")
+        log = self.d.read_log()
+        self.assertRegex(log, r"ftp: 127\.0\.0\.1:\d+: user '%s': failed "
+                         r"login" % self.u1)
+        # the user's name is the client's text: escaped
+        self.assertRegex(log, r"user 'no\\x01body': failed login")
+
+    def test_timing_does_not_tell_a_real_user_from_an_unknown_one(self):
+        # paired rounds: a wrong password for a real user and for a name
+        # nobody has, at the same moment; 530 comes login_delay after
+        # PASS arrived for both, whatever the check cost
+        diffs = []
+        for i in range(6):
+            conns = []
+            for user in (self.u1, "nosuch%d%s" % (i, self.u1)):
+                s, r = self.raw()
+                s.sendall(b"USER %s\r\n" % user.encode())
+                self.assertEqual(r.readline()[:4], b"331 ")
+                conns.append((s, r))
+            times, got = [0.0, 0.0], [None, None]
+
+            def answer(k):
+                s, r = conns[k]
+                t0 = time.monotonic()
+                s.sendall(b"PASS wrong\r\n")
+                got[k] = r.readline()
+                times[k] = time.monotonic() - t0
+            waiters = [threading.Thread(target=answer, args=(k,))
+                       for k in (0, 1)]
+            for th in waiters:
+                th.start()
+            for th in waiters:
+                th.join()
+            for s, r in conns:
+                s.close()
+            self.assertEqual(got, [b"530 Login incorrect.\r\n"] * 2)
+            self.assertGreaterEqual(min(times), 0.9)
+            diffs.append(times[0] - times[1])
+        mean = sum(diffs) / len(diffs)
+        sd = (sum((d - mean) ** 2 for d in diffs) / (len(diffs) - 1)) ** .5
+        # a real user's check (yescrypt, 20-80 ms) was added to the delay:
+        # now the two differ by the timer's jitter, either way
+        self.assertLess(abs(mean), 0.005 + 3 * sd / len(diffs) ** .5,
+                        "real - unknown: %s" % ["%.3f" % d for d in diffs])
+
     def test_three_failures_close(self):
         s, r = self.raw()
         for i in range(3):
@@ -564,6 +661,36 @@ class LocalUsers(FtpBase):
         facts = dict(f.mlsd())
         self.assertNotIn("r", facts["secret"]["perm"])
         self.assertIn("r", facts["public"]["perm"])
+
+    def test_mlsd_perm_is_what_the_commands_allow(self):
+        # a root-owned directory with a file and a symlink to it: the user
+        # may read both, write or delete neither
+        ro = os.path.join(self.homes[0], "ro")
+        os.mkdir(ro, 0o755)
+        with open(os.path.join(ro, "target.txt"), "w") as fh:
+            fh.write("t\n")
+        os.symlink("target.txt", os.path.join(ro, "link"))
+        os.symlink("/etc/passwd", os.path.join(ro, "out"))
+        with open(os.path.join(self.homes[0], "own.txt"), "w") as fh:
+            fh.write("o\n")
+        pw1 = pwd.getpwnam(self.u1)
+        os.chown(os.path.join(self.homes[0], "own.txt"), pw1.pw_uid,
+                 pw1.pw_gid)
+        f = self.ftp(self.u1, self.PASS1)
+        facts = dict(f.mlsd("ro"))
+        self.assertEqual(facts["link"]["perm"], "r")
+        self.assertEqual(facts["target.txt"]["perm"], "r")
+        self.assertEqual(facts["out"]["perm"], "")   # escapes: 550
+        for name in ("link", "target.txt"):
+            with self.assertRaisesRegex(ftplib.error_perm, "^55"):
+                f.storbinary("APPE ro/" + name, io.BytesIO(b"x"))
+            with self.assertRaisesRegex(ftplib.error_perm, "^550"):
+                f.delete("ro/" + name)
+        # in the user's home: theirs to write, and every name to delete
+        facts = dict(f.mlsd())
+        self.assertEqual(facts["own.txt"]["perm"], "adfwr")
+        self.assertEqual(facts["public"]["perm"], "dfr")
+        self.assertEqual(facts["ro"]["perm"], "dfel")
 
     def test_supplementary_groups_apply_and_only_the_users(self):
         # u1 joins a group that owns a shared folder; u2's private group
@@ -607,6 +734,74 @@ class LocalUsers(FtpBase):
         with open("/proc/%d/status" % self.d.pid) as fh:
             groups = [ln for ln in fh if ln.startswith("Groups:")][0]
         self.assertNotIn(str(gid), groups.split())
+
+
+def proc_status(pid, key):
+    with open("/proc/%d/status" % pid) as fh:
+        for line in fh:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+class ConcurrentLogins(LocalUsersBase):
+    EXTRA = "max_clients = 150\n"
+
+    def test_100_wrong_passwords_at_once_use_few_threads(self):
+        # each check of a yescrypt hash holds 16 MB: a thread per PASS
+        # made 101 threads and 1.28 GB; a small pool queues the rest
+        threads0 = len(os.listdir("/proc/%d/task" % self.d.pid))
+        hwm0 = proc_status(self.d.pid, "VmHWM")
+        conns = []
+        for i in range(100):
+            s, r = self.raw()
+            s.sendall(b"USER %s\r\n" % self.u1.encode())
+            conns.append((s, r))
+        for s, r in conns:
+            self.assertEqual(r.readline()[:4], b"331 ")
+        peak = [threads0]
+        done = threading.Event()
+
+        def sample():
+            while not done.is_set():
+                try:
+                    n = len(os.listdir("/proc/%d/task" % self.d.pid))
+                except OSError:
+                    return
+                peak[0] = max(peak[0], n)
+                time.sleep(0.005)
+        th = threading.Thread(target=sample)
+        th.start()
+        try:
+            for s, r in conns:
+                s.sendall(b"PASS wrong\r\n")
+            replies = [r.readline() for s, r in conns]
+        finally:
+            done.set()
+            th.join()
+        self.assertEqual(set(replies), {b"530 Login incorrect.\r\n"})
+        hwm = proc_status(self.d.pid, "VmHWM")
+        self.assertLessEqual(peak[0], threads0 + 4,
+                             "threads: %d before, %d at most" %
+                             (threads0, peak[0]))
+        self.assertLess(hwm - hwm0, 150 * 1024,
+                        "VmHWM %d kB -> %d kB" % (hwm0, hwm))
+        # and the next login still works
+        self.ftp(self.u1, self.PASS1).quit()
+
+    def test_sessions_that_leave_during_their_check(self):
+        # queued checks are dropped, running ones come back to nobody
+        # (under ASan: no use after free)
+        for i in range(30):
+            s, r = self.raw()
+            s.sendall(b"USER %s\r\nPASS wrong%d\r\n" % (self.u1.encode(),
+                                                          i))
+            self.assertEqual(r.readline()[:4], b"331 ")
+            s.close()
+        f = self.ftp(self.u1, self.PASS1)
+        self.assertEqual(f.pwd(), "/")
+        f.quit()
+        self.assertIsNone(self.d.proc.poll())
 
 
 class Unload(FtpBase):
@@ -696,6 +891,11 @@ class BadConfig(unittest.TestCase):
          "pasv_address = example.org\n", "pasv_address"),
         ("port = 127.0.0.1:%d\nanonymous = true\nanon_root = /nonexistent\n",
          "anon_root"),
+        ("port = 127.0.0.1:%d\nanonymous = true\nanon_root = /tmp\n"
+         "pam_service = ../shadow\n", "pam_service: a name in /etc/pam.d"),
+        ("port = 127.0.0.1:%d\nanonymous = true\nanon_root = /tmp\n"
+         "xferlog_enable = true\nxferlog_file = /nonexistent/xferlog\n",
+         "xferlog_file: /nonexistent/xferlog: No such file"),
     ]
 
     def test_errors_name_the_key(self):
@@ -710,6 +910,77 @@ class BadConfig(unittest.TestCase):
                 self.assertEqual(rc, 2, d.describe())
                 text = d.read_log() + d.stderr_text()
                 self.assertRegex(text, key, body)
+
+
+def free_range(n):
+    """n consecutive free ports (nothing listens on them now)."""
+    for _ in range(50):
+        lo = sthtest.free_port()
+        ok = True
+        for p in range(lo, lo + n):
+            s = socket.socket()
+            try:
+                s.bind(("127.0.0.1", p))
+            except OSError:
+                ok = False
+            finally:
+                s.close()
+        if ok:
+            return lo
+    raise RuntimeError("no %d free consecutive ports" % n)
+
+
+class PassiveRangeReuse(FtpBase):
+    N = 4
+
+    def config(self):
+        self.lo = free_range(self.N)
+        return super().config() + "pasv_min_port = %d\npasv_max_port = %d\n" \
+            % (self.lo, self.lo + self.N - 1)
+
+    def test_time_wait_does_not_exhaust_the_range(self):
+        # the server closes each data connection first: its end of each
+        # stays in TIME_WAIT for a minute; a new listener on the same port
+        # needs SO_REUSEADDR (vsftpd sets it too)
+        f = self.ftp()
+        for i in range(3 * self.N):
+            got = bytearray()
+            f.retrbinary("RETR a.txt", got.extend)
+            self.assertEqual(bytes(got), b"hello\n", "transfer %d" % i)
+
+
+class XferLog(FtpBase):
+    EXTRA = "anon_write = true\nxferlog_enable = true\n"
+
+    def config(self):
+        self.xferlog = os.path.join(self.d.dir, "xferlog")
+        return super().config() + "xferlog_file = %s\n" % self.xferlog
+
+    def setUp(self):
+        super().setUp()
+        os.mkdir(os.path.join(self.root, "up"))
+        os.chmod(os.path.join(self.root, "up"), 0o777)
+
+    def test_vsftpd_xferlog_lines(self):
+        f = self.ftp()
+        got = bytearray()
+        f.retrbinary("RETR a.txt", got.extend)
+        f.storbinary("STOR up/new file.bin", io.BytesIO(b"z" * 1000))
+        f.quit()
+        self.assertTrue(sthtest.wait_for(
+            lambda: os.path.exists(self.xferlog) and
+            open(self.xferlog).read().count("\n") == 2))
+        lines = open(self.xferlog).read().splitlines()
+        # current-time transfer-time remote-host file-size filename
+        # transfer-type special-action-flag direction access-mode
+        # username service-name authentication-method authenticated-user-id
+        # completion-status
+        date = r"\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}"
+        self.assertRegex(lines[0], r"^%s \d+ 127\.0\.0\.1 6 /a\.txt b _ o a "
+                         r"x@y ftp 0 \* c$" % date)
+        self.assertRegex(lines[1], r"^%s \d+ 127\.0\.0\.1 1000 "
+                         r"/up/new_file\.bin b _ i a x@y ftp 0 \* c$" % date)
+        self.assertEqual(os.stat(self.xferlog).st_mode & 0o777, 0o600)
 
 
 class PassiveRange(FtpBase):

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The process table through sthenod as a black box: a config with
-programs, the main log lines of spec Appendix B word for word, child output
-byte-identical in its rotated logs, shutdown order, no zombie left."""
+programs, the main log lines of docs/supervisord.md §B word for word, child
+output byte-identical in its rotated logs, shutdown order, no zombie left."""
 
 import hashlib
 import os

@@ -1,12 +1,12 @@
 #!/usr/bin/python3
 """A program's log files and its stdin buffer, seen from outside
-(issue 4): a child that has exited leaves no fd of its logs open in the
+a child that has exited leaves no fd of its logs open in the
 daemon (/proc/PID/fd), as under supervisord, and the logs still tail,
 clear, reopen (SIGUSR2) and take the next run's output after the last;
 sendProcessStdin to a child that never reads stops at 1 MiB pending with
 FAILED, and the daemon does not grow.
 
-Owner: the process-table engineer.  Run by hand:
+Run by hand:
     STHENOD=_build/x/daemon/sthenod \\
     STHENO_PLUGIN_PATH=_build/x/plugins/.libs-all \\
     /usr/bin/python3 tests/integration/test_proc_logs.py -v

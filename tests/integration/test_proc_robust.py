@@ -1,18 +1,18 @@
 #!/usr/bin/python3
 """The process table under stress, through sthenod as a black box with real
-children (issue 4, "Tests that must exist"): a 1 GiB capture compared by
+children: a 1 GiB capture compared by
 checksum across rotations (and across logrotate + SIGUSR2, and through a
 slow FIFO); no zombie and no orphan after shutdown, after SIGKILL of
 children in a tight loop, after restarts, after a fork failure
 (RLIMIT_NPROC) and fd exhaustion (RLIMIT_NOFILE); signals racing a fresh
 fork; random start/stop/signal/kill; a full log disk (child logs, while
 rotating, the main log); and every program option with a real child:
-directory, umask, user, environment precedence (spec §3.7),
+directory, umask, user, environment precedence (docs/supervisord.md §3.7),
 redirect_stderr, stopsignal, stopwaitsecs then SIGKILL, exitcodes with
 autorestart, startretries and the backoff timing, numprocs/process_name
 and priority order.
 
-Owner: the robustness engineer.  Tests that need root (a tmpfs, another
+Tests that need root (a tmpfs, another
 user) are skipped, saying why, when the suite does not run as root.
 
 Run by hand:
@@ -529,8 +529,9 @@ class Robust(unittest.TestCase):
             lambda: len(live_in_groups(groups)) >= 6 and
             live_in_groups(groups), 5)
         self.assertTrue(members, live_in_groups(groups))
-        # brief's grandchild is an orphan by supervisord's design (spec
-        # §8, issue #1101): not ours to sweep, so take it out of the count
+        # brief's grandchild is an orphan by supervisord's design
+        # (docs/supervisord.md §8, supervisor issue #1101): not ours to
+        # sweep, so take it out of the count
         for p in live_in_groups({brief}):
             os.kill(p, signal.SIGKILL)
         self.shutdown()
@@ -1085,7 +1086,8 @@ class Robust(unittest.TestCase):
     @unittest.skipUnless(is_root(), "user= needs a root daemon")
     def test_user(self):
         """user= runs the child as that user with that user's groups only
-        (none of root's), and leaves HOME and USER alone (spec §3.7)."""
+        (none of root's), and leaves HOME and USER alone
+        (docs/supervisord.md §3.7)."""
         nobody = pwd.getpwnam("nobody")
         d = self.daemon(
             "[program:who]\ncommand=/bin/sh -c 'id -u; id -g; id -G; "
@@ -1105,8 +1107,9 @@ class Robust(unittest.TestCase):
 
     def test_environment_precedence(self):
         """The daemon's environment, then SUPERVISOR_*, then [supervisord]
-        environment=, then the program's: each later one wins (spec
-        §3.7); the program's PATH finds a relative command."""
+        environment=, then the program's: each later one wins
+        (docs/supervisord.md §3.7); the program's PATH finds a relative
+        command."""
         d = self.daemon(
             "[program:e]\ncommand=printenv-here\n"
             "environment=STH_B=\"prog\",SUPERVISOR_PROCESS_NAME=\"renamed\","

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
-"""The web UI through sthenod as a black box (spec §7, Appendix A.6): the
-status page and its headers, every action ending in supervisord's 301 to
-/?message=..., tail.html, ok.html, /logtail and /mainlogtail streaming
-a growing, rotating and truncated log in chunked encoding, Basic auth,
+"""The web UI through sthenod as a black box (docs/supervisord.md §7,
+§A.6): the status page and its headers, every action ending in
+supervisord's 301 to /?message=..., tail.html, ok.html, /logtail and
+/mainlogtail streaming a growing, rotating and truncated log in chunked encoding, Basic auth,
 supervisorctl tail -f, and headless chromium reading the page's DOM.
 
 Needs the webui, http and xmlrpc plugins built (STHENO_PLUGIN_PATH)."""
@@ -329,7 +329,7 @@ class WebUI(unittest.TestCase):
                                 "%20started")
 
     def test_location_follows_the_host_header(self):
-        # spec Appendix A.6, word for word
+        # docs/supervisord.md §A.6, word for word
         self.assertEqual(
             self.action("processname=multi%3Amulti_00&action=start",
                         "localhost"),

@@ -1,6 +1,6 @@
 /*
  * test_cli.c — daemon/cli.c: supervisord's flags and their error wording
- * (spec §1.1), and the config file search.
+ * (docs/supervisord.md §1.1), and the config file search.
  */
 #include "config.h"
 

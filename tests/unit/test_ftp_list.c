@@ -98,7 +98,7 @@ Test(ftp_list, facts)
 	struct stat st = st_of(S_IFREG | 0640, 99, NOW);
 	char perm[16], *s;
 
-	ftp_fmt_perm(&st, 1, 0, perm);
+	ftp_fmt_perm(&st, FTP_MAY_READ, perm);
 	cr_assert_str_eq(perm, "r");
 	ftp_fmt_facts(b, "f.bin", &st, NULL, perm, MLST_ALL);
 	s = drain(b);
@@ -106,8 +106,15 @@ Test(ftp_list, facts)
 	    "UNIX.mode=0640; f.bin");
 	free(s);
 	st = st_of(S_IFDIR | 0755, 4096, NOW);
-	ftp_fmt_perm(&st, 1, 1, perm);
+	ftp_fmt_perm(&st, FTP_MAY_READ | FTP_MAY_WRITE | FTP_MAY_ENTER |
+	    FTP_MAY_REMOVE, perm);
 	cr_assert_str_eq(perm, "cdfmpel");
+	/* delete and rename are the parent's to allow; listing needs
+	 * search too */
+	ftp_fmt_perm(&st, FTP_MAY_READ | FTP_MAY_REMOVE, perm);
+	cr_assert_str_eq(perm, "df");
+	ftp_fmt_perm(&st, FTP_MAY_READ | FTP_MAY_ENTER, perm);
+	cr_assert_str_eq(perm, "el");
 	ftp_fmt_facts(b, "d", &st, NULL, perm, MLST_TYPE | MLST_SIZE);
 	s = drain(b);
 	cr_assert_str_eq(s, "type=dir; d", "no size for a directory");
@@ -117,8 +124,13 @@ Test(ftp_list, facts)
 	cr_assert_str_eq(s, "type=cdir; /");
 	free(s);
 	st = st_of(S_IFREG | 0600, 1, NOW);
-	ftp_fmt_perm(&st, 0, 0, perm);
+	ftp_fmt_perm(&st, 0, perm);
 	cr_assert_str_eq(perm, "");
+	ftp_fmt_perm(&st, FTP_MAY_READ | FTP_MAY_REMOVE, perm);
+	cr_assert_str_eq(perm, "dfr");
+	ftp_fmt_perm(&st, FTP_MAY_READ | FTP_MAY_WRITE | FTP_MAY_ENTER,
+	    perm);
+	cr_assert_str_eq(perm, "awr", "no e for a file");
 	evbuffer_free(b);
 }
 

@@ -393,7 +393,8 @@ Test(http_response, medusa_error_page)
 	size_t len;
 	const char *page = http_error_page(401, &len);
 
-	/* supervisord's 401 carries Content-Length: 137 (spec App. A.6). */
+	/* supervisord's 401 carries Content-Length: 137
+	 * (docs/supervisord.md §A.6). */
 	cr_assert_eq(len, 137);
 	cr_assert(strstr(page, "<p>Error code 401.\r\n") != NULL);
 	cr_assert(strstr(page, "<p>Message: Unauthorized.\r\n") != NULL);

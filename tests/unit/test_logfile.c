@@ -1,6 +1,7 @@
 /*
  * test_logfile.c — daemon/logfile.c and daemon/log.c: supervisord's size
- * rotation (spec §3.2) and the main log's line format (spec §3.3).
+ * rotation (docs/supervisord.md §3.2) and the main log's line format
+ * (docs/supervisord.md §3.3).
  */
 #include "config.h"
 
@@ -77,7 +78,8 @@ slurp(const char *path)
 
 TestSuite(logfile, .init = setup, .fini = teardown);
 
-/* The case of spec §3.2: 1 KB and 2 backups, 120-byte writes, 18 of them. */
+/* The case of docs/supervisord.md §3.2: 1 KB and 2 backups, 120-byte writes,
+ * 18 of them. */
 Test(logfile, rotates_after_the_write_that_reaches_maxbytes)
 {
 	char *p = path_in("rot.log"), *err = NULL, chunk[120];

@@ -1,6 +1,7 @@
 /*
  * test_options.c — daemon/options.c: [supervisord] with its defaults, the
- * command line on top, paths made absolute, the checks of spec §1.6.
+ * command line on top, paths made absolute, the checks of docs/supervisord.md
+ * §1.6.
  */
 #include "config.h"
 

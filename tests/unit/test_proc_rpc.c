@@ -1,8 +1,9 @@
 /*
- * test_proc_rpc.c — the supervisor.* methods of spec §4 through the RPC
- * registry, with real children on a real loop: group and "all" results,
- * log reads and tails with supervisor's arithmetic, the daemon methods,
- * reread/add/remove, fcgi-program sockets, and the state-change events.
+ * test_proc_rpc.c — the supervisor.* methods of docs/supervisord.md §4 through
+ * the RPC registry, with real children on a real loop: group and "all"
+ * results, log reads and tails with supervisor's arithmetic, the daemon
+ * methods, reread/add/remove, fcgi-program sockets, and the state-change
+ * events.
  */
 #include "config.h"
 
@@ -424,7 +425,7 @@ Test(proc_rpc, read_and_tail_with_supervisor_arithmetic)
 	expect_fault("supervisor.readProcessStdoutLog", "[\"l\", 0]", 2,
 	    NULL);
 
-	/* Appendix/§4.4: (0,100) -> ['before',6,False], (0,3) ->
+	/* docs/supervisord.md §4.4: (0,100) -> ['before',6,False], (0,3) ->
 	 * ['ore',6,True] */
 	expect("supervisor.tailProcessStdoutLog", "[\"l\", 0, 100]",
 	    "[\"before\",6,false]");

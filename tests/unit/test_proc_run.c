@@ -2,7 +2,7 @@
  * test_proc_run.c — the process table with real children on a real event
  * loop: proctable_start() on a config, SIGCHLD through libevent into
  * proctable_on_sigchld(), child output byte-identical in its rotated logs,
- * the environment of spec §3.7, and shutdown in priority order.
+ * the environment of docs/supervisord.md §3.7, and shutdown in priority order.
  */
 #include "config.h"
 

@@ -1,7 +1,7 @@
 /*
  * test_proc_state.c — the state machine of daemon/proc_state.c, driven by
- * a fake clock and fake children: every transition of spec §2.3, the bus
- * events it publishes and the main-log lines it writes.
+ * a fake clock and fake children: every transition of docs/supervisord.md
+ * §2.3, the bus events it publishes and the main-log lines it writes.
  */
 #include "config.h"
 

@@ -630,7 +630,7 @@ Test(rpc_system, method_help_and_signature)
 	answer_reset(&a);
 }
 
-/* The multicall of spec Appendix A.2, word for word. */
+/* The multicall of docs/supervisord.md §A.2, word for word. */
 Test(rpc_system, multicall_with_faults_matches_supervisor)
 {
 	struct answer a = { 0 };

@@ -93,7 +93,7 @@ Test(form, location_is_supervisords)
 {
 	char *l;
 
-	/* spec Appendix A.6 */
+	/* docs/supervisord.md §A.6 */
 	l = wu_location(NULL, "Process multi:multi_03 started");
 	cr_assert_str_eq(l,
 	    "http://localhost/?message=Process%20multi%3Amulti_03%20started");

@@ -778,7 +778,7 @@ Test(xmlrpc_encode, fault_byte_for_byte)
 	}
 }
 
-/* Appendix A.3: supervisord's BAD_NAME fault is 270 bytes. */
+/* docs/supervisord.md §A.3: supervisord's BAD_NAME fault is 270 bytes. */
 Test(xmlrpc_encode, fault_length_matches_supervisord)
 {
 	struct evbuffer *b = evbuffer_new();

@@ -38,7 +38,7 @@ static atomic_int client_done, cancelled;
 static struct sth_rpc_call *held;
 static struct event *answer_ev;
 
-/* t.pid answers 8502 at once (Appendix A.3's success). */
+/* t.pid answers 8502 at once (docs/supervisord.md §A.3's success). */
 static void
 m_pid(struct sth_rpc_call *call, json_t *params, void *arg)
 {

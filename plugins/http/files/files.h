@@ -1,6 +1,6 @@
 /*
  * files.h — the files extension's internal header: Medusa's default handler
- * (medusa-and-plugins.md §A.4) over a vfs root, one per [http_server:NAME]
+ * (docs/medusa.md §3) over a vfs root, one per [http_server:NAME]
  * section that sets root=.
  *
  * Ownership: plugin.c owns the one struct files_ctx (global F) and every

@@ -19,7 +19,8 @@
 
 #include "files.h"
 
-/* Medusa tries these in turn for a directory (§A.4); never a listing. */
+/* Medusa tries these in turn for a directory (docs/medusa.md §3); never a
+ * listing. */
 static const char *const index_names[] = { "index.html", "default.html" };
 
 /* A small file is read here and sent with its head in one write; one

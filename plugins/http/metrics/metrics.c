@@ -46,7 +46,8 @@ static const char *const metrics_methods[] = {
 	"supervisor.getAllProcessInfo", "plugin.list", NULL
 };
 
-/* supervisor's process states (spec §2), in its numeric order. */
+/* supervisor's process states (docs/supervisord.md §2.1), in its numeric
+ * order. */
 static const char *const state_names[] = {
 	"STOPPED", "STARTING", "RUNNING", "BACKOFF", "STOPPING", "EXITED",
 	"FATAL", "UNKNOWN"
@@ -307,7 +308,8 @@ static const struct server_family {
 	  "Connections accepted." },
 	{ "stheno_http_refused_connections_total", "counter",
 	  "refused_connections",
-	  "Connections closed at accept (over max_connections)." },
+	  "Connections closed at accept (over max_connections or "
+	  "max_connections_per_address)." },
 	{ "stheno_http_requests_total", "counter", "requests",
 	  "Requests dispatched." },
 	{ "stheno_http_received_bytes_total", "counter", "bytes_in",

@@ -1,11 +1,11 @@
 /*
  * status.c — the status extension (status.so): Medusa's status page
- * (medusa-and-plugins.md §A.6) at /status, with the same facts as JSON at
+ * (docs/medusa.md §4) at /status, with the same facts as JSON at
  * /status/json: sthenod's version and uptime, the loaded plugins with their
  * versions (plugin.list through host->rpc_call), and every HTTP server with
  * its connection and request counts and bytes in and out (the "http"
  * service's counters).  Read-only: none of Medusa's state-changing GETs,
- * no object ids, no tracebacks (§A.11.3).
+ * no object ids, no tracebacks (docs/medusa.md §8.3).
  *
  * Ownership: the one struct status_ctx S, filled by init, emptied by fini;
  * each request's page is built and answered within the gather's done

@@ -1,7 +1,8 @@
 /*
  * actions.c — the web UI's actions as tables: their names in ?action=,
  * the links each process state offers, the CSS class of a state, and the
- * message each answer turns into (spec §7.1, supervisor's web.py).
+ * message each answer turns into (docs/supervisord.md §7.1, supervisor's
+ * web.py).
  */
 #include "config.h"
 
@@ -113,8 +114,8 @@ static const struct wu_link l_clear = { "Clear Log", "clearlog", NULL };
 static const struct wu_link l_out = { "Tail -f Stdout", NULL, "" };
 static const struct wu_link l_err = { "Tail -f Stderr", NULL, "/stderr" };
 
-/* Process states (spec §2.1) and what their rows offer; NULL is a hidden
- * placeholder that keeps the columns aligned. */
+/* Process states (docs/supervisord.md §2.1) and what their rows offer; NULL is
+ * a hidden placeholder that keeps the columns aligned. */
 static const struct {
 	int state;
 	const char *css;

@@ -1,8 +1,8 @@
 /*
  * follow.c — follow one log file as supervisor's tail_f_producer does, and
- * as `supervisorctl tail -f` and `fg` expect (spec §7.3): start with the
- * last `head` bytes, then send what is appended; a new file at the path
- * (rotation: renamed and recreated, or deleted and recreated by
+ * as `supervisorctl tail -f` and `fg` expect (docs/supervisord.md §7.3): start
+ * with the last `head` bytes, then send what is appended; a new file at the
+ * path (rotation: renamed and recreated, or deleted and recreated by
  * clearProcessLogs) is followed from its first byte once the old one has
  * been read to its end; a file that shrank (truncation) yields
  * "==> File truncated <==\n" and is read again from 0.  A path that is

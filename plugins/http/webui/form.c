@@ -3,7 +3,7 @@
  * parse_qs: '+' is a space, %XX decoded, blank values dropped; the query's
  * first value wins, then a POST body's last value wins over it), URL
  * quoting as urllib.quote does it, and the Location of the 301 that
- * follows an action (spec §7.1, Appendix A.6).
+ * follows an action (docs/supervisord.md §7.1, §A.6).
  */
 #include "config.h"
 
@@ -161,7 +161,7 @@ wu_server_url(const char *host)
 	return htmlbuf_take(&b);
 }
 
-/* http://HOST/?message=QUOTED (spec Appendix A.6). */
+/* http://HOST/?message=QUOTED (docs/supervisord.md §A.6). */
 char *
 wu_location(const char *host, const char *message)
 {

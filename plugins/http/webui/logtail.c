@@ -1,6 +1,6 @@
 /*
  * logtail.c — /logtail/<namespec>[/stdout|/stderr] and /mainlogtail
- * (spec §7.3, Appendix A.6): a chunked stream that starts with the last
+ * (docs/supervisord.md §7.3, §A.6): a chunked stream that starts with the last
  * 1024 bytes of the log and then follows it, through rotation and
  * truncation (follow.c), and never ends on its own.
  *

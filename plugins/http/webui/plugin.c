@@ -1,6 +1,6 @@
 /*
  * plugin.c — the webui plugin: supervisor's web interface on every control
- * HTTP server (spec §7): /, /index.html, /tail.html, /ok.html,
+ * HTTP server (docs/supervisord.md §7): /, /index.html, /tail.html, /ok.html,
  * /logtail/... and /mainlogtail.  It requires "http"; sthenod loads it by
  * itself beside http and xmlrpc when [unix_http_server] or
  * [inet_http_server] exists.

@@ -173,8 +173,8 @@ render_row(struct htmlbuf *b, json_t *info, int shade)
 }
 
 /*
- * The status page (spec §7.1).  infos is getAllProcessInfo's array
- * (borrowed), message the ?message= text or NULL, version sthenod's.
+ * The status page (docs/supervisord.md §7.1).  infos is getAllProcessInfo's
+ * array (borrowed), message the ?message= text or NULL, version sthenod's.
  */
 void
 wu_render_status(struct htmlbuf *b, json_t *infos, const char *message,
@@ -231,8 +231,8 @@ wu_render_status(struct htmlbuf *b, json_t *infos, const char *message,
 }
 
 /*
- * The tail page (spec §7.2): text[0..len) in a <pre>, and a Refresh link
- * unless processname is NULL.
+ * The tail page (docs/supervisord.md §7.2): text[0..len) in a <pre>, and a
+ * Refresh link unless processname is NULL.
  */
 void
 wu_render_tail(struct htmlbuf *b, const char *processname, const char *text,

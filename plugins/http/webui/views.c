@@ -1,6 +1,6 @@
 /*
  * views.c — the UI views: the status page with its actions, tail.html and
- * ok.html (spec §7.1, §7.2, §7.4).
+ * ok.html (docs/supervisord.md §7.1, §7.2, §7.4).
  *
  * Every process fact comes from the RPC registry (host->rpc_call).  An
  * answer may come later (startProcess waits for RUNNING, stopProcess for

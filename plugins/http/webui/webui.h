@@ -1,6 +1,6 @@
 /*
  * webui.h — the webui plugin's internal header: supervisor's web interface
- * (spec §7) as an extension of the "http" service.
+ * (docs/supervisord.md §7) as an extension of the "http" service.
  *
  * Ownership: the webui plugin (plugins/http/webui/) owns everything here.
  * The pure parts (buf.c, form.c, render.c, follow.c, actions.c) take no host
@@ -26,7 +26,7 @@ struct sth_http_api;
 struct sth_http_req;
 struct sth_timer;
 
-/* Caps (DESIGN.md decision 7). */
+/* Caps (docs/design.md, decision 7). */
 #define WU_TAIL_HEAD 1024		/* first bytes of a /logtail stream */
 #define WU_TAIL_MAX (4 * 1024 * 1024)	/* tail.html ?limit= ceiling */
 #define WU_FOLLOW_READ (64 * 1024)	/* bytes read per follower per tick */

@@ -49,9 +49,10 @@ struct sth_evpool_ops {
 	void (*pool_added)(struct sth_evpool *pool, void *arg);
 	/* The pool is being freed (its processes are stopped): forget it. */
 	void (*pool_removed)(struct sth_evpool *pool, void *arg);
-	/* Process idx changed process state (spec §2.1 codes).  Changes
-	 * within one core operation are coalesced: pid is the pid now (0 when
-	 * none), so a changed pid means the instance that was there ended. */
+	/* Process idx changed process state (docs/supervisord.md §2.1 codes).
+	 * Changes within one core operation are coalesced: pid is the pid now
+	 * (0 when none), so a changed pid means the instance that was there
+	 * ended. */
 	void (*proc_state)(struct sth_evpool *pool, size_t idx, int from,
 			   int to, pid_t pid, void *arg);
 	/* Process idx (running as pid) wrote buf to its stdout. */
@@ -96,8 +97,8 @@ struct sth_evpool_api {
 
 	/* supervisord's [supervisord] identifier (the server: token). */
 	const char *(*identifier)(void);
-	/* The next global event serial (spec §6.2): kept by the core so that
-	 * it survives a reload of the client. */
+	/* The next global event serial (docs/supervisord.md §6.2): kept by the
+	 * core so that it survives a reload of the client. */
 	long (*serial_next)(void);
 
 	/* --- version 2 ------------------------------------------------------

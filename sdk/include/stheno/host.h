@@ -56,7 +56,7 @@ extern "C" {
 #define STH_LOG_TRAC 5
 #define STH_LOG_BLAT 3
 
-/* Fault codes of supervisor's XML-RPC interface (spec §4.2). */
+/* Fault codes of supervisor's XML-RPC interface (docs/supervisord.md §4.2). */
 #define STH_FAULT_UNKNOWN_METHOD 1
 #define STH_FAULT_INCORRECT_PARAMETERS 2
 #define STH_FAULT_BAD_ARGUMENTS 3
@@ -264,9 +264,9 @@ struct sth_host {
 	void (*bus_unsubscribe)(struct sth_sub *sub);
 	/* 1 if name is a known event type or supertype. */
 	int (*bus_type_known)(const char *name);
-	/* Publish an event: payload is supervisor's text body (spec §6.1),
-	 * copied.  Returns the event's global serial, or -1 for an unknown
-	 * type. */
+	/* Publish an event: payload is supervisor's text body
+	 * (docs/supervisord.md §6.1), copied.  Returns the event's global
+	 * serial, or -1 for an unknown type. */
 	long (*bus_publish)(struct sth_plugin *self, const char *type,
 			    const char *payload, size_t len);
 	const char *(*event_name)(const struct sth_event *ev);
@@ -337,6 +337,14 @@ struct sth_host {
 				    struct sth_plugin *consumer,
 				    void (*drop)(void *obj), void *obj);
 	void (*unbind)(struct sth_binding *b);
+
+	/* --- ABI 1.3: descriptor classes ------------------------------------
+	 * Make l a control listener (control = 1): its connections may use the
+	 * descriptors kept for control connections, which those of other
+	 * listeners never reach, so that a flood of a public server leaves the
+	 * control servers answering (docs/stheno.conf.5.md, "DESCRIPTORS").
+	 * Check with STH_HOST_HAS(host, listener_set_control). */
+	void (*listener_set_control)(struct sth_listener *l, int control);
 };
 
 /* True if the running host has member m: needed only for members newer

@@ -27,7 +27,7 @@
  * cancel function).  A reload of http reloads its consumers with it, so a
  * consumer never holds this table of a version that is gone.
  *
- * Dispatch is Medusa's (medusa-and-plugins.md §A.3): on every request the
+ * Dispatch is Medusa's (docs/medusa.md §2): on every request the
  * handler list is walked in order, the first whose server selector, prefix
  * and match callback all accept the request handles it, and if none does
  * the answer is 404.  A new handler goes to the front of the list (checked

@@ -38,7 +38,8 @@ extern "C" {
  * (stheno/evpool.h) or STH_HTTP_HAS (stheno/http.h).
  */
 #define STHENO_ABI_MAJOR 1
-#define STHENO_ABI_MINOR 2	/* 1.1: host->evpools; 1.2: bind, unbind */
+/* 1.1: host->evpools; 1.2: bind, unbind; 1.3: listener_set_control */
+#define STHENO_ABI_MINOR 3
 
 #ifndef STHENO_PLUGIN_ABI_MINOR
 #define STHENO_PLUGIN_ABI_MINOR STHENO_ABI_MINOR

@@ -672,7 +672,6 @@ sup_setup(struct ctl *c, struct sup *s)
 		s->serverurl = xstrdup("http://localhost:9001");
 	if (s->prompt == NULL)
 		s->prompt = xstrdup("supervisor");
-	s->fd = -1;
 	s->held = json_array();
 	s->other_help = monitor_help;
 }
@@ -819,6 +818,7 @@ main(int argc, char **argv)
 	memset(&c, 0, sizeof c);
 	memset(&s, 0, sizeof s);
 	c.fd = -1;
+	s.fd = -1;
 	signal(SIGPIPE, SIG_IGN);	/* a closed peer is a write error */
 	options(&c, &s, argc, argv);
 	argc -= optind;
@@ -861,8 +861,8 @@ main(int argc, char **argv)
 			sup_shell(&s, shell_other, &c);
 			rc = 0;
 		}
-		sup_free(&s);
 	}
+	sup_free(&s);
 	free(c.conf);
 	free(c.server);
 	free(c.opt_s);

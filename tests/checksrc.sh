@@ -107,7 +107,7 @@ if [ $# -gt 0 ]; then
 fi
 selftest
 cd "$top" || exit 99
-files=$(find daemon plugins sdk -name '*.[ch]' 2>/dev/null | LC_ALL=C sort)
+files=$(find daemon plugins sdk ctl -name '*.[ch]' 2>/dev/null | LC_ALL=C sort)
 [ -n "$files" ] || { echo "checksrc: no sources under $top"; exit 99; }
 # shellcheck disable=SC2086
 if scan $files; then

@@ -6,7 +6,8 @@ SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
 BUILD_PKGS="build-essential autoconf automake libtool libltdl-dev pkg-config
-	libevent-dev libjansson-dev libexpat1-dev libcrypt-dev libpam0g-dev"
+	libevent-dev libjansson-dev libexpat1-dev libcrypt-dev libpam0g-dev
+	libedit-dev"
 TEST_PKGS="libcriterion-dev python3 supervisor curl clang libclang-rt-14-dev procps
 	chromium wrk strace lftp vsftpd mandoc debhelper lintian"
 # --print-build / --print-test: name the packages and stop (tests/run.sh

@@ -1,6 +1,7 @@
 /*
  * xml_decode.c — an XML-RPC <methodCall> to a method name and a JSON array
- * of params, with expat.
+ * of params, with expat; and, for clients, a <methodResponse> to its value
+ * or its fault.
  *
  * Hostile input is refused, never expanded: any DOCTYPE stops the parser
  * (so no entity can be declared: no billion laughs, no external entities),
@@ -29,6 +30,8 @@
 enum xr_tag {
 	T_ROOT,
 	T_METHODCALL,
+	T_METHODRESPONSE,
+	T_FAULT,
 	T_METHODNAME,
 	T_PARAMS,
 	T_PARAM,
@@ -81,6 +84,8 @@ struct xr_parse {
 	size_t nvalues;
 	char *method;
 	json_t *params;
+	int response;	/* decoding a methodResponse, not a methodCall */
+	json_t *fault;	/* its fault struct */
 	int failed;
 	char *err;
 	size_t errlen;
@@ -98,9 +103,12 @@ static json_t *xr_nil(struct xr_parse *, const char *, size_t);
 static const struct xr_tag_info xr_tags[] = {
 	{ "methodCall", T_METHODCALL, B(T_ROOT), 0, NULL },
 	{ "methodName", T_METHODNAME, B(T_METHODCALL), 1, NULL },
-	{ "params", T_PARAMS, B(T_METHODCALL), 0, NULL },
+	{ "methodResponse", T_METHODRESPONSE, B(T_ROOT), 0, NULL },
+	{ "params", T_PARAMS, B(T_METHODCALL) | B(T_METHODRESPONSE), 0, NULL },
+	{ "fault", T_FAULT, B(T_METHODRESPONSE), 0, NULL },
 	{ "param", T_PARAM, B(T_PARAMS), 0, NULL },
-	{ "value", T_VALUE, B(T_PARAM) | B(T_DATA) | B(T_MEMBER), 1, NULL },
+	{ "value", T_VALUE, B(T_PARAM) | B(T_DATA) | B(T_MEMBER) | B(T_FAULT),
+	  1, NULL },
 	{ "int", T_INT, SCALAR_IN, 1, xr_int },
 	{ "i4", T_INT, SCALAR_IN, 1, xr_int },
 	{ "i8", T_INT, SCALAR_IN, 1, xr_int },
@@ -370,7 +378,9 @@ xr_start(void *arg, const XML_Char *name, const XML_Char **attrs)
 		return;
 	parent = xr_top(x);
 	pinfo = parent != NULL ? parent->info : &xr_root;
-	if ((info = xr_lookup(name)) == NULL) {
+	if ((info = xr_lookup(name)) == NULL ||
+	    (info->tag == T_METHODCALL && x->response) ||
+	    (info->tag == T_METHODRESPONSE && !x->response)) {
 		xr_fail(x, "unknown element <%.64s>", name);
 		return;
 	}
@@ -390,9 +400,10 @@ xr_start(void *arg, const XML_Char *name, const XML_Char **attrs)
 		}
 		parent->typed = 1;
 	}
-	if (pinfo->tag == T_METHODCALL && info->tag == T_PARAMS) {
-		if (x->params != NULL) {
-			xr_fail(x, "more than one <params>");
+	if (info->tag == T_PARAMS || info->tag == T_FAULT) {
+		if (x->params != NULL || x->fault != NULL) {
+			xr_fail(x, "more than one <%s>", info->tag == T_FAULT &&
+			    x->fault != NULL ? "fault" : "params");
 			return;
 		}
 		x->params = json_array();
@@ -426,6 +437,7 @@ xr_deliver(struct xr_parse *x, struct xr_frame *parent, json_t *v)
 	case T_PARAM:
 	case T_MEMBER:
 	case T_VALUE:
+	case T_FAULT:
 		if (parent->val != NULL) {
 			json_decref(v);
 			xr_fail(x, "<%s> holds more than one value",
@@ -485,6 +497,16 @@ xr_end_frame(struct xr_parse *x, struct xr_frame *f, struct xr_frame *parent)
 			return;
 		}
 		json_object_set_new(parent->val, f->key, f->val);
+		f->val = NULL;
+		return;
+	case T_FAULT:
+		if (!json_is_object(f->val)) {
+			xr_fail(x, "<fault> without a <struct>");
+			return;
+		}
+		json_decref(x->params);
+		x->params = NULL;
+		x->fault = f->val;
 		f->val = NULL;
 		return;
 	case T_PARAM:
@@ -611,12 +633,60 @@ xr_decode_cleanup(void)
 	xr_text_cap = 0;
 }
 
+/* Parse one document into x (x->response says which kind); 0 or -1. */
+static int
+xr_decode(struct xr_parse *x, const char *body, size_t len)
+{
+	enum XML_Status st;
+
+	if (len > x->lim->max_body || len > INT_MAX) {
+		xr_fail(x, "body of %zu bytes is over the limit of %zu", len,
+		    x->lim->max_body);
+		return -1;
+	}
+	if ((x->p = xr_parser_get()) == NULL) {
+		xr_fail(x, "out of memory");
+		return -1;
+	}
+	if (xr_stack_cap < (size_t)x->lim->max_depth + 1) {
+		xr_stack_cap = (size_t)x->lim->max_depth + 1;
+		free(xr_stack);
+		xr_stack = xr_calloc(xr_stack_cap, sizeof *xr_stack);
+	}
+	x->stack = xr_stack;
+	x->text = xr_text;
+	x->tcap = xr_text_cap;
+	XML_SetUserData(x->p, x);
+	XML_SetElementHandler(x->p, xr_start, xr_end);
+	XML_SetCharacterDataHandler(x->p, xr_chars);
+	XML_SetStartDoctypeDeclHandler(x->p, xr_doctype);
+	XML_SetEntityDeclHandler(x->p, xr_entity);
+	XML_SetParamEntityParsing(x->p, XML_PARAM_ENTITY_PARSING_NEVER);
+
+	st = XML_Parse(x->p, body, (int)len, 1);
+	if (st != XML_STATUS_OK && !x->failed)
+		xr_fail(x, "%s at line %lu, column %lu",
+		    XML_ErrorString(XML_GetErrorCode(x->p)),
+		    (unsigned long)XML_GetCurrentLineNumber(x->p),
+		    (unsigned long)XML_GetCurrentColumnNumber(x->p));
+
+	while (x->depth > 0)
+		xr_frame_free(&x->stack[--x->depth]);
+	if (x->tcap > XR_TEXT_KEEP) {
+		free(x->text);
+		x->text = NULL;
+		x->tcap = 0;
+	}
+	xr_text = x->text;
+	xr_text_cap = x->tcap;
+	return x->failed ? -1 : 0;
+}
+
 int
 xr_decode_call(const char *body, size_t len, const struct xr_limits *lim,
     char **method, json_t **params, char *err, size_t errlen)
 {
 	struct xr_parse x;
-	enum XML_Status st;
 
 	*method = NULL;
 	*params = NULL;
@@ -624,48 +694,9 @@ xr_decode_call(const char *body, size_t len, const struct xr_limits *lim,
 	x.lim = lim;
 	x.err = err;
 	x.errlen = errlen;
-	if (len > lim->max_body || len > INT_MAX) {
-		xr_fail(&x, "body of %zu bytes is over the limit of %zu", len,
-		    lim->max_body);
-		return -1;
-	}
-	if ((x.p = xr_parser_get()) == NULL) {
-		xr_fail(&x, "out of memory");
-		return -1;
-	}
-	if (xr_stack_cap < (size_t)lim->max_depth + 1) {
-		xr_stack_cap = (size_t)lim->max_depth + 1;
-		free(xr_stack);
-		xr_stack = xr_calloc(xr_stack_cap, sizeof *xr_stack);
-	}
-	x.stack = xr_stack;
-	x.text = xr_text;
-	x.tcap = xr_text_cap;
-	XML_SetUserData(x.p, &x);
-	XML_SetElementHandler(x.p, xr_start, xr_end);
-	XML_SetCharacterDataHandler(x.p, xr_chars);
-	XML_SetStartDoctypeDeclHandler(x.p, xr_doctype);
-	XML_SetEntityDeclHandler(x.p, xr_entity);
-	XML_SetParamEntityParsing(x.p, XML_PARAM_ENTITY_PARSING_NEVER);
-
-	st = XML_Parse(x.p, body, (int)len, 1);
-	if (st != XML_STATUS_OK && !x.failed)
-		xr_fail(&x, "%s at line %lu, column %lu",
-		    XML_ErrorString(XML_GetErrorCode(x.p)),
-		    (unsigned long)XML_GetCurrentLineNumber(x.p),
-		    (unsigned long)XML_GetCurrentColumnNumber(x.p));
-	if (!x.failed && (x.method == NULL || *x.method == '\0'))
+	if (xr_decode(&x, body, len) == 0 &&
+	    (x.method == NULL || *x.method == '\0'))
 		xr_fail(&x, "no method name");
-
-	while (x.depth > 0)
-		xr_frame_free(&x.stack[--x.depth]);
-	if (x.tcap > XR_TEXT_KEEP) {
-		free(x.text);
-		x.text = NULL;
-		x.tcap = 0;
-	}
-	xr_text = x.text;
-	xr_text_cap = x.tcap;
 	if (x.failed) {
 		free(x.method);
 		json_decref(x.params);
@@ -673,5 +704,34 @@ xr_decode_call(const char *body, size_t len, const struct xr_limits *lim,
 	}
 	*method = x.method;
 	*params = x.params != NULL ? x.params : json_array();
+	return 0;
+}
+
+int
+xr_decode_response(const char *body, size_t len, const struct xr_limits *lim,
+    json_t **result, char *err, size_t errlen)
+{
+	struct xr_parse x;
+
+	*result = NULL;
+	memset(&x, 0, sizeof x);
+	x.lim = lim;
+	x.err = err;
+	x.errlen = errlen;
+	x.response = 1;
+	if (xr_decode(&x, body, len) == 0 && x.fault == NULL &&
+	    json_array_size(x.params) != 1)
+		xr_fail(&x, "a response without exactly one <param>");
+	if (x.failed) {
+		json_decref(x.params);
+		json_decref(x.fault);
+		return -1;
+	}
+	if (x.fault != NULL) {
+		*result = x.fault;
+		return 1;
+	}
+	*result = json_incref(json_array_get(x.params, 0));
+	json_decref(x.params);
 	return 0;
 }

@@ -298,24 +298,32 @@ xr_encode_fault(struct evbuffer *out, int code, const char *string)
 }
 
 int
-xr_encode_call(struct evbuffer *out, const char *method, json_t *params)
+xr_encode_call_buf(struct xr_buf *b, const char *method, json_t *params)
 {
-	struct xr_buf b = { NULL, 0, 0 };
-	size_t i, n;
-	int rv = 0;
+	size_t i, n, mark = b->len;
 
 	if (!json_is_array(params))
 		return -1;
-	XR_BUF_LIT(&b, XR_HEADER "<methodCall>\n<methodName>");
-	xr_escape(&b, method, strlen(method));
-	XR_BUF_LIT(&b, "</methodName>\n<params>\n");
+	XR_BUF_LIT(b, XR_HEADER "<methodCall>\n<methodName>");
+	xr_escape(b, method, strlen(method));
+	XR_BUF_LIT(b, "</methodName>\n<params>\n");
 	n = json_array_size(params);
-	for (i = 0; i < n && rv == 0; i++) {
-		XR_BUF_LIT(&b, "<param>\n");
-		if ((rv = xr_encode(&b, json_array_get(params, i), 0)) == 0)
-			XR_BUF_LIT(&b, "</param>\n");
+	for (i = 0; i < n; i++) {
+		XR_BUF_LIT(b, "<param>\n");
+		if (xr_encode(b, json_array_get(params, i), 0) == -1) {
+			b->len = mark;
+			return -1;
+		}
+		XR_BUF_LIT(b, "</param>\n");
 	}
-	if (rv == 0)
-		XR_BUF_LIT(&b, "</params>\n</methodCall>\n");
-	return xr_to_evbuffer(out, &b, rv);
+	XR_BUF_LIT(b, "</params>\n</methodCall>\n");
+	return 0;
+}
+
+int
+xr_encode_call(struct evbuffer *out, const char *method, json_t *params)
+{
+	struct xr_buf b = { NULL, 0, 0 };
+
+	return xr_to_evbuffer(out, &b, xr_encode_call_buf(&b, method, params));
 }

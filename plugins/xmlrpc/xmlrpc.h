@@ -104,6 +104,14 @@ xr_buf_add(struct xr_buf *b, const void *p, size_t n)
  */
 int xr_decode_call(const char *body, size_t len, const struct xr_limits *lim,
 		   char **method, json_t **params, char *err, size_t errlen);
+/*
+ * Decode a <methodResponse>, for clients (sthenoctl): 0 with *result the
+ * new value of its one param, 1 with *result the fault struct (faultCode,
+ * faultString), -1 with a reason in err as above.
+ */
+int xr_decode_response(const char *body, size_t len,
+		       const struct xr_limits *lim, json_t **result,
+		       char *err, size_t errlen);
 /* Free the parser and buffers xr_decode_call keeps between calls. */
 void xr_decode_cleanup(void);
 
@@ -121,8 +129,10 @@ int xr_encode_fault(struct evbuffer *out, int code, const char *string);
 /* The same two appended to a flat buffer (b->len unchanged on failure). */
 int xr_encode_response_buf(struct xr_buf *b, json_t *result);
 int xr_encode_fault_buf(struct xr_buf *b, int code, const char *string);
-/* A whole methodCall, for clients and tests. */
+/* A whole methodCall, for clients and tests (b->len unchanged on
+ * failure). */
 int xr_encode_call(struct evbuffer *out, const char *method, json_t *params);
+int xr_encode_call_buf(struct xr_buf *b, const char *method, json_t *params);
 
 /* json_encode.c */
 /* Append v as json_dumps(v, JSON_COMPACT) would write it (any type at the

@@ -12,6 +12,9 @@
  *    the same method and params back (unless a string holds a carriage
  *    return, which XML itself turns into a newline, or another control
  *    character XML cannot carry).
+ * The same input is decoded as a response too (sthenoctl's side): a
+ * refusal must say why and give nothing, a fault must be a struct, and a
+ * value encoded as a response must decode to itself (same exception).
  * Small caps (64 KB, depth 32) keep each run fast; the caps themselves are
  * exercised too.
  */
@@ -71,6 +74,38 @@ fz_has_cr(json_t *v)
 	}
 }
 
+static void
+fz_response(const uint8_t *data, size_t size)
+{
+	struct xr_buf b = { NULL, 0, 0 };
+	struct xr_limits big = fz_lim;
+	json_t *v, *v2;
+	char err[256];
+	int rc;
+
+	err[0] = '\0';
+	rc = xr_decode_response((const char *)data, size, &fz_lim, &v, err,
+	    sizeof err);
+	if (rc == -1) {
+		if (err[0] == '\0' || v != NULL)
+			abort();
+		return;
+	}
+	if (v == NULL || (rc == 1 && !json_is_object(v)))
+		abort();
+	if (xr_encode_response_buf(&b, v) == -1)
+		abort();
+	big.max_body = b.len;
+	if (!fz_has_cr(v)) {
+		if (xr_decode_response(b.data, b.len, &big, &v2, err,
+		    sizeof err) != 0 || !json_equal(v, v2))
+			abort();
+		json_decref(v2);
+	}
+	xr_buf_free(&b);
+	json_decref(v);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -79,6 +114,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct evbuffer *b;
 	size_t len;
 
+	fz_response(data, size);
 	err[0] = '\0';
 	if (xr_decode_call((const char *)data, size, &fz_lim, &method,
 	    &params, err, sizeof err) == -1) {

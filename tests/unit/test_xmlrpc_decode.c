@@ -351,3 +351,87 @@ Test(xmlrpc_decode, invalid_utf8_refused)
 	bad_n(nul, sizeof nul - 1, "line 1");
 	bad(CALL(PARAM("&#0;")), "reference to invalid character");
 }
+
+/* sthenoctl's side: a methodResponse to its value or its fault. */
+static int
+response(const char *body, json_t **v, char *err)
+{
+	return xr_decode_response(body, strlen(body), &lim, v, err, 256);
+}
+
+Test(xmlrpc_decode, responses)
+{
+	char err[256];
+	json_t *v;
+
+	cr_assert_eq(response("<?xml version='1.0'?>\n<methodResponse>\n"
+	    "<params>\n<param>\n<value><array><data>\n<value><struct>\n"
+	    "<member>\n<name>name</name>\n<value><string>a</string></value>\n"
+	    "</member>\n</struct></value>\n</data></array></value>\n"
+	    "</param>\n</params>\n</methodResponse>\n", &v, err), 0, "%s",
+	    err);
+	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(v,
+	    0), "name")), "a");
+	json_decref(v);
+	cr_assert_eq(response("<methodResponse><fault><value><struct>"
+	    "<member><name>faultCode</name><value><int>10</int></value>"
+	    "</member><member><name>faultString</name><value><string>"
+	    "BAD_NAME: x</string></value></member></struct></value></fault>"
+	    "</methodResponse>", &v, err), 1, "%s", err);
+	cr_assert_eq(json_integer_value(json_object_get(v, "faultCode")), 10);
+	json_decref(v);
+	cr_assert_eq(response("<methodResponse><params/></methodResponse>",
+	    &v, err), -1);
+	cr_assert_not_null(strstr(err, "exactly one <param>"), "%s", err);
+	cr_assert_null(v);
+	cr_assert_eq(response("<methodResponse><params><param><value>1"
+	    "</value></param><param><value>2</value></param></params>"
+	    "</methodResponse>", &v, err), -1);
+	cr_assert_eq(response("<methodResponse><fault><value><int>1</int>"
+	    "</value></fault></methodResponse>", &v, err), -1);
+	cr_assert_not_null(strstr(err, "without a <struct>"), "%s", err);
+	cr_assert_eq(response("<methodResponse><fault><value><struct/>"
+	    "</value></fault><fault><value><struct/></value></fault>"
+	    "</methodResponse>", &v, err), -1);
+	cr_assert_not_null(strstr(err, "more than one <fault>"), "%s", err);
+	cr_assert_eq(response("<methodCall><methodName>a</methodName>"
+	    "</methodCall>", &v, err), -1);
+	cr_assert_not_null(strstr(err, "unknown element <methodCall>"), "%s",
+	    err);
+	cr_assert_eq(response("<!DOCTYPE x [<!ENTITY a \"b\">]>"
+	    "<methodResponse/>", &v, err), -1);
+	xr_decode_cleanup();
+}
+
+/* What the encoders write, the decoders read back: the call sthenoctl
+ * sends, the answers it reads. */
+Test(xmlrpc_decode, round_trips)
+{
+	struct xr_buf b = { NULL, 0, 0 };
+	json_t *params = json_pack("[s,i,{s:b}]", "a<&>b", -5, "k", 1), *v;
+	char err[256], *m;
+
+	cr_assert_eq(xr_encode_call_buf(&b, "supervisor.x", params), 0);
+	cr_assert_eq(xr_decode_call(b.data, b.len, &lim, &m, &v, err,
+	    sizeof err), 0, "%s", err);
+	cr_assert_str_eq(m, "supervisor.x");
+	cr_assert(json_equal(v, params));
+	free(m);
+	json_decref(v);
+	b.len = 0;
+	cr_assert_eq(xr_encode_response_buf(&b, params), 0);
+	cr_assert_eq(xr_decode_response(b.data, b.len, &lim, &v, err,
+	    sizeof err), 0, "%s", err);
+	cr_assert(json_equal(v, params));
+	json_decref(v);
+	b.len = 0;
+	cr_assert_eq(xr_encode_fault_buf(&b, 70, "NOT_RUNNING"), 0);
+	cr_assert_eq(xr_decode_response(b.data, b.len, &lim, &v, err,
+	    sizeof err), 1, "%s", err);
+	cr_assert_str_eq(json_string_value(json_object_get(v, "faultString")),
+	    "NOT_RUNNING");
+	json_decref(v);
+	json_decref(params);
+	xr_buf_free(&b);
+	xr_decode_cleanup();
+}

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -1450,9 +1451,10 @@ sup_onecmd(struct sup *s, const char *input)
 	size_t i;
 
 	quit_asked = 0;
-	while (py_space(*input))
-		input++;
-	line = xstrdup(input);
+	/* input itself stays as it came: it is used after setjmp below */
+	for (arg = (char *)(uintptr_t)input; py_space(*arg); arg++)
+		;
+	line = xstrdup(arg);
 	for (end = line + strlen(line); end > line && py_space(end[-1]); )
 		*--end = '\0';
 	if (*line == '\0') {

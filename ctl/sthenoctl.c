@@ -44,9 +44,18 @@
 #include "ctl.h"
 #include "expand.h"
 #include "ini.h"
+#include "log.h"
 #include "../plugins/monitor/proto.h"
 #include "xmalloc.h"
 #include "../plugins/common/digest.h"
+
+/* daemon/xmalloc.c writes a fatal reason to sthenod's main log before it
+ * prints it on stderr: a client has no main log, so stderr alone. */
+void
+log_fatal(const char *reason)
+{
+	(void)reason;
+}
 
 #define DEFAULT_SOCKET "/tmp/stheno-monitor.sock"
 

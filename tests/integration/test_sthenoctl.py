@@ -203,6 +203,9 @@ nodaemon=true
 port=127.0.0.1:@PORT@
 username=user
 password=secret
+; wrong passwords on purpose, many times: no penalty (supervisord
+; ignores the key)
+max_auth_failures=0
 
 [unix_http_server]
 file=%(here)s/d.sock

@@ -29,26 +29,13 @@
 
 #define READ_HIGH_WATERMARK (256 * 1024)
 #define CHUNK_HEAD_MAX 24
-/* Lingering close: how long to wait for the client's next bytes, and how
- * many to discard in all, before dropping it (nginx's lingering_timeout). */
-#define LINGER_SECS 2.0
+/* Lingering close: how many bytes to discard in all before dropping the
+ * client (LINGER_SECS, http.h, is the wait between them). */
 #define LINGER_MAX (1024 * 1024)
-/* Draining (unload or reload): how long an idle keep-alive connection
- * still waits for a request that may be on its way. */
-#define DRAIN_IDLE_SECS 1.0
 
 static void conn_process(struct http_conn *);
 static void conn_close_answered(struct http_conn *);
 static void req_end(struct sth_http_req *);
-
-static double
-now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static struct bufferevent *
 bev(struct http_conn *c)
@@ -65,45 +52,13 @@ tv_set(struct timeval *tv, double secs)
 	tv->tv_usec = (suseconds_t)((secs - (double)tv->tv_sec) * 1e6);
 }
 
-/*
- * Read timeout by phase, as nginx's client_header_timeout and
- * keepalive_timeout: before the first request's head is complete, what is
- * left until the deadline set at accept (a client that sends nothing holds
- * its slot header_timeout, not idle_timeout); between keep-alive requests,
- * the idle timeout; inside a later head, what is left until the deadline
- * set at its first byte (a slowloris client that sends a byte now and then
- * still hits it); while a handler works, none (-1).  Draining, a
- * connection between requests waits only a moment for one that may be on
- * its way.
- */
-static double
-conn_read_secs(struct http_conn *c)
-{
-	struct http_server *s = c->c_srv;
-	int started = http_parser_started(&c->c_parser);
-	double secs = s->s_idle_timeout;
-
-	if (c->c_linger)
-		return secs < LINGER_SECS ? secs : LINGER_SECS;
-	if (c->c_req != NULL)
-		return -1;
-	if (!c->c_parser.head_reported && (!c->c_kept || started)) {
-		secs = c->c_deadline - now_mono();
-		if (started)
-			return secs;
-	}
-	if (c->c_draining && secs > DRAIN_IDLE_SECS)
-		return DRAIN_IDLE_SECS;
-	return secs;
-}
-
 /* The read timeout of the phase; the write timeout drops a client that
  * stops reading. */
 static void
 conn_timeouts(struct http_conn *c)
 {
 	struct timeval rtv, wtv;
-	double secs = conn_read_secs(c);
+	double secs = conn_read_timeout(c, now_mono());
 
 	tv_set(&rtv, secs);
 	tv_set(&wtv, c->c_srv->s_idle_timeout);

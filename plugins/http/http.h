@@ -289,6 +289,19 @@ void peer_put(struct http_peer *);
 void peer_drop_unused(struct http_peer *);
 void peer_free_all(struct http_server *);
 
+/* -------------------------------------------------------------- timeout.c */
+/* Lingering close: how long to wait for the client's next bytes before
+ * dropping it (nginx's lingering_timeout). */
+#define LINGER_SECS 2.0
+/* Draining (unload or reload): how long an idle keep-alive connection
+ * still waits for a request that may be on its way. */
+#define DRAIN_IDLE_SECS 1.0
+/* The shortest timeout: what a deadline already passed leaves. */
+#define TIMEOUT_MIN 0.001
+double now_mono(void);
+/* c's read timeout at now, in seconds; -1 for none. */
+double conn_read_timeout(const struct http_conn *, double);
+
 /* ----------------------------------------------------------------- conn.c */
 void conn_accept(struct sth_listener *, int, const struct sockaddr *,
     socklen_t, void *);

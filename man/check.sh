@@ -5,7 +5,8 @@
 set -u
 src=${STHENO_SRCDIR:?}
 fail=0
-for p in "$src"/man/sthenod.8 "$src"/man/sthenoctl.1 "$src"/man/stheno.conf.5
+for p in "$src"/man/sthenod.8 "$src"/man/sthenoctl.1 \
+    "$src"/man/stheno-plugin-check.1 "$src"/man/stheno.conf.5
 do
 	if command -v mandoc >/dev/null 2>&1; then
 		mandoc -T lint -W warning "$p" || { echo "FAIL lint $p"; fail=1; }

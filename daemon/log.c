@@ -465,6 +465,11 @@ log_on_crash(int sig, siginfo_t *si, void *uctx)
 		 * the process: a fault re-faults when we return, a signal
 		 * sent (abort's, kill's) is sent again */
 		sigaction(sig, &log_crash_old[i], NULL);
+		/* PID 1 ignores a signal it raises without a handler: end
+		 * with the status a shell would show (sthenod(8)) */
+		if ((sig == SIGABRT || si == NULL || si->si_code <= 0) &&
+		    getpid() == 1)
+			_exit(128 + sig);
 		if (sig == SIGABRT || si == NULL || si->si_code <= 0)
 			raise(sig);
 	}

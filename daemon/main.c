@@ -12,6 +12,8 @@
  */
 #include "config.h"
 
+#include <sys/prctl.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -157,6 +159,32 @@ main_open_log(char **err)
 	return 0;
 }
 
+/*
+ * A container's entrypoint is PID 1 of its PID namespace: every orphan in
+ * it is reparented to us.  subreaper=true asks for the same below us
+ * anywhere (prctl(2) PR_SET_CHILD_SUBREAPER; not inherited by the
+ * daemonizing fork, so set after it, and again on each reload).  Either
+ * way proctable_on_sigchld() reaps them (docs/stheno.conf.5.md).
+ */
+static void
+main_set_reaper(void)
+{
+	int want = m.opts.subreaper;
+
+	if (sth.pid == 1) {
+		sth.reaper = 1;
+		return;
+	}
+	if ((want || sth.reaper) &&
+	    prctl(PR_SET_CHILD_SUBREAPER, want ? 1UL : 0UL, 0UL, 0UL,
+	    0UL) == -1) {
+		log_errno(STH_LOG_WARN, "cannot %s a child subreaper",
+		    want ? "become" : "stop being");
+		return;
+	}
+	sth.reaper = want;
+}
+
 /* Leave with everything we own released; used by every exit path. */
 static void __attribute__((noreturn))
 main_exit(int code)
@@ -232,6 +260,7 @@ main_restart(evutil_socket_t fd, short what, void *arg)
 		err = NULL;
 	}
 	main_pidfile_write();
+	main_set_reaper();
 	sth.state = STH_STATE_RUNNING;
 	log_info("supervisord started with pid %ld", (long)sth.pid);
 	/* process table */
@@ -393,13 +422,17 @@ int
 main(int argc, char **argv)
 {
 	char *err = NULL;
+	int pid1;
 
 	/* a crash leaves its reason in the main log (docs/ARCHITECTURE.md) */
 	log_catch_crashes();
 	event_set_fatal_callback(main_libevent_fatal);
 	main_parse(argc, argv);
 	main_process_setup();
-	m.to_stdout = m.opts.nodaemon && !m.opts.silent;
+	/* PID 1 never daemonizes: its parent leaving would end the
+	 * namespace, and a container wants the log on stdout */
+	pid1 = getpid() == 1;
+	m.to_stdout = (m.opts.nodaemon || pid1) && !m.opts.silent;
 	if (main_open_log(&err) == -1)
 		main_usage_error(err);
 	notify_init();
@@ -421,7 +454,7 @@ main(int argc, char **argv)
 
 	if (signals_init(sth.base, &main_signal_actions) == -1)
 		main_exit(1);
-	if (!m.opts.nodaemon) {
+	if (!m.opts.nodaemon && !pid1) {
 		daemonize(m.opts.directory, (mode_t)m.opts.umask);
 		if (event_reinit(sth.base) == -1)
 			fatalx("event_reinit failed after fork");
@@ -429,6 +462,7 @@ main(int argc, char **argv)
 	sth.pid = getpid();
 	sth.started = time(NULL);
 	main_pidfile_write();
+	main_set_reaper();
 	sth.state = STH_STATE_RUNNING;
 	log_info("supervisord started with pid %ld", (long)sth.pid);
 

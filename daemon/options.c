@@ -43,6 +43,7 @@ struct options_section {
 	char *childlogdir;
 	int nocleanup;
 	int strip_ansi;
+	int subreaper;
 	json_t *environment;
 };
 
@@ -66,6 +67,8 @@ static const struct cfg_option options_table[] = {
 	{ "nocleanup", CFG_BOOL, OPT(nocleanup), "false", 0, 0, 0 },
 	{ "strip_ansi", CFG_BOOL, OPT(strip_ansi), "false", 0, 0, 0 },
 	{ "environment", CFG_ENV, OPT(environment), NULL, 0, 0, 0 },
+	/* stheno's own (docs/stheno.conf.5.md) */
+	{ "subreaper", CFG_BOOL, OPT(subreaper), "false", 0, 0, 0 },
 	{ NULL, CFG_STR, 0, NULL, 0, 0, 0 },
 };
 
@@ -182,6 +185,7 @@ options_merge(struct sth_options *o, struct options_section *s,
 	o->silent = CLI_GIVEN(c, CLI_SILENT) ? 1 : s->silent;
 	o->nocleanup = CLI_GIVEN(c, CLI_NOCLEANUP) ? 1 : s->nocleanup;
 	o->strip_ansi = CLI_GIVEN(c, CLI_STRIP_ANSI) ? 1 : s->strip_ansi;
+	o->subreaper = s->subreaper;
 
 	/* Strings: steal the section's, then let the command line replace. */
 	o->directory = s->directory;

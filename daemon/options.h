@@ -37,6 +37,7 @@ struct sth_options {
 	long minfds;
 	long minprocs;
 	int strip_ansi;
+	int subreaper;		/* PR_SET_CHILD_SUBREAPER (stheno's own key) */
 	json_t *environment;	/* [supervisord] environment= (object of
 				 * strings, in order), or NULL */
 };

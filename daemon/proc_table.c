@@ -304,7 +304,14 @@ proctable_on_sigchld(void)
 			if (proc_health_reaped(pid, st))
 				continue;
 			proc_decode_status(st, &es, msg, sizeof msg);
-			log_info("reaped unknown pid %ld (%s)", (long)pid, msg);
+			/* as PID 1 or a subreaper, every orphan below us ends
+			 * here: routine, not worth supervisord's INFO line */
+			if (sth.reaper)
+				log_debug("reaped orphan pid %ld (%s)",
+				    (long)pid, msg);
+			else
+				log_info("reaped unknown pid %ld (%s)",
+				    (long)pid, msg);
 			continue;
 		}
 		proc_finish(p, st);

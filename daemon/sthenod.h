@@ -32,6 +32,8 @@ struct sthenod {
 	int state;			/* STH_STATE_* */
 	pid_t pid;
 	time_t started;
+	int reaper;			/* orphans are reparented to us: PID 1
+					 * or subreaper=true (main.c) */
 };
 
 extern struct sthenod sth;

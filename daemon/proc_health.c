@@ -796,6 +796,7 @@ proc_health_info(const struct proc *p, json_t *o)
 
 	if (p->cfg->hc == NULL) {
 		json_object_del(o, "health");
+		json_object_del(o, "health_ready");
 		json_object_del(o, "health_failures");
 		json_object_del(o, "health_checks");
 		json_object_del(o, "health_restarts");
@@ -804,6 +805,8 @@ proc_health_info(const struct proc *p, json_t *o)
 		return;
 	}
 	json_object_set_new(o, "health", json_string(proc_health_name(p)));
+	json_object_set_new(o, "health_ready",
+	    json_boolean(proc_health_ready(p)));
 	json_object_set_new(o, "health_failures",
 	    json_integer(h != NULL ? h->failures : 0));
 	json_object_set_new(o, "health_checks",

@@ -576,10 +576,13 @@ conn_dispatch(struct http_conn *c)
 	r->r_msg = &c->c_parser.msg;
 	r->r_state = RS_DISPATCH;
 	r->r_started = time(NULL);
-	r->r_user = s->s_username;
+	r->r_user = c->c_probe ? NULL : s->s_username;
 	c->c_req = r;
 	s->s_requests++;
-	handler_dispatch(r);
+	if (c->c_probe)
+		probes_handle(r);
+	else
+		handler_dispatch(r);
 	if (c->c_req == r && r->r_state == RS_DISPATCH)
 		r->r_state = RS_PENDING;
 }

@@ -306,8 +306,12 @@ guard_head(struct http_conn *c)
 {
 	int status;
 
+	c->c_probe = 0;
 	if ((status = check_host(c)) != 0)
 		return status;
+	/* a probe needs no credentials and reaches nothing else */
+	if ((c->c_probe = probes_wanted(c)) != 0)
+		return 0;
 	return check_auth(c);
 }
 

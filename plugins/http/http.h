@@ -193,6 +193,7 @@ struct http_server {
 	TAILQ_ENTRY(http_server) s_entry;
 	char *s_name;
 	int s_control;
+	int s_probes;			/* /healthz, /readyz (probes.c) */
 	char *s_listen;			/* host:port or a socket path */
 	int s_unix;
 	long s_chmod;
@@ -245,6 +246,8 @@ struct http_conn {
 	int c_resume;			/* a deferred resume is scheduled */
 	int c_unauth;			/* this status (guard.c) once the
 					 * body is read */
+	int c_probe;			/* this request is a probe, let in
+					 * without auth (probes.c) */
 	long c_retry;			/* a 429's Retry-After, seconds */
 	int c_linger;			/* answered, closing: discard input */
 	int c_shut;			/* shutdown(SHUT_WR) done */
@@ -264,6 +267,13 @@ struct http_ctx {
 	struct sth_http_api api;
 };
 extern struct http_ctx H;
+
+/* -------------------------------------------------------------- probes.c */
+/* 1 if c's request (its head is in) is a probe its server answers:
+ * GET or HEAD of /healthz or /readyz on a server with s_probes. */
+int probes_wanted(const struct http_conn *);
+/* Answer a probe (never through the handler chain). */
+void probes_handle(struct sth_http_req *);
 
 /* ------------------------------------------------------------- handler.c */
 void handler_api_fill(struct sth_http_api *);

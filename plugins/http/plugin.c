@@ -93,7 +93,7 @@ http_check_servers(void *arg)
 	struct http_handler *h;
 
 	TAILQ_FOREACH(s, &H.servers, s_entry) {
-		if (s->s_control)
+		if (s->s_control || s->s_probes)
 			continue;
 		TAILQ_FOREACH(h, &H.handlers, h_entry) {
 			if (!h->h_removed && !(h->h_flags & STH_HTTP_CONTROL) &&

@@ -169,6 +169,9 @@ server_new(struct sth_section *sec, const char *name, int kind)
 			s->s_unix = 1;
 		if (host->cfg_bool(H.self, sec, "control", 0, &control) == -1)
 			goto err;
+		if (host->cfg_bool(H.self, sec, "probes", 0,
+		    &s->s_probes) == -1)
+			goto err;
 		break;
 	}
 	if (v == NULL || *v == '\0') {
@@ -178,6 +181,8 @@ server_new(struct sth_section *sec, const char *name, int kind)
 	}
 	s->s_listen = plug_xstrdup(v);
 	s->s_control = control;
+	/* every control server answers the probes */
+	s->s_probes |= control;
 	if (s->s_unix) {
 		if (host->cfg_octal(H.self, sec, "chmod", 0700, &mode) == -1)
 			goto err;

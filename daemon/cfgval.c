@@ -725,6 +725,8 @@ cfgval_logfile(const char *s, enum cfg_logfile *kind, char **path,
 	} words[] = {
 		{ "none", CFG_LOGFILE_NONE }, { "off", CFG_LOGFILE_NONE },
 		{ "auto", CFG_LOGFILE_AUTO }, { "syslog", CFG_LOGFILE_SYSLOG },
+		{ "stdout", CFG_LOGFILE_STDOUT },
+		{ "stderr", CFG_LOGFILE_STDERR },
 	};
 	struct stat st;
 	char	*l, *nv, *dir, *slash;

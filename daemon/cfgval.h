@@ -39,10 +39,11 @@ int cfgval_owner(const char *s, uid_t *uid, gid_t *gid, char **err);
 /* autorestart: "unexpected" -> 2, true -> 1, false -> 0 */
 int cfgval_autorestart(const char *s, int *out, char **err);
 /* Logfile values: AUTO -> CFG_LOGFILE_AUTO, NONE/none/off -> _NONE, syslog
- * -> _SYSLOG, else a path (~ expanded) whose directory must exist, returned
+ * -> _SYSLOG, stdout / stderr -> _STDOUT / _STDERR (sthenod's own, stheno's
+ * addition), else a path (~ expanded) whose directory must exist, returned
  * in *path (malloc'd). */
 enum cfg_logfile { CFG_LOGFILE_PATH, CFG_LOGFILE_AUTO, CFG_LOGFILE_NONE,
-	CFG_LOGFILE_SYSLOG };
+	CFG_LOGFILE_SYSLOG, CFG_LOGFILE_STDOUT, CFG_LOGFILE_STDERR };
 int cfgval_logfile(const char *s, enum cfg_logfile *kind, char **path,
 		   char **err);
 /* "host:port", ":port", "*:port", "port" -> host (malloc'd, NULL = any) and

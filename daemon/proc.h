@@ -60,6 +60,9 @@ struct proc_logcfg {
 	int events_enabled;
 	int syslog;
 	int timestamps;		/* stdout_timestamps=: stamp each line */
+	int console;		/* stdout_logfile = stdout / stderr: 1 or 2,
+				 * the fd of sthenod's it goes to, prefixed
+				 * "name | " line by line (path is NULL) */
 };
 
 /* One process's configuration: every [program:x] option

@@ -628,10 +628,15 @@ read_program(const struct ini_doc *doc, const struct ini_section *sec,
 				    secname);
 			pc->log[PROC_STDERR].logfile.kind = CFG_LOGFILE_NONE;
 		}
-		for (ch = 0; ch < 2; ch++)
+		for (ch = 0; ch < 2; ch++) {
 			if (pc->log[ch].logfile.kind == CFG_LOGFILE_PATH)
 				pc->log[ch].path =
 				    xstrdup(pc->log[ch].logfile.path);
+			if (pc->log[ch].logfile.kind == CFG_LOGFILE_STDOUT)
+				pc->log[ch].console = STDOUT_FILENO;
+			if (pc->log[ch].logfile.kind == CFG_LOGFILE_STDERR)
+				pc->log[ch].console = STDERR_FILENO;
+		}
 		json_decref(pvars);
 		pvars = NULL;
 		*out = xreallocarray(*out, *nout + 1, sizeof **out);

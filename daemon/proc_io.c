@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,10 @@ struct proc_chan {
 	size_t caplen;
 	int write_failed;	/* the log file write error was reported */
 	int midline;		/* timestamps: the log's last byte is no \n */
+	char *part;		/* console: the line begun, CONSOLE_LINE_MAX */
+	size_t partlen;
+	int cont;		/* console: the next piece continues a cut
+				 * line */
 };
 
 static char readbuf[PROC_READ_MAX];
@@ -116,30 +121,149 @@ stamp_lines(struct proc_chan *c, const char *data, size_t len,
 	return out;
 }
 
-static void
-chan_log_write(struct proc_chan *c, const char *data, size_t len)
+/*
+ * stdout_logfile = stdout (or stderr): sthenod's own fd 1 or 2 gets the
+ * output a whole line at a time, "name | line\n", each line in one
+ * write loop of this single thread, so lines of two programs (and of the
+ * main log, which writes whole lines too) never mix.  A line begun is
+ * kept in c->part; one longer than CONSOLE_LINE_MAX is cut there and goes
+ * on after "name + ", and what is left at the end is flushed with a
+ * newline (console_flush).  No file, so no rotation and no seek.
+ */
+#define CONSOLE_LINE_MAX 8192
+
+static int
+console_write_all(int fd, const char *p, size_t len)
 {
-	struct logfile *lf = c->p->logs[c->ch];
-	char *stamped = NULL;
+	struct pollfd pfd;
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			/* a non-blocking stdout: wait, drop nothing */
+			pfd.fd = fd;
+			pfd.events = POLLOUT;
+			if (poll(&pfd, 1, -1) == -1 && errno != EINTR)
+				return -1;
+			continue;
+		}
+		if (n == -1)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Write the piece held in c->part as one line; 0 or -1 (errno). */
+static int
+console_line(struct proc_chan *c)
+{
+	const char *name = c->p->cfg->name;
+	size_t nlen = strlen(name), n = 0;
+	char *line;
 	int rc;
 
-	if (lf == NULL)
+	line = xmalloc(nlen + 3 + c->partlen + 1);
+	memcpy(line, name, nlen);
+	n = nlen;
+	memcpy(line + n, c->cont ? " + " : " | ", 3);
+	n += 3;
+	memcpy(line + n, c->part, c->partlen);
+	n += c->partlen;
+	line[n++] = '\n';
+	c->partlen = 0;
+	rc = console_write_all(c->p->cfg->log[c->ch].console, line, n);
+	free(line);
+	return rc;
+}
+
+static int
+console_write(struct proc_chan *c, const char *data, size_t len)
+{
+	const char *nl;
+	size_t take, room;
+	int rc = 0;
+
+	if (c->part == NULL)
+		c->part = xmalloc(CONSOLE_LINE_MAX);
+	while (len > 0) {
+		nl = memchr(data, '\n', len);
+		take = nl != NULL ? (size_t)(nl - data) : len;
+		room = CONSOLE_LINE_MAX - c->partlen;
+		if (take > room) {
+			/* cut: this piece, then the rest after "name + " */
+			memcpy(c->part + c->partlen, data, room);
+			c->partlen += room;
+			if (console_line(c) == -1)
+				rc = -1;
+			c->cont = 1;
+			data += room;
+			len -= room;
+			continue;
+		}
+		memcpy(c->part + c->partlen, data, take);
+		c->partlen += take;
+		if (nl == NULL)
+			break;
+		if (console_line(c) == -1)
+			rc = -1;
+		c->cont = 0;
+		data += take + 1;
+		len -= take + 1;
+	}
+	return rc;
+}
+
+/* The program's last line had no newline: give it one (at the close). */
+static void
+console_flush(struct proc_chan *c)
+{
+	if (c->partlen == 0)
 		return;
-	if (c->p->cfg->log[c->ch].timestamps)
-		data = stamped = stamp_lines(c, data, len, &len);
-	rc = logfile_write(lf, data, len);
-	free(stamped);
+	(void)console_line(c);
+	c->cont = 0;
+}
+
+static void
+chan_write_failed(struct proc_chan *c, int rc, const char *where)
+{
 	if (rc == -1) {
 		if (!c->write_failed)
 			log_errno(STH_LOG_ERRO, "could not write %s log of "
 			    "'%s' (%s)", chan_names[c->ch], c->p->cfg->name,
-			    logfile_path(lf));
+			    where);
 		c->write_failed = 1;
 	} else if (c->write_failed) {
 		log_info("writing %s log of '%s' again", chan_names[c->ch],
 		    c->p->cfg->name);
 		c->write_failed = 0;
 	}
+}
+
+static void
+chan_log_write(struct proc_chan *c, const char *data, size_t len)
+{
+	struct logfile *lf = c->p->logs[c->ch];
+	int console = c->p->cfg->log[c->ch].console;
+	char *stamped = NULL;
+	int rc;
+
+	if (lf == NULL && console == 0)
+		return;
+	if (c->p->cfg->log[c->ch].timestamps)
+		data = stamped = stamp_lines(c, data, len, &len);
+	if (console != 0)
+		rc = console_write(c, data, len);
+	else
+		rc = logfile_write(lf, data, len);
+	free(stamped);
+	chan_write_failed(c, rc, console == STDOUT_FILENO ? "sthenod's "
+	    "stdout" : console == STDERR_FILENO ? "sthenod's stderr" :
+	    logfile_path(lf));
 }
 
 static void
@@ -334,12 +458,15 @@ chan_close(struct proc_chan *c)
 		chan_emit(c, h, n);
 		free(h);
 	}
+	if (c->partlen > 0 && p->cfg->log[c->ch].console != 0)
+		console_flush(c);
 	if (c->ev != NULL)
 		event_free(c->ev);
 	if (c->fd != -1)
 		close(c->fd);
 	free(c->hold);
 	free(c->cap);
+	free(c->part);
 	p->chan[c->ch] = NULL;
 	free(c);
 }

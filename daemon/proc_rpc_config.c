@@ -11,6 +11,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "ini.h"
@@ -269,6 +270,9 @@ logfile_value(const struct proc_logcfg *lc)
 		return json_string(lc->path);
 	if (lc->logfile.kind == CFG_LOGFILE_AUTO)
 		return json_string("auto");
+	if (lc->console != 0)
+		return json_string(lc->console == STDOUT_FILENO ? "stdout" :
+		    "stderr");
 	return json_string("none");
 }
 

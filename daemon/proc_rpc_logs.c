@@ -242,6 +242,25 @@ proc_param(struct sth_rpc_call *call, json_t *pa)
 	return p;
 }
 
+/*
+ * stdout_logfile = stdout: there is no file to read, and an empty answer
+ * (what NONE gets from a tail) would look like a silent program.  NO_FILE
+ * says where the output went; supervisorctl prints "ERROR (no log file)".
+ */
+static int
+console_fault(struct sth_rpc_call *call, const struct proc *p, int ch)
+{
+	int fd = p->cfg->log[ch].console;
+
+	if (fd == 0)
+		return 0;
+	rpc_fault(call, STH_FAULT_NO_FILE, "%s_logfile = %s: the output of "
+	    "%s goes to sthenod's standard %s", ch == PROC_STDOUT ? "stdout" :
+	    "stderr", fd == STDOUT_FILENO ? "stdout" : "stderr", p->cfg->name,
+	    fd == STDOUT_FILENO ? "output" : "error");
+	return 1;
+}
+
 static void
 read_proc_log(struct sth_rpc_call *call, json_t *pa, int ch)
 {
@@ -251,7 +270,7 @@ read_proc_log(struct sth_rpc_call *call, json_t *pa, int ch)
 	if (proc_rpc_check_state(call) == -1 ||
 	    proc_rpc_params(call, pa, 1, 2) == -1 ||
 	    int_params(call, pa, 1, 2, v) == -1 ||
-	    (p = proc_param(call, pa)) == NULL)
+	    (p = proc_param(call, pa)) == NULL || console_fault(call, p, ch))
 		return;
 	answer_read(call, p->cfg->log[ch].path, v[0], v[1]);
 }
@@ -339,7 +358,7 @@ tail_proc_log(struct sth_rpc_call *call, json_t *pa, int ch)
 	if (proc_rpc_check_state(call) == -1 ||
 	    proc_rpc_params(call, pa, 1, 2) == -1 ||
 	    int_params(call, pa, 1, 2, v) == -1 ||
-	    (p = proc_param(call, pa)) == NULL)
+	    (p = proc_param(call, pa)) == NULL || console_fault(call, p, ch))
 		return;
 	path = p->cfg->log[ch].path;
 	if (path == NULL || stat(path, &st) == -1) {

@@ -330,6 +330,15 @@ Test(cfgval, logfiles)
 	cr_assert_eq(k, CFG_LOGFILE_NONE);
 	cr_assert_eq(cfgval_logfile("syslog", &k, &p, &err), 0);
 	cr_assert_eq(k, CFG_LOGFILE_SYSLOG);
+	cr_assert_eq(cfgval_logfile("stdout", &k, &p, &err), 0);
+	cr_assert_eq(k, CFG_LOGFILE_STDOUT);
+	cr_assert_null(p);
+	cr_assert_eq(cfgval_logfile("stderr", &k, &p, &err), 0);
+	cr_assert_eq(k, CFG_LOGFILE_STDERR);
+	/* a file of that name is still reachable */
+	cr_assert_eq(cfgval_logfile("./stdout", &k, &p, &err), 0);
+	cr_assert_eq(k, CFG_LOGFILE_PATH);
+	free(p);
 	cr_assert_eq(cfgval_logfile("/tmp/x.log", &k, &p, &err), 0);
 	cr_assert_eq(k, CFG_LOGFILE_PATH);
 	cr_assert_str_eq(p, "/tmp/x.log");

@@ -123,7 +123,7 @@ stamp_lines(struct proc_chan *c, const char *data, size_t len,
 
 /*
  * stdout_logfile = stdout (or stderr): sthenod's own fd 1 or 2 gets the
- * output a whole line at a time, "name | line\n", each line in one
+ * output as whole lines, "name | line\n", the lines of one read in one
  * write loop of this single thread, so lines of two programs (and of the
  * main log, which writes whole lines too) never mix.  A line begun is
  * kept in c->part; one longer than CONSOLE_LINE_MAX is cut there and goes
@@ -158,35 +158,54 @@ console_write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
-/* Write the piece held in c->part as one line; 0 or -1 (errno). */
-static int
-console_line(struct proc_chan *c)
+/* What one read makes: its whole lines, written at once. */
+struct console_out {
+	char *buf;
+	size_t len;
+	size_t cap;
+};
+
+/* Add the piece held in c->part to out as one line. */
+static void
+console_line(struct proc_chan *c, struct console_out *out)
 {
 	const char *name = c->p->cfg->name;
-	size_t nlen = strlen(name), n = 0;
-	char *line;
-	int rc;
+	size_t nlen = strlen(name), need;
 
-	line = xmalloc(nlen + 3 + c->partlen + 1);
-	memcpy(line, name, nlen);
-	n = nlen;
-	memcpy(line + n, c->cont ? " + " : " | ", 3);
-	n += 3;
-	memcpy(line + n, c->part, c->partlen);
-	n += c->partlen;
-	line[n++] = '\n';
+	need = out->len + nlen + 3 + c->partlen + 1;
+	if (need > out->cap) {
+		out->cap = need > 2 * out->cap ? need : 2 * out->cap;
+		out->buf = xreallocarray(out->buf, out->cap, 1);
+	}
+	memcpy(out->buf + out->len, name, nlen);
+	out->len += nlen;
+	memcpy(out->buf + out->len, c->cont ? " + " : " | ", 3);
+	out->len += 3;
+	memcpy(out->buf + out->len, c->part, c->partlen);
+	out->len += c->partlen;
+	out->buf[out->len++] = '\n';
 	c->partlen = 0;
-	rc = console_write_all(c->p->cfg->log[c->ch].console, line, n);
-	free(line);
+}
+
+/* Write out's lines and free them; 0 or -1 (errno). */
+static int
+console_out_write(struct proc_chan *c, struct console_out *out)
+{
+	int rc = 0;
+
+	if (out->len > 0)
+		rc = console_write_all(c->p->cfg->log[c->ch].console,
+		    out->buf, out->len);
+	free(out->buf);
 	return rc;
 }
 
 static int
 console_write(struct proc_chan *c, const char *data, size_t len)
 {
+	struct console_out out = { NULL, 0, 0 };
 	const char *nl;
 	size_t take, room;
-	int rc = 0;
 
 	if (c->part == NULL)
 		c->part = xmalloc(CONSOLE_LINE_MAX);
@@ -198,8 +217,7 @@ console_write(struct proc_chan *c, const char *data, size_t len)
 			/* cut: this piece, then the rest after "name + " */
 			memcpy(c->part + c->partlen, data, room);
 			c->partlen += room;
-			if (console_line(c) == -1)
-				rc = -1;
+			console_line(c, &out);
 			c->cont = 1;
 			data += room;
 			len -= room;
@@ -209,23 +227,25 @@ console_write(struct proc_chan *c, const char *data, size_t len)
 		c->partlen += take;
 		if (nl == NULL)
 			break;
-		if (console_line(c) == -1)
-			rc = -1;
+		console_line(c, &out);
 		c->cont = 0;
 		data += take + 1;
 		len -= take + 1;
 	}
-	return rc;
+	return console_out_write(c, &out);
 }
 
 /* The program's last line had no newline: give it one (at the close). */
 static void
 console_flush(struct proc_chan *c)
 {
+	struct console_out out = { NULL, 0, 0 };
+
 	if (c->partlen == 0)
 		return;
-	(void)console_line(c);
+	console_line(c, &out);
 	c->cont = 0;
+	(void)console_out_write(c, &out);
 }
 
 static void

@@ -123,7 +123,13 @@ autostart = false
 
     @classmethod
     def tearDownClass(cls):
-        cls.d.cleanup()
+        try:
+            rc = cls.d.stop()
+            if rc != 0:     # under ASan: a leak or an error
+                raise AssertionError("sthenod exited %d:\n%s" %
+                                     (rc, cls.d.describe()))
+        finally:
+            cls.d.cleanup()
 
     def probe_servers(self):
         return (self.ctl, self.sock, self.pub)

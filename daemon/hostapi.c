@@ -1119,6 +1119,7 @@ static const struct sth_host hostapi = {
 	.unbind = hostapi_unbind,
 	.listener_set_control = net_listener_set_control,	/* 1.3 */
 	.conn_handover = net_conn_handover,			/* 1.4 */
+	.conn_wrap = net_conn_wrap,				/* 1.5 */
 };
 
 const struct sth_host *

@@ -102,6 +102,7 @@ struct sth_conn {
 	int closing;		/* close_after_write: no more callbacks */
 	int forced;		/* the unload's force step has told the plugin */
 	int control;		/* counted in net_conns[1], else [0] */
+	int wrapped;		/* conn_wrap stacked a session on it */
 	struct sth_listener *from;	/* the listener that accepted it */
 };
 
@@ -945,7 +946,7 @@ net_conn_handover(struct sth_conn *c)
 	struct sth_plugin *p;
 	int fd;
 
-	if (c == NULL || c->closing || (l = c->from) == NULL)
+	if (c == NULL || c->closing || c->wrapped || (l = c->from) == NULL)
 		return -1;
 	TAILQ_FOREACH(h, &net_listeners, all) {
 		if (h == l)
@@ -972,6 +973,37 @@ net_conn_handover(struct sth_conn *c)
 	}
 	net_accept_deliver(h, fd, (struct sockaddr *)&ss, salen);
 	plugin_leave(p);
+	return 0;
+}
+
+/*
+ * Stack a bufferevent that make() builds on c's descriptor in place of the
+ * socket one (a TLS session: net.h).  The old one is freed with its
+ * descriptor detached, so that it does not close it.
+ */
+int
+net_conn_wrap(struct sth_conn *c,
+    struct bufferevent *(*make)(struct event_base *, int, void *), void *arg)
+{
+	struct bufferevent *nbev;
+	int fd;
+
+	if (c == NULL || c->closing || c->wrapped ||
+	    evbuffer_get_length(bufferevent_get_input(c->bev)) != 0 ||
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) != 0)
+		return -1;
+	fd = bufferevent_getfd(c->bev);
+	if ((nbev = make(sth.base, fd, arg)) == NULL)
+		return -1;
+	if (bufferevent_getfd(nbev) != fd)
+		fatalx("conn_wrap: the new bufferevent is not on fd %d", fd);
+	bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
+	bufferevent_setfd(c->bev, -1);
+	bufferevent_free(c->bev);
+	c->bev = nbev;
+	c->wrapped = 1;
+	bufferevent_setcb(c->bev, net_read_cb, net_write_cb, net_event_cb, c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	return 0;
 }
 

@@ -41,6 +41,8 @@ struct sth_conn *net_conn_new(struct sth_plugin *, int fd, sth_conn_fn readfn,
 struct bufferevent *net_conn_bev(struct sth_conn *);
 void net_conn_free(struct sth_conn *);
 int net_conn_handover(struct sth_conn *);
+int net_conn_wrap(struct sth_conn *,
+    struct bufferevent *(*)(struct event_base *, int, void *), void *);
 void net_conn_close_after_write(struct sth_conn *);
 
 /*

@@ -40,19 +40,24 @@
 
 /*
  * The config policy, as data: the plugins that supervisor's sections (and
- * Stheno's [http_server:x]) bring without a [plugin:NAME] of their own.
- * `unit` marks the sections whose changes reread and update apply live
- * (by reloading the plugin); supervisord's own need a restart there too.
+ * Stheno's [http_server:x], [tls:x]) bring without a [plugin:NAME] of their
+ * own.  `unit` marks the sections whose changes reread and update apply
+ * live (by reloading the plugin); supervisord's own need a restart there
+ * too.  `early` sections are wanted before all others, wherever they are
+ * in the file: their plugins offer services that others' init acquires
+ * without requiring them (http uses tls only for a server with tls =).
  */
 static const struct plugin_implied {
 	const char *section;	/* a name, or a prefix ending in ':' */
 	const char *plugins[4];
 	int unit;
+	int early;
 } plugin_implied[] = {
-	{ "unix_http_server", { "http", "xmlrpc", "webui", NULL }, 0 },
-	{ "inet_http_server", { "http", "xmlrpc", "webui", NULL }, 0 },
-	{ "http_server:", { "http", NULL }, 1 },
-	{ "eventlistener:", { "eventlistener", NULL }, 0 },
+	{ "tls:", { "tls", NULL }, 1, 1 },
+	{ "unix_http_server", { "http", "xmlrpc", "webui", NULL }, 0, 0 },
+	{ "inet_http_server", { "http", "xmlrpc", "webui", NULL }, 0, 0 },
+	{ "http_server:", { "http", NULL }, 1, 0 },
+	{ "eventlistener:", { "eventlistener", NULL }, 0, 0 },
 };
 
 static const struct plugin_implied *
@@ -105,6 +110,13 @@ plugin_wants(const struct ini_doc *doc, size_t *n, char **err)
 	size_t cap = 0, i;
 
 	*n = 0;
+	for (s = ini_first(doc); s != NULL; s = ini_next(s)) {
+		sname = ini_section_name(s);
+		if ((x = plugin_implied_by(sname)) == NULL || !x->early)
+			continue;
+		for (i = 0; x->plugins[i] != NULL; i++)
+			plugin_want_add(&w, n, &cap, x->plugins[i], sname, 1);
+	}
 	for (s = ini_first(doc); s != NULL; s = ini_next(s)) {
 		sname = ini_section_name(s);
 		if ((x = plugin_implied_by(sname)) != NULL) {

@@ -97,6 +97,8 @@ struct sth_binding;
 #define STH_CONN_EOF 0x10
 #define STH_CONN_ERROR 0x20
 #define STH_CONN_TIMEOUT 0x40
+/* A session stacked by conn_wrap (ABI 1.5) finished its handshake. */
+#define STH_CONN_CONNECTED 0x80
 
 typedef void (*sth_timer_fn)(struct sth_timer *t, void *arg);
 typedef void (*sth_watch_fn)(struct sth_watch *w, int fd, short what,
@@ -358,6 +360,25 @@ struct sth_host {
 	 * the caller's (not from a taken-over listener, or bytes are buffered
 	 * in either direction).  Check with STH_HOST_HAS(host, conn_handover). */
 	int (*conn_handover)(struct sth_conn *c);
+
+	/* --- ABI 1.5: a bufferevent stacked on a connection -----------------
+	 * Replace c's socket bufferevent with the one make() builds on the
+	 * same descriptor: a TLS bufferevent from a library sthenod does not
+	 * link (plugins/tls), for one.  Only on a fresh connection (nothing
+	 * read or written yet): -1 otherwise, or if make returns NULL, and c
+	 * is then unchanged.  make gets the loop and c's descriptor and
+	 * returns a bufferevent that owns it (BEV_OPT_CLOSE_ON_FREE); the host
+	 * frees the old one without closing the descriptor, puts its
+	 * callbacks on the new one (reading and writing enabled), and
+	 * conn_bev returns it from then on.  conn_handover refuses c after
+	 * this (the session's state is not the descriptor's).  The new
+	 * bufferevent's code must stay mapped until c is freed: a provider
+	 * offering this through a service is kept loaded by its users.
+	 * Check with STH_HOST_HAS(host, conn_wrap). */
+	int (*conn_wrap)(struct sth_conn *c,
+			 struct bufferevent *(*make)(struct event_base *base,
+						     int fd, void *arg),
+			 void *arg);
 };
 
 /* True if the running host has member m: needed only for members newer

@@ -1,0 +1,311 @@
+/*
+ * tls.c — the tls plugin: one OpenSSL server context per [tls:NAME]
+ * section, and the "tls" service (stheno/tls.h) that stacks a TLS session
+ * on a host connection (host->conn_wrap: a libevent OpenSSL bufferevent on
+ * the connection's descriptor; README.md says why).
+ *
+ * Ownership: the list of contexts T.ctxs and their SSL_CTX, made by init
+ * and freed by fini; sessions belong to the connections they are stacked
+ * on (freed with them, by the host) and hold their SSL_CTX's reference.
+ */
+#include "config.h"
+
+#include <sys/queue.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <stheno/stheno.h>
+#include <stheno/tls.h>
+
+#include "tls_int.h"
+#include "xalloc.h"
+
+struct sth_tls_ctx {
+	TAILQ_ENTRY(sth_tls_ctx) entry;
+	char *name;		/* NAME of [tls:NAME] */
+	SSL_CTX *ssl;
+};
+
+static struct {
+	struct sth_plugin *self;
+	const struct sth_host *host;
+	TAILQ_HEAD(, sth_tls_ctx) ctxs;
+	struct sth_tls_api api;
+} T;
+
+/* The reason of OpenSSL's last error, its queue emptied. */
+static const char *
+tls_why(char *buf, size_t len)
+{
+	unsigned long e, last = 0;
+
+	while ((e = ERR_get_error()) != 0)
+		last = e;
+	if (last == 0)
+		return "unknown error";
+	ERR_error_string_n(last, buf, len);
+	return buf;
+}
+
+/* ALPN: http/1.1 when the client offers it; otherwise none (a client
+ * that offers only h2 is not refused: it then speaks HTTP/1.1 or goes). */
+static int
+tls_alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+    const unsigned char *in, unsigned int inlen, void *arg)
+{
+	if (!tls_alpn_offers_http11(in, inlen))
+		return SSL_TLSEXT_ERR_NOACK;
+	*out = (const unsigned char *)"http/1.1";
+	*outlen = 8;
+	return SSL_TLSEXT_ERR_OK;
+}
+
+/* A file key: present, readable.  0, or -1 with the error recorded. */
+static int
+tls_file(const char *sect, const char *key, const char *path)
+{
+	if (access(path, R_OK) == 0)
+		return 0;
+	return T.host->fail(T.self, "[%s] %s: cannot read %s: %s", sect, key,
+	    path, strerror(errno));
+}
+
+/* The certificate chain and its key, checked against each other. */
+static int
+tls_ctx_cert(struct sth_tls_ctx *t, struct sth_section *sec, const char *sect)
+{
+	const char *cert, *key;
+	X509 *x;
+	char why[256];
+
+	cert = T.host->cfg_str(sec, "cert", NULL);
+	key = T.host->cfg_str(sec, "key", NULL);
+	if (cert == NULL || *cert == '\0' || key == NULL || *key == '\0')
+		return T.host->fail(T.self, "[%s] needs cert and key (PEM "
+		    "files)", sect);
+	if (tls_file(sect, "cert", cert) == -1 ||
+	    tls_file(sect, "key", key) == -1)
+		return -1;
+	if (SSL_CTX_use_certificate_chain_file(t->ssl, cert) != 1)
+		return T.host->fail(T.self, "[%s] cert: %s is not a PEM "
+		    "certificate chain: %s", sect, cert, tls_why(why,
+		    sizeof why));
+	if (SSL_CTX_use_PrivateKey_file(t->ssl, key, SSL_FILETYPE_PEM) != 1)
+		return T.host->fail(T.self, "[%s] key: %s is not a PEM private "
+		    "key for cert %s: %s", sect, key, cert, tls_why(why,
+		    sizeof why));
+	if (SSL_CTX_check_private_key(t->ssl) != 1)
+		return T.host->fail(T.self, "[%s] key: %s does not match cert "
+		    "%s", sect, key, cert);
+	x = SSL_CTX_get0_certificate(t->ssl);
+	if (x != NULL && X509_cmp_current_time(X509_get0_notAfter(x)) < 0)
+		T.host->log(T.self, STH_LOG_WARN, "tls: [%s] cert %s has "
+		    "expired: clients will refuse it", sect, cert);
+	return 0;
+}
+
+/* client_ca: mutual TLS, a client certificate signed by one of them. */
+static int
+tls_ctx_client_ca(struct sth_tls_ctx *t, struct sth_section *sec,
+    const char *sect)
+{
+	const char *ca = T.host->cfg_str(sec, "client_ca", NULL);
+	STACK_OF(X509_NAME) *names;
+	char why[256];
+
+	if (ca == NULL || *ca == '\0')
+		return 0;
+	if (tls_file(sect, "client_ca", ca) == -1)
+		return -1;
+	if (SSL_CTX_load_verify_locations(t->ssl, ca, NULL) != 1 ||
+	    (names = SSL_load_client_CA_file(ca)) == NULL)
+		return T.host->fail(T.self, "[%s] client_ca: %s holds no PEM "
+		    "certificate: %s", sect, ca, tls_why(why, sizeof why));
+	SSL_CTX_set_client_CA_list(t->ssl, names);
+	SSL_CTX_set_verify(t->ssl, SSL_VERIFY_PEER |
+	    SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	return 0;
+}
+
+/* min_version, ciphers, groups, session_tickets. */
+static int
+tls_ctx_params(struct sth_tls_ctx *t, struct sth_section *sec,
+    const char *sect)
+{
+	const char *v;
+	char err[160], why[256];
+	int ver, tickets;
+
+	v = T.host->cfg_str(sec, "min_version", "1.2");
+	if (v == NULL || (ver = tls_parse_min_version(v, err,
+	    sizeof err)) == -1)
+		return T.host->fail(T.self, "[%s] min_version: %s", sect,
+		    v == NULL ? "cannot expand" : err);
+	SSL_CTX_set_min_proto_version(t->ssl, ver);
+	v = T.host->cfg_str(sec, "ciphers", NULL);
+	if (v != NULL && *v != '\0' && SSL_CTX_set_cipher_list(t->ssl,
+	    v) != 1)
+		return T.host->fail(T.self, "[%s] ciphers: '%s' names no "
+		    "cipher OpenSSL knows: %s", sect, v, tls_why(why,
+		    sizeof why));
+	v = T.host->cfg_str(sec, "groups", NULL);
+	if (v != NULL && *v != '\0' && SSL_CTX_set1_groups_list(t->ssl,
+	    v) != 1)
+		return T.host->fail(T.self, "[%s] groups: '%s' is not a list "
+		    "of groups OpenSSL knows: %s", sect, v, tls_why(why,
+		    sizeof why));
+	if (T.host->cfg_bool(T.self, sec, "session_tickets", 1,
+	    &tickets) == -1)
+		return -1;
+	if (!tickets)
+		SSL_CTX_set_options(t->ssl, SSL_OP_NO_TICKET);
+	return 0;
+}
+
+static struct sth_tls_ctx *
+tls_ctx_new(struct sth_section *sec)
+{
+	const char *sect = T.host->section_name(sec);
+	struct sth_tls_ctx *t;
+	char why[256];
+
+	t = plug_xcalloc(1, sizeof *t);
+	t->name = plug_xstrdup(sect + 4);
+	TAILQ_INSERT_TAIL(&T.ctxs, t, entry);
+	if ((t->ssl = SSL_CTX_new(TLS_server_method())) == NULL) {
+		T.host->fail(T.self, "[%s]: %s", sect, tls_why(why,
+		    sizeof why));
+		return NULL;
+	}
+	/* An idle keep-alive session keeps no 34 kB of buffers. */
+	SSL_CTX_set_mode(t->ssl, SSL_MODE_RELEASE_BUFFERS);
+	SSL_CTX_set_session_id_context(t->ssl, (const unsigned char *)
+	    t->name, (unsigned)strnlen(t->name, SSL_MAX_SID_CTX_LENGTH));
+	SSL_CTX_set_alpn_select_cb(t->ssl, tls_alpn_cb, NULL);
+	if (tls_ctx_params(t, sec, sect) == -1 ||
+	    tls_ctx_cert(t, sec, sect) == -1 ||
+	    tls_ctx_client_ca(t, sec, sect) == -1)
+		return NULL;
+	return t;
+}
+
+/* --- the service ------------------------------------------------------ */
+
+static struct sth_tls_ctx *
+tls_context(const char *name)
+{
+	struct sth_tls_ctx *t;
+
+	TAILQ_FOREACH(t, &T.ctxs, entry) {
+		if (strcmp(t->name, name) == 0)
+			return t;
+	}
+	return NULL;
+}
+
+/* conn_wrap's make(): a server session on fd, handshake pending. */
+static struct bufferevent *
+tls_make(struct event_base *base, int fd, void *arg)
+{
+	struct sth_tls_ctx *t = arg;
+	struct bufferevent *b;
+	SSL *ssl;
+
+	if ((ssl = SSL_new(t->ssl)) == NULL)
+		return NULL;
+	b = bufferevent_openssl_socket_new(base, fd, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (b == NULL)
+		return NULL;
+	/* A client that closes without close_notify is an EOF, as on a
+	 * plain connection: the answer it had is complete (Content-Length
+	 * or the chunked end), and a truncation cannot pass for one. */
+	bufferevent_openssl_set_allow_dirty_shutdown(b, 1);
+	return b;
+}
+
+static int
+tls_wrap(struct sth_conn *c, struct sth_tls_ctx *t)
+{
+	if (c == NULL || t == NULL || !STH_HOST_HAS(T.host, conn_wrap))
+		return -1;
+	return T.host->conn_wrap(c, tls_make, t);
+}
+
+static const char *
+tls_protocol(struct sth_conn *c)
+{
+	SSL *ssl = bufferevent_openssl_get_ssl(T.host->conn_bev(c));
+
+	return ssl != NULL ? SSL_get_version(ssl) : NULL;
+}
+
+/* --- the plugin ------------------------------------------------------- */
+
+static void tls_fini(struct sth_plugin *);
+
+static int
+tls_init(struct sth_plugin *self, const struct sth_host *host)
+{
+	struct sth_section *sec = NULL;
+	unsigned n = 0;
+
+	memset(&T, 0, sizeof T);
+	T.self = self;
+	T.host = host;
+	TAILQ_INIT(&T.ctxs);
+	if (!STH_HOST_HAS(host, conn_wrap))
+		return host->fail(self, "this sthenod cannot stack a session "
+		    "on a connection (host ABI 1.5 needed)");
+	while ((sec = host->section_next(self, sec, "tls:")) != NULL) {
+		if (tls_ctx_new(sec) == NULL)
+			goto err;
+		n++;
+	}
+	T.api.size = sizeof T.api;
+	T.api.version = STH_TLS_API_VERSION;
+	T.api.context = tls_context;
+	T.api.wrap = tls_wrap;
+	T.api.protocol = tls_protocol;
+	if (host->service_register(self, STH_TLS_SERVICE, STH_TLS_API_VERSION,
+	    &T.api) == -1) {
+		host->fail(self, "cannot register the \"%s\" service",
+		    STH_TLS_SERVICE);
+		goto err;
+	}
+	host->log(self, STH_LOG_INFO, "tls: %s, %u context%s",
+	    OpenSSL_version(OPENSSL_VERSION), n, n == 1 ? "" : "s");
+	return 0;
+err:
+	tls_fini(self);
+	return -1;
+}
+
+static void
+tls_fini(struct sth_plugin *self)
+{
+	struct sth_tls_ctx *t;
+
+	if (T.host != NULL)
+		T.host->service_unregister(self, STH_TLS_SERVICE);
+	while ((t = TAILQ_FIRST(&T.ctxs)) != NULL) {
+		TAILQ_REMOVE(&T.ctxs, t, entry);
+		SSL_CTX_free(t->ssl);
+		free(t->name);
+		free(t);
+	}
+	memset(&T, 0, sizeof T);
+}
+
+STHENO_PLUGIN("tls", PACKAGE_VERSION,
+    "TLS server sessions with OpenSSL, one context per [tls:NAME] (the "
+    "\"tls\" service)", NULL, tls_init, NULL, tls_fini);

@@ -186,7 +186,8 @@ build_head(struct sth_http_req *r, struct htmlbuf *b, int status,
  * it (that was two epoll_ctl per request).  What the socket does not take
  * (a full buffer) goes to the bufferevent, which writes it when the socket
  * is writable under the write timeout; so does everything after a failed
- * send, and the bufferevent then reports the error to conn_event_cb.
+ * send, and the bufferevent then reports the error to conn_event_cb.  On a
+ * TLS connection everything goes through the bufferevent (the session).
  */
 static void
 send_bytes(struct http_conn *c, const void *data, size_t len)
@@ -194,7 +195,8 @@ send_bytes(struct http_conn *c, const void *data, size_t len)
 	struct bufferevent *b = bev(c);
 	ssize_t n = 0;
 
-	if (evbuffer_get_length(bufferevent_get_output(b)) == 0) {
+	if (c->c_srv->s_tls == NULL &&
+	    evbuffer_get_length(bufferevent_get_output(b)) == 0) {
 		n = send(bufferevent_getfd(b), data, len, MSG_NOSIGNAL);
 		if (n == -1)
 			n = 0;
@@ -656,6 +658,9 @@ conn_event_cb(struct sth_conn *sc, short what, void *arg)
 {
 	struct http_conn *c = arg;
 
+	/* A TLS handshake done: nothing to do until the request comes. */
+	if (!(what & (STH_CONN_EOF | STH_CONN_ERROR | STH_CONN_TIMEOUT)))
+		return;
 	if (c->c_linger) {
 		/* EOF, error or the linger timeout: done. */
 		conn_close(c, 1);
@@ -765,6 +770,13 @@ conn_accept(struct sth_listener *l, int fd, const struct sockaddr *sa,
 	peer_name(sa, salen, c->c_peer, sizeof c->c_peer);
 	c->c_conn = H.host->conn_new(H.self, fd, conn_read_cb, conn_write_cb,
 	    conn_event_cb, c);
+	if (c->c_conn != NULL && s->s_tls != NULL &&
+	    H.tls->wrap(c->c_conn, s->s_tls) == -1) {
+		H.host->log(H.self, STH_LOG_WARN, "http: server '%s': no TLS "
+		    "session for %s: connection closed", s->s_name, c->c_peer);
+		H.host->conn_free(c->c_conn);
+		c->c_conn = NULL;
+	}
 	if (c->c_conn == NULL) {
 		peer_drop_unused(pe);
 		http_parser_free(&c->c_parser);

@@ -133,6 +133,7 @@ void http_format_date(time_t, char *, size_t);
 
 #include <stheno/stheno.h>
 #include <stheno/http.h>
+#include <stheno/tls.h>
 
 struct http_conn;
 
@@ -218,6 +219,8 @@ struct http_server {
 	char *s_server_hdr;
 	char *s_access_log;
 	int s_access_fd;
+	char *s_tls_name;		/* tls = NAME: [tls:NAME], or NULL */
+	struct sth_tls_ctx *s_tls;	/* its context (the tls service) */
 	LIST_HEAD(, http_conn) s_conns;
 	long s_nconns;
 	unsigned long long s_total_conns;
@@ -265,6 +268,7 @@ struct http_ctx {
 	int draining;
 	struct http_handler *ping;
 	struct sth_http_api api;
+	const struct sth_tls_api *tls;	/* held while a server uses TLS */
 };
 extern struct http_ctx H;
 

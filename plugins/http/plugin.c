@@ -170,6 +170,8 @@ http_fini(struct sth_plugin *self)
 	}
 	if (H.host != NULL)
 		H.host->service_unregister(self, STH_HTTP_SERVICE);
+	if (H.host != NULL && H.tls != NULL)
+		H.host->service_release(self, STH_TLS_SERVICE);
 	memset(&H, 0, sizeof H);
 }
 

@@ -136,6 +136,31 @@ str_opt(struct sth_section *own, struct sth_section *global, const char *key,
 }
 
 /*
+ * tls = NAME: the context of [tls:NAME], from the tls plugin's service,
+ * which such a section loads before http (the service is held from the
+ * first server that uses it to fini).
+ */
+static int
+server_tls(struct http_server *s, struct sth_section *sec)
+{
+	const struct sth_host *host = H.host;
+	const char *sect = host->section_name(sec);
+
+	s->s_tls_name = dup_or_null(host->cfg_str(sec, "tls", NULL));
+	if (s->s_tls_name == NULL)
+		return 0;
+	if (H.tls == NULL)
+		H.tls = host->service_acquire(H.self, STH_TLS_SERVICE,
+		    STH_TLS_API_VERSION, NULL);
+	if (H.tls == NULL || (s->s_tls = H.tls->context(s->s_tls_name)) ==
+	    NULL)
+		return host->fail(H.self, "[%s] tls: there is no [tls:%s] "
+		    "section (its cert and key make the context)", sect,
+		    s->s_tls_name);
+	return 0;
+}
+
+/*
  * kind: 'u' [unix_http_server*], 'i' [inet_http_server*], 'n'
  * [http_server:NAME] (name is NAME).
  */
@@ -217,6 +242,8 @@ server_new(struct sth_section *sec, const char *name, int kind)
 			goto err;
 	if (guard_config(s, sec, global) == -1)
 		goto err;
+	if (server_tls(s, sec) == -1)
+		goto err;
 	s->s_server_hdr = plug_xstrdup(str_opt(sec, NULL, "server_header",
 	    control ? SERVER_HDR_CONTROL : "Stheno"));
 	s->s_access_log = dup_or_null(str_opt(sec, kind == 'n' ? global :
@@ -264,8 +291,9 @@ server_start(struct http_server *s)
 	if (s->s_username == NULL)
 		host->log(H.self, STH_LOG_CRIT, "Server '%s' running without "
 		    "any HTTP authentication checking", s->s_name);
-	host->log(H.self, STH_LOG_INFO, "http: server '%s' listening on %s",
-	    s->s_name, s->s_addr);
+	host->log(H.self, STH_LOG_INFO, "http: server '%s' listening on %s%s%s",
+	    s->s_name, s->s_addr, s->s_tls != NULL ? " with TLS context " :
+	    "", s->s_tls != NULL ? s->s_tls_name : "");
 	return 0;
 }
 
@@ -290,6 +318,7 @@ server_free(struct http_server *s)
 	free(s->s_addr);
 	free(s->s_server_hdr);
 	free(s->s_access_log);
+	free(s->s_tls_name);
 	free(s);
 }
 

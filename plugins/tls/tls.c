@@ -99,7 +99,14 @@ tls_ctx_cert(struct sth_tls_ctx *t, struct sth_section *sec, const char *sect)
 		return T.host->fail(T.self, "[%s] cert: %s is not a PEM "
 		    "certificate chain: %s", sect, cert, tls_why(why,
 		    sizeof why));
-	if (SSL_CTX_use_PrivateKey_file(t->ssl, key, SSL_FILETYPE_PEM) != 1)
+	if (SSL_CTX_use_PrivateKey_file(t->ssl, key, SSL_FILETYPE_PEM) != 1 &&
+	    ERR_GET_REASON(ERR_peek_last_error()) ==
+	    X509_R_KEY_VALUES_MISMATCH) {
+		ERR_clear_error();
+		return T.host->fail(T.self, "[%s] key: %s does not match cert "
+		    "%s", sect, key, cert);
+	}
+	if (SSL_CTX_get0_privatekey(t->ssl) == NULL)
 		return T.host->fail(T.self, "[%s] key: %s is not a PEM private "
 		    "key for cert %s: %s", sect, key, cert, tls_why(why,
 		    sizeof why));

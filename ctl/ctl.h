@@ -66,9 +66,12 @@ struct sup {
 	char *history_file;
 	int interactive;	/* the prompt is running */
 	int json;		/* --json: answers as JSON, not text */
+	char *cafile;		/* https://: the CAs to verify with, or
+				 * NULL for the system's */
 
 	/* the connection, kept open between calls */
 	int fd;
+	struct ssl_st *ssl;	/* https://: the session on fd, or NULL */
 	char *rbuf;		/* bytes read and not yet consumed */
 	size_t rlen, rcap;
 	int err_errno;
@@ -101,6 +104,7 @@ const char *sup_errno_class(int err);
 /* A GET stream (tail -f, maintail -f, fg), chunks decoded. */
 struct sup_stream {
 	int fd;
+	struct ssl_st *ssl;	/* https://: the session on fd, or NULL */
 	int chunked;
 	int state;	/* 0 size line, 1 data, 2 CRLF after data */
 	size_t left;
@@ -113,6 +117,8 @@ int sup_stream_open(struct sup *, const char *path, struct sup_stream *);
 /* Write out what is readable on st->fd: 1, or 0 at the end of the
  * stream, -1 on an error. */
 int sup_stream_pump(struct sup_stream *);
+/* End a stream sup_stream_open opened. */
+void sup_stream_close(struct sup_stream *);
 void sup_disconnect(struct sup *);
 /* Python's "Fault %d: %r" text of a fault, malloc'd. */
 char *sup_fault_text(json_t *fault);

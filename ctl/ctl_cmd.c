@@ -604,7 +604,7 @@ tailf(struct sup *s, const char *path)
 			if (sup_stream_pump(&st) <= 0)
 				break;
 		}
-		close(st.fd);
+		sup_stream_close(&st);
 	}
 	sigaction(SIGINT, &old, NULL);
 	if (interrupted)
@@ -879,9 +879,9 @@ do_fg(struct sup *s, struct args *a)
 		xasprintf(&path, "/logtail/%s/stderr", a->v[0]);
 		if (sup_stream_open(s, path, &st[1]) == 0) {
 			fg_loop(s, a->v[0], st);
-			close(st[1].fd);
+			sup_stream_close(&st[1]);
 		}
-		close(st[0].fd);
+		sup_stream_close(&st[0]);
 	}
 	free(path);
 	sigaction(SIGINT, &old, NULL);
@@ -1241,8 +1241,9 @@ do_open(struct sup *s, struct args *a)
 	int old;
 
 	if (strncmp(a->line, "unix:", 5) != 0 &&
-	    strncmp(a->line, "http:", 5) != 0) {
-		sup_out(s, "ERROR: url must be http:// or unix://");
+	    strncmp(a->line, "http:", 5) != 0 &&
+	    strncmp(a->line, "https:", 6) != 0) {
+		sup_out(s, "ERROR: url must be http://, https:// or unix://");
 		s->exitstatus = X_GENERIC;
 		return;
 	}

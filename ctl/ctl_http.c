@@ -1,8 +1,10 @@
 /*
  * ctl_http.c — supervisor's XML-RPC as supervisorctl speaks it: POST /RPC2
- * over HTTP/1.1 to a unix:// or http:// server, Basic auth when a username
- * is set, the connection kept open between calls; and the GET streams of
- * /logtail and /mainlogtail for tail -f, maintail -f and fg.
+ * over HTTP/1.1 to a unix://, http:// or https:// server, Basic auth when a
+ * username is set, the connection kept open between calls; and the GET
+ * streams of /logtail and /mainlogtail for tail -f, maintail -f and fg.
+ * https:// is OpenSSL, the server's certificate verified against the
+ * system's CAs or --cafile, and its name against the URL's host.
  *
  * The XML is plugins/xmlrpc's codec (xml_encode.c, xml_decode.c), compiled
  * in.  Failures are raised as supervisorctl's exceptions are printed
@@ -14,6 +16,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,6 +24,10 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "ctl.h"
 #include "xmalloc.h"
@@ -141,17 +148,28 @@ sup_raise_fault(struct sup *s, json_t *fault)
 void
 sup_disconnect(struct sup *s)
 {
+	if (s->ssl != NULL)
+		SSL_free(s->ssl);
+	s->ssl = NULL;
 	if (s->fd != -1)
 		close(s->fd);
 	s->fd = -1;
 	s->rlen = 0;
 }
 
-/* host and port of an http:// URL (default port 80), malloc'd. */
+static int
+is_https(const char *url)
+{
+	return strncmp(url, "https://", 8) == 0;
+}
+
+/* host and port of an http:// or https:// URL (default port 80 or 443),
+ * malloc'd. */
 static void
 url_hostport(const char *url, char **host, char **port)
 {
-	const char *h = url + 7, *end = h + strcspn(h, "/?#"), *colon;
+	const char *h = url + (is_https(url) ? 8 : 7);
+	const char *end = h + strcspn(h, "/?#"), *colon;
 
 	if (*h == '[' && (colon = memchr(h, ']', (size_t)(end - h))) != NULL) {
 		*host = xstrndup(h + 1, (size_t)(colon - h - 1));
@@ -163,7 +181,7 @@ url_hostport(const char *url, char **host, char **port)
 	if (colon != NULL && *colon == ':' && colon + 1 < end)
 		*port = xstrndup(colon + 1, (size_t)(end - colon - 1));
 	else
-		*port = xstrdup("80");
+		*port = xstrdup(is_https(url) ? "443" : "80");
 }
 
 static int
@@ -224,6 +242,80 @@ connect_http_url(const char *url)
 	return fd;
 }
 
+/* The client context: TLS 1.2 at least, the peer verified. */
+static SSL_CTX *
+tls_ctx(struct sup *s)
+{
+	static SSL_CTX *ctx;
+
+	if (ctx != NULL)
+		return ctx;
+	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL)
+		return NULL;
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	if (s->cafile != NULL ? SSL_CTX_load_verify_locations(ctx, s->cafile,
+	    NULL) != 1 : SSL_CTX_set_default_verify_paths(ctx) != 1) {
+		fprintf(stderr, "sthenoctl: cannot load the CA file %s\n",
+		    s->cafile != NULL ? s->cafile : "(the system's)");
+		SSL_CTX_free(ctx);
+		ctx = NULL;
+	}
+	return ctx;
+}
+
+/* Say why a handshake failed: the verification's verdict if it was that. */
+static void
+tls_say(struct sup *s, SSL *ssl, const char *host)
+{
+	long v = SSL_get_verify_result(ssl);
+	char why[256];
+
+	if (v != X509_V_OK)
+		fprintf(stderr, "sthenoctl: %s: certificate verify failed: "
+		    "%s\n", host, X509_verify_cert_error_string(v));
+	else {
+		ERR_error_string_n(ERR_get_error(), why, sizeof why);
+		fprintf(stderr, "sthenoctl: %s: TLS handshake failed: %s\n",
+		    host, why);
+	}
+	ERR_clear_error();
+}
+
+/* A verified TLS session on s->fd with the URL's host.  -1 (errno
+ * EPROTO) on a failure, said on stderr. */
+static int
+tls_connect(struct sup *s)
+{
+	SSL_CTX *ctx = tls_ctx(s);
+	char *host, *port;
+	int rc = -1;
+
+	url_hostport(s->serverurl, &host, &port);
+	if (ctx != NULL && (s->ssl = SSL_new(ctx)) != NULL) {
+		SSL_set_fd(s->ssl, s->fd);
+		/* an IP address is checked as one, a name as a name */
+		if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(s->ssl),
+		    host) != 1) {
+			SSL_set_tlsext_host_name(s->ssl, host);
+			SSL_set1_host(s->ssl, host);
+		}
+		SSL_set_alpn_protos(s->ssl, (const unsigned char *)
+		    "\x08http/1.1", 9);
+		if (SSL_connect(s->ssl) == 1)
+			rc = 0;
+		else
+			tls_say(s, s->ssl, host);
+	}
+	free(host);
+	free(port);
+	if (rc == -1) {
+		sup_disconnect(s);
+		errno = EPROTO;
+	}
+	return rc;
+}
+
 static int
 sup_connect(struct sup *s)
 {
@@ -232,22 +324,57 @@ sup_connect(struct sup *s)
 	sup_disconnect(s);
 	if (strncmp(u, "unix://", 7) == 0)
 		s->fd = connect_unix_url(u + 7);
-	else if (strncmp(u, "http://", 7) == 0)
+	else if (strncmp(u, "http://", 7) == 0 || is_https(u))
 		s->fd = connect_http_url(u);
 	else {
 		errno = EINVAL;
 		return -1;
 	}
+	if (s->fd != -1 && is_https(u))
+		return tls_connect(s);
 	return s->fd == -1 ? -1 : 0;
 }
 
+/* read(2) or SSL_read: bytes, 0 at EOF, -1 with errno. */
+static ssize_t
+io_read(int fd, SSL *ssl, void *buf, size_t len)
+{
+	ssize_t n;
+	int e;
+
+	if (ssl == NULL) {
+		do
+			n = read(fd, buf, len);
+		while (n == -1 && errno == EINTR);
+		return n;
+	}
+	if ((n = SSL_read(ssl, buf, len > INT_MAX ? INT_MAX : (int)len)) > 0)
+		return n;
+	e = SSL_get_error(ssl, (int)n);
+	ERR_clear_error();
+	if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL &&
+	    errno == 0) || e == SSL_ERROR_SSL)
+		return e == SSL_ERROR_SSL ? (errno = ECONNRESET, -1) : 0;
+	if (errno == 0)
+		errno = ECONNRESET;
+	return -1;
+}
+
 static int
-send_all(int fd, const char *p, size_t len)
+send_all(struct sup *s, const char *p, size_t len)
 {
 	ssize_t n;
 
 	while (len > 0) {
-		if ((n = send(fd, p, len, MSG_NOSIGNAL)) == -1) {
+		if (s->ssl != NULL) {
+			n = SSL_write(s->ssl, p, len > INT_MAX ? INT_MAX :
+			    (int)len);
+			if (n <= 0) {
+				ERR_clear_error();
+				errno = errno != 0 ? errno : EPIPE;
+				return -1;
+			}
+		} else if ((n = send(s->fd, p, len, MSG_NOSIGNAL)) == -1) {
 			if (errno == EINTR)
 				continue;
 			return -1;
@@ -268,9 +395,7 @@ fill(struct sup *s)
 		s->rcap = s->rcap * 2 + 65536;
 		s->rbuf = xreallocarray(s->rbuf, 1, s->rcap);
 	}
-	do
-		n = read(s->fd, s->rbuf + s->rlen, s->rcap - s->rlen);
-	while (n == -1 && errno == EINTR);
+	n = io_read(s->fd, s->ssl, s->rbuf + s->rlen, s->rcap - s->rlen);
 	if (n > 0)
 		s->rlen += (size_t)n;
 	return n;
@@ -467,7 +592,7 @@ exchange(struct sup *s, const struct xr_buf *req, struct resp *r,
 		reused = s->fd != -1;
 		if (!reused && sup_connect(s) == -1)
 			return -1;
-		if (send_all(s->fd, req->data, req->len) == -1) {
+		if (send_all(s, req->data, req->len) == -1) {
 			sup_disconnect(s);
 			if (reused)
 				continue;
@@ -623,7 +748,7 @@ sup_stream_open(struct sup *s, const char *path, struct sup_stream *st)
 	}
 	request_head(s, &req, "GET", path, 0);
 	errno = ECONNRESET;
-	if (send_all(s->fd, req.data, req.len) == -1 ||
+	if (send_all(s, req.data, req.len) == -1 ||
 	    (hlen = read_head(s)) <= 0 ||
 	    parse_head(s->rbuf, (size_t)hlen, &r) == -1) {
 		xr_buf_free(&req);
@@ -635,11 +760,16 @@ sup_stream_open(struct sup *s, const char *path, struct sup_stream *st)
 	consume(s, (size_t)hlen);
 	st->chunked = r.chunked;
 	st->fd = s->fd;
+	st->ssl = s->ssl;
 	s->fd = -1;		/* the stream's own now */
+	s->ssl = NULL;
 	rc = stream_feed(st, s->rbuf, s->rlen);
 	s->rlen = 0;
 	fflush(stdout);
 	if (rc <= 0) {
+		if (st->ssl != NULL)
+			SSL_free(st->ssl);
+		st->ssl = NULL;
 		close(st->fd);
 		st->fd = -1;
 		return -1;
@@ -653,10 +783,26 @@ sup_stream_pump(struct sup_stream *st)
 	char buf[65536];
 	ssize_t n;
 
-	do
-		n = read(st->fd, buf, sizeof buf);
-	while (n == -1 && errno == EINTR);
-	if (n <= 0)
-		return (int)n;
-	return stream_feed(st, buf, (size_t)n);
+	int rc;
+
+	/* A TLS session may hold more records than one read took: they
+	 * never wake poll(2), so take them all now. */
+	do {
+		if ((n = io_read(st->fd, st->ssl, buf, sizeof buf)) <= 0)
+			return (int)n;
+		if ((rc = stream_feed(st, buf, (size_t)n)) <= 0)
+			return rc;
+	} while (st->ssl != NULL && SSL_pending(st->ssl) > 0);
+	return rc;
+}
+
+void
+sup_stream_close(struct sup_stream *st)
+{
+	if (st->ssl != NULL)
+		SSL_free(st->ssl);
+	st->ssl = NULL;
+	if (st->fd != -1)
+		close(st->fd);
+	st->fd = -1;
 }

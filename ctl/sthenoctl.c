@@ -172,6 +172,8 @@ config_read(struct ctl *c, struct sup *s)
 	if ((v = config_get(doc, "supervisorctl", "serverurl")) != NULL)
 		config_set(&s->serverurl, strncmp(v, "unix://", 7) == 0 ?
 		    unix_url(v) : xstrdup(v)), free(v);
+	if ((v = config_get(doc, "supervisorctl", "cafile")) != NULL)
+		config_set(&s->cafile, v);
 	if ((v = config_get(doc, "supervisorctl", "username")) != NULL)
 		config_set(&s->username, v);
 	if ((v = config_get(doc, "supervisorctl", "password")) != NULL)
@@ -693,6 +695,7 @@ sup_free(struct sup *s)
 	json_decref(s->complete);
 	free(s->rbuf);
 	free(s->serverurl);
+	free(s->cafile);
 	free(s->username);
 	free(s->password);
 	free(s->prompt);
@@ -734,7 +737,8 @@ usage(int asked)
 	fprintf(asked ? stdout : stderr, "usage: sthenoctl [-c config] "
 	    "[-s url] [-u user] [-p password] [-r historyfile] [-i]\n"
 	    "                 [-S secretfile] [-A endpoint] [-j] [-m] "
-	    "[--json] [-v] [command [args...]]\n%s", asked ?
+	    "[--json] [--cafile file] [-v]\n"
+	    "                 [command [args...]]\n%s", asked ?
 	    "supervisorctl's commands (status, start, stop, restart, signal, "
 	    "tail,\nmaintail, fg, clear, pid, update, reread, add, remove, "
 	    "avail, reload,\nshutdown, version, help) go to [supervisorctl] "
@@ -755,6 +759,7 @@ static const struct option long_opts[] = {
 	{ "interactive", no_argument, NULL, 'i' },
 	{ "monitor", no_argument, NULL, 'm' },
 	{ "json", no_argument, NULL, 'J' },
+	{ "cafile", required_argument, NULL, 'C' },
 	{ "version", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -797,6 +802,9 @@ options(struct ctl *c, struct sup *s, int argc, char **argv)
 			c->json = 1;
 			c->want_monitor = 1;
 			break;
+		case 'C':
+			s->cafile = xstrdup(optarg);
+			break;
 		case 'J':
 			c->json = 1;
 			s->json = 1;
@@ -835,14 +843,15 @@ main(int argc, char **argv)
 	if (c.opt_s != NULL) {
 		/* a scheme says supervisorctl's URL; a bare path or
 		 * host:port is the monitor's, as it always was */
-		if (strncmp(c.opt_s, "http://", 7) != 0 &&
-		    strncmp(c.opt_s, "unix://", 7) != 0)
+		int web = strncmp(c.opt_s, "http://", 7) == 0 ||
+		    strncmp(c.opt_s, "https://", 8) == 0;
+
+		if (!web && strncmp(c.opt_s, "unix://", 7) != 0)
 			c.want_monitor = 1;
 		/* the monitor is no HTTP server */
-		if (strncmp(c.opt_s, "http://", 7) != 0)
+		if (!web)
 			c.server = xstrdup(c.opt_s);
-		if (strncmp(c.opt_s, "unix://", 7) == 0 ||
-		    strncmp(c.opt_s, "http://", 7) == 0)
+		if (strncmp(c.opt_s, "unix://", 7) == 0 || web)
 			s.serverurl = strncmp(c.opt_s, "unix://", 7) == 0 ?
 			    unix_url(c.opt_s) : xstrdup(c.opt_s);
 	}

@@ -27,6 +27,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sthtest  # noqa: E402
 from sthtest import free_port  # noqa: E402
 
+BUILDDIR = os.environ.get("STHENO_BUILDDIR", sthtest.SRCDIR)
+STHENOCTL = os.path.join(BUILDDIR, "plugins", "monitor", "sthenoctl")
 USER = "alice"
 PASS = "tls-pass"
 HEADER_TIMEOUT = 2
@@ -278,6 +280,28 @@ class TestHttps(unittest.TestCase):
         rc, body, err = curl("--cacert", c.ca[1], self.url(self.mtls))
         self.assertNotEqual(rc, 0, err)
         self.assertEqual(body, b"")
+
+    def sthenoctl(self, *args):
+        return subprocess.run(
+            [STHENOCTL, "-s", "https://localhost:%d" % self.port, "-u",
+             USER, "-p", PASS] + list(args), capture_output=True, text=True,
+            timeout=20, stdin=subprocess.DEVNULL)
+
+    def test_sthenoctl_https(self):
+        r = self.sthenoctl("--cafile", TlsCerts.ca[1], "version")
+        self.assertEqual((r.returncode, r.stderr), (0, ""))
+        self.assertRegex(r.stdout, r"^\d+\.\d+")
+        r = self.sthenoctl("--cafile", TlsCerts.ca[1], "maintail")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("supervisord started", r.stdout)
+
+    def test_sthenoctl_verifies_by_default(self):
+        r = self.sthenoctl("version")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("certificate verify failed", r.stderr)
+        r = self.sthenoctl("--cafile", TlsCerts.other_ca[1], "version")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("certificate verify failed", r.stderr)
 
     def test_libssl_mapped_with_tls(self):
         self.assertTrue(maps_libssl(self.d.pid))

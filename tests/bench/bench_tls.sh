@@ -1,0 +1,135 @@
+#!/bin/sh
+# bench_tls.sh — HTTPS beside nginx in the same run, with the same RSA-2048
+# certificate, protocol and cipher (TLS 1.3, TLS_AES_128_GCM_SHA256, X25519),
+# one worker each: new TLS handshakes per second (openssl s_time -new, no
+# session reuse, $CLIENTS clients at once) and 1 KiB requests per second on
+# kept-alive TLS connections (wrk -c$CONNS); prints both, the ratios and the
+# resident memory of both after the run.
+#
+# Not part of make check.  Needs wrk, openssl and nginx (apt-get install
+# wrk openssl nginx-light).
+#   STHENOD=_build/x/daemon/sthenod \
+#   STHENO_PLUGIN_PATH=_build/x/plugins/.libs-all tests/bench/bench_tls.sh
+# Knobs (environment): DURATION (5s), SECS (5: s_time's seconds), CLIENTS
+# (2), CONNS (100), THREADS (2), SIZE (1024).
+set -eu
+bench_peer=nginx	# for lib.sh: nginx is the peer, not supervisord
+. "$(dirname "$0")/lib.sh"
+need wrk openssl
+
+DURATION=${DURATION:-5s}
+SECS=${SECS:-5}
+CLIENTS=${CLIENTS:-2}
+CONNS=${CONNS:-100}
+THREADS=${THREADS:-2}
+SIZE=${SIZE:-1024}
+CIPHER=TLS_AES_128_GCM_SHA256
+set -- $(free_ports 2)
+PORT_STHENO=$1
+PORT_NGINX=$2
+
+# --- one throwaway CA and server certificate for both
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/ca.key" \
+    -out "$tmp/ca.pem" -days 2 -subj /CN=bench-ca 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -keyout "$tmp/srv.key" \
+    -out "$tmp/srv.csr" -subj /CN=localhost 2>/dev/null
+echo "subjectAltName=DNS:localhost,IP:127.0.0.1" > "$tmp/ext"
+openssl x509 -req -in "$tmp/srv.csr" -CA "$tmp/ca.pem" -CAkey "$tmp/ca.key" \
+    -CAcreateserial -out "$tmp/srv.pem" -days 2 -extfile "$tmp/ext" \
+    2>/dev/null
+
+# --- sthenod: [http_server:bench] over TLS, files.so
+write_files_conf "$PORT_STHENO" "max_connections = 4096
+max_connections_per_address = 4096
+tls = bench"
+cat >> "$tmp/sthenod.conf" <<CONF
+
+[tls:bench]
+cert = $tmp/srv.pem
+key = $tmp/srv.key
+min_version = 1.3
+groups = X25519
+CONF
+head -c "$SIZE" /dev/urandom > "$tmp/www/file.bin"
+start_sthenod "$tmp/sthenod.conf"
+
+# --- nginx: one worker, the same certificate, protocol, cipher and group
+mkdir -p "$tmp/nginx"
+cat > "$tmp/nginx/nginx.conf" <<CONF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+	access_log off;
+	sendfile on;
+	keepalive_requests 1000000;
+	client_body_temp_path $tmp/nginx;
+	proxy_temp_path $tmp/nginx;
+	fastcgi_temp_path $tmp/nginx;
+	uwsgi_temp_path $tmp/nginx;
+	scgi_temp_path $tmp/nginx;
+	default_type application/octet-stream;
+	server {
+		listen 127.0.0.1:$PORT_NGINX ssl;
+		ssl_certificate $tmp/srv.pem;
+		ssl_certificate_key $tmp/srv.key;
+		ssl_protocols TLSv1.3;
+		ssl_ecdh_curve X25519;
+		root $tmp/www;
+	}
+}
+CONF
+start_nginx
+
+wait_https() {
+	i=0
+	while [ $i -lt 100 ]; do
+		if curl -sf --cacert "$tmp/ca.pem" -o /dev/null \
+		    "https://localhost:$1/file.bin"; then
+			return 0
+		fi
+		sleep 0.05
+		i=$((i + 1))
+	done
+	cat "$tmp/sthenod.log" "$tmp/nginx/error.log" >&2 2>/dev/null || :
+	die "nothing answers HTTPS on port $1"
+}
+wait_https "$PORT_STHENO"
+wait_https "$PORT_NGINX"
+for p in "$PORT_STHENO" "$PORT_NGINX"; do
+	curl -s --cacert "$tmp/ca.pem" "https://localhost:$p/file.bin" |
+	    cmp -s - "$tmp/www/file.bin" || die "port $p sent other bytes"
+done
+
+# handshakes PORT — new handshakes per second, $CLIENTS s_time at once.
+handshakes() {
+	c=0
+	while [ $c -lt "$CLIENTS" ]; do
+		openssl s_time -connect "127.0.0.1:$1" -new -time "$SECS" \
+		    -ciphersuites "$CIPHER" >"$tmp/stime.$c" 2>&1 &
+		c=$((c + 1))
+	done
+	wait
+	cat "$tmp"/stime.* | awk '/connections in .* real seconds/ {
+		n += $1; t = $5 } END { if (t > 0) printf "%.0f\n", n / t;
+		else print 0 }'
+	rm -f "$tmp"/stime.*
+}
+
+hs_sth=$(handshakes "$PORT_STHENO")
+hs_ngx=$(handshakes "$PORT_NGINX")
+rps_sth=$(wrk_rps "https://localhost:$PORT_STHENO/file.bin")
+rps_ngx=$(wrk_rps "https://localhost:$PORT_NGINX/file.bin")
+
+printf "TLS 1.3 %s, RSA-2048, X25519, one worker each\n" "$CIPHER"
+printf "  new handshakes/s (s_time -new x%s)   sthenod %8s   nginx %8s\n" \
+    "$CLIENTS" "$hs_sth" "$hs_ngx"
+printf "  %s B keep-alive req/s (wrk -c%s)    sthenod %8.0f   nginx %8.0f\n" \
+    "$SIZE" "$CONNS" "$rps_sth" "$rps_ngx"
+echo "$hs_sth $hs_ngx $rps_sth $rps_ngx" | awk '{ printf "  ratio " \
+    "sthenod/nginx: handshakes %.2f, requests %.2f\n", $1 / $2, $3 / $4 }'
+printf "  RSS after: sthenod %s KiB, nginx %s KiB\n" \
+    "$(status_kb "$sth_pid" VmRSS)" "$(status_kb "$ngx_pid" VmRSS)"

@@ -104,8 +104,12 @@ for p in "$PORT_STHENO" "$PORT_NGINX"; do
 	    cmp -s - "$tmp/www/file.bin" || die "port $p sent other bytes"
 done
 
-# handshakes PORT — new handshakes per second, $CLIENTS s_time at once.
+# handshakes PORT PID — "RATE MS": new handshakes per second with $CLIENTS
+# s_time at once, and the server's CPU milliseconds per handshake (the rate
+# depends on the clients' share of the CPUs too, on a busy machine much;
+# the CPU time per handshake does not).
 handshakes() {
+	t0=$(cpu_ticks "$2")
 	c=0
 	while [ $c -lt "$CLIENTS" ]; do
 		openssl s_time -connect "127.0.0.1:$1" -new -time "$SECS" \
@@ -113,20 +117,33 @@ handshakes() {
 		c=$((c + 1))
 	done
 	wait
-	cat "$tmp"/stime.* | awk '/connections in .* real seconds/ {
-		n += $1; t = $5 } END { if (t > 0) printf "%.0f\n", n / t;
-		else print 0 }'
+	t1=$(cpu_ticks "$2")
+	# "N connections in T real seconds" (T whole seconds)
+	cat "$tmp"/stime.* | awk -v t0="$t0" -v t1="$t1" \
+	    -v hz="$(getconf CLK_TCK)" '/connections in .* real seconds/ {
+		n += $1; if ($4 > t) t = $4 } END {
+		if (t > 0 && n > 0) printf "%.0f %.3f\n", n / t,
+		    (t1 - t0) * 1000 / hz / n; else print "0 0" }'
 	rm -f "$tmp"/stime.*
 }
 
-hs_sth=$(handshakes "$PORT_STHENO")
-hs_ngx=$(handshakes "$PORT_NGINX")
+# cpu_ticks PID — user + system CPU ticks of PID so far.
+cpu_ticks() {
+	sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+
+set -- $(handshakes "$PORT_STHENO" "$sth_pid")
+hs_sth=$1 cpu_sth=$2
+set -- $(handshakes "$PORT_NGINX" "$ngx_pid")
+hs_ngx=$1 cpu_ngx=$2
 rps_sth=$(wrk_rps "https://localhost:$PORT_STHENO/file.bin")
 rps_ngx=$(wrk_rps "https://localhost:$PORT_NGINX/file.bin")
 
 printf "TLS 1.3 %s, RSA-2048, X25519, one worker each\n" "$CIPHER"
 printf "  new handshakes/s (s_time -new x%s)   sthenod %8s   nginx %8s\n" \
     "$CLIENTS" "$hs_sth" "$hs_ngx"
+printf "  server CPU ms per handshake           sthenod %8s   nginx %8s\n" \
+    "$cpu_sth" "$cpu_ngx"
 printf "  %s B keep-alive req/s (wrk -c%s)    sthenod %8.0f   nginx %8.0f\n" \
     "$SIZE" "$CONNS" "$rps_sth" "$rps_ngx"
 echo "$hs_sth $hs_ngx $rps_sth $rps_ngx" | awk '{ printf "  ratio " \

@@ -402,12 +402,29 @@ class TestTlsReload(unittest.TestCase):
         self.addCleanup(old.close)
         old.request("GET", "/stheno/ping")
         self.assertEqual(old.getresponse().read(), b"pong\n")
+        # a request in flight across the reload: half its head before
+        inflight = ctx.wrap_socket(socket.create_connection(
+            ("127.0.0.1", port), timeout=10), server_hostname="localhost")
+        self.addCleanup(inflight.close)
+        inflight.sendall(b"GET /stheno/ping HTTP/1.1\r\nHost: localhost\r\n")
         shutil.copy(c.renewed[1], cert)
         shutil.copy(c.renewed[0], key)
         proxy = xmlrpc.client.ServerProxy(
             "https://localhost:%d/RPC2" % port, context=ctx)
-        proxy.plugin.reload("tls")
+        self.assertTrue(proxy.plugin.reload("tls"))
         self.assertEqual(peer_der(), pem_der(c.renewed[1]))
+        # the open ones finish on the old session
+        inflight.sendall(b"\r\n")
+        got = b""
+        while not got.endswith(b"pong\n"):
+            b = inflight.recv(4096)
+            if not b:
+                break
+            got += b
+        self.assertTrue(got.startswith(b"HTTP/1.1 200 "), got)
+        self.assertTrue(got.endswith(b"pong\n"), got)
+        self.assertEqual(inflight.getpeercert(binary_form=True),
+                         pem_der(c.server[1]))
 
 
 def tearDownModule():

@@ -333,10 +333,53 @@ plugins_config_diff(const struct ini_doc *doc, json_t *added,
 }
 
 /*
+ * Before a unit's plugin is reloaded: load the `early` plugins the file
+ * now implies and that are not loaded yet, so that the new version finds
+ * their services (update handles a changed [http_server:x] with a new
+ * tls = NAME before the [tls:NAME] added with it).  0, or -1 with *err
+ * and the config in force unchanged.
+ */
+static int
+plugins_load_early(char **err)
+{
+	const struct plugin_implied *x;
+	struct plugin_want *w = NULL;
+	struct ini_doc *doc, *prev;
+	struct ini_section *s;
+	const char *sname;
+	size_t n = 0, cap = 0, i;
+	int rc;
+
+	if ((doc = options_reread(NULL, err)) == NULL)
+		return -1;
+	for (s = ini_first(doc); s != NULL; s = ini_next(s)) {
+		sname = ini_section_name(s);
+		if ((x = plugin_implied_by(sname)) == NULL || !x->early)
+			continue;
+		for (i = 0; x->plugins[i] != NULL; i++)
+			if (plugin_find(x->plugins[i]) == NULL)
+				plugin_want_add(&w, &n, &cap, x->plugins[i],
+				    sname, 0);
+	}
+	if (n == 0) {
+		ini_free(doc);
+		return 0;
+	}
+	prev = plugin_config_swap(doc);
+	rc = plugin_load_wants(&w, &n, 1, err);
+	plugin_wants_free(w, n);
+	if (rc != 0)
+		ini_free(plugin_config_swap(prev));
+	else if (prev != NULL)
+		ini_free(prev);
+	return rc;
+}
+
+/*
  * update's addProcessGroup of a unit: the config file is read again and
  * put in force, then the unit's plugin is reloaded (it was loaded: its
- * section changed) or loaded with what it requires.  A failure puts the
- * old config back.
+ * section changed; the early plugins it may use loaded first) or loaded
+ * with what it requires.  A failure puts the old config back.
  */
 int
 plugins_config_add(const char *section, char **err)
@@ -354,7 +397,8 @@ plugins_config_add(const char *section, char **err)
 	}
 	name = plugin_unit_owner(section);
 	if (plugin_find(name) != NULL)
-		return plugin_reload(name, err);
+		return plugins_load_early(err) == 0 ? plugin_reload(name, err) :
+		    -1;
 	if ((doc = options_reread(NULL, err)) == NULL)
 		return -1;
 	if (ini_find(doc, section) == NULL) {

@@ -427,6 +427,36 @@ class TestTlsReload(unittest.TestCase):
                          pem_der(c.server[1]))
 
 
+class TestTlsUpdate(unittest.TestCase):
+    """reread + update: a [tls:NAME] added with tls = NAME on a public
+    server (a unit) in the same edit turns that server to HTTPS."""
+
+    def test_update_adds_tls(self):
+        TlsCerts.make()
+        c = TlsCerts
+        ctl, pub = free_port(), free_port()
+        d = sthtest.Sthenod(extra="[plugin:http]\nping=true\n"
+                            "[inet_http_server]\nport=127.0.0.1:%d\n"
+                            "[http_server:pub]\nlisten=127.0.0.1:%d\n" %
+                            (ctl, pub))
+        self.addCleanup(d.cleanup)
+        d.start()
+        rc, body, err = curl("http://127.0.0.1:%d/stheno/ping" % pub)
+        self.assertEqual((rc, body), (0, b"pong\n"), err)
+        d.extra += "tls=main\n" + tls_section("main", c.server)
+        d.write_config()
+        r = subprocess.run([STHENOCTL, "-s", "http://127.0.0.1:%d" % ctl,
+                            "-c", d.conf, "update"], capture_output=True,
+                           text=True, timeout=30, stdin=subprocess.DEVNULL)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertNotIn("error", r.stdout + r.stderr)
+        rc, body, err = curl("--cacert", c.ca[1],
+                             "https://localhost:%d/stheno/ping" % pub)
+        self.assertEqual((rc, body), (0, b"pong\n"), err)
+        rc, body, err = curl("http://127.0.0.1:%d/stheno/ping" % ctl)
+        self.assertEqual((rc, body), (0, b"pong\n"), err)
+
+
 def tearDownModule():
     TlsCerts.remove()
 

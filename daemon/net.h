@@ -6,7 +6,9 @@
  * sockets and bufferevents inside them and, for unix listeners, the socket
  * file; each is recorded in its plugin's scope (scope.h) and freed by the
  * plugin, or by the loader at unload.  Callbacks reach plugin code only
- * through trampolines that pass plugin_enter().
+ * through trampolines that pass plugin_enter().  A connection's bufferevent
+ * may be one a plugin built on its descriptor (net_conn_wrap: a TLS session
+ * of tls.so); net.c owns and frees it all the same.
  */
 #ifndef STHENO_NET_H
 #define STHENO_NET_H

@@ -375,6 +375,30 @@ net_listener_close(struct sth_listener *l)
 		unlink(l->path);
 }
 
+/*
+ * l took its socket over from the old version's listener l->prev in a
+ * reload not yet settled: give the socket back, to go on accepting there.
+ */
+static void
+net_listener_giveback(struct sth_listener *l)
+{
+	struct sth_listener *o = l->prev;
+
+	l->prev = NULL;
+	if (o == NULL || l->fd == -1)
+		return;
+	o->heir = NULL;
+	event_del(l->ev);
+	o->fd = l->fd;
+	l->fd = -1;
+	event_free(o->ev);
+	o->ev = event_new(sth.base, o->fd, EV_READ | EV_PERSIST,
+	    net_accept_cb, o);
+	if (o->ev == NULL)
+		fatalx("event_new failed");
+	event_add(o->ev, NULL);
+}
+
 static void
 net_listener_destroy(void *obj)
 {
@@ -384,7 +408,12 @@ net_listener_destroy(void *obj)
 	TAILQ_FOREACH(o, &net_listeners, all) {
 		if (o->heir == l)
 			o->heir = NULL;
+		if (o->prev == l)
+			o->prev = NULL;
 	}
+	/* A new version whose init fails frees what it made before the
+	 * reload is settled: the adopted socket is not its to close. */
+	net_listener_giveback(l);
 	net_listener_close(l);
 	if (--net_nlisteners == 0 && net_spare != -1) {
 		close(net_spare);
@@ -510,26 +539,15 @@ void
 net_listeners_settle(struct sth_plugin *p, int commit)
 {
 	struct scope_res *r;
-	struct sth_listener *l, *o;
+	struct sth_listener *l;
 
 	while ((r = scope_find(plugin_scope(p), SCOPE_LISTENER,
 	    net_match_adopted, NULL)) != NULL) {
 		l = scope_res_obj(r);
-		o = l->prev;
-		l->prev = NULL;
-		if (commit || l->fd == -1)
-			continue;
-		/* Give the socket back to the old plugin's listener. */
-		o->heir = NULL;
-		event_del(l->ev);
-		o->fd = l->fd;
-		l->fd = -1;
-		event_free(o->ev);
-		o->ev = event_new(sth.base, o->fd, EV_READ | EV_PERSIST,
-		    net_accept_cb, o);
-		if (o->ev == NULL)
-			fatalx("event_new failed");
-		event_add(o->ev, NULL);
+		if (commit)
+			l->prev = NULL;
+		else
+			net_listener_giveback(l);
 	}
 }
 

@@ -456,6 +456,27 @@ class TestTlsUpdate(unittest.TestCase):
         rc, body, err = curl("http://127.0.0.1:%d/stheno/ping" % ctl)
         self.assertEqual((rc, body), (0, b"pong\n"), err)
 
+    def test_failed_update_keeps_serving(self):
+        # tls = NAME without its section: the reload of http fails and the
+        # loaded version keeps serving on every socket, the control
+        # server's included (its new version had taken that over first)
+        ctl, pub = free_port(), free_port()
+        d = sthtest.Sthenod(extra="[plugin:http]\nping=true\n"
+                            "[inet_http_server]\nport=127.0.0.1:%d\n"
+                            "[http_server:pub]\nlisten=127.0.0.1:%d\n" %
+                            (ctl, pub))
+        self.addCleanup(d.cleanup)
+        d.start()
+        d.extra += "tls=nowhere\n"
+        d.write_config()
+        r = subprocess.run([STHENOCTL, "-s", "http://127.0.0.1:%d" % ctl,
+                            "-c", d.conf, "update"], capture_output=True,
+                           text=True, timeout=30, stdin=subprocess.DEVNULL)
+        self.assertIn("there is no [tls:nowhere]", r.stdout + r.stderr)
+        for port in (ctl, pub):
+            rc, body, err = curl("http://127.0.0.1:%d/stheno/ping" % port)
+            self.assertEqual((rc, body), (0, b"pong\n"), err)
+
 
 def tearDownModule():
     TlsCerts.remove()

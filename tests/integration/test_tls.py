@@ -201,15 +201,16 @@ class TestHttps(unittest.TestCase):
             self.assertEqual((r.status, r.read()), (200, b"pong\n"))
         self.assertEqual(k.sock.version(), "TLSv1.3")
 
-    def test_tls11_refused(self):
-        p = subprocess.run(["openssl", "s_client", "-connect",
-                            "127.0.0.1:%d" % self.port, "-tls1_1",
-                            "-cipher", "DEFAULT@SECLEVEL=0"],
-                           stdin=subprocess.DEVNULL, capture_output=True,
-                           timeout=20)
-        out = (p.stdout + p.stderr).decode("latin-1")
-        self.assertNotEqual(p.returncode, 0, out)
-        self.assertIn("protocol version", out)
+    def test_tls10_and_tls11_refused(self):
+        for flag in ("-tls1", "-tls1_1"):
+            p = subprocess.run(["openssl", "s_client", "-connect",
+                                "127.0.0.1:%d" % self.port, flag,
+                                "-cipher", "DEFAULT@SECLEVEL=0"],
+                               stdin=subprocess.DEVNULL, capture_output=True,
+                               timeout=20)
+            out = (p.stdout + p.stderr).decode("latin-1")
+            self.assertNotEqual(p.returncode, 0, out)
+            self.assertIn("protocol version", out)
         self.assert_serving()
 
     def test_tls12_accepted(self):

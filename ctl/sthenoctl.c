@@ -186,8 +186,13 @@ config_read(struct ctl *c, struct sup *s)
 		xasprintf(&c->http_hint, "unix://%s", v);
 		free(v);
 	} else if ((v = config_get(doc, "inet_http_server", "port")) != NULL) {
-		xasprintf(&c->http_hint, "http://%s%s", strchr(v, ':') ==
-		    NULL ? "127.0.0.1:" : "", v);
+		/* tls = NAME: the server speaks HTTPS */
+		char *tls = config_get(doc, "inet_http_server", "tls");
+
+		xasprintf(&c->http_hint, "%s://%s%s", tls != NULL &&
+		    *tls != '\0' ? "https" : "http", strchr(v, ':') == NULL ?
+		    "127.0.0.1:" : "", v);
+		free(tls);
 		free(v);
 	}
 	ini_free(doc);

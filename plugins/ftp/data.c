@@ -72,6 +72,8 @@ data_reset(struct ftp_sess *s)
 	if (d->cfd != -1)
 		close(d->cfd);
 	d->cfd = -1;
+	if (d->conn != NULL && s->prot_p)
+		F.tls->shutdown(d->conn);	/* close_notify: a clean end */
 	if (d->conn != NULL)
 		F.host->conn_free(d->conn);
 	d->conn = NULL;
@@ -214,6 +216,13 @@ data_connected(struct ftp_sess *s, int fd)
 
 	d->conn = F.host->conn_new(F.self, fd, data_read, data_write,
 	    data_event, s);
+	/* PROT P: the data connection is a TLS session too (its handshake
+	 * runs under the transfer's timeouts) */
+	if (d->conn != NULL && s->prot_p &&
+	    F.tls->wrap(d->conn, F.tls_ctx) != 0) {
+		F.host->conn_free(d->conn);
+		d->conn = NULL;
+	}
 	if (d->conn == NULL) {
 		if (d->kind != XF_NONE)
 			finish(s, 425, "Failed to establish connection.");
@@ -225,7 +234,9 @@ data_connected(struct ftp_sess *s, int fd)
 	    DATA_MAX_WRITE);
 	bufferevent_set_max_single_read(F.host->conn_bev(d->conn),
 	    DATA_MAX_READ);
-	bufferevent_disable(F.host->conn_bev(d->conn), EV_READ);
+	/* (a TLS session reads its handshake: data_read drains the rest) */
+	if (!s->prot_p)
+		bufferevent_disable(F.host->conn_bev(d->conn), EV_READ);
 	if (d->kind != XF_NONE && d->waiting)
 		start_transfer(s);
 }

@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include <stheno/stheno.h>
+#include <stheno/tls.h>
 
 struct evbuffer;
 
@@ -212,6 +213,8 @@ struct ftp_conf {
 	int text_userdb_names;	/* LIST shows names, not numbers */
 	int xferlog_enable;
 	char *xferlog_file;
+	char *tls;		/* [tls:NAME] for AUTH TLS, or NULL */
+	int force_local_logins_ssl;
 };
 
 struct ftp_ctx {
@@ -223,6 +226,8 @@ struct ftp_ctx {
 	struct sockaddr_storage pasv_sa;	/* pasv_address */
 	struct sth_vfs *anon_vfs;	/* anon_root, shared by anonymous sessions */
 	int xferlog_fd;			/* xferlog_file, or -1 */
+	const struct sth_tls_api *tls;	/* the tls service, with tls = */
+	struct sth_tls_ctx *tls_ctx;
 	LIST_HEAD(, ftp_sess) sessions;
 	unsigned nsessions;
 	int draining;
@@ -269,6 +274,9 @@ struct ftp_sess {
 	int logged_in;
 	int writable;
 	int epsv_all;
+	int tls;		/* AUTH TLS done: the control channel is TLS */
+	int pbsz;		/* PBSZ 0 given */
+	int prot_p;		/* PROT P: data connections are TLS */
 	int closing;		/* QUIT or 421: no more commands */
 	int dead;		/* freed but for the struct (depth > 0) */
 	int depth;		/* process_input frames on the stack */
@@ -339,6 +347,7 @@ FTP_HANDLER(port); FTP_HANDLER(eprt); FTP_HANDLER(list); FTP_HANDLER(nlst);
 FTP_HANDLER(mlsd); FTP_HANDLER(mlst); FTP_HANDLER(retr); FTP_HANDLER(stor);
 FTP_HANDLER(appe); FTP_HANDLER(dele); FTP_HANDLER(mkd); FTP_HANDLER(rmd);
 FTP_HANDLER(rnfr); FTP_HANDLER(rnto); FTP_HANDLER(abor); FTP_HANDLER(auth);
+FTP_HANDLER(pbsz); FTP_HANDLER(prot);
 
 /* ---------------------------------------------------------------- data.c */
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 
 #include "ftp.h"
 
@@ -92,6 +93,13 @@ cmd_user(struct ftp_sess *s, const char *arg)
 {
 	if (s->logged_in) {
 		ftp_reply(s, 530, "Can't change to another user.");
+		return;
+	}
+	/* vsftpd's force_local_logins_ssl */
+	if (F.tls_ctx != NULL && F.conf.force_local_logins_ssl && !s->tls &&
+	    !is_anon_name(arg)) {
+		ftp_reply(s, 530, "Non-anonymous sessions must use "
+		    "encryption.");
 		return;
 	}
 	free(s->user);
@@ -311,10 +319,75 @@ cmd_syst(struct ftp_sess *s, const char *arg)
 	ftp_reply(s, 215, "UNIX Type: L8");
 }
 
+/*
+ * AUTH TLS (RFC 4217): 234, then the control connection is a TLS session
+ * from its next byte.  The 234 leaves at once, past the bufferevent, so
+ * that nothing is buffered when the session is stacked (host->conn_wrap);
+ * a client that sent more before the handshake broke the protocol.
+ */
 void
 cmd_auth(struct ftp_sess *s, const char *arg)
 {
-	ftp_reply(s, 502, "TLS is not supported.");
+	static const char go[] = "234 Proceed with negotiation.\r\n";
+	struct bufferevent *b;
+
+	if (F.tls_ctx == NULL) {
+		ftp_reply(s, 502, "TLS is not supported.");
+		return;
+	}
+	if (s->tls) {
+		ftp_reply(s, 503, "Already using TLS.");
+		return;
+	}
+	if (strcasecmp(arg, "TLS") != 0 && strcasecmp(arg, "TLS-C") != 0 &&
+	    strcasecmp(arg, "SSL") != 0) {
+		ftp_reply(s, 504, "Unknown AUTH type.");
+		return;
+	}
+	b = F.host->conn_bev(s->ctl);
+	if (evbuffer_get_length(bufferevent_get_input(b)) != 0 ||
+	    evbuffer_get_length(bufferevent_get_output(b)) != 0 ||
+	    send(bufferevent_getfd(b), go, sizeof go - 1, MSG_NOSIGNAL) !=
+	    (ssize_t)(sizeof go - 1) ||
+	    F.tls->wrap(s->ctl, F.tls_ctx) != 0) {
+		ftp_sess_close(s, 421, "Cannot start TLS.");
+		return;
+	}
+	s->tls = 1;
+}
+
+void
+cmd_pbsz(struct ftp_sess *s, const char *arg)
+{
+	if (!s->tls) {
+		ftp_reply(s, 503, "PBSZ needs a secure connection.");
+		return;
+	}
+	s->pbsz = 1;
+	ftp_reply(s, 200, "PBSZ=0");
+}
+
+void
+cmd_prot(struct ftp_sess *s, const char *arg)
+{
+	if (!s->tls) {
+		ftp_reply(s, 503, "PROT needs a secure connection.");
+		return;
+	}
+	if (!s->pbsz) {
+		ftp_reply(s, 503, "PBSZ needs to be issued first.");
+		return;
+	}
+	if (strcasecmp(arg, "P") == 0) {
+		s->prot_p = 1;
+		ftp_reply(s, 200, "PROT now Private.");
+	} else if (strcasecmp(arg, "C") == 0) {
+		s->prot_p = 0;
+		ftp_reply(s, 200, "PROT now Clear.");
+	} else if (strcasecmp(arg, "S") == 0 || strcasecmp(arg, "E") == 0)
+		ftp_reply(s, 536, "PROT not supported.");
+	else
+		ftp_reply(s, 504, "PROT not recognized.");
 }
 
 void
@@ -357,9 +430,11 @@ cmd_feat(struct ftp_sess *s, const char *arg)
 	int n;
 
 	ftp_fmt_factlist(s->facts, 1, facts, sizeof facts);
-	n = snprintf(buf, sizeof buf, "211-Features:\r\n EPRT\r\n EPSV\r\n"
-	    " MDTM\r\n MLST %s\r\n PASV\r\n REST STREAM\r\n SIZE\r\n TVFS\r\n"
-	    " UTF8\r\n211 End\r\n", facts);
+	n = snprintf(buf, sizeof buf, "211-Features:\r\n%s EPRT\r\n EPSV\r\n"
+	    " MDTM\r\n MLST %s\r\n PASV\r\n%s REST STREAM\r\n SIZE\r\n"
+	    " TVFS\r\n UTF8\r\n211 End\r\n", F.tls_ctx != NULL ?
+	    " AUTH TLS\r\n" : "", facts, F.tls_ctx != NULL ?
+	    " PBSZ\r\n PROT\r\n" : "");
 	ftp_send(s, buf, (size_t)n);
 }
 

@@ -57,6 +57,8 @@ static const struct ftp_opt {
 	O(text_userdb_names, OPT_BOOL, 0, 0, 1, NULL),
 	O(xferlog_enable, OPT_BOOL, 0, 0, 1, NULL),
 	O(xferlog_file, OPT_STR, 0, 0, 0, "/var/log/xferlog"),
+	O(tls, OPT_STR, 0, 0, 0, NULL),
+	O(force_local_logins_ssl, OPT_BOOL, 1, 0, 1, NULL),
 #undef O
 };
 
@@ -195,6 +197,21 @@ xferlog_open(void)
 	return 0;
 }
 
+/* tls = NAME: AUTH TLS with [tls:NAME]'s context (the tls service, which
+ * such a section loads before this plugin). */
+static int
+tls_setup(void)
+{
+	F.tls = F.host->service_acquire(F.self, STH_TLS_SERVICE,
+	    STH_TLS_API_VERSION, NULL);
+	if (F.tls == NULL || !STH_TLS_HAS(F.tls, shutdown) ||
+	    (F.tls_ctx = F.tls->context(F.conf.tls)) == NULL)
+		return F.host->fail(F.self, "[plugin:ftp] tls: there is no "
+		    "[tls:%s] section (its cert and key make the context)",
+		    F.conf.tls);
+	return 0;
+}
+
 static void ftp_fini(struct sth_plugin *);
 
 static int
@@ -223,6 +240,8 @@ ftp_init(struct sth_plugin *self, const struct sth_host *host)
 	}
 	if (F.conf.anonymous && anon_setup() == -1)
 		goto err;
+	if (F.conf.tls != NULL && tls_setup() == -1)
+		goto err;
 	if (F.conf.local_users)
 		pam_service_note();
 	if (F.conf.xferlog_enable && F.conf.xferlog_file == NULL) {
@@ -239,10 +258,11 @@ ftp_init(struct sth_plugin *self, const struct sth_host *host)
 		free(err);
 		goto err;
 	}
-	host->log(self, STH_LOG_INFO, "ftp: listening on %s%s%s",
+	host->log(self, STH_LOG_INFO, "ftp: listening on %s%s%s%s",
 	    host->listener_addr(F.listener),
 	    F.conf.anonymous ? " (anonymous)" : "",
-	    F.conf.local_users ? " (local users)" : "");
+	    F.conf.local_users ? " (local users)" : "",
+	    F.tls_ctx != NULL ? " (AUTH TLS)" : "");
 	return 0;
 err:
 	ftp_fini(self);
@@ -277,6 +297,8 @@ ftp_fini(struct sth_plugin *self)
 		F.host->vfs_free(F.anon_vfs);
 	if (F.xferlog_fd != -1)
 		close(F.xferlog_fd);
+	if (F.tls != NULL)
+		F.host->service_release(self, STH_TLS_SERVICE);
 	for (i = 0; i < sizeof ftp_opts / sizeof ftp_opts[0]; i++)
 		if (ftp_opts[i].type == OPT_STR)
 			free(*(char **)((char *)&F.conf + ftp_opts[i].off));

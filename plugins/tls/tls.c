@@ -256,6 +256,17 @@ tls_protocol(struct sth_conn *c)
 	return ssl != NULL ? SSL_get_version(ssl) : NULL;
 }
 
+static void
+tls_shutdown(struct sth_conn *c)
+{
+	SSL *ssl = bufferevent_openssl_get_ssl(T.host->conn_bev(c));
+
+	/* non-blocking: what the socket does not take is dropped */
+	if (ssl != NULL && SSL_is_init_finished(ssl) &&
+	    SSL_shutdown(ssl) < 0)
+		ERR_clear_error();
+}
+
 /* --- the plugin ------------------------------------------------------- */
 
 static void tls_fini(struct sth_plugin *);
@@ -283,6 +294,7 @@ tls_init(struct sth_plugin *self, const struct sth_host *host)
 	T.api.context = tls_context;
 	T.api.wrap = tls_wrap;
 	T.api.protocol = tls_protocol;
+	T.api.shutdown = tls_shutdown;
 	if (host->service_register(self, STH_TLS_SERVICE, STH_TLS_API_VERSION,
 	    &T.api) == -1) {
 		host->fail(self, "cannot register the \"%s\" service",

@@ -53,7 +53,7 @@ STAND_IN(size) STAND_IN(mdtm) STAND_IN(rest) STAND_IN(pasv) STAND_IN(epsv)
 STAND_IN(port) STAND_IN(eprt) STAND_IN(list) STAND_IN(nlst) STAND_IN(mlsd)
 STAND_IN(mlst) STAND_IN(retr) STAND_IN(stor) STAND_IN(appe) STAND_IN(dele)
 STAND_IN(mkd) STAND_IN(rmd) STAND_IN(rnfr) STAND_IN(rnto) STAND_IN(abor)
-STAND_IN(auth)
+STAND_IN(auth) STAND_IN(pbsz) STAND_IN(prot)
 
 /* --- the command line -------------------------------------------------- */
 

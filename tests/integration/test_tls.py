@@ -11,6 +11,8 @@ clear error, that a daemon without [tls:NAME] maps no libssl, and that
 plugin.reload tls serves a renewed certificate.
 """
 
+import ftplib
+import io
 import os
 import re
 import shutil
@@ -477,6 +479,122 @@ class TestTlsUpdate(unittest.TestCase):
         for port in (ctl, pub):
             rc, body, err = curl("http://127.0.0.1:%d/stheno/ping" % port)
             self.assertEqual((rc, body), (0, b"pong\n"), err)
+
+
+class TestFtps(unittest.TestCase):
+    """FTPS (RFC 4217) in the ftp plugin: AUTH TLS, PBSZ 0, PROT P, with
+    Python's ftplib, curl and lftp; real users refused in clear."""
+
+    @classmethod
+    def setUpClass(cls):
+        TlsCerts.make()
+        cls.port = free_port()
+        cls.d = sthtest.Sthenod(shared=True)
+        try:
+            cls.root = os.path.join(cls.d.dir, "root")
+            os.makedirs(os.path.join(cls.root, "up"))
+            os.chmod(cls.root, 0o755)
+            os.chmod(os.path.join(cls.root, "up"), 0o777)
+            cls.big = os.urandom(3 * 1024 * 1024)
+            for name, data in (("big.bin", cls.big), ("a.txt", b"hello\n")):
+                with open(os.path.join(cls.root, name), "wb") as f:
+                    f.write(data)
+                os.chmod(os.path.join(cls.root, name), 0o644)
+            cls.d.extra = ("[plugin:ftp]\nport=127.0.0.1:%d\n"
+                           "anonymous=true\nanon_root=%s\nanon_write=true\n"
+                           "tls=main\n" % (cls.port, cls.root) +
+                           tls_section("main", TlsCerts.server))
+            cls.d.write_config()
+            cls.d.start()
+        except Exception:
+            cls.d.cleanup()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.d.cleanup()
+
+    def ftps(self, login=True, prot_p=True):
+        ctx = ssl.create_default_context(cafile=TlsCerts.ca[1])
+        f = ftplib.FTP_TLS(context=ctx, timeout=10)
+        self.addCleanup(f.close)
+        f.connect("localhost", self.port)
+        if login:
+            self.assertTrue(f.auth().startswith("234"))
+            f.login()
+            if prot_p:
+                self.assertEqual(f.prot_p(), "200 PROT now Private.")
+        return f
+
+    def test_feat(self):
+        feat = self.ftps(login=False).sendcmd("FEAT")
+        for line in (" AUTH TLS", " PBSZ", " PROT"):
+            self.assertIn(line + "\n", feat)
+
+    def test_retr_list_stor_over_tls(self):
+        f = self.ftps()
+        self.assertEqual(f.sock.version(), "TLSv1.3")
+        got = io.BytesIO()
+        f.retrbinary("RETR big.bin", got.write)
+        self.assertEqual(got.getvalue(), self.big)
+        names = []
+        f.retrlines("NLST", names.append)
+        self.assertIn("a.txt", names)
+        data = os.urandom(300000)
+        self.assertTrue(f.storbinary("STOR up/u.bin",
+                                     io.BytesIO(data)).startswith("226"))
+        with open(os.path.join(self.root, "up", "u.bin"), "rb") as g:
+            self.assertEqual(g.read(), data)
+        self.assertEqual(f.prot_c(), "200 PROT now Clear.")
+        got = io.BytesIO()
+        f.retrbinary("RETR a.txt", got.write)
+        self.assertEqual(got.getvalue(), b"hello\n")
+
+    def test_before_auth(self):
+        f = self.ftps(login=False)
+        with self.assertRaisesRegex(ftplib.error_perm,
+                                    "^530 Non-anonymous sessions must use "
+                                    "encryption"):
+            f.sendcmd("USER someone")
+        for cmd in ("PBSZ 0", "PROT P"):
+            with self.assertRaisesRegex(ftplib.error_perm, "^503"):
+                f.sendcmd(cmd)
+        with self.assertRaisesRegex(ftplib.error_perm, "^504"):
+            f.sendcmd("AUTH GSSAPI")
+        f.auth()
+        with self.assertRaisesRegex(ftplib.error_perm, "^503 PBSZ"):
+            f.sendcmd("PROT P")
+        with self.assertRaisesRegex(ftplib.error_perm, "^503"):
+            f.sendcmd("AUTH TLS")
+        # after AUTH TLS, a real user may log in (here: 331, then refused)
+        self.assertTrue(f.sendcmd("USER someone").startswith("331"))
+
+    def test_curl_ssl_reqd(self):
+        rc, body, err = curl("--ssl-reqd", "--cacert", TlsCerts.ca[1],
+                             "ftp://localhost:%d/a.txt" % self.port)
+        self.assertEqual((rc, body), (0, b"hello\n"), err)
+        rc, body, err = curl("--ssl-reqd", "ftp://localhost:%d/a.txt" %
+                             self.port)
+        self.assertNotEqual(rc, 0)
+
+    def test_lftp_ssl_force(self):
+        if shutil.which("lftp") is None:
+            self.skipTest("lftp not installed")
+        p = subprocess.run(
+            ["lftp", "-u", "anonymous,x", "-e",
+             "set ftp:ssl-force true; set ftp:ssl-protect-data true; "
+             "set ssl:ca-file %s; cat a.txt; quit" % TlsCerts.ca[1],
+             "localhost:%d" % self.port], capture_output=True, timeout=30,
+            stdin=subprocess.DEVNULL)
+        self.assertEqual((p.returncode, p.stdout), (0, b"hello\n"),
+                         p.stderr)
+
+    def test_tls_on_the_control_channel_only(self):
+        # PROT C (the default): the data connection stays clear
+        f = self.ftps(prot_p=False)
+        got = io.BytesIO()
+        f.retrbinary("RETR a.txt", got.write)
+        self.assertEqual(got.getvalue(), b"hello\n")
 
 
 def tearDownModule():

@@ -64,7 +64,7 @@ Test(ftp_cmd, table_sorted_and_found)
 Test(ftp_cmd, before_login)
 {
 	static const char *const pre[] = { "USER", "PASS", "QUIT", "HELP",
-	    "FEAT", "SYST", "NOOP", "AUTH" };
+	    "FEAT", "SYST", "NOOP", "AUTH", "PBSZ", "PROT" };
 	const struct ftp_cmd *t;
 	const char *text;
 	size_t i, j, n;

@@ -58,6 +58,11 @@ struct sth_tls_api {
 	 * handshake is done), or NULL if c is not wrapped.  A static
 	 * string. */
 	const char *(*protocol)(struct sth_conn *c);
+	/* Send TLS's close_notify on c now, before it is freed, when nothing
+	 * is left to write (a client that closes its side of the session
+	 * after it, as FTPS data connections do, sees a clean end).  No-op
+	 * if c is not wrapped. */
+	void (*shutdown)(struct sth_conn *c);
 };
 
 #define STH_TLS_HAS(api, m)                                                    \

@@ -4,7 +4,8 @@
  * accept from the control peer's address: pasv_promiscuous=NO), the active
  * connect (to the control peer only, checked by xfer.c), and the transfer
  * itself on a host connection: a file sent with evbuffer_add_file
- * (sendfile: nothing of it is copied into memory, whatever its size), a
+ * (sendfile: nothing of it is copied into memory, whatever its size; on a
+ * PROT P connection, mapped and encrypted a record at a time), a
  * listing sent from memory, an upload written to its file as it arrives.
  *
  * Ownership: struct ftp_data in the session; the listener watch owns its

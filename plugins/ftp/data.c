@@ -5,7 +5,7 @@
  * connect (to the control peer only, checked by xfer.c), and the transfer
  * itself on a host connection: a file sent with evbuffer_add_file
  * (sendfile: nothing of it is copied into memory, whatever its size; on a
- * PROT P connection, mapped and encrypted a record at a time), a
+ * PROT P connection, read 1 MiB at a time as the session takes it), a
  * listing sent from memory, an upload written to its file as it arrives.
  *
  * Ownership: struct ftp_data in the session; the listener watch owns its
@@ -30,6 +30,9 @@
 #define PASV_BACKLOG 1
 #define DATA_MAX_WRITE (1024 * 1024)	/* bytes per sendfile */
 #define DATA_MAX_READ (256 * 1024)
+/* PROT P: a RETR is read this much at a time, the next read when the
+ * session has taken all but half of it */
+#define TLS_CHUNK (1024 * 1024)
 
 static void start_transfer(struct ftp_sess *s);
 
@@ -54,6 +57,7 @@ xfer_clear(struct ftp_data *d)
 	d->waiting = 0;
 	d->off = 0;
 	d->len = 0;
+	d->queued = 0;
 	d->xlog = 0;
 	d->xok = 0;
 }
@@ -117,12 +121,50 @@ data_read(struct sth_conn *c, void *arg)
 	}
 }
 
+/*
+ * PROT P: no sendfile through a TLS session, and evbuffer_add_file would
+ * map the whole file, which then stays resident as it is read (a 200 MB
+ * RETR peaked at 198 MB).  The next TLS_CHUNK bytes of the file into out:
+ * 0, or -1 (a read error or a file that shrank).
+ */
+static int
+send_chunk(struct ftp_data *d, struct evbuffer *out)
+{
+	struct evbuffer_iovec v;
+	off_t left = d->len - d->queued;
+	size_t want = left > TLS_CHUNK ? TLS_CHUNK : (size_t)left;
+	ssize_t n;
+
+	if (evbuffer_reserve_space(out, (ev_ssize_t)want, &v, 1) < 1)
+		return -1;
+	do
+		n = pread(d->fd, v.iov_base, want, d->off + d->queued);
+	while (n == -1 && errno == EINTR);
+	if (n <= 0)
+		return -1;
+	v.iov_len = (size_t)n;
+	if (evbuffer_commit_space(out, &v, 1) != 0)
+		return -1;
+	d->queued += n;
+	return 0;
+}
+
 static void
 data_write(struct sth_conn *c, void *arg)
 {
 	struct ftp_sess *s = arg;
 	struct evbuffer *out = bufferevent_get_output(F.host->conn_bev(c));
 
+	if (s->data.kind == XF_RETR && s->data.fd != -1 && !s->data.waiting) {
+		/* a PROT P RETR, read as the session takes it */
+		if (s->data.queued < s->data.len) {
+			if (send_chunk(&s->data, out) == -1)
+				finish(s, 451, "Failure reading local file.");
+			return;
+		}
+		close(s->data.fd);
+		s->data.fd = -1;
+	}
 	if ((s->data.kind == XF_RETR || s->data.kind == XF_LIST) &&
 	    !s->data.waiting && evbuffer_get_length(out) == 0)
 		finish(s, 226, "Transfer complete.");
@@ -164,12 +206,21 @@ send_file(struct ftp_sess *s, struct evbuffer *out)
 	struct ftp_data *d = &s->data;
 	int fd = d->fd;
 
-	d->fd = -1;
 	if (d->len <= 0) {
+		d->fd = -1;
 		close(fd);
 		finish(s, 226, "Transfer complete.");
 		return;
 	}
+	if (s->prot_p) {
+		/* d->fd stays ours: data_write reads the rest */
+		bufferevent_setwatermark(F.host->conn_bev(d->conn), EV_WRITE,
+		    TLS_CHUNK / 2, 0);
+		if (send_chunk(d, out) == -1)
+			finish(s, 451, "Failure reading local file.");
+		return;
+	}
+	d->fd = -1;
 	/* The evbuffer owns fd from here, even on failure. */
 	if (evbuffer_add_file(out, fd, d->off, d->len) != 0) {
 		finish(s, 451, "Failure reading local file.");

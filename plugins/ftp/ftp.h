@@ -252,6 +252,7 @@ struct ftp_data {
 	int fd;			/* RETR source / STOR target, -1 */
 	off_t off;
 	off_t len;
+	off_t queued;		/* PROT P RETR: bytes of len read so far */
 	struct evbuffer *listing;
 	unsigned long long bytes;
 	/* for xferlog: a RETR or STOR that got its 150 */

@@ -12,10 +12,14 @@
 #      libcrypt and libpam (linked by ftp.so alone) have resident in
 #      sthenod (smaps).
 # Prints both figures and the ratios.  Not part of make check.
+# TLS=1: FTPS instead, both servers on one throwaway RSA-2048 certificate
+# (sthenod: tls = NAME; vsftpd: ssl_enable=YES, allow_anon_ssl=YES,
+# require_ssl_reuse=NO: ftplib never resumes a session), curl
+# --ssl-reqd (AUTH TLS, PROT P) and ftplib's FTP_TLS with prot_p.
 #
 #   apt-get install -y vsftpd curl
 #   STHENOD=_build/x/daemon/sthenod tests/bench/bench_ftp.sh
-# Knobs (environment): SIZE_MB (500), ROUNDS (3), LOGINS (200).
+# Knobs (environment): SIZE_MB (500), ROUNDS (3), LOGINS (200), TLS (0).
 set -eu
 . "$(dirname "$0")/lib.sh"
 VSFTPD=${VSFTPD:-$(command -v vsftpd || echo /usr/sbin/vsftpd)}
@@ -24,6 +28,7 @@ need curl "$VSFTPD"
 SIZE_MB=${SIZE_MB:-500}
 ROUNDS=${ROUNDS:-3}
 LOGINS=${LOGINS:-200}
+TLS=${TLS:-0}
 
 set -- $(free_ports 2)
 PORT_STH=$1
@@ -46,6 +51,28 @@ anonymous = true
 anon_root = $tmp/ftp
 max_clients = 100
 CONF
+CURL_TLS=
+HOST=127.0.0.1
+if [ "$TLS" = 1 ]; then
+	need openssl
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/ca.key" \
+	    -out "$tmp/ca.pem" -days 2 -subj /CN=bench-ca 2>/dev/null
+	openssl req -newkey rsa:2048 -nodes -keyout "$tmp/srv.key" \
+	    -out "$tmp/srv.csr" -subj /CN=localhost 2>/dev/null
+	echo "subjectAltName=DNS:localhost" > "$tmp/ext"
+	openssl x509 -req -in "$tmp/srv.csr" -CA "$tmp/ca.pem" \
+	    -CAkey "$tmp/ca.key" -CAcreateserial -out "$tmp/srv.pem" -days 2 \
+	    -extfile "$tmp/ext" 2>/dev/null
+	cat >> "$tmp/sthenod.conf" <<CONF
+tls = bench
+
+[tls:bench]
+cert = $tmp/srv.pem
+key = $tmp/srv.key
+CONF
+	CURL_TLS="--ssl-reqd --cacert $tmp/ca.pem"
+	HOST=localhost
+fi
 cat > "$tmp/vsftpd.conf" <<CONF
 listen=YES
 listen_ipv6=NO
@@ -65,6 +92,16 @@ isolate_network=NO
 use_sendfile=YES
 max_clients=100
 CONF
+[ "$TLS" = 1 ] && cat >> "$tmp/vsftpd.conf" <<CONF
+ssl_enable=YES
+allow_anon_ssl=YES
+force_anon_logins_ssl=YES
+force_anon_data_ssl=YES
+rsa_cert_file=$tmp/srv.pem
+rsa_private_key_file=$tmp/srv.key
+ssl_ciphers=HIGH
+require_ssl_reuse=NO
+CONF
 
 start_sthenod "$tmp/sthenod.conf"
 "$VSFTPD" "$tmp/vsftpd.conf" >"$tmp/vsftpd.out" 2>&1 &
@@ -73,7 +110,7 @@ echo "$vs_pid" > "$tmp/vsftpd.pid"	# lib.sh's cleanup stops it
 
 wait_ftp() {
 	i=0
-	until curl -s -o /dev/null "ftp://127.0.0.1:$1/f1.txt"; do
+	until curl -s $CURL_TLS -o /dev/null "ftp://$HOST:$1/f1.txt"; do
 		i=$((i + 1))
 		[ $i -lt 100 ] || die "no FTP server on port $1"
 		sleep 0.1
@@ -82,7 +119,8 @@ wait_ftp() {
 wait_ftp "$PORT_STH"
 wait_ftp "$PORT_VS"
 for p in "$PORT_STH" "$PORT_VS"; do
-	curl -s "ftp://127.0.0.1:$p/big.bin" | cmp -s - "$tmp/ftp/big.bin" ||
+	curl -s $CURL_TLS "ftp://$HOST:$p/big.bin" |
+	    cmp -s - "$tmp/ftp/big.bin" ||
 	    die "port $p sent other bytes"
 done
 
@@ -106,8 +144,8 @@ tree_rss() {
 # retr PORT PID — MB/s of one RETR of big.bin; the largest tree_rss of PID
 # seen while it ran (sampled every 50 ms) in $tmp/peak.
 retr() {
-	curl -s -o /dev/null -w '%{speed_download}\n' \
-	    "ftp://127.0.0.1:$1/big.bin" > "$tmp/speed" &
+	curl -s $CURL_TLS -o /dev/null -w '%{speed_download}\n' \
+	    "ftp://$HOST:$1/big.bin" > "$tmp/speed" &
 	c=$!
 	peak=0
 	while kill -0 "$c" 2>/dev/null; do
@@ -140,14 +178,21 @@ while [ $r -lt "$ROUNDS" ]; do
 done
 
 logins() {
-	"$PYTHON" - "$1" "$LOGINS" <<'PY'
-import ftplib, sys, time
-port, n = int(sys.argv[1]), int(sys.argv[2])
+	"$PYTHON" - "$1" "$LOGINS" "$TLS" "$tmp/ca.pem" <<'PY'
+import ftplib, ssl, sys, time
+port, n, tls = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "1"
 t0 = time.monotonic()
 for _ in range(n):
-	f = ftplib.FTP()
-	f.connect("127.0.0.1", port, timeout=10)
-	f.login()
+	if tls:
+		f = ftplib.FTP_TLS(context=ssl.create_default_context(
+		    cafile=sys.argv[4]))
+		f.connect("localhost", port, timeout=10)
+		f.login()
+		f.prot_p()
+	else:
+		f = ftplib.FTP()
+		f.connect("127.0.0.1", port, timeout=10)
+		f.login()
 	lines = []
 	f.retrlines("LIST", lines.append)
 	assert len(lines) == 21, lines
@@ -173,6 +218,7 @@ pam_kb=$(awk '/^[0-9a-f]+-[0-9a-f]+ / { lib = ($6 ~ /libpam\.so/) }
 ratio() {
 	echo "$1 $2" | awk '{ if ($2 > 0) printf "%.2f", $1 / $2; else print "-" }'
 }
+[ "$TLS" = 1 ] && echo "FTPS: AUTH TLS, PROT P, RSA-2048 (OpenSSL's TLS 1.3 default cipher)"
 printf '%-34s %12s %12s %8s\n' "" sthenod vsftpd ratio
 printf '%-34s %12s %12s %8s\n' "RETR ${SIZE_MB} MB, MB/s (best of $ROUNDS)" \
     "$best_sth" "$best_vs" "$(ratio "$best_sth" "$best_vs")"

@@ -170,12 +170,40 @@ data_write(struct sth_conn *c, void *arg)
 		finish(s, 226, "Transfer complete.");
 }
 
+/*
+ * A PROT P data connection's handshake is done, before any byte of the
+ * transfer left: vsftpd's require_ssl_reuse wants it to have resumed the
+ * control connection's session, so that whoever opened it also holds the
+ * control connection's keys (not someone racing the client to the
+ * passive port).
+ */
+static void
+data_tls_ready(struct ftp_sess *s, struct sth_conn *c)
+{
+	if (!F.conf.require_ssl_reuse || F.tls->session_reused(c))
+		return;
+	F.host->log(F.self, STH_LOG_WARN, "ftp: %s: data connection did not "
+	    "resume the control connection's TLS session: refused "
+	    "(require_ssl_reuse)", s->peerstr);
+	if (s->data.kind != XF_NONE && !s->data.waiting) {
+		finish(s, 522, "SSL connection failed: session reuse "
+		    "required");
+		return;
+	}
+	F.host->conn_free(s->data.conn);
+	s->data.conn = NULL;
+}
+
 static void
 data_event(struct sth_conn *c, short what, void *arg)
 {
 	struct ftp_sess *s = arg;
 	int fd;
 
+	if (what & STH_CONN_CONNECTED) {
+		data_tls_ready(s, c);
+		return;
+	}
 	if (!(what & (STH_CONN_EOF | STH_CONN_ERROR | STH_CONN_TIMEOUT)))
 		return;
 	if (s->data.kind == XF_STOR &&

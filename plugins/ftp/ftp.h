@@ -215,6 +215,7 @@ struct ftp_conf {
 	char *xferlog_file;
 	char *tls;		/* [tls:NAME] for AUTH TLS, or NULL */
 	int force_local_logins_ssl;
+	int require_ssl_reuse;
 };
 
 struct ftp_ctx {

@@ -59,6 +59,7 @@ static const struct ftp_opt {
 	O(xferlog_file, OPT_STR, 0, 0, 0, "/var/log/xferlog"),
 	O(tls, OPT_STR, 0, 0, 0, NULL),
 	O(force_local_logins_ssl, OPT_BOOL, 1, 0, 1, NULL),
+	O(require_ssl_reuse, OPT_BOOL, 1, 0, 1, NULL),
 #undef O
 };
 
@@ -204,7 +205,7 @@ tls_setup(void)
 {
 	F.tls = F.host->service_acquire(F.self, STH_TLS_SERVICE,
 	    STH_TLS_API_VERSION, NULL);
-	if (F.tls == NULL || !STH_TLS_HAS(F.tls, shutdown) ||
+	if (F.tls == NULL || !STH_TLS_HAS(F.tls, session_reused) ||
 	    (F.tls_ctx = F.tls->context(F.conf.tls)) == NULL)
 		return F.host->fail(F.self, "[plugin:ftp] tls: there is no "
 		    "[tls:%s] section (its cert and key make the context)",

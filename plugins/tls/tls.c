@@ -267,6 +267,14 @@ tls_shutdown(struct sth_conn *c)
 		ERR_clear_error();
 }
 
+static int
+tls_session_reused(struct sth_conn *c)
+{
+	SSL *ssl = bufferevent_openssl_get_ssl(T.host->conn_bev(c));
+
+	return ssl != NULL && SSL_session_reused(ssl) == 1;
+}
+
 /* --- the plugin ------------------------------------------------------- */
 
 static void tls_fini(struct sth_plugin *);
@@ -295,6 +303,7 @@ tls_init(struct sth_plugin *self, const struct sth_host *host)
 	T.api.wrap = tls_wrap;
 	T.api.protocol = tls_protocol;
 	T.api.shutdown = tls_shutdown;
+	T.api.session_reused = tls_session_reused;
 	if (host->service_register(self, STH_TLS_SERVICE, STH_TLS_API_VERSION,
 	    &T.api) == -1) {
 		host->fail(self, "cannot register the \"%s\" service",

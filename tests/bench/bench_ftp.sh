@@ -13,8 +13,8 @@
 #      sthenod (smaps).
 # Prints both figures and the ratios.  Not part of make check.
 # TLS=1: FTPS instead, both servers on one throwaway RSA-2048 certificate
-# (sthenod: tls = NAME; vsftpd: ssl_enable=YES, allow_anon_ssl=YES,
-# require_ssl_reuse=NO: ftplib never resumes a session), curl
+# (sthenod: tls = NAME; vsftpd: ssl_enable=YES, allow_anon_ssl=YES; both
+# require_ssl_reuse off: ftplib never resumes a session), curl
 # --ssl-reqd (AUTH TLS, PROT P) and ftplib's FTP_TLS with prot_p.
 #
 #   apt-get install -y vsftpd curl
@@ -65,6 +65,7 @@ if [ "$TLS" = 1 ]; then
 	    -extfile "$tmp/ext" 2>/dev/null
 	cat >> "$tmp/sthenod.conf" <<CONF
 tls = bench
+require_ssl_reuse = false
 
 [tls:bench]
 cert = $tmp/srv.pem

@@ -481,9 +481,24 @@ class TestTlsUpdate(unittest.TestCase):
             self.assertEqual((rc, body), (0, b"pong\n"), err)
 
 
+class ReusingFTP_TLS(ftplib.FTP_TLS):
+    """ftplib's FTP_TLS, but a data connection resumes the control
+    connection's TLS session, as lftp, curl and FileZilla do (ftplib never
+    does, so vsftpd's require_ssl_reuse refuses it)."""
+
+    def ntransfercmd(self, cmd, rest=None):
+        conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
+        if self._prot_p:
+            conn = self.context.wrap_socket(conn,
+                                            server_hostname=self.host,
+                                            session=self.sock.session)
+        return conn, size
+
+
 class TestFtps(unittest.TestCase):
     """FTPS (RFC 4217) in the ftp plugin: AUTH TLS, PBSZ 0, PROT P, with
-    Python's ftplib, curl and lftp; real users refused in clear."""
+    Python's ftplib, curl and lftp; real users refused in clear; a data
+    connection that does not resume the control one's session refused."""
 
     @classmethod
     def setUpClass(cls):
@@ -514,9 +529,9 @@ class TestFtps(unittest.TestCase):
     def tearDownClass(cls):
         cls.d.cleanup()
 
-    def ftps(self, login=True, prot_p=True):
+    def ftps(self, login=True, prot_p=True, cls=ReusingFTP_TLS):
         ctx = ssl.create_default_context(cafile=TlsCerts.ca[1])
-        f = ftplib.FTP_TLS(context=ctx, timeout=10)
+        f = cls(context=ctx, timeout=10)
         self.addCleanup(f.close)
         f.connect("localhost", self.port)
         if login:
@@ -588,6 +603,19 @@ class TestFtps(unittest.TestCase):
             stdin=subprocess.DEVNULL)
         self.assertEqual((p.returncode, p.stdout), (0, b"hello\n"),
                          p.stderr)
+
+    def test_data_without_session_reuse_refused(self):
+        # stock ftplib opens each data connection as a new session
+        f = self.ftps(cls=ftplib.FTP_TLS)
+        with self.assertRaisesRegex(ftplib.error_perm,
+                                    "^522 SSL connection failed: session "
+                                    "reuse required"):
+            f.retrbinary("RETR a.txt", io.BytesIO().write)
+        # the session goes on: the same with PROT C works
+        f.prot_c()
+        got = io.BytesIO()
+        f.retrbinary("RETR a.txt", got.write)
+        self.assertEqual(got.getvalue(), b"hello\n")
 
     def test_tls_on_the_control_channel_only(self):
         # PROT C (the default): the data connection stays clear

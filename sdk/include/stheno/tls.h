@@ -63,6 +63,10 @@ struct sth_tls_api {
 	 * after it, as FTPS data connections do, sees a clean end).  No-op
 	 * if c is not wrapped. */
 	void (*shutdown)(struct sth_conn *c);
+	/* 1 if c's handshake resumed an earlier session of the same context
+	 * (a TLS 1.3 ticket or a TLS 1.2 session id), as an FTPS data
+	 * connection resumes its control connection's; 0 otherwise. */
+	int (*session_reused)(struct sth_conn *c);
 };
 
 #define STH_TLS_HAS(api, m)                                                    \

@@ -112,12 +112,6 @@ log_set_level(int level)
 	log_state.level = level;
 }
 
-void
-log_set_stdout(int on)
-{
-	log_state.to_stdout = on;
-}
-
 const char *
 log_path(void)
 {

@@ -22,7 +22,6 @@
 int log_open(const char *path, long long maxbytes, int backups, int level,
 	     int to_stdout, char **err);
 void log_set_level(int level);
-void log_set_stdout(int on);
 /* Reopen after SIGUSR2 (external logrotate). */
 void log_reopen(void);
 void log_close(void);

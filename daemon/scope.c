@@ -120,15 +120,6 @@ scope_res_obj(const struct scope_res *r)
 	return r->obj;
 }
 
-void
-scope_move(struct scope_res *r, struct scope *to)
-{
-	scope_unlink(r);
-	r->scope = to;
-	TAILQ_INSERT_TAIL(&to->lists[r->kind], r, link);
-	to->counts[r->kind]++;
-}
-
 unsigned
 scope_count(const struct scope *s, enum scope_kind kind)
 {

@@ -50,8 +50,6 @@ struct scope_res *scope_add(struct scope *, enum scope_kind, void *obj,
  * by its owner). */
 void scope_del(struct scope_res *);
 void *scope_res_obj(const struct scope_res *);
-/* Move a record to another scope (a reload handing a listener over). */
-void scope_move(struct scope_res *, struct scope *to);
 
 unsigned scope_count(const struct scope *, enum scope_kind);
 unsigned scope_total(const struct scope *);

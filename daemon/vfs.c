@@ -31,7 +31,6 @@
 
 struct sth_vfs {
 	int	 v_fd;		/* the root: O_PATH | O_DIRECTORY */
-	char	*v_root;
 };
 
 /*
@@ -354,7 +353,6 @@ vfs_new(const char *root, char **err)
 		vfs_probe(fd);
 	v = xcalloc(1, sizeof *v);
 	v->v_fd = fd;
-	v->v_root = xstrdup(root);
 	return v;
 }
 
@@ -364,14 +362,7 @@ vfs_free(struct sth_vfs *v)
 	if (v == NULL)
 		return;
 	close(v->v_fd);
-	free(v->v_root);
 	free(v);
-}
-
-const char *
-vfs_root(const struct sth_vfs *v)
-{
-	return v->v_root;
 }
 
 /* Append the components of s to the normalised path out[0..*len). */

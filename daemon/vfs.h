@@ -38,8 +38,6 @@ struct sth_vfs;
  * a malloc'd message the caller frees. */
 struct sth_vfs *vfs_new(const char *root, char **err);
 void vfs_free(struct sth_vfs *);
-/* The root as given to vfs_new. */
-const char *vfs_root(const struct sth_vfs *);
 
 /* Normalise path (relative to cwd, a virtual path, or absolute; cwd NULL
  * means "/") into out as a clean virtual absolute path ("/a/b").  0, or

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "logfile.h"
+#include "test_hooks.h"
 #include "xmalloc.h"
 
 struct logfile {

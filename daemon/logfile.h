@@ -32,9 +32,6 @@ int logfile_clear(struct logfile *);
  * file; 0 if it is something else (a device, a pipe) or does not exist. */
 int logfile_clear_path(const char *path);
 const char *logfile_path(const struct logfile *);
-/* Current size of the current file (bytes written since open/rotation
- * for non-seekable targets). */
-long long logfile_size(const struct logfile *);
 void logfile_close(struct logfile *);
 
 #endif

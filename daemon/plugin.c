@@ -46,6 +46,7 @@
 #include "scope.h"
 #include "service.h"
 #include "sthenod.h"
+#include "test_hooks.h"
 #include "xmalloc.h"
 
 static const char *const plugin_state_names[PS_NSTATES] = {

@@ -69,10 +69,6 @@ void plugins_config_implied(const char *section);
 int plugins_load_many(const char *const *names_or_paths, size_t n,
 		      char **err);
 
-/* How long an unload waits for connections and pending calls before
- * closing them (default 5 seconds). */
-void plugins_set_grace(double seconds);
-
 /* Unload everything in reverse dependency order (at exit). */
 void plugins_shutdown(void);
 

@@ -480,6 +480,5 @@ void proc_health_info(const struct proc *p, json_t *o);
 /* --- proc_tick.c: TICK_* while someone subscribes ---------------------- */
 void proc_tick_install(void);	/* proctable_start */
 void proc_tick_uninstall(void);	/* proctable_free */
-int proc_tick_armed(void);	/* bits 0, 1, 2: TICK_5, _60, _3600 */
 
 #endif

@@ -22,6 +22,7 @@
 #include "bus.h"
 #include "proc.h"
 #include "sthenod.h"
+#include "test_hooks.h"
 #include "xmalloc.h"
 
 struct tick {

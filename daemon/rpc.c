@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "rpc.h"
+#include "test_hooks.h"
 #include "xmalloc.h"
 
 struct rpc_method {

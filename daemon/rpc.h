@@ -75,8 +75,6 @@ int rpc_method_info(const char *name, const char **help, json_t **signature);
 /* Calls owner is still involved in: pending calls it made, and calls its
  * methods have not answered yet (the loader's drain waits for 0). */
 int rpc_pending_owner(struct sth_plugin *owner);
-/* Call records alive (tests assert it returns to its baseline). */
-int rpc_live_calls(void);
 
 /* Register system.listMethods, methodHelp, methodSignature, multicall. */
 void rpc_system_register(void);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "service.h"
+#include "test_hooks.h"
 #include "xmalloc.h"
 
 struct service {

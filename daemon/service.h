@@ -57,7 +57,4 @@ int service_users(struct sth_plugin *provider, struct sth_plugin **user,
 /* 1 if user holds a service of provider's (retired ones included). */
 int service_user_of(struct sth_plugin *user, struct sth_plugin *provider);
 
-/* The number of services provider offers. */
-int service_count(struct sth_plugin *provider);
-
 #endif

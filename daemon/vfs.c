@@ -18,6 +18,7 @@
 #include <linux/openat2.h>
 #endif
 
+#include "test_hooks.h"
 #include "vfs.h"
 #include "xmalloc.h"
 

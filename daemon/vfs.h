@@ -63,11 +63,4 @@ int vfs_rename(struct sth_vfs *, const char *from, const char *to);
 /* A directory stream the caller closedir()s, or NULL with errno set. */
 DIR *vfs_opendir(struct sth_vfs *, const char *path);
 
-/* --- for tests ------------------------------------------------------- */
-/* Force the openat(O_NOFOLLOW) walk even where openat2 works (on != 0). */
-void vfs_force_fallback(int on);
-/* The strategy the next operation uses, "openat2" or "walk" (known once
- * the first vfs_new has probed the kernel; "walk" before). */
-const char *vfs_strategy(void);
-
 #endif /* STHENO_VFS_H */

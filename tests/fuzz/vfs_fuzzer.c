@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
+#include "test_hooks.h"
 #include "vfs.h"
 
 #define FZ_MAXINPUT	8192

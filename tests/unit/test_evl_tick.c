@@ -14,6 +14,7 @@
 #include "bus.h"
 #include "proc.h"
 #include "sthenod.h"
+#include "test_hooks.h"
 
 
 static void

@@ -18,6 +18,7 @@
 
 #include "log.h"
 #include "logfile.h"
+#include "test_hooks.h"
 #include "xmalloc.h"
 
 static char dir[] = "/tmp/sth-logfile-XXXXXX";

@@ -35,6 +35,7 @@
 #include "plugin.h"
 #include "rpc.h"
 #include "sthenod.h"
+#include "test_hooks.h"
 
 #ifndef TP_DIR
 #error "TP_DIR must name the folder of the built test plugins"

@@ -14,6 +14,7 @@
 #include <event2/event.h>
 
 #include "rpc.h"
+#include "test_hooks.h"
 
 /* Distinct fake plugins: only their addresses matter to the registry. */
 static int plugin_a, plugin_b;

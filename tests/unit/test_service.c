@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 
 #include "service.h"
+#include "test_hooks.h"
 
 static int plugin_http, plugin_webui, plugin_metrics;
 #define HTTP ((struct sth_plugin *)&plugin_http)

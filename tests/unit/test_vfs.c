@@ -40,6 +40,7 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 
+#include "test_hooks.h"
 #include "vfs.h"
 
 #define OUTSIDE "OUTSIDE\n"

@@ -31,6 +31,7 @@
 #include "plugin.h"
 #include "rpc.h"
 #include "sthenod.h"
+#include "test_hooks.h"
 #include "xmalloc.h"
 
 static int port;

@@ -17,7 +17,6 @@
 
 #include <criterion/criterion.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -30,11 +29,12 @@
 #include <stheno/http.h>
 
 #include "ini.h"
-#include "log.h"
 #include "plugin.h"
 #include "service.h"
 #include "sthenod.h"
 #include "xmalloc.h"
+
+#include "harness.h"
 
 static int port_plain, port_auth, port_capped;
 static const struct sth_http_api *api;
@@ -42,70 +42,14 @@ static atomic_int client_done, stream_seen, cancelled;
 static struct sth_http_req *held;
 static struct sth_http_handler *stream_h;
 
-/*
- * daemon/log.c is not in the core library yet: weak stand-ins that print to
- * stderr, replaced by the real ones as soon as it is.
- */
-__attribute__((weak)) void
-log_vmsg(int level, const char *fmt, va_list ap)
-{
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-}
-
-__attribute__((weak)) void
-log_msg(int level, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_vmsg(level, fmt, ap);
-	va_end(ap);
-}
-
-__attribute__((weak)) void
-log_errno(int level, const char *fmt, ...)
-{
-	va_list ap;
-	int e = errno;
-
-	va_start(ap, fmt);
-	log_vmsg(level, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, ": %s\n", strerror(e));
-}
-
-__attribute__((weak)) int
-log_enabled(int level)
-{
-	return level >= 20;
-}
-
-static int
-free_port(void)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof sin;
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	getsockname(fd, (struct sockaddr *)&sin, &len);
-	port = ntohs(sin.sin_port);
-	close(fd);
-	return port;
-}
-
 static void
 setup(void)
 {
 	char *conf, *err = NULL;
 
-	port_plain = free_port();
-	port_auth = free_port();
-	port_capped = free_port();
+	port_plain = test_free_port();
+	port_auth = test_free_port();
+	port_capped = test_free_port();
 	xasprintf(&conf,
 	    "[supervisord]\n"
 	    "[plugin:http]\nping = true\nmax_body = 1KB\n"

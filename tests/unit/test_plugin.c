@@ -37,6 +37,8 @@
 #include "sthenod.h"
 #include "test_hooks.h"
 
+#include "harness.h"
+
 #ifndef TP_DIR
 #error "TP_DIR must name the folder of the built test plugins"
 #endif
@@ -350,23 +352,6 @@ rundir(void)
 }
 
 static int
-free_port(void)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof sin;
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	getsockname(fd, (struct sockaddr *)&sin, &len);
-	port = ntohs(sin.sin_port);
-	close(fd);
-	return port;
-}
-
-static int
 can_connect(int port)
 {
 	struct sockaddr_in sin;
@@ -536,7 +521,7 @@ Test(plugin, loads_in_dependency_order_and_refuses_unloading_a_required_one)
 
 Test(plugin, failed_init_unwinds_everything_it_registered)
 {
-	int events = event_count(), fds = fd_count(), port = free_port(), code;
+	int events = event_count(), fds = fd_count(), port = test_free_port(), code;
 	char spec[64], *err = NULL;
 
 	snprintf(spec, sizeof spec, "127.0.0.1:%d", port);
@@ -710,7 +695,7 @@ Test(plugin, reload_to_a_failing_file_keeps_the_old_version_serving)
 {
 	const char *path, *state;
 	char spec[64], *err = NULL;
-	int port = free_port();
+	int port = test_free_port();
 
 	snprintf(spec, sizeof spec, "127.0.0.1:%d", port);
 	setenv("TP_LISTEN", spec, 1);

@@ -29,6 +29,7 @@
 #include "xmalloc.h"
 
 #include "children.h"
+#include "harness.h"
 
 static char dir[] = "/tmp/test_proc_rpc.XXXXXX";
 static char logpath[512], confpath[512];
@@ -103,152 +104,20 @@ start(const char *fmt)
 	cr_assert_eq(proctable_start(doc, &err), 0, "%s", err);
 }
 
-static void
-tick(evutil_socket_t fd, short what, void *arg)
-{
-	event_base_loopbreak(sth.base);
-}
-
-static int
-run_until(int (*cond)(void), double secs)
-{
-	struct event *t = evtimer_new(sth.base, tick, NULL);
-	struct timeval tv = { 0, 20000 };
-	int i;
-
-	for (i = 0; i < secs * 50 && !cond(); i++) {
-		evtimer_add(t, &tv);
-		event_base_loop(sth.base, EVLOOP_ONCE);
-	}
-	event_free(t);
-	return cond();
-}
-
 static int
 never(void)
 {
 	return 0;
 }
 
-static char *
-slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = xmalloc(n + 1);
-	cr_assert_eq(fread(buf, 1, n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
 static int
 mainlog_has(const char *s)
 {
-	char *log = slurp(logpath);
+	char *log = test_slurp(logpath, NULL);
 	int r = log != NULL && strstr(log, s) != NULL;
 
 	free(log);
 	return r;
-}
-
-static struct proc *
-P(const char *g, const char *n)
-{
-	struct proc *p = proctable_find(g, n);
-
-	cr_assert_not_null(p, "no process %s:%s", g, n);
-	return p;
-}
-
-struct answer {
-	int done;
-	int fault;
-	char fstr[512];
-	json_t *result;
-};
-
-static void
-on_answer(json_t *result, int code, const char *fs, void *arg)
-{
-	struct answer *a = arg;
-
-	a->done = 1;
-	a->fault = code;
-	if (fs != NULL)
-		snprintf(a->fstr, sizeof a->fstr, "%s", fs);
-	if (result != NULL)
-		a->result = json_incref(result);
-}
-
-static struct answer *pending;
-
-static int
-answered(void)
-{
-	return pending->done;
-}
-
-/* Call method with params (JSON text); the result is the caller's. */
-static void
-call(const char *method, const char *ptext, struct answer *a)
-{
-	json_t *pa = json_loads(ptext, 0, NULL);
-
-	cr_assert_not_null(pa, "%s", ptext);
-	memset(a, 0, sizeof *a);
-	rpc_call(NULL, method, pa, on_answer, a);
-	json_decref(pa);
-	pending = a;
-	cr_assert(run_until(answered, 15), "%s answered", method);
-}
-
-/* The answer as compact JSON text, sorted keys (then freed). */
-static char *
-text(struct answer *a)
-{
-	char *s;
-
-	cr_assert_eq(a->fault, 0, "fault %d %s", a->fault, a->fstr);
-	s = json_dumps(a->result, JSON_COMPACT | JSON_SORT_KEYS |
-	    JSON_ENSURE_ASCII | JSON_ENCODE_ANY);
-	json_decref(a->result);
-	a->result = NULL;
-	return s;
-}
-
-static void
-expect(const char *method, const char *params, const char *want)
-{
-	struct answer a;
-	char *got;
-
-	call(method, params, &a);
-	got = text(&a);
-	cr_assert_str_eq(got, want, "%s%s: %s", method, params, got);
-	free(got);
-}
-
-static void
-expect_fault(const char *method, const char *params, int code,
-	     const char *fstr)
-{
-	struct answer a;
-
-	call(method, params, &a);
-	cr_assert_eq(a.fault, code, "%s%s: %d %s", method, params, a.fault,
-	    a.fstr);
-	if (fstr != NULL)
-		cr_assert_str_eq(a.fstr, fstr);
-	if (a.result != NULL)
-		json_decref(a.result);
 }
 
 /* --- the method list --------------------------------------------------- */
@@ -278,11 +147,11 @@ Test(proc_rpc, listmethods_has_the_41_names_of_appendix_a5)
 		"system.methodHelp", "system.methodSignature",
 		"system.multicall",
 	};
-	struct answer a;
+	struct test_answer a;
 	size_t i, n = 0;
 
 	start("[supervisord]\nchildlogdir=%1$s\n");
-	call("system.listMethods", "[]", &a);
+	test_call("system.listMethods", "[]", &a);
 	for (i = 0; i < json_array_size(a.result); i++) {
 		const char *m = json_string_value(json_array_get(a.result, i));
 
@@ -295,11 +164,11 @@ Test(proc_rpc, listmethods_has_the_41_names_of_appendix_a5)
 	}
 	cr_assert_eq(n, 41);
 	json_decref(a.result);
-	expect("system.methodSignature", "[\"supervisor.tailProcessLog\"]",
+	test_expect("system.methodSignature", "[\"supervisor.tailProcessLog\"]",
 	    "[\"array\",\"string\",\"int\",\"int\"]");
-	expect("system.methodSignature", "[\"supervisor.startProcessGroup\"]",
+	test_expect("system.methodSignature", "[\"supervisor.startProcessGroup\"]",
 	    "[\"array\",\"string\",\"boolean\"]");
-	call("system.methodHelp", "[\"supervisor.getVersion\"]", &a);
+	test_call("system.methodHelp", "[\"supervisor.getVersion\"]", &a);
 	cr_assert_str_eq(json_string_value(a.result), " Return the version "
 	    "of the RPC API used by supervisord\n\n        @return string "
 	    "version id\n        ");
@@ -322,17 +191,17 @@ Test(proc_rpc, group_start_waits_and_answers_an_array)
 	/* w's two start together, each waits out startsecs; the array
 	 * lists both, in process order, once both are RUNNING */
 	start(group_conf);
-	expect("supervisor.startProcessGroup", "[\"w\"]",
+	test_expect("supervisor.startProcessGroup", "[\"w\"]",
 	    "[{\"description\":\"OK\",\"group\":\"w\",\"name\":\"w_0\","
 	    "\"status\":80},{\"description\":\"OK\",\"group\":\"w\","
 	    "\"name\":\"w_1\",\"status\":80}]");
-	cr_assert_eq(P("w", "w_0")->state, PROC_RUNNING);
-	cr_assert_eq(P("w", "w_1")->state, PROC_RUNNING);
+	cr_assert_eq(test_proc("w", "w_0")->state, PROC_RUNNING);
+	cr_assert_eq(test_proc("w", "w_1")->state, PROC_RUNNING);
 	/* running ones get no entry */
-	expect("supervisor.startProcess", "[\"w:*\"]", "[]");
-	expect_fault("supervisor.startProcessGroup", "[\"nope\"]", 10,
+	test_expect("supervisor.startProcess", "[\"w:*\"]", "[]");
+	test_expect_fault("supervisor.startProcessGroup", "[\"nope\"]", 10,
 	    "BAD_NAME: nope");
-	expect_fault("supervisor.startProcessGroup", "[\"w:w_0\"]", 10,
+	test_expect_fault("supervisor.startProcessGroup", "[\"w:w_0\"]", 10,
 	    "BAD_NAME: w:w_0");
 }
 
@@ -341,7 +210,7 @@ Test(proc_rpc, start_all_reports_faults_first)
 	start(group_conf);
 	/* bad (priority 1) fails at once; a (startsecs=0) is RUNNING at
 	 * once; w's two wait */
-	expect("supervisor.startAllProcesses", "[]",
+	test_expect("supervisor.startAllProcesses", "[]",
 	    "[{\"description\":\"NO_FILE: can't find command "
 	    "'/no/such/thing'\",\"group\":\"bad\",\"name\":\"bad\","
 	    "\"status\":20},{\"description\":\"OK\",\"group\":\"a\","
@@ -349,44 +218,44 @@ Test(proc_rpc, start_all_reports_faults_first)
 	    "\"group\":\"w\",\"name\":\"w_0\",\"status\":80},"
 	    "{\"description\":\"OK\",\"group\":\"w\",\"name\":\"w_1\","
 	    "\"status\":80}]");
-	expect("supervisor.signalProcessGroup", "[\"w\", \"NOPE\"]",
+	test_expect("supervisor.signalProcessGroup", "[\"w\", \"NOPE\"]",
 	    "[{\"description\":\"BAD_SIGNAL: NOPE\",\"group\":\"w\","
 	    "\"name\":\"w_0\",\"status\":11},{\"description\":"
 	    "\"BAD_SIGNAL: NOPE\",\"group\":\"w\",\"name\":\"w_1\","
 	    "\"status\":11}]");
-	expect("supervisor.signalAllProcesses", "[\"CONT\"]",
+	test_expect("supervisor.signalAllProcesses", "[\"CONT\"]",
 	    "[{\"description\":\"OK\",\"group\":\"a\",\"name\":\"a\","
 	    "\"status\":80},{\"description\":\"OK\",\"group\":\"w\","
 	    "\"name\":\"w_0\",\"status\":80},{\"description\":\"OK\","
 	    "\"group\":\"w\",\"name\":\"w_1\",\"status\":80}]");
-	expect("supervisor.stopAllProcesses", "[]",
+	test_expect("supervisor.stopAllProcesses", "[]",
 	    "[{\"description\":\"OK\",\"group\":\"a\",\"name\":\"a\","
 	    "\"status\":80},{\"description\":\"OK\",\"group\":\"w\","
 	    "\"name\":\"w_0\",\"status\":80},{\"description\":\"OK\","
 	    "\"group\":\"w\",\"name\":\"w_1\",\"status\":80}]");
-	cr_assert_eq(P("a", "a")->state, PROC_STOPPED);
-	cr_assert_eq(P("w", "w_0")->state, PROC_STOPPED);
-	cr_assert_eq(P("w", "w_1")->state, PROC_STOPPED);
+	cr_assert_eq(test_proc("a", "a")->state, PROC_STOPPED);
+	cr_assert_eq(test_proc("w", "w_0")->state, PROC_STOPPED);
+	cr_assert_eq(test_proc("w", "w_1")->state, PROC_STOPPED);
 	/* nothing runs: nothing to stop */
-	expect("supervisor.stopProcess", "[\"w:\"]", "[]");
+	test_expect("supervisor.stopProcess", "[\"w:\"]", "[]");
 	cr_assert(mainlog_has("waiting for w_0 to stop"));
 }
 
 Test(proc_rpc, stop_group_without_wait_answers_at_once)
 {
-	struct answer a;
+	struct test_answer a;
 
 	start(group_conf);
-	expect("supervisor.startProcessGroup", "[\"w\", false]",
+	test_expect("supervisor.startProcessGroup", "[\"w\", false]",
 	    "[{\"description\":\"OK\",\"group\":\"w\",\"name\":\"w_0\","
 	    "\"status\":80},{\"description\":\"OK\",\"group\":\"w\","
 	    "\"name\":\"w_1\",\"status\":80}]");
-	cr_assert_eq(P("w", "w_0")->state, PROC_STARTING);
-	call("supervisor.stopProcessGroup", "[\"w\", false]", &a);
+	cr_assert_eq(test_proc("w", "w_0")->state, PROC_STARTING);
+	test_call("supervisor.stopProcessGroup", "[\"w\", false]", &a);
 	cr_assert_eq(json_array_size(a.result), 2);
 	json_decref(a.result);
-	cr_assert(P("w", "w_0")->state == PROC_STOPPING ||
-	    P("w", "w_0")->state == PROC_STOPPED);
+	cr_assert(test_proc("w", "w_0")->state == PROC_STOPPING ||
+	    test_proc("w", "w_0")->state == PROC_STOPPED);
 }
 
 /* --- logs -------------------------------------------------------------- */
@@ -394,70 +263,70 @@ Test(proc_rpc, stop_group_without_wait_answers_at_once)
 static int
 l_exited(void)
 {
-	return P("l", "l")->state == PROC_EXITED;
+	return test_proc("l", "l")->state == PROC_EXITED;
 }
 
 Test(proc_rpc, read_and_tail_with_supervisor_arithmetic)
 {
-	struct answer a;
+	struct test_answer a;
 	char *log;
 
 	start("[supervisord]\nchildlogdir=%1$s\n"
 	    "[program:l]\ncommand=/usr/bin/printf before\nstartsecs=0\n"
 	    "autorestart=false\nstdout_logfile=%1$s/l.log\n"
 	    "stderr_logfile=NONE\n");
-	cr_assert(run_until(l_exited, 10));
-	expect("supervisor.readProcessStdoutLog", "[\"l\", 0, 0]",
+	cr_assert(test_run_until(l_exited, 10));
+	test_expect("supervisor.readProcessStdoutLog", "[\"l\", 0, 0]",
 	    "\"before\"");
-	expect("supervisor.readProcessLog", "[\"l\", -3, 0]", "\"ore\"");
-	expect("supervisor.readProcessStdoutLog", "[\"l\", -100, 0]",
+	test_expect("supervisor.readProcessLog", "[\"l\", -3, 0]", "\"ore\"");
+	test_expect("supervisor.readProcessStdoutLog", "[\"l\", -100, 0]",
 	    "\"before\"");
-	expect("supervisor.readProcessStdoutLog", "[\"l\", 2, 2]", "\"fo\"");
-	expect("supervisor.readProcessStdoutLog", "[\"l\", 100, 0]", "\"\"");
-	expect_fault("supervisor.readProcessStdoutLog", "[\"l\", -1, 5]", 3,
+	test_expect("supervisor.readProcessStdoutLog", "[\"l\", 2, 2]", "\"fo\"");
+	test_expect("supervisor.readProcessStdoutLog", "[\"l\", 100, 0]", "\"\"");
+	test_expect_fault("supervisor.readProcessStdoutLog", "[\"l\", -1, 5]", 3,
 	    "BAD_ARGUMENTS");
-	expect_fault("supervisor.readProcessStdoutLog", "[\"l\", 0, -1]", 3,
+	test_expect_fault("supervisor.readProcessStdoutLog", "[\"l\", 0, -1]", 3,
 	    "BAD_ARGUMENTS");
-	expect_fault("supervisor.readProcessStderrLog", "[\"l\", 0, 0]", 20,
+	test_expect_fault("supervisor.readProcessStderrLog", "[\"l\", 0, 0]", 20,
 	    "NO_FILE: None");
-	expect_fault("supervisor.readProcessStdoutLog", "[\"l:*\", 0, 0]", 10,
+	test_expect_fault("supervisor.readProcessStdoutLog", "[\"l:*\", 0, 0]", 10,
 	    "BAD_NAME: l:*");
-	expect_fault("supervisor.readProcessStdoutLog", "[\"l\", 0]", 2,
+	test_expect_fault("supervisor.readProcessStdoutLog", "[\"l\", 0]", 2,
 	    NULL);
 
 	/* docs/supervisord.md §4.4: (0,100) -> ['before',6,False], (0,3) ->
 	 * ['ore',6,True] */
-	expect("supervisor.tailProcessStdoutLog", "[\"l\", 0, 100]",
+	test_expect("supervisor.tailProcessStdoutLog", "[\"l\", 0, 100]",
 	    "[\"before\",6,false]");
-	expect("supervisor.tailProcessLog", "[\"l\", 0, 3]",
+	test_expect("supervisor.tailProcessLog", "[\"l\", 0, 3]",
 	    "[\"ore\",6,true]");
-	expect("supervisor.tailProcessStdoutLog", "[\"l\", 6, 100]",
+	test_expect("supervisor.tailProcessStdoutLog", "[\"l\", 6, 100]",
 	    "[\"\",6,false]");
-	expect("supervisor.tailProcessStderrLog", "[\"l\", 0, 100]",
+	test_expect("supervisor.tailProcessStderrLog", "[\"l\", 0, 100]",
 	    "[\"\",0,false]");
 
-	expect("supervisor.clearProcessLogs", "[\"l\"]", "true");
-	log = slurp(P("l", "l")->cfg->log[PROC_STDOUT].path);
+	test_expect("supervisor.clearProcessLogs", "[\"l\"]", "true");
+	log = test_slurp(test_proc("l", "l")->cfg->log[PROC_STDOUT].path, NULL);
 	cr_assert_str_eq(log, "");
 	free(log);
-	call("supervisor.clearAllProcessLogs", "[]", &a);
+	test_call("supervisor.clearAllProcessLogs", "[]", &a);
 	cr_assert_eq(json_integer_value(json_object_get(json_array_get(
 	    a.result, 0), "status")), 80);
 	json_decref(a.result);
 
 	/* the main log */
-	call("supervisor.readLog", "[0, 0]", &a);
+	test_call("supervisor.readLog", "[0, 0]", &a);
 	cr_assert(strstr(json_string_value(a.result), "spawned: 'l' with "
 	    "pid") != NULL);
 	json_decref(a.result);
-	expect_fault("supervisor.readMainLog", "[-10, 5]", 3,
+	test_expect_fault("supervisor.readMainLog", "[-10, 5]", 3,
 	    "BAD_ARGUMENTS");
-	expect("supervisor.clearLog", "[]", "true");
-	log = slurp(logpath);
+	test_expect("supervisor.clearLog", "[]", "true");
+	log = test_slurp(logpath, NULL);
 	cr_assert(strstr(log, "spawned") == NULL, "%s", log);
 	free(log);
 	log_info("after the clear");
-	expect("supervisor.readLog", "[-16, 0]", "\"after the clear\\n\"");
+	test_expect("supervisor.readLog", "[-16, 0]", "\"after the clear\\n\"");
 }
 
 Test(proc_rpc, undecodable_log_bytes_become_replacement_characters)
@@ -465,8 +334,8 @@ Test(proc_rpc, undecodable_log_bytes_become_replacement_characters)
 	start("[supervisord]\nchildlogdir=%1$s\n"
 	    "[program:l]\ncommand=/usr/bin/printf 'a\\377b\\303'\n"
 	    "startsecs=0\nautorestart=false\nstdout_logfile=%1$s/l.log\n");
-	cr_assert(run_until(l_exited, 10));
-	expect("supervisor.readProcessStdoutLog", "[\"l\", 0, 0]",
+	cr_assert(test_run_until(l_exited, 10));
+	test_expect("supervisor.readProcessStdoutLog", "[\"l\", 0, 0]",
 	    "\"a\\uFFFDb\\uFFFD\"");
 }
 
@@ -494,7 +363,7 @@ on_done(void)
 Test(proc_rpc, daemon_methods_and_state_events)
 {
 	struct sth_sub *s1, *s2;
-	struct answer a;
+	struct test_answer a;
 
 	nseen = 0;
 	s1 = bus_subscribe(NULL, "SUPERVISOR_STATE_CHANGE", on_event, NULL);
@@ -503,30 +372,30 @@ Test(proc_rpc, daemon_methods_and_state_events)
 	cr_assert_eq(nseen, 1);
 	cr_assert_str_eq(seen[0], "SUPERVISOR_STATE_CHANGE_RUNNING|");
 
-	expect("supervisor.getAPIVersion", "[]", "\"3.0\"");
-	expect("supervisor.getVersion", "[]", "\"3.0\"");
-	expect("supervisor.getSupervisorVersion", "[]", "\"4.2.5\"");
-	expect("supervisor.getIdentification", "[]", "\"myident\"");
-	expect("supervisor.getState", "[]",
+	test_expect("supervisor.getAPIVersion", "[]", "\"3.0\"");
+	test_expect("supervisor.getVersion", "[]", "\"3.0\"");
+	test_expect("supervisor.getSupervisorVersion", "[]", "\"4.2.5\"");
+	test_expect("supervisor.getIdentification", "[]", "\"myident\"");
+	test_expect("supervisor.getState", "[]",
 	    "{\"statecode\":1,\"statename\":\"RUNNING\"}");
-	call("supervisor.getPID", "[]", &a);
+	test_call("supervisor.getPID", "[]", &a);
 	cr_assert_eq(json_integer_value(a.result), getpid());
 	json_decref(a.result);
-	expect_fault("supervisor.getPID", "[1]", 2, "INCORRECT_PARAMETERS");
+	test_expect_fault("supervisor.getPID", "[1]", 2, "INCORRECT_PARAMETERS");
 
-	expect("supervisor.sendRemoteCommEvent", "[\"mytype\", \"failme "
+	test_expect("supervisor.sendRemoteCommEvent", "[\"mytype\", \"failme "
 	    "please\"]", "true");
 	cr_assert_str_eq(seen[1], "REMOTE_COMMUNICATION|type:mytype\nfailme "
 	    "please");
 
 	/* shutdown answers true, then everything but sendRemoteCommEvent
 	 * is SHUTDOWN_STATE */
-	expect("supervisor.shutdown", "[]", "true");
+	test_expect("supervisor.shutdown", "[]", "true");
 	cr_assert_eq(sth.state, STH_STATE_SHUTDOWN);
-	expect_fault("supervisor.getState", "[]", 6, "SHUTDOWN_STATE");
-	expect_fault("supervisor.shutdown", "[]", 6, "SHUTDOWN_STATE");
-	expect("supervisor.sendRemoteCommEvent", "[\"t\", \"\"]", "true");
-	run_until(never, 0.2);	/* no action installed: stays SHUTDOWN */
+	test_expect_fault("supervisor.getState", "[]", 6, "SHUTDOWN_STATE");
+	test_expect_fault("supervisor.shutdown", "[]", 6, "SHUTDOWN_STATE");
+	test_expect("supervisor.sendRemoteCommEvent", "[\"t\", \"\"]", "true");
+	test_run_until(never, 0.2);	/* no action installed: stays SHUTDOWN */
 	cr_assert_eq(sth.state, STH_STATE_SHUTDOWN);
 	proctable_shutdown(on_done);
 	cr_assert_str_eq(seen[3], "SUPERVISOR_STATE_CHANGE_STOPPING|");
@@ -550,21 +419,21 @@ static const char reread_after[] =
 
 Test(proc_rpc, reload_add_remove_as_supervisorctl_update_does)
 {
-	struct answer a;
+	struct test_answer a;
 	json_t *info;
 	size_t i;
 
 	start(reread_before);
-	cr_assert_eq(P("gone", "gone")->state, PROC_RUNNING);
-	expect("supervisor.reloadConfig", "[]", "[[[],[],[]]]");
+	cr_assert_eq(test_proc("gone", "gone")->state, PROC_RUNNING);
+	test_expect("supervisor.reloadConfig", "[]", "[[[],[],[]]]");
 	write_conf(reread_after);
-	expect("supervisor.reloadConfig", "[]",
+	test_expect("supervisor.reloadConfig", "[]",
 	    "[[[\"new\"],[\"change\"],[\"gone\"]]]");
 	/* nothing changed that runs */
-	cr_assert_eq(P("gone", "gone")->state, PROC_RUNNING);
+	cr_assert_eq(test_proc("gone", "gone")->state, PROC_RUNNING);
 	cr_assert_null(proctable_group("new"));
 
-	call("supervisor.getAllConfigInfo", "[]", &a);
+	test_call("supervisor.getAllConfigInfo", "[]", &a);
 	cr_assert_eq(json_array_size(a.result), 3, "pending configs only");
 	info = json_array_get(a.result, 1);	/* sorted: change keep new */
 	cr_assert_str_eq(json_string_value(json_object_get(info, "name")),
@@ -591,37 +460,37 @@ Test(proc_rpc, reload_add_remove_as_supervisorctl_update_does)
 
 	/* update: removed -> stop + remove; changed -> stop, remove, add;
 	 * added -> add */
-	expect_fault("supervisor.removeProcessGroup", "[\"gone\"]", 91,
+	test_expect_fault("supervisor.removeProcessGroup", "[\"gone\"]", 91,
 	    "STILL_RUNNING: gone");
-	expect("supervisor.stopProcessGroup", "[\"gone\"]",
+	test_expect("supervisor.stopProcessGroup", "[\"gone\"]",
 	    "[{\"description\":\"OK\",\"group\":\"gone\",\"name\":\"gone\","
 	    "\"status\":80}]");
-	expect("supervisor.removeProcessGroup", "[\"gone\"]", "true");
+	test_expect("supervisor.removeProcessGroup", "[\"gone\"]", "true");
 	cr_assert_null(proctable_group("gone"));
-	expect_fault("supervisor.addProcessGroup", "[\"gone\"]", 10,
+	test_expect_fault("supervisor.addProcessGroup", "[\"gone\"]", 10,
 	    "BAD_NAME: gone");
-	expect("supervisor.stopProcessGroup", "[\"change\"]",
+	test_expect("supervisor.stopProcessGroup", "[\"change\"]",
 	    "[{\"description\":\"OK\",\"group\":\"change\",\"name\":"
 	    "\"change\",\"status\":80}]");
-	expect("supervisor.removeProcessGroup", "[\"change\"]", "true");
-	expect("supervisor.addProcessGroup", "[\"change\"]", "true");
-	cr_assert_str_eq(P("change", "change")->cfg->command,
+	test_expect("supervisor.removeProcessGroup", "[\"change\"]", "true");
+	test_expect("supervisor.addProcessGroup", "[\"change\"]", "true");
+	cr_assert_str_eq(test_proc("change", "change")->cfg->command,
 	    "/bin/sleep 31");
-	cr_assert_eq(P("change", "change")->state, PROC_RUNNING,
+	cr_assert_eq(test_proc("change", "change")->state, PROC_RUNNING,
 	    "autostarted");
-	expect("supervisor.addProcessGroup", "[\"new\"]", "true");
-	expect_fault("supervisor.addProcessGroup", "[\"new\"]", 90,
+	test_expect("supervisor.addProcessGroup", "[\"new\"]", "true");
+	test_expect_fault("supervisor.addProcessGroup", "[\"new\"]", 90,
 	    "ALREADY_ADDED: new");
-	expect("supervisor.reloadConfig", "[]", "[[[],[],[]]]");
+	test_expect("supervisor.reloadConfig", "[]", "[[[],[],[]]]");
 
 	/* a removed group can come back from the pending configs */
-	expect("supervisor.stopProcess", "[\"new\"]", "true");
-	expect("supervisor.removeProcessGroup", "[\"new\"]", "true");
-	expect("supervisor.reloadConfig", "[]", "[[[\"new\"],[],[]]]");
-	expect("supervisor.addProcessGroup", "[\"new\"]", "true");
+	test_expect("supervisor.stopProcess", "[\"new\"]", "true");
+	test_expect("supervisor.removeProcessGroup", "[\"new\"]", "true");
+	test_expect("supervisor.reloadConfig", "[]", "[[[\"new\"],[],[]]]");
+	test_expect("supervisor.addProcessGroup", "[\"new\"]", "true");
 
 	write_conf("[supervisord]\nchildlogdir=%1$s\n[program:x]\n");
-	call("supervisor.reloadConfig", "[]", &a);
+	test_call("supervisor.reloadConfig", "[]", &a);
 	cr_assert_eq(a.fault, 92, "%s", a.fstr);
 	cr_assert(strncmp(a.fstr, "CANT_REREAD: ", 13) == 0, "%s", a.fstr);
 }
@@ -631,8 +500,8 @@ Test(proc_rpc, reload_add_remove_as_supervisorctl_update_does)
 static int
 f_running(void)
 {
-	return P("f", "f_0")->state == PROC_RUNNING &&
-	    P("f", "f_1")->state == PROC_RUNNING;
+	return test_proc("f", "f_0")->state == PROC_RUNNING &&
+	    test_proc("f", "f_1")->state == PROC_RUNNING;
 }
 
 /* f_0 has written its line (readlink's answer) to its log. */
@@ -643,7 +512,7 @@ f0_said(void)
 	int r;
 
 	snprintf(path, sizeof path, "%s/f_0.log", dir);
-	out = slurp(path);
+	out = test_slurp(path, NULL);
 	r = out != NULL && strchr(out, '\n') != NULL;
 	free(out);
 	return r;
@@ -666,8 +535,8 @@ Test(proc_rpc, fcgi_socket_is_fd0_and_counted)
 	cr_assert(mainlog_has("INFO Creating socket unix://"));
 	cr_assert(stat(path, &st) == 0 && S_ISSOCK(st.st_mode));
 	cr_assert_eq(st.st_mode & 0777, 0600);
-	cr_assert_eq(P("f", "f_0")->group->fcgi_refs, 2);
-	cr_assert_eq(P("f", "f_0")->stdin_fd, -1, "no stdin pipe");
+	cr_assert_eq(test_proc("f", "f_0")->group->fcgi_refs, 2);
+	cr_assert_eq(test_proc("f", "f_0")->stdin_fd, -1, "no stdin pipe");
 
 	/* the parent listens: a client connects */
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -677,24 +546,24 @@ Test(proc_rpc, fcgi_socket_is_fd0_and_counted)
 	cr_assert_eq(connect(fd, (struct sockaddr *)&sun, sizeof sun), 0);
 	close(fd);
 
-	cr_assert(run_until(f0_said, 10), "f_0 wrote nothing");
+	cr_assert(test_run_until(f0_said, 10), "f_0 wrote nothing");
 	snprintf(path, sizeof path, "%s/f_0.log", dir);
-	out = slurp(path);
+	out = test_slurp(path, NULL);
 	cr_assert(strncmp(out, "socket:[", 8) == 0, "fd 0 is %s", out);
 	free(out);
 
-	expect("supervisor.stopProcess", "[\"f:f_0\"]", "true");
-	cr_assert_eq(P("f", "f_0")->group->fcgi_refs, 1);
-	cr_assert_geq(P("f", "f_0")->group->fcgi_fd, 0, "still open");
-	expect("supervisor.stopProcess", "[\"f:f_1\"]", "true");
-	cr_assert_eq(P("f", "f_0")->group->fcgi_fd, -1, "closed by the last");
+	test_expect("supervisor.stopProcess", "[\"f:f_0\"]", "true");
+	cr_assert_eq(test_proc("f", "f_0")->group->fcgi_refs, 1);
+	cr_assert_geq(test_proc("f", "f_0")->group->fcgi_fd, 0, "still open");
+	test_expect("supervisor.stopProcess", "[\"f:f_1\"]", "true");
+	cr_assert_eq(test_proc("f", "f_0")->group->fcgi_fd, -1, "closed by the last");
 	cr_assert(mainlog_has("INFO Closing socket unix://"));
-	expect("supervisor.startProcess", "[\"f:*\"]",
+	test_expect("supervisor.startProcess", "[\"f:*\"]",
 	    "[{\"description\":\"OK\",\"group\":\"f\",\"name\":\"f_0\","
 	    "\"status\":80},{\"description\":\"OK\",\"group\":\"f\","
 	    "\"name\":\"f_1\",\"status\":80}]");
-	cr_assert(run_until(f_running, 5));
-	cr_assert_geq(P("f", "f_0")->group->fcgi_fd, 0, "made again");
+	cr_assert(test_run_until(f_running, 5));
+	cr_assert_geq(test_proc("f", "f_0")->group->fcgi_fd, 0, "made again");
 }
 
 Test(proc_rpc, fcgi_socket_error_fails_the_start)

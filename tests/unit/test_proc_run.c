@@ -30,6 +30,7 @@
 #include "xmalloc.h"
 
 #include "children.h"
+#include "harness.h"
 
 static char dir[] = "/tmp/test_proc_run.XXXXXX";
 static char logpath[256];
@@ -95,73 +96,21 @@ start(const char *fmt)
 	free(conf);
 }
 
-static void
-tick(evutil_socket_t fd, short what, void *arg)
-{
-	event_base_loopbreak(sth.base);
-}
-
-/* Run the loop until cond() holds or secs pass; returns cond(). */
-static int
-run_until(int (*cond)(void), double secs)
-{
-	struct event *t = evtimer_new(sth.base, tick, NULL);
-	struct timeval tv = { 0, 20000 };
-	int i;
-
-	for (i = 0; i < secs * 50 && !cond(); i++) {
-		evtimer_add(t, &tv);
-		event_base_loop(sth.base, EVLOOP_ONCE);
-	}
-	event_free(t);
-	return cond();
-}
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = xmalloc(n + 1);
-	cr_assert_eq(fread(buf, 1, n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	if (len != NULL)
-		*len = n;
-	return buf;
-}
-
 static int
 mainlog_has(const char *s)
 {
-	char *log = slurp(logpath, NULL);
+	char *log = test_slurp(logpath, NULL);
 	int r = log != NULL && strstr(log, s) != NULL;
 
 	free(log);
 	return r;
 }
 
-static struct proc *
-P(const char *g, const char *n)
-{
-	struct proc *p = proctable_find(g, n);
-
-	cr_assert_not_null(p, "no process %s:%s", g, n);
-	return p;
-}
-
 static int
 all_running(void)
 {
-	return P("a", "a")->state == PROC_RUNNING &&
-	    P("b", "b")->state == PROC_RUNNING;
+	return test_proc("a", "a")->state == PROC_RUNNING &&
+	    test_proc("b", "b")->state == PROC_RUNNING;
 }
 
 TestSuite(proc_run, .init = setup, .fini = teardown, .timeout = 60);
@@ -180,7 +129,7 @@ b_trapped(void)
 	int r;
 
 	xasprintf(&path, "%s/b.out", dir);
-	out = slurp(path, NULL);
+	out = test_slurp(path, NULL);
 	r = out != NULL && strstr(out, "trapped\n") != NULL;
 	free(out);
 	free(path);
@@ -195,37 +144,37 @@ Test(proc_run, start_run_exit_logs)
 	start("[supervisord]\nchildlogdir=%1$s\n"
 	    "[program:a]\ncommand=/bin/sleep 30\nstartsecs=1\n"
 	    "[program:b]\ncommand=/bin/sh -c 'sleep 30'\nstartsecs=0\n");
-	cr_assert_eq(P("b", "b")->state, PROC_RUNNING);
-	cr_assert(run_until(all_running, 5));
+	cr_assert_eq(test_proc("b", "b")->state, PROC_RUNNING);
+	cr_assert(test_run_until(all_running, 5));
 	snprintf(line, sizeof line, "spawned: 'a' with pid %ld",
-	    (long)P("a", "a")->pid);
+	    (long)test_proc("a", "a")->pid);
 	cr_assert(mainlog_has(line));
 	cr_assert(mainlog_has("success: a entered RUNNING state, process has "
 	    "stayed up for > than 1 seconds (startsecs)"));
-	old = P("a", "a")->pid;
+	old = test_proc("a", "a")->pid;
 	kill(old, SIGKILL);
-	cr_assert(run_until(a_exited, 5));
+	cr_assert(test_run_until(a_exited, 5));
 	cr_assert(mainlog_has("WARN exited: a (terminated by SIGKILL; not "
 	    "expected)"));
-	cr_assert(run_until(all_running, 5), "a is restarted");
-	cr_assert_neq(P("a", "a")->pid, old);
+	cr_assert(test_run_until(all_running, 5), "a is restarted");
+	cr_assert_neq(test_proc("a", "a")->pid, old);
 }
 
 static int
 is_fatal(void)
 {
-	return P("f", "f")->state == PROC_FATAL;
+	return test_proc("f", "f")->state == PROC_FATAL;
 }
 
 Test(proc_run, too_quick_gives_up)
 {
 	start("[supervisord]\nchildlogdir=%1$s\n"
 	    "[program:f]\ncommand=/bin/false\nstartretries=1\n");
-	cr_assert(run_until(is_fatal, 10));
+	cr_assert(test_run_until(is_fatal, 10));
 	cr_assert(mainlog_has("exited: f (exit status 1; not expected)"));
 	cr_assert(mainlog_has("gave up: f entered FATAL state, too many start "
 	    "retries too quickly"));
-	cr_assert_str_eq(P("f", "f")->spawnerr, "Exited too quickly (process "
+	cr_assert_str_eq(test_proc("f", "f")->spawnerr, "Exited too quickly (process "
 	    "log may have details)");
 }
 
@@ -233,7 +182,7 @@ Test(proc_run, missing_command_is_spawnerr)
 {
 	start("[supervisord]\nchildlogdir=%1$s\n"
 	    "[program:f]\ncommand=/no/such/cmd\nstartretries=0\n");
-	cr_assert_eq(P("f", "f")->state, PROC_FATAL);
+	cr_assert_eq(test_proc("f", "f")->state, PROC_FATAL);
 	cr_assert(mainlog_has("INFO spawnerr: can't find command "
 	    "'/no/such/cmd'"));
 }
@@ -241,7 +190,7 @@ Test(proc_run, missing_command_is_spawnerr)
 static int
 exited_c(void)
 {
-	return P("c", "c")->state == PROC_EXITED;
+	return test_proc("c", "c")->state == PROC_EXITED;
 }
 
 Test(proc_run, output_is_byte_identical_across_rotations)
@@ -259,15 +208,15 @@ Test(proc_run, output_is_byte_identical_across_rotations)
 	    "[program:c]\ncommand=/bin/cat %1$s/ref\nstartsecs=0\n"
 	    "autorestart=false\nstdout_logfile=%1$s/c.log\n"
 	    "stdout_logfile_maxbytes=1MB\nstdout_logfile_backups=20\n");
-	cr_assert(run_until(exited_c, 30));
+	cr_assert(test_run_until(exited_c, 30));
 	snprintf(path, sizeof path, "%s/ref", dir);
-	ref = slurp(path, &reflen);
+	ref = test_slurp(path, &reflen);
 	for (i = 20; i >= 0; i--) {
 		if (i > 0)
 			snprintf(path, sizeof path, "%s/c.log.%d", dir, i);
 		else
 			snprintf(path, sizeof path, "%s/c.log", dir);
-		if ((part = slurp(path, &n)) == NULL)
+		if ((part = test_slurp(path, &n)) == NULL)
 			continue;
 		got = xreallocarray(got, gotlen + n + 1, 1);
 		memcpy(got + gotlen, part, n);
@@ -284,7 +233,7 @@ Test(proc_run, output_is_byte_identical_across_rotations)
 static int
 exited_e(void)
 {
-	return P("e", "e")->state == PROC_EXITED;
+	return test_proc("e", "e")->state == PROC_EXITED;
 }
 
 Test(proc_run, child_environment_and_fds)
@@ -296,9 +245,9 @@ Test(proc_run, child_environment_and_fds)
 	    "[program:e]\ncommand=/bin/sh -c 'env | sort; ls /proc/self/fd'\n"
 	    "startsecs=0\nautorestart=false\nenvironment=O=prog\n"
 	    "stdout_logfile=%1$s/e.log\ndirectory=/\numask=077\n");
-	cr_assert(run_until(exited_e, 10));
+	cr_assert(test_run_until(exited_e, 10));
 	snprintf(path, sizeof path, "%s/e.log", dir);
-	out = slurp(path, NULL);
+	out = test_slurp(path, NULL);
 	cr_assert_not_null(out);
 	cr_assert(strstr(out, "SUPERVISOR_ENABLED=1\n") != NULL, "%s", out);
 	cr_assert(strstr(out, "SUPERVISOR_PROCESS_NAME=e\n") != NULL);
@@ -336,17 +285,17 @@ Test(proc_run, shutdown_stops_in_descending_priority)
 	    "stdout_logfile=%1$s/b.out\n"
 	    "startsecs=0\npriority=2\nstopwaitsecs=1\n");
 	cr_assert(all_running());
-	cr_assert(run_until(b_trapped, 10), "sh never set its trap");
+	cr_assert(test_run_until(b_trapped, 10), "sh never set its trap");
 	sth.state = STH_STATE_SHUTDOWN;
 	proctable_shutdown(on_done);
 	/* b (priority 2) goes first and ignores TERM; a waits for it */
-	cr_assert_eq(P("b", "b")->state, PROC_STOPPING);
-	cr_assert_eq(P("a", "a")->state, PROC_RUNNING);
+	cr_assert_eq(test_proc("b", "b")->state, PROC_STOPPING);
+	cr_assert_eq(test_proc("a", "a")->state, PROC_RUNNING);
 	cr_assert(mainlog_has("INFO waiting for a, b to die"));
-	cr_assert(run_until(stopped_all, 10));
-	cr_assert_eq(P("a", "a")->state, PROC_STOPPED);
-	cr_assert_eq(P("b", "b")->state, PROC_STOPPED);
-	log = slurp(logpath, NULL);
+	cr_assert(test_run_until(stopped_all, 10));
+	cr_assert_eq(test_proc("a", "a")->state, PROC_STOPPED);
+	cr_assert_eq(test_proc("b", "b")->state, PROC_STOPPED);
+	log = test_slurp(logpath, NULL);
 	pb = strstr(log, "stopped: b (terminated by SIGKILL)");
 	pa = strstr(log, "stopped: a (terminated by SIGTERM)");
 	cr_assert(pa != NULL && pb != NULL && pb < pa, "%s", log);
@@ -357,7 +306,7 @@ Test(proc_run, shutdown_stops_in_descending_priority)
 static int
 got_capture(void)
 {
-	return P("k", "k")->state == PROC_EXITED;
+	return test_proc("k", "k")->state == PROC_EXITED;
 }
 
 Test(proc_run, capture_mode_keeps_tokens_out_of_the_log)
@@ -369,9 +318,9 @@ Test(proc_run, capture_mode_keeps_tokens_out_of_the_log)
 	    "captured<!--XSUPERVISOR:END-->after\\n'\nstartsecs=0\n"
 	    "autorestart=false\nstdout_capture_maxbytes=1KB\n"
 	    "stdout_logfile=%1$s/k.log\n");
-	cr_assert(run_until(got_capture, 10));
+	cr_assert(test_run_until(got_capture, 10));
 	snprintf(path, sizeof path, "%s/k.log", dir);
-	out = slurp(path, NULL);
+	out = test_slurp(path, NULL);
 	cr_assert_str_eq(out, "beforeafter\n");
 	free(out);
 }
@@ -388,7 +337,7 @@ Test(proc_run, auto_logs_named_and_cleaned)
 	start("[supervisord]\nchildlogdir=%1$s\n"
 	    "[program:a]\ncommand=/bin/true\nautostart=false\n");
 	cr_assert(stat(path, &st) == -1, "old AUTO log cleaned up");
-	p = P("a", "a")->cfg->log[PROC_STDOUT].path;
+	p = test_proc("a", "a")->cfg->log[PROC_STDOUT].path;
 	cr_assert_not_null(p);
 	cr_assert(strstr(p, "/a-stdout---supervisor-") != NULL, "%s", p);
 	cr_assert(strlen(strrchr(p, '-')) == strlen("-12345678.log"), "%s", p);
@@ -397,51 +346,9 @@ Test(proc_run, auto_logs_named_and_cleaned)
 
 /* --- supervisor.* methods through the RPC registry ------------------------- */
 
-struct answer {
-	int done;
-	int fault;
-	char fstr[256];
-	json_t *result;
-};
-
-static void
-on_answer(json_t *result, int code, const char *fs, void *arg)
-{
-	struct answer *a = arg;
-
-	a->done = 1;
-	a->fault = code;
-	if (fs != NULL)
-		snprintf(a->fstr, sizeof a->fstr, "%s", fs);
-	if (result != NULL)
-		a->result = json_incref(result);
-}
-
-static struct answer *pending;
-
-static int
-answered(void)
-{
-	return pending->done;
-}
-
-/* Call method with params (a JSON text) and wait for the answer. */
-static void
-call(const char *method, const char *ptext, struct answer *a)
-{
-	json_t *pa = json_loads(ptext, 0, NULL);
-
-	cr_assert_not_null(pa);
-	memset(a, 0, sizeof *a);
-	rpc_call(NULL, method, pa, on_answer, a);
-	json_decref(pa);
-	pending = a;
-	cr_assert(run_until(answered, 10), "%s answered", method);
-}
-
 Test(proc_run, rpc_process_info_and_control)
 {
-	struct answer a;
+	struct test_answer a;
 	json_t *r;
 
 	start("[supervisord]\nchildlogdir=%1$s\n"
@@ -450,7 +357,7 @@ Test(proc_run, rpc_process_info_and_control)
 	    "[program:m]\ncommand=/bin/sleep 30\nnumprocs=2\n"
 	    "process_name=m_%%(process_num)02d\nautostart=false\n");
 
-	call("supervisor.getProcessInfo", "[\"s\"]", &a);
+	test_call("supervisor.getProcessInfo", "[\"s\"]", &a);
 	cr_assert_eq(a.fault, 0, "%s", a.fstr);
 	r = a.result;
 	cr_assert_str_eq(json_string_value(json_object_get(r, "name")), "s");
@@ -465,11 +372,11 @@ Test(proc_run, rpc_process_info_and_control)
 	    "/s-stdout---supervisor-") != NULL);
 	json_decref(r);
 
-	call("supervisor.getProcessInfo", "[\"nope\"]", &a);
+	test_call("supervisor.getProcessInfo", "[\"nope\"]", &a);
 	cr_assert_eq(a.fault, 10);
 	cr_assert_str_eq(a.fstr, "BAD_NAME: nope");
 
-	call("supervisor.getAllProcessInfo", "[]", &a);
+	test_call("supervisor.getAllProcessInfo", "[]", &a);
 	cr_assert_eq(json_array_size(a.result), 3);
 	cr_assert_str_eq(json_string_value(json_object_get(
 	    json_array_get(a.result, 0), "name")), "m_00");
@@ -478,57 +385,57 @@ Test(proc_run, rpc_process_info_and_control)
 	json_decref(a.result);
 
 	/* start waits out startsecs without blocking the loop */
-	call("supervisor.startProcess", "[\"s\"]", &a);
+	test_call("supervisor.startProcess", "[\"s\"]", &a);
 	cr_assert_eq(a.fault, 0, "%s", a.fstr);
 	cr_assert(json_is_true(a.result));
-	cr_assert_eq(P("s", "s")->state, PROC_RUNNING);
+	cr_assert_eq(test_proc("s", "s")->state, PROC_RUNNING);
 	json_decref(a.result);
 
-	call("supervisor.startProcess", "[\"s\"]", &a);
+	test_call("supervisor.startProcess", "[\"s\"]", &a);
 	cr_assert_eq(a.fault, 60);
 	cr_assert_str_eq(a.fstr, "ALREADY_STARTED: s");
 
-	call("supervisor.getProcessInfo", "[\"s:s\"]", &a);
+	test_call("supervisor.getProcessInfo", "[\"s:s\"]", &a);
 	cr_assert(strncmp(json_string_value(json_object_get(a.result,
 	    "description")), "pid ", 4) == 0);
 	cr_assert(strstr(json_string_value(json_object_get(a.result,
 	    "description")), ", uptime 0:00:0") != NULL);
 	json_decref(a.result);
 
-	call("supervisor.stopProcess", "[\"s\", true]", &a);
+	test_call("supervisor.stopProcess", "[\"s\", true]", &a);
 	cr_assert_eq(a.fault, 0, "%s", a.fstr);
-	cr_assert_eq(P("s", "s")->state, PROC_STOPPED);
+	cr_assert_eq(test_proc("s", "s")->state, PROC_STOPPED);
 	json_decref(a.result);
 
-	call("supervisor.stopProcess", "[\"s\"]", &a);
+	test_call("supervisor.stopProcess", "[\"s\"]", &a);
 	cr_assert_eq(a.fault, 70);
 	cr_assert_str_eq(a.fstr, "NOT_RUNNING: s");
 
-	call("supervisor.startProcess", "[\"m:m_01\", false]", &a);
+	test_call("supervisor.startProcess", "[\"m:m_01\", false]", &a);
 	cr_assert_eq(a.fault, 0, "%s", a.fstr);
-	cr_assert_eq(P("m", "m_01")->state, PROC_STARTING);
+	cr_assert_eq(test_proc("m", "m_01")->state, PROC_STARTING);
 	json_decref(a.result);
 
-	call("supervisor.signalProcess", "[\"m:m_01\", \"NOPE\"]", &a);
+	test_call("supervisor.signalProcess", "[\"m:m_01\", \"NOPE\"]", &a);
 	cr_assert_eq(a.fault, 11);
 	cr_assert_str_eq(a.fstr, "BAD_SIGNAL: NOPE");
 
-	call("supervisor.startProcess", "[]", &a);
+	test_call("supervisor.startProcess", "[]", &a);
 	cr_assert_eq(a.fault, 2);
 }
 
 Test(proc_run, rpc_start_too_quick_is_spawn_error)
 {
-	struct answer a;
+	struct test_answer a;
 
 	start("[supervisord]\nchildlogdir=%1$s\n"
 	    "[program:q]\ncommand=/bin/sh -c 'exit 3'\nstartsecs=5\n"
 	    "autostart=false\nstartretries=0\n");
-	call("supervisor.startProcess", "[\"q\"]", &a);
+	test_call("supervisor.startProcess", "[\"q\"]", &a);
 	cr_assert_eq(a.fault, 50, "%d %s", a.fault, a.fstr);
 	cr_assert_str_eq(a.fstr, "SPAWN_ERROR: q");
 
-	call("supervisor.startProcess", "[\"q\"]", &a);
+	test_call("supervisor.startProcess", "[\"q\"]", &a);
 	/* FATAL now; starting again is allowed, and fails again */
 	cr_assert_eq(a.fault, 50);
 }
@@ -565,13 +472,13 @@ fds_on(const char *path)
 static int
 w_running(void)
 {
-	return P("w", "w")->state == PROC_RUNNING;
+	return test_proc("w", "w")->state == PROC_RUNNING;
 }
 
 static int
 w_exited(void)
 {
-	return P("w", "w")->state == PROC_EXITED;
+	return test_proc("w", "w")->state == PROC_EXITED;
 }
 
 static char *
@@ -580,13 +487,13 @@ slurp_in(const char *name)
 	char path[300];
 
 	snprintf(path, sizeof path, "%s/%s", dir, name);
-	return slurp(path, NULL);
+	return test_slurp(path, NULL);
 }
 
 Test(proc_run, logs_closed_while_not_running)
 {
 	char out[300], err[300], moved[300], *s;
-	struct answer a;
+	struct test_answer a;
 
 	snprintf(out, sizeof out, "%s/w.out", dir);
 	snprintf(err, sizeof err, "%s/w.err", dir);
@@ -595,17 +502,17 @@ Test(proc_run, logs_closed_while_not_running)
 	    "[program:w]\ncommand=/bin/sh -c 'read x; echo \"out $x\"; "
 	    "echo err >&2'\nstartsecs=0\nautorestart=false\n"
 	    "stdout_logfile=%1$s/w.out\nstderr_logfile=%1$s/w.err\n");
-	cr_assert(run_until(w_running, 5));
+	cr_assert(test_run_until(w_running, 5));
 	cr_assert_eq(fds_on(out), 1, "stdout log open while running");
 	cr_assert_eq(fds_on(err), 1, "stderr log open while running");
-	call("supervisor.sendProcessStdin", "[\"w\", \"one\\n\"]", &a);
+	test_call("supervisor.sendProcessStdin", "[\"w\", \"one\\n\"]", &a);
 	cr_assert_eq(a.fault, 0, "%s", a.fstr);
 	json_decref(a.result);
-	cr_assert(run_until(w_exited, 5));
+	cr_assert(test_run_until(w_exited, 5));
 	cr_assert_eq(fds_on(out), 0, "stdout log still open after the exit");
 	cr_assert_eq(fds_on(err), 0, "stderr log still open after the exit");
-	cr_assert_null(P("w", "w")->logs[PROC_STDOUT]);
-	cr_assert_null(P("w", "w")->logs[PROC_STDERR]);
+	cr_assert_null(test_proc("w", "w")->logs[PROC_STDOUT]);
+	cr_assert_null(test_proc("w", "w")->logs[PROC_STDERR]);
 	/* the drain came first: every byte is in the logs */
 	cr_assert_str_eq(s = slurp_in("w.out"), "out one\n");
 	free(s);
@@ -613,12 +520,12 @@ Test(proc_run, logs_closed_while_not_running)
 	free(s);
 
 	/* the log methods work on the closed logs */
-	call("supervisor.tailProcessStdoutLog", "[\"w\", 0, 100]", &a);
+	test_call("supervisor.tailProcessStdoutLog", "[\"w\", 0, 100]", &a);
 	cr_assert_eq(a.fault, 0, "%s", a.fstr);
 	cr_assert_str_eq(json_string_value(json_array_get(a.result, 0)),
 	    "out one\n");
 	json_decref(a.result);
-	call("supervisor.readProcessStderrLog", "[\"w\", 0, 0]", &a);
+	test_call("supervisor.readProcessStderrLog", "[\"w\", 0, 0]", &a);
 	cr_assert_eq(a.fault, 0, "%s", a.fstr);
 	cr_assert_str_eq(json_string_value(a.result), "err\n");
 	json_decref(a.result);
@@ -632,20 +539,20 @@ Test(proc_run, logs_closed_while_not_running)
 	cr_assert_eq(fds_on(out), 0);
 
 	/* a new spawn appends to the same files, and closes them again */
-	call("supervisor.startProcess", "[\"w\"]", &a);
+	test_call("supervisor.startProcess", "[\"w\"]", &a);
 	cr_assert_eq(a.fault, 0, "%s", a.fstr);
 	json_decref(a.result);
 	cr_assert_eq(fds_on(out), 1, "reopened at spawn");
-	call("supervisor.sendProcessStdin", "[\"w\", \"two\\n\"]", &a);
+	test_call("supervisor.sendProcessStdin", "[\"w\", \"two\\n\"]", &a);
 	cr_assert_eq(a.fault, 0, "%s", a.fstr);
 	json_decref(a.result);
-	cr_assert(run_until(w_exited, 5));
+	cr_assert(test_run_until(w_exited, 5));
 	cr_assert_str_eq(s = slurp_in("w.out"), "out one\nout two\n");
 	free(s);
 	cr_assert_eq(fds_on(out) + fds_on(err), 0);
 
 	/* clearProcessLogs empties them while the process is down */
-	call("supervisor.clearProcessLogs", "[\"w\"]", &a);
+	test_call("supervisor.clearProcessLogs", "[\"w\"]", &a);
 	cr_assert_eq(a.fault, 0, "%s", a.fstr);
 	json_decref(a.result);
 	cr_assert_str_eq(s = slurp_in("w.out"), "");
@@ -658,7 +565,7 @@ Test(proc_run, logs_closed_while_not_running)
 static int
 q_backoff(void)
 {
-	return P("q", "q")->state == PROC_BACKOFF;
+	return test_proc("q", "q")->state == PROC_BACKOFF;
 }
 
 Test(proc_run, backoff_holds_no_log_fd)
@@ -669,7 +576,7 @@ Test(proc_run, backoff_holds_no_log_fd)
 	start("[supervisord]\nchildlogdir=%1$s\n"
 	    "[program:q]\ncommand=/bin/sh -c 'echo try; exit 1'\n"
 	    "startsecs=5\nstartretries=5\nstdout_logfile=%1$s/q.out\n");
-	cr_assert(run_until(q_backoff, 5));
+	cr_assert(test_run_until(q_backoff, 5));
 	cr_assert_eq(fds_on(out), 0, "a log fd is held between retries");
 	cr_assert_str_eq(s = slurp_in("q.out"), "try\n");
 	free(s);
@@ -678,21 +585,21 @@ Test(proc_run, backoff_holds_no_log_fd)
 static int
 d_exited(void)
 {
-	return P("d", "d")->state == PROC_EXITED;
+	return test_proc("d", "d")->state == PROC_EXITED;
 }
 
 /* clearProcessLogs of a stopped program that logs to a device is no
  * error (there is nothing to truncate), as when its log was open. */
 Test(proc_run, clear_stopped_log_on_a_device)
 {
-	struct answer a;
+	struct test_answer a;
 
 	start("[supervisord]\nchildlogdir=%1$s\n"
 	    "[program:d]\ncommand=/bin/echo hi\nstartsecs=0\n"
 	    "autorestart=false\nstdout_logfile=/dev/null\n"
 	    "stdout_logfile_maxbytes=0\n");
-	cr_assert(run_until(d_exited, 5));
-	call("supervisor.clearProcessLogs", "[\"d\"]", &a);
+	cr_assert(test_run_until(d_exited, 5));
+	test_call("supervisor.clearProcessLogs", "[\"d\"]", &a);
 	cr_assert_eq(a.fault, 0, "%s", a.fstr);
 	json_decref(a.result);
 }
@@ -700,7 +607,7 @@ Test(proc_run, clear_stopped_log_on_a_device)
 /* --- sendProcessStdin keeps at most PROC_STDIN_MAX bytes waiting ------------ */
 
 static void
-send_stdin(const char *name, size_t len, struct answer *a)
+send_stdin(const char *name, size_t len, struct test_answer *a)
 {
 	char *chars = xmalloc(len + 1);
 	json_t *pa;
@@ -708,19 +615,16 @@ send_stdin(const char *name, size_t len, struct answer *a)
 	memset(chars, 'x', len);
 	chars[len] = '\0';
 	pa = json_pack("[s,s]", name, chars);
-	memset(a, 0, sizeof *a);
-	rpc_call(NULL, "supervisor.sendProcessStdin", pa, on_answer, a);
+	test_call_json("supervisor.sendProcessStdin", pa, a);
 	json_decref(pa);
 	free(chars);
-	pending = a;
-	cr_assert(run_until(answered, 10));
 	if (a->result != NULL)
 		json_decref(a->result);
 }
 
 Test(proc_run, send_stdin_is_capped)
 {
-	struct answer a;
+	struct test_answer a;
 	size_t sent = 0, len;
 	int i;
 
@@ -729,7 +633,7 @@ Test(proc_run, send_stdin_is_capped)
 	/* one call over the cap is refused whole */
 	send_stdin("s", PROC_STDIN_MAX + 1, &a);
 	cr_assert_eq(a.fault, 30, "%d %s", a.fault, a.fstr);
-	cr_assert_eq(P("s", "s")->inlen, 0);
+	cr_assert_eq(test_proc("s", "s")->inlen, 0);
 	/* sleep never reads: the pipe fills, then the buffer, then no more */
 	for (i = 0; i < 64; i++) {
 		send_stdin("s", 64 * 1024, &a);
@@ -741,11 +645,11 @@ Test(proc_run, send_stdin_is_capped)
 	cr_assert(strstr(a.fstr, "FAILED: s: stdin buffer full (") == a.fstr,
 	    "%s", a.fstr);
 	cr_assert_geq(sent, PROC_STDIN_MAX);
-	cr_assert_leq(P("s", "s")->inlen, PROC_STDIN_MAX);
-	cr_assert_eq(P("s", "s")->state, PROC_RUNNING);
+	cr_assert_leq(test_proc("s", "s")->inlen, PROC_STDIN_MAX);
+	cr_assert_eq(test_proc("s", "s")->state, PROC_RUNNING);
 	/* a refused call leaves the buffer as it was */
-	len = P("s", "s")->inlen;
+	len = test_proc("s", "s")->inlen;
 	send_stdin("s", 64 * 1024, &a);
 	cr_assert_eq(a.fault, 30, "%d %s", a.fault, a.fstr);
-	cr_assert_eq(P("s", "s")->inlen, len);
+	cr_assert_eq(test_proc("s", "s")->inlen, len);
 }

@@ -34,6 +34,8 @@
 #include "test_hooks.h"
 #include "xmalloc.h"
 
+#include "harness.h"
+
 static int port;
 static atomic_int client_done, cancelled;
 static struct sth_rpc_call *held;
@@ -79,29 +81,12 @@ m_forever(struct sth_rpc_call *call, json_t *params, void *arg)
 	rpc_on_cancel(call, on_cancel, NULL);
 }
 
-static int
-free_port(void)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof sin;
-	int fd = socket(AF_INET, SOCK_STREAM, 0), p;
-
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	cr_assert_eq(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	getsockname(fd, (struct sockaddr *)&sin, &len);
-	p = ntohs(sin.sin_port);
-	close(fd);
-	return p;
-}
-
 static void
 setup(void)
 {
 	char *conf, *err = NULL;
 
-	port = free_port();
+	port = test_free_port();
 	xasprintf(&conf, "[supervisord]\n"
 	    "[inet_http_server]\nport = 127.0.0.1:%d\n"
 	    "[plugin:xmlrpc]\nmax_body = 64KB\n", port);

@@ -1,6 +1,6 @@
 /*
  * xmlrpc_fake.h — a fake RPC registry behind struct xr_dispatch, for
- * the codec tests (test_jsonrpc.c, test_xmlrpc_rpc2.c).
+ * the codec tests (test_jsonrpc.c, test_xmlrpc_plugin.c).
  *
  * Ownership: the fake owns its call records; a deferred call stays in
  * fake_pending[] until fake_answer() or a cancel.  Methods:

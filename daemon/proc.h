@@ -367,15 +367,27 @@ void proc_io_output(struct proc *p, int ch, const char *buf, size_t len);
 /* --- proc_rpc*.c: the supervisor.* methods (docs/supervisord.md §4) ------ */
 /* Register every supervisor.* method (once; proctable_start does). */
 void proc_rpc_register(void);
-/* One method of a table: handler and name; help and signature come from
- * proc_rpc_help(). */
+/*
+ * One method: everything about it in one row of its file's table.  nstr
+ * and nopt are the parameter check made before fn runs: the daemon must be
+ * RUNNING (else SHUTDOWN_STATE), then nstr strings and up to nopt more
+ * parameters of any type (else INCORRECT_PARAMETERS); the types of those
+ * are fn's to check.  PROC_PARAMS_OWN: fn makes its own checks.  help is
+ * supervisor 4.2.5's docstring byte for byte (indentation included, as
+ * Python's str(func.__doc__) gives it), sig what supervisor derives from
+ * its @param/@return tags (a JSON array, return type first).
+ */
 struct proc_method {
 	const char *name;
 	sth_rpc_fn fn;
+	signed char nstr;	/* -1: PROC_PARAMS_OWN */
+	signed char nopt;
+	const char *sig;
+	const char *help;
 };
+#define PROC_PARAMS(nstr, nopt)	(nstr), (nopt)
+#define PROC_PARAMS_OWN		-1, 0
 void proc_rpc_table(const struct proc_method *m, size_t n);
-/* supervisor 4.2.5's docstring of name and its signature (JSON). */
-const char *proc_rpc_help(const char *name, const char **sig);
 /* Fault SHUTDOWN_STATE unless the daemon is RUNNING: 0, or -1 (faulted). */
 int proc_rpc_check_state(struct sth_rpc_call *call);
 /* Arity n..n+nopt with the first n strings, else INCORRECT_PARAMETERS. */

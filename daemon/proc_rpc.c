@@ -141,18 +141,33 @@ proc_rpc_all(size_t *n)
 	return all;
 }
 
+/* A method with table checks: the checks, then the method (arg is its
+ * row). */
+static void
+proc_rpc_checked(struct sth_rpc_call *call, json_t *pa, void *arg)
+{
+	const struct proc_method *m = arg;
+
+	if (proc_rpc_check_state(call) == -1 ||
+	    proc_rpc_params(call, pa, m->nstr, m->nopt) == -1)
+		return;
+	m->fn(call, pa, NULL);
+}
+
 void
 proc_rpc_table(const struct proc_method *m, size_t n)
 {
-	const char *help, *sig;
 	size_t i;
+	int rc;
 
 	for (i = 0; i < n; i++) {
-		help = proc_rpc_help(m[i].name, &sig);
-		if (help == NULL)
-			fatalx("no docstring for %s", m[i].name);
-		if (rpc_register(NULL, m[i].name, m[i].fn, NULL, help,
-		    sig) == -1)
+		if (m[i].nstr < 0)
+			rc = rpc_register(NULL, m[i].name, m[i].fn, NULL,
+			    m[i].help, m[i].sig);
+		else
+			rc = rpc_register(NULL, m[i].name, proc_rpc_checked,
+			    (void *)&m[i], m[i].help, m[i].sig);
+		if (rc == -1)
 			log_warn("could not register %s", m[i].name);
 	}
 }
@@ -469,9 +484,6 @@ m_get_process_info(struct sth_rpc_call *call, json_t *pa, void *arg)
 	struct proc *p;
 	const char *spec;
 
-	if (proc_rpc_check_state(call) == -1 ||
-	    proc_rpc_params(call, pa, 1, 0) == -1)
-		return;
 	spec = json_string_value(json_array_get(pa, 0));
 	if (proc_rpc_lookup(call, spec, &g, &p) == -1)
 		return;
@@ -500,9 +512,6 @@ m_get_all_process_info(struct sth_rpc_call *call, json_t *pa, void *arg)
 	time_t now;
 	json_t *a;
 
-	if (proc_rpc_check_state(call) == -1 ||
-	    proc_rpc_params(call, pa, 0, 0) == -1)
-		return;
 	all = proc_rpc_all(&n);
 	if (n > 1)
 		qsort(all, n, sizeof *all, cmp_info);
@@ -516,8 +525,19 @@ m_get_all_process_info(struct sth_rpc_call *call, json_t *pa, void *arg)
 }
 
 static const struct proc_method info_methods[] = {
-	{ "supervisor.getProcessInfo", m_get_process_info },
-	{ "supervisor.getAllProcessInfo", m_get_all_process_info },
+	{ "supervisor.getProcessInfo", m_get_process_info,
+	  PROC_PARAMS(1, 0), "[\"struct\",\"string\"]",
+	  " Get info about a process named name\n"
+	  "\n"
+	  "        @param string name The name of the process (or 'group:name')\n"
+	  "        @return struct result     A structure containing data about the process\n"
+	  "        " },
+	{ "supervisor.getAllProcessInfo", m_get_all_process_info,
+	  PROC_PARAMS(0, 0), "[\"array\"]",
+	  " Get info about all processes\n"
+	  "\n"
+	  "        @return array result  An array of process status results\n"
+	  "        " },
 };
 
 void

@@ -141,9 +141,6 @@ m_reload_config(struct sth_rpc_call *call, json_t *pa, void *arg)
 	char *err = NULL;
 	size_t n, i;
 
-	if (proc_rpc_check_state(call) == -1 ||
-	    proc_rpc_params(call, pa, 0, 0) == -1)
-		return;
 	added = json_array();
 	changed = json_array();
 	removed = json_array();
@@ -203,9 +200,6 @@ m_add_process_group(struct sth_rpc_call *call, json_t *pa, void *arg)
 	const char *name;
 	char *err = NULL;
 
-	if (proc_rpc_check_state(call) == -1 ||
-	    proc_rpc_params(call, pa, 1, 0) == -1)
-		return;
 	name = json_string_value(json_array_get(pa, 0));
 	if (plugin_unit_known(name)) {
 		config_unit(call, plugins_config_add, name);
@@ -243,9 +237,6 @@ m_remove_process_group(struct sth_rpc_call *call, json_t *pa, void *arg)
 	struct proc_group *g;
 	const char *name;
 
-	if (proc_rpc_check_state(call) == -1 ||
-	    proc_rpc_params(call, pa, 1, 0) == -1)
-		return;
 	name = json_string_value(json_array_get(pa, 0));
 	if (proctable_group(name) == NULL && plugin_unit_known(name)) {
 		config_unit(call, plugins_config_remove, name);
@@ -336,9 +327,6 @@ m_get_all_config_info(struct sth_rpc_call *call, json_t *pa, void *arg)
 	json_t **v = NULL, *t, *r;
 	size_t n = 0, i, j;
 
-	if (proc_rpc_check_state(call) == -1 ||
-	    proc_rpc_params(call, pa, 0, 0) == -1)
-		return;
 	for (i = 0; i < npend; i++) {
 		gc = pend_cfg(&pend[i]);
 		for (j = 0; j < gc->nprocs; j++) {
@@ -363,10 +351,44 @@ m_get_all_config_info(struct sth_rpc_call *call, json_t *pa, void *arg)
 }
 
 static const struct proc_method config_methods[] = {
-	{ "supervisor.reloadConfig", m_reload_config },
-	{ "supervisor.addProcessGroup", m_add_process_group },
-	{ "supervisor.removeProcessGroup", m_remove_process_group },
-	{ "supervisor.getAllConfigInfo", m_get_all_config_info },
+	{ "supervisor.reloadConfig", m_reload_config,
+	  PROC_PARAMS(0, 0), "[\"array\"]",
+	  "\n"
+	  "        Reload the configuration.\n"
+	  "\n"
+	  "        The result contains three arrays containing names of process\n"
+	  "        groups:\n"
+	  "\n"
+	  "        * `added` gives the process groups that have been added\n"
+	  "        * `changed` gives the process groups whose contents have\n"
+	  "          changed\n"
+	  "        * `removed` gives the process groups that are no longer\n"
+	  "          in the configuration\n"
+	  "\n"
+	  "        @return array result  [[added, changed, removed]]\n"
+	  "\n"
+	  "        " },
+	{ "supervisor.addProcessGroup", m_add_process_group,
+	  PROC_PARAMS(1, 0), "[\"boolean\",\"string\"]",
+	  " Update the config for a running process from config file.\n"
+	  "\n"
+	  "        @param string name         name of process group to add\n"
+	  "        @return boolean result     true if successful\n"
+	  "        " },
+	{ "supervisor.removeProcessGroup", m_remove_process_group,
+	  PROC_PARAMS(1, 0), "[\"boolean\",\"string\"]",
+	  " Remove a stopped process from the active configuration.\n"
+	  "\n"
+	  "        @param string name         name of process group to remove\n"
+	  "        @return boolean result     Indicates whether the removal was successful\n"
+	  "        " },
+	{ "supervisor.getAllConfigInfo", m_get_all_config_info,
+	  PROC_PARAMS(0, 0), "[\"array\"]",
+	  " Get info about all available process configurations. Each struct\n"
+	  "        represents a single process (i.e. groups get flattened).\n"
+	  "\n"
+	  "        @return array result  An array of process config info structs\n"
+	  "        " },
 };
 
 void

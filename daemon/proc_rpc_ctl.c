@@ -442,9 +442,6 @@ start_or_stop(struct sth_rpc_call *call, json_t *pa, enum ctl_op op)
 	char *detail = NULL;
 	int rc, code = 0, wait;
 
-	if (proc_rpc_check_state(call) == -1 ||
-	    proc_rpc_params(call, pa, 1, 1) == -1)
-		return;
 	spec = json_string_value(json_array_get(pa, 0));
 	wait = opt_bool(pa, 1, 1);
 	if (proc_rpc_lookup(call, spec, &g, &p) == -1)
@@ -481,9 +478,6 @@ m_signal_process(struct sth_rpc_call *call, json_t *pa, void *arg)
 	char *detail = NULL;
 	int rc, code = 0;
 
-	if (proc_rpc_check_state(call) == -1 ||
-	    proc_rpc_params(call, pa, 2, 0) == -1)
-		return;
 	spec = json_string_value(json_array_get(pa, 0));
 	sigs = json_string_value(json_array_get(pa, 1));
 	if (proc_rpc_lookup(call, spec, &g, &p) == -1)
@@ -496,16 +490,14 @@ m_signal_process(struct sth_rpc_call *call, json_t *pa, void *arg)
 	answer_one(call, p, 0, rc, code, detail, spec, 0);
 }
 
-/* The group methods take the group's bare name (BAD_NAME otherwise). */
+/* The group methods take the group's bare name (BAD_NAME otherwise);
+ * the parameters are checked. */
 static struct proc_group *
-group_param(struct sth_rpc_call *call, json_t *pa, size_t nopt)
+group_param(struct sth_rpc_call *call, json_t *pa)
 {
 	struct proc_group *g;
 	const char *name;
 
-	if (proc_rpc_check_state(call) == -1 ||
-	    proc_rpc_params(call, pa, 1, nopt) == -1)
-		return NULL;
 	name = json_string_value(json_array_get(pa, 0));
 	if ((g = proctable_group(name)) == NULL)
 		rpc_fault(call, STH_FAULT_BAD_NAME, "%s", name);
@@ -517,7 +509,7 @@ m_start_process_group(struct sth_rpc_call *call, json_t *pa, void *arg)
 {
 	struct proc_group *g;
 
-	if ((g = group_param(call, pa, 1)) != NULL)
+	if ((g = group_param(call, pa)) != NULL)
 		group_run(call, g, CTL_START, opt_bool(pa, 1, 1), NULL);
 }
 
@@ -534,7 +526,10 @@ m_stop_process_group(struct sth_rpc_call *call, json_t *pa, void *arg)
 			rpc_return(call, json_array());
 		return;
 	}
-	if ((g = group_param(call, pa, 1)) != NULL)
+	if (proc_rpc_check_state(call) == -1 ||
+	    proc_rpc_params(call, pa, 1, 1) == -1)
+		return;
+	if ((g = group_param(call, pa)) != NULL)
 		group_run(call, g, CTL_STOP, opt_bool(pa, 1, 1), NULL);
 }
 
@@ -548,7 +543,10 @@ m_signal_process_group(struct sth_rpc_call *call, json_t *pa, void *arg)
 		rpc_fault(call, STH_FAULT_INCORRECT_PARAMETERS, NULL);
 		return;
 	}
-	if ((g = group_param(call, pa, 1)) != NULL)
+	if (proc_rpc_check_state(call) == -1 ||
+	    proc_rpc_params(call, pa, 1, 1) == -1)
+		return;
+	if ((g = group_param(call, pa)) != NULL)
 		group_run(call, g, CTL_SIGNAL, 0,
 		    json_string_value(json_array_get(pa, 1)));
 }
@@ -556,27 +554,18 @@ m_signal_process_group(struct sth_rpc_call *call, json_t *pa, void *arg)
 static void
 m_start_all(struct sth_rpc_call *call, json_t *pa, void *arg)
 {
-	if (proc_rpc_check_state(call) == -1 ||
-	    proc_rpc_params(call, pa, 0, 1) == -1)
-		return;
 	all_run(call, CTL_START, opt_bool(pa, 0, 1), NULL);
 }
 
 static void
 m_stop_all(struct sth_rpc_call *call, json_t *pa, void *arg)
 {
-	if (proc_rpc_check_state(call) == -1 ||
-	    proc_rpc_params(call, pa, 0, 1) == -1)
-		return;
 	all_run(call, CTL_STOP, opt_bool(pa, 0, 1), NULL);
 }
 
 static void
 m_signal_all(struct sth_rpc_call *call, json_t *pa, void *arg)
 {
-	if (proc_rpc_check_state(call) == -1 ||
-	    proc_rpc_params(call, pa, 1, 0) == -1)
-		return;
 	all_run(call, CTL_SIGNAL, 0, json_string_value(json_array_get(pa,
 	    0)));
 }
@@ -590,14 +579,8 @@ m_send_process_stdin(struct sth_rpc_call *call, json_t *pa, void *arg)
 	json_t *chars;
 	size_t len;
 
-	if (proc_rpc_check_state(call) == -1)
-		return;
-	if (json_array_size(pa) != 2 || !json_is_string(json_array_get(pa,
-	    0)) || !json_is_string(chars = json_array_get(pa, 1))) {
-		rpc_fault(call, STH_FAULT_INCORRECT_PARAMETERS, NULL);
-		return;
-	}
 	spec = json_string_value(json_array_get(pa, 0));
+	chars = json_array_get(pa, 1);
 	if (proc_rpc_lookup(call, spec, &g, &p) == -1)
 		return;
 	if (p == NULL) {
@@ -623,16 +606,90 @@ m_send_process_stdin(struct sth_rpc_call *call, json_t *pa, void *arg)
 }
 
 static const struct proc_method ctl_methods[] = {
-	{ "supervisor.startProcess", m_start_process },
-	{ "supervisor.startProcessGroup", m_start_process_group },
-	{ "supervisor.startAllProcesses", m_start_all },
-	{ "supervisor.stopProcess", m_stop_process },
-	{ "supervisor.stopProcessGroup", m_stop_process_group },
-	{ "supervisor.stopAllProcesses", m_stop_all },
-	{ "supervisor.signalProcess", m_signal_process },
-	{ "supervisor.signalProcessGroup", m_signal_process_group },
-	{ "supervisor.signalAllProcesses", m_signal_all },
-	{ "supervisor.sendProcessStdin", m_send_process_stdin },
+	{ "supervisor.startProcess", m_start_process,
+	  PROC_PARAMS(1, 1), "[\"boolean\",\"string\",\"boolean\"]",
+	  " Start a process\n"
+	  "\n"
+	  "        @param string name Process name (or ``group:name``, or ``group:*``)\n"
+	  "        @param boolean wait Wait for process to be fully started\n"
+	  "        @return boolean result     Always true unless error\n"
+	  "\n"
+	  "        " },
+	{ "supervisor.startProcessGroup", m_start_process_group,
+	  PROC_PARAMS(1, 1), "[\"array\",\"string\",\"boolean\"]",
+	  " Start all processes in the group named 'name'\n"
+	  "\n"
+	  "        @param string name     The group name\n"
+	  "        @param boolean wait    Wait for each process to be fully started\n"
+	  "        @return array result   An array of process status info structs\n"
+	  "        " },
+	{ "supervisor.startAllProcesses", m_start_all,
+	  PROC_PARAMS(0, 1), "[\"array\",\"boolean\"]",
+	  " Start all processes listed in the configuration file\n"
+	  "\n"
+	  "        @param boolean wait    Wait for each process to be fully started\n"
+	  "        @return array result   An array of process status info structs\n"
+	  "        " },
+	{ "supervisor.stopProcess", m_stop_process,
+	  PROC_PARAMS(1, 1), "[\"boolean\",\"string\",\"boolean\"]",
+	  " Stop a process named by name\n"
+	  "\n"
+	  "        @param string name  The name of the process to stop (or 'group:name')\n"
+	  "        @param boolean wait        Wait for the process to be fully stopped\n"
+	  "        @return boolean result     Always return True unless error\n"
+	  "        " },
+	{ "supervisor.stopProcessGroup", m_stop_process_group,
+	  PROC_PARAMS_OWN, "[\"array\",\"string\",\"boolean\"]",
+	  " Stop all processes in the process group named 'name'\n"
+	  "\n"
+	  "        @param string name     The group name\n"
+	  "        @param boolean wait    Wait for each process to be fully stopped\n"
+	  "        @return array result   An array of process status info structs\n"
+	  "        " },
+	{ "supervisor.stopAllProcesses", m_stop_all,
+	  PROC_PARAMS(0, 1), "[\"array\",\"boolean\"]",
+	  " Stop all processes in the process list\n"
+	  "\n"
+	  "        @param  boolean wait   Wait for each process to be fully stopped\n"
+	  "        @return array result   An array of process status info structs\n"
+	  "        " },
+	{ "supervisor.signalProcess", m_signal_process,
+	  PROC_PARAMS(2, 0), "[\"boolean\",\"string\",\"string\"]",
+	  " Send an arbitrary UNIX signal to the process named by name\n"
+	  "\n"
+	  "        @param string name    Name of the process to signal (or 'group:name')\n"
+	  "        @param string signal  Signal to send, as name ('HUP') or number ('1')\n"
+	  "        @return boolean\n"
+	  "        " },
+	{ "supervisor.signalProcessGroup", m_signal_process_group,
+	  PROC_PARAMS_OWN, "[\"array\",\"string\",\"string\"]",
+	  " Send a signal to all processes in the group named 'name'\n"
+	  "\n"
+	  "        @param string name    The group name\n"
+	  "        @param string signal  Signal to send, as name ('HUP') or number ('1')\n"
+	  "        @return array\n"
+	  "        " },
+	{ "supervisor.signalAllProcesses", m_signal_all,
+	  PROC_PARAMS(1, 0), "[\"array\",\"string\"]",
+	  " Send a signal to all processes in the process list\n"
+	  "\n"
+	  "        @param string signal  Signal to send, as name ('HUP') or number ('1')\n"
+	  "        @return array         An array of process status info structs\n"
+	  "        " },
+	{ "supervisor.sendProcessStdin", m_send_process_stdin,
+	  PROC_PARAMS(2, 0), "[\"boolean\",\"string\",\"string\"]",
+	  " Send a string of chars to the stdin of the process name.\n"
+	  "        If non-7-bit data is sent (unicode), it is encoded to utf-8\n"
+	  "        before being sent to the process' stdin.  If chars is not a\n"
+	  "        string or is not unicode, raise INCORRECT_PARAMETERS.  If the\n"
+	  "        process is not running, raise NOT_RUNNING.  If the process'\n"
+	  "        stdin cannot accept input (e.g. it was closed by the child\n"
+	  "        process), raise NO_FILE.\n"
+	  "\n"
+	  "        @param string name        The process name to send to (or 'group:name')\n"
+	  "        @param string chars       The character data to send to the process\n"
+	  "        @return boolean result    Always return True unless error\n"
+	  "        " },
 };
 
 void

@@ -38,27 +38,18 @@
 static void
 m_get_api_version(struct sth_rpc_call *call, json_t *pa, void *arg)
 {
-	if (proc_rpc_check_state(call) == -1 ||
-	    proc_rpc_params(call, pa, 0, 0) == -1)
-		return;
 	rpc_return(call, json_string(PROC_API_VERSION));
 }
 
 static void
 m_get_supervisor_version(struct sth_rpc_call *call, json_t *pa, void *arg)
 {
-	if (proc_rpc_check_state(call) == -1 ||
-	    proc_rpc_params(call, pa, 0, 0) == -1)
-		return;
 	rpc_return(call, json_string(PROC_SUPERVISOR_VERSION));
 }
 
 static void
 m_get_identification(struct sth_rpc_call *call, json_t *pa, void *arg)
 {
-	if (proc_rpc_check_state(call) == -1 ||
-	    proc_rpc_params(call, pa, 0, 0) == -1)
-		return;
 	rpc_return(call, json_string(proc_globals.identifier != NULL ?
 	    proc_globals.identifier : "supervisor"));
 }
@@ -79,9 +70,6 @@ m_get_state(struct sth_rpc_call *call, json_t *pa, void *arg)
 	const char *name = "UNKNOWN";
 	size_t i;
 
-	if (proc_rpc_check_state(call) == -1 ||
-	    proc_rpc_params(call, pa, 0, 0) == -1)
-		return;
 	for (i = 0; i < sizeof daemon_states / sizeof daemon_states[0]; i++)
 		if (daemon_states[i].code == sth.state)
 			name = daemon_states[i].name;
@@ -92,9 +80,6 @@ m_get_state(struct sth_rpc_call *call, json_t *pa, void *arg)
 static void
 m_get_pid(struct sth_rpc_call *call, json_t *pa, void *arg)
 {
-	if (proc_rpc_check_state(call) == -1 ||
-	    proc_rpc_params(call, pa, 0, 0) == -1)
-		return;
 	rpc_return(call, json_integer(sth.pid != 0 ? sth.pid : getpid()));
 }
 
@@ -120,13 +105,10 @@ request_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-request(struct sth_rpc_call *call, json_t *pa, int want)
+request(struct sth_rpc_call *call, int want)
 {
 	struct timeval tv = { 0, PROC_REQUEST_DELAY_USEC };
 
-	if (proc_rpc_check_state(call) == -1 ||
-	    proc_rpc_params(call, pa, 0, 0) == -1)
-		return;
 	sth.state = want;
 	if (sth.base != NULL && event_base_once(sth.base, -1, EV_TIMEOUT,
 	    request_cb, (void *)(intptr_t)want, &tv) == -1)
@@ -138,13 +120,13 @@ request(struct sth_rpc_call *call, json_t *pa, int want)
 static void
 m_shutdown(struct sth_rpc_call *call, json_t *pa, void *arg)
 {
-	request(call, pa, STH_STATE_SHUTDOWN);
+	request(call, STH_STATE_SHUTDOWN);
 }
 
 static void
 m_restart(struct sth_rpc_call *call, json_t *pa, void *arg)
 {
-	request(call, pa, STH_STATE_RESTARTING);
+	request(call, STH_STATE_RESTARTING);
 }
 
 /* REMOTE_COMMUNICATION, even while shutting down (no state check). */
@@ -174,16 +156,68 @@ m_send_remote_comm_event(struct sth_rpc_call *call, json_t *pa, void *arg)
 	rpc_return(call, json_true());
 }
 
+/*
+ * supervisor's backward-compatibility aliases are the same Python function
+ * (rpcinterface.py: "readProcessLog = readProcessStdoutLog # b/c alias"),
+ * so they share its docstring and signature: one macro makes both rows.
+ */
+/* getAPIVersion, and its alias getVersion. */
+#define METHOD_GET_API_VERSION(name) \
+	{ name, m_get_api_version, \
+	  PROC_PARAMS(0, 0), "[\"string\"]", \
+	  " Return the version of the RPC API used by supervisord\n" \
+	  "\n" \
+	  "        @return string version id\n" \
+	  "        " }
+
 static const struct proc_method daemon_methods[] = {
-	{ "supervisor.getAPIVersion", m_get_api_version },
-	{ "supervisor.getVersion", m_get_api_version },
-	{ "supervisor.getSupervisorVersion", m_get_supervisor_version },
-	{ "supervisor.getIdentification", m_get_identification },
-	{ "supervisor.getState", m_get_state },
-	{ "supervisor.getPID", m_get_pid },
-	{ "supervisor.shutdown", m_shutdown },
-	{ "supervisor.restart", m_restart },
-	{ "supervisor.sendRemoteCommEvent", m_send_remote_comm_event },
+	METHOD_GET_API_VERSION("supervisor.getAPIVersion"),
+	METHOD_GET_API_VERSION("supervisor.getVersion"),
+	{ "supervisor.getSupervisorVersion", m_get_supervisor_version,
+	  PROC_PARAMS(0, 0), "[\"string\"]",
+	  " Return the version of the supervisor package in use by supervisord\n"
+	  "\n"
+	  "        @return string version id\n"
+	  "        " },
+	{ "supervisor.getIdentification", m_get_identification,
+	  PROC_PARAMS(0, 0), "[\"string\"]",
+	  " Return identifying string of supervisord\n"
+	  "\n"
+	  "        @return string identifier identifying string\n"
+	  "        " },
+	{ "supervisor.getState", m_get_state,
+	  PROC_PARAMS(0, 0), "[\"struct\"]",
+	  " Return current state of supervisord as a struct\n"
+	  "\n"
+	  "        @return struct A struct with keys int statecode, string statename\n"
+	  "        " },
+	{ "supervisor.getPID", m_get_pid,
+	  PROC_PARAMS(0, 0), "[\"int\"]",
+	  " Return the PID of supervisord\n"
+	  "\n"
+	  "        @return int PID\n"
+	  "        " },
+	{ "supervisor.shutdown", m_shutdown,
+	  PROC_PARAMS(0, 0), "[\"boolean\"]",
+	  " Shut down the supervisor process\n"
+	  "\n"
+	  "        @return boolean result always returns True unless error\n"
+	  "        " },
+	{ "supervisor.restart", m_restart,
+	  PROC_PARAMS(0, 0), "[\"boolean\"]",
+	  " Restart the supervisor process\n"
+	  "\n"
+	  "        @return boolean result  always return True unless error\n"
+	  "        " },
+	{ "supervisor.sendRemoteCommEvent", m_send_remote_comm_event,
+	  PROC_PARAMS_OWN, "[\"boolean\",\"string\",\"string\"]",
+	  " Send an event that will be received by event listener\n"
+	  "        subprocesses subscribing to the RemoteCommunicationEvent.\n"
+	  "\n"
+	  "        @param  string  type  String for the \"type\" key in the event header\n"
+	  "        @param  string  data  Data for the event body\n"
+	  "        @return boolean       Always return True unless error\n"
+	  "        " },
 };
 
 void

@@ -219,7 +219,8 @@ answer_read(struct sth_rpc_call *call, const char *path, long long offset,
 	rpc_return(call, r);
 }
 
-/* The process of a read/tail/clear call (a group is BAD_NAME). */
+/* The process of a read/tail/clear call (a group is BAD_NAME); the table
+ * has checked that the first parameter is a string. */
 static struct proc *
 proc_param(struct sth_rpc_call *call, json_t *pa)
 {
@@ -227,13 +228,6 @@ proc_param(struct sth_rpc_call *call, json_t *pa)
 	struct proc *p;
 	const char *spec;
 
-	if (proc_rpc_check_state(call) == -1)
-		return NULL;
-	if (json_array_size(pa) < 1 || !json_is_string(json_array_get(pa,
-	    0))) {
-		rpc_fault(call, STH_FAULT_INCORRECT_PARAMETERS, NULL);
-		return NULL;
-	}
 	spec = json_string_value(json_array_get(pa, 0));
 	if (proc_rpc_lookup(call, spec, &g, &p) == -1)
 		return NULL;
@@ -267,9 +261,7 @@ read_proc_log(struct sth_rpc_call *call, json_t *pa, int ch)
 	struct proc *p;
 	long long v[2];
 
-	if (proc_rpc_check_state(call) == -1 ||
-	    proc_rpc_params(call, pa, 1, 2) == -1 ||
-	    int_params(call, pa, 1, 2, v) == -1 ||
+	if (int_params(call, pa, 1, 2, v) == -1 ||
 	    (p = proc_param(call, pa)) == NULL || console_fault(call, p, ch))
 		return;
 	answer_read(call, p->cfg->log[ch].path, v[0], v[1]);
@@ -355,9 +347,7 @@ tail_proc_log(struct sth_rpc_call *call, json_t *pa, int ch)
 	const char *path;
 	long long v[2];
 
-	if (proc_rpc_check_state(call) == -1 ||
-	    proc_rpc_params(call, pa, 1, 2) == -1 ||
-	    int_params(call, pa, 1, 2, v) == -1 ||
+	if (int_params(call, pa, 1, 2, v) == -1 ||
 	    (p = proc_param(call, pa)) == NULL || console_fault(call, p, ch))
 		return;
 	path = p->cfg->log[ch].path;
@@ -408,9 +398,7 @@ m_clear_process_logs(struct sth_rpc_call *call, json_t *pa, void *arg)
 {
 	struct proc *p;
 
-	if (proc_rpc_check_state(call) == -1 ||
-	    proc_rpc_params(call, pa, 1, 0) == -1 ||
-	    (p = proc_param(call, pa)) == NULL)
+	if ((p = proc_param(call, pa)) == NULL)
 		return;
 	if (clear_one(p) == -1) {
 		rpc_fault(call, STH_FAULT_FAILED, "%s",
@@ -428,9 +416,6 @@ m_clear_all_process_logs(struct sth_rpc_call *call, json_t *pa, void *arg)
 	char *name;
 	json_t *r;
 
-	if (proc_rpc_check_state(call) == -1 ||
-	    proc_rpc_params(call, pa, 0, 0) == -1)
-		return;
 	all = proc_rpc_all(&n);
 	r = json_array();
 	for (i = 0; i < n; i++) {
@@ -449,8 +434,7 @@ m_read_log(struct sth_rpc_call *call, json_t *pa, void *arg)
 {
 	long long v[2];
 
-	if (proc_rpc_check_state(call) == -1 ||
-	    int_params(call, pa, 0, 2, v) == -1)
+	if (int_params(call, pa, 0, 2, v) == -1)
 		return;
 	answer_read(call, log_path(), v[0], v[1]);
 }
@@ -461,9 +445,6 @@ m_clear_log(struct sth_rpc_call *call, json_t *pa, void *arg)
 	struct stat st;
 	const char *path = log_path();
 
-	if (proc_rpc_check_state(call) == -1 ||
-	    proc_rpc_params(call, pa, 0, 0) == -1)
-		return;
 	if (path == NULL || stat(path, &st) == -1) {
 		rpc_fault(call, STH_FAULT_NO_FILE, NULL);
 		return;
@@ -476,19 +457,105 @@ m_clear_log(struct sth_rpc_call *call, json_t *pa, void *arg)
 	rpc_return(call, json_true());
 }
 
+/* readProcessStdoutLog and readProcessStderrLog: one docstring but for the
+ * channel's name. */
+#define HELP_READ_PROCESS(ch)						\
+	" Read length bytes from name's " ch " log starting at offset\n"	\
+	"\n"								\
+	"        @param string name        the name of the process (or 'group:name')\n" \
+	"        @param int offset         offset to start reading from.\n"	\
+	"        @param int length         number of bytes to read from the log.\n" \
+	"        @return string result     Bytes of log\n"			\
+	"        "
+
+/* tailProcessStdoutLog and tailProcessStderrLog, likewise (ch and Ch: the
+ * channel's name in lower case and capitalised). */
+#define HELP_TAIL_PROCESS(ch, Ch)					\
+	"\n"								\
+	"        Provides a more efficient way to tail the (" ch ") log than\n" \
+	"        readProcess" Ch "Log().  Use readProcess" Ch "Log() to read\n" \
+	"        chunks and tailProcess" Ch "Log() to tail.\n"		\
+	"\n"								\
+	"        Requests (length) bytes from the (name)'s log, starting at\n" \
+	"        (offset).  If the total log size is greater than (offset +\n" \
+	"        length), the overflow flag is set and the (offset) is\n"	\
+	"        automatically increased to position the buffer at the end of\n" \
+	"        the log.  If less than (length) bytes are available, the\n"	\
+	"        maximum number of available bytes will be returned.  (offset)\n" \
+	"        returned is always the last offset in the log +1.\n"	\
+	"\n"								\
+	"        @param string name         the name of the process (or 'group:name')\n" \
+	"        @param int offset          offset to start reading from\n"	\
+	"        @param int length          maximum number of bytes to return\n" \
+	"        @return array result       [string bytes, int offset, bool overflow]\n" \
+	"        "
+
+/*
+ * supervisor's backward-compatibility aliases are the same Python function
+ * (rpcinterface.py: "readProcessLog = readProcessStdoutLog # b/c alias"),
+ * so they share its docstring and signature: one macro makes both rows.
+ */
+/* readProcessStdoutLog, and its alias readProcessLog. */
+#define METHOD_READ_PROCESS_STDOUT_LOG(name) \
+	{ name, m_read_stdout, \
+	  PROC_PARAMS(1, 2), "[\"string\",\"string\",\"int\",\"int\"]", \
+	  HELP_READ_PROCESS("stdout") }
+
+/* tailProcessStdoutLog, and its alias tailProcessLog. */
+#define METHOD_TAIL_PROCESS_STDOUT_LOG(name) \
+	{ name, m_tail_stdout, \
+	  PROC_PARAMS(1, 2), "[\"array\",\"string\",\"int\",\"int\"]", \
+	  HELP_TAIL_PROCESS("stdout", "Stdout") }
+
+/* clearProcessLogs, and its alias clearProcessLog. */
+#define METHOD_CLEAR_PROCESS_LOGS(name) \
+	{ name, m_clear_process_logs, \
+	  PROC_PARAMS(1, 0), "[\"boolean\",\"string\"]", \
+	  " Clear the stdout and stderr logs for the named process and\n" \
+	  "        reopen them.\n" \
+	  "\n" \
+	  "        @param string name   The name of the process (or 'group:name')\n" \
+	  "        @return boolean result      Always True unless error\n" \
+	  "        " }
+
+/* readLog, and its alias readMainLog. */
+#define METHOD_READ_LOG(name) \
+	{ name, m_read_log, \
+	  PROC_PARAMS(0, 2), "[\"string\",\"int\",\"int\"]", \
+	  " Read length bytes from the main log starting at offset\n" \
+	  "\n" \
+	  "        @param int offset         offset to start reading from.\n" \
+	  "        @param int length         number of bytes to read from the log.\n" \
+	  "        @return string result     Bytes of log\n" \
+	  "        " }
+
 static const struct proc_method log_methods[] = {
-	{ "supervisor.readProcessStdoutLog", m_read_stdout },
-	{ "supervisor.readProcessLog", m_read_stdout },
-	{ "supervisor.readProcessStderrLog", m_read_stderr },
-	{ "supervisor.tailProcessStdoutLog", m_tail_stdout },
-	{ "supervisor.tailProcessLog", m_tail_stdout },
-	{ "supervisor.tailProcessStderrLog", m_tail_stderr },
-	{ "supervisor.clearProcessLogs", m_clear_process_logs },
-	{ "supervisor.clearProcessLog", m_clear_process_logs },
-	{ "supervisor.clearAllProcessLogs", m_clear_all_process_logs },
-	{ "supervisor.readLog", m_read_log },
-	{ "supervisor.readMainLog", m_read_log },
-	{ "supervisor.clearLog", m_clear_log },
+	METHOD_READ_PROCESS_STDOUT_LOG("supervisor.readProcessStdoutLog"),
+	METHOD_READ_PROCESS_STDOUT_LOG("supervisor.readProcessLog"),
+	{ "supervisor.readProcessStderrLog", m_read_stderr,
+	  PROC_PARAMS(1, 2), "[\"string\",\"string\",\"int\",\"int\"]",
+	  HELP_READ_PROCESS("stderr") },
+	METHOD_TAIL_PROCESS_STDOUT_LOG("supervisor.tailProcessStdoutLog"),
+	METHOD_TAIL_PROCESS_STDOUT_LOG("supervisor.tailProcessLog"),
+	{ "supervisor.tailProcessStderrLog", m_tail_stderr,
+	  PROC_PARAMS(1, 2), "[\"array\",\"string\",\"int\",\"int\"]",
+	  HELP_TAIL_PROCESS("stderr", "Stderr") },
+	METHOD_CLEAR_PROCESS_LOGS("supervisor.clearProcessLogs"),
+	METHOD_CLEAR_PROCESS_LOGS("supervisor.clearProcessLog"),
+	{ "supervisor.clearAllProcessLogs", m_clear_all_process_logs,
+	  PROC_PARAMS(0, 0), "[\"array\"]",
+	  " Clear all process log files\n"
+	  "\n"
+	  "        @return array result   An array of process status info structs\n"
+	  "        " },
+	METHOD_READ_LOG("supervisor.readLog"),
+	METHOD_READ_LOG("supervisor.readMainLog"),
+	{ "supervisor.clearLog", m_clear_log,
+	  PROC_PARAMS(0, 0), "[\"boolean\"]",
+	  " Clear the main log.\n"
+	  "\n"
+	  "        @return boolean result always returns True unless error\n"
+	  "        " },
 };
 
 void

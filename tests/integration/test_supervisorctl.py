@@ -301,6 +301,16 @@ def run_session(d):
         ("system.methodHelp", "supervisor.startProcessGroup"),
         ("system.methodHelp", "supervisor.nope"),
         ("supervisor.nope",),
+        # parameter checks: arity (supervisord answers a parameter of
+        # another type with HTTP 500 or a fault string of its own)
+        ("supervisor.getProcessInfo",),
+        ("supervisor.getPID", 1),
+        ("supervisor.stopProcess", "sleeper", False, 1),
+        ("supervisor.readProcessStdoutLog", "sleeper", 0),
+        ("supervisor.readLog", 0),
+        ("supervisor.clearLog", 1),
+        ("supervisor.signalProcessGroup", "multi"),
+        ("supervisor.sendRemoteCommEvent", "t"),
     ]
     for c in calls:
         rec.append((c, call(*c)))
@@ -308,6 +318,11 @@ def run_session(d):
     names = [m for m in s.system.listMethods()
              if m.startswith(("supervisor.", "system."))]
     rec.append(("listMethods", names))
+    # every supervisor.* method's docstring and signature, byte for byte
+    for m in names:
+        if m.startswith("supervisor."):
+            rec.append((m, s.system.methodHelp(m),
+                        s.system.methodSignature(m)))
     rec.append(("multicall", normalise_value(s.system.multicall([
         {"methodName": "supervisor.getAPIVersion", "params": []},
         {"methodName": "supervisor.getProcessInfo", "params": ["nope"]},

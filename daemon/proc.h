@@ -238,6 +238,8 @@ int group_config_equal(const struct group_config *a,
 		       const struct group_config *b);
 /* 1 if name can be a process or group name (no space, ':' or '/'). */
 int proc_name_valid(const char *name);
+
+/* --- proc_autolog.c --------------------------------------------------- */
 /* Make the AUTO log files of gc (mkstemp in childlogdir). */
 int proc_make_autologs(struct group_config *gc, const struct proc_globals *g,
 		       char **err);

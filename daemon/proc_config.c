@@ -456,196 +456,260 @@ section_expands(const struct ini_section *sec)
 static struct utsname cfg_uname;
 static int cfg_uname_ok;
 
+/* What every process of one program section shares while it is read. */
+struct prog_ctx {
+	const struct ini_section *sec;
+	const char *secname;	/* "program:x" */
+	const char *program;	/* "x" */
+	const struct proc_globals *g;
+	struct prog_sect ps;	/* the section-wide keys */
+	json_t *vars;		/* the section's expansion variables */
+	char *envraw;		/* environment= unexpanded, or NULL */
+	int expands;		/* some value has a '%' */
+	uid_t uid;		/* of ps.user */
+	gid_t gid;
+};
+
+/* Append " <cfg_where(sec, key)>" to the message in *err. */
+static void
+err_where(char **err, const struct ini_section *sec, const char *key)
+{
+	char *w = cfg_where(sec, key), *e = *err;
+
+	xasprintf(err, "%s %s", e, w);
+	free(e);
+	free(w);
+}
+
+/* The variables every process of the section can expand. */
+static json_t *
+program_vars(const struct ini_doc *doc, const struct prog_ctx *c,
+	     const char *group_name)
+{
+	json_t *vars = c->expands ? base_vars() : json_object();
+
+	set_here(vars, c->sec, doc);
+	json_object_set_new(vars, "program_name", json_string(c->program));
+	json_object_set_new(vars, "group_name", json_string(group_name));
+	if (cfg_uname_ok)
+		json_object_set_new(vars, "host_node_name",
+		    json_string(cfg_uname.nodename));
+	return vars;
+}
+
+/* The section-wide keys (numprocs, process_name, user): 0, or -1. */
+static int
+read_prog_sect(struct prog_ctx *c, char **err)
+{
+	struct prog_sect *ps = &c->ps;
+
+	if (cfg_read(c->sec, sect_opts, ps, c->vars, err) == -1)
+		return -1;
+	if (!proc_name_valid(ps->process_name)) {
+		*err = bad_name(ps->process_name, c->sec);
+		return -1;
+	}
+	if (ps->numprocs > 1 && strstr(ps->process_name, "%(process_num)") ==
+	    NULL) {
+		*err = xstrdup("%(process_num) must be present within "
+		    "process_name when numprocs > 1");
+		err_where(err, c->sec, "process_name");
+		return -1;
+	}
+	if (ps->user != NULL && cfgval_user(ps->user, &c->uid, &c->gid,
+	    err) == -1) {
+		err_where(err, c->sec, "user");
+		return -1;
+	}
+	return 0;
+}
+
+/* killasgroup defaults to stopasgroup, and cannot be false when
+ * stopasgroup is true: 0, or -1. */
+static int
+read_killasgroup(const struct ini_section *sec, struct proc_config *pc,
+		 char **err)
+{
+	struct ini_entry *kag = ini_entry_find(sec, "killasgroup");
+
+	pc->killasgroup = pc->stopasgroup;
+	if (kag != NULL && cfgval_bool(ini_entry_value(kag),
+	    &pc->killasgroup, err) == -1) {
+		err_where(err, sec, "killasgroup");
+		return -1;
+	}
+	if (pc->stopasgroup && !pc->killasgroup) {
+		*err = xstrdup("Cannot set stopasgroup=true and "
+		    "killasgroup=false");
+		err_where(err, sec, "killasgroup");
+		return -1;
+	}
+	return 0;
+}
+
+/* The variables of process num: the section's, process_num, numprocs and
+ * the environment (the daemon's, then the section's environment=, which
+ * is expanded here into pc->environment).  NULL with *err set. */
+static json_t *
+process_vars(const struct prog_ctx *c, long num, struct proc_config *pc,
+	     char **err)
+{
+	json_t *pvars = json_copy(c->vars);
+	char *exp;
+
+	json_object_set_new(pvars, "process_num", json_integer(num));
+	json_object_set_new(pvars, "numprocs", json_integer(c->ps.numprocs));
+	if (c->expands)
+		add_env(pvars, c->g->environment);
+	if (c->envraw == NULL)
+		return pvars;
+	if ((exp = expand(c->envraw, "environment", pvars, err)) == NULL) {
+		json_decref(pvars);
+		return NULL;
+	}
+	if (cfgval_envlist(exp, &pc->environment, err) == -1) {
+		free(exp);
+		json_decref(pvars);
+		return NULL;
+	}
+	free(exp);
+	if (c->expands)
+		add_env(pvars, pc->environment);
+	return pvars;
+}
+
+/* supervisor's warnings about the log settings, redirect_stderr, and the
+ * paths of the PATH logs. */
+static void
+settle_logs(struct proc_config *pc, const char *secname)
+{
+	struct proc_logcfg *lc;
+	int ch;
+
+	for (ch = 0; ch < 2; ch++) {
+		lc = &pc->log[ch];
+		if (lc->logfile.kind == CFG_LOGFILE_SYSLOG) {
+			log_warn("For [%s], %s_logfile=syslog but this "
+			    "is deprecated and will be removed.  Use "
+			    "%s_syslog=true to enable syslog instead.",
+			    secname, chan_names[ch], chan_names[ch]);
+			lc->logfile.kind = CFG_LOGFILE_NONE;
+			lc->syslog = 1;
+		}
+		if (lc->logfile.kind == CFG_LOGFILE_AUTO && lc->maxbytes == 0)
+			log_warn("For [%s], AUTO logging used for "
+			    "%s_logfile without rollover, set maxbytes "
+			    "> 0 to avoid filling up filesystem "
+			    "unintentionally", secname, chan_names[ch]);
+	}
+	if (pc->redirect_stderr) {
+		if (pc->log[PROC_STDERR].logfile.kind == CFG_LOGFILE_PATH)
+			log_warn("For [%s], redirect_stderr=true but "
+			    "stderr_logfile has also been set to a "
+			    "filename, the filename has been ignored",
+			    secname);
+		pc->log[PROC_STDERR].logfile.kind = CFG_LOGFILE_NONE;
+	}
+	for (ch = 0; ch < 2; ch++) {
+		if (pc->log[ch].logfile.kind == CFG_LOGFILE_PATH)
+			pc->log[ch].path = xstrdup(pc->log[ch].logfile.path);
+		if (pc->log[ch].logfile.kind == CFG_LOGFILE_STDOUT)
+			pc->log[ch].console = STDOUT_FILENO;
+		if (pc->log[ch].logfile.kind == CFG_LOGFILE_STDERR)
+			pc->log[ch].console = STDERR_FILENO;
+	}
+}
+
+/* The config of process num of the section, or NULL with *err set. */
+static struct proc_config *
+read_process(const struct prog_ctx *c, long num, char **err)
+{
+	struct proc_config *pc = xcalloc(1, sizeof *pc);
+	json_t *pvars = NULL;
+
+	pc->umask = -1;
+	if (cfg_read(c->sec, common_opts, pc, c->vars, err) == -1 ||
+	    read_killasgroup(c->sec, pc, err) == -1)
+		goto fail;
+	if (pc->serverurl != NULL && strcasecmp(pc->serverurl, "AUTO") == 0) {
+		free(pc->serverurl);
+		pc->serverurl = NULL;
+	}
+	if ((pvars = process_vars(c, num, pc, err)) == NULL ||
+	    cfg_read(c->sec, perproc_opts, pc, pvars, err) == -1)
+		goto fail;
+	if (pc->command == NULL) {
+		xasprintf(err, "program section %s does not specify a "
+		    "command", c->secname);
+		err_where(err, c->sec, NULL);
+		goto fail;
+	}
+	if (pc->healthcheck != NULL &&
+	    proc_hc_parse(pc->healthcheck, &pc->hc, err) == -1) {
+		err_where(err, c->sec, "healthcheck");
+		goto fail;
+	}
+	pc->name = expand(c->ps.process_name, "process_name", pvars, err);
+	if (pc->name == NULL)
+		goto fail;
+	if (!proc_name_valid(pc->name)) {
+		*err = bad_name(pc->name, c->sec);
+		goto fail;
+	}
+	pc->program = xstrdup(c->program);
+	pc->section = xstrdup(c->secname);
+	pc->process_num = num;
+	if (c->ps.user != NULL) {
+		pc->user = xstrdup(c->ps.user);
+		pc->uid = c->uid;
+		pc->gid = c->gid;
+	}
+	settle_logs(pc, c->secname);
+	json_decref(pvars);
+	return pc;
+fail:
+	json_decref(pvars);
+	proc_config_free(pc);
+	return NULL;
+}
+
 /* Make the one-process configs of sec; appended to *out. */
 static int
 read_program(const struct ini_doc *doc, const struct ini_section *sec,
 	     const char *group_name, const struct proc_globals *g,
 	     struct proc_config ***out, size_t *nout, char **err)
 {
-	const char *secname = ini_section_name(sec);
-	const char *program = strchr(secname, ':') + 1;
-	struct prog_sect ps;
-	struct proc_config *pc = NULL;
-	json_t *vars, *pvars = NULL;
-	char *envraw = NULL, *exp, *w;
-	uid_t uid = 0;
-	gid_t gid = 0;
+	struct prog_ctx c;
+	struct proc_config *pc;
 	long num;
-	int ch, stopasgroup, expands;
-	struct ini_entry *kag;
 	int rc = -1;
 
-	memset(&ps, 0, sizeof ps);
-	if (!proc_name_valid(program)) {
-		*err = bad_name(program, sec);
+	memset(&c, 0, sizeof c);
+	c.sec = sec;
+	c.secname = ini_section_name(sec);
+	c.program = strchr(c.secname, ':') + 1;
+	c.g = g;
+	if (!proc_name_valid(c.program)) {
+		*err = bad_name(c.program, sec);
 		return -1;
 	}
-	expands = section_expands(sec);
-	vars = expands ? base_vars() : json_object();
-	set_here(vars, sec, doc);
-	json_object_set_new(vars, "program_name", json_string(program));
-	json_object_set_new(vars, "group_name", json_string(group_name));
-	if (cfg_uname_ok)
-		json_object_set_new(vars, "host_node_name",
-		    json_string(cfg_uname.nodename));
-
-	if (cfg_read(sec, sect_opts, &ps, vars, err) == -1)
+	c.expands = section_expands(sec);
+	c.vars = program_vars(doc, &c, group_name);
+	if (read_prog_sect(&c, err) == -1)
 		goto done;
-	if (!proc_name_valid(ps.process_name)) {
-		*err = bad_name(ps.process_name, sec);
-		goto done;
-	}
-	if (ps.numprocs > 1 && strstr(ps.process_name, "%(process_num)") ==
-	    NULL) {
-		w = cfg_where(sec, "process_name");
-		xasprintf(err, "%%(process_num) must be present within "
-		    "process_name when numprocs > 1 %s", w);
-		free(w);
-		goto done;
-	}
-	if (ps.user != NULL && cfgval_user(ps.user, &uid, &gid, err) == -1) {
-		w = cfg_where(sec, "user");
-		exp = *err;
-		xasprintf(err, "%s %s", exp, w);
-		free(exp);
-		free(w);
-		goto done;
-	}
-	envraw = section_env_raw(sec);
-
-	for (num = ps.numprocs_start; num < ps.numprocs_start + ps.numprocs;
-	    num++) {
-		pc = xcalloc(1, sizeof *pc);
-		pc->umask = -1;
-		if (cfg_read(sec, common_opts, pc, vars, err) == -1)
+	c.envraw = section_env_raw(sec);
+	for (num = c.ps.numprocs_start;
+	    num < c.ps.numprocs_start + c.ps.numprocs; num++) {
+		if ((pc = read_process(&c, num, err)) == NULL)
 			goto done;
-		kag = ini_entry_find(sec, "killasgroup");
-		stopasgroup = pc->stopasgroup;
-		pc->killasgroup = stopasgroup;
-		if (kag != NULL && cfgval_bool(ini_entry_value(kag),
-		    &pc->killasgroup, err) == -1) {
-			w = cfg_where(sec, "killasgroup");
-			exp = *err;
-			xasprintf(err, "%s %s", exp, w);
-			free(exp);
-			free(w);
-			goto done;
-		}
-		if (stopasgroup && !pc->killasgroup) {
-			w = cfg_where(sec, "killasgroup");
-			xasprintf(err, "Cannot set stopasgroup=true and "
-			    "killasgroup=false %s", w);
-			free(w);
-			goto done;
-		}
-		if (pc->serverurl != NULL) {
-			if (strcasecmp(pc->serverurl, "AUTO") == 0) {
-				free(pc->serverurl);
-				pc->serverurl = NULL;
-			}
-		}
-
-		pvars = json_copy(vars);
-		json_object_set_new(pvars, "process_num", json_integer(num));
-		json_object_set_new(pvars, "numprocs",
-		    json_integer(ps.numprocs));
-		if (expands)
-			add_env(pvars, g->environment);
-		if (envraw != NULL) {
-			if ((exp = expand(envraw, "environment", pvars,
-			    err)) == NULL)
-				goto done;
-			if (cfgval_envlist(exp, &pc->environment, err) == -1) {
-				free(exp);
-				goto done;
-			}
-			free(exp);
-			if (expands)
-				add_env(pvars, pc->environment);
-		}
-		if (cfg_read(sec, perproc_opts, pc, pvars, err) == -1)
-			goto done;
-		if (pc->command == NULL) {
-			w = cfg_where(sec, NULL);
-			xasprintf(err, "program section %s does not specify a "
-			    "command %s", secname, w);
-			free(w);
-			goto done;
-		}
-		if (pc->healthcheck != NULL &&
-		    proc_hc_parse(pc->healthcheck, &pc->hc, err) == -1) {
-			w = cfg_where(sec, "healthcheck");
-			exp = *err;
-			xasprintf(err, "%s %s", exp, w);
-			free(exp);
-			free(w);
-			goto done;
-		}
-		pc->name = expand(ps.process_name, "process_name", pvars, err);
-		if (pc->name == NULL)
-			goto done;
-		if (!proc_name_valid(pc->name)) {
-			*err = bad_name(pc->name, sec);
-			goto done;
-		}
-		pc->program = xstrdup(program);
-		pc->section = xstrdup(secname);
-		pc->process_num = num;
-		if (ps.user != NULL) {
-			pc->user = xstrdup(ps.user);
-			pc->uid = uid;
-			pc->gid = gid;
-		}
-		for (ch = 0; ch < 2; ch++) {
-			struct proc_logcfg *lc = &pc->log[ch];
-
-			if (lc->logfile.kind == CFG_LOGFILE_SYSLOG) {
-				log_warn("For [%s], %s_logfile=syslog but this "
-				    "is deprecated and will be removed.  Use "
-				    "%s_syslog=true to enable syslog instead.",
-				    secname, chan_names[ch], chan_names[ch]);
-				lc->logfile.kind = CFG_LOGFILE_NONE;
-				lc->syslog = 1;
-			}
-			if (lc->logfile.kind == CFG_LOGFILE_AUTO &&
-			    lc->maxbytes == 0)
-				log_warn("For [%s], AUTO logging used for "
-				    "%s_logfile without rollover, set maxbytes "
-				    "> 0 to avoid filling up filesystem "
-				    "unintentionally", secname,
-				    chan_names[ch]);
-		}
-		if (pc->redirect_stderr) {
-			if (pc->log[PROC_STDERR].logfile.kind ==
-			    CFG_LOGFILE_PATH)
-				log_warn("For [%s], redirect_stderr=true but "
-				    "stderr_logfile has also been set to a "
-				    "filename, the filename has been ignored",
-				    secname);
-			pc->log[PROC_STDERR].logfile.kind = CFG_LOGFILE_NONE;
-		}
-		for (ch = 0; ch < 2; ch++) {
-			if (pc->log[ch].logfile.kind == CFG_LOGFILE_PATH)
-				pc->log[ch].path =
-				    xstrdup(pc->log[ch].logfile.path);
-			if (pc->log[ch].logfile.kind == CFG_LOGFILE_STDOUT)
-				pc->log[ch].console = STDOUT_FILENO;
-			if (pc->log[ch].logfile.kind == CFG_LOGFILE_STDERR)
-				pc->log[ch].console = STDERR_FILENO;
-		}
-		json_decref(pvars);
-		pvars = NULL;
 		*out = xreallocarray(*out, *nout + 1, sizeof **out);
 		(*out)[(*nout)++] = pc;
-		pc = NULL;
 	}
 	rc = 0;
 done:
-	proc_config_free(pc);
-	json_decref(pvars);
-	json_decref(vars);
-	free(envraw);
-	cfg_release(sect_opts, &ps);
+	json_decref(c.vars);
+	free(c.envraw);
+	cfg_release(sect_opts, &c.ps);
 	return rc;
 }
 

@@ -391,6 +391,66 @@ class Sthenod:
         return False
 
 
+class Peer:
+    """supervisord or sthenod on one config, for the differential tests
+    that run both on the same text.
+
+        d = Peer([SUPERVISORD, "-n"], CONFIG)   # or [STHENOD, "-n"]
+        ...
+        d.cleanup()
+
+    The config is written to d.conf in a folder of its own (d.dir), with
+    @DIR@ replaced by that folder, @PORT@ by d.port (a free port) and
+    each key of subst by its value.  The daemon runs in a session of its
+    own with stderr in d.dir/stderr; cleanup() kills it and its children,
+    removes the folder, and fails if a sanitizer wrote a report."""
+
+    def __init__(self, argv, template, prefix="sth-peer-", subst=None,
+                 env=None, **popen):
+        self.dir = tempfile.mkdtemp(prefix=prefix)
+        self.port = free_port()
+        self.conf = os.path.join(self.dir, "d.conf")
+        self.sock = os.path.join(self.dir, "d.sock")
+        self.argv0 = argv[0]
+        self.subst = dict(subst or {})
+        self.write(template)
+        e = dict(os.environ)
+        if PLUGIN_PATH:
+            e.setdefault("STHENO_PLUGIN_PATH", PLUGIN_PATH)
+        if env:
+            e.update(env)
+        self.err = open(os.path.join(self.dir, "stderr"), "wb")
+        popen.setdefault("start_new_session", True)
+        self.proc = subprocess.Popen(
+            argv + ["-c", self.conf], stdout=subprocess.DEVNULL,
+            stderr=self.err, env=e, **popen)
+
+    def write(self, text):
+        """(Re)write the config from a template."""
+        text = text.replace("@DIR@", self.dir).replace(
+            "@PORT@", str(self.port))
+        for k, v in self.subst.items():
+            text = text.replace(k, v)
+        with open(self.conf, "w") as f:
+            f.write(text)
+
+    def kill(self):
+        """Kill the daemon, then whatever it started: the daemon first,
+        or a child killed before it would be restarted, orphaned."""
+        if self.proc.poll() is None:
+            kill_tree(self.proc.pid)
+        self.proc.wait()
+
+    def cleanup(self):
+        self.kill()
+        self.err.close()
+        err = read_text(self.err.name)
+        shutil.rmtree(self.dir, ignore_errors=True)
+        # a sanitizer build reports at exit: that is a failure
+        if "Sanitizer" in err:
+            raise AssertionError("%s stderr:\n%s" % (self.argv0, err))
+
+
 # --- event listener records ------------------------------------------------
 
 # The header line of an event under identifier=myident

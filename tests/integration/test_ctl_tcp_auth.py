@@ -13,18 +13,15 @@ supervisor); skipped without them."""
 import hashlib
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sthtest  # noqa: E402
-from sthtest import free_port  # noqa: E402
 
 STHENOD = os.environ.get("STHENOD", "sthenod")
 SUPERVISORD = "/usr/bin/supervisord"
@@ -194,24 +191,12 @@ def unorder(out):
     return "\n".join(res + sorted(run))
 
 
-class Daemon:
+class Daemon(sthtest.Peer):
     """supervisord or sthenod on CONFIG in its own folder and port."""
 
     def __init__(self, argv, inet_pw=sha(INET_PASS), unix_pw=UNIX_PASS):
-        self.dir = tempfile.mkdtemp(prefix="sth-auth-")
-        self.port = free_port()
-        self.conf = os.path.join(self.dir, "d.conf")
-        self.sock = os.path.join(self.dir, "d.sock")
-        text = (CONFIG.replace("@DIR@", self.dir)
-                .replace("@PORT@", str(self.port))
-                .replace("@INETPW@", inet_pw)
-                .replace("@UNIXPW@", unix_pw))
-        with open(self.conf, "w") as f:
-            f.write(text)
-        self.argv0 = argv[0]
-        self.proc = subprocess.Popen(
-            argv + ["-c", self.conf], stdout=subprocess.DEVNULL,
-            stderr=self.errfile(), start_new_session=True)
+        super().__init__(argv, CONFIG, prefix="sth-auth-",
+                         subst={"@INETPW@": inet_pw, "@UNIXPW@": unix_pw})
 
     def edit(self):
         with open(self.conf) as f:
@@ -264,24 +249,6 @@ class Daemon:
             out, _ = p.communicate()
             return out.decode(errors="replace"), "hung"
         return out.decode(errors="replace"), p.returncode
-
-    def cleanup(self):
-        if self.proc.poll() is None:
-            # the daemon is stopped before its children are listed: a
-            # child killed first would be restarted at once, orphaned
-            sthtest.kill_tree(self.proc.pid)
-            self.proc.wait()
-        self.err.close()
-        with open(self.err.name, errors="replace") as f:
-            err = f.read()
-        shutil.rmtree(self.dir, ignore_errors=True)
-        # a sanitizer build reports at exit: that is a failure
-        if "Sanitizer" in err:
-            raise AssertionError("%s stderr:\n%s" % (self.argv0, err))
-
-    def errfile(self):
-        self.err = open(os.path.join(self.dir, "stderr"), "wb")
-        return self.err
 
 
 def session(d):

@@ -19,18 +19,15 @@ without them."""
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 import xmlrpc.client
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sthtest  # noqa: E402
-from sthtest import free_port  # noqa: E402
 
 try:
     from supervisor.xmlrpc import SupervisorTransport
@@ -128,19 +125,9 @@ DATE_DESC = re.compile(r"[A-Z][a-z]{2} \d\d \d\d:\d\d [AP]M")
 
 
 
-class Daemon:
+class Daemon(sthtest.Peer):
     def __init__(self, argv):
-        self.dir = tempfile.mkdtemp(prefix="sth-fleet-")
-        self.port = free_port()
-        self.conf = os.path.join(self.dir, "d.conf")
-        self.sock = os.path.join(self.dir, "d.sock")
-        with open(self.conf, "w") as f:
-            f.write(CONFIG.replace("@DIR@", self.dir)
-                    .replace("@PORT@", str(self.port)))
-        self.argv0 = argv[0]
-        self.proc = subprocess.Popen(
-            argv + ["-c", self.conf], stdout=subprocess.DEVNULL,
-            stderr=self.errfile(), start_new_session=True)
+        super().__init__(argv, CONFIG, prefix="sth-fleet-")
         self.proxies = []
 
     def rpc(self, user=USER, pw=PASS):
@@ -186,6 +173,7 @@ class Daemon:
         return self.norm(x)
 
     def cleanup(self):
+        """A graceful stop first (SIGTERM to the group), then Peer's."""
         for p in self.proxies:
             p("close")()
         if self.proc.poll() is None:
@@ -194,20 +182,7 @@ class Daemon:
                 self.proc.wait(timeout=15)
             except (ProcessLookupError, subprocess.TimeoutExpired):
                 pass
-        if self.proc.poll() is None:
-            sthtest.kill_tree(self.proc.pid)
-            self.proc.wait()
-        self.err.close()
-        with open(self.err.name, errors="replace") as f:
-            err = f.read()
-        shutil.rmtree(self.dir, ignore_errors=True)
-        # a sanitizer build reports at exit: that is a failure
-        if "Sanitizer" in err:
-            raise AssertionError("%s stderr:\n%s" % (self.argv0, err))
-
-    def errfile(self):
-        self.err = open(os.path.join(self.dir, "stderr"), "wb")
-        return self.err
+        super().cleanup()
 
 
 @unittest.skipUnless(os.access(SUPERVISORD, os.X_OK) and

@@ -18,10 +18,7 @@ here; both servers read any 64-bit value)."""
 
 import builtins
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 import unittest
 import xmlrpc.client
@@ -109,21 +106,12 @@ def xmlrpc_faults():
     return Faults
 
 
-class Daemon:
+class Daemon(sthtest.Peer):
     """supervisord or sthenod on CONFIG, waited until `full` has written
     its 6 bytes."""
 
     def __init__(self, argv):
-        self.dir = tempfile.mkdtemp(prefix="sth-logargs-")
-        self.conf = os.path.join(self.dir, "d.conf")
-        with open(self.conf, "w") as f:
-            f.write(CONFIG.replace("@DIR@", self.dir))
-        env = dict(os.environ)
-        if sthtest.PLUGIN_PATH:
-            env.setdefault("STHENO_PLUGIN_PATH", sthtest.PLUGIN_PATH)
-        self.proc = subprocess.Popen(
-            argv + ["-n", "-c", self.conf], stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, env=env)
+        super().__init__(argv + ["-n"], CONFIG, prefix="sth-logargs-")
         self.rpc = None
         ok = sthtest.wait_for(self._ready, 20, 0.05)
         if not ok:
@@ -170,10 +158,7 @@ class Daemon:
     def close(self):
         if self.rpc is not None:
             self.rpc("close")()
-        if self.proc.poll() is None:
-            sthtest.kill_tree(self.proc.pid)
-        self.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        self.cleanup()
 
 
 # (method, log file of program `full`): the 6-byte stdout log and the

@@ -20,7 +20,6 @@ import xmlrpc.client
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sthtest  # noqa: E402
-from sthtest import free_port  # noqa: E402
 
 STHENOD = os.environ.get("STHENOD", "sthenod")
 SUPERVISORD = "/usr/bin/supervisord"
@@ -181,20 +180,9 @@ def normalise_value(v, d):
     return v
 
 
-class Daemon:
+class Daemon(sthtest.Peer):
     def __init__(self, argv, env=None):
-        self.dir = tempfile.mkdtemp(prefix="sth-ctl-")
-        self.port = free_port()
-        self.conf = os.path.join(self.dir, "d.conf")
-        self.write(CONFIG)
-        self.proc = subprocess.Popen(
-            argv + ["-c", self.conf], stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, env=env, start_new_session=True)
-
-    def write(self, text):
-        with open(self.conf, "w") as f:
-            f.write(text.replace("@DIR@", self.dir)
-                    .replace("@PORT@", str(self.port)))
+        super().__init__(argv, CONFIG, prefix="sth-ctl-", env=env)
 
     def edit(self):
         with open(self.conf) as f:
@@ -224,14 +212,6 @@ class Daemon:
                 raise AssertionError("daemon exited: %s" % out)
             time.sleep(0.1)
         raise AssertionError("not ready: %s" % out)
-
-    def cleanup(self):
-        if self.proc.poll() is None:
-            # the daemon is stopped before its children are listed: a
-            # child killed first would be restarted at once, orphaned
-            sthtest.kill_tree(self.proc.pid)
-            self.proc.wait()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def settle():

@@ -183,8 +183,10 @@ waiter_new(struct proc *p, int stop, const char *name)
 
 /*
  * startProcess's checks, in supervisor's order, then the spawn.  Returns -1
- * with *code and *detail (malloc'd) for a fault, 0 if p is RUNNING already,
- * 1 if it is STARTING (the caller waits or not).
+ * with *code and *detail (malloc'd) for a fault, 0 if p has reached RUNNING,
+ * 1 if it is STARTING (the caller waits or not).  The reap below may see a
+ * fast child out already: with startsecs=0 it went RUNNING, then EXITED, and
+ * no later state change would answer a waiter.
  */
 static int
 start_one(struct proc *p, const char *name, int *code, char **detail)
@@ -225,7 +227,7 @@ start_one(struct proc *p, const char *name, int *code, char **detail)
 		*detail = xstrdup(name);
 		return -1;
 	}
-	return p->state == PROC_RUNNING ? 0 : 1;
+	return p->state == PROC_STARTING ? 1 : 0;
 }
 
 /*

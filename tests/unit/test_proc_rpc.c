@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 
 #include <signal.h>
 #include <stdio.h>
@@ -185,6 +186,34 @@ static const char group_conf[] =
     "process_name=w_%%(process_num)d\nstartsecs=1\nautostart=false\n"
     "[program:bad]\ncommand=/no/such/thing\nautostart=false\n"
     "priority=1\n";
+
+/* The real spawn, then wait (without reaping) until the child has exited:
+ * the child of a fast program dies before startProcess looks again. */
+static int
+spawn_and_wait_exit(struct proc *p, char **spawnerr)
+{
+	siginfo_t si;
+	int rc = proc_sys_real.spawn(p, spawnerr);
+
+	if (rc == 0)
+		(void)waitid(P_PID, p->pid, &si, WEXITED | WNOWAIT);
+	return rc;
+}
+
+Test(proc_rpc, start_wait_answers_a_child_that_already_exited)
+{
+	struct proc_sys sys = proc_sys_real;
+
+	/* startsecs=0: the child is RUNNING as soon as it is seen to exit,
+	 * then EXITED (expected), before a waiter could see either */
+	start("[program:t]\ncommand=/bin/true\nstartsecs=0\n"
+	    "autostart=false\nautorestart=false\n");
+	sys.spawn = spawn_and_wait_exit;
+	proc_sys = &sys;
+	test_expect("supervisor.startProcess", "[\"t\"]", "true");
+	proc_sys = &proc_sys_real;
+	cr_assert_eq(test_proc("t", "t")->state, PROC_EXITED);
+}
 
 Test(proc_rpc, group_start_waits_and_answers_an_array)
 {

@@ -1,7 +1,7 @@
 /*
  * main.c — sthenod's entry point: the startup order of docs/supervisord.md §8,
  * the loop, and what each signal does.  The process table (proc.h) and the
- * plugin loader (plugin.h) are called from the places marked "process table"
+ * plugin loader (loader.h) are called from the places marked "process table"
  * and "plugins" below.
  *
  * Startup: command line and config (error: exit 2) -> privileges -> rlimits
@@ -27,10 +27,10 @@
 #include "core_rpc.h"
 #include "daemonize.h"
 #include "ini.h"
+#include "loader.h"
 #include "log.h"
 #include "notify.h"
 #include "options.h"
-#include "plugin.h"
 #include "proc.h"
 #include "rpc.h"
 #include "signals.h"

@@ -1,6 +1,6 @@
 /*
  * plugin.c — the loader: find, check, load, unload and reload .so plugins
- * while the loop runs (plugin.h; docs/design.md, decisions 3 and 4).
+ * while the loop runs (loader.h; docs/design.md, decisions 3 and 4).
  *
  * Life of a plugin record:
  *
@@ -36,10 +36,10 @@
 
 #include "bus.h"
 #include "ini.h"
+#include "loader.h"
 #include "log.h"
 #include "net.h"
 #include "options.h"
-#include "plugin.h"
 #include "plugin_int.h"
 #include "plugin_trust.h"
 #include "rpc.h"

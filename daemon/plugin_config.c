@@ -2,7 +2,7 @@
  * plugin_config.c — the config policy: which plugins a config asks for
  * (its [plugin:NAME] sections, and those supervisor's sections imply: a
  * table), the config in force for plugins, and reread/update of plugin
- * sections as units beside the process groups (plugin.h, plugin_int.h).
+ * sections as units beside the process groups (loader.h, plugin_int.h).
  */
 #include "config.h"
 
@@ -26,10 +26,10 @@
 
 #include "bus.h"
 #include "ini.h"
+#include "loader.h"
 #include "log.h"
 #include "net.h"
 #include "options.h"
-#include "plugin.h"
 #include "plugin_int.h"
 #include "plugin_trust.h"
 #include "rpc.h"

@@ -1,6 +1,6 @@
 /*
  * plugin_int.h — the loader's private state, shared by daemon/plugin*.c and
- * nothing else (the rest of sthenod uses plugin.h and scope.h).
+ * nothing else (the rest of sthenod uses loader.h and scope.h).
  *
  * Ownership: plugin.c owns the list of records (plugins) and each record's
  * life from init to lt_dlclose; plugin_stage.c makes a record (search path,

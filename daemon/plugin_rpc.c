@@ -1,6 +1,6 @@
 /*
  * plugin_rpc.c — plugin.load, plugin.unload, plugin.reload and plugin.list
- * in the RPC registry (plugin.h), so the monitor console, XML-RPC and
+ * in the RPC registry (loader.h), so the monitor console, XML-RPC and
  * JSON-RPC can drive the loader.  Every one takes a plugin name: what a
  * name may stand for is the loader's rule (plugin_trust.h).
  */
@@ -8,7 +8,7 @@
 
 #include <stdlib.h>
 
-#include "plugin.h"
+#include "loader.h"
 #include "rpc.h"
 #include "xmalloc.h"
 

@@ -25,10 +25,10 @@
 
 #include "bus.h"
 #include "ini.h"
+#include "loader.h"
 #include "log.h"
 #include "net.h"
 #include "options.h"
-#include "plugin.h"
 #include "plugin_int.h"
 #include "plugin_trust.h"
 #include "rpc.h"

@@ -15,9 +15,9 @@
 
 #include "cli.h"
 #include "ini.h"
+#include "loader.h"
 #include "log.h"
 #include "options.h"
-#include "plugin.h"
 #include "proc.h"
 #include "rpc.h"
 #include "sthenod.h"

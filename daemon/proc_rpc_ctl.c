@@ -20,8 +20,8 @@
 
 #include <event2/event.h>
 
+#include "loader.h"
 #include "log.h"
-#include "plugin.h"
 #include "proc.h"
 #include "rpc.h"
 #include "sthenod.h"

@@ -18,7 +18,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
-#include "plugin.h"
+#include "loader.h"
 #include "rpc.h"
 #include "sthenod.h"
 

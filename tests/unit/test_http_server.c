@@ -29,7 +29,7 @@
 #include <stheno/http.h>
 
 #include "ini.h"
-#include "plugin.h"
+#include "loader.h"
 #include "service.h"
 #include "sthenod.h"
 #include "xmalloc.h"

@@ -30,9 +30,9 @@
 #include <event2/event.h>
 
 #include "ini.h"
+#include "loader.h"
 #include "log.h"
 #include "net.h"
-#include "plugin.h"
 #include "rpc.h"
 #include "sthenod.h"
 #include "test_hooks.h"

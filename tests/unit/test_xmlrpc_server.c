@@ -28,7 +28,7 @@
 #include <event2/event.h>
 
 #include "ini.h"
-#include "plugin.h"
+#include "loader.h"
 #include "rpc.h"
 #include "sthenod.h"
 #include "test_hooks.h"

@@ -1,13 +1,13 @@
 /*
- * plugin.h — the loader: load, unload and reload .so plugins live
+ * loader.h — the loader: load, unload and reload .so plugins live
  * (docs/design.md, decisions 3 and 4).
  *
  * Ownership: the loader owns every struct sth_plugin, its private copy of
  * the .so, its ltdl handle and its scope (scope.h); callers get names and
  * JSON snapshots, never pointers that outlive a call.
  */
-#ifndef STHENO_PLUGIN_INTERNAL_H
-#define STHENO_PLUGIN_INTERNAL_H
+#ifndef STHENO_LOADER_H
+#define STHENO_LOADER_H
 
 #include <stddef.h>
 #include <jansson.h>

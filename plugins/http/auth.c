@@ -13,7 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "http.h"
+#include "httpd.h"
 #include "../common/digest.h"
 
 #define SHA_PREFIX "{SHA}"

@@ -25,12 +25,12 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 
-#include "http.h"
+#include "httpd.h"
 
 #define READ_HIGH_WATERMARK (256 * 1024)
 #define CHUNK_HEAD_MAX 24
 /* Lingering close: how many bytes to discard in all before dropping the
- * client (LINGER_SECS, http.h, is the wait between them). */
+ * client (LINGER_SECS, httpd.h, is the wait between them). */
 #define LINGER_MAX (1024 * 1024)
 
 static void conn_process(struct http_conn *);

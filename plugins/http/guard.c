@@ -31,7 +31,7 @@
 
 #include <event2/bufferevent.h>
 
-#include "http.h"
+#include "httpd.h"
 #include "../common/origin.h"
 
 #define AUTH_FAILURES 3		/* the monitor's defaults */

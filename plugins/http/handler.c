@@ -15,7 +15,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "http.h"
+#include "httpd.h"
 
 static void api_handler_remove(struct sth_http_handler *);
 

@@ -20,7 +20,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "http.h"
+#include "httpd.h"
 
 static const struct http_limits default_limits = {
 	HTTP_MAX_LINE, HTTP_MAX_HEAD, HTTP_MAX_HEADERS, HTTP_MAX_BODY

@@ -17,7 +17,7 @@
 
 #include <stdint.h>
 
-#include "http.h"
+#include "httpd.h"
 
 #define PEER_BUCKETS 256	/* a power of 2 */
 

@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "http.h"
+#include "httpd.h"
 
 struct http_ctx H;
 

@@ -25,7 +25,7 @@
 
 #include <jansson.h>
 
-#include "http.h"
+#include "httpd.h"
 
 static const char *const probe_paths[] = { "/healthz", "/readyz" };
 

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "http.h"
+#include "httpd.h"
 
 static const struct {
 	int code;

@@ -18,7 +18,7 @@
 #include <stdarg.h>
 #include <unistd.h>
 
-#include "http.h"
+#include "httpd.h"
 
 #define SERVER_HDR_CONTROL "Medusa/1.12"	/* what supervisorctl sees */
 

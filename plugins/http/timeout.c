@@ -9,7 +9,7 @@
 
 #include <time.h>
 
-#include "http.h"
+#include "httpd.h"
 
 double
 now_mono(void)

@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
+#include "httpd.h"
 #include "fuzz.h"
 
 #define NFIELDS 3

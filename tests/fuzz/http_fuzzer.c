@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "http.h"
+#include "httpd.h"
 
 static const int statuses[] = { 400, 411, 413, 414, 431, 501, 505 };
 

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "digest.h"
-#include "http.h"
+#include "httpd.h"
 
 /* base64("user:123") and base64("user:wrong") */
 #define GOOD "Basic dXNlcjoxMjM="

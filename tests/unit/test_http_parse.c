@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "http.h"
+#include "httpd.h"
 
 static struct http_parser P;
 

@@ -15,7 +15,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "http.h"
+#include "httpd.h"
 
 static struct http_peer *
 get(struct http_server *s, const char *addr)

@@ -12,7 +12,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "http.h"
+#include "httpd.h"
 
 static struct http_server S;
 static struct http_conn C;

@@ -1,5 +1,6 @@
 /*
- * http.h — the http plugin's internal header: parser, servers, connections,
+ * httpd.h — the http plugin's internal header (the SDK's <stheno/http.h>
+ * is the service it offers to other plugins): parser, servers, connections,
  * requests, handlers and auth, one section per file.
  *
  * Ownership: plugin.c owns the one `struct http_ctx` (global `H`) and, through
@@ -9,8 +10,8 @@
  * nothing outside the struct http_parser it is given, so that it can be
  * linked alone into tests and the fuzzer.
  */
-#ifndef STHENO_PLUGIN_HTTP_H
-#define STHENO_PLUGIN_HTTP_H
+#ifndef STHENO_PLUGIN_HTTPD_H
+#define STHENO_PLUGIN_HTTPD_H
 
 #include <sys/types.h>
 #include <stddef.h>
@@ -369,4 +370,4 @@ int guard_head(struct http_conn *);
 /* The 429 a penalised peer gets: Retry-After and why, then close. */
 void guard_respond_429(struct sth_http_req *);
 
-#endif /* STHENO_PLUGIN_HTTP_H */
+#endif /* STHENO_PLUGIN_HTTPD_H */

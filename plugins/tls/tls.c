@@ -27,7 +27,7 @@
 #include <stheno/tls.h>
 
 #include "tls_int.h"
-#include "xalloc.h"
+#include "../common/xalloc.h"
 
 struct sth_tls_ctx {
 	TAILQ_ENTRY(sth_tls_ctx) entry;

@@ -14,6 +14,8 @@
 # order of the daemons alternating; medians are printed, with the range;
 # a ratio is the median of the rounds' ratios), BUFFER_SIZE (the pool's
 # buffer_size, default 10), PIN=1 (everything on CPU 0, taskset -c 0),
+# LOGLEVEL (default info; critical leaves out the overflow line each
+# discarded event writes to the main log, to measure its share),
 # WORKLOAD and TARGET (the name and the target of the `row:` line printed
 # last, which tests/bench/run-all.sh collects).  WRITER defaults to a C
 # loop writing one 61-byte line per write(2); /usr/bin/yes fills the pipe
@@ -102,7 +104,7 @@ run() {
 [supervisord]
 logfile=$dir/main.log
 pidfile=$dir/pid
-loglevel=info
+loglevel=${LOGLEVEL:-info}
 identifier=bench
 childlogdir=$dir
 

@@ -65,7 +65,8 @@ cleanup() {
 	fi
 	rm -rf "$work"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM	# through cleanup: the EXIT trap
 
 cc -O2 -o "$work/evl_listener" "$here/evl_listener.c"
 cc -O2 -o "$work/evl_floor" "$here/evl_floor.c"

@@ -50,7 +50,8 @@ fi
 [ $# -gt 0 ] && all=$*
 
 rows=$(mktemp)
-trap 'rm -f "$rows"' EXIT INT TERM
+trap 'rm -f "$rows"' EXIT
+trap 'exit 130' INT TERM
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 start=$(date -u +%H:%M)
 for spec in $all; do

@@ -247,16 +247,18 @@ req_respond_error(struct sth_http_req *r, int status)
 }
 
 /*
- * TCP_CORK while a file is sent (as nginx's tcp_nopush): the head waits for
- * the body and the body leaves in full segments; uncorked once the output
- * has drained (conn_write_cb), so the last segment does not wait.
+ * TCP_CORK while a file is sent by sendfile (as nginx's tcp_nopush; not
+ * under TLS, where the session writes records): the head waits for the body
+ * and the body leaves in full segments; uncorked once the output has
+ * drained (conn_write_cb), so the last segment does not wait.
  */
 static void
 conn_cork(struct http_conn *c, int on)
 {
 	int fd;
 
-	if (c->c_corked == on || (on && c->c_srv->s_unix))
+	if (c->c_corked == on || (on && (c->c_srv->s_unix ||
+	    c->c_srv->s_tls != NULL)))
 		return;
 	fd = bufferevent_getfd(bev(c));
 	if (setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on) == 0)

@@ -80,7 +80,7 @@ struct sth_sub {
 
 struct sth_event {
 	const char *name;
-	const char *payload;	/* NUL-terminated copy */
+	const char *payload;	/* NUL-terminated (a copy, or the publisher's) */
 	size_t len;
 	long serial;
 };
@@ -264,14 +264,36 @@ bus_publish(const char *type, const char *payload, size_t len)
 	return (bus_publish2(type, payload, len, NULL, 0));
 }
 
+/* Every live subscriber of t gets (payload, len); payload[len] is NUL. */
+static long
+bus_deliver(const struct bus_type *t, const char *payload, size_t len)
+{
+	struct sth_event ev;
+	struct sth_sub *sub;
+
+	ev.name = t->name;
+	ev.payload = payload;
+	ev.len = len;
+	ev.serial = bus_next_serial++;
+
+	bus_depth++;
+	TAILQ_FOREACH(sub, &bus_subs, entry) {
+		if (sub->dead || sub->born > ev.serial || !bus_is(t, sub->type))
+			continue;
+		sub->fn(&ev, sub->arg);
+	}
+	bus_depth--;
+	bus_sweep();
+	return (ev.serial);
+}
+
 long
 bus_publish2(const char *type, const char *head, size_t hlen,
     const char *data, size_t len)
 {
 	const struct bus_type *t;
-	struct sth_event ev;
-	struct sth_sub *sub;
 	char *copy;
+	long serial;
 
 	if ((t = bus_find(type)) == NULL || t->abstract)
 		return (-1);
@@ -285,22 +307,21 @@ bus_publish2(const char *type, const char *head, size_t hlen,
 	if (len > 0)
 		memcpy(copy + hlen, data, len);
 	copy[hlen + len] = '\0';
-
-	ev.name = t->name;
-	ev.payload = copy;
-	ev.len = hlen + len;
-	ev.serial = bus_next_serial++;
-
-	bus_depth++;
-	TAILQ_FOREACH(sub, &bus_subs, entry) {
-		if (sub->dead || sub->born > ev.serial || !bus_is(t, sub->type))
-			continue;
-		sub->fn(&ev, sub->arg);
-	}
-	bus_depth--;
-	bus_sweep();
+	serial = bus_deliver(t, copy, hlen + len);
 	free(copy);
-	return (ev.serial);
+	return (serial);
+}
+
+long
+bus_publish_ref(const char *type, const char *payload, size_t len)
+{
+	const struct bus_type *t;
+
+	if ((t = bus_find(type)) == NULL || t->abstract)
+		return (-1);
+	if (payload[len] != '\0')
+		fatalx("bus_publish_ref: %s payload not NUL-terminated", type);
+	return (bus_deliver(t, payload, len));
 }
 
 const char *

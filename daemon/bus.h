@@ -38,6 +38,9 @@ long bus_publish(const char *type, const char *payload, size_t len);
  * bus's one copy (PROCESS_LOG_*: a header line and up to 128 KiB read). */
 long bus_publish2(const char *type, const char *head, size_t hlen,
 		  const char *data, size_t len);
+/* The same without a copy: payload[len] is NUL and the caller keeps payload
+ * unchanged until this returns (PROCESS_LOG_* from the read buffer). */
+long bus_publish_ref(const char *type, const char *payload, size_t len);
 
 const char *bus_event_name(const struct sth_event *);
 const char *bus_event_payload(const struct sth_event *, size_t *len);

@@ -437,7 +437,8 @@ main(int argc, char **argv)
 		main_usage_error(err);
 	notify_init();
 
-	if ((sth.base = event_base_new()) == NULL)
+	if ((sth.base = event_base_new()) == NULL ||
+	    event_base_priority_init(sth.base, STH_NPRIO) == -1)
 		fatalx("event_base_new failed");
 	/* plugins */
 	if (plugins_init(m.cli.plugin_dir) == -1)

@@ -350,6 +350,10 @@ void proc_io_close_logs(struct proc *p);
 void proc_io_reopen_logs(struct proc *p);
 /* Queue bytes for the child's stdin: 0, or -1 if stdin is closed. */
 int proc_io_write_stdin(struct proc *p, const char *buf, size_t len);
+/* If data (len bytes) is the read being handed out, unchanged: where need
+ * bytes may be written in front of it (data - need), the byte after it
+ * being writable too; else NULL (proc_events.c publishes in place). */
+char *proc_io_room(const char *data, size_t len, size_t need);
 /*
  * The most bytes sendProcessStdin may leave waiting for one child to read.
  * supervisord buffers without limit, so a client writing to a child that

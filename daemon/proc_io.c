@@ -33,6 +33,9 @@
 #include "xmalloc.h"
 
 #define PROC_READ_MAX (128 * 1024)	/* one read, as supervisord's */
+/* A listener's stdin holds a whole envelope (header + one read), so that
+ * an event is one write(2), not a write, an EAGAIN and a queued rest. */
+#define PROC_LISTENER_PIPE (256 * 1024)
 
 static const char begin_token[] = "<!--XSUPERVISOR:BEGIN-->";
 static const char end_token[] = "<!--XSUPERVISOR:END-->";
@@ -56,7 +59,18 @@ struct proc_chan {
 				 * line */
 };
 
-static char readbuf[PROC_READ_MAX];
+/*
+ * A read goes PROC_READ_ROOM bytes into readarea, so that a PROCESS_LOG
+ * event can put its head line in front of the bytes read and a NUL after
+ * them and be published without a copy (proc_io_room, proc_events.c).  A
+ * read made while another one is being handed out (a subscriber that stops
+ * a program drains its pipes) takes a buffer of its own.
+ */
+#define PROC_READ_ROOM 512
+static char readarea[PROC_READ_ROOM + PROC_READ_MAX + 1];
+static int readarea_busy;
+static const char *room_data;	/* the read being handed out */
+static size_t room_len;
 
 size_t
 proc_strip_ansi(char *buf, size_t len)
@@ -491,18 +505,40 @@ chan_close(struct proc_chan *c)
 	free(c);
 }
 
+char *
+proc_io_room(const char *data, size_t len, size_t need)
+{
+	if (data == NULL || data != room_data || len != room_len ||
+	    need > PROC_READ_ROOM)
+		return NULL;
+	return (char *)data - need;
+}
+
 /* One read: 1 if more may come, 0 at EOF or error (closed), -1 if the pipe
  * is empty for now. */
 static int
 chan_read(struct proc_chan *c)
 {
+	const char *odata = room_data;
+	size_t olen = room_len;
+	char *area = readarea_busy ? xmalloc(sizeof readarea) : readarea;
+	char *buf = area + PROC_READ_ROOM;
 	ssize_t n;
 
-	n = read(c->fd, readbuf, sizeof readbuf);
+	n = read(c->fd, buf, PROC_READ_MAX);
 	if (n > 0) {
-		proc_io_output(c->p, c->ch, readbuf, (size_t)n);
-		return 1;
+		readarea_busy++;
+		room_data = buf;
+		room_len = (size_t)n;
+		proc_io_output(c->p, c->ch, buf, (size_t)n);
+		room_data = odata;
+		room_len = olen;
+		readarea_busy--;
 	}
+	if (area != readarea)
+		free(area);
+	if (n > 0)
+		return 1;
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return -1;
 	if (n == -1)
@@ -515,7 +551,11 @@ chan_read(struct proc_chan *c)
 static void
 read_cb(evutil_socket_t fd, short what, void *arg)
 {
-	chan_read(arg);
+	struct proc_chan *c = arg;
+
+	if (c->ev != NULL)
+		(void)event_priority_set(c->ev, STH_PRIO_DEFAULT);
+	chan_read(c);
 }
 
 static void
@@ -584,6 +624,20 @@ stdin_cb(evutil_socket_t fd, short what, void *arg)
 	stdin_flush(arg);
 }
 
+/* A pool process was sent an event: its answer is read before more
+ * output of other programs (the event loop's priority 0), so that a READY
+ * listener gets the next event at once.  One read at that priority per
+ * event sent: a listener flooding its stdout cannot starve the loop. */
+static void
+answer_first(struct proc *p)
+{
+	struct proc_chan *c = p->chan[PROC_STDOUT];
+
+	if (p->group != NULL && p->group->cfg->pool != NULL && c != NULL &&
+	    c->ev != NULL)
+		(void)event_priority_set(c->ev, STH_PRIO_FIRST);
+}
+
 int
 proc_io_write_stdin(struct proc *p, const char *buf, size_t len)
 {
@@ -591,6 +645,7 @@ proc_io_write_stdin(struct proc *p, const char *buf, size_t len)
 
 	if (p->stdin_fd == -1)
 		return -1;
+	answer_first(p);
 	/* nothing waiting: write from the caller's buffer, keep the rest */
 	if (p->inlen == 0) {
 		if ((n = stdin_put(p, buf, len)) == -1)
@@ -638,12 +693,17 @@ proc_io_attach(struct proc *p, int in, int out, int err)
 		if (sth.base != NULL) {
 			c->ev = event_new(sth.base, fds[ch],
 			    EV_READ | EV_PERSIST, read_cb, c);
+			(void)event_priority_set(c->ev, STH_PRIO_DEFAULT);
 			event_add(c->ev, NULL);
 		}
 		p->chan[ch] = c;
 	}
 	if (in != -1) {
 		set_nonblock(in);
+		if (p->group != NULL && p->group->cfg->pool != NULL &&
+		    fcntl(in, F_SETPIPE_SZ, PROC_LISTENER_PIPE) == -1)
+			log_debug("'%s': stdin pipe stays at its size: %s",
+			    p->cfg->name, strerror(errno));
 		p->stdin_fd = in;
 		if (sth.base != NULL)
 			p->stdin_ev = event_new(sth.base, in, EV_WRITE,

@@ -19,6 +19,13 @@
 #define STH_STATE_RESTARTING 0
 #define STH_STATE_SHUTDOWN (-1)
 
+/* The loop's priorities (main.c): every event runs at STH_PRIO_DEFAULT,
+ * libevent's default with STH_NPRIO queues, except a listener's answer to
+ * the event it was just sent (proc_io.c), read first. */
+#define STH_NPRIO 2
+#define STH_PRIO_FIRST 0
+#define STH_PRIO_DEFAULT 1
+
 struct event_base;
 struct ini_doc;
 struct sth_options;

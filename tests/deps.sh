@@ -9,7 +9,7 @@ BUILD_PKGS="build-essential autoconf automake libtool libltdl-dev pkg-config
 	libevent-dev libjansson-dev libexpat1-dev libcrypt-dev libpam0g-dev
 	libedit-dev libssl-dev"
 TEST_PKGS="libcriterion-dev python3 supervisor curl clang libclang-rt-14-dev procps
-	chromium wrk strace lftp vsftpd mandoc debhelper lintian openssl"
+	chromium wrk strace lftp vsftpd nginx-light mandoc debhelper lintian openssl"
 # --print-build / --print-test: name the packages and stop (tests/run.sh
 # hides the test packages' pkg-config files for its quickstart phase).
 case "${1:-}" in
@@ -32,6 +32,7 @@ fi
 # their own, so stop a packaged one that the install just started.
 if [ -n "$missing" ] && command -v service >/dev/null 2>&1; then
 	$SUDO service supervisor stop >/dev/null 2>&1 || true
-	# vsftpd likewise: bench_ftp.sh starts its own on a free port
+	# vsftpd and nginx likewise: the benches start their own on free ports
 	$SUDO service vsftpd stop >/dev/null 2>&1 || true
+	$SUDO service nginx stop >/dev/null 2>&1 || true
 fi

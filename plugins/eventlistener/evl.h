@@ -44,6 +44,7 @@ struct evl_event {
 	long serial;		/* supervisor's global serial */
 	char *name;
 	char *payload;		/* EVL_HEADROOM bytes into its allocation */
+	size_t cap;		/* of the allocation */
 	size_t len;		/* bytes */
 	size_t chars;		/* Python characters (UTF-8 code points), */
 	int counted;		/* counted when first sent, not before */
@@ -108,6 +109,8 @@ struct evl_pool *evl_pool_new(struct evl *, struct sth_evpool *core);
 void evl_pool_free(struct evl_pool *, int unloading);
 struct evl_pool *evl_pool_find(struct evl *, struct sth_evpool *core);
 void evl_event_unref(struct evl_event *);
+/* Free the payload allocations kept for reuse (pool.c). */
+void evl_spares_free(void);
 /* A bus event for pool p: share or make the event, then buffer it. */
 void evl_pool_publish(struct evl_pool *, const char *name, long bus_serial,
 		      const char *payload, size_t len);

@@ -156,6 +156,7 @@ evl_fini(struct sth_plugin *self)
 		evl_pool_free(evl.pools, 1);
 	for (i = 0; i < EVL_RECENT; i++)
 		evl_event_unref(evl.recent[i]);
+	evl_spares_free();
 	free(evl.env);
 	memset(&evl, 0, sizeof evl);
 }

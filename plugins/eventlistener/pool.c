@@ -32,13 +32,67 @@ evl_strndup(const char *s, size_t len)
 	return p;
 }
 
+/*
+ * Payload allocations of 16 KiB and more (a flooding writer's reads, 64 to
+ * 128 KiB) are kept, two at most, for the next events: an event that
+ * overflows the buffer then costs no free(3), no malloc(3) and no page
+ * faults on memory the allocator had given back to the system.  They are
+ * freed whenever a pool's buffer runs empty, so they outlive no burst.
+ */
+#define EVL_SPARE_MIN (16 * 1024)
+#define EVL_NSPARE 2
+static struct {
+	char *buf;
+	size_t cap;
+} spare[EVL_NSPARE];
+static size_t nspare;
+
+/* An allocation of at least n bytes: *cap gets its size. */
+static char *
+payload_alloc(size_t n, size_t *cap)
+{
+	char *b;
+	size_t i;
+
+	for (i = 0; i < nspare; i++)
+		if (spare[i].cap >= n) {
+			b = spare[i].buf;
+			*cap = spare[i].cap;
+			spare[i] = spare[--nspare];
+			return b;
+		}
+	if (n >= EVL_SPARE_MIN)
+		n = (n + 4095) & ~(size_t)4095;	/* reads vary by a little */
+	if ((b = malloc(n)) == NULL)
+		abort();
+	*cap = n;
+	return b;
+}
+
+static void
+payload_free(char *b, size_t cap)
+{
+	if (cap >= EVL_SPARE_MIN && nspare < EVL_NSPARE) {
+		spare[nspare].buf = b;
+		spare[nspare++].cap = cap;
+	} else
+		free(b);
+}
+
+void
+evl_spares_free(void)
+{
+	while (nspare > 0)
+		free(spare[--nspare].buf);
+}
+
 void
 evl_event_unref(struct evl_event *ev)
 {
 	if (ev == NULL || --ev->refs > 0)
 		return;
 	free(ev->name);
-	free(ev->payload - EVL_HEADROOM);
+	payload_free(ev->payload - EVL_HEADROOM, ev->cap);
 	free(ev);
 }
 
@@ -63,9 +117,8 @@ evl_event_get(struct evl *evl, const char *name, long b, const char *payload,
 	ev->name = evl_strndup(name, strlen(name));
 	/* not zeroed: a PROCESS_LOG payload is up to 128 KiB, and most of
 	 * them are dropped unsent when a writer outruns its listener */
-	if ((ev->payload = malloc(EVL_HEADROOM + len + 1)) == NULL)
-		abort();
-	ev->payload += EVL_HEADROOM;
+	ev->payload = payload_alloc(EVL_HEADROOM + len + 1, &ev->cap) +
+	    EVL_HEADROOM;
 	memcpy(ev->payload, payload, len);
 	ev->payload[len] = '\0';
 	ev->len = len;
@@ -300,6 +353,8 @@ void
 evl_pool_dispatch(struct evl_pool *p)
 {
 	evl_send_buffered(p);
+	if (p->qlen == 0)
+		evl_spares_free();
 	evl_pool_report(p);
 }
 

@@ -246,6 +246,25 @@ req_respond_error(struct sth_http_req *r, int status)
 	req_respond(r, status, NULL, page, len);
 }
 
+/*
+ * TCP_CORK while a file is sent by sendfile (as nginx's tcp_nopush; not
+ * under TLS, where the session writes records): the head waits for the body
+ * and the body leaves in full segments; uncorked once the output has
+ * drained (conn_write_cb), so the last segment does not wait.
+ */
+static void
+conn_cork(struct http_conn *c, int on)
+{
+	int fd;
+
+	if (c->c_corked == on || (on && (c->c_srv->s_unix ||
+	    c->c_srv->s_tls != NULL)))
+		return;
+	fd = bufferevent_getfd(bev(c));
+	if (setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on) == 0)
+		c->c_corked = on;
+}
+
 void
 req_respond_file(struct sth_http_req *r, int status, int fd, off_t offset,
     off_t len)
@@ -259,6 +278,8 @@ req_respond_file(struct sth_http_req *r, int status, int fd, off_t offset,
 		return;
 	}
 	build_head(r, &b, status, NULL, (long long)len);
+	if (!r->r_msg->head_method && len > 0)
+		conn_cork(c, 1);
 	send_buf(c, &b);
 	htmlbuf_free(&b);
 	if (r->r_msg->head_method || len == 0)
@@ -649,6 +670,7 @@ conn_write_cb(struct sth_conn *sc, void *arg)
 {
 	struct http_conn *c = arg;
 
+	conn_cork(c, 0);
 	if (c->c_linger)
 		conn_linger_shut(c);
 }

@@ -255,6 +255,7 @@ struct http_conn {
 	long c_retry;			/* a 429's Retry-After, seconds */
 	int c_linger;			/* answered, closing: discard input */
 	int c_shut;			/* shutdown(SHUT_WR) done */
+	int c_corked;			/* TCP_CORK on while a file goes */
 	size_t c_discarded;		/* bytes dropped while lingering */
 };
 

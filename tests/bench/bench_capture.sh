@@ -154,3 +154,9 @@ awk -v sup="$(mbs "$t_sup")" -v cat="$(mbs "$t_cat")" \
 	printf "  sthenod: %.0f%% of %s | cat; 3x supervisord would be %.0f " \
 	    "MB/s, %.2fx cat > file itself\n", 100 * sth / relay,
 	    "'"$WRITER"'", 3 * sup, 3 * sup / cat }'
+# row: workload | peer | Stheno | floor | ratios | target (run-all.sh);
+# the floor is the pipe relay, WRITER piped into cat > file
+printf 'row: child stdout -> log file, %s MB by %s | supervisord %s MB/s | %s MB/s | %s MB/s (%s piped to cat) | %sx peer, %sx floor | ≥ 0.9x floor\n' \
+    "$SIZE_MB" "$WRITER" "$(mbs "$t_sup")" "$(mbs "$t_sth")" \
+    "$(mbs "$t_relay")" "$WRITER" "$(ratio "$t_sup" "$t_sth" %.2f)" \
+    "$(ratio "$t_relay" "$t_sth" %.2f)"

@@ -233,3 +233,7 @@ printf '%-34s %12s %12s %8s\n' "peak during RETR, kB (all procs)" \
     "$peak_sth" "$peak_vs" "$(ratio "$peak_sth" "$peak_vs")"
 printf '%-34s %12s\n' "libcrypt resident in sthenod, kB" "$crypt_kb"
 printf '%-34s %12s\n' "libpam resident in sthenod, kB" "$pam_kb"
+# row: workload | peer | Stheno | floor | ratios | target (run-all.sh)
+printf 'row: FTP RETR %s MB / %s sessions | vsftpd %s MB/s, %s sessions/s | %s MB/s, %s sessions/s | - | %sx / %sx vsftpd | ≥ 1.0x / ≥ 2x vsftpd\n' \
+    "$SIZE_MB" "$LOGINS" "$best_vs" "$ls_vs" "$best_sth" "$ls_sth" \
+    "$(ratio "$best_sth" "$best_vs")" "$(ratio "$ls_sth" "$ls_vs")"

@@ -80,3 +80,7 @@ set -- $lat_sup
 m_sup=$1
 set -- $lat_sth
 printf "  mean latency ratio supervisord/sthenod %s\n" "$(ratio "$m_sup" "$1")"
+# row: workload | peer | Stheno | floor | ratios | target (run-all.sh)
+printf 'row: getAllProcessInfo, 10 programs, XML-RPC, wrk -c%s | supervisord %.0f req/s | %.0f req/s (JSON-RPC %.0f) | - | %sx peer | ≥ 100x supervisord\n' \
+    "$CONNS" "$best_sup" "$best_sth" "$best_json" \
+    "$(ratio "$best_sth" "$best_sup")"

@@ -77,3 +77,7 @@ printf "%s programs to all RUNNING (startsecs=%s, logs %s, best of %s)\n" \
 printf "  supervisord %8.3f s\n" "$t_sup"
 printf "  sthenod     %8.3f s   %s× faster (target ≥ 10)\n" "$t_sth" \
     "$(ratio "$t_sup" "$t_sth")"
+# row: workload | peer | Stheno | floor | ratios | target (run-all.sh);
+# no floor is measured here
+printf 'row: %s programs to RUNNING, startsecs=%s | supervisord %.3f s | %.3f s | - | %sx faster | ≤ 0.1x supervisord\n' \
+    "$PROGRAMS" "$STARTSECS" "$t_sup" "$t_sth" "$(ratio "$t_sup" "$t_sth")"

@@ -59,3 +59,7 @@ printf "  sthenod (files.so)  %12.0f req/s   RSS %6s KiB\n" "$best_sth" \
 printf "  nginx (1 worker)    %12.0f req/s   RSS %6s KiB\n" "$best_ngx" \
     "$(status_kb "$ngx_pid" VmRSS)"
 echo "$best_sth $best_ngx" | awk '{ printf "  ratio sthenod/nginx %12.2f\n", $1 / $2 }'
+# row: workload | peer | Stheno | floor | ratios | target (run-all.sh)
+printf 'row: static %s bytes, wrk -t%s -c%s | nginx %.0f req/s | %.0f req/s | - | %sx nginx | ≥ 1.0x nginx\n' \
+    "$SIZE" "$THREADS" "$CONNS" "$best_ngx" "$best_sth" \
+    "$(ratio "$best_sth" "$best_ngx" %.2f)"

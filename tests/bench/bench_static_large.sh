@@ -9,7 +9,8 @@
 #   STHENOD=_build/x/daemon/sthenod \
 #   STHENO_PLUGIN_PATH=_build/x/plugins/.libs-all tests/bench/bench_static_large.sh
 # Knobs (environment): DURATION (5s), CONNS (10), THREADS (2), SIZE
-# (10485760), ROUNDS (3: alternate the two that many times, best of each).
+# (10485760), ROUNDS (3: alternate the two that many times, the order
+# alternating; best of each and the median of the rounds' ratios).
 set -eu
 bench_peer=nginx	# for lib.sh: nginx is the peer, not supervisord
 . "$(dirname "$0")/lib.sh"
@@ -40,14 +41,24 @@ done
 
 best_sth=0
 best_ngx=0
+ratios=
 r=0
 while [ $r -lt "$ROUNDS" ]; do
-	s=$(wrk_rps "http://127.0.0.1:$PORT_STHENO/large.bin")
-	n=$(wrk_rps "http://127.0.0.1:$PORT_NGINX/large.bin")
+	# the order alternates, each round's ratio is kept for the median
+	if [ $((r % 2)) -eq 0 ]; then
+		s=$(wrk_rps "http://127.0.0.1:$PORT_STHENO/large.bin")
+		n=$(wrk_rps "http://127.0.0.1:$PORT_NGINX/large.bin")
+	else
+		n=$(wrk_rps "http://127.0.0.1:$PORT_NGINX/large.bin")
+		s=$(wrk_rps "http://127.0.0.1:$PORT_STHENO/large.bin")
+	fi
 	best_sth=$(max "$s" "$best_sth")
 	best_ngx=$(max "$n" "$best_ngx")
+	ratios="$ratios $(ratio "$s" "$n" %.3f)"
 	r=$((r + 1))
 done
+median=$(printf '%s\n' $ratios | sort -g | awk '{ v[NR] = $1 } END {
+	printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
 
 printf "static %s bytes, wrk -t%s -c%s -d%s, keep-alive, best of %s\n" \
     "$SIZE" "$THREADS" "$CONNS" "$DURATION" "$ROUNDS"
@@ -57,4 +68,11 @@ echo "$best_sth $SIZE $(status_kb "$sth_pid" VmRSS)" | awk '{ printf \
 echo "$best_ngx $SIZE $(status_kb "$ngx_pid" VmRSS)" | awk '{ printf \
     "  nginx (1 worker)    %9.1f req/s %9.0f MB/s   RSS %6s KiB\n", \
     $1, $1 * $2 / 1e6, $3 }'
-echo "$best_sth $best_ngx" | awk '{ printf "  ratio sthenod/nginx %9.2f\n", $1 / $2 }'
+echo "$best_sth $best_ngx" | awk '{ printf "  ratio sthenod/nginx %9.2f (best of each)\n", $1 / $2 }'
+echo "  ratio sthenod/nginx $median (median of the rounds:$ratios)"
+# row: workload | peer | Stheno | floor | ratios | target (run-all.sh)
+printf 'row: static %s bytes, wrk -t%s -c%s | nginx %.0f MB/s | %.0f MB/s | - | %sx nginx, median of rounds (best of each: %sx) | ≥ 1.0x nginx\n' \
+    "$SIZE" "$THREADS" "$CONNS" \
+    "$(awk -v r="$best_ngx" -v s="$SIZE" 'BEGIN { print r * s / 1e6 }')" \
+    "$(awk -v r="$best_sth" -v s="$SIZE" 'BEGIN { print r * s / 1e6 }')" \
+    "$median" "$(ratio "$best_sth" "$best_ngx" %.2f)"

@@ -1,20 +1,26 @@
 /*
  * evl_floor.c — the least any event-listener daemon can do for
- * bench_events.sh: the same writer and the same listener (evl_listener),
- * joined by a loop that does nothing else.  One poll(2) loop: a read of
- * the writer's pipe is one event (kept while the listener is busy, the
- * older one dropped without a word, as a full buffer drops it), sent with
- * its header line in one write when the listener is READY; the listener's
- * "RESULT 2\nOKREADY\n" makes it READY again.  No log file, no main log,
- * no event bus, no config: what is left is the pipes and the scheduler,
- * the floor under any daemon on this machine.
+ * bench_events.sh and bench_flood.sh: the same writer and the same
+ * listener (evl_listener), joined by a loop that does nothing else.
  *
- *   evl_floor LISTENER SECONDS COUNTFILE WRITER
+ * One poll(2) loop.  A read of the writer's pipe is one event, read
+ * straight into a free slot of a ring of BUFFER_SIZE events (default 10,
+ * supervisor's buffer_size); when the ring is full the oldest event is
+ * discarded without a word, as a full pool buffer discards it (the slot is
+ * reused: no copy, no allocation).  The listener's "RESULT 2\nOKREADY\n"
+ * makes it READY, and the oldest buffered event goes to it with its header
+ * line in one write (its stdin pipe is sized with F_SETPIPE_SZ to hold a
+ * whole event).  The listener is served before the writer is read again.
+ * No log file, no main log, no event bus, no config: what is left is the
+ * pipes and the scheduler, the floor under any daemon on this machine.
+ *
+ *   evl_floor LISTENER SECONDS COUNTFILE WRITER [BUFFER_SIZE]
  *
  * LISTENER is evl_listener, run as "LISTENER - SECONDS COUNTFILE" (it
  * writes the count exactly as under the daemons); WRITER is run by
  * /bin/sh.  Exits after the count file is written.
  */
+#define _GNU_SOURCE		/* F_SETPIPE_SZ */
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -29,10 +35,20 @@
 #include <unistd.h>
 
 #define READ_MAX (128 * 1024)	/* one read of the writer, as the daemons */
+#define HEADROOM 256		/* room for the header line before a payload */
 
-static char ev[READ_MAX + 256];	/* the pending event: header + payload */
-static size_t evlen;
-static char data[READ_MAX];
+static const char pl[] = "processname:writer groupname:writer pid:1 "
+    "channel:stdout\n";
+#define PL_LEN (sizeof pl - 1)
+
+struct slot {
+	char *buf;		/* HEADROOM + PL_LEN + READ_MAX */
+	size_t len;		/* payload bytes after pl */
+	unsigned long serial;
+};
+
+static struct slot *ring;
+static size_t cap, head, qlen;	/* cap = buffer_size + 1 */
 
 static pid_t
 run(const char *path, char *const argv[], int in, int out)
@@ -73,12 +89,54 @@ send_all(int fd, const char *p, size_t n)
 	}
 }
 
+/* One read of the writer into the slot after the last: 0, or -1 at EOF. */
+static int
+read_writer(int fd, unsigned long *serial)
+{
+	struct slot *s = &ring[(head + qlen) % cap];
+	ssize_t n;
+
+	if (s->buf == NULL) {
+		if ((s->buf = malloc(HEADROOM + PL_LEN + READ_MAX)) == NULL)
+			abort();
+		memcpy(s->buf + HEADROOM, pl, PL_LEN);
+	}
+	n = read(fd, s->buf + HEADROOM + PL_LEN, READ_MAX);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n <= 0)
+		return -1;
+	s->len = (size_t)n;
+	s->serial = (*serial)++;
+	if (qlen == cap - 1)
+		head = (head + 1) % cap;	/* the oldest is discarded */
+	else
+		qlen++;
+	return 0;
+}
+
+/* The oldest buffered event to the listener, header and payload in one
+ * write. */
+static void
+send_oldest(int fd)
+{
+	struct slot *s = &ring[head];
+	char hdr[HEADROOM];
+	int hl;
+
+	hl = snprintf(hdr, sizeof hdr, "ver:3.0 server:supervisor "
+	    "serial:%lu pool:ack poolserial:%lu eventname:PROCESS_LOG_STDOUT "
+	    "len:%zu\n", s->serial, s->serial, PL_LEN + s->len);
+	memcpy(s->buf + HEADROOM - hl, hdr, (size_t)hl);
+	send_all(fd, s->buf + HEADROOM - hl, (size_t)hl + PL_LEN + s->len);
+	head = (head + 1) % cap;
+	qlen--;
+}
+
 int
 main(int argc, char **argv)
 {
 	static const char ready[] = "READY\n";
-	static const char pl[] = "processname:writer groupname:writer "
-	    "pid:1 channel:stdout\n";
 	int wp[2], lin[2], lout[2], listener_ready = 0;
 	unsigned long serial = 0;
 	char ans[4096];
@@ -87,18 +145,26 @@ main(int argc, char **argv)
 	struct stat st;
 	pid_t wpid, lpid;
 	ssize_t n;
-	int hl;
+	long bs = 10;
 
-	if (argc != 5) {
+	if (argc != 5 && argc != 6) {
 		fprintf(stderr, "usage: evl_floor LISTENER SECONDS COUNTFILE "
-		    "WRITER\n");
+		    "WRITER [BUFFER_SIZE]\n");
 		return 2;
 	}
+	if (argc == 6 && (bs = strtol(argv[5], NULL, 10)) < 1) {
+		fprintf(stderr, "evl_floor: BUFFER_SIZE must be 1 or more\n");
+		return 2;
+	}
+	cap = (size_t)bs + 1;
+	if ((ring = calloc(cap, sizeof *ring)) == NULL)
+		abort();
 	signal(SIGPIPE, SIG_IGN);
 	if (pipe(wp) == -1 || pipe(lin) == -1 || pipe(lout) == -1) {
 		perror("pipe");
 		return 1;
 	}
+	(void)fcntl(lin[1], F_SETPIPE_SZ, HEADROOM + PL_LEN + READ_MAX);
 	{
 		char *wargv[] = { "sh", "-c", argv[4], NULL };
 		char *largv[] = { argv[1], "-", argv[2], argv[3], NULL };
@@ -118,19 +184,6 @@ main(int argc, char **argv)
 	while (stat(argv[3], &st) == -1 || st.st_size == 0) {
 		if (poll(pfd, 2, 200) == -1 && errno != EINTR)
 			break;
-		if (pfd[0].revents & (POLLIN | POLLHUP)) {
-			n = read(wp[0], data, sizeof data);
-			if (n <= 0)
-				break;
-			hl = snprintf(ev, 256, "ver:3.0 server:supervisor "
-			    "serial:%lu pool:ack poolserial:%lu eventname:"
-			    "PROCESS_LOG_STDOUT len:%zu\n", serial, serial,
-			    (size_t)n + sizeof pl - 1);
-			memcpy(ev + hl, pl, sizeof pl - 1);
-			memcpy(ev + hl + sizeof pl - 1, data, (size_t)n);
-			evlen = (size_t)hl + sizeof pl - 1 + (size_t)n;
-			serial++;
-		}
 		if (pfd[1].revents & (POLLIN | POLLHUP)) {
 			n = read(lout[0], ans + anslen, sizeof ans - anslen);
 			if (n <= 0)
@@ -143,9 +196,15 @@ main(int argc, char **argv)
 			} else if (anslen == sizeof ans)
 				anslen = 0;
 		}
-		if (listener_ready && evlen > 0) {
-			send_all(lin[1], ev, evlen);
-			evlen = 0;
+		if (listener_ready && qlen > 0) {
+			send_oldest(lin[1]);
+			listener_ready = 0;
+		}
+		if ((pfd[0].revents & (POLLIN | POLLHUP)) &&
+		    read_writer(wp[0], &serial) == -1)
+			break;
+		if (listener_ready && qlen > 0) {
+			send_oldest(lin[1]);
 			listener_ready = 0;
 		}
 	}

@@ -7,8 +7,11 @@
  *
  * RECORD ("-" for none) gets every header line and payload appended as they
  * came.  With SECONDS, the number of events acknowledged in the SECONDS
- * after the first one is written to COUNTFILE with the time they took and
- * their payload bytes: "EVENTS SECONDS BYTES" (the listener goes on).
+ * after the first one is written to COUNTFILE with the time they took,
+ * their payload bytes and how many events of the pool the daemon discarded
+ * meanwhile (the gaps in poolserial: an event is sent oldest first, so one
+ * skipped is one that overflowed the buffer): "EVENTS SECONDS BYTES
+ * DISCARDED" (the listener goes on).
  */
 #include <sys/time.h>
 
@@ -74,7 +77,7 @@ main(int argc, char **argv)
 	size_t ll, len, got, k;
 	char *nl, *l;
 	double secs = 0, first = 0;
-	long count = 0, reported = 0;
+	long count = 0, reported = 0, ps = 0, ps0 = 0;
 	unsigned long long bytes = 0;
 
 	if (argc > 1 && strcmp(argv[1], "-") != 0)
@@ -102,6 +105,8 @@ main(int argc, char **argv)
 		if ((l = strstr(line, " len:")) == NULL)
 			return 3;
 		len = strtoul(l + 5, NULL, 10);
+		if ((l = strstr(line, " poolserial:")) != NULL)
+			ps = strtol(l + 12, NULL, 10);
 		payload = realloc(payload, len + 1);
 		for (got = 0; got < len;) {
 			if (inoff == inlen && fill() == -1)
@@ -122,13 +127,14 @@ main(int argc, char **argv)
 		if (secs > 0) {
 			if (first == 0) {
 				first = now();
+				ps0 = ps;
 				count = 0;
 				bytes = 0;
 			} else if (!reported && now() - first >= secs) {
 				reported = 1;
 				if ((cf = fopen(argv[3], "w")) != NULL) {
-					fprintf(cf, "%ld %.3f %llu\n", count,
-					    now() - first, bytes);
+					fprintf(cf, "%ld %.3f %llu %ld\n", count,
+					    now() - first, bytes, ps - ps0 - count);
 					fclose(cf);
 				}
 			}

@@ -253,6 +253,27 @@ startsecs = 0
         self.assertEqual(int(h["content-length"]), len(self.files["big.bin"]))
         self.assertEqual(body, self.files["big.bin"])
 
+    def test_large_files_on_one_connection_do_not_stall(self):
+        # a file is sent corked (TCP_CORK, as nginx's tcp_nopush) and
+        # uncorked once sent: a tail short of a segment left corked waits
+        # 200 ms in the kernel, 2 s over ten answers
+        import http.client
+        conn = http.client.HTTPConnection("127.0.0.1", self.www, timeout=10)
+        try:
+            t0 = time.monotonic()
+            for _ in range(10):
+                conn.request("GET", "/big.bin")
+                r = conn.getresponse()
+                self.assertEqual((r.status, r.read()),
+                                 (200, self.files["big.bin"]))
+            conn.request("GET", "/file.txt")
+            r = conn.getresponse()
+            self.assertEqual(r.read(), self.files["file.txt"])
+            took = time.monotonic() - t0
+        finally:
+            conn.close()
+        self.assertLess(took, 1.5, "ten 1 MiB answers took %.2f s" % took)
+
     def test_methods(self):
         st, h, _ = self.get("/file.txt", "-X", "DELETE")
         self.assertEqual(st, 405)

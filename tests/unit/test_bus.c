@@ -146,6 +146,35 @@ Test(bus, payload_is_copied_with_its_length)
 	cr_assert_eq(memcmp(g.payload, "a\0b", 3), 0);
 }
 
+/* bus_publish_ref hands subscribers the publisher's own bytes, serials
+ * shared with the copying publish; abstract types are refused as well. */
+static void
+same_pointer(const struct sth_event *ev, void *arg)
+{
+	const char **seen = arg;
+
+	*seen = bus_event_payload(ev, NULL);
+}
+
+Test(bus, publish_ref_hands_out_the_publishers_bytes)
+{
+	struct got g = { 0 };
+	const char *seen = NULL;
+	char buf[] = "processname:w groupname:w pid:1 channel:stdout\ny\0y\n";
+	size_t len = sizeof(buf) - 1;
+	long s;
+
+	bus_subscribe(NULL, "PROCESS_LOG", record, &g);
+	bus_subscribe(NULL, "PROCESS_LOG_STDOUT", same_pointer, &seen);
+	s = bus_publish("PROCESS_LOG_STDOUT", "a", 1);
+	cr_assert_eq(bus_publish_ref("PROCESS_LOG_STDOUT", buf, len), s + 1);
+	cr_assert_eq(seen, buf, "the payload was copied");
+	cr_assert_eq(g.len, len);
+	cr_assert_eq(memcmp(g.payload, buf, len), 0);
+	cr_assert_eq(bus_publish_ref("PROCESS_LOG", buf, len), -1);
+	cr_assert_eq(g.n, 2);
+}
+
 static void
 unsub_self(const struct sth_event *ev, void *arg)
 {

@@ -1,10 +1,10 @@
 /*
  * test_evl_chars.c — the two scans every PROCESS_LOG event goes through on
- * its way to a listener, both eight bytes a step: the len: count of
- * plugins/eventlistener/chars.c (Python characters) and the UTF-8 check of
- * daemon/proc_events.c behind proc_decode_data.  Each is compared with a
- * byte-at-a-time reference at every length and alignment around the word
- * size, so a wrong lane or a lost tail shows.
+ * its way to a listener, both skipping ASCII 128 bytes a step: the len:
+ * count of plugins/eventlistener/chars.c (Python characters) and the UTF-8
+ * check of daemon/proc_events.c behind proc_decode_data.  Each is compared
+ * with a byte-at-a-time reference at every length and alignment around the
+ * word and block sizes, so a wrong lane or a lost tail shows.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +101,24 @@ Test(utf8_valid, invalid_byte_at_every_position)
 			o += len - at - 1;
 			snprintf(want + o, sizeof want - o, "'");
 			check_decode(buf, len, want);
+		}
+}
+
+Test(utf8_valid, invalid_byte_after_ascii_blocks)
+{
+	/* past 128 bytes ASCII goes a block at a time: a bad byte in any
+	 * block, at any offset of a block, is still found */
+	char buf[600], *got;
+	size_t len, at;
+
+	for (len = 120; len <= sizeof buf; len += 37)
+		for (at = 0; at < len; at++) {
+			memset(buf, 'y', len);
+			buf[at] = (char)0x80;
+			got = proc_decode_data(buf, len);
+			cr_assert(strncmp(got, "Undecodable: ", 13) == 0,
+			    "len %zu, bad byte at %zu taken as text", len, at);
+			free(got);
 		}
 }
 

@@ -11,6 +11,7 @@ where the rest of the tree is.  Run a test by hand with
     STHENOD=_build/x/daemon/sthenod python3 tests/integration/test_daemon.py
 """
 
+import glob
 import json
 import os
 import random
@@ -368,10 +369,12 @@ class Sthenod:
         """Kill whatever is still running, the daemon's children included
         (a test that ends without stop() leaves no orphan), and remove the
         folder."""
+        killed = []
         if self.proc is not None:
             if self.proc.poll() is None:
                 kill_tree(self.proc.pid)
                 self.proc.wait()
+                killed.append(self.proc.pid)
             for f in (self.proc.stdout, self.proc.stderr):
                 if f is not None:
                     f.close()
@@ -380,8 +383,14 @@ class Sthenod:
         if pid and pid_alive(pid) and is_sthenod(pid):
             kill_tree(pid)
             wait_for(lambda: not pid_alive(pid), 5)
+            killed.append(pid)
         self.daemon_pid = None
         shutil.rmtree(self.dir, ignore_errors=True)
+        # a daemon killed with SIGKILL could not remove its plugin copies
+        tmp = os.environ.get("TMPDIR") or "/tmp"
+        for p in killed:
+            for d in glob.glob(os.path.join(tmp, "sthenod-%d.*" % p)):
+                shutil.rmtree(d, ignore_errors=True)
 
     def __enter__(self):
         return self

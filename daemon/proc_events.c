@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../plugins/common/ascii.h"
 #include "bus.h"
 #include "proc.h"
 #include "xmalloc.h"
@@ -20,28 +21,6 @@ static const char *
 group_name(const struct proc *p)
 {
 	return p->group != NULL ? p->group->cfg->name : p->cfg->program;
-}
-
-typedef uint64_t u64x2 __attribute__((vector_size(16)));
-
-/* How many bytes at the start of s are whole 128-byte blocks of ASCII:
- * eight 16-byte lanes ORed, one test a block (SIMD through the compiler's
- * vector extension, four times the speed of 8-byte words here). */
-static size_t
-ascii_blocks(const unsigned char *s, size_t len)
-{
-	u64x2 w[8], acc;
-	size_t i = 0;
-
-	while (len - i >= sizeof w) {
-		memcpy(w, s + i, sizeof w);
-		acc = ((w[0] | w[1]) | (w[2] | w[3])) |
-		    ((w[4] | w[5]) | (w[6] | w[7]));
-		if ((acc[0] | acc[1]) & 0x8080808080808080ULL)
-			break;
-		i += sizeof w;
-	}
-	return i;
 }
 
 /* Strict UTF-8 validation (no overlongs, no surrogates), as Python's.

@@ -12,34 +12,13 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "../common/ascii.h"
 #include "evl.h"
 
 #define HI8	0x8080808080808080ULL
 #define LO16	0x00ff00ff00ff00ffULL
 #define SUM16	0x0001000100010001ULL
 #define CONT(w)	(((w) & ~((w) << 1) & HI8) >> 7)	/* 1 per lane */
-
-typedef uint64_t u64x2 __attribute__((vector_size(16)));
-
-/* How many bytes at the start of s are whole 128-byte blocks of ASCII:
- * eight 16-byte lanes ORed, one test a block (SIMD through the compiler's
- * vector extension, four times the speed of 8-byte words here). */
-static size_t
-ascii_blocks(const unsigned char *s, size_t len)
-{
-	u64x2 w[8], acc;
-	size_t i = 0;
-
-	while (len - i >= sizeof w) {
-		memcpy(w, s + i, sizeof w);
-		acc = ((w[0] | w[1]) | (w[2] | w[3])) |
-		    ((w[4] | w[5]) | (w[6] | w[7]));
-		if ((acc[0] | acc[1]) & 0x8080808080808080ULL)
-			break;
-		i += sizeof w;
-	}
-	return i;
-}
 
 size_t
 evl_chars(const char *s, size_t len)

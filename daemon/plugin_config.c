@@ -332,6 +332,19 @@ plugins_config_diff(const struct ini_doc *doc, json_t *added,
 	}
 }
 
+
+/* The wants loaded (rc 0): the new config stays and prev goes; else prev
+ * is put back.  rc either way. */
+static int
+config_settle(struct ini_doc *prev, int rc)
+{
+	if (rc != 0)
+		ini_free(plugin_config_swap(prev));
+	else if (prev != NULL)
+		ini_free(prev);
+	return rc;
+}
+
 /*
  * Before a unit's plugin is reloaded: load the `early` plugins the file
  * now implies and that are not loaded yet, so that the new version finds
@@ -368,11 +381,7 @@ plugins_load_early(char **err)
 	prev = plugin_config_swap(doc);
 	rc = plugin_load_wants(&w, &n, 1, err);
 	plugin_wants_free(w, n);
-	if (rc != 0)
-		ini_free(plugin_config_swap(prev));
-	else if (prev != NULL)
-		ini_free(prev);
-	return rc;
+	return config_settle(prev, rc);
 }
 
 /*
@@ -418,11 +427,7 @@ plugins_config_add(const char *section, char **err)
 	if (rc == 0)
 		rc = plugin_load_wants(&w, &n, 1, err);
 	plugin_wants_free(w, n);
-	if (rc != 0)
-		ini_free(plugin_config_swap(prev));
-	else if (prev != NULL)
-		ini_free(prev);
-	return rc;
+	return config_settle(prev, rc);
 }
 
 /*

@@ -599,7 +599,8 @@ conn_dispatch(struct http_conn *c)
 	r->r_msg = &c->c_parser.msg;
 	r->r_state = RS_DISPATCH;
 	r->r_started = time(NULL);
-	r->r_user = c->c_probe ? NULL : s->s_username;
+	r->r_user = c->c_probe ? NULL : c->c_cert_user[0] != '\0' ?
+	    c->c_cert_user : s->s_username;
 	c->c_req = r;
 	s->s_requests++;
 	if (c->c_probe)

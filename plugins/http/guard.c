@@ -263,6 +263,21 @@ peer_key(struct http_conn *c, char *who, size_t wholen,
 	snprintf(key, MON_PENALTY_KEY, "%.*s", (int)n, p);
 }
 
+/* tls_client_auth = cert: the CN of a client certificate verified against
+ * the context's client_ca (the tls service checks) is the user. */
+static int
+cert_user(struct http_conn *c)
+{
+	struct http_server *s = c->c_srv;
+
+	c->c_cert_user[0] = '\0';
+	if (!s->s_cert_auth || c->c_conn == NULL || H.tls == NULL ||
+	    !STH_TLS_HAS(H.tls, peer_name))
+		return 0;
+	return H.tls->peer_name(c->c_conn, c->c_cert_user,
+	    sizeof c->c_cert_user);
+}
+
 static int
 check_auth(struct http_conn *c)
 {
@@ -272,8 +287,10 @@ check_auth(struct http_conn *c)
 	time_t now;
 	long secs;
 
-	if (s->s_username == NULL)
+	if (cert_user(c))
 		return 0;
+	if (s->s_username == NULL)
+		return s->s_cert_auth ? 401 : 0;
 	peer_key(c, who, sizeof who, key);
 	now = guard_now();
 	if ((c->c_retry = mon_penalty_left(&s->s_pen, key, now)) > 0) {

@@ -222,6 +222,7 @@ struct http_server {
 	int s_access_fd;
 	char *s_tls_name;		/* tls = NAME: [tls:NAME], or NULL */
 	struct sth_tls_ctx *s_tls;	/* its context (the tls service) */
+	int s_cert_auth;		/* tls_client_auth = cert */
 	LIST_HEAD(, http_conn) s_conns;
 	long s_nconns;
 	unsigned long long s_total_conns;
@@ -234,6 +235,8 @@ struct http_server {
 TAILQ_HEAD(http_servers, http_server);
 
 /* One connection (conn.c). */
+#define HTTP_CERT_USER 260	/* a CN (64 chars at most), escaped */
+
 struct http_conn {
 	LIST_ENTRY(http_conn) c_entry;
 	struct http_server *c_srv;
@@ -253,6 +256,8 @@ struct http_conn {
 	int c_probe;			/* this request is a probe, let in
 					 * without auth (probes.c) */
 	long c_retry;			/* a 429's Retry-After, seconds */
+	char c_cert_user[HTTP_CERT_USER]; /* the client certificate's CN
+					 * that authenticated it, or "" */
 	int c_linger;			/* answered, closing: discard input */
 	int c_shut;			/* shutdown(SHUT_WR) done */
 	int c_corked;			/* TCP_CORK on while a file goes */

@@ -136,6 +136,36 @@ str_opt(struct sth_section *own, struct sth_section *global, const char *key,
 }
 
 /*
+ * tls_client_auth = cert: a client certificate verified against the
+ * context's client_ca stands for Basic auth ("off", the default: only
+ * Basic auth).  Only on a server with tls = NAME whose [tls:NAME] has a
+ * client_ca: a certificate nobody verifies must never authenticate.
+ */
+static int
+server_cert_auth(struct http_server *s, struct sth_section *sec)
+{
+	const struct sth_host *host = H.host;
+	const char *sect = host->section_name(sec);
+	const char *v = host->cfg_str(sec, "tls_client_auth", "off");
+
+	if (v != NULL && strcmp(v, "off") == 0)
+		return 0;
+	if (v == NULL || strcmp(v, "cert") != 0)
+		return host->fail(H.self, "[%s] tls_client_auth: '%s' is "
+		    "neither off nor cert", sect, v != NULL ? v : "");
+	if (s->s_tls == NULL)
+		return host->fail(H.self, "[%s] tls_client_auth: needs tls = "
+		    "NAME (a [tls:NAME] with client_ca)", sect);
+	if (!STH_TLS_HAS(H.tls, verifies_clients) ||
+	    !H.tls->verifies_clients(s->s_tls))
+		return host->fail(H.self, "[%s] tls_client_auth: [tls:%s] has "
+		    "no client_ca to verify certificates with", sect,
+		    s->s_tls_name);
+	s->s_cert_auth = 1;
+	return 0;
+}
+
+/*
  * tls = NAME: the context of [tls:NAME], from the tls plugin's service,
  * which such a section loads before http (the service is held from the
  * first server that uses it to fini).
@@ -148,7 +178,7 @@ server_tls(struct http_server *s, struct sth_section *sec)
 
 	s->s_tls_name = dup_or_null(host->cfg_str(sec, "tls", NULL));
 	if (s->s_tls_name == NULL)
-		return 0;
+		return server_cert_auth(s, sec);
 	if (H.tls == NULL)
 		H.tls = host->service_acquire(H.self, STH_TLS_SERVICE,
 		    STH_TLS_API_VERSION, NULL);
@@ -157,7 +187,7 @@ server_tls(struct http_server *s, struct sth_section *sec)
 		return host->fail(H.self, "[%s] tls: there is no [tls:%s] "
 		    "section (its cert and key make the context)", sect,
 		    s->s_tls_name);
-	return 0;
+	return server_cert_auth(s, sec);
 }
 
 /*
@@ -288,7 +318,7 @@ server_start(struct http_server *s)
 		host->listener_set_control(s->s_listener, 1);
 	s->s_started = time(NULL);
 	guard_started(s);
-	if (s->s_username == NULL)
+	if (s->s_username == NULL && !s->s_cert_auth)
 		host->log(H.self, STH_LOG_CRIT, "Server '%s' running without "
 		    "any HTTP authentication checking", s->s_name);
 	host->log(H.self, STH_LOG_INFO, "http: server '%s' listening on %s%s%s",

@@ -33,6 +33,7 @@ struct sth_tls_ctx {
 	TAILQ_ENTRY(sth_tls_ctx) entry;
 	char *name;		/* NAME of [tls:NAME] */
 	SSL_CTX *ssl;
+	int client_ca;		/* client certificates are verified */
 };
 
 static struct {
@@ -120,15 +121,28 @@ tls_ctx_cert(struct sth_tls_ctx *t, struct sth_section *sec, const char *sect)
 	return 0;
 }
 
-/* client_ca: mutual TLS, a client certificate signed by one of them. */
+/*
+ * client_ca: mutual TLS, a client certificate signed by one of them (and
+ * only them: no default paths are loaded).  verify_client, as nginx's
+ * ssl_verify_client: "on" (the default) refuses the handshake of a client
+ * without a certificate, "optional" lets it through unauthenticated; a
+ * certificate that does not verify is refused either way.
+ */
 static int
 tls_ctx_client_ca(struct sth_tls_ctx *t, struct sth_section *sec,
     const char *sect)
 {
 	const char *ca = T.host->cfg_str(sec, "client_ca", NULL);
+	const char *vc = T.host->cfg_str(sec, "verify_client", "on");
 	STACK_OF(X509_NAME) *names;
 	char why[256];
+	int mode = SSL_VERIFY_PEER;
 
+	if (vc != NULL && strcmp(vc, "on") == 0)
+		mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+	else if (vc == NULL || strcmp(vc, "optional") != 0)
+		return T.host->fail(T.self, "[%s] verify_client: '%s' is "
+		    "neither on nor optional", sect, vc != NULL ? vc : "");
 	if (ca == NULL || *ca == '\0')
 		return 0;
 	if (tls_file(sect, "client_ca", ca) == -1)
@@ -138,8 +152,8 @@ tls_ctx_client_ca(struct sth_tls_ctx *t, struct sth_section *sec,
 		return T.host->fail(T.self, "[%s] client_ca: %s holds no PEM "
 		    "certificate: %s", sect, ca, tls_why(why, sizeof why));
 	SSL_CTX_set_client_CA_list(t->ssl, names);
-	SSL_CTX_set_verify(t->ssl, SSL_VERIFY_PEER |
-	    SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	SSL_CTX_set_verify(t->ssl, mode, NULL);
+	t->client_ca = 1;
 	return 0;
 }
 
@@ -275,6 +289,47 @@ tls_session_reused(struct sth_conn *c)
 	return ssl != NULL && SSL_session_reused(ssl) == 1;
 }
 
+static int
+tls_verifies_clients(struct sth_tls_ctx *t)
+{
+	return t != NULL && t->client_ca;
+}
+
+/* The subject CN of c's client certificate, if it verified against the
+ * context's client_ca: bytes outside printable ASCII (and space, quote,
+ * backslash) as \xHH, so that it is safe in a log line. */
+static int
+tls_peer_name(struct sth_conn *c, char *buf, size_t len)
+{
+	SSL *ssl = bufferevent_openssl_get_ssl(T.host->conn_bev(c));
+	X509 *x;
+	X509_NAME_ENTRY *e;
+	unsigned char *cn = NULL;
+	size_t i, o = 0;
+	int at, n;
+
+	if (len == 0 || ssl == NULL || !SSL_is_init_finished(ssl) ||
+	    (x = SSL_get0_peer_certificate(ssl)) == NULL ||
+	    SSL_get_verify_result(ssl) != X509_V_OK)
+		return 0;
+	if ((at = X509_NAME_get_index_by_NID(X509_get_subject_name(x),
+	    NID_commonName, -1)) < 0 ||
+	    (e = X509_NAME_get_entry(X509_get_subject_name(x), at)) == NULL ||
+	    (n = ASN1_STRING_to_UTF8(&cn, X509_NAME_ENTRY_get_data(e))) <= 0)
+		return 0;
+	for (i = 0; i < (size_t)n && o + 5 < len; i++) {
+		if (cn[i] > 0x20 && cn[i] < 0x7f && cn[i] != '"' &&
+		    cn[i] != '\'' && cn[i] != '\\')
+			buf[o++] = (char)cn[i];
+		else
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x",
+			    cn[i]);
+	}
+	buf[o] = '\0';
+	OPENSSL_free(cn);
+	return o > 0;
+}
+
 /* --- the plugin ------------------------------------------------------- */
 
 static void tls_fini(struct sth_plugin *);
@@ -304,6 +359,8 @@ tls_init(struct sth_plugin *self, const struct sth_host *host)
 	T.api.protocol = tls_protocol;
 	T.api.shutdown = tls_shutdown;
 	T.api.session_reused = tls_session_reused;
+	T.api.verifies_clients = tls_verifies_clients;
+	T.api.peer_name = tls_peer_name;
 	if (host->service_register(self, STH_TLS_SERVICE, STH_TLS_API_VERSION,
 	    &T.api) == -1) {
 		host->fail(self, "cannot register the \"%s\" service",

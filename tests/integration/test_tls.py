@@ -358,6 +358,143 @@ class TestTlsConfig(unittest.TestCase):
         self.assertIn("there is no [tls:main]", out)
 
 
+class TestClientCertAuth(unittest.TestCase):
+    """tls_client_auth = cert: a client certificate verified against the
+    context's client_ca authenticates on the control server (its subject
+    CN is the user in the access log); without one, Basic auth as before
+    (verify_client = optional) or no handshake at all (verify_client = on,
+    the default)."""
+
+    @classmethod
+    def setUpClass(cls):
+        TlsCerts.make()
+        c = TlsCerts
+        cls.port = free_port()
+        cls.req = free_port()
+        cls.log = os.path.join(TlsCerts.dir, "certauth-access.log")
+        extra = (
+            "[plugin:http]\nping=true\n"
+            "[inet_http_server]\nport=127.0.0.1:%d\nusername=%s\n"
+            "password=%s\ntls=opt\ntls_client_auth=cert\n"
+            "access_log=%s\n"
+            "[http_server:req]\nlisten=127.0.0.1:%d\ncontrol=true\n"
+            "tls=req\ntls_client_auth=cert\n"
+            % (cls.port, USER, PASS, cls.log, cls.req) +
+            tls_section("opt", c.server, client_ca=c.ca[1],
+                        verify_client="optional") +
+            tls_section("req", c.server, client_ca=c.ca[1]))
+        cls.d = sthtest.Sthenod(extra=extra)
+        try:
+            cls.d.start()
+        except Exception:
+            cls.d.cleanup()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.d.cleanup()
+
+    def curl(self, port, *args):
+        c = TlsCerts
+        return curl("--cacert", c.ca[1], "-o", "/dev/null", "-w",
+                    "%{http_code}", *args,
+                    "https://localhost:%d/stheno/ping" % port)
+
+    def proxy(self, port, cert):
+        ctx = ssl.create_default_context(cafile=TlsCerts.ca[1])
+        if cert is not None:
+            ctx.load_cert_chain(cert[1], cert[0])
+        return xmlrpc.client.ServerProxy(
+            "https://localhost:%d/RPC2" % port, context=ctx)
+
+    def test_verified_cert_needs_no_password(self):
+        c = TlsCerts
+        rc, code, err = self.curl(self.port, "--cert", c.client[1],
+                                  "--key", c.client[0])
+        self.assertEqual((rc, code), (0, b"200"), err)
+        state = self.proxy(self.port, c.client).supervisor.getState()
+        self.assertEqual(state["statename"], "RUNNING")
+
+    def test_cert_cn_is_the_logged_user(self):
+        c = TlsCerts
+        rc, code, err = self.curl(self.port, "--cert", c.client[1],
+                                  "--key", c.client[0])
+        self.assertEqual((rc, code), (0, b"200"), err)
+        self.assertTrue(sthtest.wait_for(
+            lambda: os.path.exists(self.log) and
+            re.search(r"^\S+ - client \[.*GET /stheno/ping",
+                      open(self.log).read(), re.M)))
+
+    def test_no_cert_is_401(self):
+        rc, code, err = self.curl(self.port)
+        self.assertEqual((rc, code), (0, b"401"), err)
+        with self.assertRaises(xmlrpc.client.ProtocolError) as e:
+            self.proxy(self.port, None).supervisor.getState()
+        self.assertEqual(e.exception.errcode, 401)
+
+    def test_basic_auth_still_works_without_cert(self):
+        rc, code, err = self.curl(self.port, "-u", "%s:%s" % (USER, PASS))
+        self.assertEqual((rc, code), (0, b"200"), err)
+        rc, code, err = self.curl(self.port, "-u", USER + ":nope")
+        self.assertEqual((rc, code), (0, b"401"), err)
+
+    def test_cert_from_another_ca_refused(self):
+        c = TlsCerts
+        for port in (self.port, self.req):
+            rc, code, err = self.curl(port, "--cert", c.bad_client[1],
+                                      "--key", c.bad_client[0])
+            self.assertNotEqual(rc, 0, err)
+            self.assertNotEqual(code, b"200")
+            with self.assertRaises((ssl.SSLError, ConnectionError)):
+                self.proxy(port, c.bad_client).supervisor.getState()
+
+    def test_required_cert(self):
+        c = TlsCerts
+        rc, code, err = self.curl(self.req, "--cert", c.client[1],
+                                  "--key", c.client[0])
+        self.assertEqual((rc, code), (0, b"200"), err)
+        rc, code, err = self.curl(self.req)
+        self.assertNotEqual(rc, 0, err)
+        self.assertNotEqual(code, b"200")
+
+
+class TestClientCertAuthConfig(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        TlsCerts.make()
+
+    def refused(self, server, tls=""):
+        d = sthtest.Sthenod(extra="[inet_http_server]\nport=127.0.0.1:%d\n"
+                            % free_port() + server + tls)
+        self.addCleanup(d.cleanup)
+        d.start(wait=False)
+        self.assertNotEqual(d.wait_exit(timeout=15), 0)
+        return d.read_log() + d.stderr_text()
+
+    def test_without_client_ca(self):
+        out = self.refused("tls=main\ntls_client_auth=cert\n",
+                           tls_section("main", TlsCerts.server))
+        self.assertIn("[inet_http_server] tls_client_auth: [tls:main] has "
+                      "no client_ca", out)
+
+    def test_without_tls(self):
+        out = self.refused("tls_client_auth=cert\n")
+        self.assertIn("[inet_http_server] tls_client_auth: needs tls = "
+                      "NAME", out)
+
+    def test_unknown_value(self):
+        out = self.refused("tls=main\ntls_client_auth=maybe\n",
+                           tls_section("main", TlsCerts.server,
+                                       client_ca=TlsCerts.ca[1]))
+        self.assertIn("[inet_http_server] tls_client_auth: 'maybe'", out)
+
+    def test_unknown_verify_client(self):
+        out = self.refused("tls=main\n", tls_section(
+            "main", TlsCerts.server, client_ca=TlsCerts.ca[1],
+            verify_client="sometimes"))
+        self.assertIn("[tls:main] verify_client: 'sometimes'", out)
+
+
 class TestTlsBudget(unittest.TestCase):
     def test_no_libssl_without_tls(self):
         port = free_port()

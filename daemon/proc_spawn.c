@@ -424,7 +424,8 @@ child_fail(const char *a, const char *b, const char *c, const char *d)
 	_exit(127);
 }
 
-/* close() 3 .. max(minfds, RLIMIT_NOFILE), where close_range is not. */
+/* close() 3 .. max(minfds, RLIMIT_NOFILE), where the kernel has no
+ * close_range (ENOSYS: before Linux 5.9). */
 static void CHILD_CODE
 child_close_from3(const struct spawn_child *c)
 {
@@ -474,10 +475,7 @@ child(void *arg)
 		 * holding only those, rather than a copy of the daemon's
 		 * thousands of fds to close one by one.
 		 */
-#if defined(HAVE_CLOSE_RANGE) && defined(CLOSE_RANGE_UNSHARE)
-		if (close_range(3, ~0U, CLOSE_RANGE_UNSHARE) == -1)
-#endif
-		{
+		if (close_range(3, ~0U, CLOSE_RANGE_UNSHARE) == -1) {
 			if (unshare(CLONE_FILES) == -1)
 				_exit(127);
 			child_close_from3(c);
@@ -496,9 +494,7 @@ child(void *arg)
 		for (i = 0; i < 3; i++)
 			if (dup2(fds[i], i) == -1)
 				_exit(127);
-#ifdef HAVE_CLOSE_RANGE
 		if (close_range(3, ~0U, 0) == -1)
-#endif
 			child_close_from3(c);
 	}
 

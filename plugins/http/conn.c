@@ -11,6 +11,7 @@
 
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 
 #include <netinet/in.h>
@@ -181,29 +182,54 @@ build_head(struct sth_http_req *r, struct htmlbuf *b, int status,
 }
 
 /*
- * Send bytes now if nothing is queued before them: an answer then leaves in
- * one send(2) and libevent's write event is neither armed nor disarmed for
- * it (that was two epoll_ctl per request).  What the socket does not take
- * (a full buffer) goes to the bufferevent, which writes it when the socket
- * is writable under the write timeout; so does everything after a failed
- * send, and the bufferevent then reports the error to conn_event_cb.  On a
- * TLS connection everything goes through the bufferevent (the session).
+ * Send a head and a body now if nothing is queued before them: an answer
+ * then leaves in one sendmsg(2), the body read where it lies (no copy
+ * behind the head), and libevent's write event is neither armed nor
+ * disarmed for it (that was two epoll_ctl per request).  What the socket
+ * does not take (a full buffer) goes to the bufferevent, which writes it
+ * when the socket is writable under the write timeout; so does everything
+ * after a failed send, and the bufferevent then reports the error to
+ * conn_event_cb.  On a TLS connection everything goes through the
+ * bufferevent (the session), in one add: callers join head and body.
  */
 static void
-send_bytes(struct http_conn *c, const void *data, size_t len)
+send_two(struct http_conn *c, const void *head, size_t hlen,
+    const void *body, size_t blen)
 {
 	struct bufferevent *b = bev(c);
+	struct iovec iov[2];
+	struct msghdr m;
 	ssize_t n = 0;
+	size_t sent;
 
 	if (c->c_srv->s_tls == NULL &&
 	    evbuffer_get_length(bufferevent_get_output(b)) == 0) {
-		n = send(bufferevent_getfd(b), data, len, MSG_NOSIGNAL);
+		iov[0].iov_base = (void *)head;
+		iov[0].iov_len = hlen;
+		iov[1].iov_base = (void *)body;
+		iov[1].iov_len = blen;
+		memset(&m, 0, sizeof m);
+		m.msg_iov = iov;
+		m.msg_iovlen = blen > 0 ? 2 : 1;
+		n = sendmsg(bufferevent_getfd(b), &m, MSG_NOSIGNAL);
 		if (n == -1)
 			n = 0;
 	}
-	if ((size_t)n < len)
-		bufferevent_write(b, (const char *)data + n, len - (size_t)n);
-	c->c_srv->s_bytes_out += len;
+	sent = (size_t)n;
+	if (sent < hlen) {
+		bufferevent_write(b, (const char *)head + sent, hlen - sent);
+		sent = 0;
+	} else
+		sent -= hlen;
+	if (sent < blen)
+		bufferevent_write(b, (const char *)body + sent, blen - sent);
+	c->c_srv->s_bytes_out += hlen + blen;
+}
+
+static void
+send_bytes(struct http_conn *c, const void *data, size_t len)
+{
+	send_two(c, data, len, NULL, 0);
 }
 
 static void
@@ -222,12 +248,15 @@ req_respond(struct sth_http_req *r, int status, const char *reason,
 	if (!answerable(r))
 		return;
 	build_head(r, &b, status, reason, nobody ? -2 : (long long)len);
-	if (!r->r_msg->head_method && !nobody && len > 0) {
-		/* Head and body leave in one evbuffer add, one write. */
+	if (r->r_msg->head_method || nobody)
+		len = 0;
+	r->r_sent = len;
+	if (len > 0 && r->r_conn->c_srv->s_tls != NULL) {
+		/* One add to the TLS session: head and body in one record. */
 		htmlbuf_add(&b, body, len);
-		r->r_sent = len;
+		len = 0;
 	}
-	send_buf(r->r_conn, &b);
+	send_two(r->r_conn, b.data, b.len, body, len);
 	htmlbuf_free(&b);
 	req_end(r);
 }

@@ -162,14 +162,16 @@ startsecs = $1
 CONF
 }
 
-# start_both BODY N — both daemons on the same config (write_conf with
-# BODY), each on a free port ($port_sth, $port_sup); returns once each lists
-# N processes, all RUNNING.
+# start_both BODY N [STHENOD_LINES] — both daemons on the same config
+# (write_conf with BODY; STHENOD_LINES added to sthenod's alone), each on a
+# free port ($port_sth, $port_sup); returns once each lists N processes,
+# all RUNNING.
 start_both() {
-	set -- "$1" "$2" $(free_ports 2)
-	port_sth=$3
-	port_sup=$4
-	write_conf "$tmp/sthenod.conf" sthenod "$port_sth" "$1"
+	set -- "$1" "$2" "${3:-}" $(free_ports 2)
+	port_sth=$4
+	port_sup=$5
+	write_conf "$tmp/sthenod.conf" sthenod "$port_sth" "$1
+$3"
 	write_conf "$tmp/supervisord.conf" supervisord "$port_sup" "$1"
 	start_sthenod "$tmp/sthenod.conf"
 	start_supervisord "$tmp/supervisord.conf"

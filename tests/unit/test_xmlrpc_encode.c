@@ -65,6 +65,18 @@ static const struct enc_case enc_cases[] = {
 	    "</params>\n"
 	    "</methodResponse>\n"
 	    "" },
+	/* specials past the first 8-byte word, beside their neighbours
+	 * ('=' 0x3d, '?' 0x3f, '%' 0x25, '\'' 0x27) that stay as they are */
+	{ "string_escapes_words", "\"abcdefgh=?%'ijklmnop<qrstuvw>xyz0123&\"",
+	    "<?xml version='1.0'?>\n"
+	    "<methodResponse>\n"
+	    "<params>\n"
+	    "<param>\n"
+	    "<value><string>abcdefgh=?%'ijklmnop&lt;qrstuvw&gt;xyz0123&amp;</string></value>\n"
+	    "</param>\n"
+	    "</params>\n"
+	    "</methodResponse>\n"
+	    "" },
 	{ "empty_array", "[]",
 	    "<?xml version='1.0'?>\n"
 	    "<methodResponse>\n"

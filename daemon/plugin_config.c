@@ -332,7 +332,6 @@ plugins_config_diff(const struct ini_doc *doc, json_t *added,
 	}
 }
 
-
 /* The wants loaded (rc 0): the new config stays and prev goes; else prev
  * is put back.  rc either way. */
 static int

@@ -1,7 +1,8 @@
 #!/bin/sh
 # checksrc.sh — ban the unbounded and error-blind C library calls
-# (sprintf, strcpy, strcat, strncpy, strtok, atoi, gets) and trailing
-# white space from daemon/, plugins/ and sdk/ (after curl's checksrc).
+# (sprintf, strcpy, strcat, strncpy, strtok, atoi, gets), trailing white
+# space and runs of blank lines from daemon/, plugins/ and sdk/ (after
+# curl's checksrc).
 # Use snprintf or xasprintf, memcpy with a checked length (strncpy
 # truncates silently and may not terminate), strtok_r or strsep, strtol
 # with an end pointer, fgets.
@@ -48,6 +49,11 @@ scan() {
 			printf "%s:%d: trailing white space\n", FILENAME, FNR
 			bad = 1
 		}
+		if ($0 == "" && FNR > 1 && blank) {
+			printf "%s:%d: two blank lines in a row\n", FILENAME, FNR
+			bad = 1
+		}
+		blank = ($0 == "")
 		if (match(out, /(^|[^A-Za-z0-9_])(sprintf|strcpy|strcat|strncpy|strtok|atoi|gets)[ \t]*\(/)) {
 			hit = substr(out, RSTART, RLENGTH)
 			sub(/^[^A-Za-z]/, "", hit)

@@ -73,6 +73,4 @@ void mon_str_addf(struct mon_str *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void mon_str_free(struct mon_str *s);
 
-
-
 #endif

@@ -16,7 +16,6 @@
 #include "log.h"
 #include "xmalloc.h"
 
-
 /* Parse a NULL-terminated argv; returns cli_parse's value. */
 static int
 parse(struct sth_cli *cli, char **err, char *const *argv)

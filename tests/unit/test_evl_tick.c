@@ -16,7 +16,6 @@
 #include "sthenod.h"
 #include "test_hooks.h"
 
-
 static void
 setup(void)
 {

@@ -251,6 +251,15 @@ class Sthenod:
         with open(self.conf, "w") as f:
             f.write(text)
 
+    def start_or_cleanup(self, **kw):
+        """start(**kw); if that fails, cleanup() before re-raising (a
+        setUpClass that raises gets no tearDownClass)."""
+        try:
+            self.start(**kw)
+        except Exception:
+            self.cleanup()
+            raise
+
     def start(self, args=("-n",), wait=True, stdout=subprocess.DEVNULL,
               env=None, log=None):
         """Start sthenod -c conf + args.  With wait, wait for its

@@ -135,11 +135,7 @@ class TestHttps(unittest.TestCase):
             tls_section("wrong", c.wronghost) +
             tls_section("mutual", c.server, client_ca=c.ca[1]))
         cls.d = sthtest.Sthenod(extra=extra)
-        try:
-            cls.d.start()
-        except Exception:
-            cls.d.cleanup()
-            raise
+        cls.d.start_or_cleanup()
 
     @classmethod
     def tearDownClass(cls):
@@ -384,11 +380,7 @@ class TestClientCertAuth(unittest.TestCase):
                         verify_client="optional") +
             tls_section("req", c.server, client_ca=c.ca[1]))
         cls.d = sthtest.Sthenod(extra=extra)
-        try:
-            cls.d.start()
-        except Exception:
-            cls.d.cleanup()
-            raise
+        cls.d.start_or_cleanup()
 
     @classmethod
     def tearDownClass(cls):

@@ -351,12 +351,6 @@ jr_handle(const char *body, size_t len, const struct xr_limits *lim,
 	req->d = d;
 	req->fn = fn;
 	req->arg = arg;
-	if (len > lim->max_body) {
-		jr_send(req, jr_std_response(NULL, JR_INVALID_REQUEST,
-		    "the body is too large"));
-		free(req);
-		return NULL;
-	}
 	doc = json_loadb(body, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
 	    &jerr);
 	if (doc == NULL) {

@@ -82,12 +82,6 @@ xr_handle(const char *body, size_t len, const struct xr_limits *lim,
 	char err[256], *method;
 	json_t *params;
 
-	if (len > lim->max_body) {
-		snprintf(err, sizeof err, "body of %zu bytes is over the "
-		    "limit of %zu", len, lim->max_body);
-		reply(413, NULL, 0, err, arg);
-		return NULL;
-	}
 	if (xr_decode_call(body, len, lim, &method, &params, err,
 	    sizeof err) == -1) {
 		reply(400, NULL, 0, err, arg);

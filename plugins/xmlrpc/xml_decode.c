@@ -639,9 +639,12 @@ xr_decode(struct xr_parse *x, const char *body, size_t len)
 {
 	enum XML_Status st;
 
-	if (len > x->lim->max_body || len > INT_MAX) {
+	/* A request's max_body is the plugin's check (plugin.c), made
+	 * once before the body reaches a codec; a client has nobody before
+	 * it.  Expat takes an int length. */
+	if ((x->response && len > x->lim->max_body) || len > INT_MAX) {
 		xr_fail(x, "body of %zu bytes is over the limit of %zu", len,
-		    x->lim->max_body);
+		    x->response ? x->lim->max_body : (size_t)INT_MAX);
 		return -1;
 	}
 	if ((x->p = xr_parser_get()) == NULL) {

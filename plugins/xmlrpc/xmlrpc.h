@@ -33,7 +33,9 @@
 
 struct evbuffer;
 
-/* Caps on one request body (docs/design.md, decision 7). */
+/* Caps on one request body (docs/design.md, decision 7).  max_body is
+ * checked once, by the plugin before it hands a body to a codec (413);
+ * of the codecs only xr_decode_response checks it (a client's answer). */
 struct xr_limits {
 	size_t max_body;	/* bytes of the body */
 	unsigned max_depth;	/* XML element nesting */
@@ -99,7 +101,7 @@ xr_buf_add(struct xr_buf *b, const void *p, size_t n)
 /*
  * Decode an XML-RPC <methodCall>.  On success returns 0 with *method a
  * malloc'd, non-empty method name and *params a new JSON array.  On any
- * failure (too big, not XML, DOCTYPE, not a methodCall, a bad value, caps)
+ * failure (not XML, DOCTYPE, not a methodCall, a bad value, caps)
  * returns -1 with a one-line reason in err, and *method and *params NULL.
  */
 int xr_decode_call(const char *body, size_t len, const struct xr_limits *lim,
@@ -145,7 +147,7 @@ struct xr_req;
 /*
  * The answer to an XML-RPC body: status is 200 (body is a methodResponse,
  * text/xml), 400 (not a methodCall: why says what was wrong; no body) or
- * 413 (over max_body; no body).  body and why are borrowed for the
+ * 500 (the answer cannot be encoded).  body and why are borrowed for the
  * duration of the call; the xr_req is freed when this returns.
  */
 typedef void (*xr_reply_fn)(int status, const char *body, size_t len,

@@ -312,20 +312,6 @@ Test(jsonrpc, batch_answer_is_capped)
 	json_decref(g);
 }
 
-Test(jsonrpc, body_over_the_cap)
-{
-	char *body = malloc(lim.max_body + 2);
-
-	memset(body, ' ', lim.max_body + 1);
-	body[lim.max_body + 1] = '\0';
-	body[0] = '{';
-	body[lim.max_body] = '}';
-	expect(body, "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32600,"
-	    "\"message\":\"Invalid Request\","
-	    "\"data\":\"the body is too large\"},\"id\":null}");
-	free(body);
-}
-
 Test(jsonrpc, deferred_single)
 {
 	static const char body[] = "{\"jsonrpc\":\"2.0\",\"method\":\"t.defer\","

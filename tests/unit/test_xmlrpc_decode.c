@@ -287,25 +287,31 @@ Test(xmlrpc_decode, depth_under_the_cap)
 	json_decref(params);
 }
 
-Test(xmlrpc_decode, huge_body_refused)
+/* max_body is the plugin's check, made once before a request reaches the
+ * codec (test_xmlrpc_plugin.c, oversized_body_is_413); a client's answer
+ * has nobody before the decoder, which checks it there. */
+Test(xmlrpc_decode, huge_response_refused_call_left_to_the_plugin)
 {
 	struct xr_limits small = lim;
 	static const char body[] = CALL(PARAM("0123456789"));
+	static const char resp[] = "<?xml version='1.0'?><methodResponse>"
+	    "<params>" PARAM("0123456789") "</params></methodResponse>";
 	char err[256], *m;
-	json_t *params;
+	json_t *params, *result;
 
-	small.max_body = sizeof body - 2;
-	cr_assert_eq(xr_decode_call(body, sizeof body - 1, &small,
-	    &(char *){ NULL }, &(json_t *){ NULL }, NULL, 0), -1);
-	small.max_body = sizeof body - 1;
-
+	small.max_body = 10;
 	cr_assert_eq(xr_decode_call(body, sizeof body - 1, &small, &m,
 	    &params, err, sizeof err), 0, "%s", err);
 	free(m);
 	json_decref(params);
-	small.max_body = 10;
-	cr_assert_eq(xr_decode_call(body, sizeof body - 1, &small, &m,
-	    &params, err, sizeof err), -1);
+
+	small.max_body = sizeof resp - 1;
+	cr_assert_eq(xr_decode_response(resp, sizeof resp - 1, &small,
+	    &result, err, sizeof err), 0, "%s", err);
+	json_decref(result);
+	small.max_body = sizeof resp - 2;
+	cr_assert_eq(xr_decode_response(resp, sizeof resp - 1, &small,
+	    &result, err, sizeof err), -1);
 	cr_assert(strstr(err, "over the limit") != NULL, "%s", err);
 }
 

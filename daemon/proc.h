@@ -165,6 +165,8 @@ struct proc {
 	struct logfile *logs[2];	/* child logs, open from spawn until
 					 * the exit is handled (else NULL) */
 	void *rpc_waiters;	/* proc_rpc.c's deferred calls */
+	char **cmd_argv;	/* the command split and resolved for the */
+	char *cmd_file;		/* next spawn (proc_command_prepare), or NULL */
 	int fcgi_held;		/* holds a reference on the group's socket */
 	int dep_wait;		/* autostart held until depends_on is up */
 	struct proc_health *health;	/* proc_health.c's, NULL without a
@@ -326,6 +328,14 @@ void proc_argv_free(char **argv);
  * *err set to supervisord's spawnerr text; *fault gets an STH_FAULT_* code. */
 char *proc_resolve_command(const struct proc_config *pc, char **argv,
 			   int *fault, char **err);
+/*
+ * Split and resolve p's command for its next spawn, which takes it instead
+ * of doing both again (startProcess checks the command, then spawns it):
+ * 0, or -1 with *fault (STH_FAULT_*) and *err (supervisord's spawnerr
+ * text).  proc_command_drop forgets what a spawn did not take.
+ */
+int proc_command_prepare(struct proc *p, int *fault, char **err);
+void proc_command_drop(struct proc *p);
 int proc_spawn_real(struct proc *p, char **spawnerr);
 /* A health check's child: command run as p's program runs (its user,
  * environment, directory), stdin /dev/null, stdout and stderr on out, in

@@ -191,36 +191,23 @@ waiter_new(struct proc *p, int stop, const char *name)
 static int
 start_one(struct proc *p, const char *name, int *code, char **detail)
 {
-	char **argv, *err = NULL, *file;
-	int fault;
-
-	if ((argv = proc_split_command(p->cfg->command, &err)) == NULL) {
-		file = proc_pyrepr(p->cfg->command);
-		xasprintf(detail, "can't parse command %s: %s", file, err);
-		free(file);
-		free(err);
-		*code = STH_FAULT_NOT_EXECUTABLE;
+	/* The spawn below takes the command split and resolved here. */
+	if (proc_command_prepare(p, code, detail) == -1)
 		return -1;
-	}
-	file = proc_resolve_command(p->cfg, argv, &fault, &err);
-	proc_argv_free(argv);
-	if (file == NULL) {
-		*code = fault;
-		*detail = err;
-		return -1;
-	}
-	free(file);
 	if (proc_state_running(p->state)) {
+		proc_command_drop(p);
 		*code = STH_FAULT_ALREADY_STARTED;
 		*detail = xstrdup(name);
 		return -1;
 	}
 	if (p->state == PROC_UNKNOWN) {
+		proc_command_drop(p);
 		*code = STH_FAULT_FAILED;
 		xasprintf(detail, "%s is in an unknown process state", name);
 		return -1;
 	}
 	proc_spawn(p);
+	proc_command_drop(p);	/* a spawn that did not run leaves it */
 	proctable_on_sigchld();
 	if (p->spawnerr != NULL) {
 		*code = STH_FAULT_SPAWN_ERROR;

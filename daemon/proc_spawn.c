@@ -654,9 +654,41 @@ make_pipe(int fds[2])
 }
 
 int
+proc_command_prepare(struct proc *p, int *fault, char **err)
+{
+	char **argv, *e = NULL, *r;
+
+	proc_command_drop(p);
+	if ((argv = proc_split_command(p->cfg->command, &e)) == NULL) {
+		r = proc_pyrepr(p->cfg->command);
+		xasprintf(err, "can't parse command %s: %s", r, e);
+		free(r);
+		free(e);
+		*fault = STH_FAULT_NOT_EXECUTABLE;
+		return -1;
+	}
+	if ((p->cmd_file = proc_resolve_command(p->cfg, argv, fault,
+	    err)) == NULL) {
+		proc_argv_free(argv);
+		return -1;
+	}
+	p->cmd_argv = argv;
+	return 0;
+}
+
+void
+proc_command_drop(struct proc *p)
+{
+	proc_argv_free(p->cmd_argv);
+	free(p->cmd_file);
+	p->cmd_argv = NULL;
+	p->cmd_file = NULL;
+}
+
+int
 proc_spawn_real(struct proc *p, char **spawnerr)
 {
-	char **argv, *file, *err = NULL, *r;
+	char **argv, *file, *err = NULL;
 	json_t *filed = NULL;
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, er[2] = { -1, -1 };
 	int fault, e, sock = -1;
@@ -666,18 +698,14 @@ proc_spawn_real(struct proc *p, char **spawnerr)
 	sigset_t all, old;
 	pid_t pid;
 
-	if ((argv = proc_split_command(p->cfg->command, &err)) == NULL) {
-		r = proc_pyrepr(p->cfg->command);
-		xasprintf(spawnerr, "can't parse command %s: %s", r, err);
-		free(r);
-		free(err);
+	/* startProcess prepared it already; autostart and retries not */
+	if (p->cmd_argv == NULL &&
+	    proc_command_prepare(p, &fault, spawnerr) == -1)
 		return -1;
-	}
-	if ((file = proc_resolve_command(p->cfg, argv, &fault, spawnerr)) ==
-	    NULL) {
-		proc_argv_free(argv);
-		return -1;
-	}
+	argv = p->cmd_argv;
+	file = p->cmd_file;
+	p->cmd_argv = NULL;
+	p->cmd_file = NULL;
 	/* read at each spawn: edit the file, restart the program */
 	if (p->cfg->environment_file != NULL &&
 	    envfile_load(p->cfg->environment_file, &filed, &err) == -1) {

@@ -277,6 +277,7 @@ proc_free(struct proc *p)
 		event_free(p->timer);
 	proc_io_drain_close(p);
 	proc_io_close_logs(p);
+	proc_command_drop(p);
 	free(p->spawnerr);
 	free(p->inbuf);
 	free(p);

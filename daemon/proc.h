@@ -136,6 +136,7 @@ struct proc_globals {
 
 struct proc;
 struct proc_group;
+struct proc_waiter;
 
 /* One output pipe of a running child (proc_io.c). */
 struct proc_chan;
@@ -164,7 +165,9 @@ struct proc {
 	size_t inlen;
 	struct logfile *logs[2];	/* child logs, open from spawn until
 					 * the exit is handled (else NULL) */
-	void *rpc_waiters;	/* proc_rpc.c's deferred calls */
+	struct proc_waiter *rpc_waiters;	/* proc_rpc_ctl.c's deferred
+						 * starts and stops, oldest
+						 * first */
 	char **cmd_argv;	/* the command split and resolved for the */
 	char *cmd_file;		/* next spawn (proc_command_prepare), or NULL */
 	int fcgi_held;		/* holds a reference on the group's socket */

@@ -3,10 +3,12 @@
  * all of them, and sendProcessStdin (docs/supervisord.md §4.3, §4.4, §2.4).
  *
  * A start or stop with wait answers later, without blocking the loop: a
- * waiter per process is checked on every state change of its process.  The
- * group and "all" forms answer supervisor's array of {name, group, status,
- * description}: first the results known at once (in process order), then
- * those that had to wait, in process order too, once the last one is known.
+ * waiter is kept on its process (and on its batch), so a state change
+ * looks at that process's waiters only, and a cancelled batch at its own.
+ * The group and "all" forms answer supervisor's array of {name, group,
+ * status, description}: first the results known at once (in process
+ * order), then those that had to wait, in process order too, once the
+ * last one is known.
  * sendProcessStdin faults FAILED rather than keep more than PROC_STDIN_MAX
  * bytes waiting for a child that does not read them.
  */
@@ -32,6 +34,7 @@ enum ctl_op { CTL_START, CTL_STOP, CTL_SIGNAL };
 /* A group or "all" answer being put together. */
 struct batch {
 	struct sth_rpc_call *call;
+	LIST_HEAD(, proc_waiter) waiters;	/* its deferred slots */
 	json_t *results;	/* the answers known at once */
 	json_t **later;		/* deferred answers, by slot */
 	size_t nlater;
@@ -40,8 +43,10 @@ struct batch {
 };
 
 /* One process's deferred start or stop. */
-struct waiter {
-	TAILQ_ENTRY(waiter) entry;
+struct proc_waiter {
+	struct proc_waiter *pnext;	/* p->rpc_waiters, oldest first */
+	struct proc_waiter **pprev;
+	LIST_ENTRY(proc_waiter) bentry;	/* of batch */
 	struct proc *p;
 	int stop;		/* 1: stop, 0: start */
 	char *name;		/* the namespec the fault texts carry */
@@ -50,7 +55,6 @@ struct waiter {
 	size_t slot;
 	struct event *report;	/* "waiting for x to stop" every 2 s */
 };
-static TAILQ_HEAD(, waiter) waiters = TAILQ_HEAD_INITIALIZER(waiters);
 
 static void batch_finish(struct batch *b);
 
@@ -67,9 +71,13 @@ opt_bool(json_t *pa, size_t i, int def)
 }
 
 static void
-waiter_free(struct waiter *w)
+waiter_free(struct proc_waiter *w)
 {
-	TAILQ_REMOVE(&waiters, w, entry);
+	if (w->pnext != NULL)
+		w->pnext->pprev = w->pprev;
+	*w->pprev = w->pnext;
+	if (w->batch != NULL)
+		LIST_REMOVE(w, bentry);
 	if (w->report != NULL)
 		event_free(w->report);
 	free(w->name);
@@ -78,7 +86,7 @@ waiter_free(struct waiter *w)
 
 /* Deliver w's outcome (code 0: success) and free it. */
 static void
-waiter_done(struct waiter *w, int code)
+waiter_done(struct proc_waiter *w, int code)
 {
 	struct sth_rpc_call *call = w->call;
 	struct batch *b = w->batch;
@@ -102,7 +110,7 @@ waiter_done(struct waiter *w, int code)
 
 /* The outcome of w now: -1 still waiting, 0 success, else a fault code. */
 static int
-waiter_outcome(const struct waiter *w)
+waiter_outcome(const struct proc_waiter *w)
 {
 	enum proc_state s = w->p->state;
 
@@ -118,15 +126,15 @@ waiter_outcome(const struct waiter *w)
 static void
 state_hook(struct proc *p, enum proc_state from)
 {
-	struct waiter *w, *next;
+	struct proc_waiter *w, *next;
 	int code;
 
-	for (w = TAILQ_FIRST(&waiters); w != NULL; w = next) {
-		next = TAILQ_NEXT(w, entry);
-		if (w->p == p && (code = waiter_outcome(w)) != -1) {
+	for (w = p->rpc_waiters; w != NULL; w = next) {
+		next = w->pnext;
+		if ((code = waiter_outcome(w)) != -1) {
 			waiter_done(w, code);
 			/* answering may have freed any waiter: start over */
-			next = TAILQ_FIRST(&waiters);
+			next = p->rpc_waiters;
 		}
 	}
 }
@@ -134,16 +142,10 @@ state_hook(struct proc *p, enum proc_state from)
 void
 proc_rpc_forget(struct proc *p)
 {
-	struct waiter *w, *next;
+	struct proc_waiter *w;
 
-	for (w = TAILQ_FIRST(&waiters); w != NULL; w = next) {
-		next = TAILQ_NEXT(w, entry);
-		if (w->p == p) {
-			waiter_done(w, w->stop ? 0 :
-			    STH_FAULT_ABNORMAL_TERMINATION);
-			next = TAILQ_FIRST(&waiters);
-		}
-	}
+	while ((w = p->rpc_waiters) != NULL)
+		waiter_done(w, w->stop ? 0 : STH_FAULT_ABNORMAL_TERMINATION);
 }
 
 static void
@@ -155,22 +157,26 @@ single_cancel(struct sth_rpc_call *call, void *arg)
 static void
 stop_report(evutil_socket_t fd, short what, void *arg)
 {
-	struct waiter *w = arg;
+	struct proc_waiter *w = arg;
 
 	if (w->p->state == PROC_STOPPING)
 		log_info("waiting for %s to stop", w->p->cfg->name);
 }
 
-static struct waiter *
+/* A waiter on p, last of its waiters; the caller sets call or batch. */
+static struct proc_waiter *
 waiter_new(struct proc *p, int stop, const char *name)
 {
-	struct waiter *w = xcalloc(1, sizeof *w);
+	struct proc_waiter *w = xcalloc(1, sizeof *w), **tail;
 	struct timeval tv = { 2, 0 };
 
 	w->p = p;
 	w->stop = stop;
 	w->name = xstrdup(name);
-	TAILQ_INSERT_TAIL(&waiters, w, entry);
+	for (tail = &p->rpc_waiters; *tail != NULL; tail = &(*tail)->pnext)
+		continue;
+	*tail = w;
+	w->pprev = tail;
 	if (stop && sth.base != NULL) {
 		stop_report(-1, 0, w);
 		w->report = event_new(sth.base, -1, EV_PERSIST, stop_report, w);
@@ -310,13 +316,10 @@ static void
 batch_cancel(struct sth_rpc_call *call, void *arg)
 {
 	struct batch *b = arg;
-	struct waiter *w, *next;
+	struct proc_waiter *w;
 
-	for (w = TAILQ_FIRST(&waiters); w != NULL; w = next) {
-		next = TAILQ_NEXT(w, entry);
-		if (w->batch == b)
-			waiter_free(w);
-	}
+	while ((w = LIST_FIRST(&b->waiters)) != NULL)
+		waiter_free(w);
 	batch_free(b);
 }
 
@@ -341,12 +344,13 @@ batch_run(struct sth_rpc_call *call, struct proc **ps, size_t n,
 	  enum ctl_op op, int wait, const char *sigs)
 {
 	struct batch *b = xcalloc(1, sizeof *b);
-	struct waiter *w;
+	struct proc_waiter *w;
 	char *name, *detail;
 	size_t i;
 	int rc, code;
 
 	b->call = call;
+	LIST_INIT(&b->waiters);
 	b->results = json_array();
 	b->building = 1;
 	for (i = 0; i < n; i++) {
@@ -369,6 +373,7 @@ batch_run(struct sth_rpc_call *call, struct proc **ps, size_t n,
 			b->later[b->nlater] = NULL;
 			w = waiter_new(ps[i], op == CTL_STOP, name);
 			w->batch = b;
+			LIST_INSERT_HEAD(&b->waiters, w, bentry);
 			w->slot = b->nlater++;
 			b->npending++;
 		} else
@@ -408,7 +413,7 @@ static void
 answer_one(struct sth_rpc_call *call, struct proc *p, int stop, int rc,
 	   int code, char *detail, const char *spec, int wait)
 {
-	struct waiter *w;
+	struct proc_waiter *w;
 
 	if (rc == -1)
 		rpc_fault(call, code, "%s", detail);

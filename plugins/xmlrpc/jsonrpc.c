@@ -26,25 +26,11 @@
 
 #include "xmlrpc.h"
 
-struct jr_req;
-
 struct jr_slot {
 	struct jr_req *req;
 	struct sth_rpc_call *call;	/* pending, or NULL */
 	json_t *id;			/* NULL for a notification */
 	json_t *reply;			/* the response object, once known */
-};
-
-struct jr_req {
-	const struct xr_dispatch *d;
-	jr_reply_fn fn;
-	void *arg;
-	int batch;
-	int dispatching;
-	size_t size;			/* of the results so far, estimated */
-	size_t n;
-	size_t pending;
-	struct jr_slot *slots;
 };
 
 static const struct {
@@ -197,7 +183,8 @@ jr_write(struct xr_buf *b, json_t *out)
 	free(text);
 }
 
-/* Send one JSON value (stolen; NULL = no reply) and free req. */
+/* Send one JSON value (stolen; NULL = no reply): the last use of req
+ * (its fn may free it). */
 static void
 jr_send(struct jr_req *req, json_t *out)
 {
@@ -228,6 +215,7 @@ jr_cleanup(void)
 	xr_buf_free(&jr_scratch);
 }
 
+/* What req holds (its slots); req itself is the caller's. */
 static void
 jr_free(struct jr_req *req)
 {
@@ -238,7 +226,8 @@ jr_free(struct jr_req *req)
 		json_decref(req->slots[i].reply);
 	}
 	free(req->slots);
-	free(req);
+	req->slots = NULL;
+	req->n = 0;
 }
 
 static void
@@ -259,8 +248,8 @@ jr_finish(struct jr_req *req)
 		}
 	} else if (req->n == 1 && req->slots[0].reply != NULL)
 		out = json_incref(req->slots[0].reply);
-	jr_send(req, out);
 	jr_free(req);
+	jr_send(req, out);
 #ifdef __GLIBC__
 	if (trim)
 		malloc_trim(0);
@@ -338,34 +327,32 @@ jr_start(struct jr_req *req, struct jr_slot *s, json_t *r)
 		s->call = call;
 }
 
-struct jr_req *
-jr_handle(const char *body, size_t len, const struct xr_limits *lim,
-    const struct xr_dispatch *d, jr_reply_fn fn, void *arg)
+int
+jr_handle(struct jr_req *req, const char *body, size_t len,
+    const struct xr_limits *lim)
 {
-	struct jr_req *req;
 	json_error_t jerr;
 	json_t *doc, *r;
 	size_t i;
 
-	req = xr_calloc(1, sizeof *req);
-	req->d = d;
-	req->fn = fn;
-	req->arg = arg;
+	req->batch = req->dispatching = 0;
+	req->size = req->n = req->pending = 0;
+	req->slots = NULL;
 	doc = json_loadb(body, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
 	    &jerr);
 	if (doc == NULL) {
 		jr_send(req, jr_std_response(NULL, JR_PARSE_ERROR, jerr.text));
-		free(req);
-		return NULL;
+		return 0;
 	}
 	if (json_is_array(doc) && (json_array_size(doc) == 0 ||
 	    json_array_size(doc) > lim->max_batch)) {
-		jr_send(req, jr_std_response(NULL, JR_INVALID_REQUEST,
+		json_t *out = jr_std_response(NULL, JR_INVALID_REQUEST,
 		    json_array_size(doc) == 0 ? "an empty batch" :
-		    "too many calls in one batch"));
+		    "too many calls in one batch");
+
 		json_decref(doc);
-		free(req);
-		return NULL;
+		jr_send(req, out);
+		return 0;
 	}
 	req->batch = json_is_array(doc);
 	req->n = req->batch ? json_array_size(doc) : 1;
@@ -380,9 +367,9 @@ jr_handle(const char *body, size_t len, const struct xr_limits *lim,
 	json_decref(doc);
 	if (req->pending == 0) {
 		jr_finish(req);
-		return NULL;
+		return 0;
 	}
-	return req;
+	return 1;
 }
 
 void
@@ -390,8 +377,6 @@ jr_abort(struct jr_req *req)
 {
 	size_t i;
 
-	if (req == NULL)
-		return;
 	for (i = 0; i < req->n; i++)
 		if (req->slots[i].call != NULL)
 			req->d->cancel(req->d->ctx, req->slots[i].call);

@@ -49,13 +49,16 @@ struct xr_state {
 	int closing;	/* in fini: the host cancels our calls itself */
 };
 
-/* One request in flight, from handle until its answer or cancel. */
+/* One request in flight, from handle until its answer or cancel: the
+ * plugin's one record of it (XML-RPC's call state is inside). */
 struct xr_ctx {
 	struct xr_state *st;
 	struct sth_http_req *req;
 	enum xr_kind kind;
-	struct xr_req *xr;	/* pending XML-RPC call, or NULL */
-	struct jr_req *jr;	/* pending JSON-RPC calls, or NULL */
+	union {
+		struct xr_req xr;	/* XML-RPC: the pending call */
+		struct jr_req jr;	/* JSON-RPC: the pending calls */
+	} u;
 };
 
 /* drain and fini get no host table: init keeps it here (each load maps
@@ -87,9 +90,9 @@ xr_cancelled(struct sth_http_req *req, void *arg)
 	struct xr_ctx *c = arg;
 
 	if (c->kind == XR_KIND_XML)
-		xr_abort(c->xr);
+		xr_abort(&c->u.xr);
 	else
-		jr_abort(c->jr);
+		jr_abort(&c->u.jr);
 	free(c);
 }
 
@@ -245,7 +248,6 @@ xr_rpc2_handle(struct sth_http_req *req, void *arg)
 	struct xr_state *st = arg;
 	const struct sth_http_api *http = st->http;
 	struct xr_ctx *c;
-	struct xr_req *pending;
 	const char *body;
 	size_t len;
 
@@ -256,13 +258,13 @@ xr_rpc2_handle(struct sth_http_req *req, void *arg)
 	c->st = st;
 	c->req = req;
 	c->kind = XR_KIND_XML;
+	c->u.xr.d = &st->d;
+	c->u.xr.reply = xr_rpc2_reply;
+	c->u.xr.arg = c;
 	/* An immediate answer runs xr_rpc2_reply (which frees c) before
-	 * xr_handle returns NULL: c is not touched after that. */
-	pending = xr_handle(body, len, &st->lim, &st->d, xr_rpc2_reply, c);
-	if (pending != NULL) {
-		c->xr = pending;
+	 * xr_handle returns 0: c is not touched after that. */
+	if (xr_handle(&c->u.xr, body, len, &st->lim) == 1)
 		http->req_on_cancel(req, xr_cancelled, c);
-	}
 }
 
 static void
@@ -271,7 +273,6 @@ xr_json_handle(struct sth_http_req *req, void *arg)
 	struct xr_state *st = arg;
 	const struct sth_http_api *http = st->http;
 	struct xr_ctx *c;
-	struct jr_req *pending;
 	const char *body;
 	size_t len;
 
@@ -282,11 +283,11 @@ xr_json_handle(struct sth_http_req *req, void *arg)
 	c->st = st;
 	c->req = req;
 	c->kind = XR_KIND_JSON;
-	pending = jr_handle(body, len, &st->lim, &st->d, xr_json_reply, c);
-	if (pending != NULL) {
-		c->jr = pending;
+	c->u.jr.d = &st->d;
+	c->u.jr.fn = xr_json_reply;
+	c->u.jr.arg = c;
+	if (jr_handle(&c->u.jr, body, len, &st->lim) == 1)
 		http->req_on_cancel(req, xr_cancelled, c);
-	}
 }
 
 /* /jsonrpc and /jsonrpc/..., not /jsonrpcfoo. */

@@ -10,13 +10,6 @@
 
 #include "xmlrpc.h"
 
-struct xr_req {
-	const struct xr_dispatch *d;
-	struct sth_rpc_call *call;	/* pending, or NULL */
-	xr_reply_fn reply;
-	void *arg;
-};
-
 /*
  * Answers are encoded into this one buffer, kept between requests so that
  * a steady load allocates nothing for them.  reply copies the body before
@@ -28,7 +21,7 @@ static int xr_scratch_busy;
 /* A buffer grown past this by a huge answer is given back afterwards. */
 #define XR_SCRATCH_KEEP (256 * 1024)
 
-/* Encode and send the answer, then free req. */
+/* Encode and send the answer: the last use of req (reply may free it). */
 static void
 xr_finish(struct xr_req *req, json_t *result, int code, const char *string)
 {
@@ -54,7 +47,6 @@ xr_finish(struct xr_req *req, json_t *result, int code, const char *string)
 			xr_buf_free(&xr_scratch);
 		xr_scratch_busy = 0;
 	}
-	free(req);
 }
 
 void
@@ -73,41 +65,35 @@ xr_done(json_t *result, int code, const char *string, void *arg)
 	xr_finish(req, result, code, string);
 }
 
-struct xr_req *
-xr_handle(const char *body, size_t len, const struct xr_limits *lim,
-    const struct xr_dispatch *d, xr_reply_fn reply, void *arg)
+int
+xr_handle(struct xr_req *req, const char *body, size_t len,
+    const struct xr_limits *lim)
 {
-	struct xr_req *req;
 	struct sth_rpc_call *call;
 	char err[256], *method;
 	json_t *params;
 
+	req->call = NULL;
 	if (xr_decode_call(body, len, lim, &method, &params, err,
 	    sizeof err) == -1) {
-		reply(400, NULL, 0, err, arg);
-		return NULL;
+		req->reply(400, NULL, 0, err, req->arg);
+		return 0;
 	}
-	req = xr_calloc(1, sizeof *req);
-	req->d = d;
-	req->reply = reply;
-	req->arg = arg;
-	/* done may run inside call (an immediate answer): it then frees req
-	 * and call returns NULL, so req is not touched again. */
-	call = d->call(d->ctx, method, params, xr_done, req);
+	/* done may run inside call (an immediate answer): reply may then
+	 * have freed req, and call returns NULL, so req is not touched. */
+	call = req->d->call(req->d->ctx, method, params, xr_done, req);
 	free(method);
 	json_decref(params);
 	if (call == NULL)
-		return NULL;
+		return 0;
 	req->call = call;
-	return req;
+	return 1;
 }
 
 void
 xr_abort(struct xr_req *req)
 {
-	if (req == NULL)
-		return;
 	if (req->call != NULL)
 		req->d->cancel(req->d->ctx, req->call);
-	free(req);
+	req->call = NULL;
 }

@@ -143,22 +143,28 @@ int xr_encode_call_buf(struct xr_buf *b, const char *method, json_t *params);
 int jr_encode(struct xr_buf *b, json_t *v);
 
 /* rpc2.c: one XML-RPC request body onto the registry */
-struct xr_req;
 /*
  * The answer to an XML-RPC body: status is 200 (body is a methodResponse,
  * text/xml), 400 (not a methodCall: why says what was wrong; no body) or
  * 500 (the answer cannot be encoded).  body and why are borrowed for the
- * duration of the call; the xr_req is freed when this returns.
+ * duration of the call.  It is the request's last event: reply may free
+ * the struct xr_req (the caller's record holds it).
  */
 typedef void (*xr_reply_fn)(int status, const char *body, size_t len,
 			    const char *why, void *arg);
-/* Decode, call through d, encode.  NULL if reply already ran; otherwise
- * the pending request, answered when the call answers. */
-struct xr_req *xr_handle(const char *body, size_t len,
-			 const struct xr_limits *lim,
-			 const struct xr_dispatch *d, xr_reply_fn reply,
-			 void *arg);
-/* The client went away: cancel the pending call and free req. */
+/* One XML-RPC request, inside the caller's record of it (no record of
+ * its own): the caller sets d, reply and arg; call is the codec's. */
+struct xr_req {
+	const struct xr_dispatch *d;
+	xr_reply_fn reply;
+	void *arg;
+	struct sth_rpc_call *call;	/* pending, or NULL */
+};
+/* Decode, call through req->d, encode.  0 if reply already ran; 1 if
+ * the call is pending, answered through reply when it answers. */
+int xr_handle(struct xr_req *req, const char *body, size_t len,
+	      const struct xr_limits *lim);
+/* The client went away: cancel the pending call (reply never runs). */
 void xr_abort(struct xr_req *req);
 /* Free what rpc2.c and xml_decode.c keep between requests (plugin fini). */
 void xr_rpc2_cleanup(void);
@@ -171,26 +177,37 @@ void xr_rpc2_cleanup(void);
 #define JR_INVALID_PARAMS -32602
 #define JR_INTERNAL_ERROR -32603
 
-struct jr_req;
 /*
  * The answer to a whole JSON-RPC body: body/len is the JSON text to send
  * (application/json), or NULL/0 when nothing is to be sent (only
- * notifications).  body is borrowed for the duration of the call.  The
- * jr_req is freed when this returns.
+ * notifications).  body is borrowed for the duration of the call.  It is
+ * the request's last event: it may free the struct jr_req.
  */
 typedef void (*jr_reply_fn)(const char *body, size_t len, void *arg);
+struct jr_slot;
+/* One JSON-RPC body, inside the caller's record of it: the caller sets
+ * d, fn and arg; the rest is the codec's. */
+struct jr_req {
+	const struct xr_dispatch *d;
+	jr_reply_fn fn;
+	void *arg;
+	int batch;
+	int dispatching;
+	size_t size;			/* of the results so far, estimated */
+	size_t n;
+	size_t pending;
+	struct jr_slot *slots;
+};
 /*
  * Handle one JSON-RPC body: a single call, a notification or a batch.
- * Calls go through d.  If every call answers at once, reply runs before
- * this returns and NULL is returned; otherwise the pending request is
- * returned and reply runs when the last call answers.
+ * Calls go through req->d.  If every call answers at once, fn runs
+ * before this returns 0; otherwise 1: calls are pending and fn runs when
+ * the last one answers.
  */
-struct jr_req *jr_handle(const char *body, size_t len,
-			 const struct xr_limits *lim,
-			 const struct xr_dispatch *d, jr_reply_fn reply,
-			 void *arg);
-/* The client went away: cancel every call still pending and free req
- * (reply never runs). */
+int jr_handle(struct jr_req *req, const char *body, size_t len,
+	      const struct xr_limits *lim);
+/* The client went away: cancel every call still pending and free what
+ * req holds (fn never runs). */
 void jr_abort(struct jr_req *req);
 /* The standard message of a JSON-RPC error code, or NULL. */
 const char *jr_error_message(int code);

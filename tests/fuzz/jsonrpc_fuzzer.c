@@ -124,6 +124,7 @@ fz_answer(struct sth_rpc_call *c)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static struct jr_req fz_rec;
 	struct jr_req *req;
 	unsigned mode;
 	int i, half;
@@ -132,8 +133,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	mode = data[0];
 	fz_ncalls = fz_replies = 0;
-	req = jr_handle((const char *)data + 1, size - 1, &fz_lim, &fz_d,
-	    fz_reply, NULL);
+	fz_rec.d = &fz_d;
+	fz_rec.fn = fz_reply;
+	fz_rec.arg = NULL;
+	req = jr_handle(&fz_rec, (const char *)data + 1, size - 1,
+	    &fz_lim) == 1 ? &fz_rec : NULL;
 	if (req == NULL && fz_ncalls != 0)
 		abort();	/* pending calls but the request is gone */
 	half = fz_ncalls / 2;

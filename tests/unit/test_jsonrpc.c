@@ -47,6 +47,19 @@ teardown(void)
 
 TestSuite(jsonrpc, .init = setup, .fini = teardown);
 
+/* The caller's record of one body (the plugin's xr_ctx holds one). */
+static struct jr_req jr_rec;
+
+/* jr_handle into jr_rec: jr_rec if calls are pending, else NULL. */
+static struct jr_req *
+handle(const char *body, size_t len)
+{
+	jr_rec.d = &fake_dispatch;
+	jr_rec.fn = on_reply;
+	jr_rec.arg = NULL;
+	return jr_handle(&jr_rec, body, len, &lim) == 1 ? &jr_rec : NULL;
+}
+
 /* Run body; it must answer at once with JSON equal to want (NULL: no
  * reply body). */
 static void
@@ -56,8 +69,7 @@ expect(const char *body, const char *want)
 	json_t *w, *g;
 
 	nreplies = 0;
-	req = jr_handle(body, strlen(body), &lim, &fake_dispatch, on_reply,
-	    NULL);
+	req = handle(body, strlen(body));
 	cr_assert_null(req, "%s: should answer at once", body);
 	cr_assert_eq(nreplies, 1, "%s: %d replies", body, nreplies);
 	if (want == NULL) {
@@ -84,8 +96,7 @@ run(const char *body)
 	json_t *g;
 
 	nreplies = 0;
-	req = jr_handle(body, strlen(body), &lim, &fake_dispatch, on_reply,
-	    NULL);
+	req = handle(body, strlen(body));
 	cr_assert_null(req, "%s: should answer at once", body);
 	cr_assert_eq(nreplies, 1, "%s: %d replies", body, nreplies);
 	cr_assert_not_null(reply, "%s: no reply", body);
@@ -318,8 +329,7 @@ Test(jsonrpc, deferred_single)
 	    "\"params\":[\"x\",true],\"id\":9}";
 	struct jr_req *req;
 
-	req = jr_handle(body, sizeof body - 1, &lim, &fake_dispatch,
-	    on_reply, NULL);
+	req = handle(body, sizeof body - 1);
 	cr_assert_not_null(req);
 	cr_assert_eq(nreplies, 0);
 	fake_answer(0);
@@ -339,8 +349,7 @@ Test(jsonrpc, deferred_batch_keeps_order)
 	    "{\"jsonrpc\":\"2.0\",\"method\":\"t.defer\",\"params\":[4]}]";
 	struct jr_req *req;
 
-	req = jr_handle(body, sizeof body - 1, &lim, &fake_dispatch,
-	    on_reply, NULL);
+	req = handle(body, sizeof body - 1);
 	cr_assert_not_null(req);
 	fake_answer(2);
 	fake_answer(1);
@@ -362,8 +371,7 @@ Test(jsonrpc, abort_cancels_pending_calls)
 	    "{\"jsonrpc\":\"2.0\",\"method\":\"t.defer\",\"id\":3}]";
 	struct jr_req *req;
 
-	req = jr_handle(body, sizeof body - 1, &lim, &fake_dispatch,
-	    on_reply, NULL);
+	req = handle(body, sizeof body - 1);
 	cr_assert_not_null(req);
 	fake_answer(1);
 	jr_abort(req);

@@ -59,8 +59,8 @@ struct sth_watch {
 
 /*
  * One record shape for everything that is found again by its handle (a
- * subscription, a vfs root, a pending call) or by name (a method, a
- * service), and for deferred calls.
+ * subscription, a vfs root) or by name (a method, a service), and for
+ * deferred calls.  A pending RPC call has none: rpc.c's record is all.
  */
 struct hrec {
 	TAILQ_ENTRY(hrec) link;		/* all records, for handle lookups */
@@ -71,7 +71,6 @@ struct hrec {
 	char *name;
 	union {
 		sth_rpc_fn rpc;
-		sth_rpc_done_fn done;
 		sth_bus_fn bus;
 		void (*defer)(void *);
 	} fn;
@@ -81,7 +80,6 @@ struct hrec {
 	unsigned version;
 	const void *iface;
 	struct event *ev;		/* deferred calls */
-	int answered;			/* calls: done ran during rpc_call */
 	struct hrec *taken;		/* reload: the old plugin's record */
 };
 static TAILQ_HEAD(, hrec) hrecs = TAILQ_HEAD_INITIALIZER(hrecs);
@@ -661,67 +659,12 @@ hostapi_rpc_unregister(struct sth_plugin *p, const char *name)
 	hostapi_method_destroy(obj);
 }
 
-static void
-hostapi_rpc_done_cb(json_t *result, int code, const char *fstr, void *arg)
-{
-	struct hrec *h = arg;
-	struct sth_plugin *p = h->owner;
-	sth_rpc_done_fn done = h->fn.done;
-	void *darg = h->arg;
-
-	if (h->res == NULL)		/* answered inside rpc_call */
-		h->answered = 1;
-	else {
-		scope_del(h->res);
-		hrec_free(h);
-	}
-	if (done == NULL || !plugin_enter(p))
-		return;
-	done(result, code, fstr, darg);
-	plugin_leave(p);
-}
-
-static void
-hostapi_call_destroy(void *obj)
-{
-	struct hrec *h = obj;
-
-	rpc_cancel(h->handle);
-	hrec_free(h);
-}
-
 static struct sth_rpc_call *
 hostapi_rpc_call(struct sth_plugin *p, const char *method, json_t *params,
     sth_rpc_done_fn done, void *arg)
 {
-	struct sth_rpc_call *call;
-	struct hrec *h;
-
 	plugin_check(p);
-	h = hrec_new(p, SCOPE_CALL);
-	h->fn.done = done;
-	h->arg = arg;
-	call = rpc_call(p, method, params, hostapi_rpc_done_cb, h);
-	if (call == NULL || h->answered) {
-		hrec_free(h);
-		return NULL;
-	}
-	h->handle = call;
-	h->res = scope_add(plugin_scope(p), SCOPE_CALL, h,
-	    hostapi_call_destroy);
-	return call;
-}
-
-static void
-hostapi_rpc_cancel(struct sth_rpc_call *call)
-{
-	struct hrec *h;
-
-	if ((h = hrec_by_handle(SCOPE_CALL, call)) != NULL) {
-		scope_del(h->res);
-		hrec_free(h);
-	}
-	rpc_cancel(call);
+	return rpc_call_plugin(p, method, params, done, arg);
 }
 
 /* --- bus ---------------------------------------------------------------- */
@@ -1086,7 +1029,7 @@ static const struct sth_host hostapi = {
 	.rpc_fault = rpc_fault,
 	.rpc_on_cancel = rpc_on_cancel,
 	.rpc_call = hostapi_rpc_call,
-	.rpc_cancel = hostapi_rpc_cancel,
+	.rpc_cancel = rpc_cancel,
 
 	.bus_subscribe = hostapi_bus_subscribe,
 	.bus_unsubscribe = hostapi_bus_unsubscribe,

@@ -221,12 +221,18 @@ plugin_scope_changed(void *arg)
 	plugin_poke_others(p);
 }
 
+void
+plugin_changed(struct sth_plugin *p)
+{
+	plugin_scope_changed(p);
+}
+
 /* Release whatever is left in p's scope; warn (leak = 1) or not. */
 static void
 plugin_release(struct sth_plugin *p, int leak)
 {
 	static const enum scope_kind order[] = {
-		SCOPE_LISTENER, SCOPE_CONN, SCOPE_DEFER, SCOPE_CALL,
+		SCOPE_LISTENER, SCOPE_CONN, SCOPE_DEFER,
 		SCOPE_BINDING, SCOPE_TIMER, SCOPE_WATCH, SCOPE_METHOD, SCOPE_SUB,
 		SCOPE_SERVICE, SCOPE_VFS,
 	};
@@ -245,7 +251,12 @@ plugin_release(struct sth_plugin *p, int leak)
 	if ((m = rpc_unregister_owner(p)) != 0)
 		log_warn("plugin '%s': %d more RPC methods released", p->name,
 		    m);
-	rpc_cancel_owner(p);
+	/* Calls made in or after fini; those before it were cancelled by
+	 * plugin_finish and are only let go here. */
+	if ((m = rpc_cancel_owner(p)) != 0 && leak)
+		log_warn("plugin '%s' left %d calls behind at unload; "
+		    "sthenod released them", p->name, m);
+	rpc_release_owner(p);
 	if ((m = bus_unsubscribe_owner(p)) != 0)
 		log_warn("plugin '%s': %d more subscriptions released",
 		    p->name, m);
@@ -396,7 +407,6 @@ plugin_quiet(struct sth_plugin *p)
 	return p->wait_for == NULL &&
 	    scope_count(p->scope, SCOPE_CONN) == 0 &&
 	    scope_count(p->scope, SCOPE_DEFER) == 0 &&
-	    scope_count(p->scope, SCOPE_CALL) == 0 &&
 	    rpc_pending_owner(p) == 0 &&
 	    service_users(p, NULL, NULL) == 0;
 }
@@ -495,8 +505,7 @@ plugin_finish(struct sth_plugin *p, int now)
 		log_warn("plugin '%s': closed %u connection(s) still open "
 		    "after the unload grace period", p->name, n);
 	scope_release(p->scope, SCOPE_DEFER);
-	scope_release(p->scope, SCOPE_CALL);
-	rpc_cancel_owner(p);
+	rpc_cancel_owner(p);	/* handles valid until plugin_release */
 	p->depth++;
 	p->d->fini(p);
 	p->depth--;
@@ -528,7 +537,7 @@ plugin_step_cb(evutil_socket_t fd, short what, void *arg)
 			plugin_finish(p, 0);
 		else if (scope_count(p->scope, SCOPE_CONN) == 0 &&
 		    scope_count(p->scope, SCOPE_DEFER) == 0 &&
-		    scope_count(p->scope, SCOPE_CALL) == 0 &&
+		    rpc_calls_made(p) == 0 &&
 		    service_users(p, NULL, NULL) == 0)
 			/* only answers owed to RPC callers: no event tells
 			 * us when they are done */
@@ -783,9 +792,14 @@ plugin_list(void)
 		    !plugin_requires(user, p->name))
 			json_array_append_new(used, json_string(user->name));
 		res = json_object();
-		for (k = 0; k < SCOPE_NKINDS; k++)
+		for (k = 0; k < SCOPE_NKINDS; k++) {
 			json_object_set_new(res, scope_kind_name(k),
 			    json_integer(scope_count(p->scope, k)));
+			/* calls are the registry's; the key's old place */
+			if (k == SCOPE_DEFER)
+				json_object_set_new(res, "calls",
+				    json_integer(rpc_calls_made(p)));
+		}
 		o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o}",
 		    "name", p->name,
 		    "version", p->d->version != NULL ? p->d->version : "",

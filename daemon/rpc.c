@@ -14,6 +14,14 @@
  * An answer given while the handler is still inside rpc_call is kept and
  * delivered after the handler returns, so done never runs nested inside the
  * handler and rpc_call can return NULL for "answered already".
+ *
+ * The record is the only one of a pending call: a plugin's call (host->
+ * rpc_call) is found through it alone (no record in the host table nor in
+ * the plugin's scope): its done runs inside plugin_enter/leave, the end of
+ * its caller side wakes the plugin's unload, and the calls of a plugin
+ * that unloads with calls in flight are cancelled before its fini but
+ * kept (held) until after it, so that the plugin may still cancel them
+ * there, harmlessly.
  */
 #include "config.h"
 
@@ -23,6 +31,7 @@
 #include <string.h>
 
 #include "rpc.h"
+#include "scope.h"
 #include "test_hooks.h"
 #include "xmalloc.h"
 
@@ -50,6 +59,8 @@ struct sth_rpc_call {
 	unsigned running : 1;
 	unsigned answered : 1;		/* kept answer below is set */
 	unsigned replied : 1;		/* the handler has answered */
+	unsigned guarded : 1;		/* a plugin's call (rpc_call_plugin) */
+	unsigned held : 1;		/* its caller unloads: kept for fini */
 	json_t *result;
 	int fault_code;
 	char *fault_string;
@@ -356,15 +367,27 @@ call_unref(struct sth_rpc_call *c, const char *tag)
 	free(c);
 }
 
+/* The caller side of a plugin's call ended: its unload may wait for it. */
+static void
+call_caller_gone(struct sth_rpc_call *c)
+{
+	if (c->guarded)
+		plugin_changed(c->caller);
+}
+
 /* Run the caller's done with the kept answer and drop the caller's
- * reference. */
+ * reference.  A plugin's done runs only while its code may. */
 static void
 call_deliver(struct sth_rpc_call *c)
 {
 	c->caller_live = 0;
-	if (c->done != NULL)
+	if (c->done != NULL && (!c->guarded || plugin_enter(c->caller))) {
 		c->done(c->result, c->fault_code, c->fault_string,
 		    c->done_arg);
+		if (c->guarded)
+			plugin_leave(c->caller);
+	}
+	call_caller_gone(c);
 	json_decref(c->result);
 	c->result = NULL;
 	free(c->fault_string);
@@ -456,9 +479,9 @@ rpc_on_cancel(struct sth_rpc_call *c, sth_rpc_cancel_fn fn, void *arg)
 	c->cancel_arg = arg;
 }
 
-struct sth_rpc_call *
-rpc_call(struct sth_plugin *caller, const char *method, json_t *params,
-    sth_rpc_done_fn done, void *arg)
+static struct sth_rpc_call *
+call_start(struct sth_plugin *caller, int guarded, const char *method,
+    json_t *params, sth_rpc_done_fn done, void *arg)
 {
 	struct rpc_method *m;
 	struct sth_rpc_call *c;
@@ -491,6 +514,7 @@ rpc_call(struct sth_plugin *caller, const char *method, json_t *params,
 	c->caller_live = 1;
 	c->handler_live = 1;
 	c->running = 1;
+	c->guarded = guarded;
 	TAILQ_INSERT_TAIL(&rpc_calls, c, entry);
 
 	m->fn(c, params, m->arg);	/* m may be gone from here on */
@@ -508,6 +532,20 @@ rpc_call(struct sth_plugin *caller, const char *method, json_t *params,
 	return (c);
 }
 
+struct sth_rpc_call *
+rpc_call(struct sth_plugin *caller, const char *method, json_t *params,
+    sth_rpc_done_fn done, void *arg)
+{
+	return (call_start(caller, 0, method, params, done, arg));
+}
+
+struct sth_rpc_call *
+rpc_call_plugin(struct sth_plugin *caller, const char *method,
+    json_t *params, sth_rpc_done_fn done, void *arg)
+{
+	return (call_start(caller, 1, method, params, done, arg));
+}
+
 void
 rpc_cancel(struct sth_rpc_call *c)
 {
@@ -517,6 +555,7 @@ rpc_cancel(struct sth_rpc_call *c)
 		return;
 	call_ref(c, __func__);
 	c->caller_live = 0;
+	call_caller_gone(c);
 	call_unref(c, __func__);	/* the caller's reference */
 	if (c->handler_live && !c->answered && (fn = c->cancel_fn) != NULL) {
 		/* From here on the handler must not answer; if it still
@@ -577,28 +616,66 @@ call_collect(struct sth_plugin *owner, int as_caller, size_t *n)
 	return (v);
 }
 
-static void
+/* Cancel owner's calls (as_caller: those it made too, each then kept,
+ * held, with the reference call_collect took); returns how many of
+ * those it made. */
+static int
 call_drop_owner(struct sth_plugin *owner, int as_caller)
 {
 	struct sth_rpc_call **v, *c;
 	size_t i, n;
+	int made = 0, hold;
 
 	v = call_collect(owner, as_caller, &n);
 	for (i = 0; i < n; i++) {
 		c = v[i];
-		if (as_caller && c->caller == owner)
+		hold = as_caller && c->caller == owner && c->caller_live;
+		if (hold) {
 			rpc_cancel(c);
+			made++;
+		}
 		if (c->owner == owner)
 			call_abandon(c);
-		call_unref(c, __func__);
+		if (hold)
+			c->held = 1;
+		else
+			call_unref(c, __func__);
 	}
 	free(v);
+	return (made);
+}
+
+int
+rpc_cancel_owner(struct sth_plugin *owner)
+{
+	return (call_drop_owner(owner, 1));
 }
 
 void
-rpc_cancel_owner(struct sth_plugin *owner)
+rpc_release_owner(struct sth_plugin *owner)
 {
-	call_drop_owner(owner, 1);
+	struct sth_rpc_call *c, *next;
+
+	/* call_unref frees c alone: next stays valid */
+	for (c = TAILQ_FIRST(&rpc_calls); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->caller == owner && c->held) {
+			c->held = 0;
+			call_unref(c, __func__);
+		}
+	}
+}
+
+int
+rpc_calls_made(struct sth_plugin *caller)
+{
+	struct sth_rpc_call *c;
+	int n = 0;
+
+	TAILQ_FOREACH(c, &rpc_calls, entry)
+		if (c->caller == caller && c->caller_live)
+			n++;
+	return (n);
 }
 
 int

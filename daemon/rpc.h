@@ -51,15 +51,26 @@ void rpc_fault(struct sth_rpc_call *call, int code, const char *fmt, ...)
 void rpc_on_cancel(struct sth_rpc_call *call, sth_rpc_cancel_fn fn,
 		   void *arg);
 
-/* See sth_host.rpc_call. */
+/* See sth_host.rpc_call.  caller is only compared (NULL: the core). */
 struct sth_rpc_call *rpc_call(struct sth_plugin *caller, const char *method,
 			      json_t *params, sth_rpc_done_fn done, void *arg);
+/* host->rpc_call of a loaded plugin: as rpc_call, and done runs inside
+ * plugin_enter/leave (not at all once the plugin's code may not run);
+ * the end of each call's caller side is plugin_changed(caller). */
+struct sth_rpc_call *rpc_call_plugin(struct sth_plugin *caller,
+				     const char *method, json_t *params,
+				     sth_rpc_done_fn done, void *arg);
 void rpc_cancel(struct sth_rpc_call *call);
 /* Cancel every pending call made by caller, and every deferred call being
  * answered by a method of owner (unload).  This runs owner's cancel
  * callbacks, so call it before owner's fini; rpc_unregister_owner does the
- * handler half of it too. */
-void rpc_cancel_owner(struct sth_plugin *owner);
+ * handler half of it too.  The calls owner made stay valid handles (an
+ * rpc_cancel of one is a no-op) until rpc_release_owner, after its fini.
+ * Returns how many calls owner had made. */
+int rpc_cancel_owner(struct sth_plugin *owner);
+void rpc_release_owner(struct sth_plugin *owner);
+/* Calls caller made that have not been answered or cancelled. */
+int rpc_calls_made(struct sth_plugin *caller);
 
 /* Sorted method names (a new array). */
 json_t *rpc_list_methods(void);

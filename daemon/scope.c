@@ -33,7 +33,6 @@ static const char *const scope_names[SCOPE_NKINDS] = {
 	[SCOPE_LISTENER] = "listeners",
 	[SCOPE_CONN] = "conns",
 	[SCOPE_DEFER] = "deferred",
-	[SCOPE_CALL] = "calls",
 	[SCOPE_TIMER] = "timers",
 	[SCOPE_WATCH] = "watches",
 	[SCOPE_METHOD] = "methods",

@@ -26,7 +26,6 @@ enum scope_kind {
 	SCOPE_LISTENER,
 	SCOPE_CONN,
 	SCOPE_DEFER,
-	SCOPE_CALL,		/* an rpc_call awaiting its answer */
 	SCOPE_TIMER,
 	SCOPE_WATCH,
 	SCOPE_METHOD,
@@ -78,6 +77,10 @@ struct sth_plugin *plugin_replacing(const struct sth_plugin *);
  */
 int plugin_enter(struct sth_plugin *);
 void plugin_leave(struct sth_plugin *);
+
+/* Something p's unload may wait for ended outside its scope (a call it
+ * made, rpc.c): as a record leaving the scope. */
+void plugin_changed(struct sth_plugin *);
 
 /* Record why an operation of the plugin failed (host->fail). */
 void plugin_set_error(struct sth_plugin *, const char *msg);

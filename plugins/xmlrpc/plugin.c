@@ -46,7 +46,6 @@ struct xr_state {
 	struct xr_limits lim;
 	struct xr_dispatch d;
 	int draining;
-	int closing;	/* in fini: the host cancels our calls itself */
 };
 
 /* One request in flight, from handle until its answer or cancel: the
@@ -79,9 +78,9 @@ xr_host_cancel(void *ctx, struct sth_rpc_call *call)
 {
 	struct xr_state *st = ctx;
 
-	/* From fini on, the host drops our pending calls itself. */
-	if (!st->closing)
-		st->host->rpc_cancel(call);
+	/* In fini too: a call the host dropped first is still a handle,
+	 * whose cancel does nothing (stheno/host.h). */
+	st->host->rpc_cancel(call);
 }
 
 static void
@@ -397,9 +396,7 @@ xr_fini(struct sth_plugin *self)
 	if ((st = xr_host->get_data(self)) == NULL)
 		return;
 	/* Removing our handlers cancels the requests still pending on them
-	 * (xr_cancelled frees each); their RPC calls are the host's to drop
-	 * from here on, and may already have been. */
-	st->closing = 1;
+	 * (xr_cancelled cancels their calls and frees each). */
 	st->http->handler_remove_all(self);
 	st->host->service_release(self, STH_HTTP_SERVICE);
 	st->host->set_data(self, NULL);

@@ -474,8 +474,34 @@ Test(rpc, cancel_owner_cancels_calls_made_by_the_owner)
 	rpc_return(d3.call, json_integer(3));
 	cr_assert_eq(a3.n, 1);
 	assert_json(a3.result, "3");
+	rpc_release_owner(PA);
 	cr_assert_eq(rpc_live_calls(), base);
 	answer_reset(&a3);
+}
+
+/* An unload past its grace drops the calls the plugin made before its
+ * fini; the plugin may still cancel them there (xmlrpc's fini does, as
+ * its requests end): the handles stay valid, the cancel does nothing,
+ * and the records go once the loader releases the plugin. */
+Test(rpc, calls_dropped_by_unload_stay_handles_until_released)
+{
+	struct deferred d = { .set_cancel = 1 };
+	struct answer a = { 0 };
+	struct sth_rpc_call *call;
+	int base = rpc_live_calls();
+
+	rpc_register(NULL, "t.one", h_defer, &d, NULL, NULL);
+	call = rpc_call(PA, "t.one", NULL, on_done, &a);
+	cr_assert_not_null(call);
+	cr_assert_eq(rpc_cancel_owner(PA), 1, "one call made by A");
+	cr_assert_eq(d.cancelled, 1);
+	cr_assert_eq(rpc_calls_made(PA), 0);
+	cr_assert_eq(rpc_live_calls(), base + 1, "held for A's fini");
+	rpc_cancel(call);			/* from fini: a no-op */
+	cr_assert_eq(rpc_cancel_owner(PA), 0, "nothing more to cancel");
+	cr_assert_eq(a.n, 0);
+	rpc_release_owner(PA);
+	cr_assert_eq(rpc_live_calls(), base);
 }
 
 /* An owner unloaded while its handler is still running inside rpc_call:
@@ -950,6 +976,7 @@ life_run(const int *order, int with_cb)
 			break;
 		}
 	}
+	rpc_release_owner(PA);		/* the loader, after A's fini */
 	cr_assert_leq(l.done, 1);
 	cr_assert_leq(l.cancelled, 1);
 	cr_assert_eq(l.done, answered || unloaded ? 1 : 0,

@@ -251,7 +251,9 @@ struct sth_host {
 	/* Call a method.  If the answer is immediate, done runs before this
 	 * returns and NULL is returned; otherwise the pending call is returned,
 	 * and rpc_cancel drops it (done then never runs).  params is a JSON
-	 * array, borrowed. */
+	 * array, borrowed.  The handle stays valid until done ran or the
+	 * plugin cancelled it: when an unload past its grace drops the call
+	 * first, an rpc_cancel of it (from fini) does nothing. */
 	struct sth_rpc_call *(*rpc_call)(struct sth_plugin *self,
 					 const char *method, json_t *params,
 					 sth_rpc_done_fn done, void *arg);

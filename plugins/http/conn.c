@@ -1,6 +1,8 @@
 /*
  * conn.c — one HTTP connection: read, parse, authenticate, dispatch one
- * request at a time (so pipelined responses leave in order), write.
+ * request at a time (so pipelined responses leave in order), and send what
+ * response.c writes (conn_send), then go on with the next request
+ * (req_end).
  *
  * Ownership: a connection owns its parser and its current request; the host
  * owns the bufferevent underneath (host->conn_*).  A connection is freed only
@@ -29,7 +31,6 @@
 #include "httpd.h"
 
 #define READ_HIGH_WATERMARK (256 * 1024)
-#define CHUNK_HEAD_MAX 24
 /* Lingering close: how many bytes to discard in all before dropping the
  * client (LINGER_SECS, httpd.h, is the wait between them). */
 #define LINGER_MAX (1024 * 1024)
@@ -100,86 +101,7 @@ req_cancel(struct sth_http_req *r)
 		fn(r, r->r_cancel_arg);
 }
 
-static int
-answerable(struct sth_http_req *r)
-{
-	return r->r_state == RS_DISPATCH || r->r_state == RS_PENDING;
-}
-
-void
-req_set_header(struct sth_http_req *r, const char *name, const char *value)
-{
-	if (!answerable(r) || name == NULL || value == NULL)
-		return;
-	/* No header splitting: a CR or LF from a handler is dropped. */
-	if (strpbrk(name, "\r\n: ") != NULL || strpbrk(value, "\r\n") != NULL)
-		return;
-	if (strcasecmp(name, "Content-Length") == 0 ||
-	    strcasecmp(name, "Transfer-Encoding") == 0)
-		return;
-	if (strcasecmp(name, "Connection") == 0) {
-		if (http_has_token(value, "close"))
-			r->r_close = 1;
-		return;
-	}
-	if (strcasecmp(name, "Content-Type") == 0) {
-		free(r->r_ctype);
-		r->r_ctype = plug_xstrdup(value);
-		return;
-	}
-	if (strcasecmp(name, "Server") == 0) {
-		free(r->r_server_hdr);
-		r->r_server_hdr = plug_xstrdup(value);
-		return;
-	}
-	htmlbuf_printf(&r->r_hdrs, "%s: %s\r\n", name, value);
-}
-
-/* Will the connection stay open after this response? */
-static int
-keep_alive(struct sth_http_req *r)
-{
-	struct http_conn *c = r->r_conn;
-
-	return r->r_msg->keepalive && !r->r_close && !c->c_draining &&
-	    !H.draining;
-}
-
-/*
- * The status line and headers.  length >= 0: Content-Length; -1: chunked
- * (HTTP/1.1) or close-delimited (1.0); -2: no body by definition (204, 304).
- */
-static void
-build_head(struct sth_http_req *r, struct htmlbuf *b, int status,
-    const char *reason, long long length)
-{
-	struct http_server *s = r->r_conn->c_srv;
-	int keep;
-
-	if (length == -1 && r->r_msg->version == 10)
-		r->r_close = 1;
-	keep = keep_alive(r);
-	if (!keep)
-		r->r_close = 1;
-	htmlbuf_printf(b, "HTTP/1.1 %d %s\r\nServer: %s\r\nDate: %s\r\n",
-	    status, reason != NULL ? reason : http_reason(status),
-	    r->r_server_hdr != NULL ? r->r_server_hdr : s->s_server_hdr,
-	    http_date());
-	if (!keep)
-		htmlbuf_add(b, "Connection: close\r\n", 19);
-	else if (r->r_msg->version == 10)
-		htmlbuf_add(b, "Connection: Keep-Alive\r\n", 24);
-	if (r->r_hdrs.len > 0)
-		htmlbuf_add(b, r->r_hdrs.data, r->r_hdrs.len);
-	if (length >= 0)
-		htmlbuf_printf(b, "Content-Length: %lld\r\n", length);
-	else if (length == -1 && r->r_msg->version == 11)
-		htmlbuf_add(b, "Transfer-Encoding: chunked\r\n", 28);
-	if (r->r_ctype != NULL)
-		htmlbuf_printf(b, "Content-Type: %s\r\n", r->r_ctype);
-	htmlbuf_add(b, "\r\n", 2);
-	r->r_status = status;
-}
+/* ------------------------------- the transport under response.c's writers */
 
 /*
  * Send a head and a body now if nothing is queued before them: an answer
@@ -193,7 +115,7 @@ build_head(struct sth_http_req *r, struct htmlbuf *b, int status,
  * bufferevent (the session), in one add: callers join head and body.
  */
 static void
-send_two(struct http_conn *c, const void *head, size_t hlen,
+conn_send(struct http_conn *c, const void *head, size_t hlen,
     const void *body, size_t blen)
 {
 	struct bufferevent *b = bev(c);
@@ -226,53 +148,21 @@ send_two(struct http_conn *c, const void *head, size_t hlen,
 	c->c_srv->s_bytes_out += hlen + blen;
 }
 
-static void
-send_bytes(struct http_conn *c, const void *data, size_t len)
+static size_t
+conn_pending(struct http_conn *c)
 {
-	send_two(c, data, len, NULL, 0);
+	return evbuffer_get_length(bufferevent_get_output(bev(c)));
 }
 
-static void
-send_buf(struct http_conn *c, struct htmlbuf *b)
+static int
+conn_send_file(struct http_conn *c, int fd, off_t offset, off_t len)
 {
-	send_bytes(c, b->data, b->len);
-}
-
-void
-req_respond(struct sth_http_req *r, int status, const char *reason,
-    const void *body, size_t len)
-{
-	struct htmlbuf b = { NULL, 0, 0 };
-	int nobody = status == 204 || status == 304 || status < 200;
-
-	if (!answerable(r))
-		return;
-	build_head(r, &b, status, reason, nobody ? -2 : (long long)len);
-	if (r->r_msg->head_method || nobody)
-		len = 0;
-	r->r_sent = len;
-	if (len > 0 && r->r_conn->c_srv->s_tls != NULL) {
-		/* One add to the TLS session: head and body in one record. */
-		htmlbuf_add(&b, body, len);
-		len = 0;
-	}
-	send_two(r->r_conn, b.data, b.len, body, len);
-	htmlbuf_free(&b);
-	req_end(r);
-}
-
-void
-req_respond_error(struct sth_http_req *r, int status)
-{
-	const char *page;
-	size_t len;
-
-	if (!answerable(r))
-		return;
-	free(r->r_ctype);
-	r->r_ctype = plug_xstrdup("text/html");
-	page = http_error_page(status, &len);
-	req_respond(r, status, NULL, page, len);
+	if (evbuffer_add_file(bufferevent_get_output(bev(c)), fd, offset,
+	    len) == 0)
+		return 0;
+	H.host->log(H.self, STH_LOG_ERRO, "http: cannot queue file for %s",
+	    c->c_peer);
+	return -1;
 }
 
 /*
@@ -294,95 +184,7 @@ conn_cork(struct http_conn *c, int on)
 		c->c_corked = on;
 }
 
-void
-req_respond_file(struct sth_http_req *r, int status, int fd, off_t offset,
-    off_t len)
-{
-	struct http_conn *c = r->r_conn;
-	struct htmlbuf b = { NULL, 0, 0 };
-	struct evbuffer *out;
-
-	if (!answerable(r)) {
-		close(fd);
-		return;
-	}
-	build_head(r, &b, status, NULL, (long long)len);
-	if (!r->r_msg->head_method && len > 0)
-		conn_cork(c, 1);
-	send_buf(c, &b);
-	htmlbuf_free(&b);
-	if (r->r_msg->head_method || len == 0)
-		close(fd);
-	else {
-		out = bufferevent_get_output(bev(c));
-		if (evbuffer_add_file(out, fd, offset, len) == -1) {
-			/* The head is out; the body cannot follow. */
-			H.host->log(H.self, STH_LOG_ERRO,
-			    "http: cannot queue file for %s", c->c_peer);
-			r->r_close = 1;
-		} else {
-			r->r_sent = (unsigned long long)len;
-			c->c_srv->s_bytes_out += (unsigned long long)len;
-		}
-	}
-	req_end(r);
-}
-
-void
-req_stream_start(struct sth_http_req *r, int status, const char *reason)
-{
-	struct htmlbuf b = { NULL, 0, 0 };
-
-	if (!answerable(r))
-		return;
-	build_head(r, &b, status, reason, -1);
-	send_buf(r->r_conn, &b);
-	htmlbuf_free(&b);
-	r->r_state = RS_STREAMING;
-}
-
-int
-req_stream_write(struct sth_http_req *r, const void *data, size_t len)
-{
-	struct http_conn *c = r->r_conn;
-	char line[CHUNK_HEAD_MAX];
-	struct htmlbuf b = { NULL, 0, 0 };
-	int n;
-
-	if (r->r_state != RS_STREAMING)
-		return -1;
-	if (len == 0 || r->r_msg->head_method)
-		return 0;
-	if (r->r_msg->version == 11) {
-		n = snprintf(line, sizeof line, "%zx\r\n", len);
-		htmlbuf_add(&b, line, (size_t)n);
-		htmlbuf_add(&b, data, len);
-		htmlbuf_add(&b, "\r\n", 2);
-	} else
-		htmlbuf_add(&b, data, len);
-	send_buf(c, &b);
-	htmlbuf_free(&b);
-	r->r_sent += len;
-	return 0;
-}
-
-void
-req_stream_end(struct sth_http_req *r)
-{
-	struct http_conn *c = r->r_conn;
-
-	if (r->r_state != RS_STREAMING)
-		return;
-	if (r->r_msg->version == 11 && !r->r_msg->head_method)
-		send_bytes(c, "0\r\n\r\n", 5);
-	req_end(r);
-}
-
-size_t
-req_pending(struct sth_http_req *r)
-{
-	return evbuffer_get_length(bufferevent_get_output(bev(r->r_conn)));
-}
+/* ----------------------------------------------------- request lifetime */
 
 void
 req_abort(struct sth_http_req *r)
@@ -409,6 +211,13 @@ conn_resume_cb(void *arg)
 	if (!c->c_dead)
 		conn_process(c);
 	conn_unref(c);
+}
+
+/* Will the connection stay open after the response (response.c)? */
+static int
+conn_reusable(struct http_conn *c)
+{
+	return !c->c_draining && !H.draining;
 }
 
 /* The response is complete: log it, free it, go on with the connection. */
@@ -612,7 +421,7 @@ conn_head(struct http_conn *c)
 		return 0;
 	}
 	if (p->msg.expect_continue && p->st != HP_COMPLETE) {
-		send_bytes(c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+		conn_send(c, "HTTP/1.1 100 Continue\r\n\r\n", 25, NULL, 0);
 	}
 	return 0;
 }
@@ -784,6 +593,11 @@ conn_refuse(struct http_server *s, int fd, const struct sockaddr *sa,
 	s->s_unsaid = 0;
 }
 
+static const struct http_conn_ops conn_ops = {
+	conn_send, conn_send_file, conn_pending, conn_cork, conn_reusable,
+	req_end,
+};
+
 void
 conn_accept(struct sth_listener *l, int fd, const struct sockaddr *sa,
     socklen_t salen, void *arg)
@@ -817,6 +631,7 @@ conn_accept(struct sth_listener *l, int fd, const struct sockaddr *sa,
 		H.host->log(H.self, STH_LOG_WARN, "http: TCP_NODELAY: %s",
 		    strerror(errno));
 	c = plug_xcalloc(1, sizeof *c);
+	c->c_ops = &conn_ops;
 	c->c_srv = s;
 	http_parser_init(&c->c_parser, &s->s_lim);
 	peer_name(sa, salen, c->c_peer, sizeof c->c_peer);

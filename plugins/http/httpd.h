@@ -237,8 +237,31 @@ TAILQ_HEAD(http_servers, http_server);
 /* One connection (conn.c). */
 #define HTTP_CERT_USER 260	/* a CN (64 chars at most), escaped */
 
+/*
+ * What response.c's writers need of a connection (conn.c's, set at
+ * accept): the seam between writing a response and the socket, so that
+ * response.c links without the connection code.
+ */
+struct http_conn_ops {
+	/* head then body (NULL with blen 0) out now if nothing is queued
+	 * before them, else queued; counted in s_bytes_out */
+	void (*send)(struct http_conn *, const void *head, size_t hlen,
+	    const void *body, size_t blen);
+	/* queue len bytes of fd from offset behind the rest: 0, or -1
+	 * (logged; fd not taken) */
+	int (*send_file)(struct http_conn *, int fd, off_t offset, off_t len);
+	size_t (*pending)(struct http_conn *);	/* queued, not sent */
+	void (*cork)(struct http_conn *, int on);	/* TCP_CORK */
+	/* may it stay open after this response (server and plugin not
+	 * draining)? */
+	int (*reusable)(struct http_conn *);
+	/* the response is complete: log, free, go on with the connection */
+	void (*end)(struct sth_http_req *);
+};
+
 struct http_conn {
 	LIST_ENTRY(http_conn) c_entry;
+	const struct http_conn_ops *c_ops;
 	struct http_server *c_srv;
 	struct sth_conn *c_conn;
 	struct http_parser c_parser;
@@ -329,6 +352,11 @@ void conn_accept(struct sth_listener *, int, const struct sockaddr *,
 /* Close c now (drop = 1) or after its output (drop = 0). */
 void conn_close(struct http_conn *, int);
 void conn_drain(struct http_conn *);
+/* End req without an answer from its handler (handler removed): cancel,
+ * then a last chunk or a 503. */
+void req_abort(struct sth_http_req *);
+
+/* ----------------------------------------------------- response.c: writers */
 /* Response primitives the API table points at. */
 void req_set_header(struct sth_http_req *, const char *, const char *);
 void req_respond(struct sth_http_req *, int, const char *, const void *,
@@ -339,9 +367,6 @@ void req_stream_start(struct sth_http_req *, int, const char *);
 int req_stream_write(struct sth_http_req *, const void *, size_t);
 void req_stream_end(struct sth_http_req *);
 size_t req_pending(struct sth_http_req *);
-/* End req without an answer from its handler (handler removed): cancel,
- * then a last chunk or a 503. */
-void req_abort(struct sth_http_req *);
 
 /* --------------------------------------------------------------- auth.c */
 

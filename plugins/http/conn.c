@@ -104,6 +104,35 @@ req_cancel(struct sth_http_req *r)
 /* ------------------------------- the transport under response.c's writers */
 
 /*
+ * TLS: head and body in one add to the session's output, so that they
+ * leave in one record; joined in the output buffer's own space, which is
+ * the body's one copy (it was joined behind the head first, then copied
+ * again into the buffer).
+ */
+static void
+conn_queue_joined(struct http_conn *c, const void *head, size_t hlen,
+    const void *body, size_t blen)
+{
+	struct bufferevent *b = bev(c);
+	struct evbuffer *out = bufferevent_get_output(b);
+	struct evbuffer_iovec v;
+
+	if (hlen + blen <= EV_SSIZE_MAX &&
+	    evbuffer_reserve_space(out, (ev_ssize_t)(hlen + blen), &v, 1) ==
+	    1 && v.iov_len >= hlen + blen) {
+		memcpy(v.iov_base, head, hlen);
+		if (blen > 0)
+			memcpy((char *)v.iov_base + hlen, body, blen);
+		v.iov_len = hlen + blen;
+		if (evbuffer_commit_space(out, &v, 1) == 0)
+			return;
+	}
+	bufferevent_write(b, head, hlen);
+	if (blen > 0)
+		bufferevent_write(b, body, blen);
+}
+
+/*
  * Send a head and a body now if nothing is queued before them: an answer
  * then leaves in one sendmsg(2), the body read where it lies (no copy
  * behind the head), and libevent's write event is neither armed nor
@@ -112,7 +141,7 @@ req_cancel(struct sth_http_req *r)
  * when the socket is writable under the write timeout; so does everything
  * after a failed send, and the bufferevent then reports the error to
  * conn_event_cb.  On a TLS connection everything goes through the
- * bufferevent (the session), in one add: callers join head and body.
+ * bufferevent (the session): conn_queue_joined.
  */
 static void
 conn_send(struct http_conn *c, const void *head, size_t hlen,
@@ -124,8 +153,12 @@ conn_send(struct http_conn *c, const void *head, size_t hlen,
 	ssize_t n = 0;
 	size_t sent;
 
-	if (c->c_srv->s_tls == NULL &&
-	    evbuffer_get_length(bufferevent_get_output(b)) == 0) {
+	if (c->c_srv->s_tls != NULL) {
+		conn_queue_joined(c, head, hlen, body, blen);
+		c->c_srv->s_bytes_out += hlen + blen;
+		return;
+	}
+	if (evbuffer_get_length(bufferevent_get_output(b)) == 0) {
 		iov[0].iov_base = (void *)head;
 		iov[0].iov_len = hlen;
 		iov[1].iov_base = (void *)body;

@@ -244,7 +244,8 @@ TAILQ_HEAD(http_servers, http_server);
  */
 struct http_conn_ops {
 	/* head then body (NULL with blen 0) out now if nothing is queued
-	 * before them, else queued; counted in s_bytes_out */
+	 * before them, else queued (under TLS: both in one add, one
+	 * record); counted in s_bytes_out */
 	void (*send)(struct http_conn *, const void *head, size_t hlen,
 	    const void *body, size_t blen);
 	/* queue len bytes of fd from offset behind the rest: 0, or -1

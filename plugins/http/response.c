@@ -207,11 +207,6 @@ req_respond(struct sth_http_req *r, int status, const char *reason,
 	if (r->r_msg->head_method || nobody)
 		len = 0;
 	r->r_sent = len;
-	if (len > 0 && r->r_conn->c_srv->s_tls != NULL) {
-		/* One add to the TLS session: head and body in one record. */
-		htmlbuf_add(&b, body, len);
-		len = 0;
-	}
 	r->r_conn->c_ops->send(r->r_conn, b.data, b.len, body, len);
 	htmlbuf_free(&b);
 	r->r_conn->c_ops->end(r);

@@ -258,6 +258,19 @@ class TestHttps(unittest.TestCase):
         self.assertEqual(proxy.supervisor.getState()["statename"],
                          "RUNNING")
 
+    def test_xmlrpc_answer_longer_than_a_record(self):
+        """An answer of ~60 KB (several TLS records, head and body
+        queued as one) arrives whole and parses."""
+        ctx = ssl.create_default_context(cafile=TlsCerts.ca[1])
+        proxy = xmlrpc.client.ServerProxy(
+            "https://%s:%s@localhost:%d/RPC2" % (USER, PASS, self.port),
+            context=ctx)
+        calls = [{"methodName": "supervisor.getState", "params": []}] * 300
+        got = proxy.system.multicall(calls)
+        self.assertEqual(len(got), 300)
+        self.assertTrue(all(r == {"statecode": 1, "statename": "RUNNING"}
+                            for r in got), got[:3])
+
     def test_xmlrpc_refuses_unknown_ca(self):
         ctx = ssl.create_default_context(cafile=TlsCerts.other_ca[1])
         proxy = xmlrpc.client.ServerProxy(

@@ -2,7 +2,8 @@
 """benchrpc.py -- the Python side of tests/bench/*.sh, one subcommand each.
 
   call PORT METHOD [ARG...]        one XML-RPC call, result printed by repr()
-  wait PORT N SECONDS              until N processes are listed, all RUNNING
+  wait PORT N SECONDS [STATE]      until N processes are listed, all RUNNING
+                                   (or STATE: STOPPED)
   latency PORT N                   N sequential getAllProcessInfo calls over
                                    one xmlrpc.client connection: mean, p50,
                                    p99, max (ms), and how many took > 30 ms
@@ -45,18 +46,19 @@ def cmd_call(port, method, *args):
     print(repr(fn(*[arg(a) for a in args])))
 
 
-def cmd_wait(port, n, seconds):
+def cmd_wait(port, n, seconds, state="RUNNING"):
     n = int(n)
+    want = {"RUNNING": RUNNING, "STOPPED": 0}[state]
     deadline = time.monotonic() + float(seconds)
     last = "no answer"
     while time.monotonic() < deadline:
         try:
             info = proxy(port).supervisor.getAllProcessInfo()
             states = [p["state"] for p in info]
-            if len(states) == n and all(s == RUNNING for s in states):
+            if len(states) == n and all(s == want for s in states):
                 return 0
-            last = "%d listed, %d RUNNING" % (len(states),
-                states.count(RUNNING))
+            last = "%d listed, %d %s" % (len(states),
+                states.count(want), state)
         except (OSError, xmlrpc.client.Error) as e:
             last = str(e)
         time.sleep(0.1)

@@ -848,13 +848,31 @@ fail:
 
 /* --- connections -------------------------------------------------------- */
 
+/*
+ * Free bev but not its descriptor, and return the descriptor: the same
+ * open file goes on under a new owner (a TLS session, or the new version
+ * of a plugin).  Never a dup(): with epoll's changelist (main.c), a
+ * descriptor cloned and then closed leaves a stale registration behind.
+ */
+static int
+net_bev_detach(struct bufferevent *bev)
+{
+	int fd = bufferevent_getfd(bev);
+
+	bufferevent_setcb(bev, NULL, NULL, NULL, NULL);
+	bufferevent_setfd(bev, -1);
+	bufferevent_free(bev);
+	return fd;
+}
+
 static void
 net_conn_destroy(void *obj)
 {
 	struct sth_conn *c = obj;
 
 	net_conns[c->control]--;
-	bufferevent_free(c->bev);
+	if (c->bev != NULL)
+		bufferevent_free(c->bev);
 	free(c);
 }
 
@@ -974,12 +992,8 @@ net_conn_handover(struct sth_conn *c)
 	    evbuffer_get_length(bufferevent_get_input(c->bev)) != 0 ||
 	    evbuffer_get_length(bufferevent_get_output(c->bev)) != 0)
 		return -1;
-	fd = fcntl(bufferevent_getfd(c->bev), F_DUPFD_CLOEXEC, 3);
-	if (fd == -1) {
-		log_errno(STH_LOG_WARN, "cannot hand a connection of %s over",
-		    h->addr);
-		return -1;
-	}
+	fd = net_bev_detach(c->bev);
+	c->bev = NULL;
 	if (h->is_unix || getpeername(fd, (struct sockaddr *)&ss,
 	    &salen) != 0)
 		salen = 0;
@@ -1015,9 +1029,7 @@ net_conn_wrap(struct sth_conn *c,
 		return -1;
 	if (bufferevent_getfd(nbev) != fd)
 		fatalx("conn_wrap: the new bufferevent is not on fd %d", fd);
-	bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
-	bufferevent_setfd(c->bev, -1);
-	bufferevent_free(c->bev);
+	(void)net_bev_detach(c->bev);
 	c->bev = nbev;
 	c->wrapped = 1;
 	bufferevent_setcb(c->bev, net_read_cb, net_write_cb, net_event_cb, c);

@@ -187,6 +187,52 @@ class OutputReader:
         return True
 
 
+STRACE = shutil.which("strace")
+
+
+def strace_works():
+    """Whether strace is installed and may trace here (a container
+    without ptrace cannot): the strace tests skip otherwise."""
+    if not STRACE:
+        return False
+    try:
+        p = subprocess.run([STRACE, "-o", os.devnull, "true"],
+                           capture_output=True, timeout=10)
+        return p.returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+class Strace:
+    """strace attached to a running process (pid), writing the syscalls
+    named in calls ("close,execve") to path; follow=True follows its
+    children, args are more options ("-s", "64").  stop() detaches and
+    returns the trace's lines."""
+
+    def __init__(self, pid, path, calls, follow=True, args=()):
+        self.path = path
+        self.proc = subprocess.Popen(
+            [STRACE, "-qq"] + (["-f"] if follow else []) + list(args) +
+            ["-o", path, "-e", "trace=" + calls, "-p", str(pid)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def text(self):
+        return read_text(self.path)
+
+    def lines(self):
+        return self.text().splitlines()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.lines()
+
+
 def run_sthenod(args, timeout=10, **kw):
     """Run sthenod to completion (for -v, -h, errors): CompletedProcess
     with text stdout and stderr."""

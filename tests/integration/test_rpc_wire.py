@@ -30,7 +30,6 @@ try:
 except ImportError:
     SupervisorTransport = None
 
-STRACE = shutil.which("strace")
 SUPERVISORD = "/usr/bin/supervisord"
 
 SECTIONS = """
@@ -63,17 +62,6 @@ SYSCALL = re.compile(
 NODELAY = re.compile(
     r"setsockopt\((\d+), SOL_TCP, TCP_NODELAY, \[1\], 4\) += 0")
 
-
-
-def strace_works():
-    if not STRACE:
-        return False
-    try:
-        p = subprocess.run([STRACE, "-o", os.devnull, "true"],
-                           capture_output=True, timeout=10)
-        return p.returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
 
 
 def start_sthenod():
@@ -117,18 +105,16 @@ def sequential_latency(port, calls=30):
     return statistics.median(t), max(t)
 
 
-@unittest.skipUnless(strace_works(), "strace is missing or cannot trace")
+@unittest.skipUnless(sthtest.strace_works(), "strace is missing or cannot trace")
 class OneWriteNoDelay(unittest.TestCase):
     maxDiff = None
 
     def setUp(self):
         self.d = start_sthenod()
         self.trace = os.path.join(self.d.dir, "strace.out")
-        self.strace = subprocess.Popen(
-            [STRACE, "-f", "-qq", "-s", "64", "-o", self.trace,
-             "-e", "trace=write,writev,sendmsg,sendto,setsockopt",
-             "-p", str(self.d.pid)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.strace = sthtest.Strace(
+            self.d.pid, self.trace,
+            "write,writev,sendmsg,sendto,setsockopt", args=("-s", "64"))
         # attached once a syscall of the daemon shows: poke it
         ok = sthtest.wait_for(self.attached, 10, 0.1)
         if not ok:
@@ -146,14 +132,7 @@ class OneWriteNoDelay(unittest.TestCase):
                        sthtest.read_text(self.trace).splitlines()))
 
     def tearDown(self):
-        if self.strace.poll() is None:
-            self.strace.send_signal(signal.SIGINT)
-            try:
-                self.strace.wait(10)
-            except subprocess.TimeoutExpired:
-                self.strace.kill()
-                self.strace.wait()
-        self.strace.stderr.close()
+        self.strace.stop()
         try:
             self.d.stop()
             err = self.d.stderr_text()
@@ -164,9 +143,7 @@ class OneWriteNoDelay(unittest.TestCase):
 
     def detach(self):
         time.sleep(0.2)
-        self.strace.send_signal(signal.SIGINT)
-        self.strace.wait(10)
-        return sthtest.read_text(self.trace).splitlines()[self.skip:]
+        return self.strace.stop()[self.skip:]
 
     def test_one_write_per_reply_and_nodelay(self):
         url = "http://127.0.0.1:%d" % self.d.port

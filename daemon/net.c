@@ -45,6 +45,7 @@
 #include <event2/event.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_struct.h>	/* ev_write: net_write_idle() */
 
 #include "cfgval.h"
 #include "log.h"
@@ -885,6 +886,21 @@ net_conn_free(struct sth_conn *c)
 	net_conn_destroy(c);
 }
 
+/*
+ * bufferevent_enable(EV_WRITE) adds the write event even when there is
+ * nothing to write, and level-triggered epoll then wakes the loop at once
+ * for a write callback that does nothing: one turn and two epoll_ctl a
+ * connection, two a TLS handshake.  Take the event off while the output
+ * is empty; adding to the output puts it back (libevent's own output
+ * callbacks, for sockets and for TLS sessions alike).
+ */
+static void
+net_write_idle(struct bufferevent *bev)
+{
+	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		event_del(&bev->ev_write);
+}
+
 static void
 net_read_cb(struct bufferevent *bev, void *arg)
 {
@@ -931,6 +947,9 @@ net_event_cb(struct bufferevent *bev, short what, void *arg)
 			net_conn_free(c);
 		return;
 	}
+	/* a TLS handshake done: its end re-adds the write event */
+	if (what & BEV_EVENT_CONNECTED)
+		net_write_idle(bev);
 	if (c->eventfn == NULL || !plugin_enter(p))
 		return;
 	c->eventfn(c, what, c->arg);
@@ -961,6 +980,7 @@ net_conn_new(struct sth_plugin *p, int fd, sth_conn_fn readfn,
 		fatalx("bufferevent_socket_new failed");
 	bufferevent_setcb(c->bev, net_read_cb, net_write_cb, net_event_cb, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	net_write_idle(c->bev);
 	c->res = scope_add(plugin_scope(p), SCOPE_CONN, c, net_conn_destroy);
 	return c;
 }
@@ -1034,6 +1054,8 @@ net_conn_wrap(struct sth_conn *c,
 	c->wrapped = 1;
 	bufferevent_setcb(c->bev, net_read_cb, net_write_cb, net_event_cb, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	/* a server session writes nothing before the ClientHello is read */
+	net_write_idle(c->bev);
 	return 0;
 }
 

@@ -176,7 +176,8 @@ url_hostport(const char *url, char **host, char **port)
 		colon++;
 	} else {
 		colon = memchr(h, ':', (size_t)(end - h));
-		*host = xstrndup(h, (size_t)((colon != NULL ? colon : end) - h));
+		*host = xstrndup(h,
+		    (size_t)((colon != NULL ? colon : end) - h));
 	}
 	if (colon != NULL && *colon == ':' && colon + 1 < end)
 		*port = xstrndup(colon + 1, (size_t)(end - colon - 1));
@@ -228,7 +229,8 @@ connect_http_url(const char *url)
 	for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next) {
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
 		    ai->ai_protocol);
-		if (fd != -1 && connect(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
+		if (fd != -1 &&
+		    connect(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
 			saved = errno;
 			close(fd);
 			fd = -1;
@@ -692,7 +694,7 @@ sup_must(struct sup *s, const char *method, json_t *params)
 	return v;
 }
 
-/* --- streams: /logtail, /mainlogtail --------------------------------------- */
+/* --- streams: /logtail, /mainlogtail -------------------------------------- */
 
 /* Write out what the stream's bytes carry, decoding chunks. */
 static int

@@ -470,7 +470,8 @@ ctl_login(struct ctl *c)
 			return;	/* a trusted unix peer, with nothing to check */
 		ctl_send(c, "challenge\n", 10);
 		if ((status = ctl_read(c, &body, &len)) != MON_AUTH)
-			refuse(c, "did not prove it knows the secret: it has no "
+			refuse(c,
+			    "did not prove it knows the secret: it has no "
 			    "challenge");
 	}
 	if (status != MON_AUTH) {
@@ -601,7 +602,7 @@ first_word(const char *line, char *buf, size_t len)
 	return buf;
 }
 
-/* --- the monitor's half ------------------------------------------------------ */
+/* --- the monitor's half --------------------------------------------------- */
 
 /* Say which section is missing; 0 when the monitor has an address. */
 static int
@@ -671,7 +672,7 @@ monitor_help(struct sup *s)
 	    "plugin.reload\nplugin.unload  rpc  status  help  quit\n\n");
 }
 
-/* --- the supervisorctl half --------------------------------------------------- */
+/* --- the supervisorctl half ----------------------------------------------- */
 
 static void
 sup_setup(struct ctl *c, struct sup *s)
@@ -732,7 +733,7 @@ sup_argv(struct sup *s, int argc, char **argv)
 	return s->exitstatus;
 }
 
-/* --- main ---------------------------------------------------------------------- */
+/* --- main ----------------------------------------------------------------- */
 
 /* The usage line: on stdout with status 0 when asked for (-h, --help), on
  * stderr with status 2 after a bad option. */

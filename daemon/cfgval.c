@@ -79,7 +79,8 @@ py_int(const char *s, int base, long long *out)
 		if (*p < '0' || *p >= '0' + base)
 			return -1;
 		d = *p - '0';
-		if (v > (lim - (unsigned long long)d) / (unsigned long long)base)
+		if (v > (lim - (unsigned long long)d) /
+		    (unsigned long long)base)
 			return -2;
 		v = v * (unsigned long long)base + (unsigned long long)d;
 		digits++;
@@ -159,7 +160,8 @@ cfgval_int(const char *s, long *out, char **err)
 	if (r == 0 && (v < LONG_MIN || v > LONG_MAX))
 		r = -2;
 	if (r == -1) {
-		*err = err_repr("invalid literal for int() with base 10: %s", s);
+		*err = err_repr("invalid literal for int() with base 10: %s",
+		    s);
 		return -1;
 	}
 	if (r == -2) {
@@ -344,7 +346,8 @@ cfgval_exitcodes(const char *s, int **codes, size_t *n, char **err)
 		free(item);
 		if (r != 0 || v < 0 || v > 255) {
 			free(out);
-			*err = err_repr("not a valid list of exit codes: %s", s);
+			*err = err_repr("not a valid list of exit codes: %s",
+			    s);
 			return -1;
 		}
 		out = xreallocarray(out, count + 1, sizeof *out);
@@ -644,7 +647,7 @@ cfgval_owner(const char *s, uid_t *uid, gid_t *gid, char **err)
 	free(user);
 	if (ok) {
 		if (colon == NULL)
-			*gid = (gid_t)-1;	/* unchanged, as chown(2) reads it */
+			*gid = (gid_t)-1; /* unchanged, as chown(2) reads it */
 		else
 			ok = name_to_gid(colon + 1, gid) == 0;
 	}
@@ -768,7 +771,8 @@ port_number(const char *s, int *port, char **err)
 	long long v;
 
 	if (py_int(s, 10, &v) != 0) {
-		*err = err_repr("invalid literal for int() with base 10: %s", s);
+		*err = err_repr("invalid literal for int() with base 10: %s",
+		    s);
 		return -1;
 	}
 	if (v < 1) {

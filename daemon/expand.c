@@ -81,7 +81,8 @@ repr_into(struct buf *b, const char *s, int ascii_only)
 			buf_add(b, "\\r", 2);
 		else if (*u == '\t')
 			buf_add(b, "\\t", 2);
-		else if (*u < 0x20 || *u == 0x7f || (ascii_only && *u >= 0x80)) {
+		else if (*u < 0x20 || *u == 0x7f ||
+		    (ascii_only && *u >= 0x80)) {
 			snprintf(tmp, sizeof tmp, "\\x%02x", *u);
 			buf_add(b, tmp, 4);
 		} else

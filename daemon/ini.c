@@ -138,8 +138,8 @@ hash_str(const char *s)
 static size_t
 entry_hash(const struct ini_section *sec, const char *key, size_t n)
 {
-	return (size_t)((hash_str(key) ^ ((uintptr_t)sec * 0x9e3779b97f4a7c15ULL))
-	    % n);
+	return (size_t)((hash_str(key) ^
+	    ((uintptr_t)sec * 0x9e3779b97f4a7c15ULL)) % n);
 }
 
 /* ---- doc building ---------------------------------------------------- */
@@ -324,8 +324,8 @@ entry_append(struct ini_entry *e, const char *s, size_t n)
 }
 
 static void
-entry_set(struct ini_entry *e, const char *s, size_t n, const struct ini_file *f,
-    int line)
+entry_set(struct ini_entry *e, const char *s, size_t n,
+    const struct ini_file *f, int line)
 {
 	e->len = 0;
 	entry_append(e, s, n);
@@ -501,7 +501,8 @@ comment_start(const char *line, size_t n)
 			if (!active[p])
 				continue;
 			i = (size_t)(idx[p] + 1);
-			hit = i < n ? memchr(line + i, prefixes[p], n - i) : NULL;
+			hit = i < n ? memchr(line + i, prefixes[p], n - i) :
+			    NULL;
 			if (hit == NULL) {
 				active[p] = 0;
 				continue;
@@ -640,7 +641,8 @@ replace_here(struct ini_entry *e, const char *here)
 	e->value = NULL;
 	e->len = e->cap = 0;
 	entry_append(e, "", 0);
-	for (p = old; (hit = strstr(p, tok)) != NULL; p = hit + sizeof tok - 1) {
+	for (p = old; (hit = strstr(p, tok)) != NULL;
+	    p = hit + sizeof tok - 1) {
 		entry_append(e, p, (size_t)(hit - p));
 		entry_append(e, here, strlen(here));
 	}

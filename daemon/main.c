@@ -381,7 +381,8 @@ main_parse(int argc, char **argv)
 		printf("%s\n", STHENO_VERSION);
 		exit(0);
 	}
-	if (CLI_GIVEN(&m.cli, CLI_PRINT_CONFIG)) {	/* echo_supervisord_conf */
+	/* echo_supervisord_conf */
+	if (CLI_GIVEN(&m.cli, CLI_PRINT_CONFIG)) {
 		fputs(sample_conf, stdout);
 		exit(fflush(stdout) == 0 ? 0 : 1);
 	}
@@ -429,8 +430,8 @@ main_process_setup(void)
 	if (as_root)
 		log_crit("Supervisor is running as root.  Privileges were not "
 		    "dropped because no user is specified in the config file.  "
-		    "If you intend to run as root, you can set user=root in the "
-		    "config file to avoid this message.");
+		    "If you intend to run as root, you can set user=root in "
+		    "the config file to avoid this message.");
 	else if (m.opts.user != NULL)
 		log_info("Set uid to user %ld succeeded", (long)m.opts.uid);
 }

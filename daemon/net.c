@@ -101,7 +101,8 @@ struct sth_conn {
 	sth_conn_event_fn eventfn;
 	void *arg;
 	int closing;		/* close_after_write: no more callbacks */
-	int forced;		/* the unload's force step has told the plugin */
+	int forced;		/* the unload's force step has told the
+				 * plugin */
 	int control;		/* counted in net_conns[1], else [0] */
 	int wrapped;		/* conn_wrap stacked a session on it */
 	struct sth_listener *from;	/* the listener that accepted it */
@@ -177,8 +178,8 @@ net_nofile(void)
 {
 	struct rlimit rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
-	    rl.rlim_cur > INT_MAX)
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 ||
+	    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > INT_MAX)
 		return INT_MAX;
 	return (long)rl.rlim_cur;
 }

@@ -285,7 +285,8 @@ options_load(struct sth_options *o, const char *configfile,
 	if ((doc = ini_load(configfile, err)) == NULL)
 		return -1;
 	if ((sec = ini_find(doc, "supervisord")) == NULL) {
-		xasprintf(err, ".ini file does not include supervisord section");
+		xasprintf(err,
+		    ".ini file does not include supervisord section");
 		ini_free(doc);
 		return -1;
 	}

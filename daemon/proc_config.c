@@ -889,7 +889,8 @@ proc_configs_read(const struct ini_doc *doc, const struct proc_globals *g,
 			free(name);
 			if (psec == NULL && fsec == NULL) {
 				xasprintf(err, "[%s] names unknown program or "
-				    "fcgi-program %.*s", sname, (int)ilen, item);
+				    "fcgi-program %.*s", sname, (int)ilen,
+				    item);
 				goto fail;
 			}
 			if (psec != NULL && fsec != NULL) {

@@ -174,7 +174,8 @@ proc_pool_config_read(const struct ini_section *sec, struct group_config *gc,
 	if (pool_read_events(pool, secname, ps.events, err) == -1)
 		goto done;
 	if (ps.redirect_stderr) {
-		xasprintf(err, "[%s] section sets redirect_stderr=true but this "
+		xasprintf(err,
+		    "[%s] section sets redirect_stderr=true but this "
 		    "is not allowed because it will interfere with the "
 		    "eventlistener protocol", secname);
 		goto done;

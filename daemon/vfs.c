@@ -28,7 +28,7 @@
 
 #define VFS_MAXLINKS	40		/* the kernel's MAXSYMLINKS */
 #define VFS_RESTMAX	(2 * PATH_MAX)	/* path left to walk, links spliced */
-#define VFS_EAGAIN_TRIES 8		/* openat2 retries after a rename race */
+#define VFS_EAGAIN_TRIES 8	/* openat2 retries after a rename race */
 
 struct sth_vfs {
 	int	 v_fd;		/* the root: O_PATH | O_DIRECTORY */
@@ -227,7 +227,8 @@ vfs_walk_open(struct sth_vfs *v, const char *rel, int flags, mode_t mode)
 		if (last && !follow)
 			break;
 		if (last) {
-			if (fstatat(top, name, &st, AT_SYMLINK_NOFOLLOW) == -1) {
+			if (fstatat(top, name, &st,
+			    AT_SYMLINK_NOFOLLOW) == -1) {
 				if (errno == ENOENT)
 					break;	/* O_CREAT may make it */
 				rc = -errno;

@@ -16,7 +16,8 @@ void *xreallocarray(void *, size_t, size_t);
 char *xstrdup(const char *);
 char *xstrndup(const char *, size_t);
 int xasprintf(char **, const char *, ...) __attribute__((format(printf, 2, 3)));
-int xvasprintf(char **, const char *, va_list) __attribute__((format(printf, 2, 0)));
+int xvasprintf(char **, const char *, va_list)
+    __attribute__((format(printf, 2, 0)));
 /* Abort loudly: an impossible state.  Prints file:line and the message. */
 #define fatalx(...) sth_fatalx(__FILE__, __LINE__, __VA_ARGS__)
 void sth_fatalx(const char *, int, const char *, ...)

@@ -70,7 +70,8 @@ evl_proto_set_state(struct evl_pool *p, size_t idx, int state)
 		    evl_state_name(state));
 	lp->state = state;
 	if (state == EVL_UNKNOWN)
-		h->log(p->evl->self, STH_LOG_WARN, "%s: has entered the UNKNOWN "
+		h->log(p->evl->self, STH_LOG_WARN,
+		    "%s: has entered the UNKNOWN "
 		    "state and will no longer receive events, this usually "
 		    "indicates the process violated the eventlistener "
 		    "protocol", pname(p, idx));
@@ -244,7 +245,8 @@ evl_step(struct evl_pool *p, size_t idx)
 		    parse_len(lp->buf + RESULT_START_LEN,
 		    pos - RESULT_START_LEN, &lp->resultlen) == -1) {
 			text = line_text(lp->buf, pos);
-			h->log(p->evl->self, STH_LOG_WARN, "%s: bad result line: "
+			h->log(p->evl->self, STH_LOG_WARN,
+			    "%s: bad result line: "
 			    "'%s'", pname(p, idx), text);
 			free(text);
 			lp->resultlen = -1;

@@ -235,7 +235,8 @@ login_local_done(struct ftp_sess *s, int rc, const struct ftp_ident *id,
 	}
 	s->id = *id;
 	if (id->ngroups_all > FTP_MAX_GROUPS)
-		F.host->log(F.self, STH_LOG_WARN, "ftp: user %s is in %d groups: "
+		F.host->log(F.self, STH_LOG_WARN,
+		    "ftp: user %s is in %d groups: "
 		    "only the first %d apply to their files", s->user,
 		    id->ngroups_all, FTP_MAX_GROUPS);
 	root = F.conf.local_root != NULL ? F.conf.local_root : home;

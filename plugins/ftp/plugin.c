@@ -146,7 +146,8 @@ anon_setup(void)
 		if (pw == NULL && name == NULL)
 			pw = getpwnam("nobody");
 		if (pw == NULL)
-			return F.host->fail(F.self, "[plugin:ftp] anon_user: no "
+			return F.host->fail(F.self,
+			    "[plugin:ftp] anon_user: no "
 			    "user '%s'", name != NULL ? name : "nobody");
 		F.anon_id.set = 1;
 		F.anon_id.uid = pw->pw_uid;

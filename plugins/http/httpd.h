@@ -31,8 +31,8 @@
 /* ---------------------------------------------------------------- parse.c */
 
 /* Default limits (README.md, "Limits"). */
-#define HTTP_MAX_LINE 8192		/* request line, header line, chunk line */
-#define HTTP_MAX_HEAD 65536		/* request line + headers (+ trailers) */
+#define HTTP_MAX_LINE 8192	/* request line, header line, chunk line */
+#define HTTP_MAX_HEAD 65536	/* request line + headers (+ trailers) */
 #define HTTP_MAX_HEADERS 100
 #define HTTP_MAX_BODY (2 * 1024 * 1024)
 
@@ -204,7 +204,8 @@ struct http_server {
 	char *s_password;
 	struct mon_penalties s_pen;	/* failed Basic auth, per peer */
 	char **s_allowed_hosts;		/* allowed_hosts, NULL-ended, or NULL */
-	int s_local_only;		/* no allowed_hosts, control, loopback */
+	int s_local_only;		/* no allowed_hosts, control,
+					 * loopback */
 	unsigned long long s_auth_failures;
 	unsigned long long s_penalty_refused;
 	struct sth_listener *s_listener;

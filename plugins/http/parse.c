@@ -630,7 +630,7 @@ feed_body(struct http_parser *p, const char *data, size_t len, size_t *used)
 			*used = i;
 			return HTTP_P_DONE;
 		default:
-			abort();	/* feed() routes only body states here */
+			abort(); /* feed() routes only body states here */
 		}
 	}
 	*used = i;

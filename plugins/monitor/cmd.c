@@ -98,7 +98,8 @@ argv_json(int argc, char **argv)
 	int i;
 
 	for (i = 0; i < argc; i++)
-		json_array_append_new(a, json_stringn(argv[i], strlen(argv[i])));
+		json_array_append_new(a,
+		    json_stringn(argv[i], strlen(argv[i])));
 	return a;
 }
 

@@ -38,7 +38,8 @@ struct mon_sess {
 	struct sth_rpc_call *call;	/* pending, or NULL */
 	const struct mon_cmd *cmd;	/* the command being answered */
 	json_t *argv;			/* its words, with -j if given */
-	int json;			/* -j: answer [version, argv, ts, data] */
+	int json;			/* -j: answer [version, argv, ts,
+					 * data] */
 	int authed;
 	int busy;			/* inside mon_process */
 	int closing;			/* close once the answer is written */

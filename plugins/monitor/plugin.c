@@ -31,7 +31,7 @@
 #include "../common/xalloc.h"
 
 #define MON_DEFAULT_SOCKET "/tmp/stheno-monitor.sock"
-#define MON_MAX_OUTPUT (2 * MON_MAX_BODY)	/* unread answers: stop reading */
+#define MON_MAX_OUTPUT (2 * MON_MAX_BODY) /* unread answers: stop reading */
 
 struct mon M;
 
@@ -94,7 +94,8 @@ mon_reply_data(struct mon_sess *s, int status, json_t *data, const char *text)
 	    NULL;
 	json_decref(env);
 	if (body == NULL) {
-		mon_replyf(s, MON_CLOSE, "the answer cannot be written as JSON");
+		mon_replyf(s, MON_CLOSE,
+		    "the answer cannot be written as JSON");
 		return;
 	}
 	mon_reply(s, status, body, strlen(body));
@@ -455,7 +456,7 @@ tcp_endpoint(int fd)
 	    mon_endpoint_inet((struct sockaddr *)&ss, buf, sizeof buf) == -1) {
 		M.host->log(M.self, STH_LOG_WARN, "monitor: getsockname: %s",
 		    strerror(errno));
-		snprintf(buf, sizeof buf, "tcp:?");	/* no proof will match */
+		snprintf(buf, sizeof buf, "tcp:?"); /* no proof will match */
 	}
 	return plug_xstrdup(buf);
 }
@@ -632,7 +633,8 @@ mon_config(void)
 	    &M.pen.base) == -1)
 		return -1;
 	if (M.pen.max_failures < 0 || M.pen.base < 0)
-		return M.host->fail(M.self, "[plugin:monitor] max_auth_failures "
+		return M.host->fail(M.self,
+		    "[plugin:monitor] max_auth_failures "
 		    "and auth_penalty must be 0 (off) or more");
 	sock = M.host->cfg_str(sec, "socket", NULL);
 	port = M.host->cfg_str(sec, "port", NULL);

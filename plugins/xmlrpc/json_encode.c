@@ -6,7 +6,8 @@
  * control bytes escaped (\b \f \n \r \t, else \u00XX in capitals), other
  * UTF-8 kept as it is and checked by jansson's rules (a string value that
  * is not UTF-8 fails, as it fails json_dumps; a key that is not is cut
- * short where json_dumps cuts it, since json_dumps ignores that failure).  A real is rare in answers and its
+ * short where json_dumps cuts it, since json_dumps ignores that failure).
+ * A real is rare in answers and its
  * text is jansson's own (%.17g and its fix-ups), so it is asked of
  * json_dumps.  Anything this cannot write (nesting past its cap, a bad
  * string) fails with b unchanged; the caller then falls back to

@@ -60,8 +60,8 @@ static const char *const state_names[] = {
 };
 
 /* exporter_names: whose metric names to add. */
-#define COMPAT_NODE		0x1	/* node_exporter's supervisord collector */
-#define COMPAT_SUPERVISOR	0x2	/* supervisord_up, supervisor_process_* */
+#define COMPAT_NODE		0x1 /* node_exporter's supervisord collector */
+#define COMPAT_SUPERVISOR	0x2 /* supervisord_up, supervisor_process_* */
 static const struct {
 	const char *name;
 	unsigned bit;

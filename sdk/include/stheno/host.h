@@ -139,17 +139,18 @@ struct sth_host {
 	int (*fail)(struct sth_plugin *self, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
-	/* --- logging: the main log, in supervisord's format ---------------- */
+	/* --- logging: the main log, in supervisord's format --------------- */
 	void (*log)(struct sth_plugin *self, int level, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 	int (*log_enabled)(int level);
 
-	/* --- the loop ------------------------------------------------------ */
+	/* --- the loop ----------------------------------------------------- */
 	/* The daemon's event_base, for libraries that need one.  Events made
 	 * on it directly are not in the plugin's scope: free them in fini, or
 	 * the unload audit keeps the plugin mapped as a zombie. */
 	struct event_base *(*base)(struct sth_plugin *self);
-	/* A timer, stopped until timer_start.  Freed by timer_free or unload. */
+	/* A timer, stopped until timer_start.  Freed by timer_free or
+	 * unload. */
 	struct sth_timer *(*timer_new)(struct sth_plugin *self, sth_timer_fn fn,
 				       void *arg);
 	void (*timer_start)(struct sth_timer *t, double seconds, int repeat);
@@ -183,13 +184,15 @@ struct sth_host {
 					    const char *owner, sth_accept_fn fn,
 					    void *arg, char **err);
 	void (*listener_free)(struct sth_listener *l);
-	/* Human-readable address the listener is bound to (e.g. "127.0.0.1:9001"
-	 * or "/tmp/x.sock"), and the actual TCP port (0 for unix). */
+	/* Human-readable address the listener is bound to (e.g.
+	 * "127.0.0.1:9001" or "/tmp/x.sock"), and the actual TCP port (0 for
+	 * unix). */
 	const char *(*listener_addr)(struct sth_listener *l);
 	int (*listener_port)(struct sth_listener *l);
 
-	/* --- connections: a bufferevent owned by the host ------------------ */
-	/* Takes ownership of fd.  Reading is enabled.  Callbacks may be NULL. */
+	/* --- connections: a bufferevent owned by the host ----------------- */
+	/* Takes ownership of fd.  Reading is enabled.  Callbacks may be
+	 * NULL. */
 	struct sth_conn *(*conn_new)(struct sth_plugin *self, int fd,
 				     sth_conn_fn readfn, sth_conn_fn writefn,
 				     sth_conn_event_fn eventfn, void *arg);
@@ -231,7 +234,7 @@ struct sth_host {
 	int (*cfg_octal)(struct sth_plugin *self, struct sth_section *s,
 			 const char *key, long def, long *out);
 
-	/* --- RPC registry: name -> handler(json params) -> result | fault -- */
+	/* --- RPC registry: name -> handler(json params) -> result | fault */
 	/* help and signature (a JSON array of arrays of type names, as
 	 * system.methodSignature returns) may be NULL.  Fails if the name
 	 * exists. */
@@ -275,7 +278,7 @@ struct sth_host {
 	const char *(*event_payload)(const struct sth_event *ev, size_t *len);
 	long (*event_serial)(const struct sth_event *ev);
 
-	/* --- services: named, versioned interfaces between plugins ---------- */
+	/* --- services: named, versioned interfaces between plugins -------- */
 	/* iface is borrowed and must stay valid until the plugin unregisters
 	 * it or unloads.  Fails if the name is taken. */
 	int (*service_register)(struct sth_plugin *self, const char *name,
@@ -358,7 +361,8 @@ struct sth_host {
 	 * request on it reaches the new code.  Returns 0 if done (c is then
 	 * freed, as by conn_free: drop every pointer to it), or -1 if c stays
 	 * the caller's (not from a taken-over listener, or bytes are buffered
-	 * in either direction).  Check with STH_HOST_HAS(host, conn_handover). */
+	 * in either direction).  Check with
+	 * STH_HOST_HAS(host, conn_handover). */
 	int (*conn_handover)(struct sth_conn *c);
 
 	/* --- ABI 1.5: a bufferevent stacked on a connection -----------------

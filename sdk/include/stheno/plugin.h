@@ -78,22 +78,22 @@ struct sth_plugin_descriptor {
 
 	/*
 	 * drain: optional.  Unload has begun: stop starting new work (the host
-	 * has already closed the plugin's listeners).  In-flight work may go on;
-	 * the host waits for the plugin's connections and pending calls to end,
-	 * within a bound, before forcing them closed.
+	 * has already closed the plugin's listeners).  In-flight work may
+	 * go on; the host waits for the plugin's connections and pending
+	 * calls to end, within a bound, before forcing them closed.
 	 */
 	void (*drain)(struct sth_plugin *self);
 
 	/*
-	 * fini: mandatory.  Free the plugin's own state.  Resources made through
-	 * the host API that are still alive are released by the host after fini
-	 * returns, and reported as leaks in the log.
+	 * fini: mandatory.  Free the plugin's own state.  Resources made
+	 * through the host API that are still alive are released by the host
+	 * after fini returns, and reported as leaks in the log.
 	 */
 	void (*fini)(struct sth_plugin *self);
 };
 
 /* flags */
-#define STH_PLUGIN_F_RESIDENT 0x1	/* never dlclose: unload = disable only */
+#define STH_PLUGIN_F_RESIDENT 0x1 /* never dlclose: unload = disable only */
 
 #define STHENO_PLUGIN_DESCRIPTOR_SYMBOL "sth_plugin_descriptor"
 

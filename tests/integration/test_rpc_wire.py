@@ -10,12 +10,8 @@ The strace part is skipped when strace is missing or cannot attach."""
 
 import os
 import re
-import shutil
-import signal
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import unittest
 import urllib.request
@@ -245,30 +241,15 @@ class Latency(unittest.TestCase):
         self.assertLess(med, 20.0, msg)
 
     def supervisord_latency(self):
-        dir = tempfile.mkdtemp(prefix="sth-wire-")
-        port = free_port()
-        conf = os.path.join(dir, "d.conf")
-        with open(conf, "w") as f:
-            f.write(sthtest.supervisord_section(
-                logfile=os.path.join(dir, "main.log"),
-                pidfile=os.path.join(dir, "d.pid"), childlogdir=dir) +
-                SECTIONS.replace("@PORT@", str(port)).replace("@DIR@", dir))
-        p = subprocess.Popen([SUPERVISORD, "-n", "-c", conf],
-                             stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL,
-                             start_new_session=True)
+        d = sthtest.Peer([SUPERVISORD, "-n"], sthtest.supervisord_section(
+            logfile="@DIR@/main.log", pidfile="@DIR@/d.pid",
+            childlogdir="@DIR@") + SECTIONS, prefix="sth-wire-")
         try:
-            if not sthtest.wait_for(lambda: all_running(port), 20):
+            if not sthtest.wait_for(lambda: all_running(d.port), 20):
                 raise AssertionError("supervisord did not start")
-            return sequential_latency(port)
+            return sequential_latency(d.port)
         finally:
-            os.killpg(p.pid, signal.SIGTERM)
-            try:
-                p.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(p.pid, signal.SIGKILL)
-                p.wait()
-            shutil.rmtree(dir, ignore_errors=True)
+            d.cleanup()
 
 
 if __name__ == "__main__":

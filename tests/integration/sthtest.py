@@ -257,6 +257,10 @@ class Sthenod:
         d.stop()                             # SIGTERM, returns exit code
         d.cleanup()                          # kills whatever is left
 
+    A test class starts it with d.start_or_cleanup(log=..., ready=...)
+    (started and ready, or no trace left) and ends it with
+    d.stop_and_cleanup() (a clean exit or the test fails).
+
     Paths: d.dir, d.conf, d.log, d.pidfile.  logfile and pidfile default
     to files in d.dir, childlogdir to d.dir; pass extra sections as
     `extra`.  With shared=True, d.dir is a folder other users can reach
@@ -297,14 +301,44 @@ class Sthenod:
         with open(self.conf, "w") as f:
             f.write(text)
 
-    def start_or_cleanup(self, **kw):
-        """start(**kw); if that fails, cleanup() before re-raising (a
+    def start_or_cleanup(self, log=(), ready=None, timeout=10, **kw):
+        """start(**kw), then wait for each regex of log (one or a list) in
+        the log and for ready() to be true (wait_for), timeout seconds
+        each; if any of that fails, cleanup() before raising (a
         setUpClass that raises gets no tearDownClass)."""
+        if isinstance(log, str):
+            log = (log,)
         try:
             self.start(**kw)
-        except Exception:
+            for pattern in log:
+                if not self.wait_log(pattern, timeout=timeout):
+                    raise AssertionError("no line %r:\n%s" %
+                                         (pattern, self.describe()))
+            if ready is not None and not wait_for(ready, timeout):
+                raise AssertionError("not ready:\n%s" % self.describe())
+        except BaseException:
             self.cleanup()
             raise
+
+    def stop_and_cleanup(self, timeout=15):
+        """The end of a test: stop() if still running, then cleanup()
+        whatever happens; fail if sthenod exited non-zero or its stderr
+        holds a sanitizer report (under --enable-asan a leak or an error
+        does one or both)."""
+        rc, err, text = 0, "", ""
+        try:
+            if self.proc is not None:
+                rc = self.proc.poll()
+                if rc is None:
+                    rc = self.stop(timeout=timeout)
+            elif self.daemon_pid and pid_alive(self.daemon_pid):
+                rc = self.stop(timeout=timeout)
+            err = self.stderr_text()
+            text = self.describe()
+        finally:
+            self.cleanup()
+        if rc != 0 or "Sanitizer" in err:
+            raise AssertionError("sthenod exited %d:\n%s" % (rc, text))
 
     def start(self, args=("-n",), wait=True, stdout=subprocess.DEVNULL,
               env=None, log=None):

@@ -116,24 +116,13 @@ class PluginTrust(unittest.TestCase):
         env = {"TP_MARKER": cls.marker,
                "STHENO_PLUGIN_PATH": ":".join(
                    (cls.open_dir, cls.good_dir, sthtest.PLUGIN_PATH))}
-        try:
-            cls.d.start(env=env)
-            if not cls.d.wait_log(r"exited: elf \(exit status 0"):
-                raise AssertionError("the program did not write its "
-                                     "log:\n" + cls.d.describe())
-        except Exception:
-            cls.d.cleanup()
-            raise
+        cls.d.start_or_cleanup(env=env, log=r"exited: elf \(exit status 0")
         cls.rpc = xmlrpc.client.ServerProxy(
             "http://127.0.0.1:%d/RPC2" % cls.http, transport=Timeout())
 
     @classmethod
     def tearDownClass(cls):
-        try:
-            if cls.d.proc is not None and cls.d.proc.poll() is None:
-                cls.d.stop(timeout=20)
-        finally:
-            cls.d.cleanup()
+        cls.d.stop_and_cleanup(timeout=20)
 
     def tearDown(self):
         self.assertFalse(os.path.exists(self.marker),

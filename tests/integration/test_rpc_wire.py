@@ -67,13 +67,7 @@ def start_sthenod():
     d.opts["childlogdir"] = d.dir
     d.write_config()
     d.port = port
-    try:
-        d.start()
-        if not sthtest.wait_for(lambda: all_running(port), 10):
-            raise AssertionError("not up:\n%s" % d.describe())
-    except BaseException:
-        d.cleanup()
-        raise
+    d.start_or_cleanup(ready=lambda: all_running(port))
     return d
 
 
@@ -129,13 +123,7 @@ class OneWriteNoDelay(unittest.TestCase):
 
     def tearDown(self):
         self.strace.stop()
-        try:
-            self.d.stop()
-            err = self.d.stderr_text()
-        finally:
-            self.d.cleanup()
-        if "Sanitizer" in err:
-            raise AssertionError("sthenod stderr:\n" + err)
+        self.d.stop_and_cleanup()
 
     def detach(self):
         time.sleep(0.2)

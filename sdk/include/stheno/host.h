@@ -192,7 +192,9 @@ struct sth_host {
 
 	/* --- connections: a bufferevent owned by the host ----------------- */
 	/* Takes ownership of fd.  Reading is enabled.  Callbacks may be
-	 * NULL. */
+	 * NULL.  writefn runs when output written to the bufferevent has
+	 * gone out (down to the write low watermark), not for a new
+	 * connection with nothing written yet. */
 	struct sth_conn *(*conn_new)(struct sth_plugin *self, int fd,
 				     sth_conn_fn readfn, sth_conn_fn writefn,
 				     sth_conn_event_fn eventfn, void *arg);

@@ -1200,8 +1200,8 @@ missing(const struct ini_section *sec, const char *key)
 	return msg;
 }
 
-/* A number of a CFG_INT or CFG_BYTES with bounds outside them: the
- * message, else NULL. */
+/* A number (CFG_INT, CFG_BYTES, CFG_OCTAL) outside the option's bounds:
+ * the message, else NULL. */
 static char *
 out_of_bounds(const struct ini_section *sec, const struct cfg_option *o,
     const void *dst)
@@ -1209,9 +1209,11 @@ out_of_bounds(const struct ini_section *sec, const struct cfg_option *o,
 	long long n;
 	char	*where, *msg;
 
-	if (o->min >= o->max || (o->type != CFG_INT && o->type != CFG_BYTES))
+	if (o->min >= o->max || (o->type != CFG_INT && o->type != CFG_BYTES &&
+	    o->type != CFG_OCTAL))
 		return NULL;
-	n = o->type == CFG_INT ? *(const long *)dst : *(const long long *)dst;
+	n = o->type == CFG_BYTES ? *(const long long *)dst :
+	    *(const long *)dst;
 	if (n >= o->min && n <= o->max)
 		return NULL;
 	where = cfg_where(sec, o->key);

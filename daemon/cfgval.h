@@ -101,7 +101,7 @@ struct cfg_option {
 	size_t offset;		/* offsetof(struct target, member) */
 	const char *def;	/* default, as config text; NULL = unset */
 	int flags;
-	long min, max;		/* CFG_INT, CFG_BYTES: bounds when min < max */
+	long min, max;		/* INT, BYTES, OCTAL: bounds when min < max */
 };
 /*
  * Fill target from sec (which may be NULL: defaults only).  On error

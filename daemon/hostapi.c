@@ -586,7 +586,7 @@ union cfg_slot {
 
 static const struct {
 	enum cfg_type type;
-	size_t size;		/* 0: any integer member (int or long) */
+	size_t size;		/* 0: an int, long or long long member */
 } hostapi_cfg_types[] = {
 	[STH_CFG_STR] = { CFG_STR, sizeof(char *) },
 	[STH_CFG_BOOL] = { CFG_BOOL, 0 },
@@ -611,7 +611,7 @@ hostapi_cfg_option(const struct sth_cfg_option *o, size_t i,
 		return -1;
 	want = hostapi_cfg_types[o->type].size;
 	if (want != 0 ? o->size != want : o->size != sizeof(int) &&
-	    o->size != sizeof(long))
+	    o->size != sizeof(long) && o->size != sizeof(long long))
 		return -1;
 	in->key = o->key;
 	in->type = hostapi_cfg_types[o->type].type;
@@ -641,6 +641,7 @@ hostapi_cfg_store(const struct sth_cfg_option *o, enum cfg_type t,
 {
 	char *dst = (char *)target + o->offset;
 	long long v;
+	long lv;
 	int iv;
 
 	if (t == CFG_STR) {
@@ -651,11 +652,11 @@ hostapi_cfg_store(const struct sth_cfg_option *o, enum cfg_type t,
 	if (o->size == sizeof(int)) {
 		iv = (int)v;
 		memcpy(dst, &iv, sizeof iv);
-	} else {
-		long lv = (long)v;
-
+	} else if (o->size == sizeof(long)) {
+		lv = (long)v;
 		memcpy(dst, &lv, sizeof lv);
-	}
+	} else
+		memcpy(dst, &v, sizeof v);
 }
 
 static int

@@ -125,7 +125,7 @@ struct sth_cfg_option {
 	int flags;		/* STH_CFG_REQUIRED | ... */
 	size_t offset;		/* offsetof the member in the target */
 	size_t size;		/* sizeof the member: a char * for a string,
-				 * an int or a long for the others */
+				 * an int, long or long long for the others */
 	const char *def;	/* the default, as config text; NULL: unset */
 	long min, max;		/* INT, BYTES, OCTAL: bounds when min < max
 				 * (an int member: within INT_MIN..INT_MAX) */

@@ -28,8 +28,7 @@ struct ftp_ctx F;
  * the banner ("220 " alone is a choice).
  */
 #define O(k, t, d, fl, lo, hi)                                                 \
-	{ #k, STH_CFG_##t, fl, STH_CFG_AT(struct ftp_conf, k), d, lo, hi,      \
-	  { NULL, NULL } }
+	STH_CFG_OPTION(#k, STH_CFG_##t, fl, struct ftp_conf, k, d, lo, hi)
 #define S(k, d) O(k, STR, d, STH_CFG_EMPTY_NULL, 0, 0)
 #define B(k, d) O(k, BOOL, d, 0, 0, 0)
 static const struct sth_cfg_option ftp_opts[] = {
@@ -57,7 +56,7 @@ static const struct sth_cfg_option ftp_opts[] = {
 	S(tls, NULL),
 	B(force_local_logins_ssl, "true"),
 	B(require_ssl_reuse, "true"),
-	{ NULL, 0, 0, 0, 0, NULL, 0, 0, { NULL, NULL } }
+	STH_CFG_END
 };
 #undef B
 #undef S

@@ -32,8 +32,8 @@
 #define TEXT_(n) #n
 #define TEXT(n) TEXT_(n)
 #define SO(k, m, t, d, lo)                                                     \
-	{ k, STH_CFG_##t, 0, STH_CFG_AT(struct http_server, m), d, lo,         \
-	  LONG_MAX, { NULL, NULL } }
+	STH_CFG_OPTION(k, STH_CFG_##t, 0, struct http_server, m, d, lo,       \
+	    LONG_MAX)
 static const struct sth_cfg_option server_opts[] = {
 	SO("max_body", s_lim.max_body, BYTES, TEXT(HTTP_MAX_BODY), 1),
 	SO("max_head", s_lim.max_head, BYTES, TEXT(HTTP_MAX_HEAD), 1),
@@ -47,22 +47,22 @@ static const struct sth_cfg_option server_opts[] = {
 	 * (0: off; the monitor's defaults) */
 	SO("max_auth_failures", s_pen.max_failures, INT, "3", 0),
 	SO("auth_penalty", s_pen.base, INT, "5", 0),
-	{ NULL, 0, 0, 0, 0, NULL, 0, 0, { NULL, NULL } }
+	STH_CFG_END
 };
 
 /* [http_server:NAME] only: the others are control servers. */
 static const struct sth_cfg_option named_opts[] = {
 	SO("control", s_control, BOOL, "false", 0),
 	SO("probes", s_probes, BOOL, "false", 0),
-	{ NULL, 0, 0, 0, 0, NULL, 0, 0, { NULL, NULL } }
+	STH_CFG_END
 };
 
 /* A server on a unix socket. */
 static const struct sth_cfg_option unix_opts[] = {
 	SO("chmod", s_chmod, OCTAL, "0700", 0),
-	{ "chown", STH_CFG_STR, STH_CFG_EMPTY_NULL,
-	  STH_CFG_AT(struct http_server, s_chown), NULL, 0, 0, { NULL, NULL } },
-	{ NULL, 0, 0, 0, 0, NULL, 0, 0, { NULL, NULL } }
+	STH_CFG_OPTION("chown", STH_CFG_STR, STH_CFG_EMPTY_NULL,
+	    struct http_server, s_chown, NULL, 0, 0),
+	STH_CFG_END
 };
 #undef SO
 

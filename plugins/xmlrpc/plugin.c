@@ -302,15 +302,14 @@ xr_json_match(struct sth_http_req *req, void *arg)
 
 /* [plugin:xmlrpc], read by the host into st->lim (host->cfg_read). */
 #define XR_OPT(k, t, d, lo, hi)                                                \
-	{ #k, STH_CFG_##t, 0, STH_CFG_AT(struct xr_limits, k), d, lo, hi,      \
-	  { NULL, NULL } }
+	STH_CFG_OPTION(#k, STH_CFG_##t, 0, struct xr_limits, k, d, lo, hi)
 static const struct sth_cfg_option xr_opts[] = {
 	XR_OPT(max_body, BYTES, XR_TEXT(XR_MAX_BODY_DEFAULT), 1,
 	    1024L * 1024 * 1024),
 	XR_OPT(max_depth, INT, XR_TEXT(XR_MAX_DEPTH_DEFAULT), 4, 1024),
 	XR_OPT(max_values, INT, XR_TEXT(XR_MAX_VALUES_DEFAULT), 1, LONG_MAX),
 	XR_OPT(max_batch, INT, XR_TEXT(XR_MAX_BATCH_DEFAULT), 1, LONG_MAX),
-	{ NULL, 0, 0, 0, 0, NULL, 0, 0, { NULL, NULL } }
+	STH_CFG_END
 };
 #undef XR_OPT
 

@@ -135,6 +135,13 @@ struct sth_cfg_option {
 /* STH_CFG_AT(struct conf, member): the offset and size fields. */
 #define STH_CFG_AT(type, member)                                               \
 	offsetof(type, member), sizeof(((type *)0)->member)
+/* One option, for a member of struct stype, and the end of a table:
+ *   STH_CFG_OPTION("port", STH_CFG_INT, 0, struct conf, port, "21", 1,
+ *       65535), ..., STH_CFG_END */
+#define STH_CFG_OPTION(key, type, flags, stype, member, def, min, max)        \
+	{ (key), (type), (flags), STH_CFG_AT(stype, member), (def), (min),     \
+	  (max), { NULL, NULL } }
+#define STH_CFG_END { NULL, 0, 0, 0, 0, NULL, 0, 0, { NULL, NULL } }
 
 typedef void (*sth_timer_fn)(struct sth_timer *t, void *arg);
 typedef void (*sth_watch_fn)(struct sth_watch *w, int fd, short what,

@@ -248,5 +248,23 @@ class BadValues(unittest.TestCase):
                      "2147483648 is above upper bound (1073741824)")
 
 
+    @unittest.skipUnless(have_plugins("files"), "files not built")
+    def test_a_files_setting(self):
+        self.refused("[http_server:www]\nlisten=127.0.0.1:@PORT@\n"
+                     "root=%(here)s\n[plugin:files]\ncache_valid=0\n",
+                     "plugin:files", "cache_valid",
+                     "0 is below lower bound (1)")
+
+    @unittest.skipUnless(have_plugins("monitor"), "monitor not built")
+    def test_a_monitor_setting(self):
+        self.refused("[plugin:monitor]\nsocket=%(here)s/m.sock\n"
+                     "socket_mode=9\n", "plugin:monitor", "socket_mode",
+                     "9 can not be converted to an octal type")
+
+    @unittest.skipUnless(have_plugins("tls"), "tls not built")
+    def test_a_tls_setting(self):
+        self.refused("[tls:main]\nsession_tickets=maybe\n", "tls:main",
+                     "session_tickets", "not a valid boolean value: 'maybe'")
+
 if __name__ == "__main__":
     unittest.main()

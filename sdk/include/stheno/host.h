@@ -11,7 +11,8 @@
  *  - `self` is the handle given to init(); passing another plugin's handle
  *    is an impossible state and aborts.
  *  - Strings passed in are borrowed (copied if kept); strings returned are
- *    owned by the host and valid until the object they came from is freed.
+ *    owned by the host and valid until the object they came from is freed
+ *    (but those cfg_read stores, which are the plugin's to free).
  *  - json_t arguments are borrowed (the caller keeps its reference) except
  *    where the comment says "stolen"; json_t results are new references the
  *    caller must json_decref().

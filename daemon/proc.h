@@ -236,6 +236,13 @@ void proc_config_free(struct proc_config *pc);
  * paths are not compared). */
 int group_config_equal(const struct group_config *a,
 		       const struct group_config *b);
+/* 1 if a and b configure one process the same way: every option of the
+ * tables proc_config_table() gives, and the members no table reads. */
+int proc_config_equal(const struct proc_config *a,
+		      const struct proc_config *b);
+/* The option tables of a proc_config, i = 0, 1, ..., then NULL (for the
+ * tests). */
+const struct cfg_option *proc_config_table(size_t i);
 /* 1 if name can be a process or group name (no space, ':' or '/'). */
 int proc_name_valid(const char *name);
 

@@ -343,59 +343,47 @@ str_eq(const char *a, const char *b)
 }
 
 static int
-logcfg_equal(const struct proc_logcfg *a, const struct proc_logcfg *b)
+json_eq(const json_t *a, const json_t *b)
 {
-	if (a->logfile.kind != b->logfile.kind)
-		return 0;
-	/* an AUTO file gets a new random name: not a change */
-	if (a->logfile.kind != CFG_LOGFILE_AUTO && !str_eq(a->path, b->path))
-		return 0;
-	return a->maxbytes == b->maxbytes && a->backups == b->backups &&
-	    a->capture_maxbytes == b->capture_maxbytes &&
-	    a->events_enabled == b->events_enabled && a->syslog == b->syslog &&
-	    a->timestamps == b->timestamps;
+	if (a == NULL || b == NULL)
+		return a == b;
+	return json_equal((json_t *)a, (json_t *)b);
 }
 
-static int
+const struct cfg_option *
+proc_config_table(size_t i)
+{
+	static const struct cfg_option *const tables[] = { common_opts,
+	    perproc_opts };
+
+	return i < sizeof tables / sizeof tables[0] ? tables[i] : NULL;
+}
+
+/*
+ * What update and reread call a change.  Every option of the tables is
+ * compared by cfg_equal (an AUTO log file's random name is not a change),
+ * so an option added to a table is compared too.  The members no table
+ * fills are compared by hand: name (process_name, expanded: the table
+ * keeps its template), user, uid and gid (user, resolved), killasgroup
+ * (its default is stopasgroup's) and environment (expanded per process).
+ * Not compared: program, section and process_num (a group is matched by
+ * name; what process_num expands into is compared), log[].path and
+ * log[].console (made from the logfile option), hc (parsed from
+ * healthcheck).
+ */
+int
 proc_config_equal(const struct proc_config *a, const struct proc_config *b)
 {
-	int ch;
+	const struct cfg_option *t;
+	size_t i;
 
-	if (!str_eq(a->name, b->name) || !str_eq(a->command, b->command) ||
-	    !str_eq(a->user, b->user) || !str_eq(a->directory,
-	    b->directory) || !str_eq(a->serverurl, b->serverurl) ||
-	    !str_eq(a->environment_file, b->environment_file) ||
-	    !str_eq(a->depends_on, b->depends_on) ||
-	    !str_eq(a->healthcheck, b->healthcheck))
+	if (!str_eq(a->name, b->name) || !str_eq(a->user, b->user) ||
+	    a->uid != b->uid || a->gid != b->gid ||
+	    a->killasgroup != b->killasgroup ||
+	    !json_eq(a->environment, b->environment))
 		return 0;
-	if (a->hc_interval != b->hc_interval ||
-	    a->hc_timeout != b->hc_timeout ||
-	    a->hc_retries != b->hc_retries ||
-	    a->hc_start_period != b->hc_start_period ||
-	    a->hc_restart != b->hc_restart)
-		return 0;
-	if (a->priority != b->priority || a->autostart != b->autostart ||
-	    a->startsecs != b->startsecs ||
-	    a->startretries != b->startretries ||
-	    a->maxbackoff != b->maxbackoff ||
-	    a->autorestart != b->autorestart ||
-	    a->stopsignal != b->stopsignal ||
-	    a->stopwaitsecs != b->stopwaitsecs ||
-	    a->stopasgroup != b->stopasgroup ||
-	    a->killasgroup != b->killasgroup || a->uid != b->uid ||
-	    a->gid != b->gid || a->redirect_stderr != b->redirect_stderr ||
-	    a->umask != b->umask)
-		return 0;
-	if (a->exitcodes.n != b->exitcodes.n || (a->exitcodes.n > 0 &&
-	    memcmp(a->exitcodes.codes, b->exitcodes.codes,
-	    a->exitcodes.n * sizeof(int)) != 0))
-		return 0;
-	if ((a->environment == NULL) != (b->environment == NULL) ||
-	    (a->environment != NULL && !json_equal(a->environment,
-	    b->environment)))
-		return 0;
-	for (ch = 0; ch < 2; ch++)
-		if (!logcfg_equal(&a->log[ch], &b->log[ch]))
+	for (i = 0; (t = proc_config_table(i)) != NULL; i++)
+		if (!cfg_equal(t, a, b))
 			return 0;
 	return 1;
 }

@@ -34,8 +34,6 @@
 #include "httpd.h"
 #include "../common/origin.h"
 
-#define AUTH_FAILURES 3		/* the monitor's defaults */
-#define AUTH_PENALTY 5
 #define WHO_MAX 64		/* "unix (pid 4294967295, uid 4294967295)" */
 
 time_t
@@ -48,23 +46,6 @@ guard_now(void)
 }
 
 /* --- configuration ------------------------------------------------------ */
-
-static int
-int_key(struct http_server *s, struct sth_section *own,
-    struct sth_section *global, const char *key, long def, long *out)
-{
-	const struct sth_host *host = H.host;
-	struct sth_section *sec = own;
-
-	if (host->cfg_str(own, key, NULL) == NULL && global != NULL)
-		sec = global;
-	if (host->cfg_int(H.self, sec, key, def, out) == -1)
-		return -1;
-	if (*out < 0)
-		return host->fail(H.self, "[%s] %s must be 0 (off) or more",
-		    host->section_name(sec), key);
-	return 0;
-}
 
 /* One allowed_hosts entry: "*", a name, ".name" or an IP address. */
 static int
@@ -119,11 +100,6 @@ int
 guard_config(struct http_server *s, struct sth_section *own,
     struct sth_section *global)
 {
-	if (int_key(s, own, global, "max_auth_failures", AUTH_FAILURES,
-	    &s->s_pen.max_failures) == -1 ||
-	    int_key(s, own, global, "auth_penalty", AUTH_PENALTY,
-	    &s->s_pen.base) == -1)
-		return -1;
 	return hosts_key(s, own, global);
 }
 

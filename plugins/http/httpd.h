@@ -34,7 +34,7 @@
 #define HTTP_MAX_LINE 8192	/* request line, header line, chunk line */
 #define HTTP_MAX_HEAD 65536	/* request line + headers (+ trailers) */
 #define HTTP_MAX_HEADERS 100
-#define HTTP_MAX_BODY (2 * 1024 * 1024)
+#define HTTP_MAX_BODY 2097152		/* 2MB */
 
 struct http_limits {
 	size_t max_line;
@@ -211,8 +211,8 @@ struct http_server {
 	struct sth_listener *s_listener;
 	char *s_addr;			/* what it is bound to */
 	struct http_limits s_lim;
-	double s_idle_timeout;
-	double s_header_timeout;
+	long s_idle_timeout;		/* seconds */
+	long s_header_timeout;
 	long s_max_conns;
 	long s_max_per_addr;
 	struct http_peer_list *s_peers;	/* peer.c's table, or NULL */
@@ -362,8 +362,8 @@ long http_base64_decode(const char *, size_t, unsigned char *, size_t);
 
 /* Seconds a monotonic clock shows, for penalties. */
 time_t guard_now(void);
-/* max_auth_failures, auth_penalty and allowed_hosts of a server (its
- * section, else [plugin:http]); -1 after host->fail. */
+/* allowed_hosts of a server (its section, else [plugin:http]); -1 after
+ * host->fail.  max_auth_failures and auth_penalty are server.c's table. */
 int guard_config(struct http_server *, struct sth_section *own,
     struct sth_section *global);
 /* The server is bound: a loopback control server without allowed_hosts

@@ -53,7 +53,12 @@ struct mon {
 	const struct sth_host *host;
 	struct sth_plugin *self;
 	struct sth_listener *unix_l, *tcp_l;
+	/* [plugin:monitor] as read (plugin.c's table; fini releases it) */
 	char *secret;			/* path of the secret file, or NULL */
+	char *socket;			/* the unix socket, or NULL */
+	char *port;			/* the TCP port, or NULL */
+	char *socket_owner;
+	long socket_mode;
 	char *unix_endpoint;		/* "unix:" and the socket's realpath */
 	time_t started;
 	long nconns, total_conns, failed_auths, refused;

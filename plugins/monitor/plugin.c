@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,8 @@
 #include "../common/xalloc.h"
 
 #define MON_DEFAULT_SOCKET "/tmp/stheno-monitor.sock"
+#define TEXT_(n) #n
+#define TEXT(n) TEXT_(n)
 #define MON_MAX_OUTPUT (2 * MON_MAX_BODY) /* unread answers: stop reading */
 
 struct mon M;
@@ -592,19 +595,12 @@ open_tcp(const char *port)
 }
 
 static int
-open_unix(struct sth_section *sec, const char *path)
+open_unix(const char *path)
 {
-	const char *owner;
 	char *err = NULL;
-	long mode;
 
-	if (M.host->cfg_octal(M.self, sec, "socket_mode", 0600, &mode) == -1)
-		return -1;
-	owner = M.host->cfg_str(sec, "socket_owner", NULL);
-	if (owner != NULL && *owner == '\0')
-		owner = NULL;
-	M.unix_l = M.host->listen_unix(M.self, path, (int)mode, owner,
-	    mon_accept, NULL, &err);
+	M.unix_l = M.host->listen_unix(M.self, path, (int)M.socket_mode,
+	    M.socket_owner, mon_accept, NULL, &err);
 	if (M.unix_l == NULL) {
 		M.host->fail(M.self, "[plugin:monitor] socket=%s: %s", path,
 		    err);
@@ -621,36 +617,38 @@ open_unix(struct sth_section *sec, const char *path)
 	return 0;
 }
 
+/* [plugin:monitor], read by the host into M (host->cfg_read). */
+#define MO(k, m, t, fl, d, lo, hi)                                             \
+	STH_CFG_OPTION(k, STH_CFG_##t, fl, struct mon, m, d, lo, hi)
+static const struct sth_cfg_option mon_opts[] = {
+	MO("socket", socket, STR, STH_CFG_EMPTY_NULL, NULL, 0, 0),
+	MO("port", port, STR, STH_CFG_EMPTY_NULL, NULL, 0, 0),
+	MO("secret", secret, STR, STH_CFG_EMPTY_NULL, NULL, 0, 0),
+	MO("socket_mode", socket_mode, OCTAL, 0, "0600", 0, 0),
+	MO("socket_owner", socket_owner, STR, STH_CFG_EMPTY_NULL, NULL, 0, 0),
+	/* 0: off */
+	MO("max_auth_failures", pen.max_failures, INT, 0,
+	    TEXT(MON_MAX_AUTH_FAILURES), 0, LONG_MAX),
+	MO("auth_penalty", pen.base, INT, 0, TEXT(MON_AUTH_PENALTY), 0,
+	    LONG_MAX),
+	STH_CFG_END
+};
+#undef MO
+
 static int
 mon_config(void)
 {
-	struct sth_section *sec = M.host->config(M.self);
-	const char *sock, *port, *secret;
-
-	if (M.host->cfg_int(M.self, sec, "max_auth_failures",
-	    MON_MAX_AUTH_FAILURES, &M.pen.max_failures) == -1 ||
-	    M.host->cfg_int(M.self, sec, "auth_penalty", MON_AUTH_PENALTY,
-	    &M.pen.base) == -1)
+	if (M.host->cfg_read(M.self, M.host->config(M.self), NULL, mon_opts,
+	    &M) == -1)
 		return -1;
-	if (M.pen.max_failures < 0 || M.pen.base < 0)
-		return M.host->fail(M.self,
-		    "[plugin:monitor] max_auth_failures "
-		    "and auth_penalty must be 0 (off) or more");
-	sock = M.host->cfg_str(sec, "socket", NULL);
-	port = M.host->cfg_str(sec, "port", NULL);
-	secret = M.host->cfg_str(sec, "secret", NULL);
-	if (secret != NULL && *secret != '\0') {
-		if ((M.secret = strdup(secret)) == NULL)
-			abort();
-		if (check_secret() == -1)
-			return -1;
-	}
-	if (port != NULL && *port != '\0' && open_tcp(port) == -1)
+	if (M.secret != NULL && check_secret() == -1)
 		return -1;
-	if (sock != NULL && *sock != '\0')
-		return open_unix(sec, sock);
+	if (M.port != NULL && open_tcp(M.port) == -1)
+		return -1;
+	if (M.socket != NULL)
+		return open_unix(M.socket);
 	if (M.tcp_l == NULL)
-		return open_unix(sec, MON_DEFAULT_SOCKET);
+		return open_unix(MON_DEFAULT_SOCKET);
 	return 0;
 }
 
@@ -665,9 +663,9 @@ mon_init(struct sth_plugin *self, const struct sth_host *host)
 	if (mon_config() == 0)
 		return 0;
 	/* fini is not called after a failed init; listeners are the host's */
-	free(M.secret);
+	M.host->cfg_release(mon_opts, &M);
 	free(M.unix_endpoint);
-	M.secret = M.unix_endpoint = NULL;
+	M.unix_endpoint = NULL;
 	return -1;
 }
 
@@ -697,7 +695,7 @@ mon_fini(struct sth_plugin *self)
 		M.host->listener_free(M.unix_l);
 	if (M.tcp_l != NULL)
 		M.host->listener_free(M.tcp_l);
-	free(M.secret);
+	M.host->cfg_release(mon_opts, &M);
 	free(M.unix_endpoint);
 	mon_penalty_free(&M.pen);
 	memset(&M, 0, sizeof M);

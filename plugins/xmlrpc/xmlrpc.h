@@ -40,10 +40,14 @@ struct xr_limits {
 	size_t max_values;	/* <value> elements in one request */
 	size_t max_batch;	/* calls in one JSON-RPC batch */
 };
-#define XR_MAX_BODY_DEFAULT (2 * 1024 * 1024)
+/* The defaults of [plugin:xmlrpc] (plain numbers: plugin.c's option table
+ * has them as text too, XR_TEXT). */
+#define XR_MAX_BODY_DEFAULT 2097152	/* 2MB */
 #define XR_MAX_DEPTH_DEFAULT 64
 #define XR_MAX_VALUES_DEFAULT 65536
 #define XR_MAX_BATCH_DEFAULT 1024
+#define XR_TEXT_(n) #n
+#define XR_TEXT(n) XR_TEXT_(n)
 /* Nesting of a json_t the encoders accept (results are made by the core). */
 #define XR_ENCODE_MAX_DEPTH 256
 

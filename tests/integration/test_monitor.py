@@ -514,8 +514,10 @@ class PenaltyTest(unittest.TestCase):
         d.write_config()
         d.start(wait=False)
         self.assertEqual(d.wait_exit(10), 2, d.describe())
-        self.assertIn("max_auth_failures and auth_penalty must be 0 (off) "
-                      "or more", d.read_log() + d.stderr_text())
+        self.assertRegex(d.read_log() + d.stderr_text(),
+                         r"-1 is below lower bound \(0\) for "
+                         r"'max_auth_failures' in section 'plugin:monitor' "
+                         r"\(file: '[^']+', line \d+\)")
 
 
 @unittest.skipUnless(have_plugins("monitor", "http", "xmlrpc") and

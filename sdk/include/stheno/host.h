@@ -11,7 +11,8 @@
  *  - `self` is the handle given to init(); passing another plugin's handle
  *    is an impossible state and aborts.
  *  - Strings passed in are borrowed (copied if kept); strings returned are
- *    owned by the host and valid until the object they came from is freed.
+ *    owned by the host and valid until the object they came from is freed
+ *    (but those cfg_read stores, which are the plugin's to free).
  *  - json_t arguments are borrowed (the caller keeps its reference) except
  *    where the comment says "stolen"; json_t results are new references the
  *    caller must json_decref().
@@ -99,6 +100,49 @@ struct sth_binding;
 #define STH_CONN_TIMEOUT 0x40
 /* A session stacked by conn_wrap (ABI 1.5) finished its handshake. */
 #define STH_CONN_CONNECTED 0x80
+
+/*
+ * Typed section reading (ABI 1.6, host->cfg_read): a table of options,
+ * each one key of a section read into a member of the plugin's own
+ * struct, checked and converted as sthenod reads its own sections.  The
+ * values of STH_CFG_* and the layout of struct sth_cfg_option are fixed
+ * for the major version (sthenod maps them to its own types); a table
+ * ends with a NULL key.  Every member the table names is set: to the
+ * value, else the default, else "unset" (NULL, 0, or -1 for an octal).
+ */
+#define STH_CFG_STR 1	/* char *: a malloc'd copy the plugin owns */
+#define STH_CFG_BOOL 2	/* 1 or 0: true/false, yes/no, on/off, 1/0 */
+#define STH_CFG_INT 3	/* an integer, as Python's int() reads it */
+#define STH_CFG_BYTES 4	/* an integer: "1024", "10KB", "50MB", "1GB" */
+#define STH_CFG_OCTAL 5	/* an integer written in octal: "0700" */
+/* flags */
+#define STH_CFG_REQUIRED 0x1	/* absent (and no default): an error */
+#define STH_CFG_NO_EXPAND 0x2	/* keep %(name)s as written */
+#define STH_CFG_EMPTY_NULL 0x4	/* a string: an empty value is unset */
+
+struct sth_cfg_option {
+	const char *key;	/* NULL ends the table */
+	int type;		/* STH_CFG_* */
+	int flags;		/* STH_CFG_REQUIRED | ... */
+	size_t offset;		/* offsetof the member in the target */
+	size_t size;		/* sizeof the member: a char * for a string,
+				 * an int, long or long long for the others */
+	const char *def;	/* the default, as config text; NULL: unset */
+	long min, max;		/* INT, BYTES, OCTAL: bounds when min < max
+				 * (an int member: within INT_MIN..INT_MAX) */
+	const void *reserved[2];	/* zero */
+};
+
+/* STH_CFG_AT(struct conf, member): the offset and size fields. */
+#define STH_CFG_AT(type, member)                                               \
+	offsetof(type, member), sizeof(((type *)0)->member)
+/* One option, for a member of struct stype, and the end of a table:
+ *   STH_CFG_OPTION("port", STH_CFG_INT, 0, struct conf, port, "21", 1,
+ *       65535), ..., STH_CFG_END */
+#define STH_CFG_OPTION(key, type, flags, stype, member, def, min, max)        \
+	{ (key), (type), (flags), STH_CFG_AT(stype, member), (def), (min),     \
+	  (max), { NULL, NULL } }
+#define STH_CFG_END { NULL, 0, 0, 0, 0, NULL, 0, 0, { NULL, NULL } }
 
 typedef void (*sth_timer_fn)(struct sth_timer *t, void *arg);
 typedef void (*sth_watch_fn)(struct sth_watch *w, int fd, short what,
@@ -224,9 +268,11 @@ struct sth_host {
 	const char *(*cfg_str)(struct sth_section *s, const char *key,
 			       const char *def);
 	/* Typed getters: 0 with *out set (to def if absent), or -1 with an
-	 * error naming key, value, section, file and line recorded through
-	 * fail() ("port: not a valid integer: 'x' in section 'plugin:ftp'
-	 * (file: '/etc/stheno.conf', line 4)"): return -1 from init as is. */
+	 * error naming value, key, section, file and line recorded through
+	 * fail() ("invalid literal for int() with base 10: 'x' for 'port' in
+	 * section 'plugin:ftp' (file: '/etc/stheno.conf', line 4)"): return
+	 * -1 from init as is.  A plugin that reads several keys reads them
+	 * with one table instead: cfg_read (ABI 1.6), below. */
 	int (*cfg_int)(struct sth_plugin *self, struct sth_section *s,
 		       const char *key, long def, long *out);
 	int (*cfg_bool)(struct sth_plugin *self, struct sth_section *s,
@@ -385,6 +431,26 @@ struct sth_host {
 			 struct bufferevent *(*make)(struct event_base *base,
 						     int fd, void *arg),
 			 void *arg);
+
+	/* --- ABI 1.6: typed section reading ----------------------------------
+	 * Fill target from section s with the table opts (struct
+	 * sth_cfg_option above): each key from s, else from fallback (NULL:
+	 * none; a server section over the plugin's defaults, say), else its
+	 * default; values are expanded as cfg_str's are.  Unknown keys are
+	 * left alone.  s may be NULL: the defaults only.  Returns 0, or -1
+	 * with the error recorded through fail() in sthenod's own words,
+	 * naming the value, key, section, file and line ("not a valid
+	 * boolean value: 'maybe' for 'anonymous' in section 'plugin:ftp'
+	 * (file: '/etc/stheno.conf', line 4)"), and nothing left allocated
+	 * in target: return -1 from init as is.  A table sthenod cannot read
+	 * (an unknown type or flag, a wrong size) is such an error too.
+	 * The strings it stores are the plugin's: cfg_release frees every
+	 * one the table names (free() each yourself if you prefer) and sets
+	 * it to NULL.  Check with STH_HOST_HAS(host, cfg_read). */
+	int (*cfg_read)(struct sth_plugin *self, struct sth_section *s,
+			struct sth_section *fallback,
+			const struct sth_cfg_option *opts, void *target);
+	void (*cfg_release)(const struct sth_cfg_option *opts, void *target);
 };
 
 /* True if the running host has member m: needed only for members newer

@@ -49,14 +49,6 @@
 #include "xmalloc.h"
 #include "../plugins/common/digest.h"
 
-/* daemon/xmalloc.c writes a fatal reason to sthenod's main log before it
- * prints it on stderr: a client has no main log, so stderr alone. */
-void
-log_fatal(const char *reason)
-{
-	(void)reason;
-}
-
 #define DEFAULT_SOCKET "/tmp/stheno-monitor.sock"
 
 struct ctl {
@@ -344,7 +336,7 @@ ctl_read(struct ctl *c, char **body, size_t *len)
 		die("%s", "the monitor closed the connection");
 	if (mon_parse_header(hdr, &status, len) == -1 || *len > MON_MAX_BODY)
 		die("%s", "the monitor's answer is not framed as expected");
-	*body = plug_xmalloc(*len + 2);
+	*body = xmalloc(*len + 2);
 	if (fread(*body, 1, *len + 1, c->in) != *len + 1)
 		die("%s", "the monitor closed the connection mid-answer");
 	(*body)[*len] = '\0';
@@ -376,7 +368,7 @@ read_secret(const char *path, size_t *len)
 
 	if ((f = fopen(path, "r")) == NULL)
 		die("cannot read the secret file %s", path);
-	buf = plug_xmalloc(MON_MAX_SECRET + 1);
+	buf = xmalloc(MON_MAX_SECRET + 1);
 	n = fread(buf, 1, MON_MAX_SECRET + 1, f);
 	fclose(f);
 	if (n > MON_MAX_SECRET)

@@ -75,7 +75,7 @@ read_opt(struct sth_section *sec, const struct ftp_opt *o)
 	switch (o->type) {
 	case OPT_STR:
 		v = host->cfg_str(sec, o->key, o->sdef);
-		*(char **)p = v != NULL && *v != '\0' ? plug_xstrdup(v) : NULL;
+		*(char **)p = v != NULL && *v != '\0' ? xstrdup(v) : NULL;
 		return 0;
 	case OPT_BOOL:
 		if (host->cfg_bool(F.self, sec, o->key, (int)o->def, &b) == -1)

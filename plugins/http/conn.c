@@ -124,12 +124,12 @@ req_set_header(struct sth_http_req *r, const char *name, const char *value)
 	}
 	if (strcasecmp(name, "Content-Type") == 0) {
 		free(r->r_ctype);
-		r->r_ctype = plug_xstrdup(value);
+		r->r_ctype = xstrdup(value);
 		return;
 	}
 	if (strcasecmp(name, "Server") == 0) {
 		free(r->r_server_hdr);
-		r->r_server_hdr = plug_xstrdup(value);
+		r->r_server_hdr = xstrdup(value);
 		return;
 	}
 	htmlbuf_printf(&r->r_hdrs, "%s: %s\r\n", name, value);
@@ -270,7 +270,7 @@ req_respond_error(struct sth_http_req *r, int status)
 	if (!answerable(r))
 		return;
 	free(r->r_ctype);
-	r->r_ctype = plug_xstrdup("text/html");
+	r->r_ctype = xstrdup("text/html");
 	page = http_error_page(status, &len);
 	req_respond(r, status, NULL, page, len);
 }
@@ -503,7 +503,7 @@ conn_error(struct http_conn *c, int status, int close)
 	static struct http_msg bare;
 	struct http_msg *m = &c->c_parser.msg;
 
-	r = plug_xcalloc(1, sizeof *r);
+	r = xcalloc(1, sizeof *r);
 	r->r_conn = c;
 	bare.version = 11;
 	bare.method = bare.target = "-";
@@ -623,7 +623,7 @@ conn_dispatch(struct http_conn *c)
 	struct sth_http_req *r;
 	struct http_server *s = c->c_srv;
 
-	r = plug_xcalloc(1, sizeof *r);
+	r = xcalloc(1, sizeof *r);
 	r->r_conn = c;
 	r->r_msg = &c->c_parser.msg;
 	r->r_state = RS_DISPATCH;
@@ -816,7 +816,7 @@ conn_accept(struct sth_listener *l, int fd, const struct sockaddr *sa,
 	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == -1)
 		H.host->log(H.self, STH_LOG_WARN, "http: TCP_NODELAY: %s",
 		    strerror(errno));
-	c = plug_xcalloc(1, sizeof *c);
+	c = xcalloc(1, sizeof *c);
 	c->c_srv = s;
 	http_parser_init(&c->c_parser, &s->s_lim);
 	peer_name(sa, salen, c->c_peer, sizeof c->c_peer);

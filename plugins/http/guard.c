@@ -99,8 +99,8 @@ hosts_key(struct http_server *s, struct sth_section *own,
 	}
 	if (v == NULL || v[strspn(v, " \t,")] == '\0')
 		return 0;
-	copy = plug_xstrdup(v);
-	s->s_allowed_hosts = plug_xcalloc(strlen(v) / 2 + 2, sizeof(char *));
+	copy = xstrdup(v);
+	s->s_allowed_hosts = xcalloc(strlen(v) / 2 + 2, sizeof(char *));
 	for (w = strtok_r(copy, " \t,", &save); w != NULL;
 	    w = strtok_r(NULL, " \t,", &save)) {
 		if (!host_pattern_ok(w)) {
@@ -109,7 +109,7 @@ hosts_key(struct http_server *s, struct sth_section *own,
 			    "is not a host name, .domain, IP address or *",
 			    host->section_name(sec), w);
 		}
-		s->s_allowed_hosts[n++] = plug_xstrdup(w);
+		s->s_allowed_hosts[n++] = xstrdup(w);
 	}
 	free(copy);
 	return 0;

@@ -26,7 +26,7 @@
 #include "htmlbuf.h"
 
 #include "../common/penalty.h"
-#include "../common/xalloc.h"
+#include "xmalloc.h"
 
 /* ---------------------------------------------------------------- parse.c */
 

@@ -109,7 +109,7 @@ hexval(int c)
 char *
 http_pct_decode(const char *s, size_t n)
 {
-	char *out = plug_xmalloc(n + 1), *o = out;
+	char *out = xmalloc(n + 1), *o = out;
 	size_t i;
 	int hi, lo;
 
@@ -236,7 +236,7 @@ add_header(struct http_parser *p, char *name, char *value)
 	if (m->nhdrs >= p->lim.max_headers)
 		return fail(p, 431);
 	if (m->nhdrs % 8 == 0)
-		m->hdrs = plug_xrealloc(m->hdrs,
+		m->hdrs = xrealloc(m->hdrs,
 		    (m->nhdrs + 8) * sizeof *m->hdrs);
 	m->hdrs[m->nhdrs].name = name;
 	m->hdrs[m->nhdrs].value = value;
@@ -412,7 +412,7 @@ body_add(struct http_parser *p, const char *data, size_t n)
 			p->bodycap = (size_t)m->clen + 1;
 		if (p->bodycap < want)
 			p->bodycap = want;
-		m->body = plug_xrealloc(m->body, p->bodycap);
+		m->body = xrealloc(m->body, p->bodycap);
 	}
 	memcpy(m->body + m->bodylen, data, n);
 	m->bodylen += n;
@@ -475,7 +475,7 @@ feed_head(struct http_parser *p, const char *data, size_t len, size_t *used)
 				p->headcap *= 2;
 			if (p->headcap > p->lim.max_head + 1)
 				p->headcap = p->lim.max_head + 1;
-			p->head = plug_xrealloc(p->head, p->headcap);
+			p->head = xrealloc(p->head, p->headcap);
 		}
 		memcpy(p->head + p->headlen, data + i, n);
 		if (first && bad_method_byte(p->head, p->headlen, n)) {

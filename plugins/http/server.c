@@ -120,7 +120,7 @@ read_opt(struct sth_section *own, struct sth_section *global,
 static char *
 dup_or_null(const char *s)
 {
-	return s != NULL && *s != '\0' ? plug_xstrdup(s) : NULL;
+	return s != NULL && *s != '\0' ? xstrdup(s) : NULL;
 }
 
 /* A key from the server's section, else [plugin:http], else def. */
@@ -205,8 +205,8 @@ server_new(struct sth_section *sec, const char *name, int kind)
 	long mode;
 	int control = kind != 'n';
 
-	s = plug_xcalloc(1, sizeof *s);
-	s->s_name = plug_xstrdup(name);
+	s = xcalloc(1, sizeof *s);
+	s->s_name = xstrdup(name);
 	s->s_access_fd = -1;
 	LIST_INIT(&s->s_conns);
 
@@ -234,7 +234,7 @@ server_new(struct sth_section *sec, const char *name, int kind)
 		    kind == 'u' ? "file" : kind == 'i' ? "port" : "listen");
 		goto err;
 	}
-	s->s_listen = plug_xstrdup(v);
+	s->s_listen = xstrdup(v);
 	s->s_control = control;
 	/* every control server answers the probes */
 	s->s_probes |= control;
@@ -263,8 +263,8 @@ server_new(struct sth_section *sec, const char *name, int kind)
 			    "followed by 40 hex digits", sect);
 			goto err;
 		}
-		s->s_username = plug_xstrdup(user);
-		s->s_password = plug_xstrdup(pass);
+		s->s_username = xstrdup(user);
+		s->s_password = xstrdup(pass);
 	}
 
 	for (i = 0; i < sizeof server_opts / sizeof server_opts[0]; i++)
@@ -274,7 +274,7 @@ server_new(struct sth_section *sec, const char *name, int kind)
 		goto err;
 	if (server_tls(s, sec) == -1)
 		goto err;
-	s->s_server_hdr = plug_xstrdup(str_opt(sec, NULL, "server_header",
+	s->s_server_hdr = xstrdup(str_opt(sec, NULL, "server_header",
 	    control ? SERVER_HDR_CONTROL : "Stheno"));
 	s->s_access_log = dup_or_null(str_opt(sec, kind == 'n' ? global :
 	    NULL, "access_log", NULL));
@@ -313,7 +313,7 @@ server_start(struct http_server *s)
 		free(err);
 		return -1;
 	}
-	s->s_addr = plug_xstrdup(host->listener_addr(s->s_listener));
+	s->s_addr = xstrdup(host->listener_addr(s->s_listener));
 	if (s->s_control && STH_HOST_HAS(host, listener_set_control))
 		host->listener_set_control(s->s_listener, 1);
 	s->s_started = time(NULL);

@@ -28,7 +28,7 @@
 
 #include "monitor.h"
 #include "../common/digest.h"
-#include "../common/xalloc.h"
+#include "xmalloc.h"
 
 #define MON_DEFAULT_SOCKET "/tmp/stheno-monitor.sock"
 #define MON_MAX_OUTPUT (2 * MON_MAX_BODY) /* unread answers: stop reading */
@@ -146,7 +146,7 @@ slurp_secret(size_t *len)
 		    "secret file %s: %s", M.secret, strerror(errno));
 		return NULL;
 	}
-	buf = plug_xmalloc(MON_MAX_SECRET + 1);
+	buf = xmalloc(MON_MAX_SECRET + 1);
 	while ((n = read(fd, buf + *len, MON_MAX_SECRET + 1 - *len)) > 0)
 		*len += (size_t)n;
 	close(fd);
@@ -458,7 +458,7 @@ tcp_endpoint(int fd)
 		    strerror(errno));
 		snprintf(buf, sizeof buf, "tcp:?"); /* no proof will match */
 	}
-	return plug_xstrdup(buf);
+	return xstrdup(buf);
 }
 
 /* A unix peer whose uid is root's or ours needs no secret. */
@@ -503,11 +503,11 @@ mon_accept(struct sth_listener *l, int fd, const struct sockaddr *sa,
 		refuse_penalised(fd, key, secs);
 		return;
 	}
-	s = plug_xcalloc(1, sizeof *s);
+	s = xcalloc(1, sizeof *s);
 	memcpy(s->peer, peer, sizeof s->peer);
 	memcpy(s->key, key, sizeof s->key);
 	mon_nonce(s->challenge);
-	s->endpoint = is_unix ? plug_xstrdup(M.unix_endpoint) :
+	s->endpoint = is_unix ? xstrdup(M.unix_endpoint) :
 	    tcp_endpoint(fd);
 	s->authed = trusted == 1;
 	s->conn = M.host->conn_new(M.self, fd, sess_read, sess_write,
@@ -537,14 +537,12 @@ tcp_address(const char *v)
 {
 	char *out;
 
-	if (strchr(v, ':') == NULL) {
-		if (asprintf(&out, "127.0.0.1:%s", v) == -1)
-			abort();
-	} else if (v[0] == ':') {
-		if (asprintf(&out, "127.0.0.1%s", v) == -1)
-			abort();
-	} else if ((out = strdup(v)) == NULL)
-		abort();
+	if (strchr(v, ':') == NULL)
+		xasprintf(&out, "127.0.0.1:%s", v);
+	else if (v[0] == ':')
+		xasprintf(&out, "127.0.0.1%s", v);
+	else
+		out = xstrdup(v);
 	return out;
 }
 
@@ -616,7 +614,7 @@ open_unix(struct sth_section *sec, const char *path)
 	 * not take the descriptors it needs.  TCP stays public. */
 	if (STH_HOST_HAS(M.host, listener_set_control))
 		M.host->listener_set_control(M.unix_l, 1);
-	M.unix_endpoint = plug_xmalloc(MON_ENDPOINT_MAX);
+	M.unix_endpoint = xmalloc(MON_ENDPOINT_MAX);
 	mon_endpoint_unix(path, M.unix_endpoint, MON_ENDPOINT_MAX);
 	return 0;
 }
@@ -640,8 +638,7 @@ mon_config(void)
 	port = M.host->cfg_str(sec, "port", NULL);
 	secret = M.host->cfg_str(sec, "secret", NULL);
 	if (secret != NULL && *secret != '\0') {
-		if ((M.secret = strdup(secret)) == NULL)
-			abort();
+		M.secret = xstrdup(secret);
 		if (check_secret() == -1)
 			return -1;
 	}

@@ -107,8 +107,8 @@ mon_tokenize(const char *line, size_t len, struct mon_argv *out,
 		*err = "a NUL byte in the line";
 		return -1;
 	}
-	out->buf = plug_xmalloc(len + 1);
-	out->argv = plug_xmalloc((MON_MAX_ARGS + 1) * sizeof *out->argv);
+	out->buf = xmalloc(len + 1);
+	out->argv = xmalloc((MON_MAX_ARGS + 1) * sizeof *out->argv);
 	w = out->buf;
 	for (;;) {
 		while (p < end && is_blank(*p))
@@ -168,7 +168,7 @@ mon_str_add(struct mon_str *s, const void *data, size_t len)
 {
 	if (s->len + len + 1 > s->cap) {
 		s->cap = (s->len + len + 1) * 2;
-		s->s = plug_xrealloc(s->s, s->cap);
+		s->s = xrealloc(s->s, s->cap);
 	}
 	memcpy(s->s + s->len, data, len);
 	s->len += len;

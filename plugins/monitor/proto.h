@@ -13,7 +13,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-#include "../common/xalloc.h"
+#include "xmalloc.h"
 
 /* Status codes (Varnish's set). */
 #define MON_SYNTAX 100		/* unterminated quote, NUL byte */

@@ -347,7 +347,7 @@ jr_handle(const char *body, size_t len, const struct xr_limits *lim,
 	json_t *doc, *r;
 	size_t i;
 
-	req = xr_calloc(1, sizeof *req);
+	req = xcalloc(1, sizeof *req);
 	req->d = d;
 	req->fn = fn;
 	req->arg = arg;
@@ -375,7 +375,7 @@ jr_handle(const char *body, size_t len, const struct xr_limits *lim,
 	}
 	req->batch = json_is_array(doc);
 	req->n = req->batch ? json_array_size(doc) : 1;
-	req->slots = xr_calloc(req->n, sizeof *req->slots);
+	req->slots = xcalloc(req->n, sizeof *req->slots);
 	req->dispatching = 1;
 	for (i = 0; i < req->n; i++) {
 		r = req->batch ? json_array_get(doc, i) : doc;

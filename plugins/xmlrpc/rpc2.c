@@ -93,7 +93,7 @@ xr_handle(const char *body, size_t len, const struct xr_limits *lim,
 		reply(400, NULL, 0, err, arg);
 		return NULL;
 	}
-	req = xr_calloc(1, sizeof *req);
+	req = xcalloc(1, sizeof *req);
 	req->d = d;
 	req->reply = reply;
 	req->arg = arg;

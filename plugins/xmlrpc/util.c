@@ -1,9 +1,7 @@
 /*
- * util.c — allocation that cannot fail, Python's repr for log lines, the
- * encoders' flat output buffer and integer text.
- * A plugin never resolves daemon symbols, so it cannot use the core's
- * xmalloc; these follow the same rule: every input has a cap, so running
- * out of memory is an impossible state and aborts.
+ * util.c — Python's repr for log lines, the encoders' flat output buffer
+ * and integer text.  Allocation is lib/xmalloc.c's: every input has a
+ * cap, so running out of memory is an impossible state and aborts.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -11,55 +9,6 @@
 #include <string.h>
 
 #include "xmlrpc.h"
-
-static void __attribute__((noreturn))
-xr_oom(size_t size)
-{
-	fprintf(stderr, "xmlrpc: out of memory allocating %zu bytes\n", size);
-	abort();
-}
-
-void *
-xr_malloc(size_t size)
-{
-	void *p;
-
-	if ((p = malloc(size ? size : 1)) == NULL)
-		xr_oom(size);
-	return p;
-}
-
-void *
-xr_calloc(size_t n, size_t size)
-{
-	void *p;
-
-	if ((p = calloc(n ? n : 1, size ? size : 1)) == NULL)
-		xr_oom(n * size);
-	return p;
-}
-
-void *
-xr_realloc(void *old, size_t size)
-{
-	void *p;
-
-	if ((p = realloc(old, size ? size : 1)) == NULL)
-		xr_oom(size);
-	return p;
-}
-
-char *
-xr_strndup(const char *s, size_t len)
-{
-	char *p;
-
-	p = xr_malloc(len + 1);
-	if (len > 0)
-		memcpy(p, s, len);
-	p[len] = '\0';
-	return p;
-}
 
 /*
  * Like Python's repr() of a str: single quotes, or double quotes when the
@@ -77,7 +26,7 @@ xr_repr(const char *buf, size_t len, size_t max)
 	cut = len > max;
 	if (cut)
 		len = max;
-	out = xr_malloc(len * 4 + 8);
+	out = xmalloc(len * 4 + 8);
 	q = memchr(buf, '\'', len) != NULL && memchr(buf, '"', len) == NULL ?
 	    '"' : '\'';
 	n = 0;
@@ -126,10 +75,10 @@ xr_buf_grow(struct xr_buf *b, size_t n)
 	size_t cap = b->cap != 0 ? b->cap : 4096;
 
 	if (n > SIZE_MAX / 2 - b->len)
-		xr_oom(n);
+		fatalx("xr_buf: %zu more bytes overflows", n);
 	while (cap - b->len < n)
 		cap *= 2;
-	b->data = xr_realloc(b->data, cap);
+	b->data = xrealloc(b->data, cap);
 	b->cap = cap;
 }
 

@@ -294,7 +294,7 @@ xr_base64(struct xr_parse *x, const char *s, size_t len)
 	int v, pad = 0;
 	json_t *j;
 
-	out = xr_malloc(len / 4 * 3 + 3);
+	out = xmalloc(len / 4 * 3 + 3);
 	for (i = 0; i < len; i++) {
 		if (xr_blank(s + i, 1))
 			continue;
@@ -463,7 +463,7 @@ xr_end_frame(struct xr_parse *x, struct xr_frame *f, struct xr_frame *parent)
 			xr_fail(x, "more than one <methodName>");
 			return;
 		}
-		x->method = xr_strndup(x->text, x->tlen);
+		x->method = xstrndup(x->text, x->tlen);
 		return;
 	case T_VALUE:
 		if (f->typed) {
@@ -488,7 +488,7 @@ xr_end_frame(struct xr_parse *x, struct xr_frame *f, struct xr_frame *parent)
 			xr_fail(x, "<member> has more than one <name>");
 			return;
 		}
-		parent->key = xr_strndup(x->text, x->tlen);
+		parent->key = xstrndup(x->text, x->tlen);
 		return;
 	case T_MEMBER:
 		if (f->key == NULL || f->val == NULL) {
@@ -565,7 +565,7 @@ xr_chars(void *arg, const XML_Char *s, int len)
 	}
 	if (x->tlen + (size_t)len + 1 > x->tcap) {
 		x->tcap = (x->tlen + (size_t)len + 1) * 2;
-		x->text = xr_realloc(x->text, x->tcap);
+		x->text = xrealloc(x->text, x->tcap);
 	}
 	memcpy(x->text + x->tlen, s, (size_t)len);
 	x->tlen += (size_t)len;
@@ -651,7 +651,7 @@ xr_decode(struct xr_parse *x, const char *body, size_t len)
 	if (xr_stack_cap < (size_t)x->lim->max_depth + 1) {
 		xr_stack_cap = (size_t)x->lim->max_depth + 1;
 		free(xr_stack);
-		xr_stack = xr_calloc(xr_stack_cap, sizeof *xr_stack);
+		xr_stack = xcalloc(xr_stack_cap, sizeof *xr_stack);
 	}
 	x->stack = xr_stack;
 	x->text = xr_text;

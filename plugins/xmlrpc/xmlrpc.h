@@ -31,6 +31,8 @@
 
 #include <stheno/stheno.h>
 
+#include "xmalloc.h"
+
 struct evbuffer;
 
 /* Caps on one request body (docs/design.md, decision 7). */
@@ -68,10 +70,6 @@ struct xr_buf {
 };
 
 /* util.c */
-void *xr_malloc(size_t);
-void *xr_calloc(size_t, size_t);
-void *xr_realloc(void *, size_t);
-char *xr_strndup(const char *, size_t);
 /* Python's repr of the first max bytes of buf, quoted ('...'), for log
  * lines that mirror supervisord's; a malloc'd string. */
 char *xr_repr(const char *buf, size_t len, size_t max);

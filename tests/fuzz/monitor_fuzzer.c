@@ -94,7 +94,7 @@ m_tokenize(const char *s, size_t len, struct m_words *m)
 	m->argc = -1;
 	if (memchr(s, '\0', len) != NULL)
 		return;
-	w = m->buf = plug_xmalloc(len + 1);
+	w = m->buf = xmalloc(len + 1);
 	m->argc = 0;
 	for (;;) {
 		while (s < e && m_blank(*s))
@@ -194,7 +194,7 @@ check_tokenize(const uint8_t *data, size_t size)
 	int r;
 
 	/* exactly size bytes: reading past the line is an ASan report */
-	line = plug_xmalloc(size);
+	line = xmalloc(size);
 	memcpy(line, data, size);
 	m_tokenize(line, size, &m);
 	r = mon_tokenize(line, size, &a, &err);

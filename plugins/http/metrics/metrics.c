@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "prom.h"
+#include "xmalloc.h"
 
 #define METRICS_PATH "/metrics"
 #define MAX_COUNTERS 65536	/* start counters kept, at most */
@@ -97,10 +98,9 @@ count_find(const char *group, const char *name, int create)
 			return c;
 	if (!create || M.ncounts >= MAX_COUNTERS)
 		return NULL;
-	if ((c = calloc(1, sizeof *c)) == NULL ||
-	    (c->group = strdup(group)) == NULL ||
-	    (c->name = strdup(name)) == NULL)
-		abort();
+	c = xcalloc(1, sizeof *c);
+	c->group = xstrdup(group);
+	c->name = xstrdup(name);
 	c->next = M.counts;
 	M.counts = c;
 	M.ncounts++;

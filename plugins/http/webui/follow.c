@@ -35,7 +35,7 @@ wu_follow_open(struct wu_follow *f, const char *path, off_t head)
 		f->fd = -1;
 		return -1;
 	}
-	f->path = wu_strdup(path);
+	f->path = xstrdup(path);
 	f->dev = st.st_dev;
 	f->ino = st.st_ino;
 	f->pos = st.st_size >= head ? st.st_size - head : 0;

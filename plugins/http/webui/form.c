@@ -204,7 +204,7 @@ wu_ctime(time_t t)
 
 	localtime_r(&t, &tm);
 	strftime(buf, sizeof buf, "%a %b %e %H:%M:%S %Y", &tm);
-	return wu_strdup(buf);
+	return xstrdup(buf);
 }
 
 /* An RFC 1123 date for Last-Modified. */

@@ -209,7 +209,7 @@ wu_render_status(struct htmlbuf *b, json_t *infos, const char *message,
 		htmlbuf_puts(b, "<div class=\"noprograms\">No programs to "
 		    "manage</div>\n");
 	else {
-		rows = wu_malloc(n * sizeof *rows);
+		rows = xmalloc(n * sizeof *rows);
 		for (i = 0; i < n; i++)
 			rows[i] = json_array_get(infos, i);
 		qsort(rows, n, sizeof *rows, cmp_info);

@@ -239,7 +239,7 @@ action_start(struct wu_ctx *c)
 static struct wu_ctx *
 ctx_new(struct wu_state *st, struct sth_http_req *req)
 {
-	struct wu_ctx *c = wu_malloc(sizeof *c);
+	struct wu_ctx *c = xmalloc(sizeof *c);
 
 	memset(c, 0, sizeof *c);
 	c->st = st;

@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "../htmlbuf.h"
+#include "xmalloc.h"
 
 struct sth_plugin;
 struct sth_host;
@@ -37,10 +38,6 @@ struct sth_timer;
 
 /* Pages are built in a struct htmlbuf (../htmlbuf.h), the http family's
  * growable byte string that dies on out-of-memory. */
-
-/* buf.c: allocation that cannot fail. */
-void *wu_malloc(size_t);
-char *wu_strdup(const char *);
 
 /* form.c: query strings, URL quoting, the Location of a 301. */
 char *wu_form_get(const char *query, const char *body, size_t bodylen,

@@ -495,21 +495,21 @@ ctl_command(struct ctl *c, const char *line, size_t len)
 static int
 run_argv(struct ctl *c, int argc, char **argv)
 {
-	struct mon_str line = { NULL, 0, 0 };
+	struct dbuf line = DBUF_INIT;
 	int i, status;
 
 	if (c->json)
-		mon_str_add(&line, "-j ", 3);
+		dbuf_add(&line, "-j ", 3);
 	for (i = 0; i < argc; i++) {
 		if (i > 0)
-			mon_str_add(&line, " ", 1);
+			dbuf_add(&line, " ", 1);
 		mon_quote(&line, argv[i]);
 	}
-	mon_str_add(&line, "\n", 1);
+	dbuf_add(&line, "\n", 1);
 	if (line.len > MON_MAX_LINE + 1)
 		die("%s", "the command is longer than 64 KiB");
-	status = ctl_command(c, line.s, line.len);
-	mon_str_free(&line);
+	status = ctl_command(c, line.data, line.len);
+	dbuf_free(&line);
 	return status == MON_OK || (status == MON_CLOSE &&
 	    strcmp(argv[0], "quit") == 0) ? 0 : 1;
 }
@@ -517,7 +517,7 @@ run_argv(struct ctl *c, int argc, char **argv)
 static int
 run_stdin(struct ctl *c)
 {
-	struct mon_str l = { NULL, 0, 0 };
+	struct dbuf l = DBUF_INIT;
 	char *buf = NULL;
 	size_t cap = 0;
 	ssize_t n;
@@ -530,16 +530,16 @@ run_stdin(struct ctl *c)
 			continue;		/* no answer would come */
 		l.len = 0;
 		if (c->json)
-			mon_str_add(&l, "-j ", 3);
-		mon_str_add(&l, buf, (size_t)n);
-		status = ctl_command(c, l.s, l.len);
+			dbuf_add(&l, "-j ", 3);
+		dbuf_add(&l, buf, (size_t)n);
+		status = ctl_command(c, l.data, l.len);
 		if (status == MON_CLOSE || status == MON_COMMS)
 			break;		/* quit, or closed by the monitor */
 		if (status != MON_OK)
 			rc = 1;
 	}
 	free(buf);
-	mon_str_free(&l);
+	dbuf_free(&l);
 	return rc;
 }
 
@@ -635,7 +635,7 @@ static int
 shell_other(void *arg, const char *line)
 {
 	struct ctl *c = arg;
-	struct mon_str l = { NULL, 0, 0 };
+	struct dbuf l = DBUF_INIT;
 	char w[64];
 
 	first_word(line, w, sizeof w);
@@ -646,11 +646,11 @@ shell_other(void *arg, const char *line)
 		return 1;
 	monitor_open(c);
 	if (c->json)
-		mon_str_add(&l, "-j ", 3);
-	mon_str_add(&l, line, strlen(line));
-	mon_str_add(&l, "\n", 1);
-	ctl_command(c, l.s, l.len);
-	mon_str_free(&l);
+		dbuf_add(&l, "-j ", 3);
+	dbuf_add(&l, line, strlen(line));
+	dbuf_add(&l, "\n", 1);
+	ctl_command(c, l.data, l.len);
+	dbuf_free(&l);
 	monitor_close(c);
 	return 1;
 }
@@ -703,25 +703,25 @@ sup_free(struct sup *s)
 static int
 sup_argv(struct sup *s, int argc, char **argv)
 {
-	struct mon_str line = { NULL, 0, 0 };
+	struct dbuf line = DBUF_INIT;
 	int i;
 
 	for (i = 0; i < argc; i++) {
 		if (i > 0)
-			mon_str_add(&line, " ", 1);
-		mon_str_add(&line, argv[i], strlen(argv[i]));
+			dbuf_add(&line, " ", 1);
+		dbuf_add(&line, argv[i], strlen(argv[i]));
 	}
-	mon_str_add(&line, "", 1);
+	dbuf_add(&line, "", 1);
 	if (s->json) {
-		s->records = json_pack("{s:s,s:[],s:[]}", "command", line.s,
+		s->records = json_pack("{s:s,s:[],s:[]}", "command", line.data,
 		    "output", "calls");
 		if (s->records == NULL)
 			s->records = json_pack("{s:s,s:[],s:[]}", "command",
 			    "", "output", "calls");
 	}
-	sup_onecmd(s, line.s);
+	sup_onecmd(s, line.data);
 	sup_flush_json(s);
-	mon_str_free(&line);
+	dbuf_free(&line);
 	return s->exitstatus;
 }
 

@@ -335,14 +335,14 @@ guard_head(struct http_conn *c)
 void
 guard_respond_429(struct sth_http_req *r)
 {
-	struct htmlbuf body = { NULL, 0, 0 };
+	struct dbuf body = DBUF_INIT;
 	char secs[24];
 
 	snprintf(secs, sizeof secs, "%ld", r->r_conn->c_retry);
 	req_set_header(r, "Retry-After", secs);
 	req_set_header(r, "Content-Type", "text/plain");
-	htmlbuf_printf(&body, "Too many failed authentications from your "
+	dbuf_printf(&body, "Too many failed authentications from your "
 	    "address: try again in %ld s.\n", r->r_conn->c_retry);
 	req_respond(r, 429, "Too Many Requests", body.data, body.len);
-	htmlbuf_free(&body);
+	dbuf_free(&body);
 }

@@ -385,7 +385,7 @@ server_list_json(void)
 void
 server_access_log(struct http_server *s, struct sth_http_req *r)
 {
-	struct htmlbuf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 	const struct http_msg *m = r->r_msg;
 	const char *ref, *ua;
 	char date[64], host[64];
@@ -405,7 +405,7 @@ server_access_log(struct http_server *s, struct sth_http_req *r)
 		    (int)strcspn(r->r_conn->c_peer, ":"), r->r_conn->c_peer);
 	ref = http_msg_header(m, "Referer");
 	ua = http_msg_header(m, "User-Agent");
-	htmlbuf_printf(&b, "%s - %s [%s] \"%s %s HTTP/1.%d\" %d %llu "
+	dbuf_printf(&b, "%s - %s [%s] \"%s %s HTTP/1.%d\" %d %llu "
 	    "\"%s\" \"%s\"\n", host, r->r_user != NULL ? r->r_user : "-",
 	    date, m->method, m->target, m->version == 10 ? 0 : 1,
 	    r->r_status != 0 ? r->r_status : 499, r->r_sent,
@@ -413,5 +413,5 @@ server_access_log(struct http_server *s, struct sth_http_req *r)
 	if (write(s->s_access_fd, b.data, b.len) == -1)
 		H.host->log(H.self, STH_LOG_WARN, "http: access_log %s: %s",
 		    s->s_access_log, strerror(errno));
-	htmlbuf_free(&b);
+	dbuf_free(&b);
 }

@@ -80,10 +80,10 @@ void
 mon_proof(const void *key, size_t klen, const char *role, const char *sn,
     const char *cn, const char *endpoint, char out[MON_PROOF_LEN + 1])
 {
-	struct mon_str msg = { NULL, 0, 0 };
+	struct dbuf msg = DBUF_INIT;
 
-	mon_str_addf(&msg, "stheno-monitor %s\n%s\n%s\n%s", role, sn, cn,
+	dbuf_printf(&msg, "stheno-monitor %s\n%s\n%s\n%s", role, sn, cn,
 	    endpoint);
-	digest_hmac_sha256_hex(key, klen, msg.s, msg.len, out);
-	mon_str_free(&msg);
+	digest_hmac_sha256_hex(key, klen, msg.data, msg.len, out);
+	dbuf_free(&msg);
 }

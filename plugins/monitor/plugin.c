@@ -65,14 +65,14 @@ mon_reply(struct mon_sess *s, int status, const char *body, size_t len)
 void
 mon_replyf(struct mon_sess *s, int status, const char *fmt, ...)
 {
-	struct mon_str b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 	va_list ap;
 
 	va_start(ap, fmt);
-	mon_str_vaddf(&b, fmt, ap);
+	dbuf_vprintf(&b, fmt, ap);
 	va_end(ap);
-	mon_reply(s, status, b.s, b.len);
-	mon_str_free(&b);
+	mon_reply(s, status, b.data, b.len);
+	dbuf_free(&b);
 }
 
 void
@@ -103,9 +103,9 @@ mon_reply_data(struct mon_sess *s, int status, json_t *data, const char *text)
 }
 
 static void
-banner_text(struct mon_str *b)
+banner_text(struct dbuf *b)
 {
-	mon_str_addf(b, "-----------------------------\n"
+	dbuf_printf(b, "-----------------------------\n"
 	    "Stheno %s monitor\n\n"
 	    "Type 'help' for command list.\n"
 	    "Type 'quit' to close CLI session.", M.host->version());
@@ -114,11 +114,11 @@ banner_text(struct mon_str *b)
 void
 mon_banner(struct mon_sess *s)
 {
-	struct mon_str b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 
 	banner_text(&b);
-	mon_reply_data(s, MON_OK, json_string(b.s), b.s);
-	mon_str_free(&b);
+	mon_reply_data(s, MON_OK, json_string(b.data), b.data);
+	dbuf_free(&b);
 }
 
 /* --- authentication ------------------------------------------------------- */
@@ -210,13 +210,13 @@ auth_ok(struct mon_sess *s, const char *cn, const char *answer,
 static void
 auth_success(struct mon_sess *s, const char *proof)
 {
-	struct mon_str b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 
-	mon_str_addf(&b, "%s\n\n", proof);
+	dbuf_printf(&b, "%s\n\n", proof);
 	banner_text(&b);
 	mon_reply_data(s, MON_OK, json_pack("{s:s, s:s}", "proof", proof,
-	    "banner", b.s + MON_PROOF_LEN + 2), b.s);
-	mon_str_free(&b);
+	    "banner", b.data + MON_PROOF_LEN + 2), b.data);
+	dbuf_free(&b);
 }
 
 static void
@@ -284,21 +284,21 @@ static void
 call_done(json_t *result, int code, const char *fault, void *arg)
 {
 	struct mon_sess *s = arg;
-	struct mon_str b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 
 	s->call = NULL;
 	if (code != 0) {
-		mon_str_addf(&b, "%d %s", code, fault != NULL ? fault : "");
+		dbuf_printf(&b, "%d %s", code, fault != NULL ? fault : "");
 		mon_reply_data(s, MON_FAULT, json_pack("{s:i, s:s}",
 		    "faultCode", code, "faultString", fault != NULL ? fault :
-		    ""), b.s);
+		    ""), b.data);
 	} else {
 		if (!s->json)
 			s->cmd->text(&b, result, s->argv);
 		mon_reply_data(s, MON_OK, json_incref(result),
-		    b.s != NULL ? b.s : "");
+		    b.data != NULL ? b.data : "");
 	}
-	mon_str_free(&b);
+	dbuf_free(&b);
 	if (!s->busy)
 		mon_process(s);
 }

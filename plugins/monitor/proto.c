@@ -163,47 +163,6 @@ mon_argv_free(struct mon_argv *a)
 	memset(a, 0, sizeof *a);
 }
 
-void
-mon_str_add(struct mon_str *s, const void *data, size_t len)
-{
-	if (s->len + len + 1 > s->cap) {
-		s->cap = (s->len + len + 1) * 2;
-		s->s = xrealloc(s->s, s->cap);
-	}
-	memcpy(s->s + s->len, data, len);
-	s->len += len;
-	s->s[s->len] = '\0';
-}
-
-void
-mon_str_vaddf(struct mon_str *s, const char *fmt, va_list ap)
-{
-	char *p;
-	int n;
-
-	if ((n = vasprintf(&p, fmt, ap)) < 0)
-		abort();
-	mon_str_add(s, p, (size_t)n);
-	free(p);
-}
-
-void
-mon_str_addf(struct mon_str *s, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	mon_str_vaddf(s, fmt, ap);
-	va_end(ap);
-}
-
-void
-mon_str_free(struct mon_str *s)
-{
-	free(s->s);
-	memset(s, 0, sizeof *s);
-}
-
 static int
 is_plain(unsigned char c)
 {
@@ -213,7 +172,7 @@ is_plain(unsigned char c)
 }
 
 void
-mon_quote(struct mon_str *s, const char *arg)
+mon_quote(struct dbuf *s, const char *arg)
 {
 	static const char from[] = "\n\r\t\"\\", to[] = "nrt\"\\";
 	const unsigned char *p;
@@ -223,21 +182,21 @@ mon_quote(struct mon_str *s, const char *arg)
 	for (p = (const unsigned char *)arg; *p != '\0' && is_plain(*p); p++)
 		;
 	if (*arg != '\0' && *p == '\0') {
-		mon_str_add(s, arg, strlen(arg));
+		dbuf_add(s, arg, strlen(arg));
 		return;
 	}
-	mon_str_add(s, "\"", 1);
+	dbuf_add(s, "\"", 1);
 	for (p = (const unsigned char *)arg; *p != '\0'; p++) {
 		if ((f = strchr(from, *p)) != NULL) {
 			esc[0] = '\\';
 			esc[1] = to[f - from];
-			mon_str_add(s, esc, 2);
+			dbuf_add(s, esc, 2);
 		} else if (*p < 0x20 || *p == 0x7f) {
 			snprintf(esc, sizeof esc, "\\x%02x", *p);
-			mon_str_add(s, esc, 4);
+			dbuf_add(s, esc, 4);
 		} else
-			mon_str_add(s, p, 1);
+			dbuf_add(s, p, 1);
 	}
-	mon_str_add(s, "\"", 1);
+	dbuf_add(s, "\"", 1);
 }
 

@@ -1,7 +1,7 @@
 /*
- * util.c — Python's repr for log lines, the encoders' flat output buffer
- * and integer text.  Allocation is lib/xmalloc.c's: every input has a
- * cap, so running out of memory is an impossible state and aborts.
+ * util.c — Python's repr for log lines and integer text.  Allocation is
+ * lib/xmalloc.c's: every input has a cap, so running out of memory is an
+ * impossible state and aborts.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -67,27 +67,6 @@ xr_repr(const char *buf, size_t len, size_t max)
 	}
 	out[n] = '\0';
 	return out;
-}
-
-void
-xr_buf_grow(struct xr_buf *b, size_t n)
-{
-	size_t cap = b->cap != 0 ? b->cap : 4096;
-
-	if (n > SIZE_MAX / 2 - b->len)
-		fatalx("xr_buf: %zu more bytes overflows", n);
-	while (cap - b->len < n)
-		cap *= 2;
-	b->data = xrealloc(b->data, cap);
-	b->cap = cap;
-}
-
-void
-xr_buf_free(struct xr_buf *b)
-{
-	free(b->data);
-	b->data = NULL;
-	b->len = b->cap = 0;
 }
 
 char *

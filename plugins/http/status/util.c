@@ -1,7 +1,7 @@
 /*
  * util.c — the pieces the status and metrics extensions share: uptime and
  * byte formatting, the daemon's start time, and the RPC gather that waits
- * for deferred answers (ext.h).  Their text buffer is ../htmlbuf.c.
+ * for deferred answers (ext.h).  Their text buffer is lib/dbuf.c.
  *
  * Ownership: see ext.h.
  */

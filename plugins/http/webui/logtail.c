@@ -76,7 +76,7 @@ static int
 tail_pump(struct wu_tail *t)
 {
 	const struct sth_http_api *http = t->st->http;
-	struct htmlbuf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 	ssize_t n;
 
 	if (http->pending(t->req) > WU_FOLLOW_BACKLOG)
@@ -85,15 +85,15 @@ tail_pump(struct wu_tail *t)
 	if (n == -1) {
 		t->st->host->log(t->st->self, STH_LOG_WARN, "webui: cannot "
 		    "read %s: %s", t->f.path, strerror(errno));
-		htmlbuf_free(&b);
+		dbuf_free(&b);
 		http->stream_end(t->req);
 		return -1;
 	}
 	if (n > 0 && http->stream_write(t->req, b.data, b.len) == -1) {
-		htmlbuf_free(&b);
+		dbuf_free(&b);
 		return -1;
 	}
-	htmlbuf_free(&b);
+	dbuf_free(&b);
 	return 0;
 }
 

@@ -29,6 +29,7 @@
 #include "cfgval.h"
 #include "expand.h"
 #include "ini.h"
+#include "pyrepr.h"
 #include "xmalloc.h"
 
 /* ---- helpers --------------------------------------------------------- */
@@ -100,7 +101,7 @@ err_repr(const char *fmt, const char *value)
 {
 	char	*r, *msg;
 
-	r = expand_repr(value);
+	r = pyrepr(value);
 	xasprintf(&msg, fmt, r);
 	free(r);
 	return msg;
@@ -824,8 +825,8 @@ where_at(const char *section, const char *file, int line)
 {
 	char	*rs, *rf, *w;
 
-	rs = expand_repr(section);
-	rf = expand_repr(file);
+	rs = pyrepr(section);
+	rf = pyrepr(file);
 	xasprintf(&w, "in section %s (file: %s, line %d)", rs, rf, line);
 	free(rs);
 	free(rf);
@@ -1137,7 +1138,7 @@ cfg_read(const struct ini_section *sec, const struct cfg_option *opts,
 			if (sec == NULL)
 				xasprintf(err, "no %s value", o->key);
 			else {
-				rk = expand_repr(ini_section_file(sec));
+				rk = pyrepr(ini_section_file(sec));
 				xasprintf(err, "section [%s] has no %s value "
 				    "(file: %s, line %d)",
 				    ini_section_name(sec), o->key, rk,
@@ -1157,7 +1158,7 @@ cfg_read(const struct ini_section *sec, const struct cfg_option *opts,
 			goto fail;
 		}
 		if (k->parse(val, dst, &why) == -1) {
-			rk = expand_repr(o->key);
+			rk = pyrepr(o->key);
 			where = cfg_where(sec, o->key);
 			xasprintf(err, "%s for %s %s", why, rk, where);
 			free(rk);

@@ -19,6 +19,7 @@
 
 #include "dbuf.h"
 #include "expand.h"
+#include "pyrepr.h"
 #include "xmalloc.h"
 
 /* A width or precision above this is refused (Python would allocate it). */
@@ -31,49 +32,6 @@ buf_pad(struct dbuf *b, char c, size_t n)
 {
 	while (n-- > 0)
 		dbuf_addc(b, c);
-}
-
-/*
- * Python's repr() of a str: single quotes unless the text holds a single
- * quote and no double quote; backslash, the quote and control bytes are
- * escaped.  Bytes >= 0x80 are taken to be printable UTF-8 text, unless
- * ascii_only (Python's ascii()), where they become \xNN.
- */
-static void
-repr_into(struct dbuf *b, const char *s, int ascii_only)
-{
-	const unsigned char *u;
-	char q, tmp[8];
-
-	q = (strchr(s, '\'') != NULL && strchr(s, '"') == NULL) ? '"' : '\'';
-	dbuf_addc(b, q);
-	for (u = (const unsigned char *)s; *u != '\0'; u++) {
-		if (*u == '\\' || *u == (unsigned char)q) {
-			dbuf_addc(b, '\\');
-			dbuf_addc(b, (char)*u);
-		} else if (*u == '\n')
-			dbuf_add(b, "\\n", 2);
-		else if (*u == '\r')
-			dbuf_add(b, "\\r", 2);
-		else if (*u == '\t')
-			dbuf_add(b, "\\t", 2);
-		else if (*u < 0x20 || *u == 0x7f ||
-		    (ascii_only && *u >= 0x80)) {
-			snprintf(tmp, sizeof tmp, "\\x%02x", *u);
-			dbuf_add(b, tmp, 4);
-		} else
-			dbuf_addc(b, (char)*u);
-	}
-	dbuf_addc(b, q);
-}
-
-char *
-expand_repr(const char *s)
-{
-	struct dbuf b = DBUF_INIT;
-
-	repr_into(&b, s, 0);
-	return b.data;
 }
 
 struct spec {
@@ -204,8 +162,9 @@ emit(struct dbuf *b, const struct spec *sp, const json_t *val)
 			dbuf_add(&tmp, json_string_value(val),
 			    json_string_length(val));
 		else
-			repr_into(&tmp, json_string_value(val),
-			    sp->conv == 'a');
+			pyrepr_add(&tmp, json_string_value(val),
+			    strlen(json_string_value(val)),
+			    sp->conv == 'a' ? PYREPR_ASCII : 0);
 		s = tmp.data != NULL ? tmp.data : "";
 		n = tmp.len;
 		if (sp->prec >= 0 && (size_t)sp->prec < n)
@@ -265,11 +224,11 @@ missing_error(const char *in, const char *key, const json_t *vars,
 	size_t	 n, i;
 
 	dbuf_add(&b, "Format string ", 14);
-	repr_into(&b, in, 0);
+	pyrepr_add(&b, in, strlen(in), 0);
 	dbuf_add(&b, " for ", 5);
-	repr_into(&b, key, 0);
+	pyrepr_add(&b, key, strlen(key), 0);
 	dbuf_add(&b, " contains names (", 17);
-	repr_into(&b, name, 0);
+	pyrepr_add(&b, name, strlen(name), 0);
 	dbuf_add(&b, ") which cannot be expanded. Available names: ", 45);
 
 	n = vars != NULL ? json_object_size(vars) : 0;
@@ -295,9 +254,9 @@ bad_format(const char *in, const char *key, const char *why)
 	struct dbuf b = DBUF_INIT;
 
 	dbuf_add(&b, "Format string ", 14);
-	repr_into(&b, in, 0);
+	pyrepr_add(&b, in, strlen(in), 0);
 	dbuf_add(&b, " for ", 5);
-	repr_into(&b, key, 0);
+	pyrepr_add(&b, key, strlen(key), 0);
 	dbuf_add(&b, " is badly formatted: ", 21);
 	dbuf_add(&b, why, strlen(why));
 	return b.data;

@@ -23,8 +23,4 @@ char *expand(const char *in, const char *key, const json_t *vars, char **err);
 /* A new object with ENV_<NAME> for every variable of environ. */
 json_t *expand_env_vars(void);
 
-/* Python's repr() of a string, as supervisord's messages quote values:
- * 'x', or "it's"; malloc'd. */
-char *expand_repr(const char *s);
-
 #endif

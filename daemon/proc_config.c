@@ -23,6 +23,7 @@
 #include "log.h"
 #include "options.h"
 #include "proc.h"
+#include "pyrepr.h"
 #include "sthenod.h"
 #include "xmalloc.h"
 
@@ -290,7 +291,7 @@ bad_name(const char *name, const struct ini_section *sec)
 
 	bad = strpbrk(name, " :/");
 	c[0] = bad != NULL ? *bad : ' ';
-	r = proc_pyrepr(name);
+	r = pyrepr(name);
 	w = cfg_where(sec, NULL);
 	xasprintf(&msg, "Invalid name: %s because of character: '%s' %s", r,
 	    c, w);

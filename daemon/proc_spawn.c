@@ -26,40 +26,11 @@
 #include "envfile.h"
 #include "log.h"
 #include "proc.h"
+#include "pyrepr.h"
 #include "sthenod.h"
 #include "xmalloc.h"
 
 extern char **environ;
-
-char *
-proc_pyrepr(const char *s)
-{
-	struct dbuf b = DBUF_INIT;
-	char q = '\'', esc[8];
-	const unsigned char *p;
-
-	if (strchr(s, '\'') != NULL && strchr(s, '"') == NULL)
-		q = '"';
-	dbuf_addc(&b, q);
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p == '\\' || *p == (unsigned char)q) {
-			dbuf_addc(&b, '\\');
-			dbuf_addc(&b, (char)*p);
-		} else if (*p == '\n')
-			dbuf_add(&b, "\\n", 2);
-		else if (*p == '\r')
-			dbuf_add(&b, "\\r", 2);
-		else if (*p == '\t')
-			dbuf_add(&b, "\\t", 2);
-		else if (*p < 0x20 || *p == 0x7f) {
-			snprintf(esc, sizeof esc, "\\x%02x", *p);
-			dbuf_add(&b, esc, 4);
-		} else
-			dbuf_addc(&b, (char)*p);
-	}
-	dbuf_addc(&b, q);
-	return b.data;
-}
 
 void
 proc_argv_free(char **argv)
@@ -208,7 +179,7 @@ proc_resolve_command(const struct proc_config *pc, char **argv, int *fault,
 			file = xstrdup(argv[0]);
 		}
 	}
-	r = proc_pyrepr(file);
+	r = pyrepr(file);
 	if (!found) {
 		xasprintf(err, "can't find command %s", r);
 		*fault = STH_FAULT_NO_FILE;
@@ -644,7 +615,7 @@ proc_spawn_real(struct proc *p, char **spawnerr)
 	pid_t pid;
 
 	if ((argv = proc_split_command(p->cfg->command, &err)) == NULL) {
-		r = proc_pyrepr(p->cfg->command);
+		r = pyrepr(p->cfg->command);
 		xasprintf(spawnerr, "can't parse command %s: %s", r, err);
 		free(r);
 		free(err);

@@ -66,8 +66,9 @@ struct xr_dispatch {
  */
 
 /* util.c */
-/* Python's repr of the first max bytes of buf, quoted ('...'), for log
- * lines that mirror supervisord's; a malloc'd string. */
+/* Python's repr of the first max bytes of buf, quoted ('...'), then
+ * "..." if it was cut, for log lines that mirror supervisord's; a malloc'd
+ * string. */
 char *xr_repr(const char *buf, size_t len, size_t max);
 /* The decimal text of v written backwards ending just before end (room
  * for XR_INT_DIGITS bytes); returns where it starts. */

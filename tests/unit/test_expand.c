@@ -10,6 +10,7 @@
 #include <criterion/criterion.h>
 
 #include "expand.h"
+#include "pyrepr.h"
 
 static json_t *vars;
 
@@ -158,16 +159,16 @@ Test(expand, repr_like_python)
 {
 	char	*r;
 
-	r = expand_repr("plain");
+	r = pyrepr("plain");
 	cr_assert_str_eq(r, "'plain'");
 	free(r);
-	r = expand_repr("it's");
+	r = pyrepr("it's");
 	cr_assert_str_eq(r, "\"it's\"");
 	free(r);
-	r = expand_repr("both ' and \"");
+	r = pyrepr("both ' and \"");
 	cr_assert_str_eq(r, "'both \\' and \"'");
 	free(r);
-	r = expand_repr("a\tb\nc\\d\x01");
+	r = pyrepr("a\tb\nc\\d\x01");
 	cr_assert_str_eq(r, "'a\\tb\\nc\\\\d\\x01'");
 	free(r);
 }

@@ -1,6 +1,6 @@
 /*
- * test_lib.c — lib/: the growable buffer and its cap (dbuf.c), what its
- * callers in the core and the plugins rely on.
+ * test_lib.c — lib/: the growable buffer and its cap (dbuf.c), Python's
+ * repr (pyrepr.c): what their callers in the core and the plugins rely on.
  */
 #include "config.h"
 
@@ -11,6 +11,7 @@
 #include <criterion/criterion.h>
 
 #include "dbuf.h"
+#include "pyrepr.h"
 #include "xmalloc.h"
 
 /* --- dbuf ------------------------------------------------------------- */
@@ -89,5 +90,64 @@ Test(dbuf, cap_refuses_growth_past_it_and_keeps_what_it_has)
 	cr_assert_eq(dbuf_printf(&b, "%.*s", (int)sizeof big, big), -1);
 	cr_assert_eq(b.len, 0);
 	cr_assert_eq(dbuf_add(&b, big, SIZE_MAX), -1, "no overflow");
+	dbuf_free(&b);
+}
+
+/* --- pyrepr: the expected texts are what python3 prints ---------------- */
+
+static void
+assert_repr(const char *in, const char *want)
+{
+	char *r = pyrepr(in);
+
+	cr_assert_str_eq(r, want, "repr(%s)", in);
+	free(r);
+}
+
+Test(pyrepr, quotes_as_python_chooses_them)
+{
+	assert_repr("plain", "'plain'");
+	assert_repr("it's", "\"it's\"");
+	assert_repr("say \"hi\"", "'say \"hi\"'");
+	assert_repr("both ' and \"", "'both \\' and \"'");
+	assert_repr("", "''");
+}
+
+Test(pyrepr, escapes_backslash_and_control_bytes)
+{
+	assert_repr("back\\slash", "'back\\\\slash'");
+	assert_repr("tab\tnl\ncr\r", "'tab\\tnl\\ncr\\r'");
+	assert_repr("\x01\x1f\x7f", "'\\x01\\x1f\\x7f'");
+}
+
+Test(pyrepr, keeps_printable_utf8_as_python_does)
+{
+	/* repr('café 日本') */
+	assert_repr("caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac",
+	    "'caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac'");
+}
+
+Test(pyrepr, bytes_escape_everything_past_ascii)
+{
+	char *r;
+
+	r = pyrepr_bytes("\0\xff'", 3);	/* repr(b"\x00\xff'") */
+	cr_assert_str_eq(r, "b\"\\x00\\xff'\"");
+	free(r);
+	r = pyrepr_bytes("a\"b", 3);
+	cr_assert_str_eq(r, "b'a\"b'");
+	free(r);
+	r = pyrepr_bytes(NULL, 0);
+	cr_assert_str_eq(r, "b''");
+	free(r);
+}
+
+Test(pyrepr, appends_to_a_buffer_nul_bytes_included)
+{
+	struct dbuf b = DBUF_INIT;
+
+	dbuf_puts(&b, "x=");
+	pyrepr_add(&b, "a\0b", 3, 0);
+	cr_assert_str_eq(b.data, "x='a\\x00b'");
 	dbuf_free(&b);
 }

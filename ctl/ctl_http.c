@@ -29,6 +29,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "codec.h"
 #include "ctl.h"
 #include "xmalloc.h"
 #include "../plugins/xmlrpc/xmlrpc.h"
@@ -410,30 +411,6 @@ consume(struct sup *s, size_t n)
 	s->rlen -= n;
 }
 
-static const char b64[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static void
-base64(struct dbuf *b, const unsigned char *p, size_t n)
-{
-	char q[4];
-	unsigned v;
-	size_t i;
-
-	for (i = 0; i < n; i += 3) {
-		v = (unsigned)p[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned)p[i + 1] << 8;
-		if (i + 2 < n)
-			v |= p[i + 2];
-		q[0] = b64[v >> 18 & 63];
-		q[1] = b64[v >> 12 & 63];
-		q[2] = i + 1 < n ? b64[v >> 6 & 63] : '=';
-		q[3] = i + 2 < n ? b64[v & 63] : '=';
-		dbuf_add(b, q, 4);
-	}
-}
-
 /* The request head up to and including the blank line. */
 static void
 request_head(struct sup *s, struct dbuf *b, const char *verb,
@@ -451,7 +428,7 @@ request_head(struct sup *s, struct dbuf *b, const char *verb,
 		xasprintf(&cred, "%s:%s", s->username,
 		    s->password != NULL ? s->password : "");
 		DBUF_LIT(b, "Authorization: Basic ");
-		base64(b, (unsigned char *)cred, strlen(cred));
+		base64_encode(b, cred, strlen(cred));
 		DBUF_LIT(b, "\r\n");
 		free(cred);
 	}

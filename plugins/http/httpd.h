@@ -354,8 +354,6 @@ const char *http_auth_check(const struct http_server *, const char *,
 #define HTTP_AUTH_GIVEN 272	/* room for an escaped offered user name */
 /* 0 if password is usable ("{SHA}" + 40 hex digits, or plain), else -1. */
 int http_auth_valid_password(const char *);
-/* Decode base64 into out (outlen bytes); length or -1. */
-long http_base64_decode(const char *, size_t, unsigned char *, size_t);
 
 /* --------------------------------------------------------------- guard.c */
 

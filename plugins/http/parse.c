@@ -20,6 +20,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "codec.h"
 #include "httpd.h"
 
 static const struct http_limits default_limits = {
@@ -95,17 +96,6 @@ is_tchar(int c)
 	return isalnum(c) || (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 char *
 http_pct_decode(const char *s, size_t n)
 {
@@ -122,8 +112,8 @@ http_pct_decode(const char *s, size_t n)
 		}
 		if (i + 2 >= n)
 			goto bad;
-		hi = hexval((unsigned char)s[i + 1]);
-		lo = hexval((unsigned char)s[i + 2]);
+		hi = hex_digit((unsigned char)s[i + 1]);
+		lo = hex_digit((unsigned char)s[i + 2]);
 		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 			goto bad;
 		*o++ = (char)(hi << 4 | lo);
@@ -521,7 +511,7 @@ chunk_size(const char *line)
 	long long v = 0;
 	int d, any = 0;
 
-	for (; (d = hexval((unsigned char)*line)) >= 0; line++) {
+	for (; (d = hex_digit((unsigned char)*line)) >= 0; line++) {
 		if (v > (LLONG_MAX >> 4))
 			return -1;
 		v = v << 4 | d;

@@ -17,21 +17,16 @@
 
 #include "auth.h"
 #include "../common/digest.h"
+#include "codec.h"
 
 void
 mon_nonce(char out[MON_NONCE_LEN + 1])
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char rnd[MON_NONCE_LEN / 2];
-	size_t i;
 
 	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
 		abort();	/* getrandom cannot fail for 16 bytes */
-	for (i = 0; i < sizeof rnd; i++) {
-		out[2 * i] = hex[rnd[i] >> 4];
-		out[2 * i + 1] = hex[rnd[i] & 0xf];
-	}
-	out[MON_NONCE_LEN] = '\0';
+	hex_encode(rnd, sizeof rnd, out);
 	explicit_bzero(rnd, sizeof rnd);
 }
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec.h"
 #include "proto.h"
 
 void
@@ -46,18 +47,6 @@ mon_parse_header(const char *hdr, int *status, size_t *len)
 	return 0;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* One escape after a backslash inside double quotes, at p (< end): the
  * byte in *out, the position after it returned. */
 static const char *
@@ -67,9 +56,9 @@ unescape(const char *p, const char *end, char *out)
 	const char *f;
 	int v, n, d;
 
-	if (*p == 'x' && end - p >= 3 && hexval(p[1]) >= 0 &&
-	    hexval(p[2]) >= 0) {
-		*out = (char)(hexval(p[1]) << 4 | hexval(p[2]));
+	if (*p == 'x' && end - p >= 3 && hex_digit(p[1]) >= 0 &&
+	    hex_digit(p[2]) >= 0) {
+		*out = (char)(hex_digit(p[1]) << 4 | hex_digit(p[2]));
 		return p + 3;
 	}
 	if (*p >= '0' && *p <= '7') {

@@ -1,6 +1,7 @@
 /*
  * test_lib.c — lib/: the growable buffer and its cap (dbuf.c), Python's
- * repr (pyrepr.c): what their callers in the core and the plugins rely on.
+ * repr (pyrepr.c), hex and base64 (codec.c): what their callers in the
+ * core and the plugins rely on.
  */
 #include "config.h"
 
@@ -10,6 +11,7 @@
 
 #include <criterion/criterion.h>
 
+#include "codec.h"
 #include "dbuf.h"
 #include "pyrepr.h"
 #include "xmalloc.h"
@@ -149,5 +151,122 @@ Test(pyrepr, appends_to_a_buffer_nul_bytes_included)
 	dbuf_puts(&b, "x=");
 	pyrepr_add(&b, "a\0b", 3, 0);
 	cr_assert_str_eq(b.data, "x='a\\x00b'");
+	dbuf_free(&b);
+}
+
+/* --- hex ---------------------------------------------------------------- */
+
+Test(hex, digits_of_either_case_and_nothing_else)
+{
+	const char *bad = "gG/:@`\x80 \0";
+	size_t i;
+
+	cr_assert_eq(hex_digit('0'), 0);
+	cr_assert_eq(hex_digit('9'), 9);
+	cr_assert_eq(hex_digit('a'), 10);
+	cr_assert_eq(hex_digit('F'), 15);
+	for (i = 0; i < strlen(bad) + 1; i++)
+		cr_assert_eq(hex_digit((unsigned char)bad[i]), -1, "%#x",
+		    (unsigned char)bad[i]);
+	cr_assert_eq(hex_digit(-1), -1, "a signed char past 0x7f");
+}
+
+Test(hex, encodes_lower_case)
+{
+	char out[9];
+
+	hex_encode("\x00\x9f\xaB\xff", 4, out);
+	cr_assert_str_eq(out, "009fabff");
+	hex_encode("", 0, out);
+	cr_assert_str_eq(out, "");
+}
+
+/* --- base64 ------------------------------------------------------------- */
+
+static long
+b64(const char *in, char *out, size_t outlen, int flags)
+{
+	long n;
+
+	memset(out, 0, outlen);
+	n = base64_decode(in, strlen(in), (unsigned char *)out, outlen, flags);
+	return n;
+}
+
+Test(base64, decodes_padded_and_unpadded)
+{
+	char out[32];
+
+	cr_assert_eq(b64("dXNlcjpwYXNz", out, sizeof out, 0), 9);
+	cr_assert_str_eq(out, "user:pass");
+	cr_assert_eq(b64("aGk=", out, sizeof out, 0), 2);
+	cr_assert_str_eq(out, "hi");
+	cr_assert_eq(b64("aGk", out, sizeof out, 0), 2);
+	cr_assert_eq(b64("aA==", out, sizeof out, BASE64_WHOLE), 1);
+	cr_assert_str_eq(out, "h");
+	cr_assert_eq(b64("", out, sizeof out, 0), 0);
+}
+
+Test(base64, rejects_bad_input)
+{
+	static const char *const bad[] = {
+		"a",		/* a lone sixth bit group */
+		"aGk*",		/* outside the alphabet */
+		"aG=k",		/* data after padding */
+		"aA===",	/* three '=' */
+		"aGk =",	/* a space without BASE64_SPACE */
+		"-_8=",		/* the URL-safe alphabet is not this one */
+	};
+	char out[32];
+	size_t i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		cr_assert_eq(b64(bad[i], out, sizeof out, 0), -1, "%s",
+		    bad[i]);
+	/* BASE64_WHOLE: padding must end a group of four */
+	cr_assert_eq(b64("aGk", out, sizeof out, BASE64_WHOLE), 2);
+	cr_assert_eq(b64("aA=", out, sizeof out, 0), 1);
+	cr_assert_eq(b64("aA=", out, sizeof out, BASE64_WHOLE), -1);
+	cr_assert_eq(b64("aGk==", out, sizeof out, BASE64_WHOLE), -1);
+}
+
+Test(base64, refuses_more_than_fits)
+{
+	char out[8];
+
+	cr_assert_eq(b64("aGVsbG8=", out, 5, 0), 5);
+	cr_assert_eq(b64("aGVsbG8=", out, 4, 0), -1);
+}
+
+Test(base64, skips_xml_white_space_when_asked)
+{
+	char out[32];
+
+	cr_assert_eq(b64(" aG\r\nk=\t", out, sizeof out,
+	    BASE64_SPACE | BASE64_WHOLE), 2);
+	cr_assert_str_eq(out, "hi");
+	cr_assert_eq(b64("aG\vk=", out, sizeof out, BASE64_SPACE), -1,
+	    "\\v is not XML white space");
+}
+
+Test(base64, encodes_what_it_decodes)
+{
+	static const char *const in[] = { "", "h", "hi", "hi!", "user:pass" };
+	static const char *const want[] = {
+		"", "aA==", "aGk=", "aGkh", "dXNlcjpwYXNz"
+	};
+	struct dbuf b = DBUF_INIT;
+	char out[32];
+	size_t i;
+
+	for (i = 0; i < sizeof in / sizeof in[0]; i++) {
+		b.len = 0;
+		dbuf_add(&b, "", 0);
+		base64_encode(&b, in[i], strlen(in[i]));
+		cr_assert_str_eq(b.data, want[i]);
+		cr_assert_eq(b64(b.data, out, sizeof out, BASE64_WHOLE),
+		    (long)strlen(in[i]));
+		cr_assert_str_eq(out, in[i]);
+	}
 	dbuf_free(&b);
 }

@@ -14,20 +14,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "codec.h"
 #include "webui.h"
 #include "../../common/origin.h"
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Decode s[0..len) into b: '+' is a space, a bad %-escape stays as is.
  * Returns -1 if the text holds a %00, which a C string cannot carry (it
@@ -46,8 +35,8 @@ unquote_plus(struct dbuf *b, const char *s, size_t len)
 		if (c == '+')
 			c = ' ';
 		else if (c == '%' && i + 2 < len &&
-		    (hi = hexval((unsigned char)s[i + 1])) != -1 &&
-		    (lo = hexval((unsigned char)s[i + 2])) != -1) {
+		    (hi = hex_digit((unsigned char)s[i + 1])) != -1 &&
+		    (lo = hex_digit((unsigned char)s[i + 2])) != -1) {
 			c = (char)(hi * 16 + lo);
 			i += 2;
 		}

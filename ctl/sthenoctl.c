@@ -90,8 +90,7 @@ config_get(struct ini_doc *doc, const char *section, const char *key)
 
 	if (sec == NULL || (e = ini_entry_find(sec, key)) == NULL)
 		return NULL;
-	vars = expand_env_vars();
-	json_object_set_new(vars, "here", json_string(ini_entry_here(e)));
+	vars = expand_vars(NULL, ini_entry_here(e), NULL);
 	snprintf(what, sizeof what, "%s", key);
 	v = expand(ini_entry_value(e), what, vars, &err);
 	json_decref(vars);

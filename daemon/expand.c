@@ -423,3 +423,17 @@ expand_env_vars(void)
 	}
 	return o;
 }
+
+json_t *
+expand_vars(const json_t *env, const char *here, const char *node)
+{
+	json_t *v;
+
+	/* a shallow copy: the values are never changed, only keys added */
+	v = env != NULL ? json_copy((json_t *)env) : expand_env_vars();
+	if (here != NULL)
+		json_object_set_new(v, "here", json_string(here));
+	if (node != NULL)
+		json_object_set_new(v, "host_node_name", json_string(node));
+	return v;
+}

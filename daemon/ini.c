@@ -820,11 +820,7 @@ do_includes(struct ini_doc *doc, const char *here, char **err)
 		return -1;
 	}
 
-	vars = expand_env_vars();
-	json_object_set_new(vars, "here", json_string_nocheck(here));
-	if (uname(&un) == 0)
-		json_object_set_new(vars, "host_node_name",
-		    json_string_nocheck(un.nodename));
+	vars = expand_vars(NULL, here, uname(&un) == 0 ? un.nodename : NULL);
 	files = expand(e->value, "include.files", vars, &why);
 	json_decref(vars);
 	if (files == NULL) {

@@ -134,15 +134,6 @@ static const struct cfg_option sup_opts[] = {
 };
 #undef GO
 
-static json_t *
-base_vars(void)
-{
-	/* a shallow copy: the values are never changed, only keys added */
-	if (sth.env_vars != NULL)
-		return json_copy(sth.env_vars);
-	return expand_env_vars();
-}
-
 static void
 set_here(json_t *vars, const struct ini_section *sec, const struct ini_doc *doc)
 {
@@ -198,7 +189,7 @@ proc_globals_read(const struct ini_doc *doc, struct proc_globals *g,
 	memset(g, 0, sizeof *g);
 	memset(&s, 0, sizeof s);
 	sec = ini_find(doc, "supervisord");
-	vars = base_vars();
+	vars = expand_vars(sth.env_vars, NULL, NULL);
 	set_here(vars, sec, doc);
 	if (cfg_read(sec, sup_opts, &s, vars, err) == -1)
 		goto done;
@@ -487,8 +478,10 @@ static json_t *
 program_vars(const struct ini_doc *doc, const struct prog_ctx *c,
 	     const char *group_name)
 {
-	json_t *vars = c->expands ? base_vars() : json_object();
+	json_t *vars;
 
+	vars = c->expands ? expand_vars(sth.env_vars, NULL, NULL) :
+	    json_object();
 	set_here(vars, c->sec, doc);
 	json_object_set_new(vars, "program_name", json_string(c->program));
 	json_object_set_new(vars, "group_name", json_string(group_name));
@@ -764,7 +757,8 @@ read_priority(const struct ini_doc *doc, const struct ini_section *sec,
 	json_t *vars;
 	int rc;
 
-	vars = section_expands(sec) ? base_vars() : json_object();
+	vars = section_expands(sec) ? expand_vars(sth.env_vars, NULL, NULL) :
+	    json_object();
 	set_here(vars, sec, doc);
 	rc = cfg_read(sec, o, prio, vars, err);
 	json_decref(vars);
@@ -781,7 +775,7 @@ read_fcgi(const struct ini_doc *doc, const struct ini_section *sec,
 	char *w;
 	int rc = -1;
 
-	vars = base_vars();
+	vars = expand_vars(sth.env_vars, NULL, NULL);
 	set_here(vars, sec, doc);
 	json_object_set_new(vars, "program_name", json_string(gc->name));
 	gc->socket_backlog = -1;

@@ -29,6 +29,7 @@
 #include "cfgval.h"
 #include "expand.h"
 #include "ini.h"
+#include "pyrepr.h"
 #include "xmalloc.h"
 
 /* ---- helpers --------------------------------------------------------- */
@@ -100,7 +101,7 @@ err_repr(const char *fmt, const char *value)
 {
 	char	*r, *msg;
 
-	r = expand_repr(value);
+	r = pyrepr(value);
 	xasprintf(&msg, fmt, r);
 	free(r);
 	return msg;
@@ -824,8 +825,8 @@ where_at(const char *section, const char *file, int line)
 {
 	char	*rs, *rf, *w;
 
-	rs = expand_repr(section);
-	rf = expand_repr(file);
+	rs = pyrepr(section);
+	rf = pyrepr(file);
 	xasprintf(&w, "in section %s (file: %s, line %d)", rs, rf, line);
 	free(rs);
 	free(rf);
@@ -1193,7 +1194,7 @@ missing(const struct ini_section *sec, const char *key)
 		xasprintf(&msg, "no %s value", key);
 		return msg;
 	}
-	rf = expand_repr(ini_section_file(sec));
+	rf = pyrepr(ini_section_file(sec));
 	xasprintf(&msg, "section [%s] has no %s value (file: %s, line %d)",
 	    ini_section_name(sec), key, rf, ini_section_line(sec));
 	free(rf);
@@ -1255,7 +1256,7 @@ read_one(const struct ini_section *sec, const struct ini_entry *e,
 		return 0;
 	}
 	if (cfg_kind(o)->parse(val, dst, &why) == -1) {
-		rk = expand_repr(o->key);
+		rk = pyrepr(o->key);
 		where = cfg_where(sec, o->key);
 		xasprintf(err, "%s for %s %s", why, rk, where);
 		free(rk);

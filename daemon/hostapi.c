@@ -444,9 +444,7 @@ hostapi_cfg_str(struct sth_section *s, const char *key, const char *def)
 
 	if (sec == NULL || (e = ini_entry_find(sec, key)) == NULL)
 		return def;
-	vars = sth.env_vars != NULL ? json_deep_copy(sth.env_vars) :
-	    expand_env_vars();
-	json_object_set_new(vars, "here", json_string(ini_entry_here(e)));
+	vars = expand_vars(sth.env_vars, ini_entry_here(e), NULL);
 	val = expand(ini_entry_value(e), key, vars, &err);
 	json_decref(vars);
 	if (val == NULL) {

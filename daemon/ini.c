@@ -56,6 +56,7 @@
 
 #include "expand.h"
 #include "ini.h"
+#include "pyrepr.h"
 #include "xmalloc.h"
 
 #define INI_MAX_LINE	(64 * 1024)		/* bytes in one line */
@@ -473,7 +474,7 @@ parse_error(struct parse *ps, int lineno, const char *line, size_t n)
 		return;
 	}
 	copy = xstrndup(line, n);
-	r = expand_repr(copy);
+	r = pyrepr(copy);
 	prev = ps->errors;
 	if (prev == NULL)
 		xasprintf(&ps->errors, "line %d: %s", lineno, r);
@@ -594,7 +595,7 @@ parse_line(struct parse *ps, int lineno, const char *line, size_t n,
 
 	if (ps->cursect == NULL) {
 		name = xstrndup(line, n);
-		r = expand_repr(name);
+		r = pyrepr(name);
 		xasprintf(err, "File contains no section headers: %s, line %d: "
 		    "%s", ps->file->path, lineno, r);
 		free(r);
@@ -756,8 +757,8 @@ where_error(const char *what, const char *section, const char *file,
 {
 	char	*rs, *rf, *msg;
 
-	rs = expand_repr(section);
-	rf = expand_repr(file);
+	rs = pyrepr(section);
+	rf = pyrepr(file);
 	xasprintf(&msg, "%s in section %s (file: %s, line %d)", what, rs, rf,
 	    line);
 	free(rs);
@@ -819,11 +820,7 @@ do_includes(struct ini_doc *doc, const char *here, char **err)
 		return -1;
 	}
 
-	vars = expand_env_vars();
-	json_object_set_new(vars, "here", json_string_nocheck(here));
-	if (uname(&un) == 0)
-		json_object_set_new(vars, "host_node_name",
-		    json_string_nocheck(un.nodename));
+	vars = expand_vars(NULL, here, uname(&un) == 0 ? un.nodename : NULL);
 	files = expand(e->value, "include.files", vars, &why);
 	json_decref(vars);
 	if (files == NULL) {

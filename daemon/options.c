@@ -295,8 +295,7 @@ options_load(struct sth_options *o, const char *configfile,
 	if ((slash = strrchr(o->here, '/')) != NULL)
 		*(slash == o->here ? slash + 1 : slash) = '\0';
 
-	vars = expand_env_vars();
-	json_object_set_new(vars, "here", json_string(o->here));
+	vars = expand_vars(NULL, o->here, NULL);
 	if (cfg_read(sec, options_table, &s, vars, err) == -1) {
 		json_decref(vars);
 		goto fail;

@@ -339,8 +339,6 @@ int proc_spawn_real(struct proc *p, char **spawnerr);
  * a process group of its own.  0 with *pid, or -1 with *err set. */
 int proc_spawn_check(struct proc *p, const char *command, int out,
 		     pid_t *pid, char **err);
-/* Python's repr() of a str: 'x' or "x'y". */
-char *proc_pyrepr(const char *s);
 
 /* --- proc_io.c -------------------------------------------------------- */
 /* Take the parent ends of a new child's pipes (out, err may be -1). */
@@ -449,8 +447,6 @@ void proc_event_comm(struct proc *p, int ch, const char *data, size_t len);
 void proc_event_group(const char *group, int added);
 /* UTF-8 text as is, else "Undecodable: b'...'" (a new string). */
 char *proc_decode_data(const char *data, size_t len);
-/* Python's repr() of bytes: b'...' (a new string). */
-char *proc_pyrepr_bytes(const char *data, size_t len);
 
 /* --- proc_listener.c: [eventlistener:x] pools --------------------------
  * A pool is a homogeneous group whose config carries the pool keys; the

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "options.h"
 #include "proc.h"
+#include "pyrepr.h"
 #include "sthenod.h"
 #include "xmalloc.h"
 
@@ -133,15 +134,6 @@ static const struct cfg_option sup_opts[] = {
 };
 #undef GO
 
-static json_t *
-base_vars(void)
-{
-	/* a shallow copy: the values are never changed, only keys added */
-	if (sth.env_vars != NULL)
-		return json_copy(sth.env_vars);
-	return expand_env_vars();
-}
-
 static void
 set_here(json_t *vars, const struct ini_section *sec, const struct ini_doc *doc)
 {
@@ -197,7 +189,7 @@ proc_globals_read(const struct ini_doc *doc, struct proc_globals *g,
 	memset(g, 0, sizeof *g);
 	memset(&s, 0, sizeof s);
 	sec = ini_find(doc, "supervisord");
-	vars = base_vars();
+	vars = expand_vars(sth.env_vars, NULL, NULL);
 	set_here(vars, sec, doc);
 	if (cfg_read(sec, sup_opts, &s, vars, err) == -1)
 		goto done;
@@ -290,7 +282,7 @@ bad_name(const char *name, const struct ini_section *sec)
 
 	bad = strpbrk(name, " :/");
 	c[0] = bad != NULL ? *bad : ' ';
-	r = proc_pyrepr(name);
+	r = pyrepr(name);
 	w = cfg_where(sec, NULL);
 	xasprintf(&msg, "Invalid name: %s because of character: '%s' %s", r,
 	    c, w);
@@ -474,8 +466,10 @@ static json_t *
 program_vars(const struct ini_doc *doc, const struct prog_ctx *c,
 	     const char *group_name)
 {
-	json_t *vars = c->expands ? base_vars() : json_object();
+	json_t *vars;
 
+	vars = c->expands ? expand_vars(sth.env_vars, NULL, NULL) :
+	    json_object();
 	set_here(vars, c->sec, doc);
 	json_object_set_new(vars, "program_name", json_string(c->program));
 	json_object_set_new(vars, "group_name", json_string(group_name));
@@ -751,7 +745,8 @@ read_priority(const struct ini_doc *doc, const struct ini_section *sec,
 	json_t *vars;
 	int rc;
 
-	vars = section_expands(sec) ? base_vars() : json_object();
+	vars = section_expands(sec) ? expand_vars(sth.env_vars, NULL, NULL) :
+	    json_object();
 	set_here(vars, sec, doc);
 	rc = cfg_read(sec, o, prio, vars, err);
 	json_decref(vars);
@@ -768,7 +763,7 @@ read_fcgi(const struct ini_doc *doc, const struct ini_section *sec,
 	char *w;
 	int rc = -1;
 
-	vars = base_vars();
+	vars = expand_vars(sth.env_vars, NULL, NULL);
 	set_here(vars, sec, doc);
 	json_object_set_new(vars, "program_name", json_string(gc->name));
 	gc->socket_backlog = -1;

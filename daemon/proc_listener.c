@@ -29,6 +29,7 @@
 #include "log.h"
 #include "logfile.h"
 #include "proc.h"
+#include "pyrepr.h"
 #include "scope.h"
 #include "xmalloc.h"
 
@@ -315,8 +316,8 @@ proc_pool_output(struct proc *p, const char *buf, size_t len)
 	/* PEventListenerDispatcher: a bytes repr in the main log, the raw
 	 * bytes (ANSI-stripped if asked) in the log file */
 	if (log_enabled(STH_LOG_DEBG)) {
-		name = proc_pyrepr(p->cfg->name);
-		repr = proc_pyrepr_bytes(buf, len);
+		name = pyrepr(p->cfg->name);
+		repr = pyrepr_bytes(buf, len);
 		log_debug("%s stdout output:\n%s", name, repr);
 		free(repr);
 		free(name);

@@ -23,6 +23,7 @@
 #include "loader.h"
 #include "log.h"
 #include "proc.h"
+#include "pyrepr.h"
 #include "rpc.h"
 #include "sthenod.h"
 #include "xmalloc.h"
@@ -195,7 +196,7 @@ start_one(struct proc *p, const char *name, int *code, char **detail)
 	int fault;
 
 	if ((argv = proc_split_command(p->cfg->command, &err)) == NULL) {
-		file = proc_pyrepr(p->cfg->command);
+		file = pyrepr(p->cfg->command);
 		xasprintf(detail, "can't parse command %s: %s", file, err);
 		free(file);
 		free(err);

@@ -18,6 +18,7 @@
 #include <linux/openat2.h>
 #endif
 
+#include "codec.h"
 #include "test_hooks.h"
 #include "vfs.h"
 #include "xmalloc.h"
@@ -418,18 +419,6 @@ vfs_normalize(const char *cwd, const char *path, char *out, size_t outlen)
 	return 0;
 }
 
-static int
-vfs_hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 vfs_url_decode(const char *in, char *out, size_t outlen)
 {
@@ -443,8 +432,8 @@ vfs_url_decode(const char *in, char *out, size_t outlen)
 	while (*in != '\0') {
 		c = (unsigned char)*in++;
 		if (c == '%') {
-			if ((hi = vfs_hex(in[0])) < 0 ||
-			    (lo = vfs_hex(in[1])) < 0)
+			if ((hi = hex_digit(in[0])) < 0 ||
+			    (lo = hex_digit(in[1])) < 0)
 				return -EINVAL;
 			in += 2;
 			c = hi << 4 | lo;

@@ -2,16 +2,16 @@
 # checksrc.sh — ban the unbounded and error-blind C library calls
 # (sprintf, strcpy, strcat, strncpy, strtok, atoi, gets), trailing white
 # space, runs of blank lines and lines longer than 80 columns (a tab runs
-# to the next multiple of 8) from daemon/, plugins/, sdk/ and ctl/ (after
-# curl's checksrc).
+# to the next multiple of 8) from daemon/, lib/, plugins/, sdk/ and ctl/
+# (after curl's checksrc).
 # Use snprintf or xasprintf, memcpy with a checked length (strncpy
 # truncates silently and may not terminate), strtok_r or strsep, strtol
 # with an end pointer, fgets.
 #
 # Usage: tests/checksrc.sh [FILE...]   (default: every .c and .h in daemon/,
-# plugins/, sdk/ and ctl/ of the source tree).  Prints "file:line: banned
-# call NAME(): the line", "file:line: longer than 80 columns" and so on for
-# each hit and exits 1 if there is any.  Comments and string literals are
+# lib/, plugins/, sdk/ and ctl/ of the source tree).  Prints "file:line:
+# banned call NAME(): the line", "file:line: longer than 80 columns" and so
+# on for each hit and exits 1 if there is any.  Comments and string literals are
 # ignored by the banned-call check.  Run by make check, which first checks
 # the checker itself on two sample files (a banned call and an 81-column
 # line must be found, clean code with an 80-column line must pass).
@@ -127,7 +127,8 @@ if [ $# -gt 0 ]; then
 fi
 selftest
 cd "$top" || exit 99
-files=$(find daemon plugins sdk ctl -name '*.[ch]' 2>/dev/null | LC_ALL=C sort)
+files=$(find daemon lib plugins sdk ctl -name '*.[ch]' 2>/dev/null |
+    LC_ALL=C sort)
 [ -n "$files" ] || { echo "checksrc: no sources under $top"; exit 99; }
 # shellcheck disable=SC2086
 if scan $files; then

@@ -146,8 +146,7 @@ line_text(const char *s, size_t n)
 	for (i = 0; i < n; i++)
 		if ((unsigned char)s[i] >= 0x80 || s[i] == '\0')
 			ascii = 0;
-	if ((out = malloc(cap)) == NULL)
-		abort();
+	out = xmalloc(cap);
 	if (ascii) {
 		memcpy(out, s, n);
 		out[n] = '\0';
@@ -262,9 +261,7 @@ evl_step(struct evl_pool *p, size_t idx)
 	if (need > 0) {
 		if (need > lp->len)
 			need = lp->len;
-		lp->result = realloc(lp->result, lp->rlen + need + 1);
-		if (lp->result == NULL)
-			abort();
+		lp->result = xrealloc(lp->result, lp->rlen + need + 1);
 		memcpy(lp->result + lp->rlen, lp->buf, need);
 		lp->rlen += need;
 		consume(lp, need);
@@ -283,9 +280,7 @@ evl_proto_input(struct evl_pool *p, size_t idx, const char *buf, size_t len)
 		return;		/* a fatal state: the bytes are dropped */
 	if (lp->len + len > lp->cap) {
 		lp->cap = lp->len + len + 64;
-		lp->buf = realloc(lp->buf, lp->cap);
-		if (lp->buf == NULL)
-			abort();
+		lp->buf = xrealloc(lp->buf, lp->cap);
 	}
 	memcpy(lp->buf + lp->len, buf, len);
 	lp->len += len;

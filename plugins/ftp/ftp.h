@@ -29,7 +29,7 @@
 
 struct evbuffer;
 
-#include "../common/xalloc.h"
+#include "xmalloc.h"
 
 #define FTP_MAX_LINE 4096	/* a command line, CRLF excluded */
 #define FTP_PATH_MAX 1024	/* a virtual path */

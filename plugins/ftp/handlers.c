@@ -103,7 +103,7 @@ cmd_user(struct ftp_sess *s, const char *arg)
 		return;
 	}
 	free(s->user);
-	s->user = plug_xstrdup(arg);
+	s->user = xstrdup(arg);
 	ftp_reply(s, 331, "Please specify the password.");
 }
 
@@ -208,7 +208,7 @@ login_anon(struct ftp_sess *s, const char *pass)
 	s->id = F.anon_id;
 	s->writable = F.conf.anon_write;
 	free(s->anon_pass);
-	s->anon_pass = plug_xstrdup(pass != NULL ? pass : "");
+	s->anon_pass = xstrdup(pass != NULL ? pass : "");
 	return 0;
 }
 
@@ -667,7 +667,7 @@ cmd_rnfr(struct ftp_sess *s, const char *arg)
 		reply_errno(s, rc);
 		return;
 	}
-	s->rnfr = plug_xstrdup(path);
+	s->rnfr = xstrdup(path);
 	ftp_reply(s, 350, "Ready for RNTO.");
 }
 

@@ -82,7 +82,7 @@ req_free(struct sth_http_req *r)
 {
 	if (r->r_handler != NULL)
 		LIST_REMOVE(r, r_hentry);
-	htmlbuf_free(&r->r_hdrs);
+	dbuf_free(&r->r_hdrs);
 	free(r->r_ctype);
 	free(r->r_server_hdr);
 	free(r);
@@ -124,15 +124,15 @@ req_set_header(struct sth_http_req *r, const char *name, const char *value)
 	}
 	if (strcasecmp(name, "Content-Type") == 0) {
 		free(r->r_ctype);
-		r->r_ctype = plug_xstrdup(value);
+		r->r_ctype = xstrdup(value);
 		return;
 	}
 	if (strcasecmp(name, "Server") == 0) {
 		free(r->r_server_hdr);
-		r->r_server_hdr = plug_xstrdup(value);
+		r->r_server_hdr = xstrdup(value);
 		return;
 	}
-	htmlbuf_printf(&r->r_hdrs, "%s: %s\r\n", name, value);
+	dbuf_printf(&r->r_hdrs, "%s: %s\r\n", name, value);
 }
 
 /* Will the connection stay open after this response? */
@@ -150,7 +150,7 @@ keep_alive(struct sth_http_req *r)
  * (HTTP/1.1) or close-delimited (1.0); -2: no body by definition (204, 304).
  */
 static void
-build_head(struct sth_http_req *r, struct htmlbuf *b, int status,
+build_head(struct sth_http_req *r, struct dbuf *b, int status,
     const char *reason, long long length)
 {
 	struct http_server *s = r->r_conn->c_srv;
@@ -161,23 +161,23 @@ build_head(struct sth_http_req *r, struct htmlbuf *b, int status,
 	keep = keep_alive(r);
 	if (!keep)
 		r->r_close = 1;
-	htmlbuf_printf(b, "HTTP/1.1 %d %s\r\nServer: %s\r\nDate: %s\r\n",
+	dbuf_printf(b, "HTTP/1.1 %d %s\r\nServer: %s\r\nDate: %s\r\n",
 	    status, reason != NULL ? reason : http_reason(status),
 	    r->r_server_hdr != NULL ? r->r_server_hdr : s->s_server_hdr,
 	    http_date());
 	if (!keep)
-		htmlbuf_add(b, "Connection: close\r\n", 19);
+		dbuf_add(b, "Connection: close\r\n", 19);
 	else if (r->r_msg->version == 10)
-		htmlbuf_add(b, "Connection: Keep-Alive\r\n", 24);
+		dbuf_add(b, "Connection: Keep-Alive\r\n", 24);
 	if (r->r_hdrs.len > 0)
-		htmlbuf_add(b, r->r_hdrs.data, r->r_hdrs.len);
+		dbuf_add(b, r->r_hdrs.data, r->r_hdrs.len);
 	if (length >= 0)
-		htmlbuf_printf(b, "Content-Length: %lld\r\n", length);
+		dbuf_printf(b, "Content-Length: %lld\r\n", length);
 	else if (length == -1 && r->r_msg->version == 11)
-		htmlbuf_add(b, "Transfer-Encoding: chunked\r\n", 28);
+		dbuf_add(b, "Transfer-Encoding: chunked\r\n", 28);
 	if (r->r_ctype != NULL)
-		htmlbuf_printf(b, "Content-Type: %s\r\n", r->r_ctype);
-	htmlbuf_add(b, "\r\n", 2);
+		dbuf_printf(b, "Content-Type: %s\r\n", r->r_ctype);
+	dbuf_add(b, "\r\n", 2);
 	r->r_status = status;
 }
 
@@ -233,7 +233,7 @@ send_bytes(struct http_conn *c, const void *data, size_t len)
 }
 
 static void
-send_buf(struct http_conn *c, struct htmlbuf *b)
+send_buf(struct http_conn *c, struct dbuf *b)
 {
 	send_bytes(c, b->data, b->len);
 }
@@ -242,7 +242,7 @@ void
 req_respond(struct sth_http_req *r, int status, const char *reason,
     const void *body, size_t len)
 {
-	struct htmlbuf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 	int nobody = status == 204 || status == 304 || status < 200;
 
 	if (!answerable(r))
@@ -253,11 +253,11 @@ req_respond(struct sth_http_req *r, int status, const char *reason,
 	r->r_sent = len;
 	if (len > 0 && r->r_conn->c_srv->s_tls != NULL) {
 		/* One add to the TLS session: head and body in one record. */
-		htmlbuf_add(&b, body, len);
+		dbuf_add(&b, body, len);
 		len = 0;
 	}
 	send_two(r->r_conn, b.data, b.len, body, len);
-	htmlbuf_free(&b);
+	dbuf_free(&b);
 	req_end(r);
 }
 
@@ -270,7 +270,7 @@ req_respond_error(struct sth_http_req *r, int status)
 	if (!answerable(r))
 		return;
 	free(r->r_ctype);
-	r->r_ctype = plug_xstrdup("text/html");
+	r->r_ctype = xstrdup("text/html");
 	page = http_error_page(status, &len);
 	req_respond(r, status, NULL, page, len);
 }
@@ -299,7 +299,7 @@ req_respond_file(struct sth_http_req *r, int status, int fd, off_t offset,
     off_t len)
 {
 	struct http_conn *c = r->r_conn;
-	struct htmlbuf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 	struct evbuffer *out;
 
 	if (!answerable(r)) {
@@ -310,7 +310,7 @@ req_respond_file(struct sth_http_req *r, int status, int fd, off_t offset,
 	if (!r->r_msg->head_method && len > 0)
 		conn_cork(c, 1);
 	send_buf(c, &b);
-	htmlbuf_free(&b);
+	dbuf_free(&b);
 	if (r->r_msg->head_method || len == 0)
 		close(fd);
 	else {
@@ -331,13 +331,13 @@ req_respond_file(struct sth_http_req *r, int status, int fd, off_t offset,
 void
 req_stream_start(struct sth_http_req *r, int status, const char *reason)
 {
-	struct htmlbuf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 
 	if (!answerable(r))
 		return;
 	build_head(r, &b, status, reason, -1);
 	send_buf(r->r_conn, &b);
-	htmlbuf_free(&b);
+	dbuf_free(&b);
 	r->r_state = RS_STREAMING;
 }
 
@@ -346,7 +346,7 @@ req_stream_write(struct sth_http_req *r, const void *data, size_t len)
 {
 	struct http_conn *c = r->r_conn;
 	char line[CHUNK_HEAD_MAX];
-	struct htmlbuf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 	int n;
 
 	if (r->r_state != RS_STREAMING)
@@ -355,13 +355,13 @@ req_stream_write(struct sth_http_req *r, const void *data, size_t len)
 		return 0;
 	if (r->r_msg->version == 11) {
 		n = snprintf(line, sizeof line, "%zx\r\n", len);
-		htmlbuf_add(&b, line, (size_t)n);
-		htmlbuf_add(&b, data, len);
-		htmlbuf_add(&b, "\r\n", 2);
+		dbuf_add(&b, line, (size_t)n);
+		dbuf_add(&b, data, len);
+		dbuf_add(&b, "\r\n", 2);
 	} else
-		htmlbuf_add(&b, data, len);
+		dbuf_add(&b, data, len);
 	send_buf(c, &b);
-	htmlbuf_free(&b);
+	dbuf_free(&b);
 	r->r_sent += len;
 	return 0;
 }
@@ -503,7 +503,7 @@ conn_error(struct http_conn *c, int status, int close)
 	static struct http_msg bare;
 	struct http_msg *m = &c->c_parser.msg;
 
-	r = plug_xcalloc(1, sizeof *r);
+	r = xcalloc(1, sizeof *r);
 	r->r_conn = c;
 	bare.version = 11;
 	bare.method = bare.target = "-";
@@ -623,7 +623,7 @@ conn_dispatch(struct http_conn *c)
 	struct sth_http_req *r;
 	struct http_server *s = c->c_srv;
 
-	r = plug_xcalloc(1, sizeof *r);
+	r = xcalloc(1, sizeof *r);
 	r->r_conn = c;
 	r->r_msg = &c->c_parser.msg;
 	r->r_state = RS_DISPATCH;
@@ -816,7 +816,7 @@ conn_accept(struct sth_listener *l, int fd, const struct sockaddr *sa,
 	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == -1)
 		H.host->log(H.self, STH_LOG_WARN, "http: TCP_NODELAY: %s",
 		    strerror(errno));
-	c = plug_xcalloc(1, sizeof *c);
+	c = xcalloc(1, sizeof *c);
 	c->c_srv = s;
 	http_parser_init(&c->c_parser, &s->s_lim);
 	peer_name(sa, salen, c->c_peer, sizeof c->c_peer);

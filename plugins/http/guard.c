@@ -80,8 +80,8 @@ hosts_key(struct http_server *s, struct sth_section *own,
 	}
 	if (v == NULL || v[strspn(v, " \t,")] == '\0')
 		return 0;
-	copy = plug_xstrdup(v);
-	s->s_allowed_hosts = plug_xcalloc(strlen(v) / 2 + 2, sizeof(char *));
+	copy = xstrdup(v);
+	s->s_allowed_hosts = xcalloc(strlen(v) / 2 + 2, sizeof(char *));
 	for (w = strtok_r(copy, " \t,", &save); w != NULL;
 	    w = strtok_r(NULL, " \t,", &save)) {
 		if (!host_pattern_ok(w)) {
@@ -90,7 +90,7 @@ hosts_key(struct http_server *s, struct sth_section *own,
 			    "is not a host name, .domain, IP address or *",
 			    host->section_name(sec), w);
 		}
-		s->s_allowed_hosts[n++] = plug_xstrdup(w);
+		s->s_allowed_hosts[n++] = xstrdup(w);
 	}
 	free(copy);
 	return 0;
@@ -311,14 +311,14 @@ guard_head(struct http_conn *c)
 void
 guard_respond_429(struct sth_http_req *r)
 {
-	struct htmlbuf body = { NULL, 0, 0 };
+	struct dbuf body = DBUF_INIT;
 	char secs[24];
 
 	snprintf(secs, sizeof secs, "%ld", r->r_conn->c_retry);
 	req_set_header(r, "Retry-After", secs);
 	req_set_header(r, "Content-Type", "text/plain");
-	htmlbuf_printf(&body, "Too many failed authentications from your "
+	dbuf_printf(&body, "Too many failed authentications from your "
 	    "address: try again in %ld s.\n", r->r_conn->c_retry);
 	req_respond(r, 429, "Too Many Requests", body.data, body.len);
-	htmlbuf_free(&body);
+	dbuf_free(&body);
 }

@@ -23,10 +23,10 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "htmlbuf.h"
+#include "dbuf.h"
 
 #include "../common/penalty.h"
-#include "../common/xalloc.h"
+#include "xmalloc.h"
 
 /* ---------------------------------------------------------------- parse.c */
 
@@ -127,8 +127,7 @@ const char *http_date(void);
 /* RFC 1123 date of t into buf (at least 32 bytes). */
 void http_format_date(time_t, char *, size_t);
 
-/* Response heads are built in a struct htmlbuf (htmlbuf.h, shared with
- * the extensions). */
+/* Response heads are built in a struct dbuf (lib/dbuf.h). */
 
 /* ----------------------------------------------------- the plugin's state */
 
@@ -172,7 +171,7 @@ struct sth_http_req {
 	const char *r_user;
 	sth_http_cancel_fn r_cancel;
 	void *r_cancel_arg;
-	struct htmlbuf r_hdrs;		/* "Name: value\r\n" lines */
+	struct dbuf r_hdrs;		/* "Name: value\r\n" lines */
 	char *r_ctype;			/* Content-Type, written last */
 	char *r_server_hdr;		/* Server override */
 	int r_close;			/* close after this response */
@@ -355,8 +354,6 @@ const char *http_auth_check(const struct http_server *, const char *,
 #define HTTP_AUTH_GIVEN 272	/* room for an escaped offered user name */
 /* 0 if password is usable ("{SHA}" + 40 hex digits, or plain), else -1. */
 int http_auth_valid_password(const char *);
-/* Decode base64 into out (outlen bytes); length or -1. */
-long http_base64_decode(const char *, size_t, unsigned char *, size_t);
 
 /* --------------------------------------------------------------- guard.c */
 

@@ -1,6 +1,6 @@
 /*
  * response.c — status phrases, Medusa's error page and the Date header.
- * The byte buffer responses are built in (htmlbuf) is htmlbuf.c.
+ * Responses are built in a struct dbuf (lib/dbuf.h).
  *
  * Ownership: the phrase table and the cached pages and date are static and
  * owned here.

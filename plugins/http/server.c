@@ -107,7 +107,7 @@ server_opts_read(struct http_server *s, struct sth_section *sec,
 static char *
 dup_or_null(const char *s)
 {
-	return s != NULL && *s != '\0' ? plug_xstrdup(s) : NULL;
+	return s != NULL && *s != '\0' ? xstrdup(s) : NULL;
 }
 
 /* A key from the server's section, else [plugin:http], else def. */
@@ -189,8 +189,8 @@ server_new(struct sth_section *sec, const char *name, int kind)
 	struct http_server *s;
 	const char *v, *sect = host->section_name(sec), *user, *pass;
 
-	s = plug_xcalloc(1, sizeof *s);
-	s->s_name = plug_xstrdup(name);
+	s = xcalloc(1, sizeof *s);
+	s->s_name = xstrdup(name);
 	s->s_access_fd = -1;
 	LIST_INIT(&s->s_conns);
 
@@ -213,7 +213,7 @@ server_new(struct sth_section *sec, const char *name, int kind)
 		    kind == 'u' ? "file" : kind == 'i' ? "port" : "listen");
 		goto err;
 	}
-	s->s_listen = plug_xstrdup(v);
+	s->s_listen = xstrdup(v);
 	if (server_opts_read(s, sec, global, kind) == -1)
 		goto err;
 
@@ -235,15 +235,15 @@ server_new(struct sth_section *sec, const char *name, int kind)
 			    "followed by 40 hex digits", sect);
 			goto err;
 		}
-		s->s_username = plug_xstrdup(user);
-		s->s_password = plug_xstrdup(pass);
+		s->s_username = xstrdup(user);
+		s->s_password = xstrdup(pass);
 	}
 
 	if (guard_config(s, sec, global) == -1)
 		goto err;
 	if (server_tls(s, sec) == -1)
 		goto err;
-	s->s_server_hdr = plug_xstrdup(str_opt(sec, NULL, "server_header",
+	s->s_server_hdr = xstrdup(str_opt(sec, NULL, "server_header",
 	    s->s_control ? SERVER_HDR_CONTROL : "Stheno"));
 	s->s_access_log = dup_or_null(str_opt(sec, kind == 'n' ? global :
 	    NULL, "access_log", NULL));
@@ -282,7 +282,7 @@ server_start(struct http_server *s)
 		free(err);
 		return -1;
 	}
-	s->s_addr = plug_xstrdup(host->listener_addr(s->s_listener));
+	s->s_addr = xstrdup(host->listener_addr(s->s_listener));
 	if (s->s_control && STH_HOST_HAS(host, listener_set_control))
 		host->listener_set_control(s->s_listener, 1);
 	s->s_started = time(NULL);
@@ -354,7 +354,7 @@ server_list_json(void)
 void
 server_access_log(struct http_server *s, struct sth_http_req *r)
 {
-	struct htmlbuf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 	const struct http_msg *m = r->r_msg;
 	const char *ref, *ua;
 	char date[64], host[64];
@@ -374,7 +374,7 @@ server_access_log(struct http_server *s, struct sth_http_req *r)
 		    (int)strcspn(r->r_conn->c_peer, ":"), r->r_conn->c_peer);
 	ref = http_msg_header(m, "Referer");
 	ua = http_msg_header(m, "User-Agent");
-	htmlbuf_printf(&b, "%s - %s [%s] \"%s %s HTTP/1.%d\" %d %llu "
+	dbuf_printf(&b, "%s - %s [%s] \"%s %s HTTP/1.%d\" %d %llu "
 	    "\"%s\" \"%s\"\n", host, r->r_user != NULL ? r->r_user : "-",
 	    date, m->method, m->target, m->version == 10 ? 0 : 1,
 	    r->r_status != 0 ? r->r_status : 499, r->r_sent,
@@ -382,5 +382,5 @@ server_access_log(struct http_server *s, struct sth_http_req *r)
 	if (write(s->s_access_fd, b.data, b.len) == -1)
 		H.host->log(H.self, STH_LOG_WARN, "http: access_log %s: %s",
 		    s->s_access_log, strerror(errno));
-	htmlbuf_free(&b);
+	dbuf_free(&b);
 }

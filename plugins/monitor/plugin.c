@@ -29,7 +29,7 @@
 
 #include "monitor.h"
 #include "../common/digest.h"
-#include "../common/xalloc.h"
+#include "xmalloc.h"
 
 #define MON_DEFAULT_SOCKET "/tmp/stheno-monitor.sock"
 #define TEXT_(n) #n
@@ -68,14 +68,14 @@ mon_reply(struct mon_sess *s, int status, const char *body, size_t len)
 void
 mon_replyf(struct mon_sess *s, int status, const char *fmt, ...)
 {
-	struct mon_str b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 	va_list ap;
 
 	va_start(ap, fmt);
-	mon_str_vaddf(&b, fmt, ap);
+	dbuf_vprintf(&b, fmt, ap);
 	va_end(ap);
-	mon_reply(s, status, b.s, b.len);
-	mon_str_free(&b);
+	mon_reply(s, status, b.data, b.len);
+	dbuf_free(&b);
 }
 
 void
@@ -106,9 +106,9 @@ mon_reply_data(struct mon_sess *s, int status, json_t *data, const char *text)
 }
 
 static void
-banner_text(struct mon_str *b)
+banner_text(struct dbuf *b)
 {
-	mon_str_addf(b, "-----------------------------\n"
+	dbuf_printf(b, "-----------------------------\n"
 	    "Stheno %s monitor\n\n"
 	    "Type 'help' for command list.\n"
 	    "Type 'quit' to close CLI session.", M.host->version());
@@ -117,11 +117,11 @@ banner_text(struct mon_str *b)
 void
 mon_banner(struct mon_sess *s)
 {
-	struct mon_str b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 
 	banner_text(&b);
-	mon_reply_data(s, MON_OK, json_string(b.s), b.s);
-	mon_str_free(&b);
+	mon_reply_data(s, MON_OK, json_string(b.data), b.data);
+	dbuf_free(&b);
 }
 
 /* --- authentication ------------------------------------------------------- */
@@ -149,7 +149,7 @@ slurp_secret(size_t *len)
 		    "secret file %s: %s", M.secret, strerror(errno));
 		return NULL;
 	}
-	buf = plug_xmalloc(MON_MAX_SECRET + 1);
+	buf = xmalloc(MON_MAX_SECRET + 1);
 	while ((n = read(fd, buf + *len, MON_MAX_SECRET + 1 - *len)) > 0)
 		*len += (size_t)n;
 	close(fd);
@@ -213,13 +213,13 @@ auth_ok(struct mon_sess *s, const char *cn, const char *answer,
 static void
 auth_success(struct mon_sess *s, const char *proof)
 {
-	struct mon_str b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 
-	mon_str_addf(&b, "%s\n\n", proof);
+	dbuf_printf(&b, "%s\n\n", proof);
 	banner_text(&b);
 	mon_reply_data(s, MON_OK, json_pack("{s:s, s:s}", "proof", proof,
-	    "banner", b.s + MON_PROOF_LEN + 2), b.s);
-	mon_str_free(&b);
+	    "banner", b.data + MON_PROOF_LEN + 2), b.data);
+	dbuf_free(&b);
 }
 
 static void
@@ -287,21 +287,21 @@ static void
 call_done(json_t *result, int code, const char *fault, void *arg)
 {
 	struct mon_sess *s = arg;
-	struct mon_str b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 
 	s->call = NULL;
 	if (code != 0) {
-		mon_str_addf(&b, "%d %s", code, fault != NULL ? fault : "");
+		dbuf_printf(&b, "%d %s", code, fault != NULL ? fault : "");
 		mon_reply_data(s, MON_FAULT, json_pack("{s:i, s:s}",
 		    "faultCode", code, "faultString", fault != NULL ? fault :
-		    ""), b.s);
+		    ""), b.data);
 	} else {
 		if (!s->json)
 			s->cmd->text(&b, result, s->argv);
 		mon_reply_data(s, MON_OK, json_incref(result),
-		    b.s != NULL ? b.s : "");
+		    b.data != NULL ? b.data : "");
 	}
-	mon_str_free(&b);
+	dbuf_free(&b);
 	if (!s->busy)
 		mon_process(s);
 }
@@ -461,7 +461,7 @@ tcp_endpoint(int fd)
 		    strerror(errno));
 		snprintf(buf, sizeof buf, "tcp:?"); /* no proof will match */
 	}
-	return plug_xstrdup(buf);
+	return xstrdup(buf);
 }
 
 /* A unix peer whose uid is root's or ours needs no secret. */
@@ -506,11 +506,11 @@ mon_accept(struct sth_listener *l, int fd, const struct sockaddr *sa,
 		refuse_penalised(fd, key, secs);
 		return;
 	}
-	s = plug_xcalloc(1, sizeof *s);
+	s = xcalloc(1, sizeof *s);
 	memcpy(s->peer, peer, sizeof s->peer);
 	memcpy(s->key, key, sizeof s->key);
 	mon_nonce(s->challenge);
-	s->endpoint = is_unix ? plug_xstrdup(M.unix_endpoint) :
+	s->endpoint = is_unix ? xstrdup(M.unix_endpoint) :
 	    tcp_endpoint(fd);
 	s->authed = trusted == 1;
 	s->conn = M.host->conn_new(M.self, fd, sess_read, sess_write,
@@ -540,14 +540,12 @@ tcp_address(const char *v)
 {
 	char *out;
 
-	if (strchr(v, ':') == NULL) {
-		if (asprintf(&out, "127.0.0.1:%s", v) == -1)
-			abort();
-	} else if (v[0] == ':') {
-		if (asprintf(&out, "127.0.0.1%s", v) == -1)
-			abort();
-	} else if ((out = strdup(v)) == NULL)
-		abort();
+	if (strchr(v, ':') == NULL)
+		xasprintf(&out, "127.0.0.1:%s", v);
+	else if (v[0] == ':')
+		xasprintf(&out, "127.0.0.1%s", v);
+	else
+		out = xstrdup(v);
 	return out;
 }
 
@@ -612,7 +610,7 @@ open_unix(const char *path)
 	 * not take the descriptors it needs.  TCP stays public. */
 	if (STH_HOST_HAS(M.host, listener_set_control))
 		M.host->listener_set_control(M.unix_l, 1);
-	M.unix_endpoint = plug_xmalloc(MON_ENDPOINT_MAX);
+	M.unix_endpoint = xmalloc(MON_ENDPOINT_MAX);
 	mon_endpoint_unix(path, M.unix_endpoint, MON_ENDPOINT_MAX);
 	return 0;
 }

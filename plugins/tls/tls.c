@@ -27,7 +27,7 @@
 #include <stheno/tls.h>
 
 #include "tls_int.h"
-#include "../common/xalloc.h"
+#include "xmalloc.h"
 
 struct sth_tls_ctx {
 	TAILQ_ENTRY(sth_tls_ctx) entry;
@@ -219,8 +219,8 @@ tls_ctx_new(struct sth_section *sec)
 	char why[256];
 	int rc;
 
-	t = plug_xcalloc(1, sizeof *t);
-	t->name = plug_xstrdup(sect + 4);
+	t = xcalloc(1, sizeof *t);
+	t->name = xstrdup(sect + 4);
 	TAILQ_INSERT_TAIL(&T.ctxs, t, entry);
 	if ((t->ssl = SSL_CTX_new(TLS_server_method())) == NULL) {
 		T.host->fail(T.self, "[%s]: %s", sect, tls_why(why,

@@ -253,7 +253,7 @@ xr_rpc2_handle(struct sth_http_req *req, void *arg)
 	if (xr_precheck(st, req, 400, XR_KIND_XML) == -1)
 		return;
 	body = http->req_body(req, &len);
-	c = xr_calloc(1, sizeof *c);
+	c = xcalloc(1, sizeof *c);
 	c->st = st;
 	c->req = req;
 	c->kind = XR_KIND_XML;
@@ -279,7 +279,7 @@ xr_json_handle(struct sth_http_req *req, void *arg)
 	if (xr_precheck(st, req, 405, XR_KIND_JSON) == -1)
 		return;
 	body = http->req_body(req, &len);
-	c = xr_calloc(1, sizeof *c);
+	c = xcalloc(1, sizeof *c);
 	c->st = st;
 	c->req = req;
 	c->kind = XR_KIND_JSON;
@@ -320,7 +320,7 @@ xr_init(struct sth_plugin *self, const struct sth_host *host)
 	char *err = NULL;
 
 	xr_host = host;
-	st = xr_calloc(1, sizeof *st);
+	st = xcalloc(1, sizeof *st);
 	st->self = self;
 	st->host = host;
 	st->d.call = xr_host_call;

@@ -15,6 +15,7 @@
 
 #include "ini.h"
 #include "proc.h"
+#include "pyrepr.h"
 #include "sthenod.h"
 #include "xmalloc.h"
 
@@ -308,13 +309,13 @@ Test(proc_spawn, pyrepr)
 {
 	char *r;
 
-	r = proc_pyrepr("a'b");
+	r = pyrepr("a'b");
 	cr_assert_str_eq(r, "\"a'b\"");
 	free(r);
-	r = proc_pyrepr("tab\there");
+	r = pyrepr("tab\there");
 	cr_assert_str_eq(r, "'tab\\there'");
 	free(r);
-	r = proc_pyrepr_bytes("\xff\n'", 3);
+	r = pyrepr_bytes("\xff\n'", 3);
 	cr_assert_str_eq(r, "b\"\\xff\\n'\"");
 	free(r);
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "files.h"
+#include "xmalloc.h"
 
 struct files_ctx F;
 
@@ -42,13 +43,9 @@ root_add(struct sth_section *sec, const char *root)
 	struct files_root *r;
 	char *err = NULL;
 
-	r = calloc(1, sizeof *r);
-	if (r == NULL)
-		abort();
-	r->r_server = strdup(name);
-	r->r_root = strdup(root);
-	if (r->r_server == NULL || r->r_root == NULL)
-		abort();
+	r = xcalloc(1, sizeof *r);
+	r->r_server = xstrdup(name);
+	r->r_root = xstrdup(root);
 	files_cache_init(&r->r_cache, (size_t)conf.cache,
 	    (unsigned)conf.cache_valid);
 	TAILQ_INSERT_TAIL(&F.roots, r, r_entry);

@@ -41,7 +41,7 @@ struct cmd {
 
 static const struct cmd *cmd_find(const char *);
 
-/* --- output ----------------------------------------------------------------- */
+/* --- output --------------------------------------------------------------- */
 
 void
 sup_out(struct sup *s, const char *fmt, ...)
@@ -100,7 +100,7 @@ args1(const char *a)
 	return json_pack("[s]", a);
 }
 
-/* --- names ------------------------------------------------------------------ */
+/* --- names ---------------------------------------------------------------- */
 
 /* supervisor's split_namespec: (group, process); process NULL for g:* */
 static void
@@ -141,7 +141,7 @@ has_all(struct args *a)
 	return 0;
 }
 
-/* --- the checks every command shares ---------------------------------------- */
+/* --- the checks every command shares -------------------------------------- */
 
 static void
 help_of(struct sup *s, const char *name)
@@ -214,7 +214,7 @@ usage_error(struct sup *s, const char *cmd, const char *msg, int st)
 	help_of(s, cmd);
 }
 
-/* --- results: start, stop, signal, clear ------------------------------------ */
+/* --- results: start, stop, signal, clear ---------------------------------- */
 
 struct verdict {
 	long long code;
@@ -255,7 +255,8 @@ result_line(struct sup *s, const struct verdict *t, const char *success,
 	for (; t->code != 0 && t->code != code; t++)
 		;
 	if (t->code == 0)
-		sup_raise(s, "error: <class 'ValueError'>, Unknown result code");
+		sup_raise(s,
+		    "error: <class 'ValueError'>, Unknown result code");
 	if (t->text == NULL)
 		sup_out(s, "%s: %s", spec, success);
 	else if (*t->text == '\0')
@@ -443,7 +444,7 @@ do_clear(struct sup *s, struct args *a)
 	}
 }
 
-/* --- status, pid ------------------------------------------------------------ */
+/* --- status, pid ---------------------------------------------------------- */
 
 /* Width of s in characters (UTF-8), as Python's %-Ns counts. */
 static size_t
@@ -475,7 +476,8 @@ show_statuses(struct sup *s, json_t *infos)
 
 		sup_out(s, "%s%*s%s%*s%s", specs[i],
 		    (int)(maxlen + 3 - u8len(specs[i])), "", st,
-		    sl < 10 ? (int)(10 - sl) : 0, "", jstr(info, "description"));
+		    sl < 10 ? (int)(10 - sl) : 0, "",
+		    jstr(info, "description"));
 		free(specs[i]);
 	}
 	free(specs);
@@ -571,7 +573,7 @@ do_pid(struct sup *s, struct args *a)
 	}
 }
 
-/* --- logs: tail, maintail --------------------------------------------------- */
+/* --- logs: tail, maintail ------------------------------------------------- */
 
 static volatile sig_atomic_t interrupted;
 
@@ -744,7 +746,7 @@ do_maintail(struct sup *s, struct args *a)
 	log_answer(s, rc, v, "supervisord", 0);
 }
 
-/* --- fg --------------------------------------------------------------------- */
+/* --- fg ------------------------------------------------------------------- */
 
 static int
 fg_running(struct sup *s, const char *name)
@@ -887,7 +889,7 @@ do_fg(struct sup *s, struct args *a)
 	sigaction(SIGINT, &old, NULL);
 }
 
-/* --- the daemon: shutdown, reload, version ---------------------------------- */
+/* --- the daemon: shutdown, reload, version -------------------------------- */
 
 static int
 no_args(struct sup *s, struct args *a, const char *cmd)
@@ -973,7 +975,7 @@ do_version(struct sup *s, struct args *a)
 	    "supervisor.getSupervisorVersion", NULL)));
 }
 
-/* --- the config: avail, reread, add, remove, update ------------------------- */
+/* --- the config: avail, reread, add, remove, update ----------------------- */
 
 /* A fault the config commands word themselves, else raised. */
 static void
@@ -1223,7 +1225,7 @@ do_update(struct sup *s, struct args *a)
 #undef WANTED
 }
 
-/* --- the shell's own: open, quit, help -------------------------------------- */
+/* --- the shell's own: open, quit, help ------------------------------------ */
 
 static int quit_asked;
 
@@ -1383,7 +1385,7 @@ sup_action(size_t i)
 	return i < sizeof cmds / sizeof cmds[0] - 1 ? cmds[i].name : NULL;
 }
 
-/* --- onecmd ------------------------------------------------------------------ */
+/* --- onecmd --------------------------------------------------------------- */
 
 static int
 py_space(char c)

@@ -29,6 +29,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "codec.h"
 #include "ctl.h"
 #include "xmalloc.h"
 #include "../plugins/xmlrpc/xmlrpc.h"
@@ -176,7 +177,8 @@ url_hostport(const char *url, char **host, char **port)
 		colon++;
 	} else {
 		colon = memchr(h, ':', (size_t)(end - h));
-		*host = xstrndup(h, (size_t)((colon != NULL ? colon : end) - h));
+		*host = xstrndup(h,
+		    (size_t)((colon != NULL ? colon : end) - h));
 	}
 	if (colon != NULL && *colon == ':' && colon + 1 < end)
 		*port = xstrndup(colon + 1, (size_t)(end - colon - 1));
@@ -228,7 +230,8 @@ connect_http_url(const char *url)
 	for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next) {
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
 		    ai->ai_protocol);
-		if (fd != -1 && connect(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
+		if (fd != -1 &&
+		    connect(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
 			saved = errno;
 			close(fd);
 			fd = -1;
@@ -408,57 +411,33 @@ consume(struct sup *s, size_t n)
 	s->rlen -= n;
 }
 
-static const char b64[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static void
-base64(struct xr_buf *b, const unsigned char *p, size_t n)
-{
-	char q[4];
-	unsigned v;
-	size_t i;
-
-	for (i = 0; i < n; i += 3) {
-		v = (unsigned)p[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned)p[i + 1] << 8;
-		if (i + 2 < n)
-			v |= p[i + 2];
-		q[0] = b64[v >> 18 & 63];
-		q[1] = b64[v >> 12 & 63];
-		q[2] = i + 1 < n ? b64[v >> 6 & 63] : '=';
-		q[3] = i + 2 < n ? b64[v & 63] : '=';
-		xr_buf_add(b, q, 4);
-	}
-}
-
 /* The request head up to and including the blank line. */
 static void
-request_head(struct sup *s, struct xr_buf *b, const char *verb,
+request_head(struct sup *s, struct dbuf *b, const char *verb,
     const char *path, size_t clen)
 {
 	char line[128];
 	char *cred;
 
-	xr_buf_add(b, verb, strlen(verb));
-	XR_BUF_LIT(b, " ");
-	xr_buf_add(b, path, strlen(path));
-	XR_BUF_LIT(b, " HTTP/1.1\r\nHost: localhost\r\n"
+	dbuf_add(b, verb, strlen(verb));
+	DBUF_LIT(b, " ");
+	dbuf_add(b, path, strlen(path));
+	DBUF_LIT(b, " HTTP/1.1\r\nHost: localhost\r\n"
 	    "Accept-Encoding: identity\r\nUser-Agent: sthenoctl\r\n");
 	if (s->username != NULL) {
 		xasprintf(&cred, "%s:%s", s->username,
 		    s->password != NULL ? s->password : "");
-		XR_BUF_LIT(b, "Authorization: Basic ");
-		base64(b, (unsigned char *)cred, strlen(cred));
-		XR_BUF_LIT(b, "\r\n");
+		DBUF_LIT(b, "Authorization: Basic ");
+		base64_encode(b, cred, strlen(cred));
+		DBUF_LIT(b, "\r\n");
 		free(cred);
 	}
 	if (strcmp(verb, "POST") == 0) {
 		snprintf(line, sizeof line, "Content-Type: text/xml\r\n"
 		    "Content-Length: %zu\r\n", clen);
-		xr_buf_add(b, line, strlen(line));
+		dbuf_add(b, line, strlen(line));
 	}
-	XR_BUF_LIT(b, "\r\n");
+	DBUF_LIT(b, "\r\n");
 }
 
 struct resp {
@@ -539,7 +518,7 @@ read_head(struct sup *s)
 
 /* The body after the head into b; -1 on failure (errno). */
 static int
-read_body(struct sup *s, const struct resp *r, struct xr_buf *b)
+read_body(struct sup *s, const struct resp *r, struct dbuf *b)
 {
 	size_t want, hex;
 	char *eol;
@@ -554,7 +533,7 @@ read_body(struct sup *s, const struct resp *r, struct xr_buf *b)
 			}
 		}
 		want = r->clen < 0 ? s->rlen : (size_t)r->clen;
-		xr_buf_add(b, s->rbuf != NULL ? s->rbuf : "", want);
+		dbuf_add(b, s->rbuf != NULL ? s->rbuf : "", want);
 		consume(s, want);
 		return 0;
 	}
@@ -571,7 +550,7 @@ read_body(struct sup *s, const struct resp *r, struct xr_buf *b)
 			consume(s, 2);
 			return 0;
 		}
-		xr_buf_add(b, s->rbuf, hex);
+		dbuf_add(b, s->rbuf, hex);
 		consume(s, hex + 2);
 	}
 cut:
@@ -582,8 +561,8 @@ cut:
 /* One exchange on the kept connection, reconnecting once when a kept
  * connection turns out closed.  -1 with errno on failure. */
 static int
-exchange(struct sup *s, const struct xr_buf *req, struct resp *r,
-    struct xr_buf *body)
+exchange(struct sup *s, const struct dbuf *req, struct resp *r,
+    struct dbuf *body)
 {
 	int attempt, reused;
 	ssize_t hlen;
@@ -627,8 +606,8 @@ enum sup_rc
 sup_call(struct sup *s, const char *method, json_t *params, json_t **result,
     int catch_errno)
 {
-	struct xr_buf req = { NULL, 0, 0 }, xml = { NULL, 0, 0 };
-	struct xr_buf body = { NULL, 0, 0 };
+	struct dbuf req = DBUF_INIT, xml = DBUF_INIT;
+	struct dbuf body = DBUF_INIT;
 	struct resp r;
 	char err[256];
 	json_t *rec;
@@ -641,12 +620,12 @@ sup_call(struct sup *s, const char *method, json_t *params, json_t **result,
 		fatalx("cannot encode the call of %s", method);
 	json_decref(params);
 	request_head(s, &req, "POST", "/RPC2", xml.len);
-	xr_buf_add(&req, xml.data, xml.len);
-	xr_buf_free(&xml);
+	dbuf_add(&req, xml.data, xml.len);
+	dbuf_free(&xml);
 	rc = exchange(s, &req, &r, &body);
-	xr_buf_free(&req);
+	dbuf_free(&req);
 	if (rc == -1) {
-		xr_buf_free(&body);
+		dbuf_free(&body);
 		s->err_errno = errno;
 		if (catch_errno)
 			return SUP_ERRNO;
@@ -657,19 +636,19 @@ sup_call(struct sup *s, const char *method, json_t *params, json_t **result,
 		sup_raise_errno(s, errno);
 	}
 	if (r.status == 401 && s->unauth == 0) {
-		xr_buf_free(&body);
+		dbuf_free(&body);
 		s->unauth = 1;
 		sup_raise(s, "Server requires authentication");
 	}
 	if (r.status != 200) {
-		xr_buf_free(&body);
+		dbuf_free(&body);
 		sup_raisef(s, "error: <class 'xmlrpc.client.ProtocolError'>, "
 		    "<ProtocolError for 127.0.0.1/RPC2: %d %s>", r.status,
 		    r.reason);
 	}
 	rc = xr_decode_response(body.data != NULL ? body.data : "", body.len,
 	    &sup_limits, result, err, sizeof err);
-	xr_buf_free(&body);
+	dbuf_free(&body);
 	if (rc == -1)
 		sup_raisef(s, "error: <class 'xml.parsers.expat.ExpatError'>, "
 		    "%s", err);
@@ -692,7 +671,7 @@ sup_must(struct sup *s, const char *method, json_t *params)
 	return v;
 }
 
-/* --- streams: /logtail, /mainlogtail --------------------------------------- */
+/* --- streams: /logtail, /mainlogtail -------------------------------------- */
 
 /* Write out what the stream's bytes carry, decoding chunks. */
 static int
@@ -734,7 +713,7 @@ stream_feed(struct sup_stream *st, const char *p, size_t n)
 int
 sup_stream_open(struct sup *s, const char *path, struct sup_stream *st)
 {
-	struct xr_buf req = { NULL, 0, 0 };
+	struct dbuf req = DBUF_INIT;
 	struct resp r;
 	ssize_t hlen = -1;
 	int rc;
@@ -751,12 +730,12 @@ sup_stream_open(struct sup *s, const char *path, struct sup_stream *st)
 	if (send_all(s, req.data, req.len) == -1 ||
 	    (hlen = read_head(s)) <= 0 ||
 	    parse_head(s->rbuf, (size_t)hlen, &r) == -1) {
-		xr_buf_free(&req);
+		dbuf_free(&req);
 		fprintf(stderr, "%s %s\n", path, strerror(errno));
 		sup_disconnect(s);
 		return -1;
 	}
-	xr_buf_free(&req);
+	dbuf_free(&req);
 	consume(s, (size_t)hlen);
 	st->chunked = r.chunked;
 	st->fd = s->fd;

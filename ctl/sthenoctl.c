@@ -49,14 +49,6 @@
 #include "xmalloc.h"
 #include "../plugins/common/digest.h"
 
-/* daemon/xmalloc.c writes a fatal reason to sthenod's main log before it
- * prints it on stderr: a client has no main log, so stderr alone. */
-void
-log_fatal(const char *reason)
-{
-	(void)reason;
-}
-
 #define DEFAULT_SOCKET "/tmp/stheno-monitor.sock"
 
 struct ctl {
@@ -98,8 +90,7 @@ config_get(struct ini_doc *doc, const char *section, const char *key)
 
 	if (sec == NULL || (e = ini_entry_find(sec, key)) == NULL)
 		return NULL;
-	vars = expand_env_vars();
-	json_object_set_new(vars, "here", json_string(ini_entry_here(e)));
+	vars = expand_vars(NULL, ini_entry_here(e), NULL);
 	snprintf(what, sizeof what, "%s", key);
 	v = expand(ini_entry_value(e), what, vars, &err);
 	json_decref(vars);
@@ -344,7 +335,7 @@ ctl_read(struct ctl *c, char **body, size_t *len)
 		die("%s", "the monitor closed the connection");
 	if (mon_parse_header(hdr, &status, len) == -1 || *len > MON_MAX_BODY)
 		die("%s", "the monitor's answer is not framed as expected");
-	*body = plug_xmalloc(*len + 2);
+	*body = xmalloc(*len + 2);
 	if (fread(*body, 1, *len + 1, c->in) != *len + 1)
 		die("%s", "the monitor closed the connection mid-answer");
 	(*body)[*len] = '\0';
@@ -376,7 +367,7 @@ read_secret(const char *path, size_t *len)
 
 	if ((f = fopen(path, "r")) == NULL)
 		die("cannot read the secret file %s", path);
-	buf = plug_xmalloc(MON_MAX_SECRET + 1);
+	buf = xmalloc(MON_MAX_SECRET + 1);
 	n = fread(buf, 1, MON_MAX_SECRET + 1, f);
 	fclose(f);
 	if (n > MON_MAX_SECRET)
@@ -470,7 +461,8 @@ ctl_login(struct ctl *c)
 			return;	/* a trusted unix peer, with nothing to check */
 		ctl_send(c, "challenge\n", 10);
 		if ((status = ctl_read(c, &body, &len)) != MON_AUTH)
-			refuse(c, "did not prove it knows the secret: it has no "
+			refuse(c,
+			    "did not prove it knows the secret: it has no "
 			    "challenge");
 	}
 	if (status != MON_AUTH) {
@@ -502,21 +494,21 @@ ctl_command(struct ctl *c, const char *line, size_t len)
 static int
 run_argv(struct ctl *c, int argc, char **argv)
 {
-	struct mon_str line = { NULL, 0, 0 };
+	struct dbuf line = DBUF_INIT;
 	int i, status;
 
 	if (c->json)
-		mon_str_add(&line, "-j ", 3);
+		dbuf_add(&line, "-j ", 3);
 	for (i = 0; i < argc; i++) {
 		if (i > 0)
-			mon_str_add(&line, " ", 1);
+			dbuf_add(&line, " ", 1);
 		mon_quote(&line, argv[i]);
 	}
-	mon_str_add(&line, "\n", 1);
+	dbuf_add(&line, "\n", 1);
 	if (line.len > MON_MAX_LINE + 1)
 		die("%s", "the command is longer than 64 KiB");
-	status = ctl_command(c, line.s, line.len);
-	mon_str_free(&line);
+	status = ctl_command(c, line.data, line.len);
+	dbuf_free(&line);
 	return status == MON_OK || (status == MON_CLOSE &&
 	    strcmp(argv[0], "quit") == 0) ? 0 : 1;
 }
@@ -524,7 +516,7 @@ run_argv(struct ctl *c, int argc, char **argv)
 static int
 run_stdin(struct ctl *c)
 {
-	struct mon_str l = { NULL, 0, 0 };
+	struct dbuf l = DBUF_INIT;
 	char *buf = NULL;
 	size_t cap = 0;
 	ssize_t n;
@@ -537,16 +529,16 @@ run_stdin(struct ctl *c)
 			continue;		/* no answer would come */
 		l.len = 0;
 		if (c->json)
-			mon_str_add(&l, "-j ", 3);
-		mon_str_add(&l, buf, (size_t)n);
-		status = ctl_command(c, l.s, l.len);
+			dbuf_add(&l, "-j ", 3);
+		dbuf_add(&l, buf, (size_t)n);
+		status = ctl_command(c, l.data, l.len);
 		if (status == MON_CLOSE || status == MON_COMMS)
 			break;		/* quit, or closed by the monitor */
 		if (status != MON_OK)
 			rc = 1;
 	}
 	free(buf);
-	mon_str_free(&l);
+	dbuf_free(&l);
 	return rc;
 }
 
@@ -601,7 +593,7 @@ first_word(const char *line, char *buf, size_t len)
 	return buf;
 }
 
-/* --- the monitor's half ------------------------------------------------------ */
+/* --- the monitor's half --------------------------------------------------- */
 
 /* Say which section is missing; 0 when the monitor has an address. */
 static int
@@ -642,7 +634,7 @@ static int
 shell_other(void *arg, const char *line)
 {
 	struct ctl *c = arg;
-	struct mon_str l = { NULL, 0, 0 };
+	struct dbuf l = DBUF_INIT;
 	char w[64];
 
 	first_word(line, w, sizeof w);
@@ -653,11 +645,11 @@ shell_other(void *arg, const char *line)
 		return 1;
 	monitor_open(c);
 	if (c->json)
-		mon_str_add(&l, "-j ", 3);
-	mon_str_add(&l, line, strlen(line));
-	mon_str_add(&l, "\n", 1);
-	ctl_command(c, l.s, l.len);
-	mon_str_free(&l);
+		dbuf_add(&l, "-j ", 3);
+	dbuf_add(&l, line, strlen(line));
+	dbuf_add(&l, "\n", 1);
+	ctl_command(c, l.data, l.len);
+	dbuf_free(&l);
 	monitor_close(c);
 	return 1;
 }
@@ -671,7 +663,7 @@ monitor_help(struct sup *s)
 	    "plugin.reload\nplugin.unload  rpc  status  help  quit\n\n");
 }
 
-/* --- the supervisorctl half --------------------------------------------------- */
+/* --- the supervisorctl half ----------------------------------------------- */
 
 static void
 sup_setup(struct ctl *c, struct sup *s)
@@ -710,29 +702,29 @@ sup_free(struct sup *s)
 static int
 sup_argv(struct sup *s, int argc, char **argv)
 {
-	struct mon_str line = { NULL, 0, 0 };
+	struct dbuf line = DBUF_INIT;
 	int i;
 
 	for (i = 0; i < argc; i++) {
 		if (i > 0)
-			mon_str_add(&line, " ", 1);
-		mon_str_add(&line, argv[i], strlen(argv[i]));
+			dbuf_add(&line, " ", 1);
+		dbuf_add(&line, argv[i], strlen(argv[i]));
 	}
-	mon_str_add(&line, "", 1);
+	dbuf_add(&line, "", 1);
 	if (s->json) {
-		s->records = json_pack("{s:s,s:[],s:[]}", "command", line.s,
+		s->records = json_pack("{s:s,s:[],s:[]}", "command", line.data,
 		    "output", "calls");
 		if (s->records == NULL)
 			s->records = json_pack("{s:s,s:[],s:[]}", "command",
 			    "", "output", "calls");
 	}
-	sup_onecmd(s, line.s);
+	sup_onecmd(s, line.data);
 	sup_flush_json(s);
-	mon_str_free(&line);
+	dbuf_free(&line);
 	return s->exitstatus;
 }
 
-/* --- main ---------------------------------------------------------------------- */
+/* --- main ----------------------------------------------------------------- */
 
 /* The usage line: on stdout with status 0 when asked for (-h, --help), on
  * stderr with status 2 after a bad option. */

@@ -80,7 +80,7 @@ struct sth_sub {
 
 struct sth_event {
 	const char *name;
-	const char *payload;	/* NUL-terminated (a copy, or the publisher's) */
+	const char *payload; /* NUL-terminated (a copy, or the publisher's) */
 	size_t len;
 	long serial;
 };

@@ -29,6 +29,7 @@
 #include "cfgval.h"
 #include "expand.h"
 #include "ini.h"
+#include "pyrepr.h"
 #include "xmalloc.h"
 
 /* ---- helpers --------------------------------------------------------- */
@@ -79,7 +80,8 @@ py_int(const char *s, int base, long long *out)
 		if (*p < '0' || *p >= '0' + base)
 			return -1;
 		d = *p - '0';
-		if (v > (lim - (unsigned long long)d) / (unsigned long long)base)
+		if (v > (lim - (unsigned long long)d) /
+		    (unsigned long long)base)
 			return -2;
 		v = v * (unsigned long long)base + (unsigned long long)d;
 		digits++;
@@ -99,7 +101,7 @@ err_repr(const char *fmt, const char *value)
 {
 	char	*r, *msg;
 
-	r = expand_repr(value);
+	r = pyrepr(value);
 	xasprintf(&msg, fmt, r);
 	free(r);
 	return msg;
@@ -159,7 +161,8 @@ cfgval_int(const char *s, long *out, char **err)
 	if (r == 0 && (v < LONG_MIN || v > LONG_MAX))
 		r = -2;
 	if (r == -1) {
-		*err = err_repr("invalid literal for int() with base 10: %s", s);
+		*err = err_repr("invalid literal for int() with base 10: %s",
+		    s);
 		return -1;
 	}
 	if (r == -2) {
@@ -344,7 +347,8 @@ cfgval_exitcodes(const char *s, int **codes, size_t *n, char **err)
 		free(item);
 		if (r != 0 || v < 0 || v > 255) {
 			free(out);
-			*err = err_repr("not a valid list of exit codes: %s", s);
+			*err = err_repr("not a valid list of exit codes: %s",
+			    s);
 			return -1;
 		}
 		out = xreallocarray(out, count + 1, sizeof *out);
@@ -644,7 +648,7 @@ cfgval_owner(const char *s, uid_t *uid, gid_t *gid, char **err)
 	free(user);
 	if (ok) {
 		if (colon == NULL)
-			*gid = (gid_t)-1;	/* unchanged, as chown(2) reads it */
+			*gid = (gid_t)-1; /* unchanged, as chown(2) reads it */
 		else
 			ok = name_to_gid(colon + 1, gid) == 0;
 	}
@@ -768,7 +772,8 @@ port_number(const char *s, int *port, char **err)
 	long long v;
 
 	if (py_int(s, 10, &v) != 0) {
-		*err = err_repr("invalid literal for int() with base 10: %s", s);
+		*err = err_repr("invalid literal for int() with base 10: %s",
+		    s);
 		return -1;
 	}
 	if (v < 1) {
@@ -820,8 +825,8 @@ where_at(const char *section, const char *file, int line)
 {
 	char	*rs, *rf, *w;
 
-	rs = expand_repr(section);
-	rf = expand_repr(file);
+	rs = pyrepr(section);
+	rf = pyrepr(file);
 	xasprintf(&w, "in section %s (file: %s, line %d)", rs, rf, line);
 	free(rs);
 	free(rf);
@@ -868,11 +873,15 @@ cfg_where(const struct ini_section *sec, const char *key)
 	    ini_section_line(sec));
 }
 
-/* One handler per type: parse text into the member, reset it, free it. */
+/*
+ * One handler per type: parse text into the member, reset it, free it,
+ * compare two of it.
+ */
 struct cfg_kind {
 	int	(*parse)(const char *, void *, char **);
 	void	(*unset)(void *);
 	void	(*release)(void *);
+	int	(*equal)(const void *, const void *);
 };
 
 static int
@@ -1026,18 +1035,79 @@ release_logfile(void *dst)
 	unset_logfile(lp);
 }
 
+static int
+eq_str(const void *a, const void *b)
+{
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+
+	if (x == NULL || y == NULL)
+		return x == y;
+	return strcmp(x, y) == 0;
+}
+
+static int
+eq_int(const void *a, const void *b)
+{
+	return *(const int *)a == *(const int *)b;
+}
+
+static int
+eq_long(const void *a, const void *b)
+{
+	return *(const long *)a == *(const long *)b;
+}
+
+static int
+eq_llong(const void *a, const void *b)
+{
+	return *(const long long *)a == *(const long long *)b;
+}
+
+static int
+eq_codes(const void *a, const void *b)
+{
+	const struct cfg_codes *x = a, *y = b;
+
+	return x->n == y->n && (x->n == 0 ||
+	    memcmp(x->codes, y->codes, x->n * sizeof *x->codes) == 0);
+}
+
+static int
+eq_env(const void *a, const void *b)
+{
+	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+
+	if (x == NULL || y == NULL)
+		return x == y;
+	return json_equal(x, y);
+}
+
+/* The kind as configured; a path only for a path (AUTO's name is made
+ * later, at random, and is not a change). */
+static int
+eq_logfile(const void *a, const void *b)
+{
+	const struct cfg_logpath *x = a, *y = b;
+
+	if (x->kind != y->kind)
+		return 0;
+	return x->kind != CFG_LOGFILE_PATH || eq_str(&x->path, &y->path);
+}
+
 static const struct cfg_kind cfg_kinds[] = {
-	[CFG_STR] = { parse_str, unset_ptr, release_str },
-	[CFG_BOOL] = { parse_bool, unset_int, NULL },
-	[CFG_INT] = { parse_int, unset_long, NULL },
-	[CFG_BYTES] = { parse_bytes, unset_llong, NULL },
-	[CFG_OCTAL] = { parse_octal, unset_octal, NULL },
-	[CFG_SIGNAL] = { parse_signal, unset_int, NULL },
-	[CFG_LOGLEVEL] = { parse_loglevel, unset_int, NULL },
-	[CFG_EXITCODES] = { parse_codes, unset_codes, release_codes },
-	[CFG_ENV] = { parse_env, unset_ptr, release_env },
-	[CFG_AUTORESTART] = { parse_autorestart, unset_int, NULL },
-	[CFG_LOGFILE] = { parse_logfile, unset_logfile, release_logfile },
+	[CFG_STR] = { parse_str, unset_ptr, release_str, eq_str },
+	[CFG_BOOL] = { parse_bool, unset_int, NULL, eq_int },
+	[CFG_INT] = { parse_int, unset_long, NULL, eq_long },
+	[CFG_BYTES] = { parse_bytes, unset_llong, NULL, eq_llong },
+	[CFG_OCTAL] = { parse_octal, unset_octal, NULL, eq_long },
+	[CFG_SIGNAL] = { parse_signal, unset_int, NULL, eq_int },
+	[CFG_LOGLEVEL] = { parse_loglevel, unset_int, NULL, eq_int },
+	[CFG_EXITCODES] = { parse_codes, unset_codes, release_codes,
+	    eq_codes },
+	[CFG_ENV] = { parse_env, unset_ptr, release_env, eq_env },
+	[CFG_AUTORESTART] = { parse_autorestart, unset_int, NULL, eq_int },
+	[CFG_LOGFILE] = { parse_logfile, unset_logfile, release_logfile,
+	    eq_logfile },
 };
 
 static const struct cfg_kind *
@@ -1102,83 +1172,139 @@ cfg_release(const struct cfg_option *opts, void *target)
 	}
 }
 
+int
+cfg_equal(const struct cfg_option *opts, const void *a, const void *b)
+{
+	const struct cfg_option *o;
+
+	for (o = opts; o->key != NULL; o++)
+		if (!cfg_kind(o)->equal((const char *)a + o->offset,
+		    (const char *)b + o->offset))
+			return 0;
+	return 1;
+}
+
+/* "section [S] has no KEY value (file: F, line N)", for a required key. */
+static char *
+missing(const struct ini_section *sec, const char *key)
+{
+	char	*rf, *msg;
+
+	if (sec == NULL) {
+		xasprintf(&msg, "no %s value", key);
+		return msg;
+	}
+	rf = pyrepr(ini_section_file(sec));
+	xasprintf(&msg, "section [%s] has no %s value (file: %s, line %d)",
+	    ini_section_name(sec), key, rf, ini_section_line(sec));
+	free(rf);
+	return msg;
+}
+
+/* A number (CFG_INT, CFG_BYTES, CFG_OCTAL) outside the option's bounds:
+ * the message, else NULL. */
+static char *
+out_of_bounds(const struct ini_section *sec, const struct cfg_option *o,
+    const void *dst)
+{
+	long long n;
+	char	*where, *msg;
+
+	if (o->min >= o->max || (o->type != CFG_INT && o->type != CFG_BYTES &&
+	    o->type != CFG_OCTAL))
+		return NULL;
+	n = o->type == CFG_BYTES ? *(const long long *)dst :
+	    *(const long *)dst;
+	if (n >= o->min && n <= o->max)
+		return NULL;
+	where = cfg_where(sec, o->key);
+	xasprintf(&msg, "%lld is %s bound (%ld) for '%s' %s", n,
+	    n < o->min ? "below lower" : "above upper",
+	    n < o->min ? o->min : o->max, o->key, where);
+	free(where);
+	return msg;
+}
+
+/* Read one option from its entry e of sec (NULL: its default) into dst:
+ * 0, or -1 with *err set. */
+static int
+read_one(const struct ini_section *sec, const struct ini_entry *e,
+    const struct cfg_option *o, void *dst, const json_t *vars, char **err)
+{
+	const char *raw;
+	char	*val, *why, *where, *rk;
+
+	raw = e != NULL ? ini_entry_value(e) : o->def;
+	if (raw == NULL) {
+		if (o->flags & CFG_REQUIRED) {
+			*err = missing(sec, o->key);
+			return -1;
+		}
+		return 0;
+	}
+	if (o->flags & CFG_NO_EXPAND)
+		val = xstrdup(raw);
+	else if ((val = expand_value(sec, e, o, raw, vars, &why)) == NULL) {
+		where = cfg_where(sec, o->key);
+		xasprintf(err, "%s %s", why, where);
+		free(why);
+		free(where);
+		return -1;
+	}
+	if ((o->flags & CFG_EMPTY_NULL) && *val == '\0') {
+		free(val);
+		return 0;
+	}
+	if (cfg_kind(o)->parse(val, dst, &why) == -1) {
+		rk = pyrepr(o->key);
+		where = cfg_where(sec, o->key);
+		xasprintf(err, "%s for %s %s", why, rk, where);
+		free(rk);
+		free(why);
+		free(where);
+		free(val);
+		return -1;
+	}
+	free(val);
+	*err = out_of_bounds(sec, o, dst);
+	return *err != NULL ? -1 : 0;
+}
+
 /*
  * Every member is first set to "unset"; on error whatever was read is
  * released again, so the caller never releases after a failure.
  */
 int
-cfg_read(const struct ini_section *sec, const struct cfg_option *opts,
-    void *target, const json_t *vars, char **err)
+cfg_read_over(const struct ini_section *sec, const struct ini_section *fallback,
+    const struct cfg_option *opts, void *target, const json_t *vars,
+    char **err)
 {
 	const struct cfg_option *o;
-	const struct cfg_kind *k;
+	const struct ini_section *from;
 	struct ini_entry *e;
-	const char *raw;
-	char	*val, *why, *where, *rk;
-	void	*dst;
-	long	 n;
 
 	*err = NULL;
 	for (o = opts; o->key != NULL; o++)
 		cfg_kind(o)->unset((char *)target + o->offset);
 
 	for (o = opts; o->key != NULL; o++) {
-		k = cfg_kind(o);
-		dst = (char *)target + o->offset;
+		from = sec;
 		e = sec != NULL ? ini_entry_find(sec, o->key) : NULL;
-		raw = e != NULL ? ini_entry_value(e) : o->def;
-		if (raw == NULL) {
-			if (!(o->flags & CFG_REQUIRED))
-				continue;
-			if (sec == NULL)
-				xasprintf(err, "no %s value", o->key);
-			else {
-				rk = expand_repr(ini_section_file(sec));
-				xasprintf(err, "section [%s] has no %s value "
-				    "(file: %s, line %d)",
-				    ini_section_name(sec), o->key, rk,
-				    ini_section_line(sec));
-				free(rk);
-			}
-			goto fail;
-		}
-		if (o->flags & CFG_NO_EXPAND)
-			val = xstrdup(raw);
-		else if ((val = expand_value(sec, e, o, raw, vars,
-		    &why)) == NULL) {
-			where = cfg_where(sec, o->key);
-			xasprintf(err, "%s %s", why, where);
-			free(why);
-			free(where);
-			goto fail;
-		}
-		if (k->parse(val, dst, &why) == -1) {
-			rk = expand_repr(o->key);
-			where = cfg_where(sec, o->key);
-			xasprintf(err, "%s for %s %s", why, rk, where);
-			free(rk);
-			free(why);
-			free(where);
-			free(val);
-			goto fail;
-		}
-		free(val);
-		if (o->type == CFG_INT && o->min < o->max) {
-			n = *(long *)dst;
-			if (n < o->min || n > o->max) {
-				where = cfg_where(sec, o->key);
-				xasprintf(err, "%ld is %s bound (%ld) for '%s' "
-				    "%s", n, n < o->min ? "below lower" :
-				    "above upper", n < o->min ? o->min : o->max,
-				    o->key, where);
-				free(where);
-				goto fail;
-			}
+		if (e == NULL && fallback != NULL &&
+		    (e = ini_entry_find(fallback, o->key)) != NULL)
+			from = fallback;
+		if (read_one(from, e, o, (char *)target + o->offset, vars,
+		    err) == -1) {
+			cfg_release(opts, target);
+			return -1;
 		}
 	}
 	return 0;
+}
 
-fail:
-	cfg_release(opts, target);
-	return -1;
+int
+cfg_read(const struct ini_section *sec, const struct cfg_option *opts,
+    void *target, const json_t *vars, char **err)
+{
+	return cfg_read_over(sec, NULL, opts, target, vars, err);
 }

@@ -94,13 +94,14 @@ struct cfg_logpath {
 #define CFG_REQUIRED 0x1
 #define CFG_EXPAND_TWICE 0x2	/* *_logfile values are expanded twice */
 #define CFG_NO_EXPAND 0x4
+#define CFG_EMPTY_NULL 0x8	/* CFG_STR: an empty value reads as NULL */
 struct cfg_option {
 	const char *key;
 	enum cfg_type type;
 	size_t offset;		/* offsetof(struct target, member) */
 	const char *def;	/* default, as config text; NULL = unset */
 	int flags;
-	long min, max;		/* for CFG_INT when min < max */
+	long min, max;		/* INT, BYTES, OCTAL: bounds when min < max */
 };
 /*
  * Fill target from sec (which may be NULL: defaults only).  On error
@@ -108,7 +109,21 @@ struct cfg_option {
  */
 int cfg_read(const struct ini_section *sec, const struct cfg_option *opts,
 	     void *target, const json_t *vars, char **err);
+/*
+ * cfg_read where a key absent from sec is taken from fallback (NULL: none),
+ * as a server section over its plugin's defaults; an error names the
+ * section the value came from.
+ */
+int cfg_read_over(const struct ini_section *sec,
+		  const struct ini_section *fallback,
+		  const struct cfg_option *opts, void *target,
+		  const json_t *vars, char **err);
 /* Free what cfg_read allocated in target (strings, codes, env objects). */
 void cfg_release(const struct cfg_option *opts, void *target);
+/*
+ * 1 if every member opts names holds the same value in a and b (targets
+ * cfg_read filled), else 0: a LOGFILE's path counts only for a path.
+ */
+int cfg_equal(const struct cfg_option *opts, const void *a, const void *b);
 
 #endif

@@ -89,7 +89,8 @@ static const struct cli_opt {
 	{ CLI_STRIP_ANSI, 't', "strip_ansi", CLI_K_FLAG, CLI_NONE,
 	  "-- strip ansi escape codes from process output" },
 	{ CLI_MINPROCS, 0, "minprocs", CLI_K_INT, CLI_OFF(minprocs),
-	  "NUM  -- the minimum number of processes available for start success" },
+	  "NUM  -- the minimum number of processes available for start "
+	  "success" },
 	{ CLI_PROFILE_OPTIONS, 0, "profile_options", CLI_K_IGNORED, CLI_NONE,
 	  "OPTIONS -- accepted for supervisord compatibility; ignored" },
 	{ CLI_PLUGIN_DIR, 0, "plugin-dir", CLI_K_STR, CLI_OFF(plugin_dir),

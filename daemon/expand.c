@@ -17,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dbuf.h"
 #include "expand.h"
+#include "pyrepr.h"
 #include "xmalloc.h"
 
 /* A width or precision above this is refused (Python would allocate it). */
@@ -25,78 +27,11 @@
 
 extern char **environ;
 
-struct buf {
-	char	*p;
-	size_t	 len;
-	size_t	 cap;
-};
-
 static void
-buf_add(struct buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		while (b->len + n + 1 > b->cap)
-			b->cap = b->cap ? b->cap * 2 : 64;
-		b->p = xreallocarray(b->p, 1, b->cap);
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void
-buf_addc(struct buf *b, char c)
-{
-	buf_add(b, &c, 1);
-}
-
-static void
-buf_pad(struct buf *b, char c, size_t n)
+buf_pad(struct dbuf *b, char c, size_t n)
 {
 	while (n-- > 0)
-		buf_addc(b, c);
-}
-
-/*
- * Python's repr() of a str: single quotes unless the text holds a single
- * quote and no double quote; backslash, the quote and control bytes are
- * escaped.  Bytes >= 0x80 are taken to be printable UTF-8 text, unless
- * ascii_only (Python's ascii()), where they become \xNN.
- */
-static void
-repr_into(struct buf *b, const char *s, int ascii_only)
-{
-	const unsigned char *u;
-	char q, tmp[8];
-
-	q = (strchr(s, '\'') != NULL && strchr(s, '"') == NULL) ? '"' : '\'';
-	buf_addc(b, q);
-	for (u = (const unsigned char *)s; *u != '\0'; u++) {
-		if (*u == '\\' || *u == (unsigned char)q) {
-			buf_addc(b, '\\');
-			buf_addc(b, (char)*u);
-		} else if (*u == '\n')
-			buf_add(b, "\\n", 2);
-		else if (*u == '\r')
-			buf_add(b, "\\r", 2);
-		else if (*u == '\t')
-			buf_add(b, "\\t", 2);
-		else if (*u < 0x20 || *u == 0x7f || (ascii_only && *u >= 0x80)) {
-			snprintf(tmp, sizeof tmp, "\\x%02x", *u);
-			buf_add(b, tmp, 4);
-		} else
-			buf_addc(b, (char)*u);
-	}
-	buf_addc(b, q);
-}
-
-char *
-expand_repr(const char *s)
-{
-	struct buf b = { NULL, 0, 0 };
-
-	repr_into(&b, s, 0);
-	return b.p;
+		dbuf_addc(b, c);
 }
 
 struct spec {
@@ -112,21 +47,21 @@ struct spec {
 
 /* Pad text to the spec's width: strings pad with spaces only. */
 static void
-emit_padded(struct buf *b, const struct spec *sp, const char *s, size_t n)
+emit_padded(struct dbuf *b, const struct spec *sp, const char *s, size_t n)
 {
 	size_t	 w;
 
 	w = sp->width > 0 ? (size_t)sp->width : 0;
 	if (!sp->left && w > n)
 		buf_pad(b, ' ', w - n);
-	buf_add(b, s, n);
+	dbuf_add(b, s, n);
 	if (sp->left && w > n)
 		buf_pad(b, ' ', w - n);
 }
 
 /* An integer conversion, d i u o x X, in Python's spelling. */
 static void
-emit_int(struct buf *b, const struct spec *sp, json_int_t v)
+emit_int(struct dbuf *b, const struct spec *sp, json_int_t v)
 {
 	char	 digits[80];
 	const char *prefix;
@@ -172,20 +107,20 @@ emit_int(struct buf *b, const struct spec *sp, json_int_t v)
 	w = sp->width > 0 ? (size_t)sp->width : 0;
 	if (!sp->left && !sp->zero && w > total)
 		buf_pad(b, ' ', w - total);
-	buf_add(b, sign, ns);
-	buf_add(b, prefix, np);
+	dbuf_add(b, sign, ns);
+	dbuf_add(b, prefix, np);
 	if (!sp->left && sp->zero && w > total)
 		buf_pad(b, '0', w - total);
 	if (sp->prec > 0 && (size_t)sp->prec > nd)
 		buf_pad(b, '0', (size_t)sp->prec - nd);
-	buf_add(b, digits, nd);
+	dbuf_add(b, digits, nd);
 	if (sp->left && w > total)
 		buf_pad(b, ' ', w - total);
 }
 
 /* A float conversion of an integer value: C's printf agrees with Python. */
 static void
-emit_float(struct buf *b, const struct spec *sp, json_int_t v)
+emit_float(struct dbuf *b, const struct spec *sp, json_int_t v)
 {
 	char	 fmt[32], *out;
 	int	 n;
@@ -198,7 +133,7 @@ emit_float(struct buf *b, const struct spec *sp, json_int_t v)
 	out = xmalloc((size_t)n + 1);
 	snprintf(out, (size_t)n + 1, fmt, (int)(sp->width > 0 ? sp->width : 0),
 	    (int)(sp->prec >= 0 ? sp->prec : 6), (double)v);
-	buf_add(b, out, (size_t)n);
+	dbuf_add(b, out, (size_t)n);
 	free(out);
 }
 
@@ -206,9 +141,9 @@ emit_float(struct buf *b, const struct spec *sp, json_int_t v)
  * Format one value.  Returns NULL or a malloc'd Python TypeError text.
  */
 static char *
-emit(struct buf *b, const struct spec *sp, const json_t *val)
+emit(struct dbuf *b, const struct spec *sp, const json_t *val)
 {
-	struct buf tmp = { NULL, 0, 0 };
+	struct dbuf tmp = DBUF_INIT;
 	char	 num[32], c, *msg;
 	const char *s;
 	size_t	 n;
@@ -222,19 +157,20 @@ emit(struct buf *b, const struct spec *sp, const json_t *val)
 		if (json_is_integer(val)) {
 			snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT,
 			    json_integer_value(val));
-			buf_add(&tmp, num, strlen(num));
+			dbuf_add(&tmp, num, strlen(num));
 		} else if (sp->conv == 's')
-			buf_add(&tmp, json_string_value(val),
+			dbuf_add(&tmp, json_string_value(val),
 			    json_string_length(val));
 		else
-			repr_into(&tmp, json_string_value(val),
-			    sp->conv == 'a');
-		s = tmp.p != NULL ? tmp.p : "";
+			pyrepr_add(&tmp, json_string_value(val),
+			    strlen(json_string_value(val)),
+			    sp->conv == 'a' ? PYREPR_ASCII : 0);
+		s = tmp.data != NULL ? tmp.data : "";
 		n = tmp.len;
 		if (sp->prec >= 0 && (size_t)sp->prec < n)
 			n = (size_t)sp->prec;
 		emit_padded(b, sp, s, n);
-		free(tmp.p);
+		free(tmp.data);
 		return NULL;
 	case 'c':
 		if (json_is_integer(val)) {
@@ -282,18 +218,18 @@ static char *
 missing_error(const char *in, const char *key, const json_t *vars,
     const char *name)
 {
-	struct buf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 	const char **names, *k;
 	json_t	*v;
 	size_t	 n, i;
 
-	buf_add(&b, "Format string ", 14);
-	repr_into(&b, in, 0);
-	buf_add(&b, " for ", 5);
-	repr_into(&b, key, 0);
-	buf_add(&b, " contains names (", 17);
-	repr_into(&b, name, 0);
-	buf_add(&b, ") which cannot be expanded. Available names: ", 45);
+	dbuf_add(&b, "Format string ", 14);
+	pyrepr_add(&b, in, strlen(in), 0);
+	dbuf_add(&b, " for ", 5);
+	pyrepr_add(&b, key, strlen(key), 0);
+	dbuf_add(&b, " contains names (", 17);
+	pyrepr_add(&b, name, strlen(name), 0);
+	dbuf_add(&b, ") which cannot be expanded. Available names: ", 45);
 
 	n = vars != NULL ? json_object_size(vars) : 0;
 	names = xreallocarray(NULL, n, sizeof *names);
@@ -305,25 +241,25 @@ missing_error(const char *in, const char *key, const json_t *vars,
 	qsort(names, n, sizeof *names, name_cmp);
 	for (i = 0; i < n; i++) {
 		if (i > 0)
-			buf_add(&b, ", ", 2);
-		buf_add(&b, names[i], strlen(names[i]));
+			dbuf_add(&b, ", ", 2);
+		dbuf_add(&b, names[i], strlen(names[i]));
 	}
 	free(names);
-	return b.p;
+	return b.data;
 }
 
 static char *
 bad_format(const char *in, const char *key, const char *why)
 {
-	struct buf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 
-	buf_add(&b, "Format string ", 14);
-	repr_into(&b, in, 0);
-	buf_add(&b, " for ", 5);
-	repr_into(&b, key, 0);
-	buf_add(&b, " is badly formatted: ", 21);
-	buf_add(&b, why, strlen(why));
-	return b.p;
+	dbuf_add(&b, "Format string ", 14);
+	pyrepr_add(&b, in, strlen(in), 0);
+	dbuf_add(&b, " for ", 5);
+	pyrepr_add(&b, key, strlen(key), 0);
+	dbuf_add(&b, " is badly formatted: ", 21);
+	dbuf_add(&b, why, strlen(why));
+	return b.data;
 }
 
 /* A run of digits as a width or precision; -2 when too big. */
@@ -347,7 +283,7 @@ static const char expand_convs[] = "sradiuoxXeEfFgGc";
 char *
 expand(const char *in, const char *key, const json_t *vars, char **err)
 {
-	struct buf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 	struct spec sp;
 	const char *p, *start, *kstart;
 	const json_t *val;
@@ -355,15 +291,15 @@ expand(const char *in, const char *key, const json_t *vars, char **err)
 	int	 depth;
 
 	*err = NULL;
-	buf_add(&b, "", 0);
+	dbuf_add(&b, "", 0);
 	for (p = in; *p != '\0'; p++) {
 		if (*p != '%') {
-			buf_addc(&b, *p);
+			dbuf_addc(&b, *p);
 			continue;
 		}
 		start = p++;
 		if (*p == '%') {
-			buf_addc(&b, '%');
+			dbuf_addc(&b, '%');
 			continue;
 		}
 		if (*p != '(') {
@@ -463,10 +399,10 @@ expand(const char *in, const char *key, const json_t *vars, char **err)
 			goto fail;
 		}
 	}
-	return b.p;
+	return b.data;
 
 fail:
-	free(b.p);
+	free(b.data);
 	return NULL;
 }
 
@@ -486,4 +422,18 @@ expand_env_vars(void)
 		free(name);
 	}
 	return o;
+}
+
+json_t *
+expand_vars(const json_t *env, const char *here, const char *node)
+{
+	json_t *v;
+
+	/* a shallow copy: the values are never changed, only keys added */
+	v = env != NULL ? json_copy((json_t *)env) : expand_env_vars();
+	if (here != NULL)
+		json_object_set_new(v, "here", json_string(here));
+	if (node != NULL)
+		json_object_set_new(v, "host_node_name", json_string(node));
+	return v;
 }

@@ -23,8 +23,11 @@ char *expand(const char *in, const char *key, const json_t *vars, char **err);
 /* A new object with ENV_<NAME> for every variable of environ. */
 json_t *expand_env_vars(void);
 
-/* Python's repr() of a string, as supervisord's messages quote values:
- * 'x', or "it's"; malloc'd. */
-char *expand_repr(const char *s);
+/*
+ * The names a config value can expand, as a new object: a copy of env
+ * (the ENV_* names: sth.env_vars in the daemon; those of environ when
+ * NULL), plus `here` and `host_node_name` unless NULL (or not UTF-8).
+ */
+json_t *expand_vars(const json_t *env, const char *here, const char *node);
 
 #endif

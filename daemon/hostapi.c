@@ -13,6 +13,7 @@
 #include <sys/queue.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -441,9 +442,7 @@ hostapi_cfg_str(struct sth_section *s, const char *key, const char *def)
 
 	if (sec == NULL || (e = ini_entry_find(sec, key)) == NULL)
 		return def;
-	vars = sth.env_vars != NULL ? json_deep_copy(sth.env_vars) :
-	    expand_env_vars();
-	json_object_set_new(vars, "here", json_string(ini_entry_here(e)));
+	vars = expand_vars(sth.env_vars, ini_entry_here(e), NULL);
 	val = expand(ini_entry_value(e), key, vars, &err);
 	json_decref(vars);
 	if (val == NULL) {
@@ -496,7 +495,7 @@ hostapi_cfg_bad(struct sth_plugin *p, struct sth_section *s, const char *key,
 {
 	char *where = cfg_where((struct ini_section *)s, key);
 
-	hostapi_fail(p, "%s: %s %s", key, err, where);
+	hostapi_fail(p, "%s for '%s' %s", err, key, where);
 	free(where);
 	free(err);
 	return -1;
@@ -564,6 +563,155 @@ hostapi_cfg_octal(struct sth_plugin *p, struct sth_section *s,
 	if (cfgval_octal(v, out, &err) != 0)
 		return hostapi_cfg_bad(p, s, key, err);
 	return 0;
+}
+
+/* --- ABI 1.6: typed section reading ------------------------------------
+ *
+ * A plugin's table (struct sth_cfg_option, fixed by the SDK) is checked and
+ * turned into one of cfgval.h's, whose types may change with the daemon:
+ * each option is read by cfg_read_over into a slot of its own, then stored
+ * into the plugin's member at the size the plugin gave.
+ */
+
+union cfg_slot {
+	char *s;
+	int i;
+	long l;
+	long long ll;
+};
+
+static const struct {
+	enum cfg_type type;
+	size_t size;		/* 0: an int, long or long long member */
+} hostapi_cfg_types[] = {
+	[STH_CFG_STR] = { CFG_STR, sizeof(char *) },
+	[STH_CFG_BOOL] = { CFG_BOOL, 0 },
+	[STH_CFG_INT] = { CFG_INT, 0 },
+	[STH_CFG_BYTES] = { CFG_BYTES, 0 },
+	[STH_CFG_OCTAL] = { CFG_OCTAL, 0 },
+};
+#define HOSTAPI_CFG_FLAGS                                                     \
+	(STH_CFG_REQUIRED | STH_CFG_NO_EXPAND | STH_CFG_EMPTY_NULL)
+
+/* The internal option of o, or -1 if sthenod cannot read it. */
+static int
+hostapi_cfg_option(const struct sth_cfg_option *o, size_t i,
+    struct cfg_option *in)
+{
+	size_t ntypes = sizeof hostapi_cfg_types / sizeof hostapi_cfg_types[0];
+	size_t want;
+
+	if (o->type <= 0 || (size_t)o->type >= ntypes ||
+	    (o->flags & ~HOSTAPI_CFG_FLAGS) != 0 || o->reserved[0] != NULL ||
+	    o->reserved[1] != NULL)
+		return -1;
+	want = hostapi_cfg_types[o->type].size;
+	if (want != 0 ? o->size != want : o->size != sizeof(int) &&
+	    o->size != sizeof(long) && o->size != sizeof(long long))
+		return -1;
+	in->key = o->key;
+	in->type = hostapi_cfg_types[o->type].type;
+	in->offset = i * sizeof(union cfg_slot);
+	in->def = o->def;
+	in->flags = ((o->flags & STH_CFG_REQUIRED) ? CFG_REQUIRED : 0) |
+	    ((o->flags & STH_CFG_NO_EXPAND) ? CFG_NO_EXPAND : 0) |
+	    ((o->flags & STH_CFG_EMPTY_NULL) ? CFG_EMPTY_NULL : 0);
+	in->min = o->min;
+	in->max = o->max;
+	if (o->type != STH_CFG_STR && o->size == sizeof(int)) {
+		/* the value must fit the member */
+		if (in->min >= in->max) {
+			in->min = INT_MIN;
+			in->max = INT_MAX;
+		}
+		in->min = in->min < INT_MIN ? INT_MIN : in->min;
+		in->max = in->max > INT_MAX ? INT_MAX : in->max;
+	}
+	return 0;
+}
+
+/* Store the slot of o (read as type t) into the plugin's member. */
+static void
+hostapi_cfg_store(const struct sth_cfg_option *o, enum cfg_type t,
+    union cfg_slot *slot, void *target)
+{
+	char *dst = (char *)target + o->offset;
+	long long v;
+	long lv;
+	int iv;
+
+	if (t == CFG_STR) {
+		memcpy(dst, &slot->s, sizeof slot->s);
+		return;
+	}
+	v = t == CFG_BOOL ? slot->i : t == CFG_BYTES ? slot->ll : slot->l;
+	if (o->size == sizeof(int)) {
+		iv = (int)v;
+		memcpy(dst, &iv, sizeof iv);
+	} else if (o->size == sizeof(long)) {
+		lv = (long)v;
+		memcpy(dst, &lv, sizeof lv);
+	} else
+		memcpy(dst, &v, sizeof v);
+}
+
+static int
+hostapi_cfg_read(struct sth_plugin *p, struct sth_section *s,
+    struct sth_section *fallback, const struct sth_cfg_option *opts,
+    void *target)
+{
+	struct cfg_option *in;
+	union cfg_slot *slots;
+	json_t *vars;
+	char *err = NULL;
+	size_t n, i;
+	int rc = -1;
+
+	plugin_check(p);
+	for (n = 0; opts[n].key != NULL; n++)
+		;
+	in = xcalloc(n + 1, sizeof *in);
+	slots = xcalloc(n + 1, sizeof *slots);
+	for (i = 0; i < n; i++)
+		if (hostapi_cfg_option(&opts[i], i, &in[i]) == -1) {
+			hostapi_fail(p, "cfg_read: option '%s' has a type "
+			    "(%d), flags (%#x) or size (%zu) sthenod %s cannot "
+			    "read", opts[i].key, opts[i].type, opts[i].flags,
+			    opts[i].size, PACKAGE_VERSION);
+			goto done;
+		}
+	vars = sth.env_vars != NULL ? json_incref(sth.env_vars) :
+	    expand_env_vars();
+	rc = cfg_read_over((struct ini_section *)s,
+	    (struct ini_section *)fallback, in, slots, vars, &err);
+	json_decref(vars);
+	if (rc == -1) {
+		hostapi_fail(p, "%s", err);
+		free(err);
+		goto done;
+	}
+	for (i = 0; i < n; i++)
+		hostapi_cfg_store(&opts[i], in[i].type, &slots[i], target);
+done:
+	free(slots);
+	free(in);
+	return rc;
+}
+
+static void
+hostapi_cfg_release(const struct sth_cfg_option *opts, void *target)
+{
+	const struct sth_cfg_option *o;
+	char *str;
+
+	for (o = opts; o->key != NULL; o++) {
+		if (o->type != STH_CFG_STR || o->size != sizeof str)
+			continue;
+		memcpy(&str, (char *)target + o->offset, sizeof str);
+		free(str);
+		str = NULL;
+		memcpy((char *)target + o->offset, &str, sizeof str);
+	}
 }
 
 /* --- RPC ---------------------------------------------------------------- */
@@ -1063,6 +1211,8 @@ static const struct sth_host hostapi = {
 	.listener_set_control = net_listener_set_control,	/* 1.3 */
 	.conn_handover = net_conn_handover,			/* 1.4 */
 	.conn_wrap = net_conn_wrap,				/* 1.5 */
+	.cfg_read = hostapi_cfg_read,				/* 1.6 */
+	.cfg_release = hostapi_cfg_release,
 };
 
 const struct sth_host *

@@ -56,6 +56,7 @@
 
 #include "expand.h"
 #include "ini.h"
+#include "pyrepr.h"
 #include "xmalloc.h"
 
 #define INI_MAX_LINE	(64 * 1024)		/* bytes in one line */
@@ -138,8 +139,8 @@ hash_str(const char *s)
 static size_t
 entry_hash(const struct ini_section *sec, const char *key, size_t n)
 {
-	return (size_t)((hash_str(key) ^ ((uintptr_t)sec * 0x9e3779b97f4a7c15ULL))
-	    % n);
+	return (size_t)((hash_str(key) ^
+	    ((uintptr_t)sec * 0x9e3779b97f4a7c15ULL)) % n);
 }
 
 /* ---- doc building ---------------------------------------------------- */
@@ -324,8 +325,8 @@ entry_append(struct ini_entry *e, const char *s, size_t n)
 }
 
 static void
-entry_set(struct ini_entry *e, const char *s, size_t n, const struct ini_file *f,
-    int line)
+entry_set(struct ini_entry *e, const char *s, size_t n,
+    const struct ini_file *f, int line)
 {
 	e->len = 0;
 	entry_append(e, s, n);
@@ -473,7 +474,7 @@ parse_error(struct parse *ps, int lineno, const char *line, size_t n)
 		return;
 	}
 	copy = xstrndup(line, n);
-	r = expand_repr(copy);
+	r = pyrepr(copy);
 	prev = ps->errors;
 	if (prev == NULL)
 		xasprintf(&ps->errors, "line %d: %s", lineno, r);
@@ -501,7 +502,8 @@ comment_start(const char *line, size_t n)
 			if (!active[p])
 				continue;
 			i = (size_t)(idx[p] + 1);
-			hit = i < n ? memchr(line + i, prefixes[p], n - i) : NULL;
+			hit = i < n ? memchr(line + i, prefixes[p], n - i) :
+			    NULL;
 			if (hit == NULL) {
 				active[p] = 0;
 				continue;
@@ -593,7 +595,7 @@ parse_line(struct parse *ps, int lineno, const char *line, size_t n,
 
 	if (ps->cursect == NULL) {
 		name = xstrndup(line, n);
-		r = expand_repr(name);
+		r = pyrepr(name);
 		xasprintf(err, "File contains no section headers: %s, line %d: "
 		    "%s", ps->file->path, lineno, r);
 		free(r);
@@ -640,7 +642,8 @@ replace_here(struct ini_entry *e, const char *here)
 	e->value = NULL;
 	e->len = e->cap = 0;
 	entry_append(e, "", 0);
-	for (p = old; (hit = strstr(p, tok)) != NULL; p = hit + sizeof tok - 1) {
+	for (p = old; (hit = strstr(p, tok)) != NULL;
+	    p = hit + sizeof tok - 1) {
 		entry_append(e, p, (size_t)(hit - p));
 		entry_append(e, here, strlen(here));
 	}
@@ -754,8 +757,8 @@ where_error(const char *what, const char *section, const char *file,
 {
 	char	*rs, *rf, *msg;
 
-	rs = expand_repr(section);
-	rf = expand_repr(file);
+	rs = pyrepr(section);
+	rf = pyrepr(file);
 	xasprintf(&msg, "%s in section %s (file: %s, line %d)", what, rs, rf,
 	    line);
 	free(rs);
@@ -817,11 +820,7 @@ do_includes(struct ini_doc *doc, const char *here, char **err)
 		return -1;
 	}
 
-	vars = expand_env_vars();
-	json_object_set_new(vars, "here", json_string_nocheck(here));
-	if (uname(&un) == 0)
-		json_object_set_new(vars, "host_node_name",
-		    json_string_nocheck(un.nodename));
+	vars = expand_vars(NULL, here, uname(&un) == 0 ? un.nodename : NULL);
 	files = expand(e->value, "include.files", vars, &why);
 	json_decref(vars);
 	if (files == NULL) {

@@ -476,6 +476,8 @@ log_catch_crashes(void)
 	struct sigaction sa;
 	size_t i;
 
+	/* fatalx and a failed allocation (lib/xmalloc.c) say why here first */
+	xmalloc_on_fatal(log_fatal);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_sigaction = log_on_crash;
 	sigemptyset(&sa.sa_mask);

@@ -143,6 +143,30 @@ main_load_config(char **err)
 	return 0;
 }
 
+/*
+ * The event base.  On epoll, the changelist turns the adds and deletes a
+ * descriptor goes through in one loop turn into at most one epoll_ctl:
+ * a TLS handshake toggles its socket's events about ten times, a
+ * bufferevent write adds and removes EPOLLOUT around every answer.
+ * libevent's one condition, that no descriptor it watches is ever
+ * dup()ed and then closed, holds: net.c hands descriptors on without
+ * cloning them (net_bev_detach).
+ */
+static void
+main_event_base(void)
+{
+	struct event_config *cfg;
+
+	if ((cfg = event_config_new()) == NULL)
+		fatalx("event_config_new failed");
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	sth.base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	if (sth.base == NULL ||
+	    event_base_priority_init(sth.base, STH_NPRIO) == -1)
+		fatalx("event_base_new failed");
+}
+
 static int
 main_open_log(char **err)
 {
@@ -357,7 +381,8 @@ main_parse(int argc, char **argv)
 		printf("%s\n", STHENO_VERSION);
 		exit(0);
 	}
-	if (CLI_GIVEN(&m.cli, CLI_PRINT_CONFIG)) {	/* echo_supervisord_conf */
+	/* echo_supervisord_conf */
+	if (CLI_GIVEN(&m.cli, CLI_PRINT_CONFIG)) {
 		fputs(sample_conf, stdout);
 		exit(fflush(stdout) == 0 ? 0 : 1);
 	}
@@ -405,8 +430,8 @@ main_process_setup(void)
 	if (as_root)
 		log_crit("Supervisor is running as root.  Privileges were not "
 		    "dropped because no user is specified in the config file.  "
-		    "If you intend to run as root, you can set user=root in the "
-		    "config file to avoid this message.");
+		    "If you intend to run as root, you can set user=root in "
+		    "the config file to avoid this message.");
 	else if (m.opts.user != NULL)
 		log_info("Set uid to user %ld succeeded", (long)m.opts.uid);
 }
@@ -437,9 +462,7 @@ main(int argc, char **argv)
 		main_usage_error(err);
 	notify_init();
 
-	if ((sth.base = event_base_new()) == NULL ||
-	    event_base_priority_init(sth.base, STH_NPRIO) == -1)
-		fatalx("event_base_new failed");
+	main_event_base();
 	/* plugins */
 	if (plugins_init(m.cli.plugin_dir) == -1)
 		main_exit(2);

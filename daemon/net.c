@@ -45,6 +45,7 @@
 #include <event2/event.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_struct.h>	/* ev_write: net_write_idle() */
 
 #include "cfgval.h"
 #include "log.h"
@@ -100,7 +101,8 @@ struct sth_conn {
 	sth_conn_event_fn eventfn;
 	void *arg;
 	int closing;		/* close_after_write: no more callbacks */
-	int forced;		/* the unload's force step has told the plugin */
+	int forced;		/* the unload's force step has told the
+				 * plugin */
 	int control;		/* counted in net_conns[1], else [0] */
 	int wrapped;		/* conn_wrap stacked a session on it */
 	struct sth_listener *from;	/* the listener that accepted it */
@@ -176,8 +178,8 @@ net_nofile(void)
 {
 	struct rlimit rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
-	    rl.rlim_cur > INT_MAX)
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 ||
+	    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > INT_MAX)
 		return INT_MAX;
 	return (long)rl.rlim_cur;
 }
@@ -848,13 +850,31 @@ fail:
 
 /* --- connections -------------------------------------------------------- */
 
+/*
+ * Free bev but not its descriptor, and return the descriptor: the same
+ * open file goes on under a new owner (a TLS session, or the new version
+ * of a plugin).  Never a dup(): with epoll's changelist (main.c), a
+ * descriptor cloned and then closed leaves a stale registration behind.
+ */
+static int
+net_bev_detach(struct bufferevent *bev)
+{
+	int fd = bufferevent_getfd(bev);
+
+	bufferevent_setcb(bev, NULL, NULL, NULL, NULL);
+	bufferevent_setfd(bev, -1);
+	bufferevent_free(bev);
+	return fd;
+}
+
 static void
 net_conn_destroy(void *obj)
 {
 	struct sth_conn *c = obj;
 
 	net_conns[c->control]--;
-	bufferevent_free(c->bev);
+	if (c->bev != NULL)
+		bufferevent_free(c->bev);
 	free(c);
 }
 
@@ -865,6 +885,21 @@ net_conn_free(struct sth_conn *c)
 		return;
 	scope_del(c->res);
 	net_conn_destroy(c);
+}
+
+/*
+ * bufferevent_enable(EV_WRITE) adds the write event even when there is
+ * nothing to write, and level-triggered epoll then wakes the loop at once
+ * for a write callback that does nothing: one turn and two epoll_ctl a
+ * connection, two a TLS handshake.  Take the event off while the output
+ * is empty; adding to the output puts it back (libevent's own output
+ * callbacks, for sockets and for TLS sessions alike).
+ */
+static void
+net_write_idle(struct bufferevent *bev)
+{
+	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		event_del(&bev->ev_write);
 }
 
 static void
@@ -913,6 +948,9 @@ net_event_cb(struct bufferevent *bev, short what, void *arg)
 			net_conn_free(c);
 		return;
 	}
+	/* a TLS handshake done: its end re-adds the write event */
+	if (what & BEV_EVENT_CONNECTED)
+		net_write_idle(bev);
 	if (c->eventfn == NULL || !plugin_enter(p))
 		return;
 	c->eventfn(c, what, c->arg);
@@ -943,6 +981,7 @@ net_conn_new(struct sth_plugin *p, int fd, sth_conn_fn readfn,
 		fatalx("bufferevent_socket_new failed");
 	bufferevent_setcb(c->bev, net_read_cb, net_write_cb, net_event_cb, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	net_write_idle(c->bev);
 	c->res = scope_add(plugin_scope(p), SCOPE_CONN, c, net_conn_destroy);
 	return c;
 }
@@ -974,12 +1013,8 @@ net_conn_handover(struct sth_conn *c)
 	    evbuffer_get_length(bufferevent_get_input(c->bev)) != 0 ||
 	    evbuffer_get_length(bufferevent_get_output(c->bev)) != 0)
 		return -1;
-	fd = fcntl(bufferevent_getfd(c->bev), F_DUPFD_CLOEXEC, 3);
-	if (fd == -1) {
-		log_errno(STH_LOG_WARN, "cannot hand a connection of %s over",
-		    h->addr);
-		return -1;
-	}
+	fd = net_bev_detach(c->bev);
+	c->bev = NULL;
 	if (h->is_unix || getpeername(fd, (struct sockaddr *)&ss,
 	    &salen) != 0)
 		salen = 0;
@@ -1015,13 +1050,13 @@ net_conn_wrap(struct sth_conn *c,
 		return -1;
 	if (bufferevent_getfd(nbev) != fd)
 		fatalx("conn_wrap: the new bufferevent is not on fd %d", fd);
-	bufferevent_setcb(c->bev, NULL, NULL, NULL, NULL);
-	bufferevent_setfd(c->bev, -1);
-	bufferevent_free(c->bev);
+	(void)net_bev_detach(c->bev);
 	c->bev = nbev;
 	c->wrapped = 1;
 	bufferevent_setcb(c->bev, net_read_cb, net_write_cb, net_event_cb, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	/* a server session writes nothing before the ClientHello is read */
+	net_write_idle(c->bev);
 	return 0;
 }
 

@@ -285,7 +285,8 @@ options_load(struct sth_options *o, const char *configfile,
 	if ((doc = ini_load(configfile, err)) == NULL)
 		return -1;
 	if ((sec = ini_find(doc, "supervisord")) == NULL) {
-		xasprintf(err, ".ini file does not include supervisord section");
+		xasprintf(err,
+		    ".ini file does not include supervisord section");
 		ini_free(doc);
 		return -1;
 	}
@@ -294,8 +295,7 @@ options_load(struct sth_options *o, const char *configfile,
 	if ((slash = strrchr(o->here, '/')) != NULL)
 		*(slash == o->here ? slash + 1 : slash) = '\0';
 
-	vars = expand_env_vars();
-	json_object_set_new(vars, "here", json_string(o->here));
+	vars = expand_vars(NULL, o->here, NULL);
 	if (cfg_read(sec, options_table, &s, vars, err) == -1) {
 		json_decref(vars);
 		goto fail;

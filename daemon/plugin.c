@@ -233,8 +233,8 @@ plugin_release(struct sth_plugin *p, int leak)
 {
 	static const enum scope_kind order[] = {
 		SCOPE_LISTENER, SCOPE_CONN, SCOPE_DEFER,
-		SCOPE_BINDING, SCOPE_TIMER, SCOPE_WATCH, SCOPE_METHOD, SCOPE_SUB,
-		SCOPE_SERVICE, SCOPE_VFS,
+		SCOPE_BINDING, SCOPE_TIMER, SCOPE_WATCH, SCOPE_METHOD,
+		SCOPE_SUB, SCOPE_SERVICE, SCOPE_VFS,
 	};
 	size_t i;
 	unsigned n;
@@ -374,7 +374,7 @@ plugin_init(struct sth_plugin *p, char **err)
 	return -1;
 }
 
-/* --- unload and reload ----------------------------------------------------- */
+/* --- unload and reload ---------------------------------------------------- */
 
 /* Run p's step on the next loop turn, if it is draining. */
 static void
@@ -685,7 +685,8 @@ plugin_rollback(struct sth_plugin *p)
  * one loop turn.  The config file is read again first, so that the new
  * versions see their sections as they are now (plugin.reload is how an
  * option change applies); if any refuses its options, the old config
- * stays in force with the old versions.  Then: each new version is loaded beside the old one and takes
+ * stays in force with the old versions.  Then: each new version is
+ * loaded beside the old one and takes
  * over its names and sockets, consumers bind to the new provider, and no
  * request is dispatched in between.  If any fails, every new version is
  * rolled back and the old ones keep serving.  Then the old provider

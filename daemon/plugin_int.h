@@ -54,7 +54,8 @@ struct sth_plugin {
 	char *copy;		/* the private copy that is mapped */
 	char *section;		/* the config section that wants it, if any */
 	lt_dlhandle handle;
-	void *text;		/* the .so's load address (dladdr's dli_fbase) */
+	void *text;		/* the .so's load address (dladdr's
+				 * dli_fbase) */
 	struct scope *scope;
 	void *data;		/* host->set_data */
 	char *error;		/* host->fail */

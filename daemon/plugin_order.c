@@ -199,7 +199,7 @@ plugin_load_wants(struct plugin_want **wp, size_t *np, int fail_fast,
 	*err = NULL;
 	for (i = 0; i < n; i++) {
 		if (plugin_want_find(w, i, w[i].what) != NULL) {
-			w[i].failed = 1;	/* asked twice: once is enough */
+			w[i].failed = 1; /* asked twice: once is enough */
 			continue;
 		}
 		w[i].p = plugin_open(w[i].what, NULL, &missing, &why);

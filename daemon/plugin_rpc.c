@@ -85,6 +85,7 @@ plugin_rpc_register(void)
 		    plugin_rpc_methods[i].fn, (void *)&plugin_rpc_methods[i],
 		    plugin_rpc_methods[i].help,
 		    plugin_rpc_methods[i].sig) != 0)
-			fatalx("cannot register %s", plugin_rpc_methods[i].name);
+			fatalx("cannot register %s",
+			    plugin_rpc_methods[i].name);
 	}
 }

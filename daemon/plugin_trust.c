@@ -83,9 +83,7 @@ trust_config_path(const struct ini_section *s, char **path, char **err)
 	*path = NULL;
 	if ((e = ini_entry_find(s, "path")) == NULL)
 		return 0;
-	vars = sth.env_vars != NULL ? json_deep_copy(sth.env_vars) :
-	    expand_env_vars();
-	json_object_set_new(vars, "here", json_string(ini_entry_here(e)));
+	vars = expand_vars(sth.env_vars, ini_entry_here(e), NULL);
 	*path = expand(ini_entry_value(e), "path", vars, err);
 	json_decref(vars);
 	return *path == NULL ? -1 : 0;

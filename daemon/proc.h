@@ -241,6 +241,13 @@ void proc_config_free(struct proc_config *pc);
  * paths are not compared). */
 int group_config_equal(const struct group_config *a,
 		       const struct group_config *b);
+/* 1 if a and b configure one process the same way: every option of the
+ * tables proc_config_table() gives, and the members no table reads. */
+int proc_config_equal(const struct proc_config *a,
+		      const struct proc_config *b);
+/* The option tables of a proc_config, i = 0, 1, ..., then NULL (for the
+ * tests). */
+const struct cfg_option *proc_config_table(size_t i);
 /* 1 if name can be a process or group name (no space, ':' or '/'). */
 int proc_name_valid(const char *name);
 
@@ -345,8 +352,6 @@ int proc_spawn_real(struct proc *p, char **spawnerr);
  * a process group of its own.  0 with *pid, or -1 with *err set. */
 int proc_spawn_check(struct proc *p, const char *command, int out,
 		     pid_t *pid, char **err);
-/* Python's repr() of a str: 'x' or "x'y". */
-char *proc_pyrepr(const char *s);
 
 /* --- proc_io.c -------------------------------------------------------- */
 /* Take the parent ends of a new child's pipes (out, err may be -1). */
@@ -455,8 +460,6 @@ void proc_event_comm(struct proc *p, int ch, const char *data, size_t len);
 void proc_event_group(const char *group, int added);
 /* UTF-8 text as is, else "Undecodable: b'...'" (a new string). */
 char *proc_decode_data(const char *data, size_t len);
-/* Python's repr() of bytes: b'...' (a new string). */
-char *proc_pyrepr_bytes(const char *data, size_t len);
 
 /* --- proc_listener.c: [eventlistener:x] pools --------------------------
  * A pool is a homogeneous group whose config carries the pool keys; the

@@ -24,6 +24,7 @@
 
 #include "log.h"
 #include "proc.h"
+#include "pyrepr.h"
 #include "xmalloc.h"
 
 static const char *const chan_names[2] = { "stdout", "stderr" };
@@ -158,7 +159,7 @@ proc_clean_autologs(const struct proc_globals *g)
 			continue;
 		xasprintf(&path, "%s/%s", g->childlogdir, de->d_name);
 		if (unlink(path) == -1) {
-			char *r = proc_pyrepr(path);
+			char *r = pyrepr(path);
 
 			log_warn("Failed to clean up %s", r);
 			free(r);

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "options.h"
 #include "proc.h"
+#include "pyrepr.h"
 #include "sthenod.h"
 #include "xmalloc.h"
 
@@ -133,15 +134,6 @@ static const struct cfg_option sup_opts[] = {
 };
 #undef GO
 
-static json_t *
-base_vars(void)
-{
-	/* a shallow copy: the values are never changed, only keys added */
-	if (sth.env_vars != NULL)
-		return json_copy(sth.env_vars);
-	return expand_env_vars();
-}
-
 static void
 set_here(json_t *vars, const struct ini_section *sec, const struct ini_doc *doc)
 {
@@ -197,7 +189,7 @@ proc_globals_read(const struct ini_doc *doc, struct proc_globals *g,
 	memset(g, 0, sizeof *g);
 	memset(&s, 0, sizeof s);
 	sec = ini_find(doc, "supervisord");
-	vars = base_vars();
+	vars = expand_vars(sth.env_vars, NULL, NULL);
 	set_here(vars, sec, doc);
 	if (cfg_read(sec, sup_opts, &s, vars, err) == -1)
 		goto done;
@@ -290,7 +282,7 @@ bad_name(const char *name, const struct ini_section *sec)
 
 	bad = strpbrk(name, " :/");
 	c[0] = bad != NULL ? *bad : ' ';
-	r = proc_pyrepr(name);
+	r = pyrepr(name);
 	w = cfg_where(sec, NULL);
 	xasprintf(&msg, "Invalid name: %s because of character: '%s' %s", r,
 	    c, w);
@@ -343,59 +335,47 @@ str_eq(const char *a, const char *b)
 }
 
 static int
-logcfg_equal(const struct proc_logcfg *a, const struct proc_logcfg *b)
+json_eq(const json_t *a, const json_t *b)
 {
-	if (a->logfile.kind != b->logfile.kind)
-		return 0;
-	/* an AUTO file gets a new random name: not a change */
-	if (a->logfile.kind != CFG_LOGFILE_AUTO && !str_eq(a->path, b->path))
-		return 0;
-	return a->maxbytes == b->maxbytes && a->backups == b->backups &&
-	    a->capture_maxbytes == b->capture_maxbytes &&
-	    a->events_enabled == b->events_enabled && a->syslog == b->syslog &&
-	    a->timestamps == b->timestamps;
+	if (a == NULL || b == NULL)
+		return a == b;
+	return json_equal((json_t *)a, (json_t *)b);
 }
 
-static int
+const struct cfg_option *
+proc_config_table(size_t i)
+{
+	static const struct cfg_option *const tables[] = { common_opts,
+	    perproc_opts };
+
+	return i < sizeof tables / sizeof tables[0] ? tables[i] : NULL;
+}
+
+/*
+ * What update and reread call a change.  Every option of the tables is
+ * compared by cfg_equal (an AUTO log file's random name is not a change),
+ * so an option added to a table is compared too.  The members no table
+ * fills are compared by hand: name (process_name, expanded: the table
+ * keeps its template), user, uid and gid (user, resolved), killasgroup
+ * (its default is stopasgroup's) and environment (expanded per process).
+ * Not compared: program, section and process_num (a group is matched by
+ * name; what process_num expands into is compared), log[].path and
+ * log[].console (made from the logfile option), hc (parsed from
+ * healthcheck).
+ */
+int
 proc_config_equal(const struct proc_config *a, const struct proc_config *b)
 {
-	int ch;
+	const struct cfg_option *t;
+	size_t i;
 
-	if (!str_eq(a->name, b->name) || !str_eq(a->command, b->command) ||
-	    !str_eq(a->user, b->user) || !str_eq(a->directory,
-	    b->directory) || !str_eq(a->serverurl, b->serverurl) ||
-	    !str_eq(a->environment_file, b->environment_file) ||
-	    !str_eq(a->depends_on, b->depends_on) ||
-	    !str_eq(a->healthcheck, b->healthcheck))
+	if (!str_eq(a->name, b->name) || !str_eq(a->user, b->user) ||
+	    a->uid != b->uid || a->gid != b->gid ||
+	    a->killasgroup != b->killasgroup ||
+	    !json_eq(a->environment, b->environment))
 		return 0;
-	if (a->hc_interval != b->hc_interval ||
-	    a->hc_timeout != b->hc_timeout ||
-	    a->hc_retries != b->hc_retries ||
-	    a->hc_start_period != b->hc_start_period ||
-	    a->hc_restart != b->hc_restart)
-		return 0;
-	if (a->priority != b->priority || a->autostart != b->autostart ||
-	    a->startsecs != b->startsecs ||
-	    a->startretries != b->startretries ||
-	    a->maxbackoff != b->maxbackoff ||
-	    a->autorestart != b->autorestart ||
-	    a->stopsignal != b->stopsignal ||
-	    a->stopwaitsecs != b->stopwaitsecs ||
-	    a->stopasgroup != b->stopasgroup ||
-	    a->killasgroup != b->killasgroup || a->uid != b->uid ||
-	    a->gid != b->gid || a->redirect_stderr != b->redirect_stderr ||
-	    a->umask != b->umask)
-		return 0;
-	if (a->exitcodes.n != b->exitcodes.n || (a->exitcodes.n > 0 &&
-	    memcmp(a->exitcodes.codes, b->exitcodes.codes,
-	    a->exitcodes.n * sizeof(int)) != 0))
-		return 0;
-	if ((a->environment == NULL) != (b->environment == NULL) ||
-	    (a->environment != NULL && !json_equal(a->environment,
-	    b->environment)))
-		return 0;
-	for (ch = 0; ch < 2; ch++)
-		if (!logcfg_equal(&a->log[ch], &b->log[ch]))
+	for (i = 0; (t = proc_config_table(i)) != NULL; i++)
+		if (!cfg_equal(t, a, b))
 			return 0;
 	return 1;
 }
@@ -486,8 +466,10 @@ static json_t *
 program_vars(const struct ini_doc *doc, const struct prog_ctx *c,
 	     const char *group_name)
 {
-	json_t *vars = c->expands ? base_vars() : json_object();
+	json_t *vars;
 
+	vars = c->expands ? expand_vars(sth.env_vars, NULL, NULL) :
+	    json_object();
 	set_here(vars, c->sec, doc);
 	json_object_set_new(vars, "program_name", json_string(c->program));
 	json_object_set_new(vars, "group_name", json_string(group_name));
@@ -763,7 +745,8 @@ read_priority(const struct ini_doc *doc, const struct ini_section *sec,
 	json_t *vars;
 	int rc;
 
-	vars = section_expands(sec) ? base_vars() : json_object();
+	vars = section_expands(sec) ? expand_vars(sth.env_vars, NULL, NULL) :
+	    json_object();
 	set_here(vars, sec, doc);
 	rc = cfg_read(sec, o, prio, vars, err);
 	json_decref(vars);
@@ -780,7 +763,7 @@ read_fcgi(const struct ini_doc *doc, const struct ini_section *sec,
 	char *w;
 	int rc = -1;
 
-	vars = base_vars();
+	vars = expand_vars(sth.env_vars, NULL, NULL);
 	set_here(vars, sec, doc);
 	json_object_set_new(vars, "program_name", json_string(gc->name));
 	gc->socket_backlog = -1;
@@ -889,7 +872,8 @@ proc_configs_read(const struct ini_doc *doc, const struct proc_globals *g,
 			free(name);
 			if (psec == NULL && fsec == NULL) {
 				xasprintf(err, "[%s] names unknown program or "
-				    "fcgi-program %.*s", sname, (int)ilen, item);
+				    "fcgi-program %.*s", sname, (int)ilen,
+				    item);
 				goto fail;
 			}
 			if (psec != NULL && fsec != NULL) {

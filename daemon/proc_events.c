@@ -13,6 +13,7 @@
 #include "../plugins/common/ascii.h"
 #include "bus.h"
 #include "proc.h"
+#include "pyrepr.h"
 #include "xmalloc.h"
 
 static const char *const chan_names[2] = { "stdout", "stderr" };
@@ -70,45 +71,6 @@ utf8_valid(const unsigned char *s, size_t len)
 }
 
 char *
-proc_pyrepr_bytes(const char *data, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)data;
-	char q = '\'', *out, *o;
-	size_t i;
-	int has_sq = memchr(data, '\'', len) != NULL;
-	int has_dq = memchr(data, '"', len) != NULL;
-
-	if (has_sq && !has_dq)
-		q = '"';
-	out = xmalloc(len * 4 + 4);
-	o = out;
-	*o++ = 'b';
-	*o++ = q;
-	for (i = 0; i < len; i++) {
-		if (s[i] == '\\' || s[i] == (unsigned char)q) {
-			*o++ = '\\';
-			*o++ = (char)s[i];
-		} else if (s[i] == '\n') {
-			*o++ = '\\';
-			*o++ = 'n';
-		} else if (s[i] == '\r') {
-			*o++ = '\\';
-			*o++ = 'r';
-		} else if (s[i] == '\t') {
-			*o++ = '\\';
-			*o++ = 't';
-		} else if (s[i] < 0x20 || s[i] >= 0x7f) {
-			snprintf(o, 5, "\\x%02x", s[i]);
-			o += 4;
-		} else
-			*o++ = (char)s[i];
-	}
-	*o++ = q;
-	*o = '\0';
-	return out;
-}
-
-char *
 proc_decode_data(const char *data, size_t len)
 {
 	char *r, *b;
@@ -123,7 +85,7 @@ proc_decode_data(const char *data, size_t len)
 		r[len] = '\0';
 		return r;
 	}
-	b = proc_pyrepr_bytes(data, len);
+	b = pyrepr_bytes(data, len);
 	xasprintf(&r, "Undecodable: %s", b);
 	free(b);
 	return r;

@@ -29,6 +29,7 @@
 #include "log.h"
 #include "logfile.h"
 #include "proc.h"
+#include "pyrepr.h"
 #include "sthenod.h"
 #include "xmalloc.h"
 
@@ -366,7 +367,7 @@ chan_emit(struct proc_chan *c, const char *data, size_t len)
 	}
 	if (log_enabled(STH_LOG_DEBG)) {
 		text = proc_decode_data(data, len);
-		name = proc_pyrepr(p->cfg->name);
+		name = pyrepr(p->cfg->name);
 		log_debug("%s %s output:\n%s", name, chan_names[c->ch], text);
 		free(name);
 		free(text);
@@ -390,7 +391,7 @@ chan_toggle(struct proc_chan *c)
 	if (log_enabled(STH_LOG_DEBG)) {
 		text = proc_decode_data(c->cap != NULL ? c->cap : "",
 		    c->caplen);
-		name = proc_pyrepr(c->p->cfg->name);
+		name = pyrepr(c->p->cfg->name);
 		log_debug("%s %s output:\n%s", name, chan_names[c->ch], text);
 		free(name);
 		free(text);

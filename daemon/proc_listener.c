@@ -29,6 +29,7 @@
 #include "log.h"
 #include "logfile.h"
 #include "proc.h"
+#include "pyrepr.h"
 #include "scope.h"
 #include "xmalloc.h"
 
@@ -174,7 +175,8 @@ proc_pool_config_read(const struct ini_section *sec, struct group_config *gc,
 	if (pool_read_events(pool, secname, ps.events, err) == -1)
 		goto done;
 	if (ps.redirect_stderr) {
-		xasprintf(err, "[%s] section sets redirect_stderr=true but this "
+		xasprintf(err,
+		    "[%s] section sets redirect_stderr=true but this "
 		    "is not allowed because it will interfere with the "
 		    "eventlistener protocol", secname);
 		goto done;
@@ -314,8 +316,8 @@ proc_pool_output(struct proc *p, const char *buf, size_t len)
 	/* PEventListenerDispatcher: a bytes repr in the main log, the raw
 	 * bytes (ANSI-stripped if asked) in the log file */
 	if (log_enabled(STH_LOG_DEBG)) {
-		name = proc_pyrepr(p->cfg->name);
-		repr = proc_pyrepr_bytes(buf, len);
+		name = pyrepr(p->cfg->name);
+		repr = pyrepr_bytes(buf, len);
 		log_debug("%s stdout output:\n%s", name, repr);
 		free(repr);
 		free(name);

@@ -529,8 +529,10 @@ static const struct proc_method info_methods[] = {
 	  PROC_PARAMS(1, 0), "[\"struct\",\"string\"]",
 	  " Get info about a process named name\n"
 	  "\n"
-	  "        @param string name The name of the process (or 'group:name')\n"
-	  "        @return struct result     A structure containing data about the process\n"
+	  "        @param string name The name of the process (or "
+	  "'group:name')\n"
+	  "        @return struct result     A structure containing data about "
+	  "the process\n"
 	  "        " },
 	{ "supervisor.getAllProcessInfo", m_get_all_process_info,
 	  PROC_PARAMS(0, 0), "[\"array\"]",

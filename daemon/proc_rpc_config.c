@@ -356,7 +356,8 @@ static const struct proc_method config_methods[] = {
 	  "\n"
 	  "        Reload the configuration.\n"
 	  "\n"
-	  "        The result contains three arrays containing names of process\n"
+	  "        The result contains three arrays containing names of "
+	  "process\n"
 	  "        groups:\n"
 	  "\n"
 	  "        * `added` gives the process groups that have been added\n"
@@ -380,14 +381,16 @@ static const struct proc_method config_methods[] = {
 	  " Remove a stopped process from the active configuration.\n"
 	  "\n"
 	  "        @param string name         name of process group to remove\n"
-	  "        @return boolean result     Indicates whether the removal was successful\n"
+	  "        @return boolean result     Indicates whether the removal "
+	  "was successful\n"
 	  "        " },
 	{ "supervisor.getAllConfigInfo", m_get_all_config_info,
 	  PROC_PARAMS(0, 0), "[\"array\"]",
 	  " Get info about all available process configurations. Each struct\n"
 	  "        represents a single process (i.e. groups get flattened).\n"
 	  "\n"
-	  "        @return array result  An array of process config info structs\n"
+	  "        @return array result  An array of process config info "
+	  "structs\n"
 	  "        " },
 };
 

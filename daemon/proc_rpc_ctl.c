@@ -185,7 +185,7 @@ waiter_new(struct proc *p, int stop, const char *name)
 	return w;
 }
 
-/* --- one process ----------------------------------------------------------- */
+/* --- one process ---------------------------------------------------------- */
 
 /*
  * startProcess's checks, in supervisor's order, then the spawn.  Returns -1
@@ -277,7 +277,7 @@ signal_one(struct proc *p, const char *name, const char *sigs, int *code,
 	return 0;
 }
 
-/* --- groups and "all" ------------------------------------------------------ */
+/* --- groups and "all" ----------------------------------------------------- */
 
 static void
 batch_free(struct batch *b)
@@ -407,7 +407,7 @@ all_run(struct sth_rpc_call *call, enum ctl_op op, int wait,
 	free(all);
 }
 
-/* --- the methods ----------------------------------------------------------- */
+/* --- the methods ---------------------------------------------------------- */
 
 static void
 answer_one(struct sth_rpc_call *call, struct proc *p, int stop, int rc,
@@ -604,7 +604,8 @@ static const struct proc_method ctl_methods[] = {
 	  PROC_PARAMS(1, 1), "[\"boolean\",\"string\",\"boolean\"]",
 	  " Start a process\n"
 	  "\n"
-	  "        @param string name Process name (or ``group:name``, or ``group:*``)\n"
+	  "        @param string name Process name (or ``group:name``, or "
+	  "``group:*``)\n"
 	  "        @param boolean wait Wait for process to be fully started\n"
 	  "        @return boolean result     Always true unless error\n"
 	  "\n"
@@ -614,22 +615,28 @@ static const struct proc_method ctl_methods[] = {
 	  " Start all processes in the group named 'name'\n"
 	  "\n"
 	  "        @param string name     The group name\n"
-	  "        @param boolean wait    Wait for each process to be fully started\n"
-	  "        @return array result   An array of process status info structs\n"
+	  "        @param boolean wait    Wait for each process to be fully "
+	  "started\n"
+	  "        @return array result   An array of process status info "
+	  "structs\n"
 	  "        " },
 	{ "supervisor.startAllProcesses", m_start_all,
 	  PROC_PARAMS(0, 1), "[\"array\",\"boolean\"]",
 	  " Start all processes listed in the configuration file\n"
 	  "\n"
-	  "        @param boolean wait    Wait for each process to be fully started\n"
-	  "        @return array result   An array of process status info structs\n"
+	  "        @param boolean wait    Wait for each process to be fully "
+	  "started\n"
+	  "        @return array result   An array of process status info "
+	  "structs\n"
 	  "        " },
 	{ "supervisor.stopProcess", m_stop_process,
 	  PROC_PARAMS(1, 1), "[\"boolean\",\"string\",\"boolean\"]",
 	  " Stop a process named by name\n"
 	  "\n"
-	  "        @param string name  The name of the process to stop (or 'group:name')\n"
-	  "        @param boolean wait        Wait for the process to be fully stopped\n"
+	  "        @param string name  The name of the process to stop (or "
+	  "'group:name')\n"
+	  "        @param boolean wait        Wait for the process to be fully "
+	  "stopped\n"
 	  "        @return boolean result     Always return True unless error\n"
 	  "        " },
 	{ "supervisor.stopProcessGroup", m_stop_process_group,
@@ -637,22 +644,28 @@ static const struct proc_method ctl_methods[] = {
 	  " Stop all processes in the process group named 'name'\n"
 	  "\n"
 	  "        @param string name     The group name\n"
-	  "        @param boolean wait    Wait for each process to be fully stopped\n"
-	  "        @return array result   An array of process status info structs\n"
+	  "        @param boolean wait    Wait for each process to be fully "
+	  "stopped\n"
+	  "        @return array result   An array of process status info "
+	  "structs\n"
 	  "        " },
 	{ "supervisor.stopAllProcesses", m_stop_all,
 	  PROC_PARAMS(0, 1), "[\"array\",\"boolean\"]",
 	  " Stop all processes in the process list\n"
 	  "\n"
-	  "        @param  boolean wait   Wait for each process to be fully stopped\n"
-	  "        @return array result   An array of process status info structs\n"
+	  "        @param  boolean wait   Wait for each process to be fully "
+	  "stopped\n"
+	  "        @return array result   An array of process status info "
+	  "structs\n"
 	  "        " },
 	{ "supervisor.signalProcess", m_signal_process,
 	  PROC_PARAMS(2, 0), "[\"boolean\",\"string\",\"string\"]",
 	  " Send an arbitrary UNIX signal to the process named by name\n"
 	  "\n"
-	  "        @param string name    Name of the process to signal (or 'group:name')\n"
-	  "        @param string signal  Signal to send, as name ('HUP') or number ('1')\n"
+	  "        @param string name    Name of the process to signal (or "
+	  "'group:name')\n"
+	  "        @param string signal  Signal to send, as name ('HUP') or "
+	  "number ('1')\n"
 	  "        @return boolean\n"
 	  "        " },
 	{ "supervisor.signalProcessGroup", m_signal_process_group,
@@ -660,28 +673,37 @@ static const struct proc_method ctl_methods[] = {
 	  " Send a signal to all processes in the group named 'name'\n"
 	  "\n"
 	  "        @param string name    The group name\n"
-	  "        @param string signal  Signal to send, as name ('HUP') or number ('1')\n"
+	  "        @param string signal  Signal to send, as name ('HUP') or "
+	  "number ('1')\n"
 	  "        @return array\n"
 	  "        " },
 	{ "supervisor.signalAllProcesses", m_signal_all,
 	  PROC_PARAMS(1, 0), "[\"array\",\"string\"]",
 	  " Send a signal to all processes in the process list\n"
 	  "\n"
-	  "        @param string signal  Signal to send, as name ('HUP') or number ('1')\n"
-	  "        @return array         An array of process status info structs\n"
+	  "        @param string signal  Signal to send, as name ('HUP') or "
+	  "number ('1')\n"
+	  "        @return array         An array of process status info "
+	  "structs\n"
 	  "        " },
 	{ "supervisor.sendProcessStdin", m_send_process_stdin,
 	  PROC_PARAMS(2, 0), "[\"boolean\",\"string\",\"string\"]",
 	  " Send a string of chars to the stdin of the process name.\n"
-	  "        If non-7-bit data is sent (unicode), it is encoded to utf-8\n"
-	  "        before being sent to the process' stdin.  If chars is not a\n"
-	  "        string or is not unicode, raise INCORRECT_PARAMETERS.  If the\n"
-	  "        process is not running, raise NOT_RUNNING.  If the process'\n"
+	  "        If non-7-bit data is sent (unicode), it is encoded to "
+	  "utf-8\n"
+	  "        before being sent to the process' stdin.  If chars is not "
+	  "a\n"
+	  "        string or is not unicode, raise INCORRECT_PARAMETERS.  If "
+	  "the\n"
+	  "        process is not running, raise NOT_RUNNING.  If the "
+	  "process'\n"
 	  "        stdin cannot accept input (e.g. it was closed by the child\n"
 	  "        process), raise NO_FILE.\n"
 	  "\n"
-	  "        @param string name        The process name to send to (or 'group:name')\n"
-	  "        @param string chars       The character data to send to the process\n"
+	  "        @param string name        The process name to send to (or "
+	  "'group:name')\n"
+	  "        @param string chars       The character data to send to the "
+	  "process\n"
 	  "        @return boolean result    Always return True unless error\n"
 	  "        " },
 };

@@ -175,7 +175,8 @@ static const struct proc_method daemon_methods[] = {
 	METHOD_GET_API_VERSION("supervisor.getVersion"),
 	{ "supervisor.getSupervisorVersion", m_get_supervisor_version,
 	  PROC_PARAMS(0, 0), "[\"string\"]",
-	  " Return the version of the supervisor package in use by supervisord\n"
+	  " Return the version of the supervisor package in use by "
+	  "supervisord\n"
 	  "\n"
 	  "        @return string version id\n"
 	  "        " },
@@ -189,7 +190,8 @@ static const struct proc_method daemon_methods[] = {
 	  PROC_PARAMS(0, 0), "[\"struct\"]",
 	  " Return current state of supervisord as a struct\n"
 	  "\n"
-	  "        @return struct A struct with keys int statecode, string statename\n"
+	  "        @return struct A struct with keys int statecode, string "
+	  "statename\n"
 	  "        " },
 	{ "supervisor.getPID", m_get_pid,
 	  PROC_PARAMS(0, 0), "[\"int\"]",
@@ -214,7 +216,8 @@ static const struct proc_method daemon_methods[] = {
 	  " Send an event that will be received by event listener\n"
 	  "        subprocesses subscribing to the RemoteCommunicationEvent.\n"
 	  "\n"
-	  "        @param  string  type  String for the \"type\" key in the event header\n"
+	  "        @param  string  type  String for the \"type\" key in the "
+	  "event header\n"
 	  "        @param  string  data  Data for the event body\n"
 	  "        @return boolean       Always return True unless error\n"
 	  "        " },

@@ -460,34 +460,43 @@ m_clear_log(struct sth_rpc_call *call, json_t *pa, void *arg)
 /* readProcessStdoutLog and readProcessStderrLog: one docstring but for the
  * channel's name. */
 #define HELP_READ_PROCESS(ch)						\
-	" Read length bytes from name's " ch " log starting at offset\n"	\
+	" Read length bytes from name's " ch " log starting at offset\n" \
 	"\n"								\
-	"        @param string name        the name of the process (or 'group:name')\n" \
-	"        @param int offset         offset to start reading from.\n"	\
-	"        @param int length         number of bytes to read from the log.\n" \
-	"        @return string result     Bytes of log\n"			\
+	"        @param string name        the name of the process (or " \
+	"'group:name')\n"						\
+	"        @param int offset         offset to start reading from.\n" \
+	"        @param int length         number of bytes to read from the " \
+	"log.\n"							\
+	"        @return string result     Bytes of log\n"		\
 	"        "
 
 /* tailProcessStdoutLog and tailProcessStderrLog, likewise (ch and Ch: the
  * channel's name in lower case and capitalised). */
 #define HELP_TAIL_PROCESS(ch, Ch)					\
 	"\n"								\
-	"        Provides a more efficient way to tail the (" ch ") log than\n" \
-	"        readProcess" Ch "Log().  Use readProcess" Ch "Log() to read\n" \
+	"        Provides a more efficient way to tail the (" ch ")"	\
+	" log than\n"							\
+	"        readProcess" Ch "Log().  Use readProcess" Ch "Log()"	\
+	" to read\n"							\
 	"        chunks and tailProcess" Ch "Log() to tail.\n"		\
 	"\n"								\
 	"        Requests (length) bytes from the (name)'s log, starting at\n" \
 	"        (offset).  If the total log size is greater than (offset +\n" \
-	"        length), the overflow flag is set and the (offset) is\n"	\
-	"        automatically increased to position the buffer at the end of\n" \
-	"        the log.  If less than (length) bytes are available, the\n"	\
-	"        maximum number of available bytes will be returned.  (offset)\n" \
+	"        length), the overflow flag is set and the (offset) is\n" \
+	"        automatically increased to position the buffer at the end " \
+	"of\n"								\
+	"        the log.  If less than (length) bytes are available, the\n" \
+	"        maximum number of available bytes will be returned.  "	\
+	"(offset)\n"							\
 	"        returned is always the last offset in the log +1.\n"	\
 	"\n"								\
-	"        @param string name         the name of the process (or 'group:name')\n" \
-	"        @param int offset          offset to start reading from\n"	\
-	"        @param int length          maximum number of bytes to return\n" \
-	"        @return array result       [string bytes, int offset, bool overflow]\n" \
+	"        @param string name         the name of the process (or " \
+	"'group:name')\n"						\
+	"        @param int offset          offset to start reading from\n" \
+	"        @param int length          maximum number of bytes to " \
+	"return\n"							\
+	"        @return array result       [string bytes, int offset, bool " \
+	"overflow]\n"							\
 	"        "
 
 /*
@@ -514,7 +523,8 @@ m_clear_log(struct sth_rpc_call *call, json_t *pa, void *arg)
 	  " Clear the stdout and stderr logs for the named process and\n" \
 	  "        reopen them.\n" \
 	  "\n" \
-	  "        @param string name   The name of the process (or 'group:name')\n" \
+	  "        @param string name   The name of the process (or " \
+	  "'group:name')\n" \
 	  "        @return boolean result      Always True unless error\n" \
 	  "        " }
 
@@ -525,7 +535,8 @@ m_clear_log(struct sth_rpc_call *call, json_t *pa, void *arg)
 	  " Read length bytes from the main log starting at offset\n" \
 	  "\n" \
 	  "        @param int offset         offset to start reading from.\n" \
-	  "        @param int length         number of bytes to read from the log.\n" \
+	  "        @param int length         number of bytes to read from " \
+	  "the log.\n" \
 	  "        @return string result     Bytes of log\n" \
 	  "        " }
 
@@ -546,7 +557,8 @@ static const struct proc_method log_methods[] = {
 	  PROC_PARAMS(0, 0), "[\"array\"]",
 	  " Clear all process log files\n"
 	  "\n"
-	  "        @return array result   An array of process status info structs\n"
+	  "        @return array result   An array of process status info "
+	  "structs\n"
 	  "        " },
 	METHOD_READ_LOG("supervisor.readLog"),
 	METHOD_READ_LOG("supervisor.readMainLog"),

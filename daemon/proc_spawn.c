@@ -22,67 +22,15 @@
 
 #include <jansson.h>
 
+#include "dbuf.h"
 #include "envfile.h"
 #include "log.h"
 #include "proc.h"
+#include "pyrepr.h"
 #include "sthenod.h"
 #include "xmalloc.h"
 
 extern char **environ;
-
-/* A growable string. */
-struct sbuf {
-	char *s;
-	size_t len, cap;
-};
-
-static void
-sb_add(struct sbuf *b, const char *p, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->s = xreallocarray(b->s, b->cap, 1);
-	}
-	memcpy(b->s + b->len, p, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void
-sb_addc(struct sbuf *b, char c)
-{
-	sb_add(b, &c, 1);
-}
-
-char *
-proc_pyrepr(const char *s)
-{
-	struct sbuf b = { NULL, 0, 0 };
-	char q = '\'', esc[8];
-	const unsigned char *p;
-
-	if (strchr(s, '\'') != NULL && strchr(s, '"') == NULL)
-		q = '"';
-	sb_addc(&b, q);
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p == '\\' || *p == (unsigned char)q) {
-			sb_addc(&b, '\\');
-			sb_addc(&b, (char)*p);
-		} else if (*p == '\n')
-			sb_add(&b, "\\n", 2);
-		else if (*p == '\r')
-			sb_add(&b, "\\r", 2);
-		else if (*p == '\t')
-			sb_add(&b, "\\t", 2);
-		else if (*p < 0x20 || *p == 0x7f) {
-			snprintf(esc, sizeof esc, "\\x%02x", *p);
-			sb_add(&b, esc, 4);
-		} else
-			sb_addc(&b, (char)*p);
-	}
-	sb_addc(&b, q);
-	return b.s;
-}
 
 void
 proc_argv_free(char **argv)
@@ -102,7 +50,7 @@ proc_split_command(const char *cmd, char **err)
 {
 	char **argv = NULL;
 	size_t argc = 0;
-	struct sbuf tok = { NULL, 0, 0 };
+	struct dbuf tok = DBUF_INIT;
 	int in_tok = 0;
 	const char *p;
 	char quote = 0;
@@ -116,7 +64,7 @@ proc_split_command(const char *cmd, char **err)
 			if (c == '\'')
 				quote = 0;
 			else
-				sb_addc(&tok, c);
+				dbuf_addc(&tok, c);
 			continue;
 		}
 		if (quote == '"') {
@@ -128,11 +76,11 @@ proc_split_command(const char *cmd, char **err)
 				if (p[1] == '\0')
 					goto noclose;
 				if (p[1] == '"' || p[1] == '\\')
-					sb_addc(&tok, *++p);
+					dbuf_addc(&tok, *++p);
 				else
-					sb_addc(&tok, c);
+					dbuf_addc(&tok, c);
 			} else
-				sb_addc(&tok, c);
+				dbuf_addc(&tok, c);
 			continue;
 		}
 		if (c == '\0' || c == ' ' || c == '\t' || c == '\n' ||
@@ -140,10 +88,10 @@ proc_split_command(const char *cmd, char **err)
 			if (in_tok) {
 				argv = xreallocarray(argv, argc + 2,
 				    sizeof *argv);
-				argv[argc++] = tok.s != NULL ? tok.s :
+				argv[argc++] = tok.data != NULL ? tok.data :
 				    xstrdup("");
 				argv[argc] = NULL;
-				tok.s = NULL;
+				tok.data = NULL;
 				tok.len = tok.cap = 0;
 				in_tok = 0;
 			}
@@ -159,9 +107,9 @@ proc_split_command(const char *cmd, char **err)
 				*err = xstrdup("No escaped character");
 				goto fail;
 			}
-			sb_addc(&tok, *++p);
+			dbuf_addc(&tok, *++p);
 		} else
-			sb_addc(&tok, c);
+			dbuf_addc(&tok, c);
 	}
 	if (argv == NULL)
 		argv = xcalloc(1, sizeof *argv);
@@ -169,7 +117,7 @@ proc_split_command(const char *cmd, char **err)
 noclose:
 	*err = xstrdup("No closing quotation");
 fail:
-	free(tok.s);
+	free(tok.data);
 	proc_argv_free(argv);
 	return NULL;
 }
@@ -231,7 +179,7 @@ proc_resolve_command(const struct proc_config *pc, char **argv, int *fault,
 			file = xstrdup(argv[0]);
 		}
 	}
-	r = proc_pyrepr(file);
+	r = pyrepr(file);
 	if (!found) {
 		xasprintf(err, "can't find command %s", r);
 		*fault = STH_FAULT_NO_FILE;
@@ -660,7 +608,7 @@ proc_command_prepare(struct proc *p, int *fault, char **err)
 
 	proc_command_drop(p);
 	if ((argv = proc_split_command(p->cfg->command, &e)) == NULL) {
-		r = proc_pyrepr(p->cfg->command);
+		r = pyrepr(p->cfg->command);
 		xasprintf(err, "can't parse command %s: %s", r, e);
 		free(r);
 		free(e);

@@ -476,7 +476,8 @@ proc_finish(struct proc *p, int st)
 			change_state(p, PROC_RUNNING, 1);
 		if (expected) {
 			change_state(p, PROC_EXITED, 1);
-			log_info("exited: %s (%s; expected)", p->cfg->name, msg);
+			log_info("exited: %s (%s; expected)", p->cfg->name,
+			    msg);
 		} else {
 			snprintf(buf, sizeof buf, "Bad exit code %d", es);
 			set_spawnerr(p, buf);

@@ -70,7 +70,7 @@ proctable_preset(const struct ini_doc *doc, struct group_config **gcs,
  * pool's "nothing left" activates, and whether a pool is waited for. */
 static struct {
 	int active;
-	struct proc_group **left;	/* ascending; the last is stopped first */
+	struct proc_group **left; /* ascending; the last is stopped first */
 	size_t nleft;
 	struct event *report;
 	void (*done)(void);

@@ -264,7 +264,7 @@ rpc_register(struct sth_plugin *owner, const char *name, sth_rpc_fn fn,
 	sig = rpc_parse_signature(signature_json, &bad);
 	if (bad)
 		return (-1);
-	if (found)		/* held by a plugin that is unloading: take it */
+	if (found)	/* held by a plugin that is unloading: take it */
 		rpc_remove_at(i);
 
 	m = xcalloc(1, sizeof(*m));

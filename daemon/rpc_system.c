@@ -237,9 +237,10 @@ mc_step(struct multicall *mc)
 	while (mc->next < json_array_size(mc->calls)) {
 		entry = json_array_get(mc->calls, mc->next++);
 		if (mc->size > MC_MAX_ANSWER) {
-			mc_append_fault(mc, STH_FAULT_FAILED, "FAILED: not run: "
-			    "this system.multicall's answer passed its limit of "
-			    MC_STR(MC_MAX_ANSWER) " bytes");
+			mc_append_fault(mc, STH_FAULT_FAILED,
+			    "FAILED: not run: this system.multicall's answer "
+			    "passed its limit of " MC_STR(MC_MAX_ANSWER)
+			    " bytes");
 			continue;
 		}
 		if ((code = mc_check(entry, &name, &params, &bad)) != 0) {

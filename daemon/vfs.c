@@ -18,6 +18,7 @@
 #include <linux/openat2.h>
 #endif
 
+#include "codec.h"
 #include "test_hooks.h"
 #include "vfs.h"
 #include "xmalloc.h"
@@ -28,7 +29,7 @@
 
 #define VFS_MAXLINKS	40		/* the kernel's MAXSYMLINKS */
 #define VFS_RESTMAX	(2 * PATH_MAX)	/* path left to walk, links spliced */
-#define VFS_EAGAIN_TRIES 8		/* openat2 retries after a rename race */
+#define VFS_EAGAIN_TRIES 8	/* openat2 retries after a rename race */
 
 struct sth_vfs {
 	int	 v_fd;		/* the root: O_PATH | O_DIRECTORY */
@@ -227,7 +228,8 @@ vfs_walk_open(struct sth_vfs *v, const char *rel, int flags, mode_t mode)
 		if (last && !follow)
 			break;
 		if (last) {
-			if (fstatat(top, name, &st, AT_SYMLINK_NOFOLLOW) == -1) {
+			if (fstatat(top, name, &st,
+			    AT_SYMLINK_NOFOLLOW) == -1) {
 				if (errno == ENOENT)
 					break;	/* O_CREAT may make it */
 				rc = -errno;
@@ -417,18 +419,6 @@ vfs_normalize(const char *cwd, const char *path, char *out, size_t outlen)
 	return 0;
 }
 
-static int
-vfs_hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 vfs_url_decode(const char *in, char *out, size_t outlen)
 {
@@ -442,8 +432,8 @@ vfs_url_decode(const char *in, char *out, size_t outlen)
 	while (*in != '\0') {
 		c = (unsigned char)*in++;
 		if (c == '%') {
-			if ((hi = vfs_hex(in[0])) < 0 ||
-			    (lo = vfs_hex(in[1])) < 0)
+			if ((hi = hex_digit(in[0])) < 0 ||
+			    (lo = hex_digit(in[1])) < 0)
 				return -EINVAL;
 			in += 2;
 			c = hi << 4 | lo;

@@ -1,18 +1,20 @@
 #!/bin/sh
 # checksrc.sh — ban the unbounded and error-blind C library calls
 # (sprintf, strcpy, strcat, strncpy, strtok, atoi, gets), trailing white
-# space and runs of blank lines from daemon/, plugins/ and sdk/ (after
-# curl's checksrc).
+# space, runs of blank lines and lines longer than 80 columns (a tab runs
+# to the next multiple of 8) from daemon/, lib/, plugins/, sdk/ and ctl/
+# (after curl's checksrc).
 # Use snprintf or xasprintf, memcpy with a checked length (strncpy
 # truncates silently and may not terminate), strtok_r or strsep, strtol
 # with an end pointer, fgets.
 #
 # Usage: tests/checksrc.sh [FILE...]   (default: every .c and .h in daemon/,
-# plugins/ and sdk/ of the source tree).  Prints "file:line: banned call
-# NAME(): the line" for each hit and exits 1 if there is any.  Comments and
-# string literals are ignored.  Run by make check, which first checks the
-# checker itself on two sample files (a banned call must be found, clean
-# code must pass).
+# lib/, plugins/, sdk/ and ctl/ of the source tree).  Prints "file:line:
+# banned call NAME(): the line", "file:line: longer than 80 columns" and so
+# on for each hit and exits 1 if there is any.  Comments and string literals are
+# ignored by the banned-call check.  Run by make check, which first checks
+# the checker itself on two sample files (a banned call and an 81-column
+# line must be found, clean code with an 80-column line must pass).
 set -u
 
 top=${STHENO_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -20,7 +22,7 @@ top=${STHENO_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 # One awk pass per file list: strip comments (also across lines) and
 # string/char literals, then look for a banned name followed by "(".
 scan() {
-	awk '
+	LC_ALL=C awk '
 	FNR == 1 { incomment = 0 }
 	{
 		line = $0; out = ""; i = 1; n = length(line)
@@ -54,6 +56,15 @@ scan() {
 			bad = 1
 		}
 		blank = ($0 == "")
+		# Columns, not bytes: a tab runs to the next multiple of 8 and
+		# a UTF-8 continuation byte takes none.
+		w = $0; gsub(/[\200-\277]/, "", w); col = 0
+		for (j = 1; j <= length(w); j++)
+			col = substr(w, j, 1) == "\t" ? col + 8 - col % 8 : col + 1
+		if (col > 80) {
+			printf "%s:%d: longer than 80 columns\n", FILENAME, FNR
+			bad = 1
+		}
 		if (match(out, /(^|[^A-Za-z0-9_])(sprintf|strcpy|strcat|strncpy|strtok|atoi|gets)[ \t]*\(/)) {
 			hit = substr(out, RSTART, RLENGTH)
 			sub(/^[^A-Za-z]/, "", hit)
@@ -78,6 +89,7 @@ static void f(char *b) { const char *s = "strcpy(x)"; int n;
 	n = atoi (s);
 	sprintf(b, "%d", n); 
 	strncpy(b, s, 2);
+	n = 1; /* an 81-column line: a tab counts to column 8, then 73 more -- */
 }
 EOF
 	cat >"$tmp/good.c" <<'EOF'
@@ -87,14 +99,16 @@ static void g(char *b, size_t len) { char *save;
 	snprintf(b, len, "sprintf(%s)", "atoi(");
 	(void)strtok_r(b, " ", &save);
 	vfs_strcpy_like(b); my_atoi_safe(b); fgets(b, 1, stdin);
+	(void)b; /* exactly 80 columns with a tab — and one multi-byte dash */ ;
 }
 EOF
 	out=$(scan "$tmp/bad.c")
-	if [ $? -ne 1 ] || [ "$(printf '%s\n' "$out" | wc -l)" -ne 4 ] ||
+	if [ $? -ne 1 ] || [ "$(printf '%s\n' "$out" | wc -l)" -ne 5 ] ||
 	    ! printf '%s\n' "$out" | grep -q 'bad.c:3: banned call atoi()' ||
 	    ! printf '%s\n' "$out" | grep -q 'bad.c:4: trailing white space' ||
 	    ! printf '%s\n' "$out" | grep -q 'bad.c:4: banned call sprintf()' ||
-	    ! printf '%s\n' "$out" | grep -q 'bad.c:5: banned call strncpy()'; then
+	    ! printf '%s\n' "$out" | grep -q 'bad.c:5: banned call strncpy()' ||
+	    ! printf '%s\n' "$out" | grep -q 'bad.c:6: longer than 80 columns'; then
 		echo "checksrc: self-test failed on a file with banned calls:"
 		printf '%s\n' "$out"
 		rm -rf "$tmp"; exit 99
@@ -113,7 +127,8 @@ if [ $# -gt 0 ]; then
 fi
 selftest
 cd "$top" || exit 99
-files=$(find daemon plugins sdk ctl -name '*.[ch]' 2>/dev/null | LC_ALL=C sort)
+files=$(find daemon lib plugins sdk ctl -name '*.[ch]' 2>/dev/null |
+    LC_ALL=C sort)
 [ -n "$files" ] || { echo "checksrc: no sources under $top"; exit 99; }
 # shellcheck disable=SC2086
 if scan $files; then

@@ -12,6 +12,7 @@
 
 #include <string.h>
 
+#include "codec.h"
 #include "digest.h"
 
 #define LEN_OFFSET (DIGEST_BLOCK_SIZE - 8)	/* where the bit count goes */
@@ -211,19 +212,6 @@ digest_final(struct digest *s, uint8_t *out)
 }
 
 void
-digest_hex(const uint8_t *d, size_t len, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = hex[d[i] >> 4];
-		out[2 * i + 1] = hex[d[i] & 0xf];
-	}
-	out[2 * len] = '\0';
-}
-
-void
 digest_hmac_sha256(const void *key, size_t keylen, const void *msg,
     size_t msglen, uint8_t mac[DIGEST_SHA256_SIZE])
 {
@@ -265,7 +253,7 @@ digest_hmac_sha256_hex(const void *key, size_t keylen, const void *msg,
 	uint8_t mac[DIGEST_SHA256_SIZE];
 
 	digest_hmac_sha256(key, keylen, msg, msglen, mac);
-	digest_hex(mac, sizeof mac, out);
+	hex_encode(mac, sizeof mac, out);
 }
 
 int

@@ -36,8 +36,6 @@ void digest_update(struct digest *, const void *data, size_t len);
 /* Writes the digest (DIGEST_SHA1_SIZE or DIGEST_SHA256_SIZE bytes, as the
  * init chose); the context must be initialised again. */
 void digest_final(struct digest *, uint8_t *out);
-/* The lowercase hex of len bytes, NUL-terminated in out[2 * len + 1]. */
-void digest_hex(const uint8_t *d, size_t len, char *out);
 
 /* 1 if the alen bytes at a equal the blen bytes at b, in time that depends
  * on the lengths only, never on where the contents differ: for comparing

@@ -1,7 +1,8 @@
 /*
  * origin.h — what a browser's request says about where it comes from, and
  * the checks a control server makes with it (docs/stheno.conf.5.md,
- * "Authentication, browsers and Host names"): the Host header's syntax, whether a Host name is one that
+ * "Authentication, browsers and Host names"): the Host header's syntax,
+ * whether a Host name is one that
  * DNS rebinding cannot forge, and whether a request that changes state
  * comes from another site (Origin, Sec-Fetch-Site, Referer), as Django's
  * and Jupyter's checks do.  Compiled into http.so (Host), xmlrpc.so (RPC)

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "penalty.h"
-#include "xalloc.h"
+#include "xmalloc.h"
 
 static struct mon_penalty *
 find(const struct mon_penalties *t, const char *key)
@@ -38,7 +38,7 @@ take(struct mon_penalties *t)
 	size_t i;
 
 	if (t->slot == NULL)
-		t->slot = plug_xcalloc(MON_PENALTY_SLOTS, sizeof *t->slot);
+		t->slot = xcalloc(MON_PENALTY_SLOTS, sizeof *t->slot);
 	for (i = 0; i < MON_PENALTY_SLOTS; i++) {
 		e = &t->slot[i];
 		if (e->failures == 0)

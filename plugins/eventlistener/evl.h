@@ -19,6 +19,8 @@
 #include <stheno/stheno.h>
 #include <stheno/evpool.h>
 
+#include "xmalloc.h"
+
 /* Listener states: supervisor's EventListenerStates. */
 #define EVL_READY 10
 #define EVL_BUSY 20

@@ -42,9 +42,8 @@ evl_pool_added(struct sth_evpool *core, void *arg)
 		return;
 	p = evl_pool_new(&evl, core);
 	for (i = 0; (type = evl.api->pool_event(core, i)) != NULL; i++) {
-		p->subs = realloc(p->subs, (p->nsubs + 1) * sizeof *p->subs);
-		if (p->subs == NULL)
-			abort();
+		p->subs = xreallocarray(p->subs, p->nsubs + 1,
+		    sizeof *p->subs);
 		p->subs[p->nsubs] = evl.host->bus_subscribe(evl.self, type,
 		    evl_on_event, p);
 		if (p->subs[p->nsubs] == NULL)

@@ -13,25 +13,6 @@
 
 #include "evl.h"
 
-static void *
-evl_alloc(size_t n)
-{
-	void *p;
-
-	if ((p = calloc(1, n != 0 ? n : 1)) == NULL)
-		abort();
-	return p;
-}
-
-static char *
-evl_strndup(const char *s, size_t len)
-{
-	char *p = evl_alloc(len + 1);
-
-	memcpy(p, s, len);
-	return p;
-}
-
 /*
  * Payload allocations of 16 KiB and more (a flooding writer's reads, 64 to
  * 128 KiB) are kept, two at most, for the next events: an event that
@@ -63,8 +44,7 @@ payload_alloc(size_t n, size_t *cap)
 		}
 	if (n >= EVL_SPARE_MIN)
 		n = (n + 4095) & ~(size_t)4095;	/* reads vary by a little */
-	if ((b = malloc(n)) == NULL)
-		abort();
+	b = xmalloc(n);
 	*cap = n;
 	return b;
 }
@@ -110,11 +90,11 @@ evl_event_get(struct evl *evl, const char *name, long b, const char *payload,
 			evl->recent[i]->refs++;
 			return evl->recent[i];
 		}
-	ev = evl_alloc(sizeof *ev);
+	ev = xcalloc(1, sizeof *ev);
 	ev->refs = 2;		/* the caller's and recent[]'s */
 	ev->bus_serial = b;
 	ev->serial = evl->api->serial_next();
-	ev->name = evl_strndup(name, strlen(name));
+	ev->name = xstrdup(name);
 	/* not zeroed: a PROCESS_LOG payload is up to 128 KiB, and most of
 	 * them are dropped unsent when a writer outruns its listener */
 	ev->payload = payload_alloc(EVL_HEADROOM + len + 1, &ev->cap) +
@@ -143,7 +123,7 @@ q_grow(struct evl_pool *p)
 	if (p->qlen < p->qcap)
 		return;
 	ncap = p->qcap != 0 ? p->qcap * 2 : 16;
-	nq = evl_alloc(ncap * sizeof *nq);
+	nq = xcalloc(1, ncap * sizeof *nq);
 	for (i = 0; i < p->qlen; i++)
 		nq[i] = *q_at(p, i);
 	free(p->q);
@@ -231,7 +211,7 @@ evl_send(struct evl_pool *p, size_t idx, const struct evl_item *it)
 	if (evl->envcap <= EVL_HEADROOM) {
 		free(evl->env);
 		evl->envcap = EVL_HEADROOM + 1;
-		evl->env = evl_alloc(evl->envcap);
+		evl->env = xcalloc(1, evl->envcap);
 	}
 	for (;;) {
 		n = snprintf(evl->env, evl->envcap, "ver:3.0 server:%s "
@@ -250,7 +230,7 @@ evl_send(struct evl_pool *p, size_t idx, const struct evl_item *it)
 			break;
 		free(evl->env);
 		evl->envcap = need + 256;
-		evl->env = evl_alloc(evl->envcap);
+		evl->env = xcalloc(1, evl->envcap);
 	}
 	memcpy(evl->env + n, ev->payload, ev->len);
 	return evl->api->proc_write(p->core, idx, evl->env, (size_t)n +
@@ -377,16 +357,16 @@ evl_pool_new(struct evl *evl, struct sth_evpool *core)
 	const char *name;
 	size_t i;
 
-	p = evl_alloc(sizeof *p);
+	p = xcalloc(1, sizeof *p);
 	p->evl = evl;
 	p->core = core;
 	name = api->pool_name(core);
-	p->name = evl_strndup(name, strlen(name));
+	p->name = xstrdup(name);
 	p->buffer_size = api->pool_buffer_size(core);
 	p->serial = -1;
 	p->last_bus_serial = -1;
 	p->nprocs = api->pool_nprocs(core);
-	p->procs = evl_alloc(p->nprocs * sizeof *p->procs);
+	p->procs = xcalloc(1, p->nprocs * sizeof *p->procs);
 	for (i = 0; i < p->nprocs; i++)
 		evl_lproc_reset(&p->procs[i], api->proc_pid(core, i));
 	p->next = evl->pools;

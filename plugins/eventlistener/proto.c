@@ -70,7 +70,8 @@ evl_proto_set_state(struct evl_pool *p, size_t idx, int state)
 		    evl_state_name(state));
 	lp->state = state;
 	if (state == EVL_UNKNOWN)
-		h->log(p->evl->self, STH_LOG_WARN, "%s: has entered the UNKNOWN "
+		h->log(p->evl->self, STH_LOG_WARN,
+		    "%s: has entered the UNKNOWN "
 		    "state and will no longer receive events, this usually "
 		    "indicates the process violated the eventlistener "
 		    "protocol", pname(p, idx));
@@ -145,8 +146,7 @@ line_text(const char *s, size_t n)
 	for (i = 0; i < n; i++)
 		if ((unsigned char)s[i] >= 0x80 || s[i] == '\0')
 			ascii = 0;
-	if ((out = malloc(cap)) == NULL)
-		abort();
+	out = xmalloc(cap);
 	if (ascii) {
 		memcpy(out, s, n);
 		out[n] = '\0';
@@ -244,7 +244,8 @@ evl_step(struct evl_pool *p, size_t idx)
 		    parse_len(lp->buf + RESULT_START_LEN,
 		    pos - RESULT_START_LEN, &lp->resultlen) == -1) {
 			text = line_text(lp->buf, pos);
-			h->log(p->evl->self, STH_LOG_WARN, "%s: bad result line: "
+			h->log(p->evl->self, STH_LOG_WARN,
+			    "%s: bad result line: "
 			    "'%s'", pname(p, idx), text);
 			free(text);
 			lp->resultlen = -1;
@@ -260,9 +261,7 @@ evl_step(struct evl_pool *p, size_t idx)
 	if (need > 0) {
 		if (need > lp->len)
 			need = lp->len;
-		lp->result = realloc(lp->result, lp->rlen + need + 1);
-		if (lp->result == NULL)
-			abort();
+		lp->result = xrealloc(lp->result, lp->rlen + need + 1);
 		memcpy(lp->result + lp->rlen, lp->buf, need);
 		lp->rlen += need;
 		consume(lp, need);
@@ -281,9 +280,7 @@ evl_proto_input(struct evl_pool *p, size_t idx, const char *buf, size_t len)
 		return;		/* a fatal state: the bytes are dropped */
 	if (lp->len + len > lp->cap) {
 		lp->cap = lp->len + len + 64;
-		lp->buf = realloc(lp->buf, lp->cap);
-		if (lp->buf == NULL)
-			abort();
+		lp->buf = xrealloc(lp->buf, lp->cap);
 	}
 	memcpy(lp->buf + lp->len, buf, len);
 	lp->len += len;

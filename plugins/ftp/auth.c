@@ -55,7 +55,7 @@ dummy_make(void)
 	const char *h;
 	size_t i;
 
-	cd = plug_xcalloc(1, sizeof *cd);
+	cd = xcalloc(1, sizeof *cd);
 	for (i = 0; i + 1 < sizeof pw; i++)
 		pw[i] = (char)('a' + arc4random_uniform(26));
 	pw[i] = '\0';
@@ -79,7 +79,7 @@ dummy_check(const char *pass)
 	struct crypt_data *cd;
 
 	pthread_once(&dummy_once, dummy_make);
-	cd = plug_xcalloc(1, sizeof *cd);
+	cd = xcalloc(1, sizeof *cd);
 	(void)crypt_rn(pass, dummy_hash, cd, (int)sizeof *cd);
 	explicit_bzero(cd, sizeof *cd);
 	free(cd);
@@ -106,7 +106,7 @@ ftp_id_setup(void)
 
 	if ((n = getgroups(0, NULL)) == -1)
 		return -1;
-	own.groups = plug_xcalloc((size_t)n + 1, sizeof *own.groups);
+	own.groups = xcalloc((size_t)n + 1, sizeof *own.groups);
 	if ((own.n = getgroups(n, own.groups)) == -1)
 		return -1;
 	/* the same list again: succeeds exactly when we may change it */
@@ -129,10 +129,10 @@ id_groups(struct ftp_ident *id, const char *user)
 	gid_t *g;
 	int n = FTP_MAX_GROUPS;
 
-	g = plug_xcalloc((size_t)n, sizeof *g);
+	g = xcalloc((size_t)n, sizeof *g);
 	if (getgrouplist(user, id->gid, g, &n) == -1 && n > FTP_MAX_GROUPS) {
 		free(g);
-		g = plug_xcalloc((size_t)n, sizeof *g);
+		g = xcalloc((size_t)n, sizeof *g);
 		if (getgrouplist(user, id->gid, g, &n) == -1)
 			n = 0;
 	}
@@ -155,8 +155,7 @@ refuse(char **why, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vasprintf(why, fmt, ap) == -1)
-		abort();
+	xvasprintf(why, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -172,11 +171,11 @@ pam_conv_fn(int n, const struct pam_message **msg,
 
 	if (n <= 0 || n > PAM_MAX_NUM_MSG)
 		return PAM_CONV_ERR;
-	r = plug_xcalloc((size_t)n, sizeof *r);
+	r = xcalloc((size_t)n, sizeof *r);
 	for (i = 0; i < n; i++) {
 		switch (msg[i]->msg_style) {
 		case PAM_PROMPT_ECHO_OFF:
-			r[i].resp = plug_xstrdup(data);
+			r[i].resp = xstrdup(data);
 			break;
 		case PAM_TEXT_INFO:
 		case PAM_ERROR_MSG:
@@ -292,7 +291,7 @@ ftp_auth_local(const char *user, const char *pass, const char *rhost,
 	int rc = -1;
 
 	*why = NULL;
-	pwtext = plug_xcalloc(1, len);
+	pwtext = xcalloc(1, len);
 	if (getpwnam_r(user, &pwbuf, pwtext, len, &pw) != 0 || pw == NULL) {
 		dummy_check(pass);
 		rc = refuse(why, "no such user");
@@ -316,7 +315,7 @@ ftp_auth_local(const char *user, const char *pass, const char *rhost,
 	id->uid = pw->pw_uid;
 	id->gid = pw->pw_gid;
 	id_groups(id, pw->pw_name);
-	*home = plug_xstrdup(pw->pw_dir != NULL && *pw->pw_dir != '\0' ?
+	*home = xstrdup(pw->pw_dir != NULL && *pw->pw_dir != '\0' ?
 	    pw->pw_dir : "/");
 	rc = 0;
 out:

@@ -191,13 +191,13 @@ ftp_check_start(struct ftp_sess *s, const char *pass, ftp_check_fn done)
 
 	if (pool_start() == -1)
 		return -1;
-	c = plug_xcalloc(1, sizeof *c);
+	c = xcalloc(1, sizeof *c);
 	c->sess = s;
 	c->done = done;
-	c->user = plug_xstrdup(s->user);
-	c->pass = plug_xstrdup(pass);
+	c->user = xstrdup(s->user);
+	c->pass = xstrdup(pass);
 	ftp_sa_host((struct sockaddr *)&s->peer, host, sizeof host);
-	c->rhost = plug_xstrdup(host);
+	c->rhost = xstrdup(host);
 	c->rc = -1;
 	pthread_mutex_lock(&P.lock);
 	full = P.nqueued >= FTP_CHECK_QUEUE_MAX;

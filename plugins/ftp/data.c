@@ -112,7 +112,8 @@ data_read(struct sth_conn *c, void *arg)
 	while (evbuffer_get_length(in) > 0) {
 		if ((n = evbuffer_write(in, s->data.fd)) <= 0) {
 			F.host->log(F.self, STH_LOG_WARN, "ftp: %s: upload: %s",
-			    s->peerstr, n < 0 ? strerror(errno) : "short write");
+			    s->peerstr,
+			    n < 0 ? strerror(errno) : "short write");
 			finish(s, errno == ENOSPC ? 452 : 451,
 			    "Failure writing to local file.");
 			return;

@@ -309,7 +309,7 @@ static char **
 read_names(DIR *dir, size_t *count)
 {
 	struct dirent *de;
-	char **v = NULL, **nv;
+	char **v = NULL;
 	size_t n = 0, cap = 0;
 
 	while ((de = readdir(dir)) != NULL && n < LIST_MAX_ENTRIES) {
@@ -319,11 +319,9 @@ read_names(DIR *dir, size_t *count)
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
-			if ((nv = realloc(v, cap * sizeof *v)) == NULL)
-				abort();
-			v = nv;
+			v = xreallocarray(v, cap, sizeof *v);
 		}
-		v[n++] = plug_xstrdup(de->d_name);
+		v[n++] = xstrdup(de->d_name);
 	}
 	if (n > 0)
 		qsort(v, n, sizeof *v, name_cmp);

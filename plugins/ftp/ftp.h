@@ -29,7 +29,7 @@
 
 struct evbuffer;
 
-#include "../common/xalloc.h"
+#include "xmalloc.h"
 
 #define FTP_MAX_LINE 4096	/* a command line, CRLF excluded */
 #define FTP_PATH_MAX 1024	/* a virtual path */
@@ -225,7 +225,8 @@ struct ftp_ctx {
 	struct ftp_ident anon_id;
 	struct sth_listener *listener;
 	struct sockaddr_storage pasv_sa;	/* pasv_address */
-	struct sth_vfs *anon_vfs;	/* anon_root, shared by anonymous sessions */
+	struct sth_vfs *anon_vfs;	/* anon_root, shared by anonymous
+					 * sessions */
 	int xferlog_fd;			/* xferlog_file, or -1 */
 	const struct sth_tls_api *tls;	/* the tls service, with tls = */
 	struct sth_tls_ctx *tls_ctx;

@@ -103,7 +103,7 @@ cmd_user(struct ftp_sess *s, const char *arg)
 		return;
 	}
 	free(s->user);
-	s->user = plug_xstrdup(arg);
+	s->user = xstrdup(arg);
 	ftp_reply(s, 331, "Please specify the password.");
 }
 
@@ -208,7 +208,7 @@ login_anon(struct ftp_sess *s, const char *pass)
 	s->id = F.anon_id;
 	s->writable = F.conf.anon_write;
 	free(s->anon_pass);
-	s->anon_pass = plug_xstrdup(pass != NULL ? pass : "");
+	s->anon_pass = xstrdup(pass != NULL ? pass : "");
 	return 0;
 }
 
@@ -235,7 +235,8 @@ login_local_done(struct ftp_sess *s, int rc, const struct ftp_ident *id,
 	}
 	s->id = *id;
 	if (id->ngroups_all > FTP_MAX_GROUPS)
-		F.host->log(F.self, STH_LOG_WARN, "ftp: user %s is in %d groups: "
+		F.host->log(F.self, STH_LOG_WARN,
+		    "ftp: user %s is in %d groups: "
 		    "only the first %d apply to their files", s->user,
 		    id->ngroups_all, FTP_MAX_GROUPS);
 	root = F.conf.local_root != NULL ? F.conf.local_root : home;
@@ -666,7 +667,7 @@ cmd_rnfr(struct ftp_sess *s, const char *arg)
 		reply_errno(s, rc);
 		return;
 	}
-	s->rnfr = plug_xstrdup(path);
+	s->rnfr = xstrdup(path);
 	ftp_reply(s, 350, "Ready for RNTO.");
 }
 

@@ -22,77 +22,45 @@
 
 struct ftp_ctx F;
 
-enum opt_type { OPT_STR, OPT_BOOL, OPT_INT };
-
-/* Every key of [plugin:ftp]: type, default, bounds (docs/stheno.conf.5.md). */
-static const struct ftp_opt {
-	const char *key;
-	enum opt_type type;
-	size_t off;
-	long def;
-	long min;
-	long max;
-	const char *sdef;
-} ftp_opts[] = {
-#define O(k, t, d, lo, hi, s)                                                  \
-	{ #k, t, offsetof(struct ftp_conf, k), d, lo, hi, s }
-	O(port, OPT_STR, 0, 0, 0, NULL),
-	O(anonymous, OPT_BOOL, 0, 0, 1, NULL),
-	O(anon_root, OPT_STR, 0, 0, 0, NULL),
-	O(anon_write, OPT_BOOL, 0, 0, 1, NULL),
-	O(anon_user, OPT_STR, 0, 0, 0, NULL),
-	O(local_users, OPT_BOOL, 0, 0, 1, NULL),
-	O(local_root, OPT_STR, 0, 0, 0, NULL),
-	O(allow_root, OPT_BOOL, 0, 0, 1, NULL),
-	O(pasv_min_port, OPT_INT, 0, 1024, 65535, NULL),
-	O(pasv_max_port, OPT_INT, 0, 1024, 65535, NULL),
-	O(pasv_address, OPT_STR, 0, 0, 0, NULL),
-	O(idle_timeout, OPT_INT, 300, 1, 86400, NULL),
-	O(max_clients, OPT_INT, 50, 1, 100000, NULL),
-	O(login_delay, OPT_INT, 1, 0, 60, NULL),
-	O(max_login_fails, OPT_INT, 3, 1, 100, NULL),
-	O(banner, OPT_STR, 0, 0, 0, FTP_GREETING),
-	O(pam_service, OPT_STR, 0, 0, 0, FTP_PAM_SERVICE),
-	O(check_shell, OPT_BOOL, 1, 0, 1, NULL),
-	O(text_userdb_names, OPT_BOOL, 0, 0, 1, NULL),
-	O(xferlog_enable, OPT_BOOL, 0, 0, 1, NULL),
-	O(xferlog_file, OPT_STR, 0, 0, 0, "/var/log/xferlog"),
-	O(tls, OPT_STR, 0, 0, 0, NULL),
-	O(force_local_logins_ssl, OPT_BOOL, 1, 0, 1, NULL),
-	O(require_ssl_reuse, OPT_BOOL, 1, 0, 1, NULL),
-#undef O
+/*
+ * Every key of [plugin:ftp]: type, default, bounds (docs/stheno.conf.5.md),
+ * read by the host (host->cfg_read).  An empty string is unset, but for
+ * the banner ("220 " alone is a choice).
+ */
+#define O(k, t, d, fl, lo, hi)                                                 \
+	STH_CFG_OPTION(#k, STH_CFG_##t, fl, struct ftp_conf, k, d, lo, hi)
+#define S(k, d) O(k, STR, d, STH_CFG_EMPTY_NULL, 0, 0)
+#define B(k, d) O(k, BOOL, d, 0, 0, 0)
+static const struct sth_cfg_option ftp_opts[] = {
+	S(port, NULL),
+	B(anonymous, "false"),
+	S(anon_root, NULL),
+	B(anon_write, "false"),
+	S(anon_user, NULL),
+	B(local_users, "false"),
+	S(local_root, NULL),
+	B(allow_root, "false"),
+	O(pasv_min_port, INT, NULL, 0, 1024, 65535),	/* unset: 0 */
+	O(pasv_max_port, INT, NULL, 0, 1024, 65535),
+	S(pasv_address, NULL),
+	O(idle_timeout, INT, "300", 0, 1, 86400),
+	O(max_clients, INT, "50", 0, 1, 100000),
+	O(login_delay, INT, "1", 0, 0, 60),
+	O(max_login_fails, INT, "3", 0, 1, 100),
+	O(banner, STR, FTP_GREETING, 0, 0, 0),
+	S(pam_service, FTP_PAM_SERVICE),
+	B(check_shell, "true"),
+	B(text_userdb_names, "false"),
+	B(xferlog_enable, "false"),
+	S(xferlog_file, "/var/log/xferlog"),
+	S(tls, NULL),
+	B(force_local_logins_ssl, "true"),
+	B(require_ssl_reuse, "true"),
+	STH_CFG_END
 };
-
-static int
-read_opt(struct sth_section *sec, const struct ftp_opt *o)
-{
-	const struct sth_host *host = F.host;
-	char *p = (char *)&F.conf + o->off;
-	const char *v;
-	long l;
-	int b;
-
-	switch (o->type) {
-	case OPT_STR:
-		v = host->cfg_str(sec, o->key, o->sdef);
-		*(char **)p = v != NULL && *v != '\0' ? plug_xstrdup(v) : NULL;
-		return 0;
-	case OPT_BOOL:
-		if (host->cfg_bool(F.self, sec, o->key, (int)o->def, &b) == -1)
-			return -1;	/* the host's message names it all */
-		*(int *)p = b;
-		return 0;
-	case OPT_INT:
-		if (host->cfg_int(F.self, sec, o->key, o->def, &l) == -1)
-			return -1;
-		if (l != o->def && (l < o->min || l > o->max))
-			return host->fail(F.self, "[plugin:ftp] %s: %ld is not "
-			    "between %ld and %ld", o->key, l, o->min, o->max);
-		*(long *)p = l;
-		return 0;
-	}
-	return -1;
-}
+#undef B
+#undef S
+#undef O
 
 /* What the options mean together. */
 static int
@@ -146,7 +114,8 @@ anon_setup(void)
 		if (pw == NULL && name == NULL)
 			pw = getpwnam("nobody");
 		if (pw == NULL)
-			return F.host->fail(F.self, "[plugin:ftp] anon_user: no "
+			return F.host->fail(F.self,
+			    "[plugin:ftp] anon_user: no "
 			    "user '%s'", name != NULL ? name : "nobody");
 		F.anon_id.set = 1;
 		F.anon_id.uid = pw->pw_uid;
@@ -220,7 +189,6 @@ ftp_init(struct sth_plugin *self, const struct sth_host *host)
 {
 	struct sth_section *sec;
 	char *err = NULL;
-	size_t i;
 
 	memset(&F, 0, sizeof F);
 	F.self = self;
@@ -229,9 +197,8 @@ ftp_init(struct sth_plugin *self, const struct sth_host *host)
 	LIST_INIT(&F.sessions);
 	if ((sec = host->config(self)) == NULL)
 		return host->fail(self, "[plugin:ftp] section missing");
-	for (i = 0; i < sizeof ftp_opts / sizeof ftp_opts[0]; i++)
-		if (read_opt(sec, &ftp_opts[i]) == -1)
-			goto err;
+	if (host->cfg_read(self, sec, NULL, ftp_opts, &F.conf) == -1)
+		return -1;	/* the host's message names it all */
 	if (check_conf() == -1)
 		goto err;
 	if (ftp_id_setup() == -1) {
@@ -286,7 +253,6 @@ static void
 ftp_fini(struct sth_plugin *self)
 {
 	struct ftp_sess *s;
-	size_t i;
 
 	while ((s = LIST_FIRST(&F.sessions)) != NULL)
 		ftp_sess_free(s);
@@ -300,9 +266,7 @@ ftp_fini(struct sth_plugin *self)
 		close(F.xferlog_fd);
 	if (F.tls != NULL)
 		F.host->service_release(self, STH_TLS_SERVICE);
-	for (i = 0; i < sizeof ftp_opts / sizeof ftp_opts[0]; i++)
-		if (ftp_opts[i].type == OPT_STR)
-			free(*(char **)((char *)&F.conf + ftp_opts[i].off));
+	F.host->cfg_release(ftp_opts, &F.conf);
 	memset(&F, 0, sizeof F);
 }
 

@@ -210,7 +210,7 @@ handle_line(struct ftp_sess *s, char *line, size_t len)
 		run_command(s, line);
 		return;
 	}
-	copy = plug_xstrdup(line);
+	copy = xstrdup(line);
 	if (ftp_split(copy, &verb, &arg) == 0 &&
 	    (cmd = ftp_cmd_find(verb)) != NULL && (cmd->flags & FC_XFER))
 		run_command(s, line);
@@ -252,9 +252,7 @@ next_line(struct ftp_sess *s, struct evbuffer *in, char **line,
 		evbuffer_drain(in, (size_t)p.pos + eol);
 		return -1;
 	}
-	*line = malloc((size_t)p.pos + 1);
-	if (*line == NULL)
-		abort();
+	*line = xmalloc((size_t)p.pos + 1);
 	evbuffer_remove(in, *line, (size_t)p.pos);
 	evbuffer_drain(in, eol);
 	*len = (size_t)p.pos;
@@ -361,7 +359,7 @@ ftp_accept(struct sth_listener *l, int fd, const struct sockaddr *sa,
 		    "try later.\r\n");
 		return;
 	}
-	s = plug_xcalloc(1, sizeof *s);
+	s = xcalloc(1, sizeof *s);
 	if (salen > 0 && salen <= sizeof s->peer)
 		memcpy(&s->peer, sa, salen);
 	if (getsockname(fd, (struct sockaddr *)&s->local, &len) == -1) {

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "codec.h"
 #include "httpd.h"
 #include "../common/digest.h"
 
@@ -20,52 +21,6 @@
 #define SHA_PREFIX_LEN 5
 #define AUTH_MAX 1024		/* longest credentials we decode */
 #define AUTH_LOG_USER 64	/* bytes of an offered user name logged */
-
-static int
-b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-long
-http_base64_decode(const char *in, size_t len, unsigned char *out,
-    size_t outlen)
-{
-	unsigned long acc = 0;
-	size_t i, o = 0;
-	int bits = 0, v, pad = 0;
-
-	for (i = 0; i < len; i++) {
-		if (in[i] == '=') {
-			pad++;
-			continue;
-		}
-		if (pad > 0 || (v = b64val((unsigned char)in[i])) < 0)
-			return -1;
-		acc = (acc << 6) | (unsigned long)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (o >= outlen)
-				return -1;
-			out[o++] = (unsigned char)(acc >> bits);
-			acc &= (1UL << bits) - 1;
-		}
-	}
-	if (pad > 2 || bits >= 6)
-		return -1;
-	return (long)o;
-}
 
 static int
 is_sha_password(const char *pw)
@@ -104,7 +59,7 @@ password_ok(const char *stored, const char *given, size_t glen)
 	digest_sha1_init(&ctx);
 	digest_update(&ctx, given, glen);
 	digest_final(&ctx, digest);
-	digest_hex(digest, sizeof digest, hex);
+	hex_encode(digest, sizeof digest, hex);
 	for (i = 0; i < sizeof want; i++)
 		want[i] = (char)tolower((unsigned char)stored[SHA_PREFIX_LEN +
 		    i]);
@@ -155,7 +110,7 @@ http_auth_check(const struct http_server *srv, const char *header,
 	while (*header == ' ')
 		header++;
 	n = strcspn(header, " \t");
-	len = http_base64_decode(header, n, cred, sizeof cred - 1);
+	len = base64_decode(header, n, cred, sizeof cred - 1, 0);
 	if (len < 0)
 		return NULL;
 	cred[len] = '\0';

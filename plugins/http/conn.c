@@ -83,7 +83,7 @@ req_free(struct sth_http_req *r)
 {
 	if (r->r_handler != NULL)
 		LIST_REMOVE(r, r_hentry);
-	htmlbuf_free(&r->r_hdrs);
+	dbuf_free(&r->r_hdrs);
 	free(r->r_ctype);
 	free(r->r_server_hdr);
 	free(r);
@@ -345,7 +345,7 @@ conn_error(struct http_conn *c, int status, int close)
 	static struct http_msg bare;
 	struct http_msg *m = &c->c_parser.msg;
 
-	r = plug_xcalloc(1, sizeof *r);
+	r = xcalloc(1, sizeof *r);
 	r->r_conn = c;
 	bare.version = 11;
 	bare.method = bare.target = "-";
@@ -465,7 +465,7 @@ conn_dispatch(struct http_conn *c)
 	struct sth_http_req *r;
 	struct http_server *s = c->c_srv;
 
-	r = plug_xcalloc(1, sizeof *r);
+	r = xcalloc(1, sizeof *r);
 	r->r_conn = c;
 	r->r_msg = &c->c_parser.msg;
 	r->r_state = RS_DISPATCH;
@@ -663,7 +663,7 @@ conn_accept(struct sth_listener *l, int fd, const struct sockaddr *sa,
 	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == -1)
 		H.host->log(H.self, STH_LOG_WARN, "http: TCP_NODELAY: %s",
 		    strerror(errno));
-	c = plug_xcalloc(1, sizeof *c);
+	c = xcalloc(1, sizeof *c);
 	c->c_ops = &conn_ops;
 	c->c_srv = s;
 	http_parser_init(&c->c_parser, &s->s_lim);

@@ -34,8 +34,6 @@
 #include "httpd.h"
 #include "../common/origin.h"
 
-#define AUTH_FAILURES 3		/* the monitor's defaults */
-#define AUTH_PENALTY 5
 #define WHO_MAX 64		/* "unix (pid 4294967295, uid 4294967295)" */
 
 time_t
@@ -48,23 +46,6 @@ guard_now(void)
 }
 
 /* --- configuration ------------------------------------------------------ */
-
-static int
-int_key(struct http_server *s, struct sth_section *own,
-    struct sth_section *global, const char *key, long def, long *out)
-{
-	const struct sth_host *host = H.host;
-	struct sth_section *sec = own;
-
-	if (host->cfg_str(own, key, NULL) == NULL && global != NULL)
-		sec = global;
-	if (host->cfg_int(H.self, sec, key, def, out) == -1)
-		return -1;
-	if (*out < 0)
-		return host->fail(H.self, "[%s] %s must be 0 (off) or more",
-		    host->section_name(sec), key);
-	return 0;
-}
 
 /* One allowed_hosts entry: "*", a name, ".name" or an IP address. */
 static int
@@ -99,8 +80,8 @@ hosts_key(struct http_server *s, struct sth_section *own,
 	}
 	if (v == NULL || v[strspn(v, " \t,")] == '\0')
 		return 0;
-	copy = plug_xstrdup(v);
-	s->s_allowed_hosts = plug_xcalloc(strlen(v) / 2 + 2, sizeof(char *));
+	copy = xstrdup(v);
+	s->s_allowed_hosts = xcalloc(strlen(v) / 2 + 2, sizeof(char *));
 	for (w = strtok_r(copy, " \t,", &save); w != NULL;
 	    w = strtok_r(NULL, " \t,", &save)) {
 		if (!host_pattern_ok(w)) {
@@ -109,7 +90,7 @@ hosts_key(struct http_server *s, struct sth_section *own,
 			    "is not a host name, .domain, IP address or *",
 			    host->section_name(sec), w);
 		}
-		s->s_allowed_hosts[n++] = plug_xstrdup(w);
+		s->s_allowed_hosts[n++] = xstrdup(w);
 	}
 	free(copy);
 	return 0;
@@ -119,11 +100,6 @@ int
 guard_config(struct http_server *s, struct sth_section *own,
     struct sth_section *global)
 {
-	if (int_key(s, own, global, "max_auth_failures", AUTH_FAILURES,
-	    &s->s_pen.max_failures) == -1 ||
-	    int_key(s, own, global, "auth_penalty", AUTH_PENALTY,
-	    &s->s_pen.base) == -1)
-		return -1;
 	return hosts_key(s, own, global);
 }
 
@@ -335,14 +311,14 @@ guard_head(struct http_conn *c)
 void
 guard_respond_429(struct sth_http_req *r)
 {
-	struct htmlbuf body = { NULL, 0, 0 };
+	struct dbuf body = DBUF_INIT;
 	char secs[24];
 
 	snprintf(secs, sizeof secs, "%ld", r->r_conn->c_retry);
 	req_set_header(r, "Retry-After", secs);
 	req_set_header(r, "Content-Type", "text/plain");
-	htmlbuf_printf(&body, "Too many failed authentications from your "
+	dbuf_printf(&body, "Too many failed authentications from your "
 	    "address: try again in %ld s.\n", r->r_conn->c_retry);
 	req_respond(r, 429, "Too Many Requests", body.data, body.len);
-	htmlbuf_free(&body);
+	dbuf_free(&body);
 }

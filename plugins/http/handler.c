@@ -49,7 +49,7 @@ api_handler_add(struct sth_plugin *self, const char *server,
 
 	if (handle == NULL) {
 		if (err != NULL)
-			*err = plug_xstrdup("http: handler_add without a "
+			*err = xstrdup("http: handler_add without a "
 			    "handle function");
 		return NULL;
 	}
@@ -64,11 +64,11 @@ api_handler_add(struct sth_plugin *self, const char *server,
 			}
 		}
 	}
-	h = plug_xcalloc(1, sizeof *h);
+	h = xcalloc(1, sizeof *h);
 	h->h_owner = self;
-	h->h_server = server != NULL ? plug_xstrdup(server) : NULL;
+	h->h_server = server != NULL ? xstrdup(server) : NULL;
 	if (prefix != NULL) {
-		h->h_prefix = plug_xstrdup(prefix);
+		h->h_prefix = xstrdup(prefix);
 		h->h_prefixlen = strlen(prefix);
 	}
 	h->h_match = match;

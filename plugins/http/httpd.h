@@ -23,18 +23,18 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "htmlbuf.h"
+#include "dbuf.h"
 
 #include "../common/penalty.h"
-#include "../common/xalloc.h"
+#include "xmalloc.h"
 
 /* ---------------------------------------------------------------- parse.c */
 
 /* Default limits (README.md, "Limits"). */
-#define HTTP_MAX_LINE 8192		/* request line, header line, chunk line */
-#define HTTP_MAX_HEAD 65536		/* request line + headers (+ trailers) */
+#define HTTP_MAX_LINE 8192	/* request line, header line, chunk line */
+#define HTTP_MAX_HEAD 65536	/* request line + headers (+ trailers) */
 #define HTTP_MAX_HEADERS 100
-#define HTTP_MAX_BODY (2 * 1024 * 1024)
+#define HTTP_MAX_BODY 2097152		/* 2MB */
 
 struct http_limits {
 	size_t max_line;
@@ -127,8 +127,7 @@ const char *http_date(void);
 /* RFC 1123 date of t into buf (at least 32 bytes). */
 void http_format_date(time_t, char *, size_t);
 
-/* Response heads are built in a struct htmlbuf (htmlbuf.h, shared with
- * the extensions). */
+/* Response heads are built in a struct dbuf (lib/dbuf.h). */
 
 /* ----------------------------------------------------- the plugin's state */
 
@@ -172,7 +171,7 @@ struct sth_http_req {
 	const char *r_user;
 	sth_http_cancel_fn r_cancel;
 	void *r_cancel_arg;
-	struct htmlbuf r_hdrs;		/* "Name: value\r\n" lines */
+	struct dbuf r_hdrs;		/* "Name: value\r\n" lines */
 	char *r_ctype;			/* Content-Type, written last */
 	char *r_server_hdr;		/* Server override */
 	int r_close;			/* close after this response */
@@ -204,14 +203,15 @@ struct http_server {
 	char *s_password;
 	struct mon_penalties s_pen;	/* failed Basic auth, per peer */
 	char **s_allowed_hosts;		/* allowed_hosts, NULL-ended, or NULL */
-	int s_local_only;		/* no allowed_hosts, control, loopback */
+	int s_local_only;		/* no allowed_hosts, control,
+					 * loopback */
 	unsigned long long s_auth_failures;
 	unsigned long long s_penalty_refused;
 	struct sth_listener *s_listener;
 	char *s_addr;			/* what it is bound to */
 	struct http_limits s_lim;
-	double s_idle_timeout;
-	double s_header_timeout;
+	long s_idle_timeout;		/* seconds */
+	long s_header_timeout;
 	long s_max_conns;
 	long s_max_per_addr;
 	struct http_peer_list *s_peers;	/* peer.c's table, or NULL */
@@ -380,15 +380,13 @@ const char *http_auth_check(const struct http_server *, const char *,
 #define HTTP_AUTH_GIVEN 272	/* room for an escaped offered user name */
 /* 0 if password is usable ("{SHA}" + 40 hex digits, or plain), else -1. */
 int http_auth_valid_password(const char *);
-/* Decode base64 into out (outlen bytes); length or -1. */
-long http_base64_decode(const char *, size_t, unsigned char *, size_t);
 
 /* --------------------------------------------------------------- guard.c */
 
 /* Seconds a monotonic clock shows, for penalties. */
 time_t guard_now(void);
-/* max_auth_failures, auth_penalty and allowed_hosts of a server (its
- * section, else [plugin:http]); -1 after host->fail. */
+/* allowed_hosts of a server (its section, else [plugin:http]); -1 after
+ * host->fail.  max_auth_failures and auth_penalty are server.c's table. */
 int guard_config(struct http_server *, struct sth_section *own,
     struct sth_section *global);
 /* The server is bound: a loopback control server without allowed_hosts

@@ -20,6 +20,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "codec.h"
 #include "httpd.h"
 
 static const struct http_limits default_limits = {
@@ -95,21 +96,10 @@ is_tchar(int c)
 	return isalnum(c) || (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 char *
 http_pct_decode(const char *s, size_t n)
 {
-	char *out = plug_xmalloc(n + 1), *o = out;
+	char *out = xmalloc(n + 1), *o = out;
 	size_t i;
 	int hi, lo;
 
@@ -122,8 +112,8 @@ http_pct_decode(const char *s, size_t n)
 		}
 		if (i + 2 >= n)
 			goto bad;
-		hi = hexval((unsigned char)s[i + 1]);
-		lo = hexval((unsigned char)s[i + 2]);
+		hi = hex_digit((unsigned char)s[i + 1]);
+		lo = hex_digit((unsigned char)s[i + 2]);
 		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 			goto bad;
 		*o++ = (char)(hi << 4 | lo);
@@ -236,7 +226,7 @@ add_header(struct http_parser *p, char *name, char *value)
 	if (m->nhdrs >= p->lim.max_headers)
 		return fail(p, 431);
 	if (m->nhdrs % 8 == 0)
-		m->hdrs = plug_xrealloc(m->hdrs,
+		m->hdrs = xrealloc(m->hdrs,
 		    (m->nhdrs + 8) * sizeof *m->hdrs);
 	m->hdrs[m->nhdrs].name = name;
 	m->hdrs[m->nhdrs].value = value;
@@ -412,7 +402,7 @@ body_add(struct http_parser *p, const char *data, size_t n)
 			p->bodycap = (size_t)m->clen + 1;
 		if (p->bodycap < want)
 			p->bodycap = want;
-		m->body = plug_xrealloc(m->body, p->bodycap);
+		m->body = xrealloc(m->body, p->bodycap);
 	}
 	memcpy(m->body + m->bodylen, data, n);
 	m->bodylen += n;
@@ -475,7 +465,7 @@ feed_head(struct http_parser *p, const char *data, size_t len, size_t *used)
 				p->headcap *= 2;
 			if (p->headcap > p->lim.max_head + 1)
 				p->headcap = p->lim.max_head + 1;
-			p->head = plug_xrealloc(p->head, p->headcap);
+			p->head = xrealloc(p->head, p->headcap);
 		}
 		memcpy(p->head + p->headlen, data + i, n);
 		if (first && bad_method_byte(p->head, p->headlen, n)) {
@@ -521,7 +511,7 @@ chunk_size(const char *line)
 	long long v = 0;
 	int d, any = 0;
 
-	for (; (d = hexval((unsigned char)*line)) >= 0; line++) {
+	for (; (d = hex_digit((unsigned char)*line)) >= 0; line++) {
 		if (v > (LLONG_MAX >> 4))
 			return -1;
 		v = v << 4 | d;
@@ -630,7 +620,7 @@ feed_body(struct http_parser *p, const char *data, size_t len, size_t *used)
 			*used = i;
 			return HTTP_P_DONE;
 		default:
-			abort();	/* feed() routes only body states here */
+			abort(); /* feed() routes only body states here */
 		}
 	}
 	*used = i;

@@ -79,12 +79,12 @@ peer_get(struct http_server *s, const struct sockaddr *sa, socklen_t salen)
 		peer_salt = (uint32_t)(uintptr_t)&peer_salt ^
 		    (uint32_t)time(NULL);
 	if (s->s_peers == NULL)
-		s->s_peers = plug_xcalloc(PEER_BUCKETS, sizeof *s->s_peers);
+		s->s_peers = xcalloc(PEER_BUCKETS, sizeof *s->s_peers);
 	b = &s->s_peers[peer_hash(key, len)];
 	LIST_FOREACH(p, b, p_entry)
 		if (p->p_len == len && memcmp(p->p_key, key, len) == 0)
 			return p;
-	p = plug_xcalloc(1, sizeof *p);
+	p = xcalloc(1, sizeof *p);
 	memcpy(p->p_key, key, len);
 	p->p_len = (unsigned char)len;
 	LIST_INSERT_HEAD(b, p, p_entry);

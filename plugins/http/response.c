@@ -1,8 +1,8 @@
 /*
  * response.c — the response writers the API table points at (headers, the
  * status line, a whole body, a file, a chunked stream), status phrases,
- * Medusa's error page and the Date header.  The byte buffer heads are
- * built in (htmlbuf) is htmlbuf.c; the connection they leave on is
+ * Medusa's error page and the Date header.  Heads are built in a struct
+ * dbuf (lib/dbuf.h); the connection they leave on is
  * reached through its struct http_conn_ops (conn.c's), so this file links
  * without the connection code (the parser's unit tests link it).
  *
@@ -138,15 +138,15 @@ req_set_header(struct sth_http_req *r, const char *name, const char *value)
 	}
 	if (strcasecmp(name, "Content-Type") == 0) {
 		free(r->r_ctype);
-		r->r_ctype = plug_xstrdup(value);
+		r->r_ctype = xstrdup(value);
 		return;
 	}
 	if (strcasecmp(name, "Server") == 0) {
 		free(r->r_server_hdr);
-		r->r_server_hdr = plug_xstrdup(value);
+		r->r_server_hdr = xstrdup(value);
 		return;
 	}
-	htmlbuf_printf(&r->r_hdrs, "%s: %s\r\n", name, value);
+	dbuf_printf(&r->r_hdrs, "%s: %s\r\n", name, value);
 }
 
 /* Will the connection stay open after this response? */
@@ -163,7 +163,7 @@ keep_alive(struct sth_http_req *r)
  * (HTTP/1.1) or close-delimited (1.0); -2: no body by definition (204, 304).
  */
 static void
-build_head(struct sth_http_req *r, struct htmlbuf *b, int status,
+build_head(struct sth_http_req *r, struct dbuf *b, int status,
     const char *reason, long long length)
 {
 	struct http_server *s = r->r_conn->c_srv;
@@ -174,23 +174,23 @@ build_head(struct sth_http_req *r, struct htmlbuf *b, int status,
 	keep = keep_alive(r);
 	if (!keep)
 		r->r_close = 1;
-	htmlbuf_printf(b, "HTTP/1.1 %d %s\r\nServer: %s\r\nDate: %s\r\n",
+	dbuf_printf(b, "HTTP/1.1 %d %s\r\nServer: %s\r\nDate: %s\r\n",
 	    status, reason != NULL ? reason : http_reason(status),
 	    r->r_server_hdr != NULL ? r->r_server_hdr : s->s_server_hdr,
 	    http_date());
 	if (!keep)
-		htmlbuf_add(b, "Connection: close\r\n", 19);
+		dbuf_add(b, "Connection: close\r\n", 19);
 	else if (r->r_msg->version == 10)
-		htmlbuf_add(b, "Connection: Keep-Alive\r\n", 24);
+		dbuf_add(b, "Connection: Keep-Alive\r\n", 24);
 	if (r->r_hdrs.len > 0)
-		htmlbuf_add(b, r->r_hdrs.data, r->r_hdrs.len);
+		dbuf_add(b, r->r_hdrs.data, r->r_hdrs.len);
 	if (length >= 0)
-		htmlbuf_printf(b, "Content-Length: %lld\r\n", length);
+		dbuf_printf(b, "Content-Length: %lld\r\n", length);
 	else if (length == -1 && r->r_msg->version == 11)
-		htmlbuf_add(b, "Transfer-Encoding: chunked\r\n", 28);
+		dbuf_add(b, "Transfer-Encoding: chunked\r\n", 28);
 	if (r->r_ctype != NULL)
-		htmlbuf_printf(b, "Content-Type: %s\r\n", r->r_ctype);
-	htmlbuf_add(b, "\r\n", 2);
+		dbuf_printf(b, "Content-Type: %s\r\n", r->r_ctype);
+	dbuf_add(b, "\r\n", 2);
 	r->r_status = status;
 }
 
@@ -198,7 +198,7 @@ void
 req_respond(struct sth_http_req *r, int status, const char *reason,
     const void *body, size_t len)
 {
-	struct htmlbuf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 	int nobody = status == 204 || status == 304 || status < 200;
 
 	if (!answerable(r))
@@ -208,7 +208,7 @@ req_respond(struct sth_http_req *r, int status, const char *reason,
 		len = 0;
 	r->r_sent = len;
 	r->r_conn->c_ops->send(r->r_conn, b.data, b.len, body, len);
-	htmlbuf_free(&b);
+	dbuf_free(&b);
 	r->r_conn->c_ops->end(r);
 }
 
@@ -221,7 +221,7 @@ req_respond_error(struct sth_http_req *r, int status)
 	if (!answerable(r))
 		return;
 	free(r->r_ctype);
-	r->r_ctype = plug_xstrdup("text/html");
+	r->r_ctype = xstrdup("text/html");
 	page = http_error_page(status, &len);
 	req_respond(r, status, NULL, page, len);
 }
@@ -231,7 +231,7 @@ req_respond_file(struct sth_http_req *r, int status, int fd, off_t offset,
     off_t len)
 {
 	struct http_conn *c = r->r_conn;
-	struct htmlbuf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 
 	if (!answerable(r)) {
 		close(fd);
@@ -241,7 +241,7 @@ req_respond_file(struct sth_http_req *r, int status, int fd, off_t offset,
 	if (!r->r_msg->head_method && len > 0)
 		c->c_ops->cork(c, 1);
 	c->c_ops->send(c, b.data, b.len, NULL, 0);
-	htmlbuf_free(&b);
+	dbuf_free(&b);
 	if (r->r_msg->head_method || len == 0)
 		close(fd);
 	else if (c->c_ops->send_file(c, fd, offset, len) == -1)
@@ -256,13 +256,13 @@ req_respond_file(struct sth_http_req *r, int status, int fd, off_t offset,
 void
 req_stream_start(struct sth_http_req *r, int status, const char *reason)
 {
-	struct htmlbuf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 
 	if (!answerable(r))
 		return;
 	build_head(r, &b, status, reason, -1);
 	r->r_conn->c_ops->send(r->r_conn, b.data, b.len, NULL, 0);
-	htmlbuf_free(&b);
+	dbuf_free(&b);
 	r->r_state = RS_STREAMING;
 }
 
@@ -271,7 +271,7 @@ req_stream_write(struct sth_http_req *r, const void *data, size_t len)
 {
 	struct http_conn *c = r->r_conn;
 	char line[CHUNK_HEAD_MAX];
-	struct htmlbuf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 	int n;
 
 	if (r->r_state != RS_STREAMING)
@@ -280,13 +280,13 @@ req_stream_write(struct sth_http_req *r, const void *data, size_t len)
 		return 0;
 	if (r->r_msg->version == 11) {
 		n = snprintf(line, sizeof line, "%zx\r\n", len);
-		htmlbuf_add(&b, line, (size_t)n);
-		htmlbuf_add(&b, data, len);
-		htmlbuf_add(&b, "\r\n", 2);
+		dbuf_add(&b, line, (size_t)n);
+		dbuf_add(&b, data, len);
+		dbuf_add(&b, "\r\n", 2);
 	} else
-		htmlbuf_add(&b, data, len);
+		dbuf_add(&b, data, len);
 	c->c_ops->send(c, b.data, b.len, NULL, 0);
-	htmlbuf_free(&b);
+	dbuf_free(&b);
 	r->r_sent += len;
 	return 0;
 }

@@ -24,39 +24,53 @@
 
 /*
  * Settings every server reads, from its own section first and then from
- * [plugin:http]: the table keeps the list and the defaults in one place.
- * OPT_CONNS: a connection count whose default comes from RLIMIT_NOFILE
- * (N): def is the divisor, CONNS_MIN the floor (README.md, "Configuration").
+ * [plugin:http] (host->cfg_read with a fallback): the table keeps the list
+ * and the defaults in one place.  max_connections and
+ * max_connections_per_address default to a share of RLIMIT_NOFILE (N):
+ * unset (0) here, then conns_default (README.md, "Configuration").
  */
-enum opt_kind { OPT_BYTES, OPT_INT, OPT_SECS, OPT_CONNS };
-#define CONNS_MIN 8
-static const struct server_opt {
-	const char *key;
-	enum opt_kind kind;
-	long long def;
-	size_t off;
-} server_opts[] = {
-	{ "max_body", OPT_BYTES, HTTP_MAX_BODY,
-	    offsetof(struct http_server, s_lim.max_body) },
-	{ "max_head", OPT_BYTES, HTTP_MAX_HEAD,
-	    offsetof(struct http_server, s_lim.max_head) },
-	{ "max_line", OPT_BYTES, HTTP_MAX_LINE,
-	    offsetof(struct http_server, s_lim.max_line) },
-	{ "max_headers", OPT_INT, HTTP_MAX_HEADERS,
-	    offsetof(struct http_server, s_lim.max_headers) },
-	{ "max_connections", OPT_CONNS, 2,		/* N / 2 */
-	    offsetof(struct http_server, s_max_conns) },
-	{ "max_connections_per_address", OPT_CONNS, 16,	/* N / 16 */
-	    offsetof(struct http_server, s_max_per_addr) },
-	{ "idle_timeout", OPT_SECS, 300,
-	    offsetof(struct http_server, s_idle_timeout) },
-	{ "header_timeout", OPT_SECS, 10,
-	    offsetof(struct http_server, s_header_timeout) },
+#define TEXT_(n) #n
+#define TEXT(n) TEXT_(n)
+#define SO(k, m, t, d, lo)                                                     \
+	STH_CFG_OPTION(k, STH_CFG_##t, 0, struct http_server, m, d, lo,       \
+	    LONG_MAX)
+static const struct sth_cfg_option server_opts[] = {
+	SO("max_body", s_lim.max_body, BYTES, TEXT(HTTP_MAX_BODY), 1),
+	SO("max_head", s_lim.max_head, BYTES, TEXT(HTTP_MAX_HEAD), 1),
+	SO("max_line", s_lim.max_line, BYTES, TEXT(HTTP_MAX_LINE), 1),
+	SO("max_headers", s_lim.max_headers, INT, TEXT(HTTP_MAX_HEADERS), 1),
+	SO("max_connections", s_max_conns, INT, NULL, 1),
+	SO("max_connections_per_address", s_max_per_addr, INT, NULL, 1),
+	SO("idle_timeout", s_idle_timeout, INT, "300", 1),
+	SO("header_timeout", s_header_timeout, INT, "10", 1),
+	/* Basic auth failures per peer before a penalty, and its seconds
+	 * (0: off; the monitor's defaults) */
+	SO("max_auth_failures", s_pen.max_failures, INT, "3", 0),
+	SO("auth_penalty", s_pen.base, INT, "5", 0),
+	STH_CFG_END
 };
 
-/* The default of an OPT_CONNS setting: N / div, at least CONNS_MIN. */
+/* [http_server:NAME] only: the others are control servers. */
+static const struct sth_cfg_option named_opts[] = {
+	SO("control", s_control, BOOL, "false", 0),
+	SO("probes", s_probes, BOOL, "false", 0),
+	STH_CFG_END
+};
+
+/* A server on a unix socket. */
+static const struct sth_cfg_option unix_opts[] = {
+	SO("chmod", s_chmod, OCTAL, "0700", 0),
+	STH_CFG_OPTION("chown", STH_CFG_STR, STH_CFG_EMPTY_NULL,
+	    struct http_server, s_chown, NULL, 0, 0),
+	STH_CFG_END
+};
+#undef SO
+
+#define CONNS_MIN 8
+
+/* The default of a connection count: N / div, at least CONNS_MIN. */
 static long
-conns_default(long long div)
+conns_default(long div)
 {
 	struct rlimit rl;
 	long n = 1024;
@@ -68,59 +82,32 @@ conns_default(long long div)
 }
 
 static int
-read_opt(struct sth_section *own, struct sth_section *global,
-    const struct server_opt *o, struct http_server *s)
+server_opts_read(struct http_server *s, struct sth_section *sec,
+    struct sth_section *global, int kind)
 {
 	const struct sth_host *host = H.host;
-	struct sth_section *sec = own;
-	long long v;
-	long l;
-	char *p = (char *)s + o->off;
 
-	if (host->cfg_str(own, o->key, NULL) == NULL && global != NULL)
-		sec = global;
-	switch (o->kind) {
-	case OPT_BYTES:
-		if (host->cfg_bytes(H.self, sec, o->key, o->def, &v) == -1)
-			return -1;
-		if (v <= 0)
-			return host->fail(H.self, "[%s] %s must be positive",
-			    host->section_name(sec), o->key);
-		*(size_t *)p = (size_t)v;
-		break;
-	case OPT_INT:
-		if (host->cfg_int(H.self, sec, o->key, (long)o->def, &l) == -1)
-			return -1;
-		if (l <= 0)
-			return host->fail(H.self, "[%s] %s must be positive",
-			    host->section_name(sec), o->key);
-		*(size_t *)p = (size_t)l;
-		break;
-	case OPT_CONNS:
-		if (host->cfg_int(H.self, sec, o->key, conns_default(o->def),
-		    &l) == -1)
-			return -1;
-		if (l <= 0)
-			return host->fail(H.self, "[%s] %s must be positive",
-			    host->section_name(sec), o->key);
-		*(long *)p = l;
-		break;
-	case OPT_SECS:
-		if (host->cfg_int(H.self, sec, o->key, (long)o->def, &l) == -1)
-			return -1;
-		if (l <= 0)
-			return host->fail(H.self, "[%s] %s must be positive",
-			    host->section_name(sec), o->key);
-		*(double *)p = (double)l;
-		break;
-	}
+	if (host->cfg_read(H.self, sec, global, server_opts, s) == -1)
+		return -1;
+	if (s->s_max_conns == 0)
+		s->s_max_conns = conns_default(2);
+	if (s->s_max_per_addr == 0)
+		s->s_max_per_addr = conns_default(16);
+	s->s_control = 1;
+	if (kind == 'n' && host->cfg_read(H.self, sec, NULL, named_opts,
+	    s) == -1)
+		return -1;
+	/* every control server answers the probes */
+	s->s_probes |= s->s_control;
+	if (s->s_unix && host->cfg_read(H.self, sec, NULL, unix_opts, s) == -1)
+		return -1;
 	return 0;
 }
 
 static char *
 dup_or_null(const char *s)
 {
-	return s != NULL && *s != '\0' ? plug_xstrdup(s) : NULL;
+	return s != NULL && *s != '\0' ? xstrdup(s) : NULL;
 }
 
 /* A key from the server's section, else [plugin:http], else def. */
@@ -201,12 +188,9 @@ server_new(struct sth_section *sec, const char *name, int kind)
 	struct sth_section *global = host->config(H.self);
 	struct http_server *s;
 	const char *v, *sect = host->section_name(sec), *user, *pass;
-	size_t i;
-	long mode;
-	int control = kind != 'n';
 
-	s = plug_xcalloc(1, sizeof *s);
-	s->s_name = plug_xstrdup(name);
+	s = xcalloc(1, sizeof *s);
+	s->s_name = xstrdup(name);
 	s->s_access_fd = -1;
 	LIST_INIT(&s->s_conns);
 
@@ -222,11 +206,6 @@ server_new(struct sth_section *sec, const char *name, int kind)
 		v = host->cfg_str(sec, "listen", NULL);
 		if (v != NULL && v[0] == '/')
 			s->s_unix = 1;
-		if (host->cfg_bool(H.self, sec, "control", 0, &control) == -1)
-			goto err;
-		if (host->cfg_bool(H.self, sec, "probes", 0,
-		    &s->s_probes) == -1)
-			goto err;
 		break;
 	}
 	if (v == NULL || *v == '\0') {
@@ -234,16 +213,9 @@ server_new(struct sth_section *sec, const char *name, int kind)
 		    kind == 'u' ? "file" : kind == 'i' ? "port" : "listen");
 		goto err;
 	}
-	s->s_listen = plug_xstrdup(v);
-	s->s_control = control;
-	/* every control server answers the probes */
-	s->s_probes |= control;
-	if (s->s_unix) {
-		if (host->cfg_octal(H.self, sec, "chmod", 0700, &mode) == -1)
-			goto err;
-		s->s_chmod = mode;
-		s->s_chown = dup_or_null(host->cfg_str(sec, "chown", NULL));
-	}
+	s->s_listen = xstrdup(v);
+	if (server_opts_read(s, sec, global, kind) == -1)
+		goto err;
 
 	/* supervisord: auth only when username is non-empty; one of the
 	 * two without the other is an error. */
@@ -263,22 +235,19 @@ server_new(struct sth_section *sec, const char *name, int kind)
 			    "followed by 40 hex digits", sect);
 			goto err;
 		}
-		s->s_username = plug_xstrdup(user);
-		s->s_password = plug_xstrdup(pass);
+		s->s_username = xstrdup(user);
+		s->s_password = xstrdup(pass);
 	}
 
-	for (i = 0; i < sizeof server_opts / sizeof server_opts[0]; i++)
-		if (read_opt(sec, global, &server_opts[i], s) == -1)
-			goto err;
 	if (guard_config(s, sec, global) == -1)
 		goto err;
 	if (server_tls(s, sec) == -1)
 		goto err;
-	s->s_server_hdr = plug_xstrdup(str_opt(sec, NULL, "server_header",
-	    control ? SERVER_HDR_CONTROL : "Stheno"));
+	s->s_server_hdr = xstrdup(str_opt(sec, NULL, "server_header",
+	    s->s_control ? SERVER_HDR_CONTROL : "Stheno"));
 	s->s_access_log = dup_or_null(str_opt(sec, kind == 'n' ? global :
 	    NULL, "access_log", NULL));
-	if (s->s_access_log == NULL && control && global != NULL)
+	if (s->s_access_log == NULL && s->s_control && global != NULL)
 		s->s_access_log = dup_or_null(host->cfg_str(global,
 		    "control_access_log", NULL));
 	return s;
@@ -313,7 +282,7 @@ server_start(struct http_server *s)
 		free(err);
 		return -1;
 	}
-	s->s_addr = plug_xstrdup(host->listener_addr(s->s_listener));
+	s->s_addr = xstrdup(host->listener_addr(s->s_listener));
 	if (s->s_control && STH_HOST_HAS(host, listener_set_control))
 		host->listener_set_control(s->s_listener, 1);
 	s->s_started = time(NULL);
@@ -385,7 +354,7 @@ server_list_json(void)
 void
 server_access_log(struct http_server *s, struct sth_http_req *r)
 {
-	struct htmlbuf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 	const struct http_msg *m = r->r_msg;
 	const char *ref, *ua;
 	char date[64], host[64];
@@ -405,7 +374,7 @@ server_access_log(struct http_server *s, struct sth_http_req *r)
 		    (int)strcspn(r->r_conn->c_peer, ":"), r->r_conn->c_peer);
 	ref = http_msg_header(m, "Referer");
 	ua = http_msg_header(m, "User-Agent");
-	htmlbuf_printf(&b, "%s - %s [%s] \"%s %s HTTP/1.%d\" %d %llu "
+	dbuf_printf(&b, "%s - %s [%s] \"%s %s HTTP/1.%d\" %d %llu "
 	    "\"%s\" \"%s\"\n", host, r->r_user != NULL ? r->r_user : "-",
 	    date, m->method, m->target, m->version == 10 ? 0 : 1,
 	    r->r_status != 0 ? r->r_status : 499, r->r_sent,
@@ -413,5 +382,5 @@ server_access_log(struct http_server *s, struct sth_http_req *r)
 	if (write(s->s_access_fd, b.data, b.len) == -1)
 		H.host->log(H.self, STH_LOG_WARN, "http: access_log %s: %s",
 		    s->s_access_log, strerror(errno));
-	htmlbuf_free(&b);
+	dbuf_free(&b);
 }

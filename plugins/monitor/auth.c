@@ -17,21 +17,16 @@
 
 #include "auth.h"
 #include "../common/digest.h"
+#include "codec.h"
 
 void
 mon_nonce(char out[MON_NONCE_LEN + 1])
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char rnd[MON_NONCE_LEN / 2];
-	size_t i;
 
 	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
 		abort();	/* getrandom cannot fail for 16 bytes */
-	for (i = 0; i < sizeof rnd; i++) {
-		out[2 * i] = hex[rnd[i] >> 4];
-		out[2 * i + 1] = hex[rnd[i] & 0xf];
-	}
-	out[MON_NONCE_LEN] = '\0';
+	hex_encode(rnd, sizeof rnd, out);
 	explicit_bzero(rnd, sizeof rnd);
 }
 
@@ -80,10 +75,10 @@ void
 mon_proof(const void *key, size_t klen, const char *role, const char *sn,
     const char *cn, const char *endpoint, char out[MON_PROOF_LEN + 1])
 {
-	struct mon_str msg = { NULL, 0, 0 };
+	struct dbuf msg = DBUF_INIT;
 
-	mon_str_addf(&msg, "stheno-monitor %s\n%s\n%s\n%s", role, sn, cn,
+	dbuf_printf(&msg, "stheno-monitor %s\n%s\n%s\n%s", role, sn, cn,
 	    endpoint);
-	digest_hmac_sha256_hex(key, klen, msg.s, msg.len, out);
-	mon_str_free(&msg);
+	digest_hmac_sha256_hex(key, klen, msg.data, msg.len, out);
+	dbuf_free(&msg);
 }

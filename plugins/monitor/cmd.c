@@ -21,9 +21,9 @@ static void cmd_banner(struct mon_sess *, int, char **);
 static void cmd_status(struct mon_sess *, int, char **);
 static void cmd_method(struct mon_sess *, int, char **);
 static void cmd_rpc(struct mon_sess *, int, char **);
-static void text_plugin_list(struct mon_str *, json_t *, json_t *);
-static void text_plugin_op(struct mon_str *, json_t *, json_t *);
-static void text_json(struct mon_str *, json_t *, json_t *);
+static void text_plugin_list(struct dbuf *, json_t *, json_t *);
+static void text_plugin_op(struct dbuf *, json_t *, json_t *);
+static void text_json(struct dbuf *, json_t *, json_t *);
 
 static const struct mon_cmd mon_cmds[] = {
 	{ "help", "help [command]", "List the commands, or explain one.",
@@ -77,17 +77,17 @@ mon_cmd_find(const char *name)
 }
 
 void
-mon_help_text(struct mon_str *b, const struct mon_cmd *cmd, int authed)
+mon_help_text(struct dbuf *b, const struct mon_cmd *cmd, int authed)
 {
 	size_t i;
 
 	if (cmd != NULL) {
-		mon_str_addf(b, "%s\n    %s", cmd->usage, cmd->help);
+		dbuf_printf(b, "%s\n    %s", cmd->usage, cmd->help);
 		return;
 	}
 	for (i = 0; i < NCMDS; i++)
 		if (authed || mon_cmds[i].preauth)
-			mon_str_addf(b, "%s%s", i > 0 ? "\n" : "",
+			dbuf_printf(b, "%s%s", i > 0 ? "\n" : "",
 			    mon_cmds[i].usage);
 }
 
@@ -98,7 +98,8 @@ argv_json(int argc, char **argv)
 	int i;
 
 	for (i = 0; i < argc; i++)
-		json_array_append_new(a, json_stringn(argv[i], strlen(argv[i])));
+		json_array_append_new(a,
+		    json_stringn(argv[i], strlen(argv[i])));
 	return a;
 }
 
@@ -149,7 +150,7 @@ mon_dispatch(struct mon_sess *s, const char *line, size_t len)
 static void
 cmd_help(struct mon_sess *s, int argc, char **argv)
 {
-	struct mon_str b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 	const struct mon_cmd *c = NULL;
 	json_t *data;
 	size_t i;
@@ -171,18 +172,18 @@ cmd_help(struct mon_sess *s, int argc, char **argv)
 				json_array_append_new(data,
 				    json_string(mon_cmds[i].usage));
 	}
-	mon_reply_data(s, MON_OK, data, b.s);
-	mon_str_free(&b);
+	mon_reply_data(s, MON_OK, data, b.data);
+	dbuf_free(&b);
 }
 
 static void
 cmd_ping(struct mon_sess *s, int argc, char **argv)
 {
-	struct mon_str b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 
-	mon_str_addf(&b, "PONG %ld 1.0", (long)time(NULL));
-	mon_reply_data(s, MON_OK, json_string(b.s), b.s);
-	mon_str_free(&b);
+	dbuf_printf(&b, "PONG %ld 1.0", (long)time(NULL));
+	mon_reply_data(s, MON_OK, json_string(b.data), b.data);
+	dbuf_free(&b);
 }
 
 static void
@@ -214,7 +215,7 @@ count_plugins(json_t *result, int code, const char *fault, void *arg)
 static void
 cmd_status(struct mon_sess *s, int argc, char **argv)
 {
-	struct mon_str b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 	struct sth_rpc_call *call;
 	json_t *params = json_array();
 	long nplugins = -1, penalised;
@@ -226,7 +227,7 @@ cmd_status(struct mon_sess *s, int argc, char **argv)
 	if (call != NULL)
 		M.host->rpc_cancel(call);
 	penalised = mon_penalty_active(&M.pen, mon_now());
-	mon_str_addf(&b, "uptime: %ld\nconnections: %ld\n"
+	dbuf_printf(&b, "uptime: %ld\nconnections: %ld\n"
 	    "total_connections: %ld\nrefused_connections: %ld\n"
 	    "failed_auths: %ld\npenalized_peers: %ld\n"
 	    "penalty_refused: %ld\nplugins_loaded: %ld", uptime, M.nconns,
@@ -240,8 +241,8 @@ cmd_status(struct mon_sess *s, int argc, char **argv)
 	    "failed_auths", (json_int_t)M.failed_auths,
 	    "penalized_peers", (json_int_t)penalised,
 	    "penalty_refused", (json_int_t)M.penalty_refused,
-	    "plugins_loaded", (json_int_t)nplugins), b.s);
-	mon_str_free(&b);
+	    "plugins_loaded", (json_int_t)nplugins), b.data);
+	dbuf_free(&b);
 }
 
 /* A command that is an RPC method taking its words as strings. */
@@ -289,7 +290,7 @@ field(json_t *o, const char *key)
 }
 
 static void
-text_plugin_list(struct mon_str *b, json_t *result, json_t *argv)
+text_plugin_list(struct dbuf *b, json_t *result, json_t *argv)
 {
 	static const char *const cols[] = { "name", "version", "state",
 	    "path" };
@@ -302,33 +303,33 @@ text_plugin_list(struct mon_str *b, json_t *result, json_t *argv)
 		for (k = 0; k < 4; k++)
 			if ((n = strlen(field(o, cols[k]))) > w[k])
 				w[k] = n;
-	mon_str_addf(b, "%-*s  %-*s  %-*s  %s", (int)w[0], "NAME", (int)w[1],
+	dbuf_printf(b, "%-*s  %-*s  %-*s  %s", (int)w[0], "NAME", (int)w[1],
 	    "VERSION", (int)w[2], "STATE", "PATH");
 	json_array_foreach(result, i, o)
-		mon_str_addf(b, "\n%-*s  %-*s  %-*s  %s", (int)w[0],
+		dbuf_printf(b, "\n%-*s  %-*s  %-*s  %s", (int)w[0],
 		    field(o, "name"), (int)w[1], field(o, "version"),
 		    (int)w[2], field(o, "state"), field(o, "path"));
 }
 
 static void
-text_plugin_op(struct mon_str *b, json_t *result, json_t *argv)
+text_plugin_op(struct dbuf *b, json_t *result, json_t *argv)
 {
 	const char *cmd = json_string_value(json_array_get(argv, 0));
 	const char *what = json_string_value(json_array_get(argv, 1));
 
-	mon_str_addf(b, "%s: %s", what != NULL ? what : "?",
+	dbuf_printf(b, "%s: %s", what != NULL ? what : "?",
 	    cmd == NULL ? "done" : strcmp(cmd, "plugin.load") == 0 ? "loaded" :
 	    strcmp(cmd, "plugin.unload") == 0 ? "unloading" : "reloaded");
 }
 
 static void
-text_json(struct mon_str *b, json_t *result, json_t *argv)
+text_json(struct dbuf *b, json_t *result, json_t *argv)
 {
 	char *t = json_dumps(result, JSON_INDENT(2) | JSON_ENCODE_ANY);
 
 	if (t == NULL)
-		mon_str_addf(b, "(the result cannot be written as JSON)");
+		dbuf_printf(b, "(the result cannot be written as JSON)");
 	else
-		mon_str_add(b, t, strlen(t));
+		dbuf_add(b, t, strlen(t));
 	free(t);
 }

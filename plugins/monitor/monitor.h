@@ -38,7 +38,8 @@ struct mon_sess {
 	struct sth_rpc_call *call;	/* pending, or NULL */
 	const struct mon_cmd *cmd;	/* the command being answered */
 	json_t *argv;			/* its words, with -j if given */
-	int json;			/* -j: answer [version, argv, ts, data] */
+	int json;			/* -j: answer [version, argv, ts,
+					 * data] */
 	int authed;
 	int busy;			/* inside mon_process */
 	int closing;			/* close once the answer is written */
@@ -52,7 +53,12 @@ struct mon {
 	const struct sth_host *host;
 	struct sth_plugin *self;
 	struct sth_listener *unix_l, *tcp_l;
+	/* [plugin:monitor] as read (plugin.c's table; fini releases it) */
 	char *secret;			/* path of the secret file, or NULL */
+	char *socket;			/* the unix socket, or NULL */
+	char *port;			/* the TCP port, or NULL */
+	char *socket_owner;
+	long socket_mode;
 	char *unix_endpoint;		/* "unix:" and the socket's realpath */
 	time_t started;
 	long nconns, total_conns, failed_auths, refused;
@@ -67,7 +73,7 @@ extern struct mon M;
 /* A command: argv[0] is its name, min..max the words that may follow. */
 typedef void (*mon_run_fn)(struct mon_sess *, int argc, char **argv);
 /* The text body of a method's result (result borrowed, argv the words). */
-typedef void (*mon_text_fn)(struct mon_str *, json_t *result, json_t *argv);
+typedef void (*mon_text_fn)(struct dbuf *, json_t *result, json_t *argv);
 
 struct mon_cmd {
 	const char *name;
@@ -85,7 +91,7 @@ const struct mon_cmd *mon_cmd_find(const char *name);
 /* Run one request line of len bytes (no \n). */
 void mon_dispatch(struct mon_sess *, const char *line, size_t len);
 /* The text of help (cmd NULL: every command). */
-void mon_help_text(struct mon_str *, const struct mon_cmd *cmd, int authed);
+void mon_help_text(struct dbuf *, const struct mon_cmd *cmd, int authed);
 
 /* plugin.c: answers */
 void mon_reply(struct mon_sess *, int status, const char *body, size_t len);

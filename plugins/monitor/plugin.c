@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,10 +29,12 @@
 
 #include "monitor.h"
 #include "../common/digest.h"
-#include "../common/xalloc.h"
+#include "xmalloc.h"
 
 #define MON_DEFAULT_SOCKET "/tmp/stheno-monitor.sock"
-#define MON_MAX_OUTPUT (2 * MON_MAX_BODY)	/* unread answers: stop reading */
+#define TEXT_(n) #n
+#define TEXT(n) TEXT_(n)
+#define MON_MAX_OUTPUT (2 * MON_MAX_BODY) /* unread answers: stop reading */
 
 struct mon M;
 
@@ -65,14 +68,14 @@ mon_reply(struct mon_sess *s, int status, const char *body, size_t len)
 void
 mon_replyf(struct mon_sess *s, int status, const char *fmt, ...)
 {
-	struct mon_str b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 	va_list ap;
 
 	va_start(ap, fmt);
-	mon_str_vaddf(&b, fmt, ap);
+	dbuf_vprintf(&b, fmt, ap);
 	va_end(ap);
-	mon_reply(s, status, b.s, b.len);
-	mon_str_free(&b);
+	mon_reply(s, status, b.data, b.len);
+	dbuf_free(&b);
 }
 
 void
@@ -94,7 +97,8 @@ mon_reply_data(struct mon_sess *s, int status, json_t *data, const char *text)
 	    NULL;
 	json_decref(env);
 	if (body == NULL) {
-		mon_replyf(s, MON_CLOSE, "the answer cannot be written as JSON");
+		mon_replyf(s, MON_CLOSE,
+		    "the answer cannot be written as JSON");
 		return;
 	}
 	mon_reply(s, status, body, strlen(body));
@@ -102,9 +106,9 @@ mon_reply_data(struct mon_sess *s, int status, json_t *data, const char *text)
 }
 
 static void
-banner_text(struct mon_str *b)
+banner_text(struct dbuf *b)
 {
-	mon_str_addf(b, "-----------------------------\n"
+	dbuf_printf(b, "-----------------------------\n"
 	    "Stheno %s monitor\n\n"
 	    "Type 'help' for command list.\n"
 	    "Type 'quit' to close CLI session.", M.host->version());
@@ -113,11 +117,11 @@ banner_text(struct mon_str *b)
 void
 mon_banner(struct mon_sess *s)
 {
-	struct mon_str b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 
 	banner_text(&b);
-	mon_reply_data(s, MON_OK, json_string(b.s), b.s);
-	mon_str_free(&b);
+	mon_reply_data(s, MON_OK, json_string(b.data), b.data);
+	dbuf_free(&b);
 }
 
 /* --- authentication ------------------------------------------------------- */
@@ -145,7 +149,7 @@ slurp_secret(size_t *len)
 		    "secret file %s: %s", M.secret, strerror(errno));
 		return NULL;
 	}
-	buf = plug_xmalloc(MON_MAX_SECRET + 1);
+	buf = xmalloc(MON_MAX_SECRET + 1);
 	while ((n = read(fd, buf + *len, MON_MAX_SECRET + 1 - *len)) > 0)
 		*len += (size_t)n;
 	close(fd);
@@ -209,13 +213,13 @@ auth_ok(struct mon_sess *s, const char *cn, const char *answer,
 static void
 auth_success(struct mon_sess *s, const char *proof)
 {
-	struct mon_str b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 
-	mon_str_addf(&b, "%s\n\n", proof);
+	dbuf_printf(&b, "%s\n\n", proof);
 	banner_text(&b);
 	mon_reply_data(s, MON_OK, json_pack("{s:s, s:s}", "proof", proof,
-	    "banner", b.s + MON_PROOF_LEN + 2), b.s);
-	mon_str_free(&b);
+	    "banner", b.data + MON_PROOF_LEN + 2), b.data);
+	dbuf_free(&b);
 }
 
 static void
@@ -283,21 +287,21 @@ static void
 call_done(json_t *result, int code, const char *fault, void *arg)
 {
 	struct mon_sess *s = arg;
-	struct mon_str b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 
 	s->call = NULL;
 	if (code != 0) {
-		mon_str_addf(&b, "%d %s", code, fault != NULL ? fault : "");
+		dbuf_printf(&b, "%d %s", code, fault != NULL ? fault : "");
 		mon_reply_data(s, MON_FAULT, json_pack("{s:i, s:s}",
 		    "faultCode", code, "faultString", fault != NULL ? fault :
-		    ""), b.s);
+		    ""), b.data);
 	} else {
 		if (!s->json)
 			s->cmd->text(&b, result, s->argv);
 		mon_reply_data(s, MON_OK, json_incref(result),
-		    b.s != NULL ? b.s : "");
+		    b.data != NULL ? b.data : "");
 	}
-	mon_str_free(&b);
+	dbuf_free(&b);
 	if (!s->busy)
 		mon_process(s);
 }
@@ -455,9 +459,9 @@ tcp_endpoint(int fd)
 	    mon_endpoint_inet((struct sockaddr *)&ss, buf, sizeof buf) == -1) {
 		M.host->log(M.self, STH_LOG_WARN, "monitor: getsockname: %s",
 		    strerror(errno));
-		snprintf(buf, sizeof buf, "tcp:?");	/* no proof will match */
+		snprintf(buf, sizeof buf, "tcp:?"); /* no proof will match */
 	}
-	return plug_xstrdup(buf);
+	return xstrdup(buf);
 }
 
 /* A unix peer whose uid is root's or ours needs no secret. */
@@ -502,11 +506,11 @@ mon_accept(struct sth_listener *l, int fd, const struct sockaddr *sa,
 		refuse_penalised(fd, key, secs);
 		return;
 	}
-	s = plug_xcalloc(1, sizeof *s);
+	s = xcalloc(1, sizeof *s);
 	memcpy(s->peer, peer, sizeof s->peer);
 	memcpy(s->key, key, sizeof s->key);
 	mon_nonce(s->challenge);
-	s->endpoint = is_unix ? plug_xstrdup(M.unix_endpoint) :
+	s->endpoint = is_unix ? xstrdup(M.unix_endpoint) :
 	    tcp_endpoint(fd);
 	s->authed = trusted == 1;
 	s->conn = M.host->conn_new(M.self, fd, sess_read, sess_write,
@@ -536,14 +540,12 @@ tcp_address(const char *v)
 {
 	char *out;
 
-	if (strchr(v, ':') == NULL) {
-		if (asprintf(&out, "127.0.0.1:%s", v) == -1)
-			abort();
-	} else if (v[0] == ':') {
-		if (asprintf(&out, "127.0.0.1%s", v) == -1)
-			abort();
-	} else if ((out = strdup(v)) == NULL)
-		abort();
+	if (strchr(v, ':') == NULL)
+		xasprintf(&out, "127.0.0.1:%s", v);
+	else if (v[0] == ':')
+		xasprintf(&out, "127.0.0.1%s", v);
+	else
+		out = xstrdup(v);
 	return out;
 }
 
@@ -591,19 +593,12 @@ open_tcp(const char *port)
 }
 
 static int
-open_unix(struct sth_section *sec, const char *path)
+open_unix(const char *path)
 {
-	const char *owner;
 	char *err = NULL;
-	long mode;
 
-	if (M.host->cfg_octal(M.self, sec, "socket_mode", 0600, &mode) == -1)
-		return -1;
-	owner = M.host->cfg_str(sec, "socket_owner", NULL);
-	if (owner != NULL && *owner == '\0')
-		owner = NULL;
-	M.unix_l = M.host->listen_unix(M.self, path, (int)mode, owner,
-	    mon_accept, NULL, &err);
+	M.unix_l = M.host->listen_unix(M.self, path, (int)M.socket_mode,
+	    M.socket_owner, mon_accept, NULL, &err);
 	if (M.unix_l == NULL) {
 		M.host->fail(M.self, "[plugin:monitor] socket=%s: %s", path,
 		    err);
@@ -615,40 +610,43 @@ open_unix(struct sth_section *sec, const char *path)
 	 * not take the descriptors it needs.  TCP stays public. */
 	if (STH_HOST_HAS(M.host, listener_set_control))
 		M.host->listener_set_control(M.unix_l, 1);
-	M.unix_endpoint = plug_xmalloc(MON_ENDPOINT_MAX);
+	M.unix_endpoint = xmalloc(MON_ENDPOINT_MAX);
 	mon_endpoint_unix(path, M.unix_endpoint, MON_ENDPOINT_MAX);
 	return 0;
 }
 
+/* [plugin:monitor], read by the host into M (host->cfg_read). */
+#define MO(k, m, t, fl, d, lo, hi)                                             \
+	STH_CFG_OPTION(k, STH_CFG_##t, fl, struct mon, m, d, lo, hi)
+static const struct sth_cfg_option mon_opts[] = {
+	MO("socket", socket, STR, STH_CFG_EMPTY_NULL, NULL, 0, 0),
+	MO("port", port, STR, STH_CFG_EMPTY_NULL, NULL, 0, 0),
+	MO("secret", secret, STR, STH_CFG_EMPTY_NULL, NULL, 0, 0),
+	MO("socket_mode", socket_mode, OCTAL, 0, "0600", 0, 0),
+	MO("socket_owner", socket_owner, STR, STH_CFG_EMPTY_NULL, NULL, 0, 0),
+	/* 0: off */
+	MO("max_auth_failures", pen.max_failures, INT, 0,
+	    TEXT(MON_MAX_AUTH_FAILURES), 0, LONG_MAX),
+	MO("auth_penalty", pen.base, INT, 0, TEXT(MON_AUTH_PENALTY), 0,
+	    LONG_MAX),
+	STH_CFG_END
+};
+#undef MO
+
 static int
 mon_config(void)
 {
-	struct sth_section *sec = M.host->config(M.self);
-	const char *sock, *port, *secret;
-
-	if (M.host->cfg_int(M.self, sec, "max_auth_failures",
-	    MON_MAX_AUTH_FAILURES, &M.pen.max_failures) == -1 ||
-	    M.host->cfg_int(M.self, sec, "auth_penalty", MON_AUTH_PENALTY,
-	    &M.pen.base) == -1)
+	if (M.host->cfg_read(M.self, M.host->config(M.self), NULL, mon_opts,
+	    &M) == -1)
 		return -1;
-	if (M.pen.max_failures < 0 || M.pen.base < 0)
-		return M.host->fail(M.self, "[plugin:monitor] max_auth_failures "
-		    "and auth_penalty must be 0 (off) or more");
-	sock = M.host->cfg_str(sec, "socket", NULL);
-	port = M.host->cfg_str(sec, "port", NULL);
-	secret = M.host->cfg_str(sec, "secret", NULL);
-	if (secret != NULL && *secret != '\0') {
-		if ((M.secret = strdup(secret)) == NULL)
-			abort();
-		if (check_secret() == -1)
-			return -1;
-	}
-	if (port != NULL && *port != '\0' && open_tcp(port) == -1)
+	if (M.secret != NULL && check_secret() == -1)
 		return -1;
-	if (sock != NULL && *sock != '\0')
-		return open_unix(sec, sock);
+	if (M.port != NULL && open_tcp(M.port) == -1)
+		return -1;
+	if (M.socket != NULL)
+		return open_unix(M.socket);
 	if (M.tcp_l == NULL)
-		return open_unix(sec, MON_DEFAULT_SOCKET);
+		return open_unix(MON_DEFAULT_SOCKET);
 	return 0;
 }
 
@@ -663,9 +661,9 @@ mon_init(struct sth_plugin *self, const struct sth_host *host)
 	if (mon_config() == 0)
 		return 0;
 	/* fini is not called after a failed init; listeners are the host's */
-	free(M.secret);
+	M.host->cfg_release(mon_opts, &M);
 	free(M.unix_endpoint);
-	M.secret = M.unix_endpoint = NULL;
+	M.unix_endpoint = NULL;
 	return -1;
 }
 
@@ -695,7 +693,7 @@ mon_fini(struct sth_plugin *self)
 		M.host->listener_free(M.unix_l);
 	if (M.tcp_l != NULL)
 		M.host->listener_free(M.tcp_l);
-	free(M.secret);
+	M.host->cfg_release(mon_opts, &M);
 	free(M.unix_endpoint);
 	mon_penalty_free(&M.pen);
 	memset(&M, 0, sizeof M);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec.h"
 #include "proto.h"
 
 void
@@ -46,18 +47,6 @@ mon_parse_header(const char *hdr, int *status, size_t *len)
 	return 0;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* One escape after a backslash inside double quotes, at p (< end): the
  * byte in *out, the position after it returned. */
 static const char *
@@ -67,9 +56,9 @@ unescape(const char *p, const char *end, char *out)
 	const char *f;
 	int v, n, d;
 
-	if (*p == 'x' && end - p >= 3 && hexval(p[1]) >= 0 &&
-	    hexval(p[2]) >= 0) {
-		*out = (char)(hexval(p[1]) << 4 | hexval(p[2]));
+	if (*p == 'x' && end - p >= 3 && hex_digit(p[1]) >= 0 &&
+	    hex_digit(p[2]) >= 0) {
+		*out = (char)(hex_digit(p[1]) << 4 | hex_digit(p[2]));
 		return p + 3;
 	}
 	if (*p >= '0' && *p <= '7') {
@@ -107,8 +96,8 @@ mon_tokenize(const char *line, size_t len, struct mon_argv *out,
 		*err = "a NUL byte in the line";
 		return -1;
 	}
-	out->buf = plug_xmalloc(len + 1);
-	out->argv = plug_xmalloc((MON_MAX_ARGS + 1) * sizeof *out->argv);
+	out->buf = xmalloc(len + 1);
+	out->argv = xmalloc((MON_MAX_ARGS + 1) * sizeof *out->argv);
 	w = out->buf;
 	for (;;) {
 		while (p < end && is_blank(*p))
@@ -163,47 +152,6 @@ mon_argv_free(struct mon_argv *a)
 	memset(a, 0, sizeof *a);
 }
 
-void
-mon_str_add(struct mon_str *s, const void *data, size_t len)
-{
-	if (s->len + len + 1 > s->cap) {
-		s->cap = (s->len + len + 1) * 2;
-		s->s = plug_xrealloc(s->s, s->cap);
-	}
-	memcpy(s->s + s->len, data, len);
-	s->len += len;
-	s->s[s->len] = '\0';
-}
-
-void
-mon_str_vaddf(struct mon_str *s, const char *fmt, va_list ap)
-{
-	char *p;
-	int n;
-
-	if ((n = vasprintf(&p, fmt, ap)) < 0)
-		abort();
-	mon_str_add(s, p, (size_t)n);
-	free(p);
-}
-
-void
-mon_str_addf(struct mon_str *s, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	mon_str_vaddf(s, fmt, ap);
-	va_end(ap);
-}
-
-void
-mon_str_free(struct mon_str *s)
-{
-	free(s->s);
-	memset(s, 0, sizeof *s);
-}
-
 static int
 is_plain(unsigned char c)
 {
@@ -213,7 +161,7 @@ is_plain(unsigned char c)
 }
 
 void
-mon_quote(struct mon_str *s, const char *arg)
+mon_quote(struct dbuf *s, const char *arg)
 {
 	static const char from[] = "\n\r\t\"\\", to[] = "nrt\"\\";
 	const unsigned char *p;
@@ -223,21 +171,21 @@ mon_quote(struct mon_str *s, const char *arg)
 	for (p = (const unsigned char *)arg; *p != '\0' && is_plain(*p); p++)
 		;
 	if (*arg != '\0' && *p == '\0') {
-		mon_str_add(s, arg, strlen(arg));
+		dbuf_add(s, arg, strlen(arg));
 		return;
 	}
-	mon_str_add(s, "\"", 1);
+	dbuf_add(s, "\"", 1);
 	for (p = (const unsigned char *)arg; *p != '\0'; p++) {
 		if ((f = strchr(from, *p)) != NULL) {
 			esc[0] = '\\';
 			esc[1] = to[f - from];
-			mon_str_add(s, esc, 2);
+			dbuf_add(s, esc, 2);
 		} else if (*p < 0x20 || *p == 0x7f) {
 			snprintf(esc, sizeof esc, "\\x%02x", *p);
-			mon_str_add(s, esc, 4);
+			dbuf_add(s, esc, 4);
 		} else
-			mon_str_add(s, p, 1);
+			dbuf_add(s, p, 1);
 	}
-	mon_str_add(s, "\"", 1);
+	dbuf_add(s, "\"", 1);
 }
 

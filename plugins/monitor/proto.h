@@ -5,7 +5,7 @@
  * turn argv back into a line, and a constant-time compare.
  *
  * Ownership: a struct mon_argv owns its strings (mon_argv_free); quoting
- * appends to a caller-owned struct mon_str.  Nothing here keeps state.
+ * appends to a caller-owned struct dbuf.  Nothing here keeps state.
  */
 #ifndef STHENO_MON_PROTO_H
 #define STHENO_MON_PROTO_H
@@ -13,7 +13,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-#include "../common/xalloc.h"
+#include "dbuf.h"
+#include "xmalloc.h"
 
 /* Status codes (Varnish's set). */
 #define MON_SYNTAX 100		/* unterminated quote, NUL byte */
@@ -41,12 +42,6 @@ struct mon_argv {
 	char *buf;		/* storage of the strings */
 };
 
-/* A growing byte string (NUL-terminated). */
-struct mon_str {
-	char *s;
-	size_t len, cap;
-};
-
 /* The 13-byte header of a response with a body of len bytes, NUL-terminated:
  * status left-justified in 3 columns, a space, len left-justified in 8, \n
  * (Varnish's "%-3d %-8zu\n"). */
@@ -65,12 +60,6 @@ int mon_tokenize(const char *line, size_t len, struct mon_argv *out,
 void mon_argv_free(struct mon_argv *);
 
 /* Append arg to s as one word the tokenizer gives back unchanged. */
-void mon_quote(struct mon_str *s, const char *arg);
-void mon_str_add(struct mon_str *s, const void *data, size_t len);
-void mon_str_vaddf(struct mon_str *s, const char *fmt, va_list ap)
-    __attribute__((format(printf, 2, 0)));
-void mon_str_addf(struct mon_str *s, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-void mon_str_free(struct mon_str *s);
+void mon_quote(struct dbuf *s, const char *arg);
 
 #endif

@@ -27,7 +27,7 @@
 #include <stheno/tls.h>
 
 #include "tls_int.h"
-#include "../common/xalloc.h"
+#include "xmalloc.h"
 
 struct sth_tls_ctx {
 	TAILQ_ENTRY(sth_tls_ctx) entry;
@@ -70,6 +70,34 @@ tls_alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
 	return SSL_TLSEXT_ERR_OK;
 }
 
+/* One [tls:NAME] section as read (host->cfg_read), while its context is
+ * made. */
+struct tls_conf {
+	char *cert;
+	char *key;
+	char *client_ca;
+	char *verify_client;
+	char *min_version;
+	char *ciphers;
+	char *groups;
+	int session_tickets;
+};
+
+#define TO(k, t, fl, d)                                                        \
+	STH_CFG_OPTION(#k, STH_CFG_##t, fl, struct tls_conf, k, d, 0, 0)
+static const struct sth_cfg_option tls_opts[] = {
+	TO(cert, STR, STH_CFG_EMPTY_NULL, NULL),
+	TO(key, STR, STH_CFG_EMPTY_NULL, NULL),
+	TO(client_ca, STR, STH_CFG_EMPTY_NULL, NULL),
+	TO(verify_client, STR, 0, "on"),
+	TO(min_version, STR, 0, "1.2"),
+	TO(ciphers, STR, STH_CFG_EMPTY_NULL, NULL),
+	TO(groups, STR, STH_CFG_EMPTY_NULL, NULL),
+	TO(session_tickets, BOOL, 0, "true"),
+	STH_CFG_END
+};
+#undef TO
+
 /* A file key: present, readable.  0, or -1 with the error recorded. */
 static int
 tls_file(const char *sect, const char *key, const char *path)
@@ -82,15 +110,14 @@ tls_file(const char *sect, const char *key, const char *path)
 
 /* The certificate chain and its key, checked against each other. */
 static int
-tls_ctx_cert(struct sth_tls_ctx *t, struct sth_section *sec, const char *sect)
+tls_ctx_cert(struct sth_tls_ctx *t, const struct tls_conf *c,
+    const char *sect)
 {
-	const char *cert, *key;
+	const char *cert = c->cert, *key = c->key;
 	X509 *x;
 	char why[256];
 
-	cert = T.host->cfg_str(sec, "cert", NULL);
-	key = T.host->cfg_str(sec, "key", NULL);
-	if (cert == NULL || *cert == '\0' || key == NULL || *key == '\0')
+	if (cert == NULL || key == NULL)
 		return T.host->fail(T.self, "[%s] needs cert and key (PEM "
 		    "files)", sect);
 	if (tls_file(sect, "cert", cert) == -1 ||
@@ -129,21 +156,20 @@ tls_ctx_cert(struct sth_tls_ctx *t, struct sth_section *sec, const char *sect)
  * certificate that does not verify is refused either way.
  */
 static int
-tls_ctx_client_ca(struct sth_tls_ctx *t, struct sth_section *sec,
+tls_ctx_client_ca(struct sth_tls_ctx *t, const struct tls_conf *c,
     const char *sect)
 {
-	const char *ca = T.host->cfg_str(sec, "client_ca", NULL);
-	const char *vc = T.host->cfg_str(sec, "verify_client", "on");
+	const char *ca = c->client_ca, *vc = c->verify_client;
 	STACK_OF(X509_NAME) *names;
 	char why[256];
 	int mode = SSL_VERIFY_PEER;
 
-	if (vc != NULL && strcmp(vc, "on") == 0)
+	if (strcmp(vc, "on") == 0)
 		mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
-	else if (vc == NULL || strcmp(vc, "optional") != 0)
+	else if (strcmp(vc, "optional") != 0)
 		return T.host->fail(T.self, "[%s] verify_client: '%s' is "
-		    "neither on nor optional", sect, vc != NULL ? vc : "");
-	if (ca == NULL || *ca == '\0')
+		    "neither on nor optional", sect, vc);
+	if (ca == NULL)
 		return 0;
 	if (tls_file(sect, "client_ca", ca) == -1)
 		return -1;
@@ -159,35 +185,27 @@ tls_ctx_client_ca(struct sth_tls_ctx *t, struct sth_section *sec,
 
 /* min_version, ciphers, groups, session_tickets. */
 static int
-tls_ctx_params(struct sth_tls_ctx *t, struct sth_section *sec,
+tls_ctx_params(struct sth_tls_ctx *t, const struct tls_conf *c,
     const char *sect)
 {
-	const char *v;
 	char err[160], why[256];
-	int ver, tickets;
+	int ver;
 
-	v = T.host->cfg_str(sec, "min_version", "1.2");
-	if (v == NULL || (ver = tls_parse_min_version(v, err,
+	if ((ver = tls_parse_min_version(c->min_version, err,
 	    sizeof err)) == -1)
-		return T.host->fail(T.self, "[%s] min_version: %s", sect,
-		    v == NULL ? "cannot expand" : err);
+		return T.host->fail(T.self, "[%s] min_version: %s", sect, err);
 	SSL_CTX_set_min_proto_version(t->ssl, ver);
-	v = T.host->cfg_str(sec, "ciphers", NULL);
-	if (v != NULL && *v != '\0' && SSL_CTX_set_cipher_list(t->ssl,
-	    v) != 1)
+	if (c->ciphers != NULL && SSL_CTX_set_cipher_list(t->ssl,
+	    c->ciphers) != 1)
 		return T.host->fail(T.self, "[%s] ciphers: '%s' names no "
-		    "cipher OpenSSL knows: %s", sect, v, tls_why(why,
+		    "cipher OpenSSL knows: %s", sect, c->ciphers, tls_why(why,
 		    sizeof why));
-	v = T.host->cfg_str(sec, "groups", NULL);
-	if (v != NULL && *v != '\0' && SSL_CTX_set1_groups_list(t->ssl,
-	    v) != 1)
+	if (c->groups != NULL && SSL_CTX_set1_groups_list(t->ssl,
+	    c->groups) != 1)
 		return T.host->fail(T.self, "[%s] groups: '%s' is not a list "
-		    "of groups OpenSSL knows: %s", sect, v, tls_why(why,
-		    sizeof why));
-	if (T.host->cfg_bool(T.self, sec, "session_tickets", 1,
-	    &tickets) == -1)
-		return -1;
-	if (!tickets)
+		    "of groups OpenSSL knows: %s", sect, c->groups,
+		    tls_why(why, sizeof why));
+	if (!c->session_tickets)
 		SSL_CTX_set_options(t->ssl, SSL_OP_NO_TICKET);
 	return 0;
 }
@@ -197,10 +215,12 @@ tls_ctx_new(struct sth_section *sec)
 {
 	const char *sect = T.host->section_name(sec);
 	struct sth_tls_ctx *t;
+	struct tls_conf c;
 	char why[256];
+	int rc;
 
-	t = plug_xcalloc(1, sizeof *t);
-	t->name = plug_xstrdup(sect + 4);
+	t = xcalloc(1, sizeof *t);
+	t->name = xstrdup(sect + 4);
 	TAILQ_INSERT_TAIL(&T.ctxs, t, entry);
 	if ((t->ssl = SSL_CTX_new(TLS_server_method())) == NULL) {
 		T.host->fail(T.self, "[%s]: %s", sect, tls_why(why,
@@ -212,11 +232,13 @@ tls_ctx_new(struct sth_section *sec)
 	SSL_CTX_set_session_id_context(t->ssl, (const unsigned char *)
 	    t->name, (unsigned)strnlen(t->name, SSL_MAX_SID_CTX_LENGTH));
 	SSL_CTX_set_alpn_select_cb(t->ssl, tls_alpn_cb, NULL);
-	if (tls_ctx_params(t, sec, sect) == -1 ||
-	    tls_ctx_cert(t, sec, sect) == -1 ||
-	    tls_ctx_client_ca(t, sec, sect) == -1)
+	if (T.host->cfg_read(T.self, sec, NULL, tls_opts, &c) == -1)
 		return NULL;
-	return t;
+	rc = tls_ctx_params(t, &c, sect) == -1 ||
+	    tls_ctx_cert(t, &c, sect) == -1 ||
+	    tls_ctx_client_ca(t, &c, sect) == -1 ? -1 : 0;
+	T.host->cfg_release(tls_opts, &c);
+	return rc == 0 ? t : NULL;
 }
 
 /* --- the service ------------------------------------------------------ */

@@ -1,12 +1,13 @@
 /*
  * json_encode.c — json_t to JSON text byte for byte as jansson's
- * json_dumps(v, JSON_COMPACT) writes it, straight into a struct xr_buf:
+ * json_dumps(v, JSON_COMPACT) writes it, straight into a struct dbuf:
  * no intermediate string, no second copy.  Compact separators, keys in
  * insertion order, strings copied a run at a time with only '"', '\\' and
  * control bytes escaped (\b \f \n \r \t, else \u00XX in capitals), other
  * UTF-8 kept as it is and checked by jansson's rules (a string value that
  * is not UTF-8 fails, as it fails json_dumps; a key that is not is cut
- * short where json_dumps cuts it, since json_dumps ignores that failure).  A real is rare in answers and its
+ * short where json_dumps cuts it, since json_dumps ignores that failure).
+ * A real is rare in answers and its
  * text is jansson's own (%.17g and its fix-ups), so it is asked of
  * json_dumps.  Anything this cannot write (nesting past its cap, a bad
  * string) fails with b unchanged; the caller then falls back to
@@ -90,7 +91,7 @@ jr_has_byte(uint64_t w, unsigned char c)
 }
 
 static int
-jr_string(struct xr_buf *b, const char *s, size_t len)
+jr_string(struct dbuf *b, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *p = (const unsigned char *)s;
@@ -99,7 +100,7 @@ jr_string(struct xr_buf *b, const char *s, size_t len)
 	uint64_t w;
 	size_t n;
 
-	XR_BUF_LIT(b, "\"");
+	DBUF_LIT(b, "\"");
 	for (run = p; p < end;) {
 		/* Eight plain ASCII bytes at a time. */
 		while (end - p >= 8) {
@@ -121,41 +122,41 @@ jr_string(struct xr_buf *b, const char *s, size_t len)
 			p += n;
 			continue;
 		}
-		xr_buf_add(b, run, (size_t)(p - run));
+		dbuf_add(b, run, (size_t)(p - run));
 		if (*p == '"' || *p == '\\') {
 			esc[1] = (char)*p;
-			xr_buf_add(b, esc, 2);
+			dbuf_add(b, esc, 2);
 		} else if (jr_short[*p] != '\0') {
 			esc[1] = jr_short[*p];
-			xr_buf_add(b, esc, 2);
+			dbuf_add(b, esc, 2);
 		} else {
 			esc[1] = 'u';
 			esc[4] = hex[*p >> 4];
 			esc[5] = hex[*p & 0xf];
-			xr_buf_add(b, esc, 6);
+			dbuf_add(b, esc, 6);
 		}
 		run = ++p;
 	}
-	xr_buf_add(b, run, (size_t)(end - run));
-	XR_BUF_LIT(b, "\"");
+	dbuf_add(b, run, (size_t)(end - run));
+	DBUF_LIT(b, "\"");
 	return 0;
 }
 
 /* A real as json_dumps writes it. */
 static int
-jr_real(struct xr_buf *b, json_t *v)
+jr_real(struct dbuf *b, json_t *v)
 {
 	char *text;
 
 	if ((text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL)
 		return -1;
-	xr_buf_add(b, text, strlen(text));
+	dbuf_add(b, text, strlen(text));
 	free(text);
 	return 0;
 }
 
 static int
-jr_value(struct xr_buf *b, json_t *v, int depth)
+jr_value(struct dbuf *b, json_t *v, int depth)
 {
 	char num[XR_INT_DIGITS], *p;
 	const char *sep;
@@ -169,56 +170,56 @@ jr_value(struct xr_buf *b, json_t *v, int depth)
 		sep = "{";
 		for (it = json_object_iter(v); it != NULL;
 		    it = json_object_iter_next(v, it)) {
-			xr_buf_add(b, sep, 1);
+			dbuf_add(b, sep, 1);
 			sep = ",";
 			/* json_dumps ignores a bad key: what it wrote of
 			 * it stays, and so does what jr_string wrote. */
 			(void)jr_string(b, json_object_iter_key(it),
 			    json_object_iter_key_len(it));
-			XR_BUF_LIT(b, ":");
+			DBUF_LIT(b, ":");
 			if (jr_value(b, json_object_iter_value(it),
 			    depth + 1) == -1)
 				return -1;
 		}
 		if (*sep == '{')
-			XR_BUF_LIT(b, "{");
-		XR_BUF_LIT(b, "}");
+			DBUF_LIT(b, "{");
+		DBUF_LIT(b, "}");
 		return 0;
 	case JSON_ARRAY:
-		XR_BUF_LIT(b, "[");
+		DBUF_LIT(b, "[");
 		n = json_array_size(v);
 		for (i = 0; i < n; i++) {
 			if (i > 0)
-				XR_BUF_LIT(b, ",");
+				DBUF_LIT(b, ",");
 			if (jr_value(b, json_array_get(v, i), depth + 1) == -1)
 				return -1;
 		}
-		XR_BUF_LIT(b, "]");
+		DBUF_LIT(b, "]");
 		return 0;
 	case JSON_STRING:
 		return jr_string(b, json_string_value(v),
 		    json_string_length(v));
 	case JSON_INTEGER:
 		p = xr_itoa(json_integer_value(v), num + sizeof num);
-		xr_buf_add(b, p, (size_t)(num + sizeof num - p));
+		dbuf_add(b, p, (size_t)(num + sizeof num - p));
 		return 0;
 	case JSON_REAL:
 		return jr_real(b, v);
 	case JSON_TRUE:
-		XR_BUF_LIT(b, "true");
+		DBUF_LIT(b, "true");
 		return 0;
 	case JSON_FALSE:
-		XR_BUF_LIT(b, "false");
+		DBUF_LIT(b, "false");
 		return 0;
 	case JSON_NULL:
-		XR_BUF_LIT(b, "null");
+		DBUF_LIT(b, "null");
 		return 0;
 	}
 	return -1;
 }
 
 int
-jr_encode(struct xr_buf *b, json_t *v)
+jr_encode(struct dbuf *b, json_t *v)
 {
 	size_t mark = b->len;
 

@@ -159,14 +159,14 @@ jr_size(json_t *v)
 
 /* Answers are written here, kept between requests; see rpc2.c's
  * xr_scratch for why a busy flag. */
-static struct xr_buf jr_scratch;
+static struct dbuf jr_scratch;
 static int jr_scratch_busy;
 #define JR_SCRATCH_KEEP (256 * 1024)
 
 /* out as json_dumps(out, JSON_COMPACT) into b; its own fallback when
  * json_dumps cannot either (the internal error any client can read). */
 static void
-jr_write(struct xr_buf *b, json_t *out)
+jr_write(struct dbuf *b, json_t *out)
 {
 	char *text;
 
@@ -179,7 +179,7 @@ jr_write(struct xr_buf *b, json_t *out)
 		json_decref(out);
 	}
 	if (text != NULL)
-		xr_buf_add(b, text, strlen(text));
+		dbuf_add(b, text, strlen(text));
 	free(text);
 }
 
@@ -188,7 +188,7 @@ jr_write(struct xr_buf *b, json_t *out)
 static void
 jr_send(struct jr_req *req, json_t *out)
 {
-	struct xr_buf own = { NULL, 0, 0 }, *b;
+	struct dbuf own = DBUF_INIT, *b;
 
 	if (out == NULL) {
 		req->fn(NULL, 0, req->arg);
@@ -201,10 +201,10 @@ jr_send(struct jr_req *req, json_t *out)
 	json_decref(out);
 	req->fn(b->len > 0 ? b->data : NULL, b->len, req->arg);
 	if (b == &own)
-		xr_buf_free(&own);
+		dbuf_free(&own);
 	else {
 		if (jr_scratch.cap > JR_SCRATCH_KEEP)
-			xr_buf_free(&jr_scratch);
+			dbuf_free(&jr_scratch);
 		jr_scratch_busy = 0;
 	}
 }
@@ -212,7 +212,7 @@ jr_send(struct jr_req *req, json_t *out)
 void
 jr_cleanup(void)
 {
-	xr_buf_free(&jr_scratch);
+	dbuf_free(&jr_scratch);
 }
 
 /* What req holds (its slots); req itself is the caller's. */
@@ -356,7 +356,7 @@ jr_handle(struct jr_req *req, const char *body, size_t len,
 	}
 	req->batch = json_is_array(doc);
 	req->n = req->batch ? json_array_size(doc) : 1;
-	req->slots = xr_calloc(req->n, sizeof *req->slots);
+	req->slots = xcalloc(req->n, sizeof *req->slots);
 	req->dispatching = 1;
 	for (i = 0; i < req->n; i++) {
 		r = req->batch ? json_array_get(doc, i) : doc;

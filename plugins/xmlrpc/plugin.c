@@ -23,6 +23,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -253,7 +254,7 @@ xr_rpc2_handle(struct sth_http_req *req, void *arg)
 	if (xr_precheck(st, req, 400, XR_KIND_XML) == -1)
 		return;
 	body = http->req_body(req, &len);
-	c = xr_calloc(1, sizeof *c);
+	c = xcalloc(1, sizeof *c);
 	c->st = st;
 	c->req = req;
 	c->kind = XR_KIND_XML;
@@ -278,7 +279,7 @@ xr_json_handle(struct sth_http_req *req, void *arg)
 	if (xr_precheck(st, req, 405, XR_KIND_JSON) == -1)
 		return;
 	body = http->req_body(req, &len);
-	c = xr_calloc(1, sizeof *c);
+	c = xcalloc(1, sizeof *c);
 	c->st = st;
 	c->req = req;
 	c->kind = XR_KIND_JSON;
@@ -299,44 +300,18 @@ xr_json_match(struct sth_http_req *req, void *arg)
 	return strcmp(p, "/jsonrpc") == 0 || strncmp(p, "/jsonrpc/", 9) == 0;
 }
 
-static int
-xr_config(struct xr_state *st)
-{
-	const struct sth_host *host = st->host;
-	struct sth_section *s;
-	long long body;
-	long depth, values, batch;
-
-	st->lim.max_body = XR_MAX_BODY_DEFAULT;
-	st->lim.max_depth = XR_MAX_DEPTH_DEFAULT;
-	st->lim.max_values = XR_MAX_VALUES_DEFAULT;
-	st->lim.max_batch = XR_MAX_BATCH_DEFAULT;
-	if ((s = host->config(st->self)) == NULL)
-		return 0;
-	if (host->cfg_bytes(st->self, s, "max_body", XR_MAX_BODY_DEFAULT,
-	    &body) == -1 ||
-	    host->cfg_int(st->self, s, "max_depth", XR_MAX_DEPTH_DEFAULT,
-	    &depth) == -1 ||
-	    host->cfg_int(st->self, s, "max_values", XR_MAX_VALUES_DEFAULT,
-	    &values) == -1 ||
-	    host->cfg_int(st->self, s, "max_batch", XR_MAX_BATCH_DEFAULT,
-	    &batch) == -1)
-		return -1;
-	if (body < 1 || body > 1024LL * 1024 * 1024)
-		return host->fail(st->self, "max_body must be between 1 and "
-		    "1GB, not %lld", body);
-	if (depth < 4 || depth > 1024)
-		return host->fail(st->self, "max_depth must be between 4 and "
-		    "1024, not %ld", depth);
-	if (values < 1 || batch < 1)
-		return host->fail(st->self, "max_values and max_batch must "
-		    "be positive");
-	st->lim.max_body = (size_t)body;
-	st->lim.max_depth = (unsigned)depth;
-	st->lim.max_values = (size_t)values;
-	st->lim.max_batch = (size_t)batch;
-	return 0;
-}
+/* [plugin:xmlrpc], read by the host into st->lim (host->cfg_read). */
+#define XR_OPT(k, t, d, lo, hi)                                                \
+	STH_CFG_OPTION(#k, STH_CFG_##t, 0, struct xr_limits, k, d, lo, hi)
+static const struct sth_cfg_option xr_opts[] = {
+	XR_OPT(max_body, BYTES, XR_TEXT(XR_MAX_BODY_DEFAULT), 1,
+	    1024L * 1024 * 1024),
+	XR_OPT(max_depth, INT, XR_TEXT(XR_MAX_DEPTH_DEFAULT), 4, 1024),
+	XR_OPT(max_values, INT, XR_TEXT(XR_MAX_VALUES_DEFAULT), 1, LONG_MAX),
+	XR_OPT(max_batch, INT, XR_TEXT(XR_MAX_BATCH_DEFAULT), 1, LONG_MAX),
+	STH_CFG_END
+};
+#undef XR_OPT
 
 static int
 xr_init(struct sth_plugin *self, const struct sth_host *host)
@@ -345,14 +320,15 @@ xr_init(struct sth_plugin *self, const struct sth_host *host)
 	char *err = NULL;
 
 	xr_host = host;
-	st = xr_calloc(1, sizeof *st);
+	st = xcalloc(1, sizeof *st);
 	st->self = self;
 	st->host = host;
 	st->d.call = xr_host_call;
 	st->d.cancel = xr_host_cancel;
 	st->d.ctx = st;
 	host->set_data(self, st);
-	if (xr_config(st) == -1)
+	if (host->cfg_read(self, host->config(self), NULL, xr_opts,
+	    &st->lim) == -1)
 		goto fail;
 	st->http = host->service_acquire(self, STH_HTTP_SERVICE,
 	    STH_HTTP_API_VERSION, NULL);

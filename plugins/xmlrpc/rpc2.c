@@ -16,7 +16,7 @@
  * it returns; should a reply ever run another request's xr_finish inside
  * it, that one sees the buffer busy and uses a buffer of its own.
  */
-static struct xr_buf xr_scratch;
+static struct dbuf xr_scratch;
 static int xr_scratch_busy;
 /* A buffer grown past this by a huge answer is given back afterwards. */
 #define XR_SCRATCH_KEEP (256 * 1024)
@@ -25,7 +25,7 @@ static int xr_scratch_busy;
 static void
 xr_finish(struct xr_req *req, json_t *result, int code, const char *string)
 {
-	struct xr_buf own = { NULL, 0, 0 }, *b;
+	struct dbuf own = DBUF_INIT, *b;
 	int rv;
 
 	b = xr_scratch_busy ? &own : &xr_scratch;
@@ -41,10 +41,10 @@ xr_finish(struct xr_req *req, json_t *result, int code, const char *string)
 	else
 		req->reply(500, NULL, 0, "cannot encode the answer", req->arg);
 	if (b == &own)
-		xr_buf_free(&own);
+		dbuf_free(&own);
 	else {
 		if (xr_scratch.cap > XR_SCRATCH_KEEP)
-			xr_buf_free(&xr_scratch);
+			dbuf_free(&xr_scratch);
 		xr_scratch_busy = 0;
 	}
 }
@@ -52,7 +52,7 @@ xr_finish(struct xr_req *req, json_t *result, int code, const char *string)
 void
 xr_rpc2_cleanup(void)
 {
-	xr_buf_free(&xr_scratch);
+	dbuf_free(&xr_scratch);
 	xr_decode_cleanup();
 }
 

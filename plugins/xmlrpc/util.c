@@ -1,144 +1,24 @@
 /*
- * util.c — allocation that cannot fail, Python's repr for log lines, the
- * encoders' flat output buffer and integer text.
- * A plugin never resolves daemon symbols, so it cannot use the core's
- * xmalloc; these follow the same rule: every input has a cap, so running
- * out of memory is an impossible state and aborts.
+ * util.c — Python's repr for log lines (lib/pyrepr.c, cut) and integer
+ * text for the encoders.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "pyrepr.h"
 #include "xmlrpc.h"
 
-static void __attribute__((noreturn))
-xr_oom(size_t size)
-{
-	fprintf(stderr, "xmlrpc: out of memory allocating %zu bytes\n", size);
-	abort();
-}
-
-void *
-xr_malloc(size_t size)
-{
-	void *p;
-
-	if ((p = malloc(size ? size : 1)) == NULL)
-		xr_oom(size);
-	return p;
-}
-
-void *
-xr_calloc(size_t n, size_t size)
-{
-	void *p;
-
-	if ((p = calloc(n ? n : 1, size ? size : 1)) == NULL)
-		xr_oom(n * size);
-	return p;
-}
-
-void *
-xr_realloc(void *old, size_t size)
-{
-	void *p;
-
-	if ((p = realloc(old, size ? size : 1)) == NULL)
-		xr_oom(size);
-	return p;
-}
-
-char *
-xr_strndup(const char *s, size_t len)
-{
-	char *p;
-
-	p = xr_malloc(len + 1);
-	if (len > 0)
-		memcpy(p, s, len);
-	p[len] = '\0';
-	return p;
-}
-
-/*
- * Like Python's repr() of a str: single quotes, or double quotes when the
- * text has a ' and no "; \n \r \t \\ and the quote escaped, other control
- * bytes as \xNN.  Bytes >= 0x80 are copied as they are (the log is UTF-8).
- * Past max bytes of input, "..." marks the cut.
- */
 char *
 xr_repr(const char *buf, size_t len, size_t max)
 {
-	const unsigned char *s = (const unsigned char *)buf;
-	size_t i, n, cut;
-	char *out, q;
+	struct dbuf b = DBUF_INIT;
 
-	cut = len > max;
-	if (cut)
-		len = max;
-	out = xr_malloc(len * 4 + 8);
-	q = memchr(buf, '\'', len) != NULL && memchr(buf, '"', len) == NULL ?
-	    '"' : '\'';
-	n = 0;
-	out[n++] = q;
-	for (i = 0; i < len; i++) {
-		switch (s[i]) {
-		case '\n':
-			out[n++] = '\\';
-			out[n++] = 'n';
-			break;
-		case '\r':
-			out[n++] = '\\';
-			out[n++] = 'r';
-			break;
-		case '\t':
-			out[n++] = '\\';
-			out[n++] = 't';
-			break;
-		case '\\':
-			out[n++] = '\\';
-			out[n++] = '\\';
-			break;
-		default:
-			if (s[i] == (unsigned char)q) {
-				out[n++] = '\\';
-				out[n++] = q;
-			} else if (s[i] < 0x20 || s[i] == 0x7f) {
-				snprintf(out + n, 5, "\\x%02x", s[i]);
-				n += 4;
-			} else
-				out[n++] = (char)s[i];
-		}
-	}
-	out[n++] = q;
-	if (cut) {
-		memcpy(out + n, "...", 3);
-		n += 3;
-	}
-	out[n] = '\0';
-	return out;
-}
-
-void
-xr_buf_grow(struct xr_buf *b, size_t n)
-{
-	size_t cap = b->cap != 0 ? b->cap : 4096;
-
-	if (n > SIZE_MAX / 2 - b->len)
-		xr_oom(n);
-	while (cap - b->len < n)
-		cap *= 2;
-	b->data = xr_realloc(b->data, cap);
-	b->cap = cap;
-}
-
-void
-xr_buf_free(struct xr_buf *b)
-{
-	free(b->data);
-	b->data = NULL;
-	b->len = b->cap = 0;
+	pyrepr_add(&b, buf, len > max ? max : len, 0);
+	if (len > max)
+		DBUF_LIT(&b, "...");
+	return dbuf_take(&b);
 }
 
 char *

@@ -25,6 +25,7 @@
 
 #include <expat.h>
 
+#include "codec.h"
 #include "xmlrpc.h"
 
 enum xr_tag {
@@ -266,22 +267,6 @@ xr_datetime(struct xr_parse *x, const char *s, size_t len)
 	return json_stringn(s, len);
 }
 
-static int
-xr_b64val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 /* base64 (white space ignored, padding optional) to a JSON string: the
  * decoded bytes must be UTF-8 text without NUL, since JSON strings hold
  * nothing else and the core's handlers read C strings. */
@@ -289,55 +274,25 @@ static json_t *
 xr_base64(struct xr_parse *x, const char *s, size_t len)
 {
 	unsigned char *out;
-	size_t i, n = 0, nsig = 0;
-	unsigned acc = 0;
-	int v, pad = 0;
+	long n;
 	json_t *j;
 
-	out = xr_malloc(len / 4 * 3 + 3);
-	for (i = 0; i < len; i++) {
-		if (xr_blank(s + i, 1))
-			continue;
-		if (s[i] == '=') {
-			pad++;
-			continue;
-		}
-		if (pad || (v = xr_b64val((unsigned char)s[i])) == -1)
-			goto bad;
-		acc = (acc << 6) | (unsigned)v;
-		if (++nsig % 4 == 0) {
-			out[n++] = (unsigned char)(acc >> 16);
-			out[n++] = (unsigned char)(acc >> 8);
-			out[n++] = (unsigned char)acc;
-			acc = 0;
-		}
+	out = xmalloc(len / 4 * 3 + 3);
+	if ((n = base64_decode(s, len, out, len / 4 * 3 + 3,
+	    BASE64_SPACE | BASE64_WHOLE)) < 0) {
+		free(out);
+		xr_fail(x, "bad base64 value");
+		return NULL;
 	}
-	switch (nsig % 4) {
-	case 1:
-		goto bad;
-	case 2:
-		out[n++] = (unsigned char)(acc >> 4);
-		break;
-	case 3:
-		out[n++] = (unsigned char)(acc >> 10);
-		out[n++] = (unsigned char)(acc >> 2);
-		break;
-	}
-	if (pad > 2 || (pad > 0 && (nsig + (size_t)pad) % 4 != 0))
-		goto bad;
 	/* No NUL either: the core's handlers take C strings. */
-	if (memchr(out, '\0', n) != NULL ||
-	    (j = json_stringn((const char *)out, n)) == NULL) {
+	if (memchr(out, '\0', (size_t)n) != NULL ||
+	    (j = json_stringn((const char *)out, (size_t)n)) == NULL) {
 		free(out);
 		xr_fail(x, "base64 value is not UTF-8 text");
 		return NULL;
 	}
 	free(out);
 	return j;
-bad:
-	free(out);
-	xr_fail(x, "bad base64 value");
-	return NULL;
 }
 
 static json_t *
@@ -463,7 +418,7 @@ xr_end_frame(struct xr_parse *x, struct xr_frame *f, struct xr_frame *parent)
 			xr_fail(x, "more than one <methodName>");
 			return;
 		}
-		x->method = xr_strndup(x->text, x->tlen);
+		x->method = xstrndup(x->text, x->tlen);
 		return;
 	case T_VALUE:
 		if (f->typed) {
@@ -488,7 +443,7 @@ xr_end_frame(struct xr_parse *x, struct xr_frame *f, struct xr_frame *parent)
 			xr_fail(x, "<member> has more than one <name>");
 			return;
 		}
-		parent->key = xr_strndup(x->text, x->tlen);
+		parent->key = xstrndup(x->text, x->tlen);
 		return;
 	case T_MEMBER:
 		if (f->key == NULL || f->val == NULL) {
@@ -565,7 +520,7 @@ xr_chars(void *arg, const XML_Char *s, int len)
 	}
 	if (x->tlen + (size_t)len + 1 > x->tcap) {
 		x->tcap = (x->tlen + (size_t)len + 1) * 2;
-		x->text = xr_realloc(x->text, x->tcap);
+		x->text = xrealloc(x->text, x->tcap);
 	}
 	memcpy(x->text + x->tlen, s, (size_t)len);
 	x->tlen += (size_t)len;
@@ -654,7 +609,7 @@ xr_decode(struct xr_parse *x, const char *body, size_t len)
 	if (xr_stack_cap < (size_t)x->lim->max_depth + 1) {
 		xr_stack_cap = (size_t)x->lim->max_depth + 1;
 		free(xr_stack);
-		xr_stack = xr_calloc(xr_stack_cap, sizeof *xr_stack);
+		xr_stack = xcalloc(xr_stack_cap, sizeof *xr_stack);
 	}
 	x->stack = xr_stack;
 	x->text = xr_text;

@@ -3,7 +3,7 @@
  * xmlrpc.client.dumps writes it (supervisord's wire format), so that a
  * client cannot tell sthenod from supervisord by its bytes.
  *
- * Speed: everything is written into one flat struct xr_buf with memcpy
+ * Speed: everything is written into one flat struct dbuf with memcpy
  * (tags as literals of known length, an integer and its tags in one add,
  * text copied a run at a time between the three bytes XML escapes), and
  * the answer leaves as one (pointer, length).  The evbuffer functions are
@@ -24,7 +24,7 @@
 #define XR_FAULT_HEAD XR_HEADER "<methodResponse>\n<fault>\n"
 #define XR_FAULT_TAIL "</fault>\n</methodResponse>\n"
 
-static int xr_encode(struct xr_buf *, json_t *, int);
+static int xr_encode(struct dbuf *, json_t *, int);
 
 /* Python's xml escape: only &, < and > (quotes stay as they are). */
 static const unsigned char xr_special[256] = {
@@ -82,7 +82,7 @@ xr_plain_prefix(const unsigned char *p, size_t len)
 
 /* Copy s, plain runs at a time, replacing the three specials. */
 static void
-xr_escape(struct xr_buf *b, const char *s, size_t len)
+xr_escape(struct dbuf *b, const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	const unsigned char *end = p + len, *run;
@@ -91,17 +91,17 @@ xr_escape(struct xr_buf *b, const char *s, size_t len)
 
 	plain = xr_plain_prefix(p, len);
 	if (plain == len) {
-		xr_buf_add(b, s, len);
+		dbuf_add(b, s, len);
 		return;
 	}
 	for (run = p, p += plain; p < end; p++) {
 		if ((k = xr_special[*p]) == 0)
 			continue;
-		xr_buf_add(b, run, (size_t)(p - run));
-		xr_buf_add(b, xr_entities[k].text, xr_entities[k].len);
+		dbuf_add(b, run, (size_t)(p - run));
+		dbuf_add(b, xr_entities[k].text, xr_entities[k].len);
 		run = p + 1;
 	}
-	xr_buf_add(b, run, (size_t)(end - run));
+	dbuf_add(b, run, (size_t)(end - run));
 }
 
 /*
@@ -172,41 +172,41 @@ xr_format_double(double v, char *buf, size_t len)
 }
 
 static int
-xr_encode_array(struct xr_buf *b, json_t *v, int depth)
+xr_encode_array(struct dbuf *b, json_t *v, int depth)
 {
 	size_t i, n = json_array_size(v);
 
-	XR_BUF_LIT(b, "<value><array><data>\n");
+	DBUF_LIT(b, "<value><array><data>\n");
 	for (i = 0; i < n; i++)
 		if (xr_encode(b, json_array_get(v, i), depth + 1) == -1)
 			return -1;
-	XR_BUF_LIT(b, "</data></array></value>\n");
+	DBUF_LIT(b, "</data></array></value>\n");
 	return 0;
 }
 
 static int
-xr_encode_struct(struct xr_buf *b, json_t *v, int depth)
+xr_encode_struct(struct dbuf *b, json_t *v, int depth)
 {
 	const char *k;
 	void *it;
 
-	XR_BUF_LIT(b, "<value><struct>\n");
+	DBUF_LIT(b, "<value><struct>\n");
 	for (it = json_object_iter(v); it != NULL;
 	    it = json_object_iter_next(v, it)) {
 		k = json_object_iter_key(it);
-		XR_BUF_LIT(b, "<member>\n<name>");
+		DBUF_LIT(b, "<member>\n<name>");
 		xr_escape(b, k, strlen(k));
-		XR_BUF_LIT(b, "</name>\n");
+		DBUF_LIT(b, "</name>\n");
 		if (xr_encode(b, json_object_iter_value(it), depth + 1) == -1)
 			return -1;
-		XR_BUF_LIT(b, "</member>\n");
+		DBUF_LIT(b, "</member>\n");
 	}
-	XR_BUF_LIT(b, "</struct></value>\n");
+	DBUF_LIT(b, "</struct></value>\n");
 	return 0;
 }
 
 static int
-xr_encode(struct xr_buf *b, json_t *v, int depth)
+xr_encode(struct dbuf *b, json_t *v, int depth)
 {
 	static const char int_tail[] = "</int></value>\n";
 	char num[64 + sizeof int_tail], *p;
@@ -219,9 +219,9 @@ xr_encode(struct xr_buf *b, json_t *v, int depth)
 	case JSON_ARRAY:
 		return xr_encode_array(b, v, depth);
 	case JSON_STRING:
-		XR_BUF_LIT(b, "<value><string>");
+		DBUF_LIT(b, "<value><string>");
 		xr_escape(b, json_string_value(v), json_string_length(v));
-		XR_BUF_LIT(b, "</string></value>\n");
+		DBUF_LIT(b, "</string></value>\n");
 		return 0;
 	case JSON_INTEGER:
 		/* "<value><int>" digits "</int></value>\n" in one add. */
@@ -229,23 +229,23 @@ xr_encode(struct xr_buf *b, json_t *v, int depth)
 		p = xr_itoa(json_integer_value(v), num + 64);
 		p -= sizeof "<value><int>" - 1;
 		memcpy(p, "<value><int>", sizeof "<value><int>" - 1);
-		xr_buf_add(b, p, (size_t)(num + sizeof num - 1 - p));
+		dbuf_add(b, p, (size_t)(num + sizeof num - 1 - p));
 		return 0;
 	case JSON_REAL:
 		xr_format_double(json_real_value(v), num, sizeof num);
-		XR_BUF_LIT(b, "<value><double>");
-		xr_buf_add(b, num, strlen(num));
-		XR_BUF_LIT(b, "</double></value>\n");
+		DBUF_LIT(b, "<value><double>");
+		dbuf_add(b, num, strlen(num));
+		DBUF_LIT(b, "</double></value>\n");
 		return 0;
 	case JSON_TRUE:
-		XR_BUF_LIT(b, "<value><boolean>1</boolean></value>\n");
+		DBUF_LIT(b, "<value><boolean>1</boolean></value>\n");
 		return 0;
 	case JSON_FALSE:
-		XR_BUF_LIT(b, "<value><boolean>0</boolean></value>\n");
+		DBUF_LIT(b, "<value><boolean>0</boolean></value>\n");
 		return 0;
 	case JSON_NULL:
 		/* Python's dump_nil writes no newline after it. */
-		XR_BUF_LIT(b, "<value><nil/></value>");
+		DBUF_LIT(b, "<value><nil/></value>");
 		return 0;
 	}
 	return -1;
@@ -253,53 +253,53 @@ xr_encode(struct xr_buf *b, json_t *v, int depth)
 
 /* head, v, tail into b; on failure b is left as it was. */
 static int
-xr_wrap(struct xr_buf *b, const char *head, size_t hlen, json_t *v,
+xr_wrap(struct dbuf *b, const char *head, size_t hlen, json_t *v,
     const char *tail, size_t tlen)
 {
 	size_t mark = b->len;
 
-	xr_buf_add(b, head, hlen);
+	dbuf_add(b, head, hlen);
 	if (xr_encode(b, v, 0) == -1) {
 		b->len = mark;
 		return -1;
 	}
-	xr_buf_add(b, tail, tlen);
+	dbuf_add(b, tail, tlen);
 	return 0;
 }
 
 /* An evbuffer front for the flat encoders: one add, or none on failure. */
 static int
-xr_to_evbuffer(struct evbuffer *out, struct xr_buf *b, int rv)
+xr_to_evbuffer(struct evbuffer *out, struct dbuf *b, int rv)
 {
 	if (rv == 0 && b->len > 0 && evbuffer_add(out, b->data, b->len) == -1)
 		rv = -1;
-	xr_buf_free(b);
+	dbuf_free(b);
 	return rv;
 }
 
 int
 xr_encode_value(struct evbuffer *out, json_t *v)
 {
-	struct xr_buf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 	int rv;
 
 	/* Documented as partly written on failure: keep what was made. */
 	rv = xr_encode(&b, v, 0);
 	if (b.len > 0)
 		evbuffer_add(out, b.data, b.len);
-	xr_buf_free(&b);
+	dbuf_free(&b);
 	return rv;
 }
 
 int
-xr_encode_response_buf(struct xr_buf *b, json_t *result)
+xr_encode_response_buf(struct dbuf *b, json_t *result)
 {
 	return xr_wrap(b, XR_RESPONSE_HEAD, sizeof XR_RESPONSE_HEAD - 1,
 	    result, XR_RESPONSE_TAIL, sizeof XR_RESPONSE_TAIL - 1);
 }
 
 int
-xr_encode_fault_buf(struct xr_buf *b, int code, const char *string)
+xr_encode_fault_buf(struct dbuf *b, int code, const char *string)
 {
 	json_t *f;
 	int rv;
@@ -319,7 +319,7 @@ xr_encode_fault_buf(struct xr_buf *b, int code, const char *string)
 int
 xr_encode_response(struct evbuffer *out, json_t *result)
 {
-	struct xr_buf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 
 	return xr_to_evbuffer(out, &b, xr_encode_response_buf(&b, result));
 }
@@ -327,38 +327,38 @@ xr_encode_response(struct evbuffer *out, json_t *result)
 int
 xr_encode_fault(struct evbuffer *out, int code, const char *string)
 {
-	struct xr_buf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 
 	return xr_to_evbuffer(out, &b, xr_encode_fault_buf(&b, code, string));
 }
 
 int
-xr_encode_call_buf(struct xr_buf *b, const char *method, json_t *params)
+xr_encode_call_buf(struct dbuf *b, const char *method, json_t *params)
 {
 	size_t i, n, mark = b->len;
 
 	if (!json_is_array(params))
 		return -1;
-	XR_BUF_LIT(b, XR_HEADER "<methodCall>\n<methodName>");
+	DBUF_LIT(b, XR_HEADER "<methodCall>\n<methodName>");
 	xr_escape(b, method, strlen(method));
-	XR_BUF_LIT(b, "</methodName>\n<params>\n");
+	DBUF_LIT(b, "</methodName>\n<params>\n");
 	n = json_array_size(params);
 	for (i = 0; i < n; i++) {
-		XR_BUF_LIT(b, "<param>\n");
+		DBUF_LIT(b, "<param>\n");
 		if (xr_encode(b, json_array_get(params, i), 0) == -1) {
 			b->len = mark;
 			return -1;
 		}
-		XR_BUF_LIT(b, "</param>\n");
+		DBUF_LIT(b, "</param>\n");
 	}
-	XR_BUF_LIT(b, "</params>\n</methodCall>\n");
+	DBUF_LIT(b, "</params>\n</methodCall>\n");
 	return 0;
 }
 
 int
 xr_encode_call(struct evbuffer *out, const char *method, json_t *params)
 {
-	struct xr_buf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 
 	return xr_to_evbuffer(out, &b, xr_encode_call_buf(&b, method, params));
 }

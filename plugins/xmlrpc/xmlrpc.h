@@ -31,6 +31,9 @@
 
 #include <stheno/stheno.h>
 
+#include "dbuf.h"
+#include "xmalloc.h"
+
 struct evbuffer;
 
 /* Caps on one request body (docs/design.md, decision 7).  max_body is
@@ -42,10 +45,14 @@ struct xr_limits {
 	size_t max_values;	/* <value> elements in one request */
 	size_t max_batch;	/* calls in one JSON-RPC batch */
 };
-#define XR_MAX_BODY_DEFAULT (2 * 1024 * 1024)
+/* The defaults of [plugin:xmlrpc] (plain numbers: plugin.c's option table
+ * has them as text too, XR_TEXT). */
+#define XR_MAX_BODY_DEFAULT 2097152	/* 2MB */
 #define XR_MAX_DEPTH_DEFAULT 64
 #define XR_MAX_VALUES_DEFAULT 65536
 #define XR_MAX_BATCH_DEFAULT 1024
+#define XR_TEXT_(n) #n
+#define XR_TEXT(n) XR_TEXT_(n)
 /* Nesting of a json_t the encoders accept (results are made by the core). */
 #define XR_ENCODE_MAX_DEPTH 256
 
@@ -59,43 +66,20 @@ struct xr_dispatch {
 };
 
 /*
- * A flat output buffer: the encoders write a whole answer into one of these
- * with plain memcpy, and it reaches the HTTP layer as one (pointer, length)
- * without an evbuffer in between.  data is NULL until the first add.
+ * The encoders write a whole answer into one struct dbuf (lib/dbuf.h) with
+ * plain memcpy, and it reaches the HTTP layer as one (pointer, length)
+ * without an evbuffer in between.
  */
-struct xr_buf {
-	char *data;
-	size_t len;
-	size_t cap;
-};
 
 /* util.c */
-void *xr_malloc(size_t);
-void *xr_calloc(size_t, size_t);
-void *xr_realloc(void *, size_t);
-char *xr_strndup(const char *, size_t);
-/* Python's repr of the first max bytes of buf, quoted ('...'), for log
- * lines that mirror supervisord's; a malloc'd string. */
+/* Python's repr of the first max bytes of buf, quoted ('...'), then
+ * "..." if it was cut, for log lines that mirror supervisord's; a malloc'd
+ * string. */
 char *xr_repr(const char *buf, size_t len, size_t max);
-/* Make room for n more bytes after b->len. */
-void xr_buf_grow(struct xr_buf *b, size_t n);
-void xr_buf_free(struct xr_buf *b);
 /* The decimal text of v written backwards ending just before end (room
  * for XR_INT_DIGITS bytes); returns where it starts. */
 #define XR_INT_DIGITS 24
 char *xr_itoa(json_int_t v, char *end);
-
-static inline void
-xr_buf_add(struct xr_buf *b, const void *p, size_t n)
-{
-	if (b->cap - b->len < n)
-		xr_buf_grow(b, n);
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-}
-
-/* A string literal, its length known at compile time. */
-#define XR_BUF_LIT(b, lit) xr_buf_add((b), (lit), sizeof(lit) - 1)
 
 /* xml_decode.c */
 /*
@@ -129,18 +113,18 @@ int xr_encode_response(struct evbuffer *out, json_t *result);
 /* A whole methodResponse carrying a fault (docs/supervisord.md §A.3). */
 int xr_encode_fault(struct evbuffer *out, int code, const char *string);
 /* The same two appended to a flat buffer (b->len unchanged on failure). */
-int xr_encode_response_buf(struct xr_buf *b, json_t *result);
-int xr_encode_fault_buf(struct xr_buf *b, int code, const char *string);
+int xr_encode_response_buf(struct dbuf *b, json_t *result);
+int xr_encode_fault_buf(struct dbuf *b, int code, const char *string);
 /* A whole methodCall, for clients and tests (b->len unchanged on
  * failure). */
 int xr_encode_call(struct evbuffer *out, const char *method, json_t *params);
-int xr_encode_call_buf(struct xr_buf *b, const char *method, json_t *params);
+int xr_encode_call_buf(struct dbuf *b, const char *method, json_t *params);
 
 /* json_encode.c */
 /* Append v as json_dumps(v, JSON_COMPACT) would write it (any type at the
  * top).  -1 with b->len unchanged where this writer gives up (a string
  * that is not UTF-8, absurd nesting): json_dumps is then the judge. */
-int jr_encode(struct xr_buf *b, json_t *v);
+int jr_encode(struct dbuf *b, json_t *v);
 
 /* rpc2.c: one XML-RPC request body onto the registry */
 /*

@@ -12,7 +12,7 @@
  *
  *   [plugin:hello]
  *   path = /path/to/hello.so      ; optional: else found on the plugin path
- *   interval = 5                  ; seconds (default 60)
+ *   interval = 5                  ; seconds, 1 to 86400 (default 60)
  *
  * Build: make (see Makefile and README.md).
  */
@@ -27,6 +27,22 @@ static struct {
 	struct sth_timer *timer;
 	long ticks;
 } hello;
+
+/*
+ * [plugin:hello], read by the host with one table: the key, its type, the
+ * member it goes to, its default as you would write it, its bounds.  A
+ * bad value fails init with the host's message, which names the value,
+ * the key, the section, the file and the line.
+ */
+static struct hello_conf {
+	long interval;		/* seconds */
+} conf;
+
+static const struct sth_cfg_option hello_opts[] = {
+	STH_CFG_OPTION("interval", STH_CFG_INT, 0, struct hello_conf,
+	    interval, "60", 1, 86400),
+	STH_CFG_END
+};
 
 static void
 hello_tick(struct sth_timer *t, void *arg)
@@ -60,17 +76,11 @@ hello_ticks(struct sth_rpc_call *call, json_t *params, void *arg)
 static int
 hello_init(struct sth_plugin *self, const struct sth_host *h)
 {
-	long interval;
-
 	host = h;
 	memset(&hello, 0, sizeof hello);
-	/* A bad value fails init with a message naming file, line and key. */
-	if (host->cfg_int(self, host->config(self), "interval", 60,
-	    &interval) != 0)
-		return -1;
-	if (interval <= 0)
-		return host->fail(self, "interval must be positive, not %ld",
-		    interval);
+	if (host->cfg_read(self, host->config(self), NULL, hello_opts,
+	    &conf) != 0)
+		return -1;	/* the host has said why */
 
 	if (host->rpc_register(self, "hello.greet", hello_greet, NULL,
 	    "Greet someone.\n@param string name\n@return string greeting",
@@ -81,9 +91,9 @@ hello_init(struct sth_plugin *self, const struct sth_host *h)
 		return host->fail(self, "cannot register hello.* methods");
 
 	hello.timer = host->timer_new(self, hello_tick, self);
-	host->timer_start(hello.timer, (double)interval, 1);
+	host->timer_start(hello.timer, (double)conf.interval, 1);
 	host->log(self, STH_LOG_INFO, "hello: greeting every %ld seconds",
-	    interval);
+	    conf.interval);
 	return 0;		/* on -1 the host undoes all of the above */
 }
 

@@ -2,8 +2,9 @@
 # bench_tls.sh — HTTPS beside nginx in the same run, with the same RSA-2048
 # certificate, protocol and cipher (TLS 1.3, TLS_AES_128_GCM_SHA256, X25519),
 # one worker each: new TLS handshakes per second (openssl s_time -new, no
-# session reuse, $CLIENTS clients at once) and 1 KiB requests per second on
-# kept-alive TLS connections (wrk -c$CONNS); prints both, the ratios and the
+# session reuse, $CLIENTS clients at once), 1 KiB requests per second on
+# kept-alive TLS connections (wrk -c$CONNS) and a 10 MB file's MB/s over TLS
+# (wrk -t1 -c$BULK_CONNS, kept alive); prints all three, the ratios and the
 # resident memory of both after the run.
 #
 # Not part of make check.  Needs wrk, openssl and nginx (apt-get install
@@ -11,8 +12,8 @@
 #   STHENOD=_build/x/daemon/sthenod \
 #   STHENO_PLUGIN_PATH=_build/x/plugins/.libs-all tests/bench/bench_tls.sh
 # Knobs (environment): DURATION (5s), SECS (5: s_time's seconds), CLIENTS
-# (2), CONNS (100), THREADS (2), SIZE (1024), ROUNDS (3: handshake rounds,
-# sthenod and nginx alternating, medians).
+# (2), CONNS (100), THREADS (2), SIZE (1024), BULK_CONNS (4), ROUNDS (3:
+# handshake and 10 MB rounds, sthenod and nginx alternating, medians).
 set -eu
 bench_peer=nginx	# for lib.sh: nginx is the peer, not supervisord
 . "$(dirname "$0")/lib.sh"
@@ -25,6 +26,7 @@ CONNS=${CONNS:-100}
 THREADS=${THREADS:-2}
 SIZE=${SIZE:-1024}
 ROUNDS=${ROUNDS:-3}
+BULK_CONNS=${BULK_CONNS:-4}
 CIPHER=TLS_AES_128_GCM_SHA256
 set -- $(free_ports 2)
 PORT_STHENO=$1
@@ -53,37 +55,14 @@ min_version = 1.3
 groups = X25519
 CONF
 head -c "$SIZE" /dev/urandom > "$tmp/www/file.bin"
+head -c 10485760 /dev/urandom > "$tmp/www/big.bin"
 start_sthenod "$tmp/sthenod.conf"
 
 # --- nginx: one worker, the same certificate, protocol, cipher and group
-mkdir -p "$tmp/nginx"
-cat > "$tmp/nginx/nginx.conf" <<CONF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-	access_log off;
-	sendfile on;
-	keepalive_requests 1000000;
-	client_body_temp_path $tmp/nginx;
-	proxy_temp_path $tmp/nginx;
-	fastcgi_temp_path $tmp/nginx;
-	uwsgi_temp_path $tmp/nginx;
-	scgi_temp_path $tmp/nginx;
-	default_type application/octet-stream;
-	server {
-		listen 127.0.0.1:$PORT_NGINX ssl;
-		ssl_certificate $tmp/srv.pem;
-		ssl_certificate_key $tmp/srv.key;
-		ssl_protocols TLSv1.3;
-		ssl_ecdh_curve X25519;
-		root $tmp/www;
-	}
-}
-CONF
+write_nginx_conf "$PORT_NGINX ssl" 4096 "ssl_certificate $tmp/srv.pem;
+	ssl_certificate_key $tmp/srv.key;
+	ssl_protocols TLSv1.3;
+	ssl_ecdh_curve X25519;"
 start_nginx
 
 wait_https() {
@@ -157,6 +136,22 @@ cpu_ngx=$(cut -d' ' -f2 "$tmp/hs.ngx" | median)
 rps_sth=$(wrk_rps "https://localhost:$PORT_STHENO/file.bin")
 rps_ngx=$(wrk_rps "https://localhost:$PORT_NGINX/file.bin")
 
+# bulk PORT — MB/s of the 10 MB file (10 MiB an answer) over TLS.
+bulk() {
+	THREADS=1 CONNS=$BULK_CONNS wrk_rps "https://localhost:$1/big.bin" |
+	    awk '{ printf "%.0f\n", $1 * 10.48576 }'
+}
+r=0
+: >"$tmp/bulk.sth"
+: >"$tmp/bulk.ngx"
+while [ $r -lt "$ROUNDS" ]; do
+	bulk "$PORT_STHENO" >>"$tmp/bulk.sth"
+	bulk "$PORT_NGINX" >>"$tmp/bulk.ngx"
+	r=$((r + 1))
+done
+mbs_sth=$(median <"$tmp/bulk.sth")
+mbs_ngx=$(median <"$tmp/bulk.ngx")
+
 printf "TLS 1.3 %s, RSA-2048, X25519, one worker each\n" "$CIPHER"
 printf "  new handshakes/s (s_time -new x%s, median of %s)   sthenod %8s   nginx %8s\n" \
     "$CLIENTS" "$ROUNDS" "$hs_sth" "$hs_ngx"
@@ -164,7 +159,15 @@ printf "  server CPU ms per handshake           sthenod %8s   nginx %8s\n" \
     "$cpu_sth" "$cpu_ngx"
 printf "  %s B keep-alive req/s (wrk -c%s)    sthenod %8.0f   nginx %8.0f\n" \
     "$SIZE" "$CONNS" "$rps_sth" "$rps_ngx"
-echo "$hs_sth $hs_ngx $rps_sth $rps_ngx" | awk '{ printf "  ratio " \
-    "sthenod/nginx: handshakes %.2f, requests %.2f\n", $1 / $2, $3 / $4 }'
+printf "  10 MB over TLS, MB/s (wrk -t1 -c%s, median of %s)  sthenod %8s   nginx %8s\n" \
+    "$BULK_CONNS" "$ROUNDS" "$mbs_sth" "$mbs_ngx"
+echo "$hs_sth $hs_ngx $rps_sth $rps_ngx $mbs_sth $mbs_ngx" | awk '{
+	printf "  ratio sthenod/nginx: handshakes %.2f, requests %.2f, " \
+	    "10 MB %.2f\n", $1 / $2, $3 / $4, $5 / $6 }'
 printf "  RSS after: sthenod %s KiB, nginx %s KiB\n" \
     "$(status_kb "$sth_pid" VmRSS)" "$(status_kb "$ngx_pid" VmRSS)"
+# row: workload | peer | Stheno | floor | ratios | target (run-all.sh)
+printf 'row: HTTPS (TLS 1.3, RSA-2048): new handshakes, 1 KiB keep-alive, 10 MB | nginx %s hs/s, %.0f req/s, %s MB/s | %s hs/s, %.0f req/s, %s MB/s | - | %s | ≥ 1.0x nginx\n' \
+    "$hs_ngx" "$rps_ngx" "$mbs_ngx" "$hs_sth" "$rps_sth" "$mbs_sth" \
+    "$(echo "$hs_sth $hs_ngx $rps_sth $rps_ngx $mbs_sth $mbs_ngx" | awk '{
+	printf "%.2fx / %.2fx / %.2fx nginx", $1 / $2, $3 / $4, $5 / $6 }')"

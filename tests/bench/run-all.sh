@@ -39,9 +39,9 @@ fi
 # NAME:ENV... — a bench and the environment of one run of it
 all="bench_flood bench_flood:PIN=1 bench_events bench_events:PIN=1
 bench_capture bench_startup bench_static bench_static_large
-bench_rpc bench_ftp"
+bench_rpc bench_ftp bench_tls"
 if [ "${QUICK:-0}" = 1 ]; then
-	quick="ROUNDS=1 SIZE_MB=100 DURATION=3s PROGRAMS=100"
+	quick="ROUNDS=1 SIZE_MB=100 DURATION=3s SECS=3 PROGRAMS=100"
 	esecs=3
 else
 	quick=

@@ -68,12 +68,12 @@ check_get(const char *query, const char *body, const char *key)
 static void
 check_quote(const char *text)
 {
-	struct htmlbuf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 	char *v;
 
 	if (*text == '\0')
 		return;
-	htmlbuf_puts(&b, "k=");
+	dbuf_puts(&b, "k=");
 	wu_quote(&b, text);
 	if (strspn(b.data + 2, QUOTE_SAFE) != b.len - 2)
 		abort();
@@ -81,7 +81,7 @@ check_quote(const char *text)
 	if (v == NULL || strcmp(v, text) != 0)
 		abort();
 	free(v);
-	htmlbuf_free(&b);
+	dbuf_free(&b);
 }
 
 static void

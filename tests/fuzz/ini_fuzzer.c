@@ -5,9 +5,9 @@
  * see fuzzed text.  Seeds: tests/fuzz/corpus/ini/.
  *
  * Built by the fuzz wiring (--enable-fuzzing), or by hand:
- *   clang -g -fsanitize=fuzzer,address -I_build/x -Idaemon -Isdk/include \
- *     -Itests/fuzz tests/fuzz/ini_fuzzer.c daemon/ini.c daemon/expand.c \
- *     daemon/xmalloc.c -ljansson
+ *   clang -g -fsanitize=fuzzer,address -I_build/x -Idaemon -Ilib \
+ *     -Isdk/include -Itests/fuzz tests/fuzz/ini_fuzzer.c daemon/ini.c \
+ *     daemon/expand.c lib/xmalloc.c -ljansson
  *
  * The name given to the reader lives in a directory that does not exist,
  * so a relative [include] pattern matches nothing; an absolute one may

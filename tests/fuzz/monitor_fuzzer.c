@@ -94,7 +94,7 @@ m_tokenize(const char *s, size_t len, struct m_words *m)
 	m->argc = -1;
 	if (memchr(s, '\0', len) != NULL)
 		return;
-	w = m->buf = plug_xmalloc(len + 1);
+	w = m->buf = xmalloc(len + 1);
 	m->argc = 0;
 	for (;;) {
 		while (s < e && m_blank(*s))
@@ -158,22 +158,22 @@ m_has_nul(const struct m_words *m)
 static void
 check_requote(const struct mon_argv *a)
 {
-	struct mon_str line = { NULL, 0, 0 };
+	struct dbuf line = DBUF_INIT;
 	struct mon_argv b;
 	const char *err = NULL;
 	int i;
 
 	for (i = 0; i < a->argc; i++) {
 		if (i > 0)
-			mon_str_add(&line, " ", 1);
+			dbuf_add(&line, " ", 1);
 		mon_quote(&line, a->argv[i]);
 	}
 	if (a->argc == 0)
-		mon_str_add(&line, "", 0);
-	if (memchr(line.s, '\n', line.len) != NULL || strlen(line.s) !=
+		dbuf_add(&line, "", 0);
+	if (memchr(line.data, '\n', line.len) != NULL || strlen(line.data) !=
 	    line.len)
 		abort();
-	if (mon_tokenize(line.s, line.len, &b, &err) != 0)
+	if (mon_tokenize(line.data, line.len, &b, &err) != 0)
 		abort();
 	if (b.argc != a->argc || b.argv[b.argc] != NULL)
 		abort();
@@ -181,7 +181,7 @@ check_requote(const struct mon_argv *a)
 		if (strcmp(a->argv[i], b.argv[i]) != 0)
 			abort();
 	mon_argv_free(&b);
-	mon_str_free(&line);
+	dbuf_free(&line);
 }
 
 static void
@@ -194,7 +194,7 @@ check_tokenize(const uint8_t *data, size_t size)
 	int r;
 
 	/* exactly size bytes: reading past the line is an ASan report */
-	line = plug_xmalloc(size);
+	line = xmalloc(size);
 	memcpy(line, data, size);
 	m_tokenize(line, size, &m);
 	r = mon_tokenize(line, size, &a, &err);

@@ -77,7 +77,7 @@ fz_has_cr(json_t *v)
 static void
 fz_response(const uint8_t *data, size_t size)
 {
-	struct xr_buf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 	struct xr_limits big = fz_lim;
 	json_t *v, *v2;
 	char err[256];
@@ -102,7 +102,7 @@ fz_response(const uint8_t *data, size_t size)
 			abort();
 		json_decref(v2);
 	}
-	xr_buf_free(&b);
+	dbuf_free(&b);
 	json_decref(v);
 }
 

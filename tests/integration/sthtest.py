@@ -187,6 +187,52 @@ class OutputReader:
         return True
 
 
+STRACE = shutil.which("strace")
+
+
+def strace_works():
+    """Whether strace is installed and may trace here (a container
+    without ptrace cannot): the strace tests skip otherwise."""
+    if not STRACE:
+        return False
+    try:
+        p = subprocess.run([STRACE, "-o", os.devnull, "true"],
+                           capture_output=True, timeout=10)
+        return p.returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+class Strace:
+    """strace attached to a running process (pid), writing the syscalls
+    named in calls ("close,execve") to path; follow=True follows its
+    children, args are more options ("-s", "64").  stop() detaches and
+    returns the trace's lines."""
+
+    def __init__(self, pid, path, calls, follow=True, args=()):
+        self.path = path
+        self.proc = subprocess.Popen(
+            [STRACE, "-qq"] + (["-f"] if follow else []) + list(args) +
+            ["-o", path, "-e", "trace=" + calls, "-p", str(pid)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def text(self):
+        return read_text(self.path)
+
+    def lines(self):
+        return self.text().splitlines()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.lines()
+
+
 def run_sthenod(args, timeout=10, **kw):
     """Run sthenod to completion (for -v, -h, errors): CompletedProcess
     with text stdout and stderr."""
@@ -210,6 +256,10 @@ class Sthenod:
         d.wait_log(r"received SIGHUP")
         d.stop()                             # SIGTERM, returns exit code
         d.cleanup()                          # kills whatever is left
+
+    A test class starts it with d.start_or_cleanup(log=..., ready=...)
+    (started and ready, or no trace left) and ends it with
+    d.stop_and_cleanup() (a clean exit or the test fails).
 
     Paths: d.dir, d.conf, d.log, d.pidfile.  logfile and pidfile default
     to files in d.dir, childlogdir to d.dir; pass extra sections as
@@ -251,14 +301,44 @@ class Sthenod:
         with open(self.conf, "w") as f:
             f.write(text)
 
-    def start_or_cleanup(self, **kw):
-        """start(**kw); if that fails, cleanup() before re-raising (a
+    def start_or_cleanup(self, log=(), ready=None, timeout=10, **kw):
+        """start(**kw), then wait for each regex of log (one or a list) in
+        the log and for ready() to be true (wait_for), timeout seconds
+        each; if any of that fails, cleanup() before raising (a
         setUpClass that raises gets no tearDownClass)."""
+        if isinstance(log, str):
+            log = (log,)
         try:
             self.start(**kw)
-        except Exception:
+            for pattern in log:
+                if not self.wait_log(pattern, timeout=timeout):
+                    raise AssertionError("no line %r:\n%s" %
+                                         (pattern, self.describe()))
+            if ready is not None and not wait_for(ready, timeout):
+                raise AssertionError("not ready:\n%s" % self.describe())
+        except BaseException:
             self.cleanup()
             raise
+
+    def stop_and_cleanup(self, timeout=15):
+        """The end of a test: stop() if still running, then cleanup()
+        whatever happens; fail if sthenod exited non-zero or its stderr
+        holds a sanitizer report (under --enable-asan a leak or an error
+        does one or both)."""
+        rc, err, text = 0, "", ""
+        try:
+            if self.proc is not None:
+                rc = self.proc.poll()
+                if rc is None:
+                    rc = self.stop(timeout=timeout)
+            elif self.daemon_pid and pid_alive(self.daemon_pid):
+                rc = self.stop(timeout=timeout)
+            err = self.stderr_text()
+            text = self.describe()
+        finally:
+            self.cleanup()
+        if rc != 0 or "Sanitizer" in err:
+            raise AssertionError("sthenod exited %d:\n%s" % (rc, text))
 
     def start(self, args=("-n",), wait=True, stdout=subprocess.DEVNULL,
               env=None, log=None):

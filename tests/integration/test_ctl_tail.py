@@ -110,25 +110,13 @@ command = /bin/sh -c 'echo start-out; echo start-err >&2; while read l; do echo 
 startsecs = 0
 """ % (cls.sock, USER, PASS, cls.port, cls.sock, USER, PASS)
         cls.d.write_config()
-        try:
-            cls.d.start()
-            if not cls.d.wait_log(r"success: echoer entered RUNNING"):
-                raise AssertionError(cls.d.describe())
-        except Exception:
-            cls.d.cleanup()
-            raise
+        cls.d.start_or_cleanup(log=r"success: echoer entered RUNNING")
         cls.rpc = xmlrpc.client.ServerProxy(
             "http://127.0.0.1:%d/RPC2" % cls.port)
 
     @classmethod
     def tearDownClass(cls):
-        try:
-            rc = cls.d.stop()
-            if rc != 0:
-                raise AssertionError("sthenod exited %d:\n%s" %
-                                     (rc, cls.d.describe()))
-        finally:
-            cls.d.cleanup()
+        cls.d.stop_and_cleanup()
 
     def ctl(self, *args):
         return [CTL, "-c", self.d.conf] + list(args)

@@ -38,7 +38,6 @@ import sthtest  # noqa: E402
 
 PY = "/usr/bin/python3"
 SUPERVISORD = "/usr/bin/supervisord"
-STRACE = shutil.which("strace")
 
 # Reads the protocol as bytes, counting len: in characters (supervisord's
 # unit, sthenod's default), and records each envelope as received.  Under
@@ -478,7 +477,7 @@ def ms_to_boundary(period, now):
     return (period - now % period) * 1000
 
 
-@unittest.skipUnless(STRACE, "strace not installed")
+@unittest.skipUnless(sthtest.strace_works(), "strace is missing or cannot trace")
 class TickTimers(unittest.TestCase):
     """What timeout sthenod's loop sleeps with, seen by strace: exactly
     the time to the next boundary of the period a pool subscribes to."""
@@ -497,10 +496,8 @@ events=%s
                         d.describe())
         time.sleep(0.2)     # startsecs' timer is gone, nothing pending
         out = os.path.join(d.dir, "strace.out")
-        st = subprocess.Popen([STRACE, "-ttt", "-p", str(d.pid), "-o", out,
-                               "-e", "trace=epoll_wait,epoll_pwait"],
-                              stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+        st = sthtest.Strace(d.pid, out, "epoll_wait,epoll_pwait",
+                            follow=False, args=("-ttt",))
         try:
             self.assertTrue(sthtest.wait_for(
                 lambda: "epoll" in sthtest.read_text(out), 5),
@@ -516,8 +513,7 @@ events=%s
                                        sthtest.read_text(out))) >= 2, 5),
                 sthtest.read_text(out))
         finally:
-            st.send_signal(signal.SIGINT)
-            st.wait(timeout=10)
+            st.stop()
         calls = re.findall(r"^(\d+\.\d+) epoll_p?wait\(\d+, .*, \d+, "
                            r"(-?\d+)(?:, .*)?\) = ", sthtest.read_text(out),
                            re.M)

@@ -916,17 +916,22 @@ class BadConfig(unittest.TestCase):
         ("port = 127.0.0.1:%d\nanonymous = true\n", "anon_root"),
         ("port = 127.0.0.1:%d\n", "local_users"),
         ("port = 127.0.0.1:%d\nanonymous = maybe\nanon_root = /tmp\n",
-         r"anonymous: not a valid boolean value: 'maybe' in section "
+         r"not a valid boolean value: 'maybe' for 'anonymous' in section "
          r"'plugin:ftp' \(file: '[^']+', line \d+\)"),
         ("port = 127.0.0.1:%d\nanonymous = true\nanon_root = /tmp\n"
          "max_clients = lots\n",
-         r"max_clients: invalid literal for int\(\) with base 10: 'lots' "
-         r"in section "
+         r"invalid literal for int\(\) with base 10: 'lots' for "
+         r"'max_clients' in section "
          r"'plugin:ftp' \(file: '[^']+', line \d+\)"),
         ("port = 127.0.0.1:%d\nanonymous = true\nanon_root = /tmp\n"
-         "idle_timeout = 0\n", "idle_timeout"),
+         "idle_timeout = 0\n",
+         r"0 is below lower bound \(1\) for 'idle_timeout' in section "
+         r"'plugin:ftp' \(file: '[^']+', line \d+\)"),
         ("port = 127.0.0.1:%d\nanonymous = true\nanon_root = /tmp\n"
          "pasv_min_port = 5000\n", "pasv_min_port"),
+        ("port = 127.0.0.1:%d\nanonymous = true\nanon_root = /tmp\n"
+         "pasv_min_port = 80\npasv_max_port = 90\n",
+         r"80 is below lower bound \(1024\) for 'pasv_min_port'"),
         ("port = 127.0.0.1:%d\nanonymous = true\nanon_root = /tmp\n"
          "pasv_address = example.org\n", "pasv_address"),
         ("port = 127.0.0.1:%d\nanonymous = true\nanon_root = /nonexistent\n",

@@ -238,27 +238,12 @@ startsecs = 0
            wwwlog=cls.www_log, bare=cls.bare, slow=cls.slow,
            capped=cls.capped, ctllog=cls.ctl_log, pubsock=cls.pubsock)
         cls.d.write_config()
-        try:
-            cls.d.start()
-            if not cls.d.wait_log(r"plugin 'metrics' .*loaded"):
-                raise AssertionError("metrics not loaded:\n%s" %
-                                     cls.d.describe())
-            if not cls.d.wait_log(r"success: talker entered RUNNING"):
-                raise AssertionError("talker not running:\n%s" %
-                                     cls.d.describe())
-        except Exception:
-            cls.d.cleanup()
-            raise
+        cls.d.start_or_cleanup(log=(r"plugin 'metrics' .*loaded",
+                                    r"success: talker entered RUNNING"))
 
     @classmethod
     def tearDownClass(cls):
-        try:
-            rc = cls.d.stop()
-            if rc != 0:
-                raise AssertionError("sthenod exited %d:\n%s" %
-                                     (rc, cls.d.describe()))
-        finally:
-            cls.d.cleanup()
+        cls.d.stop_and_cleanup()
 
     def setUp(self):
         self.assertIsNone(self.d.proc.poll(), "sthenod died:\n%s" %
@@ -950,12 +935,7 @@ root = %s
                                              self.ctl)
 
     def tearDown(self):
-        try:
-            if self.d.proc is not None and self.d.proc.poll() is None:
-                rc = self.d.stop()
-                self.assertEqual(rc, 0, self.d.describe())
-        finally:
-            self.d.cleanup()
+        self.d.stop_and_cleanup()
 
     def run_wrk(self, seconds):
         return subprocess.Popen(

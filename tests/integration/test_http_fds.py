@@ -134,10 +134,7 @@ autorestart = true
             raise unittest.SkipTest("hard RLIMIT_NOFILE %d too low" % hard)
         try:
             resource.setrlimit(resource.RLIMIT_NOFILE, (FDS, hard))
-            cls.d.start()
-        except BaseException:
-            cls.d.cleanup()
-            raise
+            cls.d.start_or_cleanup()
         finally:
             resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
         want = max(soft, FLOOD + 100)

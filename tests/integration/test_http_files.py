@@ -114,20 +114,13 @@ command = /bin/sleep 1000
 startsecs = 0
 """ % (cls.ctl, cls.www, root)
         cls.d.write_config()
-        try:
-            cls.d.start()
-            if not cls.d.wait_log(r"plugin 'metrics' .*loaded"):
-                raise AssertionError("metrics not loaded:\n%s" %
-                                     cls.d.describe())
-            sthtest.wait_for(lambda: cls.get_ctl("/status")[0] == 200, 5)
-        except Exception:
-            cls.d.cleanup()
-            raise
+        cls.d.start_or_cleanup(
+            log=r"plugin 'metrics' .*loaded",
+            ready=lambda: cls.get_ctl("/status")[0] == 200)
 
     @classmethod
     def tearDownClass(cls):
-        cls.d.stop()
-        cls.d.cleanup()
+        cls.d.stop_and_cleanup()
 
     @classmethod
     def get_ctl(cls, path, *args):

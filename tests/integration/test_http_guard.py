@@ -24,7 +24,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 import unittest
 import xmlrpc.client
 
@@ -76,24 +75,12 @@ def start(test_cls, extra):
     d = sthtest.Sthenod()
     d.extra = extra.replace("@DIR@", d.dir) + PROGRAMS
     d.write_config()
-    try:
-        d.start()
-        if not d.wait_log(r"success: sleeper entered RUNNING"):
-            raise AssertionError("no sleeper:\n%s" % d.describe())
-    except Exception:
-        d.cleanup()
-        raise
+    d.start_or_cleanup(log=r"success: sleeper entered RUNNING")
     test_cls.d = d
 
 
 def stop(test_cls):
-    try:
-        rc = test_cls.d.stop()
-        if rc != 0:
-            raise AssertionError("sthenod exited %d:\n%s" % (
-                rc, test_cls.d.describe()))
-    finally:
-        test_cls.d.cleanup()
+    test_cls.d.stop_and_cleanup()
 
 
 @unittest.skipUnless(CURL, "needs curl")

@@ -101,15 +101,9 @@ class JsonRpc(unittest.TestCase):
             nodaemon="true")
         cls.d.opts["childlogdir"] = cls.d.dir
         cls.d.write_config()
-        try:
-            cls.d.start()
-            cls.url = "http://127.0.0.1:%d/jsonrpc" % cls.port
-            cls.rpc2 = "http://127.0.0.1:%d/RPC2" % cls.port
-            if not sthtest.wait_for(cls.all_up, 10):
-                raise AssertionError("not up:\n%s" % cls.d.describe())
-        except BaseException:
-            cls.d.cleanup()
-            raise
+        cls.url = "http://127.0.0.1:%d/jsonrpc" % cls.port
+        cls.rpc2 = "http://127.0.0.1:%d/RPC2" % cls.port
+        cls.d.start_or_cleanup(ready=cls.all_up)
 
     @classmethod
     def all_up(cls):
@@ -124,14 +118,7 @@ class JsonRpc(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        try:
-            cls.d.stop()
-            err = cls.d.stderr_text()
-        finally:
-            cls.d.cleanup()
-        # a sanitizer build reports at exit: that is a failure
-        if "Sanitizer" in err:
-            raise AssertionError("sthenod stderr:\n" + err)
+        cls.d.stop_and_cleanup()
 
     # -- clients
 

@@ -160,24 +160,11 @@ class MonitorTest(unittest.TestCase):
                        "[inet_http_server]\nport=127.0.0.1:%d\n"
                        % (cls.port, cls.http)) + PROGRAMS
         cls.d.write_config()
-        try:
-            cls.d.start()
-        except Exception:
-            cls.d.cleanup()
-            raise
+        cls.d.start_or_cleanup()
 
     @classmethod
     def tearDownClass(cls):
-        rc, err = 0, ""
-        try:
-            if cls.d.pid and sthtest.pid_alive(cls.d.pid):
-                rc = cls.d.stop(timeout=20)
-                err = cls.d.stderr_text()
-        finally:
-            cls.d.cleanup()
-        # under --enable-asan, a leak or an error makes the exit non-zero
-        if rc != 0:
-            raise AssertionError("sthenod exited %d:\n%s" % (rc, err))
+        cls.d.stop_and_cleanup(timeout=20)
 
     def tearDown(self):
         Console.close_all()
@@ -527,8 +514,10 @@ class PenaltyTest(unittest.TestCase):
         d.write_config()
         d.start(wait=False)
         self.assertEqual(d.wait_exit(10), 2, d.describe())
-        self.assertIn("max_auth_failures and auth_penalty must be 0 (off) "
-                      "or more", d.read_log() + d.stderr_text())
+        self.assertRegex(d.read_log() + d.stderr_text(),
+                         r"-1 is below lower bound \(0\) for "
+                         r"'max_auth_failures' in section 'plugin:monitor' "
+                         r"\(file: '[^']+', line \d+\)")
 
 
 @unittest.skipUnless(have_plugins("monitor", "http", "xmlrpc") and
@@ -850,11 +839,7 @@ class SquatterTest(unittest.TestCase):
                        "port=%d\nsecret=%%(here)s/secret\n"
                        "max_auth_failures=0\n" % cls.port)
         cls.d.write_config()
-        try:
-            cls.d.start()
-        except Exception:
-            cls.d.cleanup()
-            raise
+        cls.d.start_or_cleanup()
 
     @classmethod
     def tearDownClass(cls):

@@ -190,5 +190,81 @@ class PluginConfig(unittest.TestCase):
             self.d.read_log())
 
 
+@unittest.skipUnless(have_plugins("http", "xmlrpc"), "plugins not built")
+class BadValues(unittest.TestCase):
+    """A bad value in a plugin's section stops sthenod with the core's
+    words: the value, the key, the section it came from (a server's own,
+    or [plugin:http] for a key the server does not set), file and line."""
+
+    def refused(self, sections, section, key, message):
+        d = sthtest.Sthenod()
+        self.addCleanup(d.cleanup)
+        d.extra = sections.replace("@PORT@", str(free_port()))
+        d.write_config()
+        d.start(wait=False)
+        self.assertEqual(d.wait_exit(10), 2, d.describe())
+        with open(d.conf) as f:
+            lines = f.read().split("\n")
+        head = lines.index("[%s]" % section)
+        line = next(i for i in range(head, len(lines))
+                    if lines[i].startswith(key + "=")) + 1
+        want = "%s for '%s' in section '%s' (file: '%s', line %d)" % (
+            message, key, section, d.conf, line)
+        self.assertIn(want, d.read_log() + d.stderr_text())
+
+    def test_a_server_limit(self):
+        self.refused("[http_server:www]\nlisten=127.0.0.1:@PORT@\n"
+                     "max_body=0\n", "http_server:www", "max_body",
+                     "0 is below lower bound (1)")
+
+    def test_a_default_from_plugin_http_names_that_section(self):
+        self.refused("[plugin:http]\nidle_timeout=soon\n"
+                     "[http_server:www]\nlisten=127.0.0.1:@PORT@\n",
+                     "plugin:http", "idle_timeout",
+                     "invalid literal for int() with base 10: 'soon'")
+
+    def test_a_named_server_flag(self):
+        self.refused("[http_server:www]\nlisten=127.0.0.1:@PORT@\n"
+                     "control=maybe\n", "http_server:www", "control",
+                     "not a valid boolean value: 'maybe'")
+
+    def test_a_socket_mode(self):
+        self.refused("[unix_http_server]\nfile=%(here)s/s.sock\n"
+                     "chmod=999\n", "unix_http_server", "chmod",
+                     "999 can not be converted to an octal type")
+
+    def test_an_auth_penalty(self):
+        self.refused("[inet_http_server]\nport=127.0.0.1:@PORT@\n"
+                     "auth_penalty=-1\n", "inet_http_server",
+                     "auth_penalty", "-1 is below lower bound (0)")
+
+    def test_xmlrpc_limits(self):
+        self.refused("[inet_http_server]\nport=127.0.0.1:@PORT@\n"
+                     "[plugin:xmlrpc]\nmax_depth=2\n", "plugin:xmlrpc",
+                     "max_depth", "2 is below lower bound (4)")
+        self.refused("[inet_http_server]\nport=127.0.0.1:@PORT@\n"
+                     "[plugin:xmlrpc]\nmax_body=2GB\n", "plugin:xmlrpc",
+                     "max_body",
+                     "2147483648 is above upper bound (1073741824)")
+
+
+    @unittest.skipUnless(have_plugins("files"), "files not built")
+    def test_a_files_setting(self):
+        self.refused("[http_server:www]\nlisten=127.0.0.1:@PORT@\n"
+                     "root=%(here)s\n[plugin:files]\ncache_valid=0\n",
+                     "plugin:files", "cache_valid",
+                     "0 is below lower bound (1)")
+
+    @unittest.skipUnless(have_plugins("monitor"), "monitor not built")
+    def test_a_monitor_setting(self):
+        self.refused("[plugin:monitor]\nsocket=%(here)s/m.sock\n"
+                     "socket_mode=9\n", "plugin:monitor", "socket_mode",
+                     "9 can not be converted to an octal type")
+
+    @unittest.skipUnless(have_plugins("tls"), "tls not built")
+    def test_a_tls_setting(self):
+        self.refused("[tls:main]\nsession_tickets=maybe\n", "tls:main",
+                     "session_tickets", "not a valid boolean value: 'maybe'")
+
 if __name__ == "__main__":
     unittest.main()

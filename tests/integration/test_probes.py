@@ -113,23 +113,11 @@ autostart = false
 """ % dict(ctl=cls.ctl, pub=cls.pub, plain=cls.plain, user=USER, pw=PASS,
            sock=cls.sock, root=cls.root, flag=cls.flag)
         cls.d.write_config()
-        try:
-            cls.d.start()
-            if not cls.d.wait_log(r"success: slow entered RUNNING"):
-                raise AssertionError(cls.d.describe())
-        except Exception:
-            cls.d.cleanup()
-            raise
+        cls.d.start_or_cleanup(log=r"success: slow entered RUNNING")
 
     @classmethod
     def tearDownClass(cls):
-        try:
-            rc = cls.d.stop()
-            if rc != 0:     # under ASan: a leak or an error
-                raise AssertionError("sthenod exited %d:\n%s" %
-                                     (rc, cls.d.describe()))
-        finally:
-            cls.d.cleanup()
+        cls.d.stop_and_cleanup()
 
     def probe_servers(self):
         return (self.ctl, self.sock, self.pub)

@@ -49,7 +49,7 @@ class RpcLimits(unittest.TestCase):
             "[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = "
             "supervisor.rpcinterface:make_main_rpcinterface\n" % cls.port)
             + progs)
-        cls.d.start()
+        cls.d.start_or_cleanup()
         cls.url = "http://127.0.0.1:%d" % cls.port
 
     @classmethod

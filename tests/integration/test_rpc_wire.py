@@ -10,12 +10,8 @@ The strace part is skipped when strace is missing or cannot attach."""
 
 import os
 import re
-import shutil
-import signal
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import unittest
 import urllib.request
@@ -30,7 +26,6 @@ try:
 except ImportError:
     SupervisorTransport = None
 
-STRACE = shutil.which("strace")
 SUPERVISORD = "/usr/bin/supervisord"
 
 SECTIONS = """
@@ -65,17 +60,6 @@ NODELAY = re.compile(
 
 
 
-def strace_works():
-    if not STRACE:
-        return False
-    try:
-        p = subprocess.run([STRACE, "-o", os.devnull, "true"],
-                           capture_output=True, timeout=10)
-        return p.returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-
-
 def start_sthenod():
     port = free_port()
     d = sthtest.Sthenod()
@@ -83,13 +67,7 @@ def start_sthenod():
     d.opts["childlogdir"] = d.dir
     d.write_config()
     d.port = port
-    try:
-        d.start()
-        if not sthtest.wait_for(lambda: all_running(port), 10):
-            raise AssertionError("not up:\n%s" % d.describe())
-    except BaseException:
-        d.cleanup()
-        raise
+    d.start_or_cleanup(ready=lambda: all_running(port))
     return d
 
 
@@ -117,18 +95,16 @@ def sequential_latency(port, calls=30):
     return statistics.median(t), max(t)
 
 
-@unittest.skipUnless(strace_works(), "strace is missing or cannot trace")
+@unittest.skipUnless(sthtest.strace_works(), "strace is missing or cannot trace")
 class OneWriteNoDelay(unittest.TestCase):
     maxDiff = None
 
     def setUp(self):
         self.d = start_sthenod()
         self.trace = os.path.join(self.d.dir, "strace.out")
-        self.strace = subprocess.Popen(
-            [STRACE, "-f", "-qq", "-s", "64", "-o", self.trace,
-             "-e", "trace=write,writev,sendmsg,sendto,setsockopt",
-             "-p", str(self.d.pid)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.strace = sthtest.Strace(
+            self.d.pid, self.trace,
+            "write,writev,sendmsg,sendto,setsockopt", args=("-s", "64"))
         # attached once a syscall of the daemon shows: poke it
         ok = sthtest.wait_for(self.attached, 10, 0.1)
         if not ok:
@@ -146,27 +122,12 @@ class OneWriteNoDelay(unittest.TestCase):
                        sthtest.read_text(self.trace).splitlines()))
 
     def tearDown(self):
-        if self.strace.poll() is None:
-            self.strace.send_signal(signal.SIGINT)
-            try:
-                self.strace.wait(10)
-            except subprocess.TimeoutExpired:
-                self.strace.kill()
-                self.strace.wait()
-        self.strace.stderr.close()
-        try:
-            self.d.stop()
-            err = self.d.stderr_text()
-        finally:
-            self.d.cleanup()
-        if "Sanitizer" in err:
-            raise AssertionError("sthenod stderr:\n" + err)
+        self.strace.stop()
+        self.d.stop_and_cleanup()
 
     def detach(self):
         time.sleep(0.2)
-        self.strace.send_signal(signal.SIGINT)
-        self.strace.wait(10)
-        return sthtest.read_text(self.trace).splitlines()[self.skip:]
+        return self.strace.stop()[self.skip:]
 
     def test_one_write_per_reply_and_nodelay(self):
         url = "http://127.0.0.1:%d" % self.d.port
@@ -268,30 +229,15 @@ class Latency(unittest.TestCase):
         self.assertLess(med, 20.0, msg)
 
     def supervisord_latency(self):
-        dir = tempfile.mkdtemp(prefix="sth-wire-")
-        port = free_port()
-        conf = os.path.join(dir, "d.conf")
-        with open(conf, "w") as f:
-            f.write(sthtest.supervisord_section(
-                logfile=os.path.join(dir, "main.log"),
-                pidfile=os.path.join(dir, "d.pid"), childlogdir=dir) +
-                SECTIONS.replace("@PORT@", str(port)).replace("@DIR@", dir))
-        p = subprocess.Popen([SUPERVISORD, "-n", "-c", conf],
-                             stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL,
-                             start_new_session=True)
+        d = sthtest.Peer([SUPERVISORD, "-n"], sthtest.supervisord_section(
+            logfile="@DIR@/main.log", pidfile="@DIR@/d.pid",
+            childlogdir="@DIR@") + SECTIONS, prefix="sth-wire-")
         try:
-            if not sthtest.wait_for(lambda: all_running(port), 20):
+            if not sthtest.wait_for(lambda: all_running(d.port), 20):
                 raise AssertionError("supervisord did not start")
-            return sequential_latency(port)
+            return sequential_latency(d.port)
         finally:
-            os.killpg(p.pid, signal.SIGTERM)
-            try:
-                p.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(p.pid, signal.SIGKILL)
-                p.wait()
-            shutil.rmtree(dir, ignore_errors=True)
+            d.cleanup()
 
 
 if __name__ == "__main__":

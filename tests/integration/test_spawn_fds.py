@@ -8,9 +8,6 @@ missing or cannot attach."""
 
 import os
 import re
-import shutil
-import signal
-import subprocess
 import sys
 import unittest
 import xmlrpc.client
@@ -19,22 +16,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sthtest  # noqa: E402
 from sthtest import free_port  # noqa: E402
 
-STRACE = shutil.which("strace")
 LINE = re.compile(r"^(\d+) +(close|close_range|execve)\(")
 
 
-def strace_works():
-    if not STRACE:
-        return False
-    try:
-        p = subprocess.run([STRACE, "-o", os.devnull, "true"],
-                           capture_output=True, timeout=10)
-        return p.returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-
-
-@unittest.skipUnless(strace_works(), "strace is missing or cannot trace")
+@unittest.skipUnless(sthtest.strace_works(), "strace is missing or cannot trace")
 class SpawnFds(unittest.TestCase):
     def test_child_closes_in_one_call(self):
         port = free_port()
@@ -56,11 +41,7 @@ startsecs=0
             self.assertTrue(sthtest.wait_for(
                 lambda: self.up(url), 10), d.describe())
             trace = os.path.join(d.dir, "strace.out")
-            strace = subprocess.Popen(
-                [STRACE, "-f", "-qq", "-o", trace,
-                 "-e", "trace=close,close_range,execve",
-                 "-p", str(d.pid)],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            strace = sthtest.Strace(d.pid, trace, "close,close_range,execve")
             # attached once a close of the daemon shows (an RPC
             # connection closed by the client makes one)
             self.assertTrue(sthtest.wait_for(
@@ -74,11 +55,9 @@ startsecs=0
             self.assertTrue(sthtest.wait_for(
                 lambda: 'execve("/bin/sleep"' in sthtest.read_text(trace),
                 10, 0.05), "no execve traced")
-            strace.send_signal(signal.SIGINT)
-            strace.wait(10)
             closes = 0
             children = set()
-            for line in sthtest.read_text(trace).splitlines():
+            for line in strace.stop():
                 m = LINE.match(line)
                 if not m or int(m.group(1)) == d.pid:
                     continue
@@ -89,9 +68,8 @@ startsecs=0
             # the sleep's own loader closes a few; the old loop 4093
             self.assertLess(closes, 100, "%d close() in the child" % closes)
         finally:
-            if strace is not None and strace.poll() is None:
-                strace.kill()
-                strace.wait()
+            if strace is not None:
+                strace.stop()
             d.cleanup()
 
     @staticmethod

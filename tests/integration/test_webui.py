@@ -163,14 +163,7 @@ class WebUI(unittest.TestCase):
         cls.d.extra = server + PROGRAMS.replace("@DIR@", cls.d.dir)
         cls.d.opts["childlogdir"] = cls.d.dir
         cls.d.write_config()
-        try:
-            cls.d.start()
-            if not cls.d.wait_log(r"success: sleeper entered RUNNING"):
-                raise AssertionError("sleeper did not start:\n%s"
-                                     % cls.d.describe())
-        except Exception:
-            stop_and_cleanup(cls.d)
-            raise
+        cls.d.start_or_cleanup(log=r"success: sleeper entered RUNNING")
         cls.rpc = xmlrpc.client.ServerProxy(
             "http://%s127.0.0.1:%d/RPC2" % (
                 "%s:%s@" % cls.auth if cls.auth else "", cls.port))
@@ -182,13 +175,7 @@ class WebUI(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         # a clean exit, which under ASan also means no leak and no error
-        try:
-            rc = cls.d.stop()
-            if rc != 0:
-                raise AssertionError("sthenod exited %d:\n%s" % (
-                    rc, cls.d.describe()))
-        finally:
-            cls.d.cleanup()
+        cls.d.stop_and_cleanup()
 
     def need(self, *methods):
         missing = [m for m in methods if m not in self.methods]
@@ -692,24 +679,12 @@ class WebUIChromium(unittest.TestCase):
                        % cls.port) + PROGRAMS.replace("@DIR@", cls.d.dir)
         cls.d.opts["childlogdir"] = cls.d.dir
         cls.d.write_config()
-        try:
-            cls.d.start()
-            if not cls.d.wait_log(r"success: sleeper entered RUNNING"):
-                raise AssertionError(cls.d.describe())
-        except Exception:
-            stop_and_cleanup(cls.d)
-            raise
+        cls.d.start_or_cleanup(log=r"success: sleeper entered RUNNING")
 
     @classmethod
     def tearDownClass(cls):
         # a clean exit, which under ASan also means no leak and no error
-        try:
-            rc = cls.d.stop()
-            if rc != 0:
-                raise AssertionError("sthenod exited %d:\n%s" % (
-                    rc, cls.d.describe()))
-        finally:
-            cls.d.cleanup()
+        cls.d.stop_and_cleanup()
 
     def chromium(self, url, *extra):
         prof = tempfile.mkdtemp(prefix="sth-chromium-")

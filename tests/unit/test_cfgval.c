@@ -679,6 +679,108 @@ Test(cfgread, where_in_an_included_file)
 	free(path);
 }
 
+/* A server section over its plugin's defaults: each key from the first
+ * section that has it, and the error names that section and line. */
+Test(cfgread, fallback_section_per_key)
+{
+	static const struct cfg_option o[] = {
+		{ "priority", CFG_INT, offsetof(struct target, priority), "5",
+		  0, 1, 100 },
+		{ "maxbytes", CFG_BYTES, offsetof(struct target, maxbytes),
+		  "1KB", 0, 1, 1024 * 1024 },
+		{ "command", CFG_STR, offsetof(struct target, command), NULL,
+		  CFG_REQUIRED, 0, 0 },
+		{ NULL, 0, 0, NULL, 0, 0, 0 }
+	};
+	struct ini_section *own, *global;
+	struct target t;
+	char	*want;
+
+	own = section("[plugin:http]\npriority=7\nmaxbytes=2KB\n"
+	    "command=g\n[http_server:www]\nmaxbytes=3KB\n", "http_server:www");
+	global = ini_find(doc, "plugin:http");
+	cr_assert_eq(cfg_read_over(own, global, o, &t, vars, &err), 0, "%s",
+	    err);
+	cr_assert_eq(t.priority, 7);
+	cr_assert_eq(t.maxbytes, 3 * 1024);
+	cr_assert_str_eq(t.command, "g");
+	cfg_release(o, &t);
+	/* neither has it: the default */
+	own = section("[plugin:http]\ncommand=g\n[http_server:www]\n",
+	    "http_server:www");
+	global = ini_find(doc, "plugin:http");
+	cr_assert_eq(cfg_read_over(own, global, o, &t, vars, &err), 0);
+	cr_assert_eq(t.priority, 5);
+	cfg_release(o, &t);
+	/* a bad value in the fallback: its section and line */
+	own = section("[plugin:http]\ncommand=g\npriority=0\n"
+	    "[http_server:www]\n", "http_server:www");
+	global = ini_find(doc, "plugin:http");
+	cr_assert_eq(cfg_read_over(own, global, o, &t, vars, &err), -1);
+	xasprintf(&want, "0 is below lower bound (1) for 'priority' in "
+	    "section 'plugin:http' (file: '%s/x.conf', line 3)", tmpdir);
+	cr_assert_str_eq(err, want);
+	free(want);
+	clear();
+	/* byte sizes have bounds too */
+	own = section("[plugin:http]\ncommand=g\n"
+	    "[http_server:www]\nmaxbytes=2MB\n", "http_server:www");
+	global = ini_find(doc, "plugin:http");
+	cr_assert_eq(cfg_read_over(own, global, o, &t, vars, &err), -1);
+	xasprintf(&want, "2097152 is above upper bound (1048576) for "
+	    "'maxbytes' in section 'http_server:www' (file: '%s/x.conf', "
+	    "line 4)", tmpdir);
+	cr_assert_str_eq(err, want);
+	free(want);
+	cr_assert_null(t.command);
+}
+
+Test(cfgread, empty_null_strings)
+{
+	static const struct cfg_option o[] = {
+		{ "command", CFG_STR, offsetof(struct target, command), "d",
+		  CFG_EMPTY_NULL, 0, 0 },
+		{ "raw", CFG_STR, offsetof(struct target, raw), "d", 0, 0, 0 },
+		{ NULL, 0, 0, NULL, 0, 0, 0 }
+	};
+	struct target t;
+
+	cr_assert_eq(cfg_read(section("[x]\ncommand=\nraw=\n", "x"), o, &t,
+	    vars, &err), 0);
+	cr_assert_null(t.command);
+	cr_assert_str_eq(t.raw, "");
+	cfg_release(o, &t);
+}
+
+/* cfg_equal: each member of the table counts; a logfile's path only for
+ * a path. */
+Test(cfgread, equal_compares_every_member)
+{
+	struct target a, b;
+
+	cr_assert_eq(cfg_read(section("[program:web]\ncommand=x\n"
+	    "environment=A=1\n", "program:web"), opts, &a, vars, &err), 0);
+	cr_assert_eq(cfg_read(ini_find(doc, "program:web"), opts, &b, vars,
+	    &err), 0);
+	cr_assert(cfg_equal(opts, &a, &b));
+	b.priority++;
+	cr_assert_not(cfg_equal(opts, &a, &b));
+	b.priority--;
+	b.exitcodes.codes[0] = 3;
+	cr_assert_not(cfg_equal(opts, &a, &b));
+	b.exitcodes.codes[0] = 0;
+	json_object_set_new(b.env, "A", json_string("2"));
+	cr_assert_not(cfg_equal(opts, &a, &b));
+	json_object_set_new(b.env, "A", json_string("1"));
+	cr_assert(cfg_equal(opts, &a, &b));
+	b.logfile.path = xstrdup("/elsewhere");	/* AUTO: ignored */
+	cr_assert(cfg_equal(opts, &a, &b));
+	b.logfile.kind = CFG_LOGFILE_PATH;
+	cr_assert_not(cfg_equal(opts, &a, &b));
+	cfg_release(opts, &a);
+	cfg_release(opts, &b);
+}
+
 /* The comma-list splitter of programs=, depends_on= and environment_file=. */
 Test(cfgval, list_items_are_trimmed_and_empty_ones_skipped)
 {

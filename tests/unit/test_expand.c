@@ -154,20 +154,27 @@ Test(expand, env_vars_object)
 	json_decref(env);
 }
 
-Test(expand, repr_like_python)
+Test(expand, vars_add_here_and_the_node_to_a_copy)
 {
-	char	*r;
+	json_t	*env, *v;
+	char	*out, *err = NULL;
 
-	r = expand_repr("plain");
-	cr_assert_str_eq(r, "'plain'");
-	free(r);
-	r = expand_repr("it's");
-	cr_assert_str_eq(r, "\"it's\"");
-	free(r);
-	r = expand_repr("both ' and \"");
-	cr_assert_str_eq(r, "'both \\' and \"'");
-	free(r);
-	r = expand_repr("a\tb\nc\\d\x01");
-	cr_assert_str_eq(r, "'a\\tb\\nc\\\\d\\x01'");
-	free(r);
+	setenv("STH_EXPAND_TEST", "x", 1);
+	v = expand_vars(NULL, "/etc/sv", "node1");
+	out = expand("%(here)s %(host_node_name)s %(ENV_STH_EXPAND_TEST)s",
+	    "command", v, &err);
+	cr_assert_str_eq(out, "/etc/sv node1 x", "%s", err);
+	free(out);
+	json_decref(v);
+	/* the daemon's ENV_* object: copied, never changed */
+	env = json_pack("{s:s}", "ENV_A", "1");
+	v = expand_vars(env, "/srv", NULL);
+	cr_assert_str_eq(json_string_value(json_object_get(v, "here")),
+	    "/srv");
+	cr_assert_null(json_object_get(v, "host_node_name"));
+	cr_assert_null(json_object_get(v, "ENV_STH_EXPAND_TEST"));
+	cr_assert_null(json_object_get(env, "here"));
+	cr_assert_eq(json_object_size(env), 1);
+	json_decref(v);
+	json_decref(env);
 }

@@ -1,6 +1,6 @@
 /*
  * test_fatal.c — every fatal end leaves its reason in the main log
- * (daemon/log.c log_fatal, log_catch_crashes; daemon/xmalloc.c): a
+ * (daemon/log.c log_fatal, log_catch_crashes; lib/xmalloc.c): a
  * daemonized sthenod's stderr is /dev/null, so the log is the only place a
  * reason can be read.  Each case ends a forked child and reads its log.
  */

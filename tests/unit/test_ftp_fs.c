@@ -73,7 +73,7 @@ setup(void)
 	cr_assert_eq(symlink("../outside", p), 0);
 	snprintf(p, sizeof p, "%s/sub/abs", root);
 	cr_assert_eq(symlink("/etc/passwd", p), 0);
-	S = plug_xcalloc(1, sizeof *S);
+	S = xcalloc(1, sizeof *S);
 	snprintf(S->cwd, sizeof S->cwd, "/sub");
 	S->facts = MLST_ALL;
 	S->vfs = vfs_new(root, &err);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec.h"
 #include "digest.h"
 #include "httpd.h"
 
@@ -82,13 +83,13 @@ Test(http_auth, helpers)
 {
 	unsigned char out[16];
 
-	cr_assert_eq(http_base64_decode("aGk=", 4, out, sizeof out), 2);
+	cr_assert_eq(base64_decode("aGk=", 4, out, sizeof out, 0), 2);
 	cr_assert_eq(memcmp(out, "hi", 2), 0);
-	cr_assert_eq(http_base64_decode("aGk", 3, out, sizeof out), 2);
-	cr_assert_eq(http_base64_decode("a", 1, out, sizeof out), -1);
-	cr_assert_eq(http_base64_decode("aG=k", 4, out, sizeof out), -1);
-	cr_assert_eq(http_base64_decode("aGVsbG8gd29ybGQgaGVsbG8gd29ybGQ=",
-	    32, out, sizeof out), -1);
+	cr_assert_eq(base64_decode("aGk", 3, out, sizeof out, 0), 2);
+	cr_assert_eq(base64_decode("a", 1, out, sizeof out, 0), -1);
+	cr_assert_eq(base64_decode("aG=k", 4, out, sizeof out, 0), -1);
+	cr_assert_eq(base64_decode("aGVsbG8gd29ybGQgaGVsbG8gd29ybGQ=",
+	    32, out, sizeof out, 0), -1);
 }
 
 static void

@@ -21,11 +21,11 @@
 static void
 same_as_jansson(json_t *v, const char *what)
 {
-	struct xr_buf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 	char *want;
 	int rv;
 
-	XR_BUF_LIT(&b, "prefix");
+	DBUF_LIT(&b, "prefix");
 	want = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 	rv = jr_encode(&b, v);
 	if (want == NULL) {
@@ -41,7 +41,7 @@ same_as_jansson(json_t *v, const char *what)
 		    b.data + 6, want);
 	}
 	free(want);
-	xr_buf_free(&b);
+	dbuf_free(&b);
 }
 
 static const char *const json_cases[] = {
@@ -192,7 +192,7 @@ Test(json_encode, random_trees)
 /* Far deeper than an answer ever is: jr_encode gives up, b unchanged. */
 Test(json_encode, deep_nesting_refused)
 {
-	struct xr_buf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 	json_t *v = json_array(), *inner;
 	int i;
 
@@ -204,7 +204,7 @@ Test(json_encode, deep_nesting_refused)
 	cr_assert_eq(jr_encode(&b, v), -1);
 	cr_assert_eq(b.len, 0);
 	json_decref(v);
-	xr_buf_free(&b);
+	dbuf_free(&b);
 }
 
 Test(json_encode, itoa_limits)

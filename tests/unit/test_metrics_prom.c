@@ -14,7 +14,7 @@
 
 Test(prom, family_and_sample)
 {
-	struct htmlbuf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 	const char *l[] = { "group", "g", "name", "n", NULL };
 
 	prom_family(&b, "x_total", "counter", "Things.");
@@ -24,56 +24,56 @@ Test(prom, family_and_sample)
 	    "# TYPE x_total counter\n"
 	    "x_total{group=\"g\",name=\"n\"} 3\n"
 	    "x_total 0.5\n");
-	htmlbuf_free(&b);
+	dbuf_free(&b);
 }
 
 Test(prom, label_escaping)
 {
-	struct htmlbuf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 	const char *l[] = { "name", "a\"b\\c\nd", NULL };
 
 	prom_sample(&b, "m", l, 1);
 	cr_assert_str_eq(b.data, "m{name=\"a\\\"b\\\\c\\nd\"} 1\n");
-	htmlbuf_free(&b);
+	dbuf_free(&b);
 }
 
 Test(prom, help_escaping_keeps_quotes)
 {
-	struct htmlbuf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 
 	prom_family(&b, "m", "gauge", "a \"q\" \\ and\nnewline");
 	cr_assert_str_eq(b.data, "# HELP m a \"q\" \\\\ and\\nnewline\n"
 	    "# TYPE m gauge\n");
-	htmlbuf_free(&b);
+	dbuf_free(&b);
 }
 
 Test(prom, values)
 {
-	struct htmlbuf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 
 	prom_value(&b, 1795628835);
-	htmlbuf_puts(&b, " ");
+	dbuf_puts(&b, " ");
 	prom_value(&b, -2);
-	htmlbuf_puts(&b, " ");
+	dbuf_puts(&b, " ");
 	prom_value(&b, NAN);
-	htmlbuf_puts(&b, " ");
+	dbuf_puts(&b, " ");
 	prom_value(&b, INFINITY);
-	htmlbuf_puts(&b, " ");
+	dbuf_puts(&b, " ");
 	prom_value(&b, -INFINITY);
-	htmlbuf_puts(&b, " ");
+	dbuf_puts(&b, " ");
 	prom_value(&b, 0.25);
 	cr_assert_str_eq(b.data, "1795628835 -2 NaN +Inf -Inf 0.25");
-	htmlbuf_free(&b);
+	dbuf_free(&b);
 }
 
 Test(ext, html_escaping)
 {
-	struct htmlbuf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 
 	ext_buf_html(&b, "<script>\"x\" & 'y'</script>");
 	cr_assert_str_eq(b.data, "&lt;script&gt;&quot;x&quot; &amp; "
 	    "&#39;y&#39;&lt;/script&gt;");
-	htmlbuf_free(&b);
+	dbuf_free(&b);
 }
 
 Test(ext, uptime_and_bytes)

@@ -433,22 +433,22 @@ Test(monitor_proto, quote_round_trips)
 		"tab\there", "new\nline", "\x01\x7f", "caf\xc3\xa9", "'\"'",
 		"-j", "a;b#c",
 	};
-	struct mon_str s = { NULL, 0, 0 };
+	struct dbuf s = DBUF_INIT;
 	struct mon_argv a;
 	const char *err;
 	size_t i;
 
 	for (i = 0; i < sizeof words / sizeof words[0]; i++) {
 		if (i > 0)
-			mon_str_add(&s, " ", 1);
+			dbuf_add(&s, " ", 1);
 		mon_quote(&s, words[i]);
 	}
-	cr_assert_eq(mon_tokenize(s.s, s.len, &a, &err), 0);
+	cr_assert_eq(mon_tokenize(s.data, s.len, &a, &err), 0);
 	cr_assert_eq((size_t)a.argc, sizeof words / sizeof words[0]);
 	for (i = 0; i < sizeof words / sizeof words[0]; i++)
 		cr_assert_str_eq(a.argv[i], words[i], "word %zu", i);
 	mon_argv_free(&a);
-	mon_str_free(&s);
+	dbuf_free(&s);
 }
 
 Test(monitor_proto, constant_time_compare)

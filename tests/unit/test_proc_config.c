@@ -15,6 +15,7 @@
 
 #include "ini.h"
 #include "proc.h"
+#include "pyrepr.h"
 #include "sthenod.h"
 #include "xmalloc.h"
 
@@ -308,13 +309,13 @@ Test(proc_spawn, pyrepr)
 {
 	char *r;
 
-	r = proc_pyrepr("a'b");
+	r = pyrepr("a'b");
 	cr_assert_str_eq(r, "\"a'b\"");
 	free(r);
-	r = proc_pyrepr("tab\there");
+	r = pyrepr("tab\there");
 	cr_assert_str_eq(r, "'tab\\there'");
 	free(r);
-	r = proc_pyrepr_bytes("\xff\n'", 3);
+	r = pyrepr_bytes("\xff\n'", 3);
 	cr_assert_str_eq(r, "b\"\\xff\\n'\"");
 	free(r);
 }
@@ -535,4 +536,115 @@ Test(proc_config, depends_on_conditions)
 	cr_assert_str_eq(err, "depends_on: [program:a] names no program or "
 	    "group 'zz'");
 	free(err);
+}
+
+/* ---- proc_config_equal --------------------------------------------------- */
+
+/* Change the member o reads in pc to a value it cannot have had. */
+static void
+change_member(const struct cfg_option *o, struct proc_config *pc)
+{
+	static int codes[] = { 0, 1, 2, 3 };
+	static char other[] = "\001changed";
+	void *m = (char *)pc + o->offset;
+	struct cfg_logpath *lp = m;
+
+	switch (o->type) {
+	case CFG_STR:
+		*(char **)m = other;
+		break;
+	case CFG_BOOL:
+	case CFG_SIGNAL:
+	case CFG_LOGLEVEL:
+	case CFG_AUTORESTART:
+		(*(int *)m)++;
+		break;
+	case CFG_INT:
+	case CFG_OCTAL:
+		(*(long *)m)++;
+		break;
+	case CFG_BYTES:
+		(*(long long *)m)++;
+		break;
+	case CFG_EXITCODES:
+		((struct cfg_codes *)m)->codes = codes;
+		((struct cfg_codes *)m)->n = 4;
+		break;
+	case CFG_ENV:
+		*(json_t **)m = json_pack("{s:s}", "CHANGED", "1");
+		break;
+	case CFG_LOGFILE:
+		if (lp->kind == CFG_LOGFILE_PATH)
+			lp->path = other;
+		else
+			lp->kind = lp->kind == CFG_LOGFILE_AUTO ?
+			    CFG_LOGFILE_NONE : CFG_LOGFILE_AUTO;
+		break;
+	default:
+		cr_assert_fail("option %s: a type this test does not know (%d):"
+		    " teach change_member", o->key, (int)o->type);
+	}
+}
+
+/* Every option of the tables counts: change each in a copy (a shallow
+ * one; what change_member points it at is this test's), and the copy is
+ * a different config.  An option added to a table is tested here with
+ * nothing to add. */
+Test(proc_config, equal_notices_every_option)
+{
+	const struct cfg_option *t, *o;
+	struct proc_config copy, *pc;
+	size_t i, n = 0;
+
+	cr_assert_null(load("[supervisord]\n[program:web]\n"
+	    "command=/bin/cat\nstdout_logfile=/tmp/web.log\n"));
+	pc = gcs[0]->procs[0];
+	copy = *pc;
+	cr_assert(proc_config_equal(pc, &copy));
+	for (i = 0; (t = proc_config_table(i)) != NULL; i++) {
+		for (o = t; o->key != NULL; o++, n++) {
+			copy = *pc;
+			change_member(o, &copy);
+			cr_expect_not(proc_config_equal(pc, &copy),
+			    "a change of %s is not seen", o->key);
+			if (o->type == CFG_ENV)
+				json_decref(*(json_t **)((char *)&copy +
+				    o->offset));
+		}
+	}
+	cr_assert_gt(n, 30, "the tables hold %zu options", n);
+}
+
+/* The members no table reads are compared by hand. */
+Test(proc_config, equal_notices_the_members_read_by_hand)
+{
+	struct proc_config copy, *pc;
+	json_t *env;
+
+	cr_assert_null(load("[supervisord]\n[program:web]\n"
+	    "command=/bin/cat\n"));
+	pc = gcs[0]->procs[0];
+	copy = *pc;
+	copy.name = "other";
+	cr_expect_not(proc_config_equal(pc, &copy), "name");
+	copy = *pc;
+	copy.user = "nobody";
+	cr_expect_not(proc_config_equal(pc, &copy), "user");
+	copy = *pc;
+	copy.uid++;
+	cr_expect_not(proc_config_equal(pc, &copy), "uid");
+	copy = *pc;
+	copy.gid++;
+	cr_expect_not(proc_config_equal(pc, &copy), "gid");
+	copy = *pc;
+	copy.killasgroup = !copy.killasgroup;
+	cr_expect_not(proc_config_equal(pc, &copy), "killasgroup");
+	copy = *pc;
+	copy.environment = env = json_pack("{s:s}", "A", "1");
+	cr_expect_not(proc_config_equal(pc, &copy), "environment");
+	json_decref(env);
+	/* an AUTO log file's name is made at random: not a change */
+	copy = *pc;
+	copy.log[PROC_STDOUT].path = "/tmp/web-stdout---supervisor-x.log";
+	cr_expect(proc_config_equal(pc, &copy), "AUTO path");
 }

@@ -75,10 +75,10 @@ Test(form, post_body_wins_over_query)
 static char *
 quote(const char *s)
 {
-	struct htmlbuf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 
 	wu_quote(&b, s);
-	return htmlbuf_take(&b);
+	return dbuf_take(&b);
 }
 
 Test(form, quote_is_urllib_quote)
@@ -230,7 +230,7 @@ info(const char *group, const char *name, int state, const char *sn,
 
 Test(render, status_page)
 {
-	struct htmlbuf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 	json_t *infos = json_array();
 	char *p, *q, *r;
 
@@ -268,7 +268,7 @@ Test(render, status_page)
 	cr_assert_not_null(strstr(b.data, "index.html?action=stopall"));
 	cr_assert_null(strstr(b.data, "No programs to manage"));
 	cr_assert_not_null(strstr(b.data, "Stheno 0.1.0"));
-	htmlbuf_free(&b);
+	dbuf_free(&b);
 
 	infos = json_array();
 	wu_render_status(&b, infos, NULL, "0.1.0");
@@ -276,12 +276,12 @@ Test(render, status_page)
 	cr_assert_not_null(strstr(b.data, "No programs to manage"));
 	cr_assert_null(strstr(b.data, "status_msg\">"));
 	cr_assert_null(strstr(b.data, "<table"));
-	htmlbuf_free(&b);
+	dbuf_free(&b);
 }
 
 Test(render, tail_page)
 {
-	struct htmlbuf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 
 	wu_render_tail(&b, "g:p", "a<b>&c\n", 7, 2048);
 	cr_assert_not_null(strstr(b.data,
@@ -290,12 +290,12 @@ Test(render, tail_page)
 	    "<pre id=\"tailbody\">a&lt;b&gt;&amp;c\n</pre>"));
 	cr_assert_not_null(strstr(b.data,
 	    "href=\"tail.html?processname=g%3Ap&amp;limit=2048\""));
-	htmlbuf_free(&b);
+	dbuf_free(&b);
 	wu_render_tail(&b, NULL, "No process name found", 21, 1024);
 	cr_assert_not_null(strstr(b.data, "process None</title>"));
 	cr_assert_not_null(strstr(b.data, ">No process name found</pre>"));
 	cr_assert_null(strstr(b.data, "refresh_anchor"));
-	htmlbuf_free(&b);
+	dbuf_free(&b);
 }
 
 /* --- the follower, on real files ------------------------------------- */
@@ -334,7 +334,7 @@ append(const char *file, const char *s, size_t n)
 static void
 expect(struct wu_follow *f, size_t max, const char *want)
 {
-	struct htmlbuf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 	ssize_t n = wu_follow_read(f, &b, max);
 
 	cr_assert_eq(n, (ssize_t)strlen(want), "read %zd, want %zu (%s)", n,
@@ -342,7 +342,7 @@ expect(struct wu_follow *f, size_t max, const char *want)
 	if (n > 0)
 		cr_assert_eq(memcmp(b.data, want, (size_t)n), 0, "got %.*s",
 		    (int)n, b.data);
-	htmlbuf_free(&b);
+	dbuf_free(&b);
 }
 
 TestSuite(follow, .init = setup, .fini = teardown);

@@ -413,7 +413,7 @@ Test(xmlrpc_decode, responses)
  * sends, the answers it reads. */
 Test(xmlrpc_decode, round_trips)
 {
-	struct xr_buf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 	json_t *params = json_pack("[s,i,{s:b}]", "a<&>b", -5, "k", 1), *v;
 	char err[256], *m;
 
@@ -438,6 +438,6 @@ Test(xmlrpc_decode, round_trips)
 	    "NOT_RUNNING");
 	json_decref(v);
 	json_decref(params);
-	xr_buf_free(&b);
+	dbuf_free(&b);
 	xr_decode_cleanup();
 }

@@ -7,6 +7,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -216,6 +217,30 @@ f_config(struct sth_plugin *self)
 	return NULL;
 }
 
+/* Without a section: the defaults, which the plugin's table gives as plain
+ * numbers (the host's reader is the daemon's, tested in test_cfgval). */
+static int
+f_cfg_read(struct sth_plugin *p, struct sth_section *s,
+    struct sth_section *fallback, const struct sth_cfg_option *opts,
+    void *target)
+{
+	const struct sth_cfg_option *o;
+	long v;
+	int iv;
+
+	cr_assert_null(s);
+	for (o = opts; o->key != NULL; o++) {
+		cr_assert(o->type == STH_CFG_INT || o->type == STH_CFG_BYTES);
+		v = strtol(o->def, NULL, 10);
+		if (o->size == sizeof iv) {
+			iv = (int)v;
+			memcpy((char *)target + o->offset, &iv, sizeof iv);
+		} else
+			memcpy((char *)target + o->offset, &v, sizeof v);
+	}
+	return 0;
+}
+
 static const void *
 f_acquire(struct sth_plugin *self, const char *name, unsigned min,
     unsigned *version)
@@ -252,6 +277,7 @@ static struct sth_host fake_host = {
 	.fail = f_fail,
 	.log = f_log,
 	.config = f_config,
+	.cfg_read = f_cfg_read,
 	.service_acquire = f_acquire,
 	.service_release = f_release,
 	.rpc_call = f_rpc_call,

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "files.h"
+#include "xmalloc.h"
 
 #define CACHE_SLOTS 1024	/* a power of two */
 
@@ -36,16 +37,6 @@ hash(const char *s)
 	while (*s != '\0')
 		h = (h ^ (unsigned char)*s++) * 16777619u;
 	return h;
-}
-
-static void *
-xcalloc(size_t a, size_t b)
-{
-	void *p = calloc(a, b);
-
-	if (p == NULL)
-		abort();
-	return p;
 }
 
 static void
@@ -136,10 +127,8 @@ files_cache_put(struct files_cache *c, const char *key,
 		return NULL;
 	h = hash(key);
 	e = xcalloc(1, sizeof *e);
-	e->e_key = strdup(key);
-	e->e_data = malloc(len > 0 ? len : 1);
-	if (e->e_key == NULL || e->e_data == NULL)
-		abort();
+	e->e_key = xstrdup(key);
+	e->e_data = xmalloc(len);
 	memcpy(e->e_data, data, len);
 	e->e_len = len;
 	e->e_meta = *m;

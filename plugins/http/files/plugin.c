@@ -8,10 +8,12 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "files.h"
+#include "xmalloc.h"
 
 struct files_ctx F;
 
@@ -19,30 +21,19 @@ struct files_ctx F;
 
 static void files_fini(struct sth_plugin *);
 
-/* [plugin:files] settings, shared by every root. */
-static long long cache_max = 4 * 1024 * 1024;
-static long cache_valid = 1;
+/* [plugin:files] settings, shared by every root (host->cfg_read). */
+static struct files_conf {
+	long long cache;	/* bytes of files kept in memory, per root */
+	long cache_valid;	/* seconds a kept file is trusted */
+} conf;
 
-static int
-read_settings(void)
-{
-	const struct sth_host *host = F.host;
-	struct sth_section *own = host->config(F.self);
-
-	cache_max = 4 * 1024 * 1024;
-	cache_valid = 1;
-	if (own == NULL)
-		return 0;
-	if (host->cfg_bytes(F.self, own, "cache", cache_max, &cache_max) ==
-	    -1 || host->cfg_int(F.self, own, "cache_valid", cache_valid,
-	    &cache_valid) == -1)
-		return -1;
-	if (cache_max < 0 || cache_valid < 1 || cache_valid > 3600)
-		return host->fail(F.self, "[%s] cache must be >= 0 and "
-		    "cache_valid between 1 and 3600 seconds",
-		    host->section_name(own));
-	return 0;
-}
+static const struct sth_cfg_option conf_opts[] = {
+	STH_CFG_OPTION("cache", STH_CFG_BYTES, 0, struct files_conf, cache,
+	    "4MB", 0, LONG_MAX),
+	STH_CFG_OPTION("cache_valid", STH_CFG_INT, 0, struct files_conf,
+	    cache_valid, "1", 1, 3600),
+	STH_CFG_END
+};
 
 static int
 root_add(struct sth_section *sec, const char *root)
@@ -52,15 +43,11 @@ root_add(struct sth_section *sec, const char *root)
 	struct files_root *r;
 	char *err = NULL;
 
-	r = calloc(1, sizeof *r);
-	if (r == NULL)
-		abort();
-	r->r_server = strdup(name);
-	r->r_root = strdup(root);
-	if (r->r_server == NULL || r->r_root == NULL)
-		abort();
-	files_cache_init(&r->r_cache, (size_t)cache_max,
-	    (unsigned)cache_valid);
+	r = xcalloc(1, sizeof *r);
+	r->r_server = xstrdup(name);
+	r->r_root = xstrdup(root);
+	files_cache_init(&r->r_cache, (size_t)conf.cache,
+	    (unsigned)conf.cache_valid);
 	TAILQ_INSERT_TAIL(&F.roots, r, r_entry);
 	if ((r->r_vfs = host->vfs_new(F.self, root, &err)) == NULL) {
 		host->fail(F.self, "[%s] root=%s: %s", host->section_name(sec),
@@ -98,7 +85,8 @@ files_init(struct sth_plugin *self, const struct sth_host *host)
 	if (F.http == NULL)
 		return host->fail(self, "the \"%s\" service (version %d) is "
 		    "not available", STH_HTTP_SERVICE, STH_HTTP_API_VERSION);
-	if (read_settings() == -1)
+	if (host->cfg_read(self, host->config(self), NULL, conf_opts,
+	    &conf) == -1)
 		goto err;
 	while ((sec = host->section_next(self, sec, SERVER_PREFIX)) != NULL) {
 		root = host->cfg_str(sec, "root", NULL);

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "prom.h"
+#include "xmalloc.h"
 
 #define METRICS_PATH "/metrics"
 #define MAX_COUNTERS 65536	/* start counters kept, at most */
@@ -60,8 +61,8 @@ static const char *const state_names[] = {
 };
 
 /* exporter_names: whose metric names to add. */
-#define COMPAT_NODE		0x1	/* node_exporter's supervisord collector */
-#define COMPAT_SUPERVISOR	0x2	/* supervisord_up, supervisor_process_* */
+#define COMPAT_NODE		0x1 /* node_exporter's supervisord collector */
+#define COMPAT_SUPERVISOR	0x2 /* supervisord_up, supervisor_process_* */
 static const struct {
 	const char *name;
 	unsigned bit;
@@ -97,10 +98,9 @@ count_find(const char *group, const char *name, int create)
 			return c;
 	if (!create || M.ncounts >= MAX_COUNTERS)
 		return NULL;
-	if ((c = calloc(1, sizeof *c)) == NULL ||
-	    (c->group = strdup(group)) == NULL ||
-	    (c->name = strdup(name)) == NULL)
-		abort();
+	c = xcalloc(1, sizeof *c);
+	c->group = xstrdup(group);
+	c->name = xstrdup(name);
 	c->next = M.counts;
 	M.counts = c;
 	M.ncounts++;
@@ -330,7 +330,7 @@ static const struct proc_family health_families[] = {
 
 /* The families of fams for the processes that have key. */
 static void
-render_filtered(struct htmlbuf *b, json_t *procs, double now,
+render_filtered(struct dbuf *b, json_t *procs, double now,
     const struct proc_family *fams, size_t nfams, const char *key)
 {
 	const char *labels[5] = { "group", NULL, "name", NULL, NULL };
@@ -356,7 +356,7 @@ render_filtered(struct htmlbuf *b, json_t *procs, double now,
 }
 
 static void
-render_processes(struct htmlbuf *b, json_t *procs, double now)
+render_processes(struct dbuf *b, json_t *procs, double now)
 {
 	const char *labels[7] = { "group", NULL, "name", NULL, "state", NULL,
 	    NULL };
@@ -419,7 +419,7 @@ static const struct server_family {
 };
 
 static void
-render_servers(struct htmlbuf *b, json_t *servers)
+render_servers(struct dbuf *b, json_t *servers)
 {
 	const char *labels[3] = { "server", NULL, NULL };
 	const struct server_family *f;
@@ -440,7 +440,7 @@ render_servers(struct htmlbuf *b, json_t *servers)
 }
 
 static void
-render_plugins(struct htmlbuf *b, json_t *plugins)
+render_plugins(struct dbuf *b, json_t *plugins)
 {
 	const char *labels[7] = { "name", NULL, "version", NULL, "state",
 	    NULL, NULL };
@@ -518,7 +518,7 @@ static const struct compat_family {
 };
 
 static void
-render_compat(struct htmlbuf *b, json_t *procs, double now)
+render_compat(struct dbuf *b, json_t *procs, double now)
 {
 	const char *labels[9];
 	const struct compat_family *f;
@@ -590,7 +590,7 @@ compat_parse(const char *s, const char **bad, size_t *badlen)
 static void
 metrics_render(struct sth_http_req *req, json_t *results, void *arg)
 {
-	struct htmlbuf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 	const char *ver[3] = { "version", NULL, NULL };
 	json_t *procs = json_array_get(results, 0);
 	json_t *servers = M.http->servers();
@@ -623,7 +623,7 @@ metrics_render(struct sth_http_req *req, json_t *results, void *arg)
 	M.http->set_header(req, "Content-Type", PROM_CONTENT_TYPE);
 	M.http->set_header(req, "Cache-Control", "no-store");
 	M.http->respond(req, 200, NULL, b.data, b.len);
-	htmlbuf_free(&b);
+	dbuf_free(&b);
 }
 
 static void

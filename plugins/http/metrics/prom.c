@@ -14,71 +14,71 @@
 
 /* Escape the characters in special; each becomes '\\' + its code. */
 static void
-escape(struct htmlbuf *b, const char *s, const char *special)
+escape(struct dbuf *b, const char *s, const char *special)
 {
 	size_t n;
 
 	while (*s != '\0') {
 		n = strcspn(s, special);
-		htmlbuf_add(b, s, n);
+		dbuf_add(b, s, n);
 		s += n;
 		if (*s == '\0')
 			break;
-		htmlbuf_add(b, "\\", 1);
-		htmlbuf_add(b, *s == '\n' ? "n" : s, 1);
+		dbuf_add(b, "\\", 1);
+		dbuf_add(b, *s == '\n' ? "n" : s, 1);
 		s++;
 	}
 }
 
 void
-prom_escape_label(struct htmlbuf *b, const char *v)
+prom_escape_label(struct dbuf *b, const char *v)
 {
 	escape(b, v, "\\\"\n");
 }
 
 void
-prom_family(struct htmlbuf *b, const char *name, const char *type,
+prom_family(struct dbuf *b, const char *name, const char *type,
     const char *help)
 {
-	htmlbuf_printf(b, "# HELP %s ", name);
+	dbuf_printf(b, "# HELP %s ", name);
 	escape(b, help, "\\\n");
-	htmlbuf_printf(b, "\n# TYPE %s %s\n", name, type);
+	dbuf_printf(b, "\n# TYPE %s %s\n", name, type);
 }
 
 void
-prom_value(struct htmlbuf *b, double v)
+prom_value(struct dbuf *b, double v)
 {
 	if (isnan(v))
-		htmlbuf_puts(b, "NaN");
+		dbuf_puts(b, "NaN");
 	else if (isinf(v))
-		htmlbuf_puts(b, v > 0 ? "+Inf" : "-Inf");
+		dbuf_puts(b, v > 0 ? "+Inf" : "-Inf");
 	else if (v == floor(v) && fabs(v) < 9007199254740992.0)
-		htmlbuf_printf(b, "%.0f", v);
+		dbuf_printf(b, "%.0f", v);
 	else
-		htmlbuf_printf(b, "%.17g", v);
+		dbuf_printf(b, "%.17g", v);
 }
 
 void
-prom_sample(struct htmlbuf *b, const char *name, const char *const *labels,
+prom_sample(struct dbuf *b, const char *name, const char *const *labels,
     double value)
 {
 	size_t i;
 
-	htmlbuf_puts(b, name);
+	dbuf_puts(b, name);
 	if (labels != NULL && labels[0] != NULL) {
-		htmlbuf_add(b, "{", 1);
+		dbuf_add(b, "{", 1);
 		for (i = 0; labels[i] != NULL && labels[i + 1] != NULL;
 		    i += 2) {
 			if (i > 0)
-				htmlbuf_add(b, ",", 1);
-			htmlbuf_puts(b, labels[i]);
-			htmlbuf_add(b, "=\"", 2);
+				dbuf_add(b, ",", 1);
+			dbuf_puts(b, labels[i]);
+			dbuf_add(b, "=\"", 2);
 			prom_escape_label(b, labels[i + 1]);
-			htmlbuf_add(b, "\"", 1);
+			dbuf_add(b, "\"", 1);
 		}
-		htmlbuf_add(b, "}", 1);
+		dbuf_add(b, "}", 1);
 	}
-	htmlbuf_add(b, " ", 1);
+	dbuf_add(b, " ", 1);
 	prom_value(b, value);
-	htmlbuf_add(b, "\n", 1);
+	dbuf_add(b, "\n", 1);
 }

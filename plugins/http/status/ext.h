@@ -4,7 +4,7 @@
  * and "gather", which runs a list of RPC methods through host->rpc_call on
  * behalf of one HTTP request, waiting for deferred answers.
  *
- * Ownership: a struct htmlbuf owns its bytes until htmlbuf_free.  A gather
+ * Ownership: a struct dbuf owns its bytes until dbuf_free.  A gather
  * owns itself and the results it collects; it frees both after calling its
  * done function, or when its request is cancelled (it then drops the
  * pending call and never calls done).
@@ -19,13 +19,13 @@
 #include <stheno/stheno.h>
 #include <stheno/http.h>
 
-#include "../htmlbuf.h"
+#include "../html.h"
 
 /* s with &, <, >, " and ' as HTML entities. */
 static inline void
-ext_buf_html(struct htmlbuf *b, const char *s)
+ext_buf_html(struct dbuf *b, const char *s)
 {
-	htmlbuf_html(b, s, strlen(s));
+	html_escape(b, s, strlen(s));
 }
 
 /* When this process started (from /proc/self/stat; now if unknown). */

@@ -54,56 +54,56 @@ jnum(json_t *o, const char *key)
 }
 
 static void
-html_plugins(struct htmlbuf *b, json_t *plugins)
+html_plugins(struct dbuf *b, json_t *plugins)
 {
 	json_t *p;
 	size_t i;
 
-	htmlbuf_puts(b, "<h2>Plugins</h2>\n<table id=\"plugins\">"
+	dbuf_puts(b, "<h2>Plugins</h2>\n<table id=\"plugins\">"
 	    "<tr><th>name</th><th>version</th><th>state</th>"
 	    "<th>description</th></tr>\n");
 	if (!json_is_array(plugins)) {
-		htmlbuf_puts(b, "<tr><td colspan=\"4\">unavailable</td></tr>"
+		dbuf_puts(b, "<tr><td colspan=\"4\">unavailable</td></tr>"
 		    "\n");
 	}
 	json_array_foreach(plugins, i, p) {
-		htmlbuf_puts(b, "<tr><td class=\"name\">");
+		dbuf_puts(b, "<tr><td class=\"name\">");
 		ext_buf_html(b, jstr(p, "name"));
-		htmlbuf_puts(b, "</td><td class=\"version\">");
+		dbuf_puts(b, "</td><td class=\"version\">");
 		ext_buf_html(b, jstr(p, "version"));
-		htmlbuf_puts(b, "</td><td class=\"state\">");
+		dbuf_puts(b, "</td><td class=\"state\">");
 		ext_buf_html(b, jstr(p, "state"));
-		htmlbuf_puts(b, "</td><td>");
+		dbuf_puts(b, "</td><td>");
 		ext_buf_html(b, jstr(p, "description"));
-		htmlbuf_puts(b, "</td></tr>\n");
+		dbuf_puts(b, "</td></tr>\n");
 	}
-	htmlbuf_puts(b, "</table>\n");
+	dbuf_puts(b, "</table>\n");
 }
 
 /* A count cell: the exact number, and Medusa's pretty form for bytes. */
 static void
-html_count(struct htmlbuf *b, const char *cls, unsigned long long n,
+html_count(struct dbuf *b, const char *cls, unsigned long long n,
     int bytes)
 {
 	char pretty[32];
 
-	htmlbuf_printf(b, "<td class=\"n %s\" data-value=\"%llu\">%llu", cls,
+	dbuf_printf(b, "<td class=\"n %s\" data-value=\"%llu\">%llu", cls,
 	    n, n);
 	if (bytes && n >= 1024) {
 		ext_format_bytes(n, pretty, sizeof pretty);
-		htmlbuf_printf(b, " (%s)", pretty);
+		dbuf_printf(b, " (%s)", pretty);
 	}
-	htmlbuf_puts(b, "</td>");
+	dbuf_puts(b, "</td>");
 }
 
 static void
-html_servers(struct htmlbuf *b, json_t *servers)
+html_servers(struct dbuf *b, json_t *servers)
 {
 	json_t *s;
 	size_t i;
 	unsigned long long conns, reqs;
 
-	htmlbuf_puts(b, "<h2>HTTP servers</h2>\n<table id=\"servers\">"
+	dbuf_puts(b, "<h2>HTTP servers</h2>\n<table id=\"servers\">"
 	    "<tr><th>server</th><th>address</th><th>kind</th><th>auth</th>"
 	    "<th>open connections</th><th>connections</th>"
 	    "<th>requests</th><th>requests per connection</th>"
@@ -111,53 +111,53 @@ html_servers(struct htmlbuf *b, json_t *servers)
 	json_array_foreach(servers, i, s) {
 		conns = jnum(s, "total_connections");
 		reqs = jnum(s, "requests");
-		htmlbuf_puts(b, "<tr><td class=\"name\">");
+		dbuf_puts(b, "<tr><td class=\"name\">");
 		ext_buf_html(b, jstr(s, "name"));
-		htmlbuf_puts(b, "</td><td>");
+		dbuf_puts(b, "</td><td>");
 		ext_buf_html(b, jstr(s, "address"));
-		htmlbuf_printf(b, "</td><td>%s</td><td>%s</td>",
+		dbuf_printf(b, "</td><td>%s</td><td>%s</td>",
 		    json_is_true(json_object_get(s, "control")) ? "control" :
 		    "public", json_is_true(json_object_get(s, "auth")) ?
 		    "yes" : "no");
 		html_count(b, "open", jnum(s, "connections"), 0);
 		html_count(b, "connections", conns, 0);
 		html_count(b, "requests", reqs, 0);
-		htmlbuf_printf(b, "<td class=\"n\">%.1f</td>",
+		dbuf_printf(b, "<td class=\"n\">%.1f</td>",
 		    conns > 0 ? (double)reqs / (double)conns : 0.0);
 		html_count(b, "bytes_in", jnum(s, "bytes_in"), 1);
 		html_count(b, "bytes_out", jnum(s, "bytes_out"), 1);
-		htmlbuf_puts(b, "</tr>\n");
+		dbuf_puts(b, "</tr>\n");
 	}
-	htmlbuf_puts(b, "</table>\n");
+	dbuf_puts(b, "</table>\n");
 }
 
 static void
 page_html(struct sth_http_req *req, json_t *plugins, json_t *servers,
     time_t now)
 {
-	struct htmlbuf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 	char up[64], since[64];
 	struct tm tm;
 
 	ext_format_uptime((long long)(now - S.started), up, sizeof up);
 	gmtime_r(&S.started, &tm);
 	strftime(since, sizeof since, "%Y-%m-%d %H:%M:%S UTC", &tm);
-	htmlbuf_puts(&b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+	dbuf_puts(&b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
 	    "<title>Stheno Status Reports</title><style>");
-	htmlbuf_puts(&b, status_css);
-	htmlbuf_puts(&b, "</style></head>\n<body>\n"
+	dbuf_puts(&b, status_css);
+	dbuf_puts(&b, "</style></head>\n<body>\n"
 	    "<h1>Stheno Status Reports</h1>\n<p>sthenod ");
 	ext_buf_html(&b, S.host->version());
-	htmlbuf_printf(&b, ", up <span id=\"uptime\" data-seconds=\"%lld\">"
+	dbuf_printf(&b, ", up <span id=\"uptime\" data-seconds=\"%lld\">"
 	    "%s</span> (since %s)</p>\n", (long long)(now - S.started), up,
 	    since);
 	html_plugins(&b, plugins);
 	html_servers(&b, servers);
-	htmlbuf_puts(&b, "</body></html>\n");
+	dbuf_puts(&b, "</body></html>\n");
 	S.http->set_header(req, "Content-Type", "text/html; charset=utf-8");
 	S.http->set_header(req, "Cache-Control", "no-store");
 	S.http->respond(req, 200, NULL, b.data, b.len);
-	htmlbuf_free(&b);
+	dbuf_free(&b);
 }
 
 static void

@@ -1,7 +1,7 @@
 /*
  * util.c — the pieces the status and metrics extensions share: uptime and
  * byte formatting, the daemon's start time, and the RPC gather that waits
- * for deferred answers (ext.h).  Their text buffer is ../htmlbuf.c.
+ * for deferred answers (ext.h).  Their text buffer is lib/dbuf.c.
  *
  * Ownership: see ext.h.
  */
@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ext.h"
+#include "xmalloc.h"
 
 /* starttime (field 22 of /proc/self/stat, clock ticks after boot) plus
  * btime (/proc/stat). */
@@ -162,8 +163,7 @@ ext_gather(const struct sth_host *host, struct sth_plugin *self,
 {
 	struct gather *g;
 
-	if ((g = calloc(1, sizeof *g)) == NULL)
-		abort();
+	g = xcalloc(1, sizeof *g);
 	g->host = host;
 	g->self = self;
 	g->http = http;

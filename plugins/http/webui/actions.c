@@ -69,40 +69,40 @@ char *
 wu_act_message(int act, const char *ns, int code, const char *fstr,
     time_t now)
 {
-	struct htmlbuf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 	char *when;
 	size_t i;
 
 	if (fstr == NULL)
 		fstr = "";
 	if (acts[act].needs_process && code == STH_FAULT_BAD_NAME) {
-		htmlbuf_printf(&b, "No such process named %s", ns);
-		return htmlbuf_take(&b);
+		dbuf_printf(&b, "No such process named %s", ns);
+		return dbuf_take(&b);
 	}
 	if (code != 0 && act == WU_ACT_START) {
 		for (i = 0; i < sizeof start_faults / sizeof start_faults[0];
 		    i++)
 			if (start_faults[i].code == code)
 				break;
-		htmlbuf_printf(&b, "ERROR: Process %s: ", ns);
+		dbuf_printf(&b, "ERROR: Process %s: ", ns);
 		if (i < sizeof start_faults / sizeof start_faults[0])
-			htmlbuf_puts(&b, start_faults[i].text);
+			dbuf_puts(&b, start_faults[i].text);
 		else
-			htmlbuf_printf(&b, "unexpected rpc fault [%d] %s", code,
+			dbuf_printf(&b, "unexpected rpc fault [%d] %s", code,
 			    fstr);
-		return htmlbuf_take(&b);
+		return dbuf_take(&b);
 	}
 	if (code != 0 && act != WU_ACT_RESTART && act != WU_ACT_RESTARTALL &&
 	    act != WU_ACT_REFRESH) {
-		htmlbuf_printf(&b, "unexpected rpc fault [%d] %s", code, fstr);
-		return htmlbuf_take(&b);
+		dbuf_printf(&b, "unexpected rpc fault [%d] %s", code, fstr);
+		return dbuf_take(&b);
 	}
 	if (act < 0 || act >= WU_ACT_MAX)
 		abort();	/* an impossible action */
 	when = wu_ctime(now);
-	htmlbuf_printf(&b, acts[act].ok, acts[act].needs_process ? ns : when);
+	dbuf_printf(&b, acts[act].ok, acts[act].needs_process ? ns : when);
 	free(when);
-	return htmlbuf_take(&b);
+	return dbuf_take(&b);
 }
 
 /* --- the Action column ------------------------------------------------ */

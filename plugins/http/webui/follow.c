@@ -35,7 +35,7 @@ wu_follow_open(struct wu_follow *f, const char *path, off_t head)
 		f->fd = -1;
 		return -1;
 	}
-	f->path = wu_strdup(path);
+	f->path = xstrdup(path);
 	f->dev = st.st_dev;
 	f->ino = st.st_ino;
 	f->pos = st.st_size >= head ? st.st_size - head : 0;
@@ -44,7 +44,7 @@ wu_follow_open(struct wu_follow *f, const char *path, off_t head)
 
 /* Append up to max bytes of fd from f->pos to out; bytes read or -1. */
 static ssize_t
-follow_pread(struct wu_follow *f, struct htmlbuf *out, size_t max)
+follow_pread(struct wu_follow *f, struct dbuf *out, size_t max)
 {
 	char buf[16384];
 	size_t total = 0;
@@ -59,7 +59,7 @@ follow_pread(struct wu_follow *f, struct htmlbuf *out, size_t max)
 			return total > 0 ? (ssize_t)total : -1;
 		if (n == 0)
 			break;
-		htmlbuf_add(out, buf, (size_t)n);
+		dbuf_add(out, buf, (size_t)n);
 		f->pos += n;
 		total += (size_t)n;
 	}
@@ -73,7 +73,7 @@ follow_pread(struct wu_follow *f, struct htmlbuf *out, size_t max)
  * any more (errno set).
  */
 ssize_t
-wu_follow_read(struct wu_follow *f, struct htmlbuf *out, size_t max)
+wu_follow_read(struct wu_follow *f, struct dbuf *out, size_t max)
 {
 	struct stat st, now;
 	size_t before = out->len;
@@ -83,7 +83,7 @@ wu_follow_read(struct wu_follow *f, struct htmlbuf *out, size_t max)
 	if (fstat(f->fd, &st) == -1)
 		return -1;
 	if (st.st_size < f->pos) {
-		htmlbuf_puts(out, WU_TRUNCATED);
+		dbuf_puts(out, WU_TRUNCATED);
 		f->pos = 0;
 	}
 	if (st.st_size > f->pos &&

@@ -14,45 +14,34 @@
 #include <string.h>
 #include <time.h>
 
+#include "codec.h"
 #include "webui.h"
 #include "../../common/origin.h"
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Decode s[0..len) into b: '+' is a space, a bad %-escape stays as is.
  * Returns -1 if the text holds a %00, which a C string cannot carry (it
  * would cut "a%00b" to "a"). */
 static int
-unquote_plus(struct htmlbuf *b, const char *s, size_t len)
+unquote_plus(struct dbuf *b, const char *s, size_t len)
 {
 	size_t i;
 	int hi, lo, nul = 0;
 	char c;
 
 	b->len = 0;
-	htmlbuf_add(b, "", 0);	/* "" for an empty name, not the last one */
+	dbuf_add(b, "", 0);	/* "" for an empty name, not the last one */
 	for (i = 0; i < len; i++) {
 		c = s[i];
 		if (c == '+')
 			c = ' ';
 		else if (c == '%' && i + 2 < len &&
-		    (hi = hexval((unsigned char)s[i + 1])) != -1 &&
-		    (lo = hexval((unsigned char)s[i + 2])) != -1) {
+		    (hi = hex_digit((unsigned char)s[i + 1])) != -1 &&
+		    (lo = hex_digit((unsigned char)s[i + 2])) != -1) {
 			c = (char)(hi * 16 + lo);
 			i += 2;
 		}
 		nul |= c == '\0';
-		htmlbuf_add(b, &c, 1);
+		dbuf_add(b, &c, 1);
 	}
 	return nul ? -1 : 0;
 }
@@ -65,7 +54,7 @@ unquote_plus(struct htmlbuf *b, const char *s, size_t len)
 static char *
 form_find(const char *s, size_t len, const char *key, int want_last)
 {
-	struct htmlbuf name = { NULL, 0, 0 }, val = { NULL, 0, 0 };
+	struct dbuf name = DBUF_INIT, val = DBUF_INIT;
 	const char *p = s, *end = s + len, *amp, *eq;
 	char *found = NULL;
 
@@ -78,14 +67,14 @@ form_find(const char *s, size_t len, const char *key, int want_last)
 		    strcmp(name.data, key) == 0 &&
 		    unquote_plus(&val, eq + 1, (size_t)(amp - eq - 1)) == 0) {
 			free(found);
-			found = htmlbuf_take(&val);
+			found = dbuf_take(&val);
 			if (!want_last)
 				break;
 		}
 		p = amp + 1;
 	}
-	htmlbuf_free(&name);
-	htmlbuf_free(&val);
+	dbuf_free(&name);
+	dbuf_free(&val);
 	return found;
 }
 
@@ -105,7 +94,7 @@ wu_form_get(const char *query, const char *body, size_t bodylen,
 
 /* urllib.parse.quote(s) with safe='/': letters, digits, "_.-~/" stay. */
 void
-wu_quote(struct htmlbuf *b, const char *s)
+wu_quote(struct dbuf *b, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *p;
@@ -113,14 +102,14 @@ wu_quote(struct htmlbuf *b, const char *s)
 
 	for (p = (const unsigned char *)s; *p != '\0'; p++) {
 		if (isalnum(*p) && *p < 0x80)
-			htmlbuf_add(b, p, 1);
+			dbuf_add(b, p, 1);
 		else if (strchr("_.-~/", *p) != NULL)
-			htmlbuf_add(b, p, 1);
+			dbuf_add(b, p, 1);
 		else {
 			esc[0] = '%';
 			esc[1] = hex[*p >> 4];
 			esc[2] = hex[*p & 15];
-			htmlbuf_add(b, esc, 3);
+			dbuf_add(b, esc, 3);
 		}
 	}
 }
@@ -132,7 +121,7 @@ wu_quote(struct htmlbuf *b, const char *s)
 char *
 wu_server_url(const char *host)
 {
-	struct htmlbuf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 	const char *colon, *q;
 	size_t n;
 
@@ -160,11 +149,11 @@ wu_server_url(const char *host)
 	if (colon != NULL && (host + n == colon + 1 ||
 	    (host + n - colon - 1 == 2 && strncmp(colon + 1, "80", 2) == 0)))
 		n = (size_t)(colon - host);
-	htmlbuf_puts(&b, "http://");
-	htmlbuf_add(&b, host, n);
+	dbuf_puts(&b, "http://");
+	dbuf_add(&b, host, n);
 	if (b.len > 7 && b.data[b.len - 1] == '/')
 		b.data[--b.len] = '\0';
-	return htmlbuf_take(&b);
+	return dbuf_take(&b);
 }
 
 /* http://HOST/?message=QUOTED (docs/supervisord.md §A.6), or /?message=QUOTED
@@ -173,7 +162,7 @@ wu_server_url(const char *host)
 char *
 wu_location(const char *host, const char *message)
 {
-	struct htmlbuf b = { NULL, 0, 0 }, h = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT, h = DBUF_INIT;
 	char *url;
 	size_t n;
 
@@ -182,17 +171,17 @@ wu_location(const char *host, const char *message)
 		n = strlen(host);
 		while (n > 0 && (host[n - 1] == ' ' || host[n - 1] == '\t'))
 			n--;
-		htmlbuf_add(&h, host, n);
+		dbuf_add(&h, host, n);
 	}
 	if (h.len == 0 || origin_host_valid(h.data)) {
 		url = wu_server_url(host);
-		htmlbuf_puts(&b, url);
+		dbuf_puts(&b, url);
 		free(url);
 	}
-	htmlbuf_free(&h);
-	htmlbuf_puts(&b, "/?message=");
+	dbuf_free(&h);
+	dbuf_puts(&b, "/?message=");
 	wu_quote(&b, message);
-	return htmlbuf_take(&b);
+	return dbuf_take(&b);
 }
 
 /* time.ctime(): "Wed Nov  5 17:38:06 2026", local time. */
@@ -204,7 +193,7 @@ wu_ctime(time_t t)
 
 	localtime_r(&t, &tm);
 	strftime(buf, sizeof buf, "%a %b %e %H:%M:%S %Y", &tm);
-	return wu_strdup(buf);
+	return xstrdup(buf);
 }
 
 /* An RFC 1123 date for Last-Modified. */

@@ -76,7 +76,7 @@ static int
 tail_pump(struct wu_tail *t)
 {
 	const struct sth_http_api *http = t->st->http;
-	struct htmlbuf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 	ssize_t n;
 
 	if (http->pending(t->req) > WU_FOLLOW_BACKLOG)
@@ -85,15 +85,15 @@ tail_pump(struct wu_tail *t)
 	if (n == -1) {
 		t->st->host->log(t->st->self, STH_LOG_WARN, "webui: cannot "
 		    "read %s: %s", t->f.path, strerror(errno));
-		htmlbuf_free(&b);
+		dbuf_free(&b);
 		http->stream_end(t->req);
 		return -1;
 	}
 	if (n > 0 && http->stream_write(t->req, b.data, b.len) == -1) {
-		htmlbuf_free(&b);
+		dbuf_free(&b);
 		return -1;
 	}
-	htmlbuf_free(&b);
+	dbuf_free(&b);
 	return 0;
 }
 
@@ -172,7 +172,7 @@ tail_new(struct wu_state *st, struct sth_http_req *req)
 		st->http->respond_error(req, 400);
 		return NULL;
 	}
-	t = wu_malloc(sizeof *t);
+	t = xmalloc(sizeof *t);
 	memset(t, 0, sizeof *t);
 	t->st = st;
 	t->req = req;
@@ -199,13 +199,13 @@ wu_logtail(struct wu_state *st, struct sth_http_req *req)
 	while (*p == '/')
 		p++;
 	if ((slash = strchr(p, '/')) == NULL) {
-		name = wu_strdup(p);
-		t->channel = wu_strdup("stdout");
+		name = xstrdup(p);
+		t->channel = xstrdup("stdout");
 	} else {
-		name = wu_malloc((size_t)(slash - p) + 1);
+		name = xmalloc((size_t)(slash - p) + 1);
 		memcpy(name, p, (size_t)(slash - p));
 		name[slash - p] = '\0';
-		t->channel = wu_strdup(slash + 1);
+		t->channel = xstrdup(slash + 1);
 	}
 	if (*name == '\0' || (strcmp(t->channel, "stdout") != 0 &&
 	    strcmp(t->channel, "stderr") != 0)) {

@@ -141,7 +141,7 @@ wu_init(struct sth_plugin *self, const struct sth_host *host)
 	size_t i;
 
 	wu_host = host;
-	st = wu_malloc(sizeof *st);
+	st = xmalloc(sizeof *st);
 	memset(st, 0, sizeof *st);
 	st->self = self;
 	st->host = host;

@@ -97,31 +97,31 @@ cmp_info(const void *a, const void *b)
 }
 
 static void
-html(struct htmlbuf *b, const char *s)
+html(struct dbuf *b, const char *s)
 {
 	if (s != NULL)
-		htmlbuf_html(b, s, strlen(s));
+		html_escape(b, s, strlen(s));
 }
 
 /* "name" when the group is called the same, else "group:name". */
 static char *
 namespec(json_t *info)
 {
-	struct htmlbuf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 
 	if (strcmp(str(info, "group"), str(info, "name")) != 0) {
-		htmlbuf_puts(&b, str(info, "group"));
-		htmlbuf_puts(&b, ":");
+		dbuf_puts(&b, str(info, "group"));
+		dbuf_puts(&b, ":");
 	}
-	htmlbuf_puts(&b, str(info, "name"));
-	return htmlbuf_take(&b);
+	dbuf_puts(&b, str(info, "name"));
+	return dbuf_take(&b);
 }
 
 static void
-render_row(struct htmlbuf *b, json_t *info, int shade)
+render_row(struct dbuf *b, json_t *info, int shade)
 {
 	const struct wu_link *links[WU_ROW_LINKS];
-	struct htmlbuf q = { NULL, 0, 0 }, lower = { NULL, 0, 0 };
+	struct dbuf q = DBUF_INIT, lower = DBUF_INIT;
 	char *ns = namespec(info);
 	int state = (int)json_integer_value(json_object_get(info, "state"));
 	const char *sn = str(info, "statename");
@@ -131,45 +131,45 @@ render_row(struct htmlbuf *b, json_t *info, int shade)
 	for (i = 0; sn[i] != '\0'; i++) {
 		char c = sn[i] >= 'A' && sn[i] <= 'Z' ? sn[i] + 32 : sn[i];
 
-		htmlbuf_add(&lower, &c, 1);
+		dbuf_add(&lower, &c, 1);
 	}
-	htmlbuf_puts(b, shade ? "<tr class=\"shade\">" : "<tr class=\"\">");
-	htmlbuf_printf(b, "<td class=\"status\"><span class=\"%s\">",
+	dbuf_puts(b, shade ? "<tr class=\"shade\">" : "<tr class=\"\">");
+	dbuf_printf(b, "<td class=\"status\"><span class=\"%s\">",
 	    wu_state_class(state));
 	html(b, lower.data != NULL ? lower.data : "");
-	htmlbuf_puts(b, "</span></td><td class=\"desc\"><span>");
+	dbuf_puts(b, "</span></td><td class=\"desc\"><span>");
 	html(b, str(info, "description"));
-	htmlbuf_puts(b, "</span></td><td class=\"name\"><a href=\""
+	dbuf_puts(b, "</span></td><td class=\"name\"><a href=\""
 	    "tail.html?processname=");
 	html(b, q.data);
-	htmlbuf_puts(b, "\" target=\"_blank\">");
+	dbuf_puts(b, "\" target=\"_blank\">");
 	html(b, ns);
-	htmlbuf_puts(b, "</a></td><td class=\"action\"><ul>");
+	dbuf_puts(b, "</a></td><td class=\"action\"><ul>");
 	wu_state_links(state, links);
 	for (i = 0; i < WU_ROW_LINKS; i++) {
 		if (links[i] == NULL) {
-			htmlbuf_puts(b, "<li class=\"hidden\"><a "
+			dbuf_puts(b, "<li class=\"hidden\"><a "
 			    "class=\"hidden\" href=\"#\" name=\"#\">Action"
 			    "</a></li>");
 			continue;
 		}
-		htmlbuf_puts(b, "<li><a href=\"");
+		dbuf_puts(b, "<li><a href=\"");
 		if (links[i]->action != NULL) {
-			htmlbuf_puts(b, "index.html?processname=");
+			dbuf_puts(b, "index.html?processname=");
 			html(b, q.data);
-			htmlbuf_printf(b, "&amp;action=%s\"", links[i]->action);
+			dbuf_printf(b, "&amp;action=%s\"", links[i]->action);
 		} else {
-			htmlbuf_puts(b, "logtail/");
+			dbuf_puts(b, "logtail/");
 			html(b, q.data);
-			htmlbuf_printf(b, "%s\" target=\"_blank\"",
+			dbuf_printf(b, "%s\" target=\"_blank\"",
 			    links[i]->tail);
 		}
-		htmlbuf_printf(b, " name=\"%s\">%s</a></li>", links[i]->label,
+		dbuf_printf(b, " name=\"%s\">%s</a></li>", links[i]->label,
 		    links[i]->label);
 	}
-	htmlbuf_puts(b, "</ul></td></tr>\n");
-	htmlbuf_free(&q);
-	htmlbuf_free(&lower);
+	dbuf_puts(b, "</ul></td></tr>\n");
+	dbuf_free(&q);
+	dbuf_free(&lower);
 	free(ns);
 }
 
@@ -178,26 +178,26 @@ render_row(struct htmlbuf *b, json_t *info, int shade)
  * array (borrowed), message the ?message= text or NULL, version sthenod's.
  */
 void
-wu_render_status(struct htmlbuf *b, json_t *infos, const char *message,
+wu_render_status(struct dbuf *b, json_t *infos, const char *message,
     const char *version)
 {
 	json_t **rows;
 	size_t i, n = json_is_array(infos) ? json_array_size(infos) : 0;
 
-	htmlbuf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+	dbuf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
 	    "<meta charset=\"utf-8\">\n"
 	    "<meta name=\"viewport\" content=\"width=device-width, "
 	    "initial-scale=1\">\n<title>Supervisor Status</title>\n<style>");
-	htmlbuf_puts(b, wu_css);
-	htmlbuf_puts(b, "</style>\n</head>\n<body>\n<div id=\"wrapper\">\n"
+	dbuf_puts(b, wu_css);
+	dbuf_puts(b, "</style>\n</head>\n<body>\n<div id=\"wrapper\">\n"
 	    "<div id=\"header\"><h1><span>&#9679;</span> Stheno</h1>"
 	    "<p>Supervisor status</p></div>\n<div id=\"content\">\n");
 	if (message != NULL) {
-		htmlbuf_puts(b, "<div class=\"status_msg\">");
+		dbuf_puts(b, "<div class=\"status_msg\">");
 		html(b, message);
-		htmlbuf_puts(b, "</div>\n");
+		dbuf_puts(b, "</div>\n");
 	}
-	htmlbuf_puts(b, "<form action=\"index.html\" method=\"post\">\n"
+	dbuf_puts(b, "<form action=\"index.html\" method=\"post\">\n"
 	    "<ul class=\"clr\" id=\"buttons\">"
 	    "<li class=\"action-button\"><a href=\"index.html?action=refresh\">"
 	    "Refresh</a></li>"
@@ -206,29 +206,29 @@ wu_render_status(struct htmlbuf *b, json_t *infos, const char *message,
 	    "<li class=\"action-button\"><a href=\"index.html?action=stopall\">"
 	    "Stop All</a></li></ul>\n<div id=\"processes\">\n");
 	if (n == 0)
-		htmlbuf_puts(b, "<div class=\"noprograms\">No programs to "
+		dbuf_puts(b, "<div class=\"noprograms\">No programs to "
 		    "manage</div>\n");
 	else {
-		rows = wu_malloc(n * sizeof *rows);
+		rows = xmalloc(n * sizeof *rows);
 		for (i = 0; i < n; i++)
 			rows[i] = json_array_get(infos, i);
 		qsort(rows, n, sizeof *rows, cmp_info);
-		htmlbuf_puts(b, "<table cellspacing=\"0\" id=\"statustable\">\n"
+		dbuf_puts(b, "<table cellspacing=\"0\" id=\"statustable\">\n"
 		    "<thead><tr><th class=\"state\">State</th>"
 		    "<th class=\"desc\">Description</th>"
 		    "<th class=\"name\">Name</th>"
 		    "<th class=\"action\">Action</th></tr></thead>\n<tbody>\n");
 		for (i = 0; i < n; i++)
 			render_row(b, rows[i], (int)(i & 1));
-		htmlbuf_puts(b, "</tbody>\n</table>\n");
+		dbuf_puts(b, "</tbody>\n</table>\n");
 		free(rows);
 	}
-	htmlbuf_puts(b, "</div>\n</form>\n</div>\n<div id=\"footer\">Stheno ");
+	dbuf_puts(b, "</div>\n</form>\n</div>\n<div id=\"footer\">Stheno ");
 	html(b, version);
-	htmlbuf_puts(b, " &middot; speaks supervisor's XML-RPC at /RPC2</div>\n"
+	dbuf_puts(b, " &middot; speaks supervisor's XML-RPC at /RPC2</div>\n"
 	    "</div>\n<script>");
-	htmlbuf_puts(b, live_js);
-	htmlbuf_puts(b, "</script>\n</body>\n</html>\n");
+	dbuf_puts(b, live_js);
+	dbuf_puts(b, "</script>\n</body>\n</html>\n");
 }
 
 /*
@@ -236,29 +236,29 @@ wu_render_status(struct htmlbuf *b, json_t *infos, const char *message,
  * Refresh link unless processname is NULL.
  */
 void
-wu_render_tail(struct htmlbuf *b, const char *processname, const char *text,
+wu_render_tail(struct dbuf *b, const char *processname, const char *text,
     size_t len, long limit)
 {
-	struct htmlbuf q = { NULL, 0, 0 };
+	struct dbuf q = DBUF_INIT;
 
-	htmlbuf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+	dbuf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
 	    "<meta charset=\"utf-8\">\n<title>Supervisor tail of process ");
 	html(b, processname != NULL ? processname : "None");
-	htmlbuf_puts(b, "</title>\n<style>");
-	htmlbuf_puts(b, wu_css);
-	htmlbuf_puts(b, "</style>\n</head>\n<body>\n<div id=\"wrapper\">\n"
+	dbuf_puts(b, "</title>\n<style>");
+	dbuf_puts(b, wu_css);
+	dbuf_puts(b, "</style>\n</head>\n<body>\n<div id=\"wrapper\">\n"
 	    "<div id=\"content\">\n<pre id=\"tailbody\">");
-	htmlbuf_html(b, text, len);
-	htmlbuf_puts(b, "</pre>\n<form action=\"index.html\" "
+	html_escape(b, text, len);
+	dbuf_puts(b, "</pre>\n<form action=\"index.html\" "
 	    "method=\"POST\">\n");
 	if (processname != NULL) {
 		wu_quote(&q, processname);
-		htmlbuf_puts(b, "<div class=\"refresh\"><a "
+		dbuf_puts(b, "<div class=\"refresh\"><a "
 		    "id=\"refresh_anchor\" href=\"tail.html?processname=");
 		html(b, q.data);
-		htmlbuf_printf(b, "&amp;limit=%ld\"><input type=\"button\" "
+		dbuf_printf(b, "&amp;limit=%ld\"><input type=\"button\" "
 		    "value=\" Refresh \" name=\"refresh\"></a></div>\n", limit);
-		htmlbuf_free(&q);
+		dbuf_free(&q);
 	}
-	htmlbuf_puts(b, "</form>\n</div>\n</div>\n</body>\n</html>\n");
+	dbuf_puts(b, "</form>\n</div>\n</div>\n</body>\n</html>\n");
 }

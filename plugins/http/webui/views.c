@@ -80,14 +80,14 @@ no_cache(struct wu_state *st, struct sth_http_req *req)
 }
 
 static void
-respond_html(struct wu_ctx *c, struct htmlbuf *b)
+respond_html(struct wu_ctx *c, struct dbuf *b)
 {
 	const struct sth_http_api *http = c->st->http;
 
 	http->set_header(c->req, "Content-Type", "text/html;charset=utf-8");
 	no_cache(c->st, c->req);
 	http->respond(c->req, 200, NULL, b->data, b->len);
-	htmlbuf_free(b);
+	dbuf_free(b);
 	ctx_free(c);
 }
 
@@ -97,7 +97,7 @@ static void
 status_rendered(json_t *result, int code, const char *fstr, void *arg)
 {
 	struct wu_ctx *c = arg;
-	struct htmlbuf b = { NULL, 0, 0 };
+	struct dbuf b = DBUF_INIT;
 
 	c->call = NULL;
 	if (code != 0) {
@@ -239,7 +239,7 @@ action_start(struct wu_ctx *c)
 static struct wu_ctx *
 ctx_new(struct wu_state *st, struct sth_http_req *req)
 {
-	struct wu_ctx *c = wu_malloc(sizeof *c);
+	struct wu_ctx *c = xmalloc(sizeof *c);
 
 	memset(c, 0, sizeof *c);
 	c->st = st;
@@ -322,7 +322,7 @@ wu_index(struct wu_state *st, struct sth_http_req *req)
 
 /* The last limit bytes of path into b; -1 if it cannot be opened. */
 static int
-read_last(const char *path, long limit, struct htmlbuf *b)
+read_last(const char *path, long limit, struct dbuf *b)
 {
 	struct wu_follow f;
 	ssize_t n;
@@ -338,23 +338,23 @@ static void
 tail_info(json_t *info, int code, const char *fstr, void *arg)
 {
 	struct wu_ctx *c = arg;
-	struct htmlbuf text = { NULL, 0, 0 }, page = { NULL, 0, 0 };
+	struct dbuf text = DBUF_INIT, page = DBUF_INIT;
 	const char *path;
 
 	c->call = NULL;
 	path = code == 0 ?
 	    json_string_value(json_object_get(info, "stdout_logfile")) : NULL;
 	if (code != 0)
-		htmlbuf_printf(&text, "ERROR: unexpected rpc fault [%d] %s",
+		dbuf_printf(&text, "ERROR: unexpected rpc fault [%d] %s",
 		    code, fstr);
 	else if (path == NULL || *path == '\0' ||
 	    read_last(path, c->limit, &text) == -1) {
-		htmlbuf_free(&text);
-		htmlbuf_printf(&text, "No file for %s", c->ns);
+		dbuf_free(&text);
+		dbuf_printf(&text, "No file for %s", c->ns);
 	}
 	wu_render_tail(&page, c->ns, text.data != NULL ? text.data : "",
 	    text.len, c->limit);
-	htmlbuf_free(&text);
+	dbuf_free(&text);
 	respond_html(c, &page);
 }
 
@@ -363,7 +363,7 @@ void
 wu_tailpage(struct wu_state *st, struct sth_http_req *req)
 {
 	struct wu_ctx *c;
-	struct htmlbuf page = { NULL, 0, 0 };
+	struct dbuf page = DBUF_INIT;
 	const char *msg = "No process name found";
 	char *limit, *end;
 	long n;

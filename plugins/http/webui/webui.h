@@ -18,7 +18,8 @@
 
 #include <jansson.h>
 
-#include "../htmlbuf.h"
+#include "../html.h"
+#include "xmalloc.h"
 
 struct sth_plugin;
 struct sth_host;
@@ -35,17 +36,12 @@ struct sth_timer;
 
 #define WU_TRUNCATED "==> File truncated <==\n"
 
-/* Pages are built in a struct htmlbuf (../htmlbuf.h), the http family's
- * growable byte string that dies on out-of-memory. */
-
-/* buf.c: allocation that cannot fail. */
-void *wu_malloc(size_t);
-char *wu_strdup(const char *);
+/* Pages are built in a struct dbuf (lib/dbuf.h). */
 
 /* form.c: query strings, URL quoting, the Location of a 301. */
 char *wu_form_get(const char *query, const char *body, size_t bodylen,
     const char *key);
-void wu_quote(struct htmlbuf *, const char *);
+void wu_quote(struct dbuf *, const char *);
 char *wu_server_url(const char *host_header);
 char *wu_location(const char *host_header, const char *message);
 char *wu_ctime(time_t);
@@ -53,9 +49,9 @@ void wu_http_date(time_t, char *, size_t);
 
 /* render.c: the pages, from RPC results, and their stylesheet. */
 extern const char wu_css[];
-void wu_render_status(struct htmlbuf *, json_t *infos, const char *message,
+void wu_render_status(struct dbuf *, json_t *infos, const char *message,
     const char *version);
-void wu_render_tail(struct htmlbuf *, const char *processname,
+void wu_render_tail(struct dbuf *, const char *processname,
     const char *text, size_t len, long limit);
 
 /* actions.c: what a state offers and how an action's answer reads. */
@@ -92,7 +88,7 @@ struct wu_follow {
 	off_t pos;
 };
 int wu_follow_open(struct wu_follow *, const char *path, off_t head);
-ssize_t wu_follow_read(struct wu_follow *, struct htmlbuf *, size_t max);
+ssize_t wu_follow_read(struct wu_follow *, struct dbuf *, size_t max);
 void wu_follow_close(struct wu_follow *);
 
 /* plugin.c: the state the glue files share. */

@@ -113,8 +113,8 @@ struct sth_evpool_api {
 };
 
 #define STH_EVPOOL_HAS(api, m)                                                 \
-	((api)->size >= offsetof(struct sth_evpool_api, m) + sizeof((api)->m) && \
-	 (api)->m != NULL)
+	((api)->size >= offsetof(struct sth_evpool_api, m) +                   \
+	 sizeof((api)->m) && (api)->m != NULL)
 
 #ifdef __cplusplus
 }

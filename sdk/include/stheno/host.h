@@ -11,7 +11,8 @@
  *  - `self` is the handle given to init(); passing another plugin's handle
  *    is an impossible state and aborts.
  *  - Strings passed in are borrowed (copied if kept); strings returned are
- *    owned by the host and valid until the object they came from is freed.
+ *    owned by the host and valid until the object they came from is freed
+ *    (but those cfg_read stores, which are the plugin's to free).
  *  - json_t arguments are borrowed (the caller keeps its reference) except
  *    where the comment says "stolen"; json_t results are new references the
  *    caller must json_decref().
@@ -100,6 +101,49 @@ struct sth_binding;
 /* A session stacked by conn_wrap (ABI 1.5) finished its handshake. */
 #define STH_CONN_CONNECTED 0x80
 
+/*
+ * Typed section reading (ABI 1.6, host->cfg_read): a table of options,
+ * each one key of a section read into a member of the plugin's own
+ * struct, checked and converted as sthenod reads its own sections.  The
+ * values of STH_CFG_* and the layout of struct sth_cfg_option are fixed
+ * for the major version (sthenod maps them to its own types); a table
+ * ends with a NULL key.  Every member the table names is set: to the
+ * value, else the default, else "unset" (NULL, 0, or -1 for an octal).
+ */
+#define STH_CFG_STR 1	/* char *: a malloc'd copy the plugin owns */
+#define STH_CFG_BOOL 2	/* 1 or 0: true/false, yes/no, on/off, 1/0 */
+#define STH_CFG_INT 3	/* an integer, as Python's int() reads it */
+#define STH_CFG_BYTES 4	/* an integer: "1024", "10KB", "50MB", "1GB" */
+#define STH_CFG_OCTAL 5	/* an integer written in octal: "0700" */
+/* flags */
+#define STH_CFG_REQUIRED 0x1	/* absent (and no default): an error */
+#define STH_CFG_NO_EXPAND 0x2	/* keep %(name)s as written */
+#define STH_CFG_EMPTY_NULL 0x4	/* a string: an empty value is unset */
+
+struct sth_cfg_option {
+	const char *key;	/* NULL ends the table */
+	int type;		/* STH_CFG_* */
+	int flags;		/* STH_CFG_REQUIRED | ... */
+	size_t offset;		/* offsetof the member in the target */
+	size_t size;		/* sizeof the member: a char * for a string,
+				 * an int, long or long long for the others */
+	const char *def;	/* the default, as config text; NULL: unset */
+	long min, max;		/* INT, BYTES, OCTAL: bounds when min < max
+				 * (an int member: within INT_MIN..INT_MAX) */
+	const void *reserved[2];	/* zero */
+};
+
+/* STH_CFG_AT(struct conf, member): the offset and size fields. */
+#define STH_CFG_AT(type, member)                                               \
+	offsetof(type, member), sizeof(((type *)0)->member)
+/* One option, for a member of struct stype, and the end of a table:
+ *   STH_CFG_OPTION("port", STH_CFG_INT, 0, struct conf, port, "21", 1,
+ *       65535), ..., STH_CFG_END */
+#define STH_CFG_OPTION(key, type, flags, stype, member, def, min, max)        \
+	{ (key), (type), (flags), STH_CFG_AT(stype, member), (def), (min),     \
+	  (max), { NULL, NULL } }
+#define STH_CFG_END { NULL, 0, 0, 0, 0, NULL, 0, 0, { NULL, NULL } }
+
 typedef void (*sth_timer_fn)(struct sth_timer *t, void *arg);
 typedef void (*sth_watch_fn)(struct sth_watch *w, int fd, short what,
 			     void *arg);
@@ -139,17 +183,18 @@ struct sth_host {
 	int (*fail)(struct sth_plugin *self, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
-	/* --- logging: the main log, in supervisord's format ---------------- */
+	/* --- logging: the main log, in supervisord's format --------------- */
 	void (*log)(struct sth_plugin *self, int level, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 	int (*log_enabled)(int level);
 
-	/* --- the loop ------------------------------------------------------ */
+	/* --- the loop ----------------------------------------------------- */
 	/* The daemon's event_base, for libraries that need one.  Events made
 	 * on it directly are not in the plugin's scope: free them in fini, or
 	 * the unload audit keeps the plugin mapped as a zombie. */
 	struct event_base *(*base)(struct sth_plugin *self);
-	/* A timer, stopped until timer_start.  Freed by timer_free or unload. */
+	/* A timer, stopped until timer_start.  Freed by timer_free or
+	 * unload. */
 	struct sth_timer *(*timer_new)(struct sth_plugin *self, sth_timer_fn fn,
 				       void *arg);
 	void (*timer_start)(struct sth_timer *t, double seconds, int repeat);
@@ -183,13 +228,17 @@ struct sth_host {
 					    const char *owner, sth_accept_fn fn,
 					    void *arg, char **err);
 	void (*listener_free)(struct sth_listener *l);
-	/* Human-readable address the listener is bound to (e.g. "127.0.0.1:9001"
-	 * or "/tmp/x.sock"), and the actual TCP port (0 for unix). */
+	/* Human-readable address the listener is bound to (e.g.
+	 * "127.0.0.1:9001" or "/tmp/x.sock"), and the actual TCP port (0 for
+	 * unix). */
 	const char *(*listener_addr)(struct sth_listener *l);
 	int (*listener_port)(struct sth_listener *l);
 
-	/* --- connections: a bufferevent owned by the host ------------------ */
-	/* Takes ownership of fd.  Reading is enabled.  Callbacks may be NULL. */
+	/* --- connections: a bufferevent owned by the host ----------------- */
+	/* Takes ownership of fd.  Reading is enabled.  Callbacks may be
+	 * NULL.  writefn runs when output written to the bufferevent has
+	 * gone out (down to the write low watermark), not for a new
+	 * connection with nothing written yet. */
 	struct sth_conn *(*conn_new)(struct sth_plugin *self, int fd,
 				     sth_conn_fn readfn, sth_conn_fn writefn,
 				     sth_conn_event_fn eventfn, void *arg);
@@ -219,9 +268,11 @@ struct sth_host {
 	const char *(*cfg_str)(struct sth_section *s, const char *key,
 			       const char *def);
 	/* Typed getters: 0 with *out set (to def if absent), or -1 with an
-	 * error naming key, value, section, file and line recorded through
-	 * fail() ("port: not a valid integer: 'x' in section 'plugin:ftp'
-	 * (file: '/etc/stheno.conf', line 4)"): return -1 from init as is. */
+	 * error naming value, key, section, file and line recorded through
+	 * fail() ("invalid literal for int() with base 10: 'x' for 'port' in
+	 * section 'plugin:ftp' (file: '/etc/stheno.conf', line 4)"): return
+	 * -1 from init as is.  A plugin that reads several keys reads them
+	 * with one table instead: cfg_read (ABI 1.6), below. */
 	int (*cfg_int)(struct sth_plugin *self, struct sth_section *s,
 		       const char *key, long def, long *out);
 	int (*cfg_bool)(struct sth_plugin *self, struct sth_section *s,
@@ -231,7 +282,7 @@ struct sth_host {
 	int (*cfg_octal)(struct sth_plugin *self, struct sth_section *s,
 			 const char *key, long def, long *out);
 
-	/* --- RPC registry: name -> handler(json params) -> result | fault -- */
+	/* --- RPC registry: name -> handler(json params) -> result | fault */
 	/* help and signature (a JSON array of arrays of type names, as
 	 * system.methodSignature returns) may be NULL.  Fails if the name
 	 * exists. */
@@ -277,7 +328,7 @@ struct sth_host {
 	const char *(*event_payload)(const struct sth_event *ev, size_t *len);
 	long (*event_serial)(const struct sth_event *ev);
 
-	/* --- services: named, versioned interfaces between plugins ---------- */
+	/* --- services: named, versioned interfaces between plugins -------- */
 	/* iface is borrowed and must stay valid until the plugin unregisters
 	 * it or unloads.  Fails if the name is taken. */
 	int (*service_register)(struct sth_plugin *self, const char *name,
@@ -360,7 +411,8 @@ struct sth_host {
 	 * request on it reaches the new code.  Returns 0 if done (c is then
 	 * freed, as by conn_free: drop every pointer to it), or -1 if c stays
 	 * the caller's (not from a taken-over listener, or bytes are buffered
-	 * in either direction).  Check with STH_HOST_HAS(host, conn_handover). */
+	 * in either direction).  Check with
+	 * STH_HOST_HAS(host, conn_handover). */
 	int (*conn_handover)(struct sth_conn *c);
 
 	/* --- ABI 1.5: a bufferevent stacked on a connection -----------------
@@ -381,6 +433,26 @@ struct sth_host {
 			 struct bufferevent *(*make)(struct event_base *base,
 						     int fd, void *arg),
 			 void *arg);
+
+	/* --- ABI 1.6: typed section reading ----------------------------------
+	 * Fill target from section s with the table opts (struct
+	 * sth_cfg_option above): each key from s, else from fallback (NULL:
+	 * none; a server section over the plugin's defaults, say), else its
+	 * default; values are expanded as cfg_str's are.  Unknown keys are
+	 * left alone.  s may be NULL: the defaults only.  Returns 0, or -1
+	 * with the error recorded through fail() in sthenod's own words,
+	 * naming the value, key, section, file and line ("not a valid
+	 * boolean value: 'maybe' for 'anonymous' in section 'plugin:ftp'
+	 * (file: '/etc/stheno.conf', line 4)"), and nothing left allocated
+	 * in target: return -1 from init as is.  A table sthenod cannot read
+	 * (an unknown type or flag, a wrong size) is such an error too.
+	 * The strings it stores are the plugin's: cfg_release frees every
+	 * one the table names (free() each yourself if you prefer) and sets
+	 * it to NULL.  Check with STH_HOST_HAS(host, cfg_read). */
+	int (*cfg_read)(struct sth_plugin *self, struct sth_section *s,
+			struct sth_section *fallback,
+			const struct sth_cfg_option *opts, void *target);
+	void (*cfg_release)(const struct sth_cfg_option *opts, void *target);
 };
 
 /* True if the running host has member m: needed only for members newer

@@ -74,8 +74,9 @@ struct sth_http_handler;	/* one handler_add registration */
 				 * catch-alls such as a file server */
 
 /* Server flags (req_server_flags, and "control" in servers()). */
-#define STH_HTTP_SERVER_CONTROL 0x1	/* [unix_http_server], [inet_http_server]
-					 * and their suffixed variants */
+#define STH_HTTP_SERVER_CONTROL 0x1	/* [unix_http_server],
+					 * [inet_http_server] and their
+					 * suffixed variants */
 
 /*
  * match: return non-zero to take the request.  Called with the request

@@ -39,8 +39,8 @@ extern "C" {
  */
 #define STHENO_ABI_MAJOR 1
 /* 1.1: host->evpools; 1.2: bind, unbind; 1.3: listener_set_control;
- * 1.4: conn_handover; 1.5: conn_wrap */
-#define STHENO_ABI_MINOR 5
+ * 1.4: conn_handover; 1.5: conn_wrap; 1.6: cfg_read, cfg_release */
+#define STHENO_ABI_MINOR 6
 
 #ifndef STHENO_PLUGIN_ABI_MINOR
 #define STHENO_PLUGIN_ABI_MINOR STHENO_ABI_MINOR
@@ -78,22 +78,22 @@ struct sth_plugin_descriptor {
 
 	/*
 	 * drain: optional.  Unload has begun: stop starting new work (the host
-	 * has already closed the plugin's listeners).  In-flight work may go on;
-	 * the host waits for the plugin's connections and pending calls to end,
-	 * within a bound, before forcing them closed.
+	 * has already closed the plugin's listeners).  In-flight work may
+	 * go on; the host waits for the plugin's connections and pending
+	 * calls to end, within a bound, before forcing them closed.
 	 */
 	void (*drain)(struct sth_plugin *self);
 
 	/*
-	 * fini: mandatory.  Free the plugin's own state.  Resources made through
-	 * the host API that are still alive are released by the host after fini
-	 * returns, and reported as leaks in the log.
+	 * fini: mandatory.  Free the plugin's own state.  Resources made
+	 * through the host API that are still alive are released by the host
+	 * after fini returns, and reported as leaks in the log.
 	 */
 	void (*fini)(struct sth_plugin *self);
 };
 
 /* flags */
-#define STH_PLUGIN_F_RESIDENT 0x1	/* never dlclose: unload = disable only */
+#define STH_PLUGIN_F_RESIDENT 0x1 /* never dlclose: unload = disable only */
 
 #define STHENO_PLUGIN_DESCRIPTOR_SYMBOL "sth_plugin_descriptor"
 

@@ -67,10 +67,11 @@ struct sth_tls_api {
 	 * (a TLS 1.3 ticket or a TLS 1.2 session id), as an FTPS data
 	 * connection resumes its control connection's; 0 otherwise. */
 	int (*session_reused)(struct sth_conn *c);
-	/* (appended: STH_TLS_HAS) 1 if ctx verifies client certificates ([tls:NAME]
-	 * client_ca), 0 otherwise. */
+	/* (appended: STH_TLS_HAS) 1 if ctx verifies client certificates
+	 * ([tls:NAME] client_ca), 0 otherwise. */
 	int (*verifies_clients)(struct sth_tls_ctx *ctx);
-	/* (appended: STH_TLS_HAS) The subject CN of the certificate c's client presented, in
+	/* (appended: STH_TLS_HAS) The subject CN of the certificate c's
+	 * client presented, in
 	 * buf (len bytes, NUL-terminated; bytes that are not printable
 	 * ASCII, space, quotes and backslash as \xHH), and 1, if the
 	 * handshake is done and the certificate verified against the

@@ -1,6 +1,7 @@
 /*
  * xmalloc.c — allocation wrappers that abort on failure (see xmalloc.h).
- * Every abort says why in the main log first (log_fatal), then on stderr.
+ * Every abort says why through the fatal hook first (the daemon's main
+ * log), then on stderr.
  */
 #include "config.h"
 
@@ -10,8 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
 #include "xmalloc.h"
+
+static void (*fatal_hook)(const char *);
+
+void
+xmalloc_on_fatal(void (*fn)(const char *))
+{
+	fatal_hook = fn;
+}
 
 void
 sth_fatalx(const char *file, int line, const char *fmt, ...)
@@ -27,7 +35,8 @@ sth_fatalx(const char *file, int line, const char *fmt, ...)
 	if (n >= 0 && (size_t)n < sizeof reason)
 		vsnprintf(reason + n, sizeof reason - (size_t)n, fmt, ap);
 	va_end(ap);
-	log_fatal(reason);
+	if (fatal_hook != NULL)
+		fatal_hook(reason);
 	fprintf(stderr, "%s\n", reason);
 	abort();
 }
@@ -54,6 +63,12 @@ xcalloc(size_t n, size_t size)
 	if ((p = calloc(n, size)) == NULL)
 		fatalx("xcalloc: allocating %zu * %zu bytes", n, size);
 	return p;
+}
+
+void *
+xrealloc(void *old, size_t size)
+{
+	return xreallocarray(old, 1, size);
 }
 
 void *

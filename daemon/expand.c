@@ -223,13 +223,13 @@ missing_error(const char *in, const char *key, const json_t *vars,
 	json_t	*v;
 	size_t	 n, i;
 
-	dbuf_add(&b, "Format string ", 14);
+	dbuf_puts(&b, "Format string ");
 	pyrepr_add(&b, in, strlen(in), 0);
-	dbuf_add(&b, " for ", 5);
+	dbuf_puts(&b, " for ");
 	pyrepr_add(&b, key, strlen(key), 0);
-	dbuf_add(&b, " contains names (", 17);
+	dbuf_puts(&b, " contains names (");
 	pyrepr_add(&b, name, strlen(name), 0);
-	dbuf_add(&b, ") which cannot be expanded. Available names: ", 45);
+	dbuf_puts(&b, ") which cannot be expanded. Available names: ");
 
 	n = vars != NULL ? json_object_size(vars) : 0;
 	names = xreallocarray(NULL, n, sizeof *names);
@@ -241,7 +241,7 @@ missing_error(const char *in, const char *key, const json_t *vars,
 	qsort(names, n, sizeof *names, name_cmp);
 	for (i = 0; i < n; i++) {
 		if (i > 0)
-			dbuf_add(&b, ", ", 2);
+			dbuf_puts(&b, ", ");
 		dbuf_add(&b, names[i], strlen(names[i]));
 	}
 	free(names);
@@ -253,11 +253,11 @@ bad_format(const char *in, const char *key, const char *why)
 {
 	struct dbuf b = DBUF_INIT;
 
-	dbuf_add(&b, "Format string ", 14);
+	dbuf_puts(&b, "Format string ");
 	pyrepr_add(&b, in, strlen(in), 0);
-	dbuf_add(&b, " for ", 5);
+	dbuf_puts(&b, " for ");
 	pyrepr_add(&b, key, strlen(key), 0);
-	dbuf_add(&b, " is badly formatted: ", 21);
+	dbuf_puts(&b, " is badly formatted: ");
 	dbuf_add(&b, why, strlen(why));
 	return b.data;
 }
@@ -291,7 +291,7 @@ expand(const char *in, const char *key, const json_t *vars, char **err)
 	int	 depth;
 
 	*err = NULL;
-	dbuf_add(&b, "", 0);
+	dbuf_puts(&b, "");
 	for (p = in; *p != '\0'; p++) {
 		if (*p != '%') {
 			dbuf_addc(&b, *p);

@@ -88,11 +88,8 @@ proc_split_command(const char *cmd, char **err)
 			if (in_tok) {
 				argv = xreallocarray(argv, argc + 2,
 				    sizeof *argv);
-				argv[argc++] = tok.data != NULL ? tok.data :
-				    xstrdup("");
+				argv[argc++] = dbuf_take(&tok);
 				argv[argc] = NULL;
-				tok.data = NULL;
-				tok.len = tok.cap = 0;
 				in_tok = 0;
 			}
 			if (c == '\0')
@@ -117,7 +114,7 @@ proc_split_command(const char *cmd, char **err)
 noclose:
 	*err = xstrdup("No closing quotation");
 fail:
-	free(tok.data);
+	dbuf_free(&tok);
 	proc_argv_free(argv);
 	return NULL;
 }

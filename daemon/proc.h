@@ -13,6 +13,7 @@
 #ifndef STHENO_PROC_H
 #define STHENO_PROC_H
 
+#include <sys/queue.h>
 #include <stddef.h>
 #include <sys/types.h>
 #include <time.h>
@@ -165,9 +166,9 @@ struct proc {
 	size_t inlen;
 	struct logfile *logs[2];	/* child logs, open from spawn until
 					 * the exit is handled (else NULL) */
-	struct proc_waiter *rpc_waiters;	/* proc_rpc_ctl.c's deferred
-						 * starts and stops, oldest
-						 * first */
+	LIST_HEAD(, proc_waiter) rpc_waiters;	/* proc_rpc_ctl.c's
+						 * deferred starts and stops,
+						 * oldest first */
 	char **cmd_argv;	/* the command split and resolved for the */
 	char *cmd_file;		/* next spawn (proc_command_prepare), or NULL */
 	int fcgi_held;		/* holds a reference on the group's socket */

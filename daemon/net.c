@@ -172,7 +172,8 @@ net_accept_pause(struct sth_listener *l)
 	evtimer_add(l->pause, &tv);
 }
 
-/* N, the soft RLIMIT_NOFILE (read each time: it is one system call). */
+/* N, the soft RLIMIT_NOFILE (read each time: it is one system call, and a
+ * prlimit(1) from outside counts from the next connection on). */
 static long
 net_nofile(void)
 {
@@ -963,7 +964,8 @@ net_conn_new(struct sth_plugin *p, int fd, sth_conn_fn readfn,
 {
 	struct sth_conn *c;
 
-	if (evutil_make_socket_nonblocking(fd) != 0) {
+	/* an accepted fd is non-blocking already (accept4) */
+	if (fd != net_accepted_fd && evutil_make_socket_nonblocking(fd) != 0) {
 		close(fd);
 		return NULL;
 	}

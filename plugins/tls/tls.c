@@ -229,6 +229,10 @@ tls_ctx_new(struct sth_section *sec)
 	}
 	/* An idle keep-alive session keeps no 34 kB of buffers. */
 	SSL_CTX_set_mode(t->ssl, SSL_MODE_RELEASE_BUFFERS);
+	/* A client gone without close_notify is an EOF (tls_make says why),
+	 * so no decode_error alert is built for it and written to a socket
+	 * that is already closed. */
+	SSL_CTX_set_options(t->ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
 	SSL_CTX_set_session_id_context(t->ssl, (const unsigned char *)
 	    t->name, (unsigned)strnlen(t->name, SSL_MAX_SID_CTX_LENGTH));
 	SSL_CTX_set_alpn_select_cb(t->ssl, tls_alpn_cb, NULL);

@@ -16,6 +16,7 @@ import http.client
 import os
 import re
 import shutil
+import socket
 import ssl
 import sys
 import tempfile
@@ -73,25 +74,31 @@ tls = main
         self.assertEqual((r.status, len(r.read())), (200, 100))
         conn.close()
 
-    def traced(self, connect):
-        """epoll_ctl calls and loop turns of CONNS connections, one after
-        the other, each a GET answered and closed."""
+    def trace_lines(self, calls, use):
+        """The lines of calls (besides epoll_wait) strace saw while use()
+        ran CONNS times, once the trace was seen attached."""
         trace = os.path.join(self.d.dir, "strace-%d.out" % time.monotonic_ns())
-        st = sthtest.Strace(self.d.pid, trace, "epoll_ctl,epoll_wait",
+        st = sthtest.Strace(self.d.pid, trace, "epoll_wait," + calls,
                             follow=False)
         skip = 0
         try:
             # attached once a turn of the loop shows
-            ok = sthtest.wait_for(lambda: (self.get(connect()) or
+            ok = sthtest.wait_for(lambda: (use() or
                                            "epoll_wait" in st.text()),
                                   10, 0.1)
             self.assertTrue(ok, "strace did not attach")
             skip = len(st.lines())
             for _ in range(CONNS):
-                self.get(connect())
+                use()
             time.sleep(0.3)     # the last close reaches the loop
         finally:
             lines = st.stop()[skip:]
+        return lines
+
+    def traced(self, connect):
+        """epoll_ctl calls and loop turns of CONNS connections, one after
+        the other, each a GET answered and closed."""
+        lines = self.trace_lines("epoll_ctl", lambda: self.get(connect()))
         ctl = sum(1 for ln in lines if CTL.match(ln))
         turns = sum(1 for ln in lines if WAIT.match(ln))
         if os.environ.get("WAKEUPS_VERBOSE"):
@@ -116,6 +123,45 @@ tls = main
         # event on and off; delete: 4
         self.assertLessEqual(ctl, 6, text)
         self.assertLessEqual(turns, 6, text)
+
+    def test_accept_costs_no_flag_calls(self):
+        # accept4 made the socket non-blocking: no fcntl a connection
+        lines = self.trace_lines(
+            "accept4,fcntl",
+            lambda: self.get(http.client.HTTPConnection(
+                "127.0.0.1", self.plain, timeout=10)))
+        accepts = sum(1 for ln in lines if ln.startswith("accept4("))
+        extra = [ln for ln in lines if ln.startswith("fcntl(")]
+        self.assertGreaterEqual(accepts, CONNS)
+        self.assertLessEqual(len(extra), 2, "\n".join(extra))
+
+    def test_no_alert_to_a_client_gone_without_close_notify(self):
+        # A client that drops the connection after its handshake (as
+        # openssl s_time does) is at EOF, as on a plain connection: the
+        # daemon builds no alert for it and writes nothing more there.
+        ctx = ssl.create_default_context(cafile=self.ca)
+
+        def handshake_and_drop():
+            s = ctx.wrap_socket(
+                socket.create_connection(("127.0.0.1", self.tls),
+                                                 10),
+                server_hostname="localhost")
+            s.close()           # no unwrap(): no close_notify
+        lines = self.trace_lines("read,write,close", handshake_and_drop)
+        at_eof, late = set(), []
+        for ln in lines:
+            m = re.match(r"^(read|write|close)\((\d+)", ln)
+            if not m:
+                continue
+            fd = m.group(2)
+            if m.group(1) == "read" and ln.rstrip().endswith("= 0"):
+                at_eof.add(fd)
+            elif m.group(1) == "write" and fd in at_eof:
+                late.append(ln)
+            elif m.group(1) == "close":
+                at_eof.discard(fd)
+        self.assertGreaterEqual(len(lines), CONNS)
+        self.assertEqual(late, [], "written after the client's EOF")
 
 
 if __name__ == "__main__":

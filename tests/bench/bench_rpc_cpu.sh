@@ -41,10 +41,6 @@ for i in range(n):
         sys.exit("HTTP %d" % r.status)
 PY
 
-cpu_ticks() {
-	awk '{ print $14 + $15 }' "/proc/$1/stat"
-}
-
 start_sthenod "$tmp/sthenod.conf"
 wait_running "$port" 10
 hz=$(getconf CLK_TCK)

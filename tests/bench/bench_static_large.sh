@@ -39,6 +39,27 @@ for p in "$PORT_STHENO" "$PORT_NGINX"; do
 	    die "port $p sent other bytes"
 done
 
+# timed PORT PID — wrk_rps of large.bin on PORT; adds the server PID's CPU
+# ticks to $tmp/ticks.PORT and the requests it answered to $tmp/reqs.PORT
+# (for the CPU each server spends a GB sent: when the two are at the
+# loopback's limit, the figure that says whose code costs more).
+timed() {
+	t0=$(cpu_ticks "$2")
+	rps=$(wrk_rps "http://127.0.0.1:$1/large.bin")
+	t1=$(cpu_ticks "$2")
+	echo $((t1 - t0)) >>"$tmp/ticks.$1"
+	echo "$rps ${DURATION%s}" | awk '{ print $1 * $2 }' >>"$tmp/reqs.$1"
+	echo "$rps"
+}
+
+# cpu_per_gb PORT — the server's CPU seconds a GB sent, over every round.
+cpu_per_gb() {
+	awk -v hz="$(getconf CLK_TCK)" -v size="$SIZE" '
+	    FILENAME ~ /ticks/ { t += $1 } FILENAME ~ /reqs/ { n += $1 }
+	    END { printf "%.3f", (n > 0 ? t / hz / (n * size / 1e9) : 0) }' \
+	    "$tmp/ticks.$1" "$tmp/reqs.$1"
+}
+
 best_sth=0
 best_ngx=0
 ratios=
@@ -46,11 +67,11 @@ r=0
 while [ $r -lt "$ROUNDS" ]; do
 	# the order alternates, each round's ratio is kept for the median
 	if [ $((r % 2)) -eq 0 ]; then
-		s=$(wrk_rps "http://127.0.0.1:$PORT_STHENO/large.bin")
-		n=$(wrk_rps "http://127.0.0.1:$PORT_NGINX/large.bin")
+		s=$(timed "$PORT_STHENO" "$sth_pid")
+		n=$(timed "$PORT_NGINX" "$ngx_pid")
 	else
-		n=$(wrk_rps "http://127.0.0.1:$PORT_NGINX/large.bin")
-		s=$(wrk_rps "http://127.0.0.1:$PORT_STHENO/large.bin")
+		n=$(timed "$PORT_NGINX" "$ngx_pid")
+		s=$(timed "$PORT_STHENO" "$sth_pid")
 	fi
 	best_sth=$(max "$s" "$best_sth")
 	best_ngx=$(max "$n" "$best_ngx")
@@ -70,6 +91,8 @@ echo "$best_ngx $SIZE $(status_kb "$ngx_pid" VmRSS)" | awk '{ printf \
     $1, $1 * $2 / 1e6, $3 }'
 echo "$best_sth $best_ngx" | awk '{ printf "  ratio sthenod/nginx %9.2f (best of each)\n", $1 / $2 }'
 echo "  ratio sthenod/nginx $median (median of the rounds:$ratios)"
+printf "  server CPU s a GB sent: sthenod %s, nginx %s\n" \
+    "$(cpu_per_gb "$PORT_STHENO")" "$(cpu_per_gb "$PORT_NGINX")"
 # row: workload | peer | Stheno | floor | ratios | target (run-all.sh)
 printf 'row: static %s bytes, wrk -t%s -c%s | nginx %.0f MB/s | %.0f MB/s | - | %sx nginx, median of rounds (best of each: %sx) | ≥ 1.0x nginx\n' \
     "$SIZE" "$THREADS" "$CONNS" \

@@ -108,11 +108,6 @@ handshakes() {
 	rm -f "$tmp"/stime.*
 }
 
-# cpu_ticks PID — user + system CPU ticks of PID so far.
-cpu_ticks() {
-	sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
-}
-
 # median — the median of the numbers on stdin, one a line.
 median() {
 	sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2];

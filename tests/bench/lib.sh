@@ -294,6 +294,12 @@ status_kb() {
 	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
 }
 
+# cpu_ticks PID — user + system CPU ticks (getconf CLK_TCK a second) of PID
+# so far (after the command's parenthesised name, which may hold blanks).
+cpu_ticks() {
+	sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+
 # pss_kb PID — the proportional set size from smaps_rollup, in kB.
 pss_kb() {
 	awk '$1 == "Pss:" { print $2 }' "/proc/$1/smaps_rollup"

@@ -83,7 +83,7 @@ static struct {
  * loop writes a line at the end of the turn that logged it; a listener pool
  * that overflows, logging a line per event discarded, pays a write for
  * hundreds of lines, not three system calls a line.  Rotation stays per
- * line (log_batch_flush), and a crash writes what is gathered first.
+ * line (log_sync), and a crash writes what is gathered first.
  */
 #define LOG_BATCH_MAX (16 * 1024)
 #define LOG_BATCH_MS 10
@@ -133,12 +133,10 @@ log_set_level(int level)
 	log_state.level = level;
 }
 
-static void log_batch_flush(void);
-
 const char *
 log_path(void)
 {
-	log_batch_flush();	/* the caller may read the file */
+	log_sync();	/* the caller may read the file */
 	return log_state.path;
 }
 
@@ -175,8 +173,8 @@ log_file_write(const char *line, size_t len)
  * lines up to the one that reaches its maxbytes in one write, then the
  * rest: it rotates where it would have line by line.
  */
-static void
-log_batch_flush(void)
+void
+log_sync(void)
 {
 	const char *p = log_batch.buf, *end, *nl;
 	long long room;
@@ -210,7 +208,7 @@ log_batch_flush(void)
 static void
 log_batch_cb(evutil_socket_t fd, short what, void *arg)
 {
-	log_batch_flush();
+	log_sync();
 }
 
 /* Gather line; 0, or -1 when it is to be written at once. */
@@ -222,7 +220,7 @@ log_batch_add(const char *line, size_t len)
 	if (log_batch.soon == NULL || len > LOG_BATCH_MAX)
 		return -1;
 	if (log_batch.len + len > LOG_BATCH_MAX)
-		log_batch_flush();
+		log_sync();
 	memcpy(log_batch.buf + log_batch.len, line, len);
 	if (log_batch.len == 0) {
 		event_active(log_batch.soon, EV_TIMEOUT, 0);
@@ -249,7 +247,7 @@ log_batch_start(struct event_base *base, int first, int last)
 void
 log_batch_stop(void)
 {
-	log_batch_flush();
+	log_sync();
 	if (log_batch.soon == NULL)
 		return;
 	event_free(log_batch.soon);
@@ -274,7 +272,7 @@ log_emit(int level, const char *line, size_t len)
 		if (log_state.to_stdout)
 			log_write_fd(STDOUT_FILENO, line, len);
 	} else if (log_batch_add(line, len) == -1) {
-		log_batch_flush();
+		log_sync();
 		log_file_write(line, len);
 		if (log_state.to_stdout)
 			log_write_fd(STDOUT_FILENO, line, len);
@@ -482,7 +480,7 @@ log_open(const char *path, long long maxbytes, int backups, int level,
 void
 log_reopen(void)
 {
-	log_batch_flush();
+	log_sync();
 	if (log_state.file != NULL && logfile_reopen(log_state.file) == -1)
 		fprintf(stderr, "sthenod: cannot reopen the log %s: %s\n",
 		    log_state.path, strerror(errno));
@@ -495,7 +493,7 @@ log_reopen(void)
 void
 log_close(void)
 {
-	log_batch_flush();
+	log_sync();
 	if (log_state.file != NULL)
 		logfile_close(log_state.file);
 	if (log_state.is_syslog)

@@ -36,6 +36,8 @@ const char *log_path(void);
 struct event_base;
 void log_batch_start(struct event_base *, int first, int last);
 void log_batch_stop(void);
+/* Write the lines gathered now (before output that must follow them). */
+void log_sync(void);
 
 void log_msg(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

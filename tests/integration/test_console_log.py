@@ -48,6 +48,57 @@ os.write(1, b"no-newline-at-exit")
 
 class ConsoleLog(unittest.TestCase):
 
+    def test_main_log_lines_come_first(self):
+        # the main log's copy on stdout and a program's console lines
+        # share sthenod's stdout: "spawned: 'hello'" comes before hello's
+        # first line, also while a flooding program keeps the loop busy
+        # (the main log's lines are then written together, later)
+        port = sthtest.free_port()
+        d = sthtest.Sthenod()
+        self.addCleanup(d.cleanup)
+        d.extra = """
+[inet_http_server]
+port = 127.0.0.1:%(port)d
+
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+
+[program:flood]
+command = /usr/bin/yes
+stdout_logfile = NONE
+startsecs = 0
+
+[program:hello]
+command = /bin/sh -c 'echo hi; exec sleep 1000'
+process_name = %%(program_name)s_%%(process_num)d
+numprocs = 5
+stdout_logfile = stdout
+autostart = false
+startsecs = 0
+""" % dict(port=port)
+        d.write_config()
+        d.start(stdout=subprocess.PIPE)
+        out = []
+        reader = threading.Thread(target=lambda: out.append(
+            d.proc.stdout.read()))
+        reader.start()
+        self.assertTrue(d.wait_log(r"success: flood entered RUNNING"))
+        rpc = xmlrpc.client.ServerProxy("http://127.0.0.1:%d/RPC2" % port)
+        self.addCleanup(rpc("close"))
+        for i in range(5):
+            rpc.supervisor.startProcess("hello:hello_%d" % i)
+            self.assertTrue(d.wait_log(r"success: hello_%d entered "
+                                       r"RUNNING" % i), d.describe())
+        self.assertEqual(d.stop(), 0, d.describe())
+        reader.join(10)
+        text = out[0].decode()
+        for i in range(5):
+            spawned = text.find("INFO spawned: 'hello_%d' with pid" % i)
+            said = text.find("hello_%d | hi\n" % i)
+            self.assertNotEqual(spawned, -1, text[-2000:])
+            self.assertNotEqual(said, -1, text[-2000:])
+            self.assertLess(spawned, said, text[-2000:])
+
     def test_lines_whole_and_prefixed(self):
         port = sthtest.free_port()
         d = sthtest.Sthenod()

@@ -240,6 +240,45 @@ class Rotation(DaemonTest):
         self.assertFalse(os.path.exists(d.log + ".3"))
         self.assertLess(os.path.getsize(d.log), 600)
 
+    def test_overflow_burst_rotates_per_line(self):
+        # a listener that takes one event and never answers, a writer that
+        # floods: an overflow line per event discarded, tens of thousands a
+        # second, which the daemon writes together; the log still rotates
+        # after the line that reaches logfile_maxbytes, never mid-line, and
+        # no line is lost between the files (the flood waits for start()
+        # to see the started line)
+        d = self.sthenod("""
+[eventlistener:stuck]
+command=/bin/sh -c "echo READY; exec sleep 600"
+events=PROCESS_LOG_STDOUT
+buffer_size=2
+startsecs=0
+stdout_logfile=NONE
+[program:flood]
+command=/bin/sh -c "sleep 2; exec yes"
+stdout_events_enabled=true
+stdout_logfile=NONE
+startsecs=0
+""", logfile_maxbytes="3000", logfile_backups="3")
+        d.start()
+        self.assertTrue(wait_for(lambda: os.path.exists(d.log + ".3"),
+                                 timeout=20), d.describe())
+        self.assertEqual(d.stop(), 0)
+        serials = []
+        for n in (3, 2, 1):
+            path = "%s.%d" % (d.log, n)
+            size = os.path.getsize(path)
+            self.assertGreaterEqual(size, 3000)
+            self.assertLess(size, 3000 + 120, "exceeds by more than a line")
+            text = d.read_log(path)
+            self.assertWellFormed(text)
+            serials += [int(x) for x in re.findall(
+                r" ERRO pool stuck event buffer overflowed, discarding "
+                r"event (\d+)\n", text)]
+        self.assertGreater(len(serials), 60)
+        self.assertEqual(serials, list(range(serials[0],
+                                             serials[0] + len(serials))))
+
     def test_backups_zero_truncates(self):
         d = self.sthenod(logfile_maxbytes="400", logfile_backups="0")
         d.start()

@@ -37,6 +37,17 @@
 /* A listener's stdin holds a whole envelope (header + one read), so that
  * an event is one write(2), not a write, an EAGAIN and a queued rest. */
 #define PROC_LISTENER_PIPE (256 * 1024)
+/* A child that fills its stdout or stderr pipe, and whose output no
+ * subscriber sees, gets this much pipe (chan_pump): it writes on while the
+ * loop writes the log file, and each wake-up moves more. */
+#define PROC_OUT_PIPE (1024 * 1024)
+/* Reads in one wake-up of chan_pump: a flooding child cannot keep the
+ * loop from other work for longer than this. */
+#define PROC_PUMP_TURNS 8
+/* Reads of proc_io_drain_close: a whole PROC_OUT_PIPE and more. */
+#define PROC_DRAIN_READS 64
+_Static_assert(PROC_DRAIN_READS * PROC_READ_MAX >= PROC_OUT_PIPE,
+    "the drain at exit empties a grown pipe");
 
 static const char begin_token[] = "<!--XSUPERVISOR:BEGIN-->";
 static const char end_token[] = "<!--XSUPERVISOR:END-->";
@@ -58,6 +69,9 @@ struct proc_chan {
 	size_t partlen;
 	int cont;		/* console: the next piece continues a cut
 				 * line */
+	size_t lastread;	/* bytes of the last read(2) */
+	int pipesz;		/* the pipe's size, 0 if unknown */
+	int grown;		/* PROC_OUT_PIPE was asked for */
 };
 
 /*
@@ -530,6 +544,7 @@ chan_read(struct proc_chan *c)
 	ssize_t n;
 
 	n = read(c->fd, buf, PROC_READ_MAX);
+	c->lastread = n > 0 ? (size_t)n : 0;
 	if (n > 0) {
 		readarea_busy++;
 		room_data = buf;
@@ -552,6 +567,62 @@ chan_read(struct proc_chan *c)
 	return 0;
 }
 
+/*
+ * Output that reaches no subscriber (no PROCESS_LOG events, no capture
+ * mode with its PROCESS_COMMUNICATION events, no health check, no
+ * listener protocol) goes only to sthenod's own sinks: the log file, the
+ * console, syslog, the main log's debug copy.  Nothing there can stop the
+ * program and free this channel, so one wake-up may read several times.
+ */
+static int
+chan_unobserved(const struct proc_chan *c)
+{
+	const struct proc *p = c->p;
+	const struct proc_logcfg *lc = &p->cfg->log[c->ch];
+
+	return !lc->events_enabled && lc->capture_maxbytes <= 0 &&
+	    p->health == NULL &&
+	    (p->group == NULL || p->group->cfg->pool == NULL);
+}
+
+/* The child filled its pipe: a bigger one, once.  Refused (EPERM: over
+ * /proc/sys/fs/pipe-max-size or the user's pipe-user-pages-soft), the
+ * pipe keeps its size and nothing is lost. */
+static void
+chan_grow_pipe(struct proc_chan *c)
+{
+	int sz;
+
+	c->grown = 1;
+	if ((sz = fcntl(c->fd, F_SETPIPE_SZ, PROC_OUT_PIPE)) != -1)
+		c->pipesz = sz;
+	else if (errno == EPERM)
+		log_debug("'%s': %s pipe stays at %d bytes: %s",
+		    c->p->cfg->name, chan_names[c->ch], c->pipesz,
+		    strerror(errno));
+	else
+		log_errno(STH_LOG_WARN, "could not grow the %s pipe of '%s'",
+		    chan_names[c->ch], c->p->cfg->name);
+}
+
+/* Read what the pipe holds, up to PROC_PUMP_TURNS reads while each one
+ * fills the buffer (a short read emptied the pipe). */
+static void
+chan_pump(struct proc_chan *c)
+{
+	int i;
+
+	for (i = 0; i < PROC_PUMP_TURNS; i++) {
+		if (chan_read(c) != 1)
+			return;
+		if (!c->grown && c->pipesz > 0 &&
+		    c->lastread >= (size_t)c->pipesz)
+			chan_grow_pipe(c);
+		if (c->lastread < PROC_READ_MAX)
+			return;
+	}
+}
+
 static void
 read_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -559,7 +630,10 @@ read_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (c->ev != NULL)
 		(void)event_priority_set(c->ev, STH_PRIO_DEFAULT);
-	chan_read(c);
+	if (chan_unobserved(c))
+		chan_pump(c);
+	else
+		chan_read(c);
 }
 
 static void
@@ -694,6 +768,8 @@ proc_io_attach(struct proc *p, int in, int out, int err)
 		c->p = p;
 		c->ch = ch;
 		c->fd = fds[ch];
+		if ((c->pipesz = fcntl(fds[ch], F_GETPIPE_SZ)) == -1)
+			c->pipesz = 0;
 		if (sth.base != NULL) {
 			c->ev = event_new(sth.base, fds[ch],
 			    EV_READ | EV_PERSIST, read_cb, c);
@@ -723,7 +799,7 @@ proc_io_drain_close(struct proc *p)
 	for (ch = 0; ch < 2; ch++) {
 		/* what the child wrote before it died is in the pipe; a
 		 * grandchild holding it open cannot keep us here for long */
-		for (i = 0; i < 64 && p->chan[ch] != NULL; i++)
+		for (i = 0; i < PROC_DRAIN_READS && p->chan[ch] != NULL; i++)
 			if (chan_read(p->chan[ch]) != 1)
 				break;
 		if (p->chan[ch] != NULL)

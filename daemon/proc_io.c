@@ -41,6 +41,10 @@
  * subscriber sees, gets this much pipe (chan_pump): it writes on while the
  * loop writes the log file, and each wake-up moves more. */
 #define PROC_OUT_PIPE (1024 * 1024)
+/* Pipes grown at once: pages of a grown pipe count against the user's
+ * pipe-user-pages-soft (16 MiB of 64 by default), past which every new
+ * pipe of that user, the children's own included, gets 8 KiB. */
+#define PROC_GROWN_MAX 16
 /* Reads in one wake-up of chan_pump: a flooding child cannot keep the
  * loop from other work for longer than this. */
 #define PROC_PUMP_TURNS 8
@@ -72,6 +76,7 @@ struct proc_chan {
 	size_t lastread;	/* bytes of the last read(2) */
 	int pipesz;		/* the pipe's size, 0 if unknown */
 	int grown;		/* PROC_OUT_PIPE was asked for */
+	int big;		/* ... and given: counted in grown_pipes */
 };
 
 /*
@@ -84,6 +89,7 @@ struct proc_chan {
 #define PROC_READ_ROOM 512
 static char readarea[PROC_READ_ROOM + PROC_READ_MAX + 1];
 static int readarea_busy;
+static int grown_pipes;		/* channels with big set */
 static const char *room_data;	/* the read being handed out */
 static size_t room_len;
 
@@ -516,6 +522,8 @@ chan_close(struct proc_chan *c)
 		event_free(c->ev);
 	if (c->fd != -1)
 		close(c->fd);
+	if (c->big)
+		grown_pipes--;
 	free(c->hold);
 	free(c->cap);
 	free(c->part);
@@ -593,10 +601,14 @@ chan_grow_pipe(struct proc_chan *c)
 {
 	int sz;
 
+	if (grown_pipes >= PROC_GROWN_MAX)
+		return;		/* asked again at the next full read */
 	c->grown = 1;
-	if ((sz = fcntl(c->fd, F_SETPIPE_SZ, PROC_OUT_PIPE)) != -1)
+	if ((sz = fcntl(c->fd, F_SETPIPE_SZ, PROC_OUT_PIPE)) != -1) {
 		c->pipesz = sz;
-	else if (errno == EPERM)
+		c->big = 1;
+		grown_pipes++;
+	} else if (errno == EPERM)
 		log_debug("'%s': %s pipe stays at %d bytes: %s",
 		    c->p->cfg->name, chan_names[c->ch], c->pipesz,
 		    strerror(errno));

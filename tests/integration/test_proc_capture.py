@@ -62,6 +62,21 @@ for i in range(n):
     os.write(2, b"err %06d ----------------------------------------\n" % i)
 """
 
+# GROW: fills its stdout pipe (256 KiB), writes the pipe's size to the
+# file argv[1], waits for the file "go" (argv[2]), exits.
+GROW = r"""
+import fcntl, os, sys, time
+b = b"x" * 262144
+v = memoryview(b)
+while len(v):
+    v = v[os.write(1, v):]
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write("%d" % fcntl.fcntl(1, fcntl.F_GETPIPE_SZ))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+while not os.path.exists(sys.argv[2]):
+    time.sleep(0.01)
+"""
+
 
 def client(path):
     from supervisor.xmlrpc import SupervisorTransport
@@ -113,7 +128,8 @@ class Capture(unittest.TestCase):
 
     def start(self, program):
         for name, text in (("writer.py", WRITER),
-                           ("interleave.py", INTERLEAVE)):
+                           ("interleave.py", INTERLEAVE),
+                           ("grow.py", GROW)):
             with open(self.path(name), "w") as f:
                 f.write(text)
         self.d.extra = (RPC + program).replace("@DIR@", self.d.dir)
@@ -256,6 +272,49 @@ stdout_logfile_maxbytes=0
         # the rest from offset 0: no hole where the cleared bytes were
         self.assertEqual(len(got), len(data) - first)
         self.assertEqual(sha(got), sha(data[first:]))
+
+    def test_pipe_growth_is_bounded(self):
+        # 18 children fill their pipes at once: 16 get 1 MiB (the pages
+        # count against the user's pipe quota), 2 keep 64 KiB; once they
+        # are gone a new one gets 1 MiB again
+        n = 18
+        self.start("""
+[program:g]
+command=/usr/bin/python3 @DIR@/grow.py @DIR@/size.%%(process_num)02d @DIR@/go
+process_name=g_%%(process_num)02d
+numprocs=%d
+autostart=true
+autorestart=false
+startsecs=0
+stdout_logfile=@DIR@/%%(process_num)02d.out
+stdout_logfile_maxbytes=0
+stderr_logfile=NONE
+""" % n)
+        sizes = [self.path("size.%02d" % i) for i in range(n)]
+
+        def read_sizes():
+            got = []
+            for p in sizes:
+                if not os.path.exists(p):
+                    return None
+                with open(p) as f:
+                    got.append(int(f.read()))
+            return sorted(got)
+        self.assertTrue(sthtest.wait_for(read_sizes, 30),
+                        self.d.describe())
+        self.assertEqual(read_sizes(), [65536] * 2 + [MIB] * 16)
+        open(self.path("go"), "w").close()
+        for i in range(n):
+            self.wait_exited("g:g_%02d" % i)
+        os.unlink(sizes[0])
+        os.unlink(self.path("go"))
+        self.rpc.supervisor.startProcess("g:g_00", False)
+        self.assertTrue(sthtest.wait_for(
+            lambda: os.path.exists(sizes[0]), 20), self.d.describe())
+        with open(sizes[0]) as f:
+            self.assertEqual(int(f.read()), MIB)
+        open(self.path("go"), "w").close()
+        self.wait_exited("g:g_00")
 
 
 if __name__ == "__main__":

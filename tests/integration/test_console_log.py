@@ -46,6 +46,16 @@ os.write(1, b"no-newline-at-exit")
 '''
 
 
+def start_reading_stdout(d):
+    """Start d with its stdout on a pipe that a thread reads to the end:
+    (the list the whole output is appended to, the thread)."""
+    d.start(stdout=subprocess.PIPE)
+    out = []
+    reader = threading.Thread(target=lambda: out.append(d.proc.stdout.read()))
+    reader.start()
+    return out, reader
+
+
 class ConsoleLog(unittest.TestCase):
 
     def test_main_log_lines_come_first(self):
@@ -77,11 +87,7 @@ autostart = false
 startsecs = 0
 """ % dict(port=port)
         d.write_config()
-        d.start(stdout=subprocess.PIPE)
-        out = []
-        reader = threading.Thread(target=lambda: out.append(
-            d.proc.stdout.read()))
-        reader.start()
+        out, reader = start_reading_stdout(d)
         self.assertTrue(d.wait_log(r"success: flood entered RUNNING"))
         rpc = xmlrpc.client.ServerProxy("http://127.0.0.1:%d/RPC2" % port)
         self.addCleanup(rpc("close"))
@@ -144,11 +150,7 @@ stderr_logfile = stderr
 startsecs = 0
 """ % dict(port=port, py=PY, top=top)
         d.write_config()
-        d.start(stdout=subprocess.PIPE)
-        out = []
-        reader = threading.Thread(target=lambda: out.append(
-            d.proc.stdout.read()))
-        reader.start()
+        out, reader = start_reading_stdout(d)
         rpc = xmlrpc.client.ServerProxy("http://127.0.0.1:%d/RPC2" % port)
         self.addCleanup(rpc("close"))
         # both writers at once, then the long line

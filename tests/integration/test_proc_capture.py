@@ -236,13 +236,19 @@ stdout_logfile_maxbytes=0
         self.assertEqual(len(got), len(want))
         self.assertEqual(sha(got), sha(want))
 
-    def test_reopen_mid_stream(self):
-        first = 3 * MIB
+    def start_paused(self, first):
+        """w started on first + 2 MiB of data, paused once the first
+        bytes are in its log file: (data, the file's path)."""
         data = self.data(first + 2 * MIB)
         self.start(self.program(first))
         self.rpc.supervisor.startProcess("w", False)
         out = self.path("w.out")
         self.assertTrue(sthtest.wait_for(lambda: size(out) == first, 20))
+        return data, out
+
+    def test_reopen_mid_stream(self):
+        first = 3 * MIB
+        data, out = self.start_paused(first)
         os.rename(out, out + ".old")
         self.d.send_signal(signal.SIGUSR2)
         self.assertTrue(sthtest.wait_for(lambda: size(out) == 0, 10),
@@ -258,11 +264,7 @@ stdout_logfile_maxbytes=0
 
     def test_clear_mid_stream_leaves_no_hole(self):
         first = 3 * MIB
-        data = self.data(first + 2 * MIB)
-        self.start(self.program(first))
-        self.rpc.supervisor.startProcess("w", False)
-        out = self.path("w.out")
-        self.assertTrue(sthtest.wait_for(lambda: size(out) == first, 20))
+        data, out = self.start_paused(first)
         self.assertTrue(self.rpc.supervisor.clearProcessLogs("w"))
         self.assertEqual(size(out), 0)
         open(self.path("go"), "w").close()

@@ -30,8 +30,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <event2/event.h>
-
 #include "log.h"
 #include "logfile.h"
 #include "xmalloc.h"
@@ -75,25 +73,6 @@ static struct {
 	.level = STH_LOG_INFO,
 };
 
-/*
- * Inside the event loop, lines for the file (and stdout) are gathered and
- * written together: when the loop has nothing more urgent to do (an event
- * at its lowest priority), at the latest LOG_BATCH_MS after the first (a
- * timer at its highest), or when LOG_BATCH_MAX bytes are gathered.  An idle
- * loop writes a line at the end of the turn that logged it; a listener pool
- * that overflows, logging a line per event discarded, pays a write for
- * hundreds of lines, not three system calls a line.  Rotation stays per
- * line (log_sync), and a crash writes what is gathered first.
- */
-#define LOG_BATCH_MAX (16 * 1024)
-#define LOG_BATCH_MS 10
-static struct {
-	char buf[LOG_BATCH_MAX];
-	volatile size_t len;	/* read by the crash handler */
-	struct event *soon;	/* lowest priority, made active */
-	struct event *late;	/* highest priority, LOG_BATCH_MS */
-} log_batch;
-
 const char *
 log_level_name(int level)
 {
@@ -136,7 +115,6 @@ log_set_level(int level)
 const char *
 log_path(void)
 {
-	log_sync();	/* the caller may read the file */
 	return log_state.path;
 }
 
@@ -156,105 +134,6 @@ log_write_fd(int fd, const char *p, size_t len)
 	}
 }
 
-static void
-log_file_write(const char *line, size_t len)
-{
-	if (log_state.file != NULL &&
-	    logfile_write(log_state.file, line, len) == -1) {
-		/* Nowhere better to say it than stderr (/dev/null once
-		 * daemonized). */
-		fprintf(stderr, "sthenod: cannot write the log %s: %s\n",
-		    log_state.path, strerror(errno));
-	}
-}
-
-/*
- * What was gathered, to the file and stdout.  A file that rotates gets the
- * lines up to the one that reaches its maxbytes in one write, then the
- * rest: it rotates where it would have line by line.
- */
-void
-log_sync(void)
-{
-	const char *p = log_batch.buf, *end, *nl;
-	long long room;
-	size_t n;
-	int saved = errno;
-
-	if (log_batch.len == 0)
-		return;
-	end = log_batch.buf + log_batch.len;
-	while (p < end) {
-		room = log_state.file != NULL ?
-		    logfile_room(log_state.file) : -1;
-		n = (size_t)(end - p);
-		if (room >= 0 && (long long)n > room) {
-			nl = memchr(p + room, '\n', n - (size_t)room);
-			n = nl != NULL ? (size_t)(nl + 1 - p) : n;
-		}
-		log_file_write(p, n);
-		p += n;
-	}
-	if (log_state.to_stdout)
-		log_write_fd(STDOUT_FILENO, log_batch.buf, log_batch.len);
-	log_batch.len = 0;
-	if (log_batch.soon != NULL) {
-		event_del(log_batch.soon);
-		event_del(log_batch.late);
-	}
-	errno = saved;
-}
-
-static void
-log_batch_cb(evutil_socket_t fd, short what, void *arg)
-{
-	log_sync();
-}
-
-/* Gather line; 0, or -1 when it is to be written at once. */
-static int
-log_batch_add(const char *line, size_t len)
-{
-	static const struct timeval late = { 0, LOG_BATCH_MS * 1000 };
-
-	if (log_batch.soon == NULL || len > LOG_BATCH_MAX)
-		return -1;
-	if (log_batch.len + len > LOG_BATCH_MAX)
-		log_sync();
-	memcpy(log_batch.buf + log_batch.len, line, len);
-	if (log_batch.len == 0) {
-		event_active(log_batch.soon, EV_TIMEOUT, 0);
-		event_add(log_batch.late, &late);
-	}
-	log_batch.len += len;
-	return 0;
-}
-
-void
-log_batch_start(struct event_base *base, int first, int last)
-{
-	if (log_batch.soon != NULL)
-		return;
-	if ((log_batch.soon = event_new(base, -1, 0, log_batch_cb,
-	    NULL)) == NULL ||
-	    (log_batch.late = event_new(base, -1, 0, log_batch_cb,
-	    NULL)) == NULL)
-		fatalx("log: event_new failed");
-	(void)event_priority_set(log_batch.soon, last);
-	(void)event_priority_set(log_batch.late, first);
-}
-
-void
-log_batch_stop(void)
-{
-	log_sync();
-	if (log_batch.soon == NULL)
-		return;
-	event_free(log_batch.soon);
-	event_free(log_batch.late);
-	log_batch.soon = log_batch.late = NULL;
-}
-
 /* Deliver one formatted line (already level-filtered). */
 static void
 log_emit(int level, const char *line, size_t len)
@@ -269,14 +148,15 @@ log_emit(int level, const char *line, size_t len)
 		msg = msg != NULL ? msg + 1 : line;
 		syslog(log_syslog_prio(level), "%.*s", (int)(len -
 		    (size_t)(msg - line) - 1), msg);
-		if (log_state.to_stdout)
-			log_write_fd(STDOUT_FILENO, line, len);
-	} else if (log_batch_add(line, len) == -1) {
-		log_sync();
-		log_file_write(line, len);
-		if (log_state.to_stdout)
-			log_write_fd(STDOUT_FILENO, line, len);
+	} else if (log_state.file != NULL &&
+	    logfile_write(log_state.file, line, len) == -1) {
+		/* Nowhere better to say it than stderr (/dev/null once
+		 * daemonized). */
+		fprintf(stderr, "sthenod: cannot write the log %s: %s\n",
+		    log_state.path, strerror(errno));
 	}
+	if (log_state.to_stdout)
+		log_write_fd(STDOUT_FILENO, line, len);
 	errno = saved;
 }
 
@@ -480,7 +360,6 @@ log_open(const char *path, long long maxbytes, int backups, int level,
 void
 log_reopen(void)
 {
-	log_sync();
 	if (log_state.file != NULL && logfile_reopen(log_state.file) == -1)
 		fprintf(stderr, "sthenod: cannot reopen the log %s: %s\n",
 		    log_state.path, strerror(errno));
@@ -493,7 +372,6 @@ log_reopen(void)
 void
 log_close(void)
 {
-	log_sync();
 	if (log_state.file != NULL)
 		logfile_close(log_state.file);
 	if (log_state.is_syslog)
@@ -584,15 +462,12 @@ log_crash_write(const char *reason)
 	    !log_state.is_syslog &&
 	    (fd = open(log_state.path, O_WRONLY | O_APPEND | O_NOCTTY |
 	    O_CLOEXEC)) != -1) {
-		log_write_fd(fd, log_batch.buf, log_batch.len);
 		log_write_fd(fd, line, (size_t)(p - line));
 		close(fd);
 	}
 	if (log_state.to_stdout) {
-		log_write_fd(STDOUT_FILENO, log_batch.buf, log_batch.len);
 		log_write_fd(STDOUT_FILENO, line, (size_t)(p - line));
 	}
-	log_batch.len = 0;
 }
 
 void

@@ -25,19 +25,7 @@ void log_set_level(int level);
 /* Reopen after SIGUSR2 (external logrotate). */
 void log_reopen(void);
 void log_close(void);
-/* The path in force, or NULL; every line logged so far is in the file. */
-const char *log_path(void);
-/*
- * While the loop runs, lines are gathered and written together at the end
- * of a turn with nothing more urgent (priority last), at the latest 10 ms
- * later (a timer at priority first), or per 16 KiB; log_batch_stop writes
- * what is gathered and writes each line at once again.
- */
-struct event_base;
-void log_batch_start(struct event_base *, int first, int last);
-void log_batch_stop(void);
-/* Write the lines gathered now (before output that must follow them). */
-void log_sync(void);
+const char *log_path(void);	/* the path in force, or NULL */
 
 void log_msg(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -249,11 +249,3 @@ logfile_close(struct logfile *lf)
 	free(lf->path);
 	free(lf);
 }
-
-long long
-logfile_room(const struct logfile *lf)
-{
-	if (!lf->regular || lf->maxbytes <= 0)
-		return -1;
-	return lf->size < lf->maxbytes ? lf->maxbytes - lf->size : 0;
-}

@@ -32,9 +32,6 @@ int logfile_clear(struct logfile *);
  * file; 0 if it is something else (a device, a pipe) or does not exist. */
 int logfile_clear_path(const char *path);
 const char *logfile_path(const struct logfile *);
-/* Bytes that may be written before the file rotates (a write that reaches
- * it rotates after it); -1 for a file that never rotates. */
-long long logfile_room(const struct logfile *);
 void logfile_close(struct logfile *);
 
 #endif

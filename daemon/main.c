@@ -500,9 +500,7 @@ main(int argc, char **argv)
 	/* config applied, servers listening: tell systemd (Type=notify) */
 	notify_ready();
 	m.in_loop = 1;
-	log_batch_start(sth.base, STH_PRIO_FIRST, STH_PRIO_LAST);
 	event_base_dispatch(sth.base);
-	log_batch_stop();
 	m.in_loop = 0;
 	main_exit(m.exit_code);
 }

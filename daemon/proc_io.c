@@ -222,18 +222,15 @@ console_line(struct proc_chan *c, struct console_out *out)
 	c->partlen = 0;
 }
 
-/* Write out's lines and free them; 0 or -1 (errno).  The main log's
- * gathered lines go first: on sthenod's stdout they keep their order. */
+/* Write out's lines and free them; 0 or -1 (errno). */
 static int
 console_out_write(struct proc_chan *c, struct console_out *out)
 {
 	int rc = 0;
 
-	if (out->len > 0) {
-		log_sync();
+	if (out->len > 0)
 		rc = console_write_all(c->p->cfg->log[c->ch].console,
 		    out->buf, out->len);
-	}
 	free(out->buf);
 	return rc;
 }

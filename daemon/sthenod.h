@@ -21,13 +21,10 @@
 
 /* The loop's priorities (main.c): every event runs at STH_PRIO_DEFAULT,
  * libevent's default with STH_NPRIO queues, except a listener's answer to
- * the event it was just sent (proc_io.c), read first, and the main log's
- * gathered lines (log.c), written when nothing else is to be done (or by
- * a timer at STH_PRIO_FIRST). */
-#define STH_NPRIO 3
+ * the event it was just sent (proc_io.c), read first. */
+#define STH_NPRIO 2
 #define STH_PRIO_FIRST 0
 #define STH_PRIO_DEFAULT 1
-#define STH_PRIO_LAST 2
 
 struct event_base;
 struct ini_doc;

@@ -62,7 +62,6 @@ class ConsoleLog(unittest.TestCase):
         # the main log's copy on stdout and a program's console lines
         # share sthenod's stdout: "spawned: 'hello'" comes before hello's
         # first line, also while a flooding program keeps the loop busy
-        # (the main log's lines are then written together, later)
         port = sthtest.free_port()
         d = sthtest.Sthenod()
         self.addCleanup(d.cleanup)
@@ -79,13 +78,13 @@ stdout_logfile = NONE
 startsecs = 0
 
 [program:hello]
-command = /bin/sh -c 'echo hi; exec sleep 1000'
+command = /bin/sh -c 'echo hi; : > %(dir)s/said_%%(process_num)d; exec sleep 1000'
 process_name = %%(program_name)s_%%(process_num)d
 numprocs = 5
 stdout_logfile = stdout
 autostart = false
 startsecs = 0
-""" % dict(port=port)
+""" % dict(port=port, dir=d.dir)
         d.write_config()
         out, reader = start_reading_stdout(d)
         self.assertTrue(d.wait_log(r"success: flood entered RUNNING"))
@@ -95,6 +94,10 @@ startsecs = 0
             rpc.supervisor.startProcess("hello:hello_%d" % i)
             self.assertTrue(d.wait_log(r"success: hello_%d entered "
                                        r"RUNNING" % i), d.describe())
+        # each has said hi before the stop
+        self.assertTrue(sthtest.wait_for(lambda: all(
+            os.path.exists(os.path.join(d.dir, "said_%d" % i))
+            for i in range(5)), 10), d.describe())
         self.assertEqual(d.stop(), 0, d.describe())
         reader.join(10)
         text = out[0].decode()

@@ -1299,6 +1299,22 @@ class Robust(unittest.TestCase):
         self.assertEqual(self.state("sig"), "STOPPED")
         self.shutdown()
 
+    def test_log_line_written_when_rpc_answers(self):
+        """When stopProcess or startProcess answers, its lines are in the
+        main log already, as with supervisord: a script that reads the log
+        right after supervisorctl finds them."""
+        d = self.daemon("[program:p]\ncommand=sleep 1000\nstartsecs=0\n"
+                        "autostart=false\n")
+        d.start()
+        rpc = self.rpc()
+        for i in range(1, 31):
+            self.assertTrue(rpc.supervisor.startProcess("p"))
+            self.assertEqual(d.read_log().count("INFO success: p entered "
+                                                "RUNNING"), i)
+            self.assertTrue(rpc.supervisor.stopProcess("p"))
+            self.assertEqual(d.read_log().count(" stopped: p ("), i)
+        self.shutdown()
+
     def test_stopwaitsecs_then_sigkill(self):
         """A child that ignores its stop signal is SIGKILLed stopwaitsecs
         later, and stopProcess answers once it is gone."""

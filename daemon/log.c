@@ -465,9 +465,8 @@ log_crash_write(const char *reason)
 		log_write_fd(fd, line, (size_t)(p - line));
 		close(fd);
 	}
-	if (log_state.to_stdout) {
+	if (log_state.to_stdout)
 		log_write_fd(STDOUT_FILENO, line, (size_t)(p - line));
-	}
 }
 
 void

@@ -166,7 +166,7 @@ struct proc {
 	size_t inlen;
 	struct logfile *logs[2];	/* child logs, open from spawn until
 					 * the exit is handled (else NULL) */
-	LIST_HEAD(, proc_waiter) rpc_waiters;	/* proc_rpc_ctl.c's
+	TAILQ_HEAD(, proc_waiter) rpc_waiters;	/* proc_rpc_ctl.c's
 						 * deferred starts and stops,
 						 * oldest first */
 	char **cmd_argv;	/* the command split and resolved for the */

@@ -44,7 +44,7 @@ struct batch {
 
 /* One process's deferred start or stop. */
 struct proc_waiter {
-	LIST_ENTRY(proc_waiter) pentry;	/* p->rpc_waiters, oldest first */
+	TAILQ_ENTRY(proc_waiter) pentry; /* p->rpc_waiters, oldest first */
 	LIST_ENTRY(proc_waiter) bentry;	/* of batch */
 	struct proc *p;
 	int stop;		/* 1: stop, 0: start */
@@ -72,7 +72,7 @@ opt_bool(json_t *pa, size_t i, int def)
 static void
 waiter_free(struct proc_waiter *w)
 {
-	LIST_REMOVE(w, pentry);
+	TAILQ_REMOVE(&w->p->rpc_waiters, w, pentry);
 	if (w->batch != NULL)
 		LIST_REMOVE(w, bentry);
 	if (w->report != NULL)
@@ -126,12 +126,12 @@ state_hook(struct proc *p, enum proc_state from)
 	struct proc_waiter *w, *next;
 	int code;
 
-	for (w = LIST_FIRST(&p->rpc_waiters); w != NULL; w = next) {
-		next = LIST_NEXT(w, pentry);
+	for (w = TAILQ_FIRST(&p->rpc_waiters); w != NULL; w = next) {
+		next = TAILQ_NEXT(w, pentry);
 		if ((code = waiter_outcome(w)) != -1) {
 			waiter_done(w, code);
 			/* answering may have freed any waiter: start over */
-			next = LIST_FIRST(&p->rpc_waiters);
+			next = TAILQ_FIRST(&p->rpc_waiters);
 		}
 	}
 }
@@ -141,7 +141,7 @@ proc_rpc_forget(struct proc *p)
 {
 	struct proc_waiter *w;
 
-	while ((w = LIST_FIRST(&p->rpc_waiters)) != NULL)
+	while ((w = TAILQ_FIRST(&p->rpc_waiters)) != NULL)
 		waiter_done(w, w->stop ? 0 : STH_FAULT_ABNORMAL_TERMINATION);
 }
 
@@ -164,19 +164,13 @@ stop_report(evutil_socket_t fd, short what, void *arg)
 static struct proc_waiter *
 waiter_new(struct proc *p, int stop, const char *name)
 {
-	struct proc_waiter *w = xcalloc(1, sizeof *w), *last;
+	struct proc_waiter *w = xcalloc(1, sizeof *w);
 	struct timeval tv = { 2, 0 };
 
 	w->p = p;
 	w->stop = stop;
 	w->name = xstrdup(name);
-	if ((last = LIST_FIRST(&p->rpc_waiters)) == NULL)
-		LIST_INSERT_HEAD(&p->rpc_waiters, w, pentry);
-	else {
-		while (LIST_NEXT(last, pentry) != NULL)
-			last = LIST_NEXT(last, pentry);
-		LIST_INSERT_AFTER(last, w, pentry);
-	}
+	TAILQ_INSERT_TAIL(&p->rpc_waiters, w, pentry);
 	if (stop && sth.base != NULL) {
 		stop_report(-1, 0, w);
 		w->report = event_new(sth.base, -1, EV_PERSIST, stop_report, w);

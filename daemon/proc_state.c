@@ -260,6 +260,7 @@ proc_new(struct proc_config *cfg, struct proc_group *g)
 	p->group = g;
 	p->state = PROC_STOPPED;
 	p->stdin_fd = -1;
+	TAILQ_INIT(&p->rpc_waiters);
 	return p;
 }
 

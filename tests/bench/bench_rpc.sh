@@ -66,13 +66,6 @@ n=$(curl -s -H 'Content-Type: application/json' --data-binary \
 curl -s "http://127.0.0.1:$port_one/file.bin" | cmp -s - "$tmp/www/file.bin" ||
     die "sthenod sent other bytes for /file.bin"
 
-# median — the median of the numbers on stdin, one a line.
-median() {
-	sort -g | awk '{ v[NR] = $1 } END {
-		if (NR % 2) print v[(NR + 1) / 2];
-		else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
 # Each round runs every series once, in turn; medians of the rounds.
 : > "$tmp/rounds"
 r=0

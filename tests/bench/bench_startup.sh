@@ -97,13 +97,6 @@ run_floor() {
 	echo "$2" > "$tmp/floor.t"
 }
 
-# median FILE — the median of the numbers in FILE, one a line.
-median() {
-	sort -g "$1" | awk '{ v[NR] = $1 } END {
-		if (NR % 2) print v[(NR + 1) / 2];
-		else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
 "$CC" -O2 -o "$tmp/spawn_floor" "$BENCH_DIR/spawn_floor.c" ||
     die "cannot build spawn_floor.c"
 sleep_exe=$(readlink -f "$(command -v sleep)")
@@ -130,9 +123,9 @@ while [ $r -lt "$ROUNDS" ]; do
 	    "$(tail -n 1 "$tmp/r_floor.all")"
 	r=$((r + 1))
 done
-t_sth=$(median "$tmp/sth.all")
-t_sup=$(median "$tmp/sup.all")
-t_floor=$(median "$tmp/floor.all")
+t_sth=$(median <"$tmp/sth.all")
+t_sup=$(median <"$tmp/sup.all")
+t_floor=$(median <"$tmp/floor.all")
 worst_sup=$(sort -g "$tmp/r_sup.all" | tail -n 1)
 worst_floor=$(sort -g "$tmp/r_floor.all" | tail -n 1)
 

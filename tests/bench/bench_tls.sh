@@ -13,7 +13,9 @@
 #   STHENO_PLUGIN_PATH=_build/x/plugins/.libs-all tests/bench/bench_tls.sh
 # Knobs (environment): DURATION (5s), SECS (5: s_time's seconds), CLIENTS
 # (2), CONNS (100), THREADS (2), SIZE (1024), BULK_CONNS (4), ROUNDS (3:
-# handshake and 10 MB rounds, sthenod and nginx alternating, medians).
+# handshake and 10 MB rounds, sthenod and nginx alternating, medians), PIN=1
+# (each server on CPU 0, the clients on CPU 1: the handshake rate is then
+# the server's, not a share of two CPUs that four processes fight over).
 set -eu
 bench_peer=nginx	# for lib.sh: nginx is the peer, not supervisord
 . "$(dirname "$0")/lib.sh"
@@ -32,37 +34,12 @@ set -- $(free_ports 2)
 PORT_STHENO=$1
 PORT_NGINX=$2
 
-# --- one throwaway CA and server certificate for both
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/ca.key" \
-    -out "$tmp/ca.pem" -days 2 -subj /CN=bench-ca 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -keyout "$tmp/srv.key" \
-    -out "$tmp/srv.csr" -subj /CN=localhost 2>/dev/null
-echo "subjectAltName=DNS:localhost,IP:127.0.0.1" > "$tmp/ext"
-openssl x509 -req -in "$tmp/srv.csr" -CA "$tmp/ca.pem" -CAkey "$tmp/ca.key" \
-    -CAcreateserial -out "$tmp/srv.pem" -days 2 -extfile "$tmp/ext" \
-    2>/dev/null
-
-# --- sthenod: [http_server:bench] over TLS, files.so
-write_files_conf "$PORT_STHENO" "max_connections = 4096
-max_connections_per_address = 4096
-tls = bench"
-cat >> "$tmp/sthenod.conf" <<CONF
-
-[tls:bench]
-cert = $tmp/srv.pem
-key = $tmp/srv.key
-min_version = 1.3
-groups = X25519
-CONF
+make_certs
+write_tls_confs "$PORT_STHENO" "$PORT_NGINX" "max_connections = 4096
+max_connections_per_address = 4096"
 head -c "$SIZE" /dev/urandom > "$tmp/www/file.bin"
 head -c 10485760 /dev/urandom > "$tmp/www/big.bin"
 start_sthenod "$tmp/sthenod.conf"
-
-# --- nginx: one worker, the same certificate, protocol, cipher and group
-write_nginx_conf "$PORT_NGINX ssl" 4096 "ssl_certificate $tmp/srv.pem;
-	ssl_certificate_key $tmp/srv.key;
-	ssl_protocols TLSv1.3;
-	ssl_ecdh_curve X25519;"
 start_nginx
 
 wait_https() {
@@ -80,6 +57,14 @@ wait_https() {
 }
 wait_https "$PORT_STHENO"
 wait_https "$PORT_NGINX"
+cpin=
+if [ "${PIN:-0}" = 1 ]; then
+	need taskset
+	taskset -a -pc 0 "$sth_pid" >/dev/null
+	taskset -a -pc 0 "$ngx_pid" >/dev/null
+	cpin="taskset -c 1"
+	WRK_PIN=$cpin
+fi
 for p in "$PORT_STHENO" "$PORT_NGINX"; do
 	curl -s --cacert "$tmp/ca.pem" "https://localhost:$p/file.bin" |
 	    cmp -s - "$tmp/www/file.bin" || die "port $p sent other bytes"
@@ -93,7 +78,7 @@ handshakes() {
 	t0=$(cpu_ticks "$2")
 	c=0
 	while [ $c -lt "$CLIENTS" ]; do
-		openssl s_time -connect "127.0.0.1:$1" -new -time "$SECS" \
+		$cpin openssl s_time -connect "127.0.0.1:$1" -new -time "$SECS" \
 		    -ciphersuites "$CIPHER" >"$tmp/stime.$c" 2>&1 &
 		c=$((c + 1))
 	done
@@ -106,12 +91,6 @@ handshakes() {
 		if (t > 0 && n > 0) printf "%.0f %.3f\n", n / t,
 		    (t1 - t0) * 1000 / hz / n; else print "0 0" }'
 	rm -f "$tmp"/stime.*
-}
-
-# median — the median of the numbers on stdin, one a line.
-median() {
-	sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2];
-	    else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 # The machine may be shared: $ROUNDS rounds, sthenod and nginx in turn,
@@ -147,7 +126,8 @@ done
 mbs_sth=$(median <"$tmp/bulk.sth")
 mbs_ngx=$(median <"$tmp/bulk.ngx")
 
-printf "TLS 1.3 %s, RSA-2048, X25519, one worker each\n" "$CIPHER"
+printf "TLS 1.3 %s, RSA-2048, X25519, one worker each%s\n" "$CIPHER" \
+    "${cpin:+; servers on CPU 0, clients on CPU 1 (PIN=1)}"
 printf "  new handshakes/s (s_time -new x%s, median of %s)   sthenod %8s   nginx %8s\n" \
     "$CLIENTS" "$ROUNDS" "$hs_sth" "$hs_ngx"
 printf "  server CPU ms per handshake           sthenod %8s   nginx %8s\n" \
@@ -162,7 +142,7 @@ echo "$hs_sth $hs_ngx $rps_sth $rps_ngx $mbs_sth $mbs_ngx" | awk '{
 printf "  RSS after: sthenod %s KiB, nginx %s KiB\n" \
     "$(status_kb "$sth_pid" VmRSS)" "$(status_kb "$ngx_pid" VmRSS)"
 # row: workload | peer | Stheno | floor | ratios | target (run-all.sh)
-printf 'row: HTTPS (TLS 1.3, RSA-2048): new handshakes, 1 KiB keep-alive, 10 MB | nginx %s hs/s, %.0f req/s, %s MB/s | %s hs/s, %.0f req/s, %s MB/s | - | %s | ≥ 1.0x nginx\n' \
-    "$hs_ngx" "$rps_ngx" "$mbs_ngx" "$hs_sth" "$rps_sth" "$mbs_sth" \
+printf 'row: HTTPS (TLS 1.3, RSA-2048%s): new handshakes, 1 KiB keep-alive, 10 MB | nginx %s hs/s, %.0f req/s, %s MB/s | %s hs/s, %.0f req/s, %s MB/s | - | %s | ≥ 1.0x nginx\n' \
+    "${cpin:+, PIN=1}" "$hs_ngx" "$rps_ngx" "$mbs_ngx" "$hs_sth" "$rps_sth" "$mbs_sth" \
     "$(echo "$hs_sth $hs_ngx $rps_sth $rps_ngx $mbs_sth $mbs_ngx" | awk '{
 	printf "%.2fx / %.2fx / %.2fx nginx", $1 / $2, $3 / $4, $5 / $6 }')"

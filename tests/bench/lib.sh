@@ -236,6 +236,41 @@ http {
 CONF
 }
 
+# make_certs — a throwaway CA ($tmp/ca.pem) and an RSA-2048 certificate for
+# localhost and 127.0.0.1 signed by it ($tmp/srv.pem, $tmp/srv.key): the
+# TLS benchmarks give sthenod and nginx the same one.
+make_certs() {
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/ca.key" \
+	    -out "$tmp/ca.pem" -days 2 -subj /CN=bench-ca 2>/dev/null
+	openssl req -newkey rsa:2048 -nodes -keyout "$tmp/srv.key" \
+	    -out "$tmp/srv.csr" -subj /CN=localhost 2>/dev/null
+	echo "subjectAltName=DNS:localhost,IP:127.0.0.1" > "$tmp/ext"
+	openssl x509 -req -in "$tmp/srv.csr" -CA "$tmp/ca.pem" \
+	    -CAkey "$tmp/ca.key" -CAcreateserial -out "$tmp/srv.pem" -days 2 \
+	    -extfile "$tmp/ext" 2>/dev/null
+}
+
+# write_tls_confs PORT_STHENO PORT_NGINX [SERVER_LINES] — both servers'
+# configs for the TLS benchmarks: $tmp/www over HTTPS with make_certs'
+# certificate, TLS 1.3 and X25519 only; SERVER_LINES go into sthenod's
+# [http_server:bench].
+write_tls_confs() {
+	write_files_conf "$1" "tls = bench
+${3:-}"
+	cat >> "$tmp/sthenod.conf" <<CONF
+
+[tls:bench]
+cert = $tmp/srv.pem
+key = $tmp/srv.key
+min_version = 1.3
+groups = X25519
+CONF
+	write_nginx_conf "$2 ssl" 4096 "ssl_certificate $tmp/srv.pem;
+	ssl_certificate_key $tmp/srv.key;
+	ssl_protocols TLSv1.3;
+	ssl_ecdh_curve X25519;"
+}
+
 # start_nginx — nginx on $tmp/nginx/nginx.conf, $ngx_pid.
 start_nginx() {
 	"$NGINX" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" \
@@ -260,16 +295,24 @@ wait_http() {
 }
 
 # wrk_rps URL [WRK_ARG...] — requests/s of one wrk run with $THREADS,
-# $CONNS and $DURATION; any non-2xx answer or socket error fails the run.
+# $CONNS and $DURATION, run under $WRK_PIN if set (a taskset command); any
+# non-2xx answer or socket error fails the run.
 wrk_rps() {
 	url=$1
 	shift
-	out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" "$@" "$url")
+	out=$(${WRK_PIN:-} wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" "$@" "$url")
 	if echo "$out" | grep -qE "Non-2xx|Socket errors"; then
 		echo "$out" >&2
 		die "errors against $url"
 	fi
 	echo "$out" | awk '/^Requests\/sec:/ { print $2 }'
+}
+
+# median — the median of the numbers on stdin, one a line.
+median() {
+	sort -g | awk '{ v[NR] = $1 } END {
+		if (NR % 2) print v[(NR + 1) / 2];
+		else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 # max A B — the larger of two numbers.

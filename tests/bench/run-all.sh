@@ -7,7 +7,8 @@
 #   tests/bench/run-all.sh [--readme] [BENCH...]
 #
 # BENCH names a script without .sh (default: all of them, see below); the
-# event benches run twice, free and with PIN=1 (everything on one CPU).
+# event benches run twice, free and with PIN=1 (everything on one CPU), and
+# bench_tls too (PIN=1: the servers on one CPU, the clients on the other).
 # The section goes to stdout and to OUT (default bench-YYYY-MM-DD.md in
 # the current directory), every bench's own output to LOGDIR (default
 # bench-logs-YYYY-MM-DD); --readme also appends the section to
@@ -39,7 +40,7 @@ fi
 # NAME:ENV... — a bench and the environment of one run of it
 all="bench_flood bench_flood:PIN=1 bench_events bench_events:PIN=1
 bench_capture bench_startup bench_static bench_static_large
-bench_rpc bench_ftp bench_tls"
+bench_rpc bench_ftp bench_tls bench_tls:PIN=1 bench_tls_instr"
 if [ "${QUICK:-0}" = 1 ]; then
 	quick="ROUNDS=1 SIZE_MB=100 DURATION=3s SECS=3 PROGRAMS=100"
 	esecs=3

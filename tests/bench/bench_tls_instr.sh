@@ -4,7 +4,7 @@
 # certificate, TLS 1.3, X25519, one worker each (bench_tls.sh's setup).
 #
 # bench_tls.sh's handshakes per second are decided on a two-CPU machine by
-# the clients' share of the CPUs and by the machine's mood: single rounds
+# the clients' share of the CPUs and by whatever else runs: single rounds
 # of the same build swing by 20 %.  An instruction count does not: it is
 # the same for the same binaries and inputs whatever else runs.  It leaves
 # out the kernel's share (about 7 % of the server's CPU per handshake in
@@ -24,7 +24,7 @@ bench_peer=nginx	# for lib.sh: nginx is the peer, not supervisord
 need valgrind callgrind_control openssl
 
 N=${N:-300}
-file -L "$STHENOD" 2>/dev/null | grep -q ELF ||
+[ "$(head -c 4 "$STHENOD" | tail -c 3)" = ELF ] ||
 	die "$STHENOD is not an ELF binary (a libtool wrapper? name .libs/sthenod)"
 set -- $(free_ports 2)
 PORT_STHENO=$1

@@ -9,7 +9,8 @@ BUILD_PKGS="build-essential autoconf automake libtool libltdl-dev pkg-config
 	libevent-dev libjansson-dev libexpat1-dev libcrypt-dev libpam0g-dev
 	libedit-dev libssl-dev"
 TEST_PKGS="libcriterion-dev python3 supervisor curl clang libclang-rt-14-dev procps
-	chromium wrk strace lftp vsftpd nginx-light mandoc debhelper lintian openssl"
+	chromium wrk strace lftp vsftpd nginx-light mandoc debhelper lintian openssl
+	valgrind"
 # --print-build / --print-test: name the packages and stop (tests/run.sh
 # hides the test packages' pkg-config files for its quickstart phase).
 case "${1:-}" in

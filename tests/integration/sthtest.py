@@ -31,6 +31,19 @@ SRCDIR = os.environ.get("STHENO_SRCDIR",
                         os.path.dirname(os.path.dirname(
                             os.path.dirname(os.path.abspath(__file__)))))
 
+
+
+def asan_build():
+    """True if the build under test (STHENO_BUILDDIR) was configured with
+    --enable-asan."""
+    try:
+        with open(os.path.join(os.environ.get("STHENO_BUILDDIR", ""),
+                               "config.h")) as f:
+            return "#define STHENO_ASAN 1" in f.read()
+    except OSError:
+        return False
+
+
 # One main-log line: supervisord's format (docs/supervisord.md §3.3).
 LOG_LINE = re.compile(
     r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} "

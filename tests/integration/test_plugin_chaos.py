@@ -216,15 +216,7 @@ while True:
 '''
 
 
-def is_asan():
-    try:
-        with open(os.path.join(BUILDDIR, "config.h")) as f:
-            return "#define STHENO_ASAN 1" in f.read()
-    except OSError:
-        return False
-
-
-ASAN = is_asan()
+ASAN = sthtest.asan_build()
 # dlopen/dlclose and malloc arenas: some growth is not a leak.  Under ASan
 # RSS is not compared: its quarantine (256 MiB) keeps freed memory on
 # purpose, and LeakSanitizer checks for leaks at exit instead.

@@ -38,15 +38,6 @@ time.sleep(1000)
 """
 
 
-def asan_build():
-    builddir = os.environ.get("STHENO_BUILDDIR", "")
-    try:
-        with open(os.path.join(builddir, "config.h")) as f:
-            return "#define STHENO_ASAN 1" in f.read()
-    except OSError:
-        return False
-
-
 def elf(path):
     path = shutil.which(path) or path
     try:
@@ -57,7 +48,8 @@ def elf(path):
 
 
 @unittest.skipIf(VALGRIND is None, "valgrind is not installed")
-@unittest.skipIf(asan_build(), "an ASan build does not run under valgrind")
+@unittest.skipIf(sthtest.asan_build(),
+                 "an ASan build does not run under valgrind")
 @unittest.skipUnless(elf(sthtest.STHENOD), "STHENOD is not an ELF binary")
 class TestUnderValgrind(unittest.TestCase):
     def setUp(self):

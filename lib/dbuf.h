@@ -40,17 +40,38 @@ void dbuf_free(struct dbuf *);
  * buffer is empty afterwards. */
 char *dbuf_take(struct dbuf *);
 
-/* Inline: the encoders add a few bytes at a time.  A buffer with a cap
- * always asks dbuf_grow, which checks it. */
+/*
+ * Room for n more bytes: where to write them (at most n), or NULL past
+ * the cap.  dbuf_commit(b, end) then takes what was written up to end.
+ * For an encoder that writes a few pieces under one check; a buffer
+ * with a cap always asks dbuf_grow, which checks it.
+ */
+static inline char *
+dbuf_room(struct dbuf *b, size_t n)
+{
+	if ((b->cap - b->len <= n || b->max != 0) && dbuf_grow(b, n) == -1)
+		return NULL;
+	return b->data + b->len;
+}
+
+static inline void
+dbuf_commit(struct dbuf *b, char *end)
+{
+	b->len = (size_t)(end - b->data);
+	*end = '\0';
+}
+
+/* Inline: the encoders add a few bytes at a time. */
 static inline int
 dbuf_add(struct dbuf *b, const void *p, size_t n)
 {
-	if ((b->cap - b->len <= n || b->max != 0) && dbuf_grow(b, n) == -1)
+	char *w;
+
+	if ((w = dbuf_room(b, n)) == NULL)
 		return -1;
 	if (n > 0)
-		memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = '\0';
+		memcpy(w, p, n);
+	dbuf_commit(b, w + n);
 	return 0;
 }
 

@@ -5,11 +5,13 @@
  *
  * Speed: everything is written into one flat struct dbuf with memcpy
  * (tags as literals of known length, an integer and its tags in one add,
- * text copied a run at a time between the three bytes XML escapes), and
+ * short text and its tags under one check of room, copied in the pass
+ * that looks for the three bytes XML escapes), and
  * the answer leaves as one (pointer, length).  The evbuffer functions are
  * thin fronts over the same code.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,21 +45,35 @@ static const struct {
 };
 
 /*
- * How many bytes at the start of s hold none of the three specials.  Short
- * text (keys, names, states, paths: nearly every string of an answer) is
- * looked at 8 bytes a step: a byte of w is '&' when w ^ 0x26.. has a zero
- * byte there, '<' or '>' (0x3c, 0x3e) when (w | 0x02..) ^ 0x3e.. has one.
- * Long text (log tails) is found plain by three memchr (vectorised in
- * libc), whose call costs more than a short string's scan.
+ * Whether the 8 bytes of w hold one of the three specials: nonzero if so.
+ * A byte of w is '&' when w ^ 0x26.. has a zero byte there, '<' or '>'
+ * (0x3c, 0x3e) when (w | 0x02..) ^ 0x3e.. has one; the zero-byte test is
+ * exact about whether there is one (bytes >= 0x80 never pass it).
  */
-#define XR_ESCAPE_SHORT 256
 #define XR_ONES 0x0101010101010101ULL
 #define XR_HIGHS 0x8080808080808080ULL
+
+static inline uint64_t
+xr_word_special(uint64_t w)
+{
+	uint64_t a = w ^ (XR_ONES * '&');
+	uint64_t g = (w | (XR_ONES * 0x02)) ^ (XR_ONES * '>');
+
+	return (((a - XR_ONES) & ~a) | ((g - XR_ONES) & ~g)) & XR_HIGHS;
+}
+
+/*
+ * How many bytes at the start of s hold none of the three specials.  Short
+ * text is looked at 8 bytes a step; long text (log tails) is found plain
+ * by three memchr (vectorised in libc), whose call costs more than a short
+ * string's scan.
+ */
+#define XR_ESCAPE_SHORT 256
 
 static size_t
 xr_plain_prefix(const unsigned char *p, size_t len)
 {
-	uint64_t w, a, g;
+	uint64_t w;
 	size_t i = 0;
 
 	if (len > XR_ESCAPE_SHORT) {
@@ -68,10 +84,7 @@ xr_plain_prefix(const unsigned char *p, size_t len)
 	} else {
 		for (; len - i >= sizeof w; i += sizeof w) {
 			memcpy(&w, p + i, sizeof w);
-			a = w ^ (XR_ONES * '&');
-			g = (w | (XR_ONES * 0x02)) ^ (XR_ONES * '>');
-			if ((((a - XR_ONES) & ~a) | ((g - XR_ONES) & ~g)) &
-			    XR_HIGHS)
+			if (xr_word_special(w) != 0)
 				break;
 		}
 	}
@@ -103,6 +116,68 @@ xr_escape(struct dbuf *b, const char *s, size_t len)
 	}
 	dbuf_add(b, run, (size_t)(end - run));
 }
+
+/*
+ * Copy the len bytes at s to w while looking at them, 8 at a time (the
+ * last 8 overlap the ones before when len is no multiple of 8); 1 if none
+ * was a special.
+ */
+static inline int
+xr_copy_plain(char *w, const char *s, size_t len)
+{
+	uint64_t x, seen = 0;
+	size_t i;
+
+	if (len < sizeof x) {
+		for (i = 0; i < len; i++) {
+			seen |= xr_special[(unsigned char)s[i]];
+			w[i] = s[i];
+		}
+		return seen == 0;
+	}
+	for (i = 0; i + sizeof x < len; i += sizeof x) {
+		memcpy(&x, s + i, sizeof x);
+		seen |= xr_word_special(x);
+		memcpy(w + i, &x, sizeof x);
+	}
+	memcpy(&x, s + len - sizeof x, sizeof x);
+	seen |= xr_word_special(x);
+	memcpy(w + len - sizeof x, &x, sizeof x);
+	return seen == 0;
+}
+
+/*
+ * head, s escaped, then tail into b.  Short text without a special (keys,
+ * names, states, paths: nearly every string of an answer) is written
+ * under one check of room and copied in the pass that looks at it; the
+ * rest goes through xr_escape.  Always inlined, so that each caller's
+ * head and tail are copies of known length (a few moves, not a loop).
+ */
+static inline __attribute__((always_inline)) void
+xr_text(struct dbuf *b, const char *head, size_t hlen, const char *s,
+    size_t len, const char *tail, size_t tlen)
+{
+	char *w;
+
+	if (len <= XR_ESCAPE_SHORT &&
+	    (w = dbuf_room(b, hlen + len + tlen)) != NULL) {
+		memcpy(w, head, hlen);
+		if (xr_copy_plain(w + hlen, s, len)) {
+			memcpy(w + hlen + len, tail, tlen);
+			dbuf_commit(b, w + hlen + len + tlen);
+			return;
+		}
+		*w = '\0';	/* the NUL after len, overwritten above */
+	}
+	dbuf_add(b, head, hlen);
+	xr_escape(b, s, len);
+	dbuf_add(b, tail, tlen);
+}
+
+/* The same, head and tail string literals. */
+#define XR_ADD_TEXT(b, head, s, len, tail) \
+	xr_text((b), (head), sizeof(head) - 1, (s), (len), (tail), \
+	    sizeof(tail) - 1)
 
 /*
  * repr(float): the shortest digit string that reads back as the same
@@ -187,16 +262,13 @@ xr_encode_array(struct dbuf *b, json_t *v, int depth)
 static int
 xr_encode_struct(struct dbuf *b, json_t *v, int depth)
 {
-	const char *k;
 	void *it;
 
 	DBUF_LIT(b, "<value><struct>\n");
 	for (it = json_object_iter(v); it != NULL;
 	    it = json_object_iter_next(v, it)) {
-		k = json_object_iter_key(it);
-		DBUF_LIT(b, "<member>\n<name>");
-		xr_escape(b, k, strlen(k));
-		DBUF_LIT(b, "</name>\n");
+		XR_ADD_TEXT(b, "<member>\n<name>", json_object_iter_key(it),
+		    json_object_iter_key_len(it), "</name>\n");
 		if (xr_encode(b, json_object_iter_value(it), depth + 1) == -1)
 			return -1;
 		DBUF_LIT(b, "</member>\n");
@@ -219,9 +291,8 @@ xr_encode(struct dbuf *b, json_t *v, int depth)
 	case JSON_ARRAY:
 		return xr_encode_array(b, v, depth);
 	case JSON_STRING:
-		DBUF_LIT(b, "<value><string>");
-		xr_escape(b, json_string_value(v), json_string_length(v));
-		DBUF_LIT(b, "</string></value>\n");
+		XR_ADD_TEXT(b, "<value><string>", json_string_value(v),
+		    json_string_length(v), "</string></value>\n");
 		return 0;
 	case JSON_INTEGER:
 		/* "<value><int>" digits "</int></value>\n" in one add. */
@@ -339,9 +410,8 @@ xr_encode_call_buf(struct dbuf *b, const char *method, json_t *params)
 
 	if (!json_is_array(params))
 		return -1;
-	DBUF_LIT(b, XR_HEADER "<methodCall>\n<methodName>");
-	xr_escape(b, method, strlen(method));
-	DBUF_LIT(b, "</methodName>\n<params>\n");
+	XR_ADD_TEXT(b, XR_HEADER "<methodCall>\n<methodName>", method,
+	    strlen(method), "</methodName>\n<params>\n");
 	n = json_array_size(params);
 	for (i = 0; i < n; i++) {
 		DBUF_LIT(b, "<param>\n");

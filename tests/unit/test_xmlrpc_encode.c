@@ -891,3 +891,104 @@ Test(xmlrpc_encode, round_trip_through_the_decoder)
 		evbuffer_free(b);
 	}
 }
+
+/* Python's escape of s: only &, < and > (the reference, byte by byte). */
+static void
+ref_escape(char *out, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '&')
+			out = stpcpy(out, "&amp;");
+		else if (s[i] == '<')
+			out = stpcpy(out, "&lt;");
+		else if (s[i] == '>')
+			out = stpcpy(out, "&gt;");
+		else
+			*out++ = s[i];
+	}
+	*out = '\0';
+}
+
+/*
+ * Text is copied 8 bytes at a time with the last 8 overlapping: every
+ * length around the word and short-text edges, each special (and a byte
+ * one bit from '<' or '>') at every place, as a string value and as a
+ * struct key, comes out as Python would write it.
+ */
+Test(xmlrpc_encode, escapes_at_every_place_and_length)
+{
+	static const size_t lens[] = { 0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 23,
+		24, 25, 255, 256, 257, 300 };
+	static const char marks[] = { '&', '<', '>', '=', '?', 0 };
+	char s[301], want[301 * 5 + 1], xml[301 * 5 + 160];
+	size_t li, at, mi, len;
+
+	for (li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+		len = lens[li];
+		for (mi = 0; mi < sizeof marks; mi++) {
+			for (at = 0; at < (len ? len : 1); at++) {
+				struct evbuffer *b = evbuffer_new();
+				json_t *v, *o;
+				char *got;
+				size_t i;
+
+				for (i = 0; i < len; i++)
+					s[i] = (char)('a' + i % 26);
+				if (len > 0 && marks[mi] != 0)
+					s[at] = marks[mi];
+				s[len] = '\0';
+				ref_escape(want, s, len);
+
+				v = json_stringn(s, len);
+				cr_assert_eq(xr_encode_value(b, v), 0);
+				got = drain(b);
+				snprintf(xml, sizeof xml,
+				    "<value><string>%s</string></value>\n",
+				    want);
+				cr_assert_str_eq(got, xml, "len %zu, '%c' at %zu",
+				    len, marks[mi] ? marks[mi] : '-', at);
+				free(got);
+
+				o = json_object();
+				json_object_setn_new_nocheck(o, s, len,
+				    json_integer(1));
+				cr_assert_eq(xr_encode_value(b, o), 0);
+				got = drain(b);
+				snprintf(xml, sizeof xml,
+				    "<value><struct>\n<member>\n<name>%s</name>\n"
+				    "<value><int>1</int></value>\n</member>\n"
+				    "</struct></value>\n", want);
+				cr_assert_str_eq(got, xml, "key len %zu, '%c' "
+				    "at %zu", len, marks[mi] ? marks[mi] : '-',
+				    at);
+				free(got);
+				json_decref(o);
+				json_decref(v);
+				evbuffer_free(b);
+				if (marks[mi] == 0)
+					break;
+			}
+		}
+	}
+}
+
+/* Integers are written two digits a step: every edge of that, as printf. */
+Test(xmlrpc_encode, integers_like_printf)
+{
+	static const json_int_t vals[] = { 0, 1, 9, 10, 11, 99, 100, 101,
+		999, 1000, 1001, 65535, 99999, 100000, 1733616000, 2147483647,
+		2147483648LL, 9999999999LL, 10000000000LL,
+		9223372036854775807LL, -1, -9, -10, -99, -100, -101,
+		-1733616000, -9223372036854775807LL - 1 };
+	char want[64], buf[XR_INT_DIGITS + 1], *p;
+	size_t i;
+
+	for (i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+		snprintf(want, sizeof want, "%lld", (long long)vals[i]);
+		buf[XR_INT_DIGITS] = '\0';
+		p = xr_itoa(vals[i], buf + XR_INT_DIGITS);
+		cr_assert_str_eq(p, want);
+	}
+}

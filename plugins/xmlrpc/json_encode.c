@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plain.h"
 #include "xmlrpc.h"
 
 /* Deeper than any answer the core makes; past it, json_dumps decides. */
@@ -78,20 +79,20 @@ jr_utf8_len(const unsigned char *p, size_t left)
 	return n;
 }
 
-#define JR_ONES 0x0101010101010101ULL
-#define JR_HIGHS 0x8080808080808080ULL
-
-/* Nonzero if any of the eight bytes of w is c (the classic SWAR test). */
+/* Nonzero if any of the eight bytes of w needs more than a copy: not
+ * ASCII, a control byte (below 0x20: w - 0x20.. borrows into its high
+ * bit), '"' or '\\'. */
 static inline uint64_t
-jr_has_byte(uint64_t w, unsigned char c)
+jr_word_special(uint64_t w)
 {
-	uint64_t x = w ^ (JR_ONES * c);
-
-	return (x - JR_ONES) & ~x & JR_HIGHS;
+	return ((w | (w - PLAIN_ONES * 0x20)) & PLAIN_HIGHS) |
+	    plain_has_byte(w, '"') | plain_has_byte(w, '\\');
 }
 
+/* The text of s between its quotes: -1 (cut short there) if s is not
+ * UTF-8 as jansson has it. */
 static int
-jr_string(struct dbuf *b, const char *s, size_t len)
+jr_body(struct dbuf *b, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *p = (const unsigned char *)s;
@@ -100,13 +101,11 @@ jr_string(struct dbuf *b, const char *s, size_t len)
 	uint64_t w;
 	size_t n;
 
-	DBUF_LIT(b, "\"");
 	for (run = p; p < end;) {
 		/* Eight plain ASCII bytes at a time. */
 		while (end - p >= 8) {
 			memcpy(&w, p, 8);
-			if (((w | (w - JR_ONES * 0x20)) & JR_HIGHS) != 0 ||
-			    jr_has_byte(w, '"') || jr_has_byte(w, '\\'))
+			if (jr_word_special(w) != 0)
 				break;
 			p += 8;
 		}
@@ -138,9 +137,33 @@ jr_string(struct dbuf *b, const char *s, size_t len)
 		run = ++p;
 	}
 	dbuf_add(b, run, (size_t)(end - run));
-	DBUF_LIT(b, "\"");
 	return 0;
 }
+
+/*
+ * head (ending in the opening quote), s, then tail (starting with the
+ * closing one) into b: plain.h's fast path, or jr_body.  -1 if s is not
+ * UTF-8: then what json_dumps would have written of it is in b, and tail
+ * is not.
+ */
+static inline __attribute__((always_inline)) int
+jr_text(struct dbuf *b, const char *head, size_t hlen, const char *s,
+    size_t len, const char *tail, size_t tlen)
+{
+	if (plain_add(b, head, hlen, s, len, tail, tlen, jr_class,
+	    jr_word_special))
+		return 0;
+	dbuf_add(b, head, hlen);
+	if (jr_body(b, s, len) == -1)
+		return -1;
+	dbuf_add(b, tail, tlen);
+	return 0;
+}
+
+/* The same, head and tail string literals. */
+#define JR_TEXT(b, head, s, len, tail) \
+	jr_text((b), (head), sizeof(head) - 1, (s), (len), (tail), \
+	    sizeof(tail) - 1)
 
 /* A real as json_dumps writes it. */
 static int
@@ -159,29 +182,32 @@ static int
 jr_value(struct dbuf *b, json_t *v, int depth)
 {
 	char num[XR_INT_DIGITS], *p;
-	const char *sep;
+	const char *k;
+	size_t klen;
 	void *it;
+	int first;
 	size_t i, n;
 
 	if (depth > JR_ENCODE_MAX_DEPTH)
 		return -1;
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
-		sep = "{";
+		first = 1;
 		for (it = json_object_iter(v); it != NULL;
 		    it = json_object_iter_next(v, it)) {
-			dbuf_add(b, sep, 1);
-			sep = ",";
+			k = json_object_iter_key(it);
+			klen = json_object_iter_key_len(it);
 			/* json_dumps ignores a bad key: what it wrote of
-			 * it stays, and so does what jr_string wrote. */
-			(void)jr_string(b, json_object_iter_key(it),
-			    json_object_iter_key_len(it));
-			DBUF_LIT(b, ":");
+			 * it stays, and so does what jr_body wrote. */
+			if ((first ? JR_TEXT(b, "{\"", k, klen, "\":") :
+			    JR_TEXT(b, ",\"", k, klen, "\":")) == -1)
+				DBUF_LIT(b, ":");
+			first = 0;
 			if (jr_value(b, json_object_iter_value(it),
 			    depth + 1) == -1)
 				return -1;
 		}
-		if (*sep == '{')
+		if (first)
 			DBUF_LIT(b, "{");
 		DBUF_LIT(b, "}");
 		return 0;
@@ -197,8 +223,8 @@ jr_value(struct dbuf *b, json_t *v, int depth)
 		DBUF_LIT(b, "]");
 		return 0;
 	case JSON_STRING:
-		return jr_string(b, json_string_value(v),
-		    json_string_length(v));
+		return JR_TEXT(b, "\"", json_string_value(v),
+		    json_string_length(v), "\"");
 	case JSON_INTEGER:
 		p = xr_itoa(json_integer_value(v), num + sizeof num);
 		dbuf_add(b, p, (size_t)(num + sizeof num - p));

@@ -18,6 +18,7 @@
 
 #include <event2/buffer.h>
 
+#include "plain.h"
 #include "xmlrpc.h"
 
 #define XR_HEADER "<?xml version='1.0'?>\n"
@@ -46,20 +47,14 @@ static const struct {
 
 /*
  * Whether the 8 bytes of w hold one of the three specials: nonzero if so.
- * A byte of w is '&' when w ^ 0x26.. has a zero byte there, '<' or '>'
- * (0x3c, 0x3e) when (w | 0x02..) ^ 0x3e.. has one; the zero-byte test is
- * exact about whether there is one (bytes >= 0x80 never pass it).
+ * '&' is a zero byte of w ^ 0x26..; '<' and '>' (0x3c, 0x3e) are one of
+ * (w | 0x02..) ^ 0x3e...
  */
-#define XR_ONES 0x0101010101010101ULL
-#define XR_HIGHS 0x8080808080808080ULL
-
 static inline uint64_t
 xr_word_special(uint64_t w)
 {
-	uint64_t a = w ^ (XR_ONES * '&');
-	uint64_t g = (w | (XR_ONES * 0x02)) ^ (XR_ONES * '>');
-
-	return (((a - XR_ONES) & ~a) | ((g - XR_ONES) & ~g)) & XR_HIGHS;
+	return plain_has_byte(w, '&') |
+	    plain_has_byte(w | (PLAIN_ONES * 0x02), '>');
 }
 
 /*
@@ -68,15 +63,13 @@ xr_word_special(uint64_t w)
  * by three memchr (vectorised in libc), whose call costs more than a short
  * string's scan.
  */
-#define XR_ESCAPE_SHORT 256
-
 static size_t
 xr_plain_prefix(const unsigned char *p, size_t len)
 {
 	uint64_t w;
 	size_t i = 0;
 
-	if (len > XR_ESCAPE_SHORT) {
+	if (len > PLAIN_SHORT) {
 		if (memchr(p, '&', len) == NULL &&
 		    memchr(p, '<', len) == NULL &&
 		    memchr(p, '>', len) == NULL)
@@ -117,58 +110,14 @@ xr_escape(struct dbuf *b, const char *s, size_t len)
 	dbuf_add(b, run, (size_t)(end - run));
 }
 
-/*
- * Copy the len bytes at s to w while looking at them, 8 at a time (the
- * last 8 overlap the ones before when len is no multiple of 8); 1 if none
- * was a special.
- */
-static inline int
-xr_copy_plain(char *w, const char *s, size_t len)
-{
-	uint64_t x, seen = 0;
-	size_t i;
-
-	if (len < sizeof x) {
-		for (i = 0; i < len; i++) {
-			seen |= xr_special[(unsigned char)s[i]];
-			w[i] = s[i];
-		}
-		return seen == 0;
-	}
-	for (i = 0; i + sizeof x < len; i += sizeof x) {
-		memcpy(&x, s + i, sizeof x);
-		seen |= xr_word_special(x);
-		memcpy(w + i, &x, sizeof x);
-	}
-	memcpy(&x, s + len - sizeof x, sizeof x);
-	seen |= xr_word_special(x);
-	memcpy(w + len - sizeof x, &x, sizeof x);
-	return seen == 0;
-}
-
-/*
- * head, s escaped, then tail into b.  Short text without a special (keys,
- * names, states, paths: nearly every string of an answer) is written
- * under one check of room and copied in the pass that looks at it; the
- * rest goes through xr_escape.  Always inlined, so that each caller's
- * head and tail are copies of known length (a few moves, not a loop).
- */
+/* head, s escaped, then tail into b: plain.h's fast path, or xr_escape. */
 static inline __attribute__((always_inline)) void
 xr_text(struct dbuf *b, const char *head, size_t hlen, const char *s,
     size_t len, const char *tail, size_t tlen)
 {
-	char *w;
-
-	if (len <= XR_ESCAPE_SHORT &&
-	    (w = dbuf_room(b, hlen + len + tlen)) != NULL) {
-		memcpy(w, head, hlen);
-		if (xr_copy_plain(w + hlen, s, len)) {
-			memcpy(w + hlen + len, tail, tlen);
-			dbuf_commit(b, w + hlen + len + tlen);
-			return;
-		}
-		*w = '\0';	/* the NUL after len, overwritten above */
-	}
+	if (plain_add(b, head, hlen, s, len, tail, tlen, xr_special,
+	    xr_word_special))
+		return;
 	dbuf_add(b, head, hlen);
 	xr_escape(b, s, len);
 	dbuf_add(b, tail, tlen);

@@ -177,7 +177,8 @@ struct jr_req {
 	void *arg;
 	int batch;
 	int dispatching;
-	size_t size;			/* of the results so far, estimated */
+	size_t size;			/* of a batch's results so far,
+					 * estimated */
 	size_t n;
 	size_t pending;
 	struct jr_slot *slots;

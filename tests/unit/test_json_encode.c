@@ -236,3 +236,45 @@ Test(json_encode, itoa_limits)
 		evbuffer_free(e);
 	}
 }
+
+/*
+ * Short plain text is copied 8 bytes at a time, the last 8 overlapping:
+ * every length around those edges, with each byte that needs more than a
+ * copy (and a few that do not) at every place, as a string value and as
+ * a key, comes out as json_dumps writes it.
+ */
+Test(json_encode, every_place_and_length)
+{
+	static const size_t lens[] = { 0, 1, 2, 7, 8, 9, 15, 16, 17, 24,
+		25, 255, 256, 257 };
+	static const char *const marks[] = { "\"", "\\", "\n", "\x1f",
+		"\x7f", "\xc3\xa9", "\xff", "~", " ", NULL };
+	char s[260], what[64];
+	size_t li, mi, at, len, i, ml;
+	json_t *v, *o;
+
+	for (li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+		len = lens[li];
+		for (mi = 0; mi < sizeof marks / sizeof marks[0]; mi++) {
+			ml = marks[mi] != NULL ? strlen(marks[mi]) : 0;
+			for (at = 0; at + ml <= len; at++) {
+				for (i = 0; i < len; i++)
+					s[i] = (char)('a' + i % 26);
+				if (ml > 0)
+					memcpy(s + at, marks[mi], ml);
+				snprintf(what, sizeof what, "len %zu, mark %zu "
+				    "at %zu", len, mi, at);
+				v = json_stringn_nocheck(s, len);
+				same_as_jansson(v, what);
+				o = json_object();
+				json_object_setn_new_nocheck(o, s, len,
+				    json_integer(1));
+				json_object_set_new(o, "b", v);
+				same_as_jansson(o, what);
+				json_decref(o);
+				if (ml == 0)
+					break;
+			}
+		}
+	}
+}

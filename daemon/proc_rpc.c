@@ -128,16 +128,17 @@ proc_rpc_result(const struct proc *p, int code, const char *detail)
 struct proc **
 proc_rpc_all(size_t *n)
 {
-	struct proc **all = NULL;
+	struct proc **all;
 	struct proc_group *g;
-	size_t i, j;
+	size_t i, j, total = 0;
 
+	for (i = 0; (g = proctable_group_at(i)) != NULL; i++)
+		total += g->nprocs;
+	all = xreallocarray(NULL, total ? total : 1, sizeof *all);
 	*n = 0;
 	for (i = 0; (g = proctable_group_at(i)) != NULL; i++)
-		for (j = 0; j < g->nprocs; j++) {
-			all = xreallocarray(all, *n + 1, sizeof *all);
+		for (j = 0; j < g->nprocs; j++)
 			all[(*n)++] = g->procs[j];
-		}
 	return all;
 }
 

@@ -1,11 +1,13 @@
 /*
  * test_lib.c — lib/: the growable buffer and its cap (dbuf.c), Python's
- * repr (pyrepr.c), hex and base64 (codec.c): what their callers in the
- * core and the plugins rely on.
+ * repr (pyrepr.c), hex and base64 (codec.c), lines built without printf
+ * (textcat.h): what their callers in the core and the plugins rely on.
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +16,7 @@
 #include "codec.h"
 #include "dbuf.h"
 #include "pyrepr.h"
+#include "textcat.h"
 #include "xmalloc.h"
 
 /* --- dbuf ------------------------------------------------------------- */
@@ -272,4 +275,69 @@ Test(base64, encodes_what_it_decodes)
 		cr_assert_str_eq(out, in[i]);
 	}
 	dbuf_free(&b);
+}
+
+/* --- dbuf_room / dbuf_commit ------------------------------------------ */
+
+Test(dbuf, room_then_commit_takes_what_was_written)
+{
+	struct dbuf b = DBUF_INIT, capped;
+	char *w;
+
+	DBUF_LIT(&b, "ab");
+	w = dbuf_room(&b, 100);
+	cr_assert_not_null(w);
+	cr_assert_eq(w, b.data + 2);
+	memcpy(w, "cde", 3);
+	dbuf_commit(&b, w + 3);
+	cr_assert_eq(b.len, 5);
+	cr_assert_str_eq(b.data, "abcde");
+	dbuf_free(&b);
+
+	dbuf_init(&capped, 4);
+	cr_assert_not_null(dbuf_room(&capped, 4));
+	cr_assert_null(dbuf_room(&capped, 5), "room past the cap");
+	cr_assert_eq(capped.len, 0);
+	dbuf_free(&capped);
+}
+
+/* --- textcat ------------------------------------------------------------ */
+
+/* The envelope's pieces through textcat and through snprintf, into a
+ * buffer of cap bytes: the same bytes, the same length, the same NUL. */
+static void
+same_as_snprintf(size_t cap, const char *name, long a, unsigned long b)
+{
+	char want[256], got[256];
+	struct textcat t;
+	int n;
+
+	memset(want, 'Z', sizeof want);
+	memset(got, 'Z', sizeof got);
+	n = snprintf(want, cap, "ver:3.0 server:%s serial:%ld len:%lu\n",
+	    name, a, b);
+	tc_init(&t, got, cap);
+	TC_LIT(&t, "ver:3.0 server:");
+	tc_str(&t, name);
+	TC_LIT(&t, " serial:");
+	tc_long(&t, a);
+	TC_LIT(&t, " len:");
+	tc_ulong(&t, b);
+	TC_LIT(&t, "\n");
+	cr_assert_eq(tc_end(&t), (size_t)n, "cap %zu, %ld", cap, a);
+	cr_assert(memcmp(got, want, sizeof got) == 0, "cap %zu, %ld: "
+	    "'%.*s' against '%.*s'", cap, a, (int)cap, got, (int)cap, want);
+}
+
+Test(textcat, writes_what_snprintf_writes_and_cuts_where_it_cuts)
+{
+	static const long nums[] = { 0, 7, -1, 10, 99, 100, -12345,
+		2147483647L, LONG_MAX, LONG_MIN };
+	size_t i, cap;
+
+	for (i = 0; i < sizeof nums / sizeof nums[0]; i++)
+		for (cap = 0; cap <= 80; cap++)
+			same_as_snprintf(cap, "supervisor", nums[i],
+			    (unsigned long)nums[i]);
+	same_as_snprintf(sizeof "ver:3.0 server:", "", 1, ULONG_MAX);
 }

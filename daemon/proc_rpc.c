@@ -17,6 +17,7 @@
 #include "proc.h"
 #include "rpc.h"
 #include "sthenod.h"
+#include "textcat.h"
 #include "xmalloc.h"
 
 /* Split a namespec: "g:p", "g:" and "g:*" (process NULL), "name". */
@@ -173,54 +174,40 @@ proc_rpc_table(const struct proc_method *m, size_t n)
 	}
 }
 
-/* The decimal digits of v at p, at least width of them (zero padded);
- * returns the end.  Hand-made: snprintf was most of getAllProcessInfo's
- * own time once its structs were reused. */
-static char *
-put_num(char *p, unsigned long v, int width)
+/* Two digits, zero-padded: the minutes and seconds of str(timedelta). */
+static void
+tc_two(struct textcat *t, long v)
 {
-	char tmp[24];
-	int n = 0;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	while (n < width)
-		tmp[n++] = '0';
-	while (n > 0)
-		*p++ = tmp[--n];
-	return p;
+	if (v < 10)
+		TC_LIT(t, "0");
+	tc_long(t, v);
 }
 
 /* "pid N, uptime " and Python's str(timedelta) of secs >= 0 into buf,
- * which has room for 128 bytes. */
+ * which has room for 128 bytes.  Hand-made (textcat.h): snprintf was most
+ * of getAllProcessInfo's own time once its structs were reused. */
 static void
 fmt_running(long pid, long secs, char *buf)
 {
 	long days = secs / 86400, rest = secs % 86400;
-	char *p = buf;
+	struct textcat t;
 
-	memcpy(p, "pid ", 4);
-	p += 4;
-	if (pid < 0) {
-		*p++ = '-';
-		pid = -pid;
+	tc_init(&t, buf, 128);
+	TC_LIT(&t, "pid ");
+	tc_long(&t, pid);
+	TC_LIT(&t, ", uptime ");
+	if (days == 1)
+		TC_LIT(&t, "1 day, ");
+	else if (days > 1) {
+		tc_long(&t, days);
+		TC_LIT(&t, " days, ");
 	}
-	p = put_num(p, (unsigned long)pid, 1);
-	memcpy(p, ", uptime ", 9);
-	p += 9;
-	if (days > 0) {
-		p = put_num(p, (unsigned long)days, 1);
-		memcpy(p, days == 1 ? " day, " : " days, ", days == 1 ? 6 : 7);
-		p += days == 1 ? 6 : 7;
-	}
-	p = put_num(p, (unsigned long)(rest / 3600), 1);
-	*p++ = ':';
-	p = put_num(p, (unsigned long)(rest % 3600 / 60), 2);
-	*p++ = ':';
-	p = put_num(p, (unsigned long)(rest % 60), 2);
-	*p = '\0';
+	tc_long(&t, rest / 3600);
+	TC_LIT(&t, ":");
+	tc_two(&t, rest % 3600 / 60);
+	TC_LIT(&t, ":");
+	tc_two(&t, rest % 60);
+	tc_end(&t);
 }
 
 /* supervisord's description of p: written into buf (len >= 128), or a

@@ -640,14 +640,47 @@ xr_decode(struct xr_parse *x, const char *body, size_t len)
 	return x->failed ? -1 : 0;
 }
 
+/*
+ * The bytes Python's xmlrpc.client sends for a call without arguments
+ * (supervisorctl status, every poll of a fleet tool), exactly: the name
+ * is read off them without expat, a fifth of such a call's instructions.
+ * A body that differs by one byte, or a name with anything but letters,
+ * digits, '_' and '.' (no entity, no markup), goes to the parser.
+ */
+#define XR_BARE_HEAD "<?xml version='1.0'?>\n<methodCall>\n<methodName>"
+#define XR_BARE_TAIL "</methodName>\n<params>\n</params>\n</methodCall>\n"
+
+static char *
+xr_bare_call(const char *body, size_t len)
+{
+	static const size_t hl = sizeof XR_BARE_HEAD - 1;
+	static const size_t tl = sizeof XR_BARE_TAIL - 1;
+	size_t i;
+	char c;
+
+	if (len <= hl + tl || memcmp(body, XR_BARE_HEAD, hl) != 0 ||
+	    memcmp(body + len - tl, XR_BARE_TAIL, tl) != 0)
+		return NULL;
+	for (i = hl; i < len - tl; i++) {
+		c = body[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '_' || c == '.'))
+			return NULL;
+	}
+	return xstrndup(body + hl, len - hl - tl);
+}
+
 int
 xr_decode_call(const char *body, size_t len, const struct xr_limits *lim,
     char **method, json_t **params, char *err, size_t errlen)
 {
 	struct xr_parse x;
 
-	*method = NULL;
 	*params = NULL;
+	if ((*method = xr_bare_call(body, len)) != NULL) {
+		*params = json_array();
+		return 0;
+	}
 	memset(&x, 0, sizeof x);
 	x.lim = lim;
 	x.err = err;

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -401,6 +402,34 @@ Test(proc_run, rpc_process_info_and_control)
 	cr_assert(strstr(json_string_value(json_object_get(a.result,
 	    "description")), ", uptime 0:00:0") != NULL);
 	json_decref(a.result);
+
+	/* the uptime as Python's str(timedelta): days, then H:MM:SS */
+	{
+		struct proc *sp = test_proc("s", "s");
+		time_t was = sp->start;
+		static const struct {
+			long ago;
+			const char *want;
+		} up[] = {
+			{ 3723, ", uptime 1:02:03" },
+			{ 86400 + 61, ", uptime 1 day, 0:01:01" },
+			{ 2 * 86400 + 36000 + 600 + 9,
+			    ", uptime 2 days, 10:10:09" },
+		};
+		char want[64];
+		size_t i;
+
+		for (i = 0; i < sizeof up / sizeof up[0]; i++) {
+			sp->start = time(NULL) - up[i].ago;
+			test_call("supervisor.getProcessInfo", "[\"s\"]", &a);
+			snprintf(want, sizeof want, "pid %ld%s",
+			    (long)sp->pid, up[i].want);
+			cr_assert_str_eq(json_string_value(json_object_get(
+			    a.result, "description")), want);
+			json_decref(a.result);
+		}
+		sp->start = was;
+	}
 
 	test_call("supervisor.stopProcess", "[\"s\", true]", &a);
 	cr_assert_eq(a.fault, 0, "%s", a.fstr);

@@ -40,6 +40,12 @@ ok(const char *body, size_t len, const char *method, const char *json)
 }
 
 static void
+ok_m(const char *body, const char *method, const char *json)
+{
+	ok(body, strlen(body), method, json);
+}
+
+static void
 ok_s(const char *body, const char *json)
 {
 	ok(body, strlen(body), "a.b", json);
@@ -203,6 +209,32 @@ Test(xmlrpc_decode, envelope)
 	    "</methodCall>", "text in <params>");
 	bad(CALL(PARAM("<foo>1</foo>")), "unknown element <foo>");
 	bad(CALL(PARAM("<int><int>1</int></int>")), "not allowed in <int>");
+}
+
+/* What xmlrpc.client sends for a call without arguments is read without
+ * the parser; a byte off it, it is the parser's, with its answers. */
+Test(xmlrpc_decode, bare_python_call_and_its_near_misses)
+{
+#define BARE_HEAD "<?xml version='1.0'?>\n<methodCall>\n<methodName>"
+#define BARE_TAIL "</methodName>\n<params>\n</params>\n</methodCall>\n"
+	ok_m(BARE_HEAD "supervisor.getAllProcessInfo" BARE_TAIL,
+	    "supervisor.getAllProcessInfo", "[]");
+	ok_m(BARE_HEAD "system.listMethods" BARE_TAIL, "system.listMethods",
+	    "[]");
+	ok_m(BARE_HEAD "a&amp;b" BARE_TAIL, "a&b", "[]");
+	ok_m(BARE_HEAD "a<![CDATA[.x]]>" BARE_TAIL, "a.x", "[]");
+	ok_m("<?xml version=\"1.0\"?>\n<methodCall>\n<methodName>n"
+	    BARE_TAIL, "n", "[]");
+	ok_m(BARE_HEAD "x.y</methodName>\n<params>\n<param>\n<value><int>7"
+	    "</int></value>\n</param>\n</params>\n</methodCall>\n", "x.y",
+	    "[7]");
+	bad(BARE_HEAD BARE_TAIL, "no method name");
+	bad(BARE_HEAD "a<b/>" BARE_TAIL, "unknown element <b>");
+	bad(BARE_HEAD "a" BARE_TAIL "<x/>", "junk after document element");
+	bad(BARE_HEAD "a</methodName>\n<params>\n</params>\n",
+	    "no element found");
+#undef BARE_HEAD
+#undef BARE_TAIL
 }
 
 Test(xmlrpc_decode, not_xml)

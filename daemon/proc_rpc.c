@@ -176,7 +176,7 @@ proc_rpc_table(const struct proc_method *m, size_t n)
 
 /* Two digits, zero-padded: the minutes and seconds of str(timedelta). */
 static void
-tc_two(struct textcat *t, long v)
+two_digits(struct textcat *t, long v)
 {
 	if (v < 10)
 		TC_LIT(t, "0");
@@ -204,9 +204,9 @@ fmt_running(long pid, long secs, char *buf)
 	}
 	tc_long(&t, rest / 3600);
 	TC_LIT(&t, ":");
-	tc_two(&t, rest % 3600 / 60);
+	two_digits(&t, rest % 3600 / 60);
 	TC_LIT(&t, ":");
-	tc_two(&t, rest % 60);
+	two_digits(&t, rest % 60);
 	tc_end(&t);
 }
 

@@ -2,8 +2,9 @@
  * textcat.h — a short line built from pieces without printf: the head of
  * each PROCESS_LOG event (daemon/proc_events.c) and the envelope of each
  * event sent to a listener (plugins/eventlistener/pool.c), written once
- * an event, thousands of times a second.  Two snprintf calls there were
- * half of sthenod's instructions per 61-byte event (callgrind).
+ * an event, thousands of times a second (two snprintf calls there were
+ * half of sthenod's instructions per 61-byte event, callgrind), and the
+ * "pid N, uptime ..." of each process in getAllProcessInfo.
  *
  * As snprintf: what does not fit in the buffer is cut, the length counts
  * it all, and the result is NUL-terminated when the buffer has a byte.

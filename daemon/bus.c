@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "bus.h"
+#include "readbuf.h"
 #include "xmalloc.h"
 
 struct bus_type {
@@ -83,6 +84,7 @@ struct sth_event {
 	const char *payload; /* NUL-terminated (a copy, or the publisher's) */
 	size_t len;
 	long serial;
+	struct readbuf *rb;	/* where payload lies, if a readbuf */
 };
 
 static TAILQ_HEAD(, sth_sub) bus_subs = TAILQ_HEAD_INITIALIZER(bus_subs);
@@ -272,7 +274,8 @@ bus_publish(const char *type, const char *payload, size_t len)
 
 /* Every live subscriber of t gets (payload, len); payload[len] is NUL. */
 static long
-bus_deliver(const struct bus_type *t, const char *payload, size_t len)
+bus_deliver(const struct bus_type *t, const char *payload, size_t len,
+    struct readbuf *rb)
 {
 	struct sth_event ev;
 	struct sth_sub *sub;
@@ -281,6 +284,7 @@ bus_deliver(const struct bus_type *t, const char *payload, size_t len)
 	ev.payload = payload;
 	ev.len = len;
 	ev.serial = bus_next_serial++;
+	ev.rb = rb;
 
 	bus_depth++;
 	TAILQ_FOREACH(sub, &bus_subs, entry) {
@@ -313,13 +317,14 @@ bus_publish2(const char *type, const char *head, size_t hlen,
 	if (len > 0)
 		memcpy(copy + hlen, data, len);
 	copy[hlen + len] = '\0';
-	serial = bus_deliver(t, copy, hlen + len);
+	serial = bus_deliver(t, copy, hlen + len, NULL);
 	free(copy);
 	return (serial);
 }
 
 long
-bus_publish_ref(const char *type, const char *payload, size_t len)
+bus_publish_ref(const char *type, const char *payload, size_t len,
+    struct readbuf *rb)
 {
 	const struct bus_type *t;
 
@@ -327,7 +332,10 @@ bus_publish_ref(const char *type, const char *payload, size_t len)
 		return (-1);
 	if (payload[len] != '\0')
 		fatalx("bus_publish_ref: %s payload not NUL-terminated", type);
-	return (bus_deliver(t, payload, len));
+	if (rb != NULL && (!readbuf_has(rb, payload) ||
+	    !readbuf_has(rb, payload + len)))
+		fatalx("bus_publish_ref: %s payload not in its readbuf", type);
+	return (bus_deliver(t, payload, len, rb));
 }
 
 const char *
@@ -348,4 +356,21 @@ long
 bus_event_serial(const struct sth_event *ev)
 {
 	return (ev->serial);
+}
+
+struct readbuf *
+bus_event_hold(const struct sth_event *ev, size_t *room)
+{
+	if (ev->rb == NULL || ev->len < READBUF_MAX / 4)
+		return (NULL);
+	readbuf_ref(ev->rb);
+	*room = (size_t)(ev->payload - readbuf_base(ev->rb));
+	return (ev->rb);
+}
+
+void
+bus_event_release(struct readbuf *rb)
+{
+	if (rb != NULL)
+		readbuf_unref(rb);
 }

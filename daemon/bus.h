@@ -39,11 +39,24 @@ long bus_publish(const char *type, const char *payload, size_t len);
 long bus_publish2(const char *type, const char *head, size_t hlen,
 		  const char *data, size_t len);
 /* The same without a copy: payload[len] is NUL and the caller keeps payload
- * unchanged until this returns (PROCESS_LOG_* from the read buffer). */
-long bus_publish_ref(const char *type, const char *payload, size_t len);
+ * unchanged until this returns (PROCESS_LOG_* from the read buffer).  If
+ * payload lies in rb (else NULL), a subscriber may keep it with
+ * bus_event_hold: the caller then never writes to rb again. */
+struct readbuf;
+long bus_publish_ref(const char *type, const char *payload, size_t len,
+		     struct readbuf *rb);
 
 const char *bus_event_name(const struct sth_event *);
 const char *bus_event_payload(const struct sth_event *, size_t *len);
 long bus_event_serial(const struct sth_event *);
+/*
+ * Keep ev's payload past the callback, where it lies: the readbuf it is in
+ * (one more reference, for bus_event_release), with *room set to the bytes
+ * in front of the payload that the holder may write.  NULL if it cannot be
+ * kept: a payload not published from a readbuf, or one that fills less
+ * than a quarter of it (a short line must not pin 128 KiB: copy it).
+ */
+struct readbuf *bus_event_hold(const struct sth_event *, size_t *room);
+void bus_event_release(struct readbuf *);
 
 #endif

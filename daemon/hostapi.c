@@ -877,6 +877,46 @@ hostapi_bus_publish(struct sth_plugin *p, const char *type,
 	return bus_publish(type, payload, len);
 }
 
+struct sth_hold {
+	struct readbuf *rb;
+	struct scope_res *res;
+};
+
+static void
+hostapi_hold_destroy(void *obj)
+{
+	struct sth_hold *h = obj;
+
+	bus_event_release(h->rb);
+	free(h);
+}
+
+static struct sth_hold *
+hostapi_event_hold(struct sth_plugin *p, const struct sth_event *ev,
+    size_t *room)
+{
+	struct sth_hold *h;
+	struct readbuf *rb;
+
+	plugin_check(p);
+	if ((rb = bus_event_hold(ev, room)) == NULL)
+		return NULL;
+	h = xmalloc(sizeof *h);
+	h->rb = rb;
+	h->res = scope_add(plugin_scope(p), SCOPE_HOLD, h,
+	    hostapi_hold_destroy);
+	return h;
+}
+
+static void
+hostapi_event_release(struct sth_hold *h)
+{
+	if (h == NULL)
+		return;
+	scope_del(h->res);
+	hostapi_hold_destroy(h);
+}
+
 /* --- services ----------------------------------------------------------- */
 
 static void
@@ -1213,6 +1253,8 @@ static const struct sth_host hostapi = {
 	.conn_wrap = net_conn_wrap,				/* 1.5 */
 	.cfg_read = hostapi_cfg_read,				/* 1.6 */
 	.cfg_release = hostapi_cfg_release,
+	.event_hold = hostapi_event_hold,			/* 1.7 */
+	.event_release = hostapi_event_release,
 };
 
 const struct sth_host *

@@ -32,6 +32,7 @@
 #include "notify.h"
 #include "options.h"
 #include "proc.h"
+#include "readbuf.h"
 #include "rpc.h"
 #include "signals.h"
 #include "sthenod.h"
@@ -218,6 +219,7 @@ main_exit(int code)
 	proctable_free();
 	/* plugins */
 	plugins_shutdown();
+	readbuf_spares_free();	/* after the plugins let go of theirs */
 	main_pidfile_remove();
 	log_close();
 	if (sth.ini != NULL)

@@ -234,7 +234,7 @@ plugin_release(struct sth_plugin *p, int leak)
 	static const enum scope_kind order[] = {
 		SCOPE_LISTENER, SCOPE_CONN, SCOPE_DEFER,
 		SCOPE_BINDING, SCOPE_TIMER, SCOPE_WATCH, SCOPE_METHOD,
-		SCOPE_SUB, SCOPE_SERVICE, SCOPE_VFS,
+		SCOPE_SUB, SCOPE_HOLD, SCOPE_SERVICE, SCOPE_VFS,
 	};
 	size_t i;
 	unsigned n;

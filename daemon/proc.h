@@ -371,8 +371,11 @@ void proc_io_reopen_logs(struct proc *p);
 int proc_io_write_stdin(struct proc *p, const char *buf, size_t len);
 /* If data (len bytes) is the read being handed out, unchanged: where need
  * bytes may be written in front of it (data - need), the byte after it
- * being writable too; else NULL (proc_events.c publishes in place). */
-char *proc_io_room(const char *data, size_t len, size_t need);
+ * being writable too, and *rb the readbuf it lies in; else NULL
+ * (proc_events.c publishes in place). */
+struct readbuf;
+char *proc_io_room(const char *data, size_t len, size_t need,
+		   struct readbuf **rb);
 /*
  * The most bytes sendProcessStdin may leave waiting for one child to read.
  * supervisord buffers without limit, so a client writing to a child that

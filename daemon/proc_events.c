@@ -180,17 +180,18 @@ proc_event_log(struct proc *p, int ch, const char *data, size_t len)
 	const char *type = ch == PROC_STDOUT ? "PROCESS_LOG_STDOUT" :
 	    "PROCESS_LOG_STDERR";
 	char hb[256], *head = hb, *at;
+	struct readbuf *rb;
 	size_t n;
 
 	if ((n = log_head(p, ch, hb, sizeof hb)) >= sizeof hb) {
 		head = xmalloc(n + 1);
 		log_head(p, ch, head, n + 1);
 	}
-	if ((at = proc_io_room(data, len, n)) != NULL &&
+	if ((at = proc_io_room(data, len, n, &rb)) != NULL &&
 	    utf8_valid((const unsigned char *)data, len)) {
 		memcpy(at, head, n);
 		at[n + len] = '\0';
-		bus_publish_ref(type, at, (size_t)n + len);
+		bus_publish_ref(type, at, (size_t)n + len, rb);
 	} else
 		publish_data(type, head, data, len);
 	if (head != hb)

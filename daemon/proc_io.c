@@ -30,10 +30,11 @@
 #include "logfile.h"
 #include "proc.h"
 #include "pyrepr.h"
+#include "readbuf.h"
 #include "sthenod.h"
 #include "xmalloc.h"
 
-#define PROC_READ_MAX (128 * 1024)	/* one read, as supervisord's */
+#define PROC_READ_MAX READBUF_MAX	/* one read, as supervisord's */
 /* A listener's stdin holds a whole envelope (header + one read), so that
  * an event is one write(2), not a write, an EAGAIN and a queued rest. */
 #define PROC_LISTENER_PIPE (256 * 1024)
@@ -80,17 +81,16 @@ struct proc_chan {
 };
 
 /*
- * A read goes PROC_READ_ROOM bytes into readarea, so that a PROCESS_LOG
- * event can put its head line in front of the bytes read and a NUL after
- * them and be published without a copy (proc_io_room, proc_events.c).  A
- * read made while another one is being handed out (a subscriber that stops
- * a program drains its pipes) takes a buffer of its own.
+ * A read goes READBUF_ROOM bytes into a readbuf (readbuf.h), so that a
+ * PROCESS_LOG event can put its head line in front of the bytes read and a
+ * NUL after them and be published without a copy (proc_io_room,
+ * proc_events.c), and a subscriber can keep it (bus_event_hold).  A read
+ * made while another one is being handed out (a subscriber that stops a
+ * program drains its pipes) takes another readbuf.
  */
-#define PROC_READ_ROOM 512
-static char readarea[PROC_READ_ROOM + PROC_READ_MAX + 1];
-static int readarea_busy;
 static int grown_pipes;		/* channels with big set */
-static const char *room_data;	/* the read being handed out */
+static struct readbuf *room_rb;	/* the read being handed out */
+static const char *room_data;
 static size_t room_len;
 
 size_t
@@ -529,11 +529,12 @@ chan_close(struct proc_chan *c)
 }
 
 char *
-proc_io_room(const char *data, size_t len, size_t need)
+proc_io_room(const char *data, size_t len, size_t need, struct readbuf **rb)
 {
 	if (data == NULL || data != room_data || len != room_len ||
-	    need > PROC_READ_ROOM)
+	    need > READBUF_ROOM)
 		return NULL;
+	*rb = room_rb;
 	return (char *)data - need;
 }
 
@@ -542,25 +543,24 @@ proc_io_room(const char *data, size_t len, size_t need)
 static int
 chan_read(struct proc_chan *c)
 {
+	struct readbuf *orb = room_rb, *rb = readbuf_get();
 	const char *odata = room_data;
 	size_t olen = room_len;
-	char *area = readarea_busy ? xmalloc(sizeof readarea) : readarea;
-	char *buf = area + PROC_READ_ROOM;
+	char *buf = readbuf_base(rb) + READBUF_ROOM;
 	ssize_t n;
 
 	n = read(c->fd, buf, PROC_READ_MAX);
 	c->lastread = n > 0 ? (size_t)n : 0;
 	if (n > 0) {
-		readarea_busy++;
+		room_rb = rb;
 		room_data = buf;
 		room_len = (size_t)n;
 		proc_io_output(c->p, c->ch, buf, (size_t)n);
+		room_rb = orb;
 		room_data = odata;
 		room_len = olen;
-		readarea_busy--;
 	}
-	if (area != readarea)
-		free(area);
+	readbuf_unref(rb);
 	if (n > 0)
 		return 1;
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))

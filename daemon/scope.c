@@ -40,6 +40,7 @@ static const char *const scope_names[SCOPE_NKINDS] = {
 	[SCOPE_SERVICE] = "services",
 	[SCOPE_VFS] = "vfs",
 	[SCOPE_BINDING] = "bindings",
+	[SCOPE_HOLD] = "holds",
 };
 
 static void

@@ -33,6 +33,7 @@ enum scope_kind {
 	SCOPE_SERVICE,
 	SCOPE_VFS,
 	SCOPE_BINDING,		/* what it registered through a service */
+	SCOPE_HOLD,		/* event payloads kept (event_hold) */
 	SCOPE_NKINDS
 };
 

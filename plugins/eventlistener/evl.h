@@ -45,8 +45,11 @@ struct evl_event {
 	long bus_serial;	/* the bus's serial, to find it again */
 	long serial;		/* supervisor's global serial */
 	char *name;
-	char *payload;		/* EVL_HEADROOM bytes into its allocation */
-	size_t cap;		/* of the allocation */
+	char *payload;		/* room bytes into its allocation */
+	size_t room;		/* writable bytes in front of payload */
+	size_t cap;		/* of the allocation (0 if held) */
+	struct sth_hold *hold;	/* the bus's bytes kept (host->event_hold) */
+	const struct sth_host *host;	/* to release the hold */
 	size_t len;		/* bytes */
 	size_t chars;		/* Python characters (UTF-8 code points), */
 	int counted;		/* counted when first sent, not before */
@@ -114,8 +117,7 @@ void evl_event_unref(struct evl_event *);
 /* Free the payload allocations kept for reuse (pool.c). */
 void evl_spares_free(void);
 /* A bus event for pool p: share or make the event, then buffer it. */
-void evl_pool_publish(struct evl_pool *, const char *name, long bus_serial,
-		      const char *payload, size_t len);
+void evl_pool_publish(struct evl_pool *, const struct sth_event *);
 /* _acceptEvent: buffer it (rebuffer: it has its pool serial already). */
 void evl_pool_accept(struct evl_pool *, struct evl_item *, int head,
 		     int rebuffer);

@@ -22,13 +22,7 @@ static struct evl evl;
 static void
 evl_on_event(const struct sth_event *ev, void *arg)
 {
-	struct evl_pool *p = arg;
-	const char *payload;
-	size_t len;
-
-	payload = evl.host->event_payload(ev, &len);
-	evl_pool_publish(p, evl.host->event_name(ev),
-	    evl.host->event_serial(ev), payload, len);
+	evl_pool_publish(arg, ev);
 }
 
 static void

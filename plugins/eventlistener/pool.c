@@ -72,18 +72,25 @@ evl_event_unref(struct evl_event *ev)
 	if (ev == NULL || --ev->refs > 0)
 		return;
 	free(ev->name);
-	payload_free(ev->payload - EVL_HEADROOM, ev->cap);
+	if (ev->hold != NULL)
+		ev->host->event_release(ev->hold);
+	else
+		payload_free(ev->payload - ev->room, ev->cap);
 	free(ev);
 }
 
 /* The event of bus serial b, shared by every pool that buffers it; the
- * first pool to buffer it gives it its global serial (new_serial). */
+ * first pool to buffer it gives it its global serial (new_serial).  A
+ * flooding writer's long reads are kept where the core read them
+ * (host->event_hold): most of them are discarded unsent, and a copy of
+ * 64 KiB or more each was a tenth of the daemon's time under a flood. */
 static struct evl_event *
-evl_event_get(struct evl *evl, const char *name, long b, const char *payload,
-	      size_t len)
+evl_event_get(struct evl *evl, const struct sth_event *bev)
 {
+	const char *name = evl->host->event_name(bev), *payload;
+	long b = evl->host->event_serial(bev);
 	struct evl_event *ev;
-	size_t i, slot;
+	size_t i, slot, len;
 
 	for (i = 0; i < EVL_RECENT; i++)
 		if (evl->recent[i] != NULL && evl->recent[i]->bus_serial == b) {
@@ -95,12 +102,19 @@ evl_event_get(struct evl *evl, const char *name, long b, const char *payload,
 	ev->bus_serial = b;
 	ev->serial = evl->api->serial_next();
 	ev->name = xstrdup(name);
-	/* not zeroed: a PROCESS_LOG payload is up to 128 KiB, and most of
-	 * them are dropped unsent when a writer outruns its listener */
-	ev->payload = payload_alloc(EVL_HEADROOM + len + 1, &ev->cap) +
-	    EVL_HEADROOM;
-	memcpy(ev->payload, payload, len);
-	ev->payload[len] = '\0';
+	payload = evl->host->event_payload(bev, &len);
+	ev->host = evl->host;
+	if ((ev->hold = evl->host->event_hold(evl->self, bev,
+	    &ev->room)) != NULL)
+		ev->payload = (char *)payload;	/* only its room is written */
+	else {
+		/* not zeroed: a PROCESS_LOG payload is up to 128 KiB */
+		ev->room = EVL_HEADROOM;
+		ev->payload = payload_alloc(EVL_HEADROOM + len + 1,
+		    &ev->cap) + EVL_HEADROOM;
+		memcpy(ev->payload, payload, len);
+		ev->payload[len] = '\0';
+	}
 	ev->len = len;
 	slot = evl->nrecent++ % EVL_RECENT;
 	evl_event_unref(evl->recent[slot]);
@@ -170,13 +184,13 @@ evl_pool_accept(struct evl_pool *p, struct evl_item *it, int head,
 }
 
 void
-evl_pool_publish(struct evl_pool *p, const char *name, long bus_serial,
-		 const char *payload, size_t len)
+evl_pool_publish(struct evl_pool *p, const struct sth_event *bev)
 {
+	long bus_serial = p->evl->host->event_serial(bev);
 	struct evl_item it;
 	int again;
 
-	it.ev = evl_event_get(p->evl, name, bus_serial, payload, len);
+	it.ev = evl_event_get(p->evl, bev);
 	/* a pool subscribed twice to one event (PROCESS_STATE and
 	 * PROCESS_STATE_RUNNING) buffers it twice with one pool serial */
 	again = p->last_bus_serial == bus_serial;
@@ -222,8 +236,9 @@ evl_header(const struct evl_pool *p, const struct evl_item *it, char *buf,
 }
 
 /* Write an envelope (docs/supervisord.md §6.2) to listener idx: 0, or -1
- * (EPIPE).  The header goes in the event's headroom when it fits, so the
- * payload is not copied again. */
+ * (EPIPE).  The header goes in the room in front of the payload when it
+ * fits (EVL_HEADROOM, or what the core's read buffer leaves for a held
+ * one), so the payload is not copied again. */
 static int
 evl_send(struct evl_pool *p, size_t idx, const struct evl_item *it)
 {
@@ -242,7 +257,8 @@ evl_send(struct evl_pool *p, size_t idx, const struct evl_item *it)
 	}
 	for (;;) {
 		n = evl_header(p, it, evl->env, evl->envcap);
-		if (n <= EVL_HEADROOM) {
+		/* the whole header is in env (not cut), and fits in front */
+		if (n < evl->envcap && n <= ev->room) {
 			memcpy(ev->payload - n, evl->env, n);
 			return evl->api->proc_write(p->core, idx,
 			    ev->payload - n, n + ev->len);

@@ -1,15 +1,18 @@
 /*
  * test_bus.c — the event bus (daemon/bus.c): supervisor's type tree,
- * delivery to supertype subscribers, serials, payload copies, and
- * unsubscribing from inside callbacks.
+ * delivery to supertype subscribers, serials, payload copies, payloads
+ * kept where they were read (bus_event_hold), and unsubscribing from
+ * inside callbacks.
  */
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
 
 #include "bus.h"
+#include "readbuf.h"
 
 static int plugin_a, plugin_b;
 #define PA ((struct sth_plugin *)&plugin_a)
@@ -167,12 +170,80 @@ Test(bus, publish_ref_hands_out_the_publishers_bytes)
 	bus_subscribe(NULL, "PROCESS_LOG", record, &g);
 	bus_subscribe(NULL, "PROCESS_LOG_STDOUT", same_pointer, &seen);
 	s = bus_publish("PROCESS_LOG_STDOUT", "a", 1);
-	cr_assert_eq(bus_publish_ref("PROCESS_LOG_STDOUT", buf, len), s + 1);
+	cr_assert_eq(bus_publish_ref("PROCESS_LOG_STDOUT", buf, len, NULL),
+	    s + 1);
 	cr_assert_eq(seen, buf, "the payload was copied");
 	cr_assert_eq(g.len, len);
 	cr_assert_eq(memcmp(g.payload, buf, len), 0);
-	cr_assert_eq(bus_publish_ref("PROCESS_LOG", buf, len), -1);
+	cr_assert_eq(bus_publish_ref("PROCESS_LOG", buf, len, NULL), -1);
 	cr_assert_eq(g.n, 2);
+}
+
+/* A subscriber may keep a long payload published from a readbuf, where
+ * it lies: the buffer is not reused for the next read while held, and the
+ * room in front of the payload is reported.  A short one, or one not in a
+ * readbuf, cannot be held (it would pin a whole buffer). */
+struct keep {
+	struct readbuf *rb;
+	const char *payload;
+	size_t room;
+};
+
+static void
+keep_it(const struct sth_event *ev, void *arg)
+{
+	struct keep *k = arg;
+
+	k->rb = bus_event_hold(ev, &k->room);
+	k->payload = bus_event_payload(ev, NULL);
+}
+
+Test(bus, hold_keeps_a_long_payload_in_its_readbuf)
+{
+	struct keep k = { 0 };
+	struct readbuf *rb = readbuf_get(), *next;
+	char *base = readbuf_base(rb), *pl = base + READBUF_ROOM - 40;
+	size_t len = READBUF_MAX / 4;
+
+	memset(pl, 'y', len);
+	pl[len] = '\0';
+	bus_subscribe(NULL, "PROCESS_LOG_STDOUT", keep_it, &k);
+	cr_assert_geq(bus_publish_ref("PROCESS_LOG_STDOUT", pl, len, rb), 0);
+	cr_assert_eq(k.rb, rb);
+	cr_assert_eq(k.payload, pl);
+	cr_assert_eq(k.room, READBUF_ROOM - 40);
+	readbuf_unref(rb);		/* the reader's reference */
+	next = readbuf_get();
+	cr_assert_neq(next, rb, "a held buffer was handed out again");
+	memset(readbuf_base(next), 'n', READBUF_ROOM + 8);
+	cr_assert_eq(pl[0], 'y');
+	cr_assert_eq(pl[len - 1], 'y');
+	bus_event_release(k.rb);
+	readbuf_unref(next);
+
+	/* one byte short of a quarter of a buffer: copy it yourself */
+	rb = readbuf_get();
+	pl = readbuf_base(rb) + READBUF_ROOM - 40;
+	memset(pl, 'y', len - 1);
+	pl[len - 1] = '\0';
+	cr_assert_geq(bus_publish_ref("PROCESS_LOG_STDOUT", pl, len - 1, rb),
+	    0);
+	cr_assert_null(k.rb);
+	/* not from a readbuf */
+	cr_assert_geq(bus_publish_ref("PROCESS_LOG_STDOUT", pl, len - 1, NULL),
+	    0);
+	cr_assert_null(k.rb);
+	readbuf_unref(rb);
+	readbuf_spares_free();
+}
+
+Test(bus, publish_ref_refuses_a_payload_outside_its_readbuf,
+    .signal = SIGABRT)
+{
+	struct readbuf *rb = readbuf_get();
+	char buf[] = "x";
+
+	bus_publish_ref("PROCESS_LOG_STDOUT", buf, 1, rb);
 }
 
 static void

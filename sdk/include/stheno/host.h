@@ -89,6 +89,7 @@ struct sth_event;
 struct sth_vfs;
 struct sth_evpool_api;	/* stheno/evpool.h */
 struct sth_binding;
+struct sth_hold;
 
 /* Watch flags (the same values as libevent's EV_READ / EV_WRITE). */
 #define STH_READ 0x02
@@ -453,6 +454,24 @@ struct sth_host {
 			struct sth_section *fallback,
 			const struct sth_cfg_option *opts, void *target);
 	void (*cfg_release)(const struct sth_cfg_option *opts, void *target);
+
+	/* --- ABI 1.7: keeping an event's payload without a copy -------------
+	 * Inside a bus callback: keep ev's payload (event_payload's pointer,
+	 * its bytes and the NUL after them) valid and unchanged after the
+	 * callback returns, until event_release(h), so that a subscriber
+	 * that buffers events need not copy each one.  *room gets how many
+	 * bytes in front of the payload the holder may write: scratch for a
+	 * header sent with the payload in one write, shared with any other
+	 * holder, so write it and send it in the same callback.  Returns
+	 * NULL when the payload cannot be kept, and then copy it: most
+	 * events, and a PROCESS_LOG event shorter than 32 KiB (it would pin
+	 * a 128 KiB read buffer); a long one read in one piece can.  Holds
+	 * left when fini returns are released by the host, logged as a
+	 * leak.  Check with STH_HOST_HAS(host, event_hold). */
+	struct sth_hold *(*event_hold)(struct sth_plugin *self,
+				       const struct sth_event *ev,
+				       size_t *room);
+	void (*event_release)(struct sth_hold *h);
 };
 
 /* True if the running host has member m: needed only for members newer

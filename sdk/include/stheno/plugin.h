@@ -39,8 +39,9 @@ extern "C" {
  */
 #define STHENO_ABI_MAJOR 1
 /* 1.1: host->evpools; 1.2: bind, unbind; 1.3: listener_set_control;
- * 1.4: conn_handover; 1.5: conn_wrap; 1.6: cfg_read, cfg_release */
-#define STHENO_ABI_MINOR 6
+ * 1.4: conn_handover; 1.5: conn_wrap; 1.6: cfg_read, cfg_release;
+ * 1.7: event_hold, event_release */
+#define STHENO_ABI_MINOR 7
 
 #ifndef STHENO_PLUGIN_ABI_MINOR
 #define STHENO_PLUGIN_ABI_MINOR STHENO_ABI_MINOR

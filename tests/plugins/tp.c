@@ -13,7 +13,8 @@
  *
  * Ownership: the plugin's state is one static struct; the test talks to it
  * through its RPC methods (NAME.version, .ticks, .port, .accepted,
- * .schedule, .unload_self).  If TP_LISTEN is set in the environment the
+ * .schedule, .unload_self).  It keeps (host->event_hold) the first
+ * PROCESS_LOG_STDOUT payload long enough to be kept.  If TP_LISTEN is set in the environment the
  * plugin listens there, else on 127.0.0.1:0; if TP_UNIX is set, it also
  * listens on that unix socket.
  */
@@ -49,6 +50,8 @@ static struct tp {
 	struct sth_listener *l;
 	struct sth_listener *ul;
 	struct event *raw;
+	struct sth_sub *sub;
+	struct sth_hold *hold;
 	long ticks;
 	long accepted;
 	long deferred;
@@ -135,6 +138,15 @@ tp_unload_self(struct sth_rpc_call *call, json_t *params, void *arg)
 	host->rpc_return(call, json_true());
 }
 
+static void
+tp_on_log(const struct sth_event *ev, void *arg)
+{
+	size_t room;
+
+	if (tp.hold == NULL)
+		tp.hold = host->event_hold(arg, ev, &room);
+}
+
 static __attribute__((unused)) int
 tp_init(struct sth_plugin *self, const struct sth_host *h)
 {
@@ -145,6 +157,8 @@ tp_init(struct sth_plugin *self, const struct sth_host *h)
 	memset(&tp, 0, sizeof tp);
 	tp.tick = host->timer_new(self, tp_tick, NULL);
 	host->timer_start(tp.tick, 0.01, 1);
+	tp.sub = host->bus_subscribe(self, "PROCESS_LOG_STDOUT", tp_on_log,
+	    self);
 	tp.l = host->listen_tcp(self, spec != NULL ? spec : "127.0.0.1:0",
 	    tp_accept, NULL, &err);
 	if (tp.l == NULL) {
@@ -208,6 +222,8 @@ tp_fini(struct sth_plugin *self)
 	host->timer_free(tp.later);
 	host->listener_free(tp.l);	/* closed by the drain, not freed */
 	host->listener_free(tp.ul);
+	host->event_release(tp.hold);
+	host->bus_unsubscribe(tp.sub);
 	for (i = 0; i < sizeof tp_methods / sizeof tp_methods[0]; i++)
 		host->rpc_unregister(self, tp_methods[i]);
 #endif

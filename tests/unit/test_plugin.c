@@ -29,10 +29,12 @@
 #include <criterion/criterion.h>
 #include <event2/event.h>
 
+#include "bus.h"
 #include "ini.h"
 #include "loader.h"
 #include "log.h"
 #include "net.h"
+#include "readbuf.h"
 #include "rpc.h"
 #include "sthenod.h"
 #include "test_hooks.h"
@@ -570,15 +572,29 @@ Test(plugin, thousand_load_unload_cycles_leak_no_fd_nor_memory,
 	cr_assert_eq(files_in(rundir()), 0);
 }
 
-Test(plugin, leaked_timers_and_listeners_die_with_the_plugin)
+Test(plugin, leaked_timers_listeners_and_holds_die_with_the_plugin)
 {
 	int events = event_count(), fds = fd_count(), port;
 	const char *state;
 	char *err = NULL;
 
+	struct readbuf *rb, *other;
+	char *pl;
+
 	log_to_scratch();
 	cr_assert_eq(load(tp("tp_leaky"), &err), 0, "%s", err);
 	port = call_int("tp_leaky.port");
+	/* a long read published where it lies: the plugin keeps it */
+	rb = readbuf_get();
+	pl = readbuf_base(rb) + READBUF_ROOM;
+	memset(pl, 'y', READBUF_MAX / 2);
+	pl[READBUF_MAX / 2] = '\0';
+	cr_assert_geq(bus_publish_ref("PROCESS_LOG_STDOUT", pl,
+	    READBUF_MAX / 2, rb), 0);
+	readbuf_unref(rb);
+	other = readbuf_get();
+	cr_assert_neq(other, rb, "the plugin's hold was not kept");
+	readbuf_unref(other);
 	spin(0.03);
 	cr_assert_gt(event_count(), events);
 	cr_assert_eq(plugin_unload("tp_leaky", &err), 0, "%s", err);
@@ -591,6 +607,12 @@ Test(plugin, leaked_timers_and_listeners_die_with_the_plugin)
 	    "unload; sthenod released them"));
 	cr_assert(log_has("WARN plugin 'tp_leaky' left 1 listeners behind"));
 	cr_assert(log_has("WARN plugin 'tp_leaky' left 6 methods behind"));
+	cr_assert(log_has("WARN plugin 'tp_leaky' left 1 holds behind"));
+	/* the read buffer it held is a spare again, the last one given back */
+	other = readbuf_get();
+	cr_assert_eq(other, rb, "the held buffer was not released");
+	readbuf_unref(other);
+	readbuf_spares_free();
 	cr_assert_eq(fd_count(), fds);
 	/* and the loop runs on without jumping into unmapped code */
 	spin(0.05);

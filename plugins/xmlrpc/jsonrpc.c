@@ -345,8 +345,9 @@ jr_handle(struct jr_req *req, const char *body, size_t len,
 	req->batch = req->dispatching = 0;
 	req->size = req->n = req->pending = 0;
 	req->slots = NULL;
-	doc = json_loadb(body, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
-	    &jerr);
+	if ((doc = jr_flat_request(body, len)) == NULL)
+		doc = json_loadb(body, len, JSON_DECODE_ANY |
+		    JSON_REJECT_DUPLICATES, &jerr);
 	if (doc == NULL) {
 		jr_send(req, jr_std_response(NULL, JR_PARSE_ERROR, jerr.text));
 		return 0;

@@ -126,6 +126,12 @@ int xr_encode_call_buf(struct dbuf *b, const char *method, json_t *params);
  * that is not UTF-8, absurd nesting): json_dumps is then the judge. */
 int jr_encode(struct dbuf *b, json_t *v);
 
+/* json_flat.c */
+/* The request object of body when it is flat and plain (json_flat.c says
+ * exactly which), as json_loadb would read it; NULL for anything else:
+ * then json_loadb must read it. */
+json_t *jr_flat_request(const char *body, size_t len);
+
 /* rpc2.c: one XML-RPC request body onto the registry */
 /*
  * The answer to an XML-RPC body: status is 200 (body is a methodResponse,

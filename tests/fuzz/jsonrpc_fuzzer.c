@@ -12,7 +12,9 @@
  *  - a reply body is not JSON, or is neither an object nor a non-empty
  *    array of objects each with "jsonrpc": "2.0" and an "id";
  *  - a pending call is answered after a cancel, or left neither answered
- *    nor cancelled.
+ *    nor cancelled;
+ *  - the flat-request reader (json_flat.c) reads the body, and json_loadb
+ *    does not or reads something else.
  */
 #include "config.h"
 
@@ -121,6 +123,22 @@ fz_answer(struct sth_rpc_call *c)
 	}
 }
 
+/* What jr_flat_request reads, json_loadb reads the same. */
+static void
+fz_check_flat(const char *body, size_t len)
+{
+	json_t *flat = jr_flat_request(body, len), *ref;
+
+	if (flat == NULL)
+		return;
+	ref = json_loadb(body, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
+	    NULL);
+	if (ref == NULL || !json_equal(flat, ref))
+		abort();
+	json_decref(ref);
+	json_decref(flat);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -132,6 +150,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size == 0)
 		return 0;
 	mode = data[0];
+	fz_check_flat((const char *)data + 1, size - 1);
 	fz_ncalls = fz_replies = 0;
 	fz_rec.d = &fz_d;
 	fz_rec.fn = fz_reply;

@@ -388,3 +388,106 @@ Test(jsonrpc, error_messages)
 	cr_assert_str_eq(jr_error_message(-32603), "Internal error");
 	cr_assert_null(jr_error_message(10));
 }
+
+/*
+ * The flat-request reader (json_flat.c): what it reads is what json_loadb
+ * reads, member for member; what it cannot be sure of it leaves to
+ * json_loadb (NULL), with the same outcome for the client either way.
+ */
+static json_t *
+loadb(const char *body)
+{
+	return json_loadb(body, strlen(body), JSON_DECODE_ANY |
+	    JSON_REJECT_DUPLICATES, NULL);
+}
+
+Test(jsonrpc, flat_requests_read_as_json_loadb_reads_them)
+{
+	static const char *const flat[] = {
+		"{\"jsonrpc\":\"2.0\",\"method\":\"supervisor.getAllProcessInfo\","
+		    "\"id\":1}",
+		"{\"jsonrpc\": \"2.0\", \"method\": \"supervisor.getState\", "
+		    "\"params\": [], \"id\": 7}",
+		" \r\n\t{ \"id\" : \"req-1 x\" , \"method\":\"t.echo\" ,"
+		    "\"jsonrpc\":\"2.0\"\n} \n",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\",\"id\":null}",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\",\"id\":-123456789012345678}",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\",\"id\":0}",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\",\"x\":true,"
+		    "\"y\":false,\"z\":[ ]}",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"\"}",
+		"{}",
+		"{\"a\":\"~ !#$%&'()*+,-./:;<=>?@[]^_`{|}\"}",
+	};
+	static const char *const slow[] = {
+		"", " ", "[]", "1", "\"s\"", "null",
+		"[{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\",\"id\":1}]",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"t.e\\u0063ho\",\"id\":1}",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"t.\xc3\xa9\",\"id\":1}",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"t.\x01\",\"id\":1}",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\",\"id\":1.5}",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\",\"id\":1e3}",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\",\"id\":1E3}",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\",\"id\":01}",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\",\"id\":-0}",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\",\"id\":-}",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\",\"id\":1234567890123456789}",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\",\"params\":[1]}",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\",\"params\":{}}",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\",\"id\":1,\"id\":2}",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\",}",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\"} x",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\"}}",
+		"{\"jsonrpc\":\"2.0\" \"method\":\"t.echo\"}",
+		"{\"jsonrpc\" \"2.0\"}",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\"",
+		"{\"jsonrpc\":\"2.0\",\"method\":\"t.echo",
+		"{\"jsonrpc\":\"2.0\",\"method\":nul}",
+		"{\"jsonrpc\":\"2.0\",\"method\":truex}",
+		"{'jsonrpc':'2.0'}",
+		"{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,"
+		    "\"h\":8,\"i\":9}",
+	};
+	json_t *f, *r;
+	size_t i;
+
+	for (i = 0; i < sizeof flat / sizeof flat[0]; i++) {
+		f = jr_flat_request(flat[i], strlen(flat[i]));
+		cr_assert_not_null(f, "not read: %s", flat[i]);
+		r = loadb(flat[i]);
+		cr_assert_not_null(r, "json_loadb refuses %s", flat[i]);
+		cr_assert(json_equal(f, r), "read otherwise: %s", flat[i]);
+		json_decref(f);
+		json_decref(r);
+	}
+	for (i = 0; i < sizeof slow / sizeof slow[0]; i++)
+		cr_assert_null(jr_flat_request(slow[i], strlen(slow[i])),
+		    "read, not left to json_loadb: %s", slow[i]);
+	/* a NUL byte inside is json_loadb's to refuse */
+	cr_assert_null(jr_flat_request("{\"a\":\"b\0c\"}", 11));
+	cr_assert_null(jr_flat_request("{\"a\":1}\0", 8));
+}
+
+/* Through the whole handler, a flat request and the same request written
+ * so that json_loadb must read it get the same answer. */
+Test(jsonrpc, flat_and_parsed_requests_answer_alike)
+{
+	json_t *a, *b;
+
+	a = run("{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\",\"params\":[],"
+	    "\"id\":5}");
+	b = run("{\"jsonrpc\":\"2.0\",\"method\":\"t.e\\u0063ho\","
+	    "\"params\":[],\"id\":5.0}");
+	cr_assert_not_null(a);
+	cr_assert_not_null(b);
+	cr_assert(json_equal(json_object_get(a, "result"),
+	    json_object_get(b, "result")));
+	json_decref(a);
+	json_decref(b);
+	/* a flat request that is not a valid call is still refused */
+	a = run("{\"jsonrpc\":\"1.0\",\"method\":\"t.echo\",\"id\":5}");
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(a,
+	    "error"), "code")), JR_INVALID_REQUEST, "%s", reply);
+	cr_assert_eq(json_integer_value(json_object_get(a, "id")), 5);
+	json_decref(a);
+}

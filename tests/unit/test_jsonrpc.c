@@ -404,17 +404,17 @@ loadb(const char *body)
 Test(jsonrpc, flat_requests_read_as_json_loadb_reads_them)
 {
 	static const char *const flat[] = {
-		"{\"jsonrpc\":\"2.0\",\"method\":\"supervisor.getAllProcessInfo\","
-		    "\"id\":1}",
-		"{\"jsonrpc\": \"2.0\", \"method\": \"supervisor.getState\", "
-		    "\"params\": [], \"id\": 7}",
-		" \r\n\t{ \"id\" : \"req-1 x\" , \"method\":\"t.echo\" ,"
-		    "\"jsonrpc\":\"2.0\"\n} \n",
+		("{\"jsonrpc\":\"2.0\",\"method\":\"supervisor.getAllProcessInfo\","
+		    "\"id\":1}"),
+		("{\"jsonrpc\": \"2.0\", \"method\": \"supervisor.getState\", "
+		    "\"params\": [], \"id\": 7}"),
+		(" \r\n\t{ \"id\" : \"req-1 x\" , \"method\":\"t.echo\" ,"
+		    "\"jsonrpc\":\"2.0\"\n} \n"),
 		"{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\",\"id\":null}",
 		"{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\",\"id\":-123456789012345678}",
 		"{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\",\"id\":0}",
-		"{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\",\"x\":true,"
-		    "\"y\":false,\"z\":[ ]}",
+		("{\"jsonrpc\":\"2.0\",\"method\":\"t.echo\",\"x\":true,"
+		    "\"y\":false,\"z\":[ ]}"),
 		"{\"jsonrpc\":\"2.0\",\"method\":\"\"}",
 		"{}",
 		"{\"a\":\"~ !#$%&'()*+,-./:;<=>?@[]^_`{|}\"}",
@@ -445,8 +445,8 @@ Test(jsonrpc, flat_requests_read_as_json_loadb_reads_them)
 		"{\"jsonrpc\":\"2.0\",\"method\":nul}",
 		"{\"jsonrpc\":\"2.0\",\"method\":truex}",
 		"{'jsonrpc':'2.0'}",
-		"{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,"
-		    "\"h\":8,\"i\":9}",
+		("{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,"
+		    "\"h\":8,\"i\":9}"),
 	};
 	json_t *f, *r;
 	size_t i;

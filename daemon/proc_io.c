@@ -89,9 +89,8 @@ struct proc_chan {
  * program drains its pipes) takes another readbuf.
  */
 static int grown_pipes;		/* channels with big set */
-static struct readbuf *room_rb;	/* the read being handed out */
-static const char *room_data;
-static size_t room_len;
+static struct readbuf *room_rb;	/* the read being handed out, */
+static size_t room_len;		/* at READBUF_ROOM into room_rb */
 
 size_t
 proc_strip_ansi(char *buf, size_t len)
@@ -531,8 +530,8 @@ chan_close(struct proc_chan *c)
 char *
 proc_io_room(const char *data, size_t len, size_t need, struct readbuf **rb)
 {
-	if (data == NULL || data != room_data || len != room_len ||
-	    need > READBUF_ROOM)
+	if (room_rb == NULL || data != readbuf_base(room_rb) + READBUF_ROOM ||
+	    len != room_len || need > READBUF_ROOM)
 		return NULL;
 	*rb = room_rb;
 	return (char *)data - need;
@@ -544,7 +543,6 @@ static int
 chan_read(struct proc_chan *c)
 {
 	struct readbuf *orb = room_rb, *rb = readbuf_get();
-	const char *odata = room_data;
 	size_t olen = room_len;
 	char *buf = readbuf_base(rb) + READBUF_ROOM;
 	ssize_t n;
@@ -553,11 +551,9 @@ chan_read(struct proc_chan *c)
 	c->lastread = n > 0 ? (size_t)n : 0;
 	if (n > 0) {
 		room_rb = rb;
-		room_data = buf;
 		room_len = (size_t)n;
 		proc_io_output(c->p, c->ch, buf, (size_t)n);
 		room_rb = orb;
-		room_data = odata;
 		room_len = olen;
 	}
 	readbuf_unref(rb);
